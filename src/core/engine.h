@@ -1,0 +1,201 @@
+/* engine.h: actors, resources, who holds what, who waits for what.
+ *
+ * The engine is shared by every frontend: the pthread preload library
+ * (actors are threads), the task runtime (actors are tasks hosted on
+ * scheduler threads) and annotations. It knows nothing of where its events
+ * come from.
+ *
+ * Concurrency contract
+ * - An actor's held list is written only by the OS thread currently running
+ *   that actor, without any lock (the fast path). Other threads read it only
+ *   while the actor is blocked, validated by the actor's wait sequence number
+ *   (a seqlock: odd while waiting). A blocked actor cannot change its holds,
+ *   so a deadlocked set is read consistently.
+ * - Everything else that spans actors (registration, detection, reports) is
+ *   serialized by one internal engine lock. Its holders never call back into
+ *   user code, so it is always a leaf.
+ * - Resources live in a fixed-size open-addressing table keyed by address,
+ *   looked up without locks. A destroyed entry keeps its slot; init at the
+ *   same address starts a new identity (a new serial number).
+ */
+#ifndef TG_CORE_ENGINE_H
+#define TG_CORE_ENGINE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "finding.h"
+
+#define TG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+enum tg_actor_kind { TG_ACTOR_THREAD, TG_ACTOR_TASK };
+
+enum tg_res_kind {
+    TG_RES_MUTEX,
+    TG_RES_RWLOCK,
+    TG_RES_SEM,
+    TG_RES_COND,
+    TG_RES_BARRIER,
+    TG_RES_SPIN,
+    TG_RES_CHANNEL,
+    TG_RES_EVENT,     /* events, wait groups: anything a peer signals */
+    TG_RES_JOIN,      /* waiting for an actor to end; see tg_wait_desc.target */
+    TG_RES__COUNT
+};
+
+enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
+
+/* Resource flags (tg_res.flags). */
+#define TG_RF_RECURSIVE    0x0001u /* its holder may take it again */
+#define TG_RF_ERRORCHECK   0x0002u /* relock by the holder fails with EDEADLK */
+#define TG_RF_WRITER_PREF  0x0004u /* a queued writer blocks new readers */
+#define TG_RF_PSHARED      0x0008u /* shared with other processes: wakers unseen */
+#define TG_RF_ROBUST       0x0010u /* a dead holder's waiter gets EOWNERDEAD */
+#define TG_RF_LOCKLIKE     0x0020u /* binary semaphore: the taker holds it */
+#define TG_RF_OWNED_PERMITS 0x0040u /* semaphore whose permits only holders return */
+#define TG_RF_DESTROYED    0x0080u
+#define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
+
+struct tg_res {
+    _Atomic uintptr_t addr;   /* key; 0 = empty slot */
+    uint64_t id;              /* serial of the current instance */
+    uint32_t kind;            /* enum tg_res_kind */
+    _Atomic uint32_t flags;
+    uint32_t created;         /* interned stack of init / first use (tg__stack_intern) */
+    uint32_t waiter_hint;     /* cond: serial of the mutex waiters use */
+    uintptr_t cond_mutex;     /* cond: address of that mutex, 0 if none */
+};
+
+/* One held lock; the held list is a stack, usually popped from the top. */
+struct tg_held {
+    struct tg_res *res;
+    uint64_t res_id;          /* instance serial when taken */
+    uintptr_t pc;             /* caller of the acquire: always known */
+    uint32_t stack;           /* interned full stack if the acquire blocked, else 0 */
+    uint8_t mode;             /* enum tg_mode */
+    uint8_t released_by_other;
+};
+
+/* What an actor waits for; filled in before it blocks. */
+#define TG_WF_TIMED 0x1u      /* the wait has a deadline */
+struct tg_wait_desc {
+    struct tg_res *res;       /* NULL for TG_RES_JOIN */
+    uint32_t kind;            /* enum tg_res_kind (== res->kind unless a join) */
+    uint8_t mode;
+    uint32_t flags;           /* TG_WF_* */
+    struct tg_res *mutex;     /* cond waits: the mutex re-taken on wake-up */
+    struct tg_actor *target;  /* joins: the actor waited for */
+    uintptr_t pc;
+};
+
+enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
+
+#define TG_AF_INTERNAL 0x1u   /* tangle's own thread: never part of a stall */
+#define TG_AF_HOST     0x2u   /* a scheduler thread: it progresses only through its tasks */
+
+struct tg_actor {
+    uint64_t id;              /* 1, 2, ... in creation order; never reused */
+    uint32_t kind;            /* enum tg_actor_kind */
+    uint32_t aflags;          /* TG_AF_* */
+    _Atomic uint32_t state;   /* enum tg_actor_state */
+    _Atomic uint64_t wait_seq;/* odd while waiting (seqlock for readers) */
+    struct tg_wait_desc wait; /* valid while wait_seq is odd */
+    uint32_t wait_stack;      /* interned stack of the wait, 0 until captured */
+    uint64_t wait_since_ns;
+    int n_held, cap_held;
+    struct tg_held *held;
+    long tid;
+    char name[32];
+    uint32_t created;         /* interned stack of the spawn */
+    uint64_t parent;          /* actor id of the creator, 0 for the first */
+    struct tg_actor *host;    /* tasks: the scheduler thread running them */
+    struct tg_actor *_Atomic running; /* hosts: the task now running on it */
+    int slot;                 /* index in the registry */
+    int joined;               /* a join has returned: the record may be reused */
+    void *user;               /* frontend's own data */
+};
+
+/* The actor running on this OS thread (a thread, or the task it is running).
+ * NULL before the frontend has registered the thread. */
+extern __thread struct tg_actor *tg__current __attribute__((tls_model("initial-exec")));
+
+/* ---- lifetime ---------------------------------------------------------- */
+/* Reads options (tg__options) and sets up tables; safe to call repeatedly and
+ * from any thread; returns 0, or -1 when tangle cannot run (then every other
+ * call is still safe and does nothing useful). */
+int tg__engine_init(void);
+/* After fork() in the child: forget every actor but the calling one. */
+void tg__engine_after_fork_child(struct tg_actor *survivor);
+
+/* ---- actors ------------------------------------------------------------ */
+/* Register a new actor; NULL when the registry is full (one warning). The
+ * spawn site is captured from the caller's stack. */
+struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent);
+void tg__actor_set_name(struct tg_actor *a, const char *name);
+/* The actor ends. Locks it still holds stay held (by a dead holder) and a
+ * TG_HAZARD_EXIT_HOLDING_LOCK finding is made when report_holds is set. */
+void tg__actor_exit(struct tg_actor *a, int report_holds);
+/* Its joiner is done with it: the record may be recycled. */
+void tg__actor_reap(struct tg_actor *a);
+/* Hosts: `task` now runs on `host` (NULL: the host itself runs). */
+void tg__actor_switch(struct tg_actor *host, struct tg_actor *task);
+
+/* ---- resources --------------------------------------------------------- */
+/* Lock-free lookup; NULL if the address was never seen. */
+struct tg_res *tg__res_lookup(uintptr_t addr);
+/* Lookup, or create an entry for a resource first seen in use (static
+ * initializers). NULL only when the table is full (one warning). */
+struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind);
+/* A new instance at addr (init calls): new serial, flags replaced. */
+struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags);
+/* The instance ends (destroy calls). */
+void tg__res_destroy(struct tg_res *r);
+const char *tg__res_kind_name(enum tg_res_kind k);
+
+/* ---- holds (fast path: no lock, no allocation in the common case) ------ */
+static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc);
+/* Removes the newest hold of r by a; returns 0, or -1 if a did not hold it. */
+static inline int tg__released(struct tg_actor *a, struct tg_res *r);
+/* 1 if a holds r (in any mode; mode out if not NULL). */
+int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mode);
+/* Grows the held list; called by tg__acquired when it is full. */
+int tg__held_grow(struct tg_actor *a);
+/* Another actor released r for its holder (misuse, or a semaphore). */
+void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+
+/* ---- waits ------------------------------------------------------------- */
+/* Publish "a waits for w" (before reading anyone else's state). */
+void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w);
+/* Capture the waiter's stack (skipping tangle's frames) and run detection.
+ * Returns TG_CHECK_CLEAR, TG_CHECK_DEADLOCK (a finding was reported; the
+ * frontend then applies the on_deadlock policy) or TG_CHECK_HAZARD. */
+enum { TG_CHECK_CLEAR = 0, TG_CHECK_DEADLOCK = 1, TG_CHECK_HAZARD = 2 };
+int tg__wait_check(struct tg_actor *a);
+void tg__wait_end(struct tg_actor *a);
+/* Runs detection over every blocked actor (watchdog, schedulers with nothing
+ * to run): reports each deadlocked set once. `stall_only` restricts it to the
+ * case where no actor can progress at all. */
+int tg__scan(int stall_only);
+
+/* ---- reports ------------------------------------------------------------ */
+/* Hand a finding to the reporters (text on stderr, JSON file); takes
+ * ownership. Identical findings (kind, hazard, sites) are counted, not
+ * repeated. Returns 1 if it was new. */
+int tg__report(struct tg_finding *f);
+/* Build a hazard finding about actor a (its holds included), with the
+ * current call stack as `where`. */
+struct tg_finding *tg__hazard_new(enum tg_hazard h, struct tg_actor *a, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Describe r (serial, kind, symbol name, creation stack) into info. */
+void tg__res_describe(const struct tg_res *r, struct tg_res_info *info);
+/* Number of findings reported so far (for the exit status). */
+unsigned long tg__reports_made(void);
+
+/* ---- stacks ------------------------------------------------------------- */
+/* Interned stacks: a small id for a captured call stack (0 = none). */
+uint32_t tg__stack_capture(int skip);
+int tg__stack_get(uint32_t id, const uintptr_t **pcs);
+
+#include "engine_inline.h"
+
+#endif

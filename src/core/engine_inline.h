@@ -1,0 +1,39 @@
+/* engine_inline.h: the hold/release fast path, inlined into every frontend.
+ * Included only by engine.h. It touches only the actor's own held list. */
+#ifndef TG_CORE_ENGINE_INLINE_H
+#define TG_CORE_ENGINE_INLINE_H
+
+static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc)
+{
+    if (TG_UNLIKELY(a->n_held == a->cap_held) && tg__held_grow(a) != 0)
+        return; /* out of memory: this hold goes untracked (warned once) */
+    struct tg_held *h = &a->held[a->n_held];
+    h->res = r;
+    h->res_id = r->id;
+    h->pc = pc;
+    h->stack = 0;
+    h->mode = (uint8_t)m;
+    h->released_by_other = 0;
+    /* The new entry must be complete before a reader can count it. */
+    __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
+}
+
+static inline int tg__released(struct tg_actor *a, struct tg_res *r)
+{
+    int n = a->n_held;
+    if (TG_LIKELY(n > 0 && a->held[n - 1].res == r)) {
+        __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    for (int i = n - 2; i >= 0; i--) {
+        if (a->held[i].res == r) {
+            for (int j = i; j < n - 1; j++)
+                a->held[j] = a->held[j + 1];
+            __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+#endif

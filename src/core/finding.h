@@ -1,0 +1,122 @@
+/* finding.h: the one struct that describes every report tangle makes.
+ *
+ * Frontends and detectors build findings; reporters (src/report/) only read
+ * them. A finding owns all of its memory (tg__finding_free releases it), so it
+ * stays valid after the engine state it was taken from has changed.
+ *
+ * A frame is either raw (a return address, symbolized later by
+ * tg__symbolize_finding) or already symbolic (a trace reader knows only a
+ * location string such as "Foo.java:12"). */
+#ifndef TG_CORE_FINDING_H
+#define TG_CORE_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum tg_finding_kind {
+    TG_FINDING_DEADLOCK,           /* happened: actors blocked for good */
+    TG_FINDING_POTENTIAL_DEADLOCK, /* predicted from lock order or a trace */
+    TG_FINDING_HAZARD              /* see tg_hazard */
+};
+
+/* Hazard sub-kinds. Their names (tg__hazard_name) are part of the JSON
+ * schema in docs/report-schema.md; append, never renumber. */
+enum tg_hazard {
+    TG_HAZARD_NONE = 0,
+    TG_HAZARD_TIMED_CYCLE,          /* a wait-for cycle closed only through timed waits */
+    TG_HAZARD_EXIT_HOLDING_LOCK,    /* an actor ended while holding locks */
+    TG_HAZARD_RELOCK_ERRORCHECK,    /* relock of an errorcheck mutex (EDEADLK) */
+    TG_HAZARD_RWLOCK_RELOCK,        /* wrlock/rdlock by the thread holding the write lock */
+    TG_HAZARD_UNLOCK_NOT_HELD,      /* unlock of a lock the caller does not hold */
+    TG_HAZARD_DESTROY_HELD,         /* destroy of a held lock or one with waiters */
+    TG_HAZARD_USE_AFTER_DESTROY,
+    TG_HAZARD_COND_MUTEX_NOT_HELD,
+    TG_HAZARD_COND_MUTEX_MISMATCH,
+    TG_HAZARD_SEM_MISUSE,
+    TG_HAZARD_BARRIER_MISUSE,
+    TG_HAZARD_LOCK_HELD_TOO_LONG,
+    TG_HAZARD_RECURSIVE_READ,       /* re-read of a writer-preferring rwlock */
+    TG_HAZARD_TABLE_FULL,           /* tangle lost track of something */
+    TG_HAZARD_HOLD_ACROSS_SWITCH,   /* a task yielded holding a thread-level lock */
+    TG_HAZARD_LONG_RUNNING_TASK,
+    TG_HAZARD_FREED_WHILE_HELD,
+    TG_HAZARD__COUNT
+};
+
+struct tg_frame {
+    uintptr_t pc;          /* return address, 0 if unknown */
+    const char *module;    /* owned; NULL until symbolized */
+    uintptr_t offset;      /* pc relative to the module's load bias */
+    const char *function;  /* owned; NULL if unknown */
+    const char *file;      /* owned; NULL if unknown */
+    int line;              /* 0 if unknown */
+};
+
+struct tg_stack {
+    int n;
+    struct tg_frame *frames; /* owned */
+};
+
+/* A resource as it was when the finding was made. */
+struct tg_res_info {
+    uint64_t id;           /* tangle's serial number for the instance */
+    uintptr_t addr;
+    const char *kind;      /* "mutex", "rwlock", "semaphore", ... (static) */
+    const char *detail;    /* owned or NULL: "errorcheck", "writer-preferring", ... */
+    const char *name;      /* owned or NULL: a symbol naming the object, a trace label */
+    struct tg_stack created; /* where it was initialised or first seen; may be empty */
+};
+
+struct tg_hold {
+    struct tg_res_info res;
+    const char *mode;      /* "exclusive", "read", "write" (static) */
+    int count;             /* recursion depth */
+    struct tg_stack acquired;
+};
+
+struct tg_wait {
+    int present;           /* 0: the actor is not waiting */
+    struct tg_res_info res;
+    const char *mode;      /* as in tg_hold (static) */
+    int timed;
+    uint64_t holder;       /* actor id of the one it waits for in the cycle, 0 if none */
+    struct tg_stack stack; /* where it waits */
+};
+
+struct tg_actor_info {
+    uint64_t id;
+    long tid;              /* OS thread id (for a task, its current host's), 0 if none */
+    const char *kind;      /* "thread" or "task" (static) */
+    const char *name;      /* owned or NULL */
+    const char *state;     /* "blocked", "running", "exited" (static) */
+    struct tg_wait wait;
+    int n_holds;
+    struct tg_hold *holds; /* owned */
+    struct tg_stack created; /* where it was spawned; may be empty */
+};
+
+struct tg_finding {
+    enum tg_finding_kind kind;
+    enum tg_hazard hazard;
+    char *summary;         /* owned: one sentence */
+    char *advice;          /* owned or NULL: what to do about it */
+    int n_actors;
+    struct tg_actor_info *actors; /* owned; for a cycle, in cycle order */
+    struct tg_stack where; /* for a hazard: the call that raised it; may be empty */
+    unsigned long repeats; /* how many more times the same finding was seen */
+};
+
+const char *tg__finding_kind_name(enum tg_finding_kind k);
+const char *tg__hazard_name(enum tg_hazard h);
+
+/* Allocation helpers; all return NULL on out-of-memory and never abort. */
+struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard hazard);
+struct tg_actor_info *tg__finding_add_actor(struct tg_finding *f);
+struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a);
+int tg__stack_from_pcs(struct tg_stack *s, const uintptr_t *pcs, int n);
+int tg__stack_symbolic(struct tg_stack *s, const char *function, const char *file, int line);
+char *tg__strdup(const char *s);
+char *tg__sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tg__finding_free(struct tg_finding *f);
+
+#endif

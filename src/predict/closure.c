@@ -1,0 +1,293 @@
+/* closure.c: the sync-preserving closure, and the check of one abstract
+ * pattern (SPDOffline's inner loop).
+ *
+ * An ideal is a prefix I[t] of every thread's stored events. Its closure is
+ * the smallest ideal containing it that is closed under: fork (a started
+ * thread needs its fork), join (a join needs the whole joined thread),
+ * reads-from (a read needs the write it saw), and the lock rule: of two
+ * acquires of a lock in the ideal that conflict (not both reads), the
+ * earlier one's release must be in it too. If that release never happened,
+ * no reordering holds both critical sections and the ideal is "saturated".
+ *
+ * The check keeps one head per component (the earliest acquire not yet
+ * ruled out) and grows one ideal: the closure of everything before the
+ * heads. A head that falls inside the closure is ruled out for good (heads
+ * only move forward, so the closure only grows), and the next one is taken.
+ * When no head is inside, the heads form a sync-preserving deadlock. Each
+ * stored event enters the ideal at most once per pattern, so the check is
+ * linear in the trace. */
+#include "predict/spd_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lock_state {
+    uint32_t gen;
+    uint32_t w_seq, w_thread, w_rel; /* latest exclusive acquire in the ideal */
+    uint32_t a_seq;                  /* latest acquire of any mode in the ideal */
+    int32_t pending;                 /* reads in the ideal whose release is not yet required */
+};
+
+struct pending_read {
+    uint32_t seq, thread, rel;
+    int32_t next;
+};
+
+struct tg__closure {
+    uint32_t gen;
+    uint32_t n_th, n_lk;
+    uint32_t *ideal, *target, *work, n_work;
+    uint8_t *queued;
+    uint32_t *touched, n_touched;
+    struct lock_state *lk;
+    struct pending_read *reads;
+    uint32_t n_reads, cap_reads;
+    int saturated, oom;
+};
+
+void tg__spd_closure_free(struct tg__closure *cl)
+{
+    if (!cl)
+        return;
+    free(cl->ideal);
+    free(cl->target);
+    free(cl->work);
+    free(cl->queued);
+    free(cl->touched);
+    free(cl->lk);
+    free(cl->reads);
+    free(cl);
+}
+
+static struct tg__closure *closure_for(struct tg__spd *s)
+{
+    struct tg__closure *cl = s->cl;
+    if (cl && cl->n_th == s->n_th && cl->n_lk == s->n_lk)
+        return cl;
+    tg__spd_closure_free(cl);
+    s->cl = cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return NULL;
+    cl->n_th = s->n_th;
+    cl->n_lk = s->n_lk;
+    cl->ideal = calloc(s->n_th + 1, sizeof *cl->ideal);
+    cl->target = calloc(s->n_th + 1, sizeof *cl->target);
+    cl->work = calloc(s->n_th + 1, sizeof *cl->work);
+    cl->touched = calloc(s->n_th + 1, sizeof *cl->touched);
+    cl->queued = calloc(s->n_th + 1, 1);
+    cl->lk = calloc(s->n_lk + 1, sizeof *cl->lk);
+    if (!cl->ideal || !cl->target || !cl->work || !cl->touched || !cl->queued || !cl->lk) {
+        tg__spd_closure_free(cl);
+        s->cl = NULL;
+        return NULL;
+    }
+    return cl;
+}
+
+/* Asks for the first `count` stored events of thread t. */
+static void demand(struct tg__closure *cl, uint32_t t, uint32_t count)
+{
+    if (count <= cl->target[t])
+        return;
+    if (cl->target[t] == 0 && cl->ideal[t] == 0)
+        cl->touched[cl->n_touched++] = t;
+    cl->target[t] = count;
+    if (!cl->queued[t]) {
+        cl->queued[t] = 1;
+        cl->work[cl->n_work++] = t;
+    }
+}
+
+/* The release of an acquire must be in the ideal. */
+static void need_release(struct tg__closure *cl, uint32_t t, uint32_t rel)
+{
+    if (rel == TG__NEVER)
+        cl->saturated = 1;
+    else
+        demand(cl, t, rel);
+}
+
+static void lock_rule(struct tg__closure *cl, uint32_t t, const struct tg__sev *e, int read)
+{
+    struct lock_state *st = &cl->lk[SEV_OBJ(*e)];
+    uint32_t seq = e->x, rel = e->y;
+    if (st->gen != cl->gen)
+        *st = (struct lock_state){.gen = cl->gen, .pending = -1};
+    if (read) {
+        if (st->w_seq > seq) {
+            need_release(cl, t, rel);
+        } else {
+            if (cl->n_reads == cl->cap_reads &&
+                tg__spd_grow((void **)&cl->reads, &cl->cap_reads, cl->n_reads + 1,
+                             sizeof *cl->reads) < 0) {
+                cl->oom = 1;
+                return;
+            }
+            cl->reads[cl->n_reads] = (struct pending_read){seq, t, rel, st->pending};
+            st->pending = (int32_t)cl->n_reads++;
+        }
+        if (st->w_seq && st->w_seq < seq)
+            need_release(cl, st->w_thread, st->w_rel);
+    } else {
+        if (st->a_seq > seq)
+            need_release(cl, t, rel);
+        if (st->w_seq && st->w_seq < seq)
+            need_release(cl, st->w_thread, st->w_rel);
+        if (seq > st->w_seq) {
+            st->w_seq = seq;
+            st->w_thread = t;
+            st->w_rel = rel;
+        }
+        for (int32_t *pp = &st->pending; *pp >= 0;) {
+            struct pending_read *r = &cl->reads[*pp];
+            if (r->seq < seq) {
+                need_release(cl, r->thread, r->rel);
+                *pp = r->next;
+            } else {
+                pp = &r->next;
+            }
+        }
+    }
+    if (seq > st->a_seq)
+        st->a_seq = seq;
+}
+
+/* Grows the ideal to its closure (or until it saturates). */
+static void close_ideal(struct tg__spd *s, struct tg__closure *cl)
+{
+    while (cl->n_work && !cl->saturated && !cl->oom) {
+        uint32_t t = cl->work[--cl->n_work];
+        cl->queued[t] = 0;
+        const struct tg__sev *ev = s->th[t].ev;
+        while (cl->ideal[t] < cl->target[t] && !cl->saturated) {
+            const struct tg__sev *e = &ev[cl->ideal[t]++];
+            switch (SEV_KIND(*e)) {
+            case SEV_ACQ_X: lock_rule(cl, t, e, 0); break;
+            case SEV_ACQ_R: lock_rule(cl, t, e, 1); break;
+            case SEV_BEGIN:
+                if (SEV_OBJ(*e) != SEV_NONE)
+                    demand(cl, SEV_OBJ(*e), e->x + 1);
+                break;
+            case SEV_JOIN:
+            case SEV_XREAD: demand(cl, SEV_OBJ(*e), e->x); break;
+            default: break;
+            }
+        }
+    }
+}
+
+static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *comps,
+                  const uint32_t *heads, uint32_t k)
+{
+    if (tg__spd_grow((void **)&s->found, &s->cap_found, s->n_found + 1, sizeof *s->found) < 0)
+        return -1;
+    struct tg__pattern_result *r = &s->found[s->n_found];
+    r->k = k;
+    r->comps = malloc(k * sizeof *r->comps);
+    r->heads = malloc(k * sizeof *r->heads);
+    r->ideal = malloc(((size_t)s->n_th + 1) * sizeof *r->ideal);
+    if (!r->comps || !r->heads || !r->ideal) {
+        free(r->comps);
+        free(r->heads);
+        free(r->ideal);
+        return -1;
+    }
+    memcpy(r->comps, comps, k * sizeof *comps);
+    for (uint32_t i = 0; i < k; i++)
+        r->heads[i] = s->comps[comps[i]].cand[heads[i]];
+    memcpy(r->ideal, cl->ideal, (size_t)s->n_th * sizeof *r->ideal);
+    s->n_found++;
+    s->st.deadlocks++;
+    return 0;
+}
+
+/* Two patterns over the same threads and locks describe the same deadlock;
+ * only the first found is reported. */
+static int already_found(struct tg__spd *s, const uint32_t *comps, uint32_t k)
+{
+    for (uint32_t f = 0; f < s->n_found; f++) {
+        struct tg__pattern_result *r = &s->found[f];
+        if (r->k != k)
+            continue;
+        uint32_t i;
+        for (i = 0; i < k; i++) {
+            struct tg__comp *a = &s->comps[comps[i]];
+            uint32_t j;
+            for (j = 0; j < k; j++) {
+                struct tg__comp *b = &s->comps[r->comps[j]];
+                if (a->thread == b->thread && a->lock == b->lock)
+                    break;
+            }
+            if (j == k)
+                break;
+        }
+        if (i == k)
+            return 1;
+    }
+    return 0;
+}
+
+int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k)
+{
+    if (already_found(s, comps, k))
+        return 0;
+    struct tg__closure *cl = closure_for(s);
+    uint32_t heads_buf[64], *heads = k <= 64 ? heads_buf : malloc(k * sizeof *heads);
+    if (!cl || !heads) {
+        snprintf(s->err, sizeof s->err, "out of memory checking a deadlock pattern");
+        return -1;
+    }
+    s->st.patterns_checked++;
+    cl->gen++;
+    cl->saturated = cl->oom = 0;
+    cl->n_reads = cl->n_work = cl->n_touched = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        heads[i] = 0;
+        struct tg__comp *c = &s->comps[comps[i]];
+        demand(cl, c->thread, c->cand[0]);
+    }
+    int found = 0, rc = 0;
+    for (;;) {
+        close_ideal(s, cl);
+        if (cl->saturated || cl->oom)
+            break;
+        int moved = 0, exhausted = 0;
+        for (uint32_t i = 0; i < k && !exhausted; i++) {
+            struct tg__comp *c = &s->comps[comps[i]];
+            uint32_t h = heads[i];
+            while (h < c->n && c->cand[h] < cl->ideal[c->thread])
+                h++;
+            if (h == heads[i])
+                continue;
+            if (h == c->n) {
+                exhausted = 1;
+                break;
+            }
+            heads[i] = h;
+            demand(cl, c->thread, c->cand[h]);
+            moved = 1;
+        }
+        if (exhausted)
+            break;
+        if (!moved) {
+            found = 1;
+            break;
+        }
+    }
+    if (cl->oom) {
+        snprintf(s->err, sizeof s->err, "out of memory checking a deadlock pattern");
+        rc = -1;
+    } else if (found && record(s, cl, comps, heads, k) < 0) {
+        snprintf(s->err, sizeof s->err, "out of memory recording a deadlock");
+        rc = -1;
+    }
+    for (uint32_t i = 0; i < cl->n_touched; i++) {
+        uint32_t t = cl->touched[i];
+        cl->ideal[t] = cl->target[t] = 0;
+        cl->queued[t] = 0;
+    }
+    if (heads != heads_buf)
+        free(heads);
+    return rc;
+}

@@ -1,0 +1,145 @@
+/* spd_impl.h: the data the sync-preserving analysis keeps between passes.
+ *
+ * Pass one keeps, per thread, only the events that can constrain a
+ * reordering ("stored events", 12 bytes each): acquires, forks, joins, the
+ * start of a forked thread, and reads that observe another thread's write
+ * (or a wake-up after another thread's notify). Releases, writes and
+ * thread-local reads are not stored: an ideal is a prefix of stored events
+ * per thread, and it implicitly includes everything between a stored event
+ * and the next one. A release or a write is then required by asking for the
+ * prefix up to the number of stored events its thread had when it happened. */
+#ifndef TG_PREDICT_SPD_IMPL_H
+#define TG_PREDICT_SPD_IMPL_H
+
+#include "predict/spd.h"
+
+#include <stddef.h>
+
+#define TG__NEVER 0xffffffffu
+
+enum {
+    SEV_ACQ_X = 1,   /* obj = lock; x = per-lock acquire order; y = release count */
+    SEV_ACQ_R,       /* the same, shared (read) mode */
+    SEV_FORK,        /* obj = child thread */
+    SEV_BEGIN,       /* obj = parent (or NONE); x = index of the fork in parent */
+    SEV_JOIN,        /* obj = joined thread; x = its stored count when joined */
+    SEV_XREAD        /* obj = writer thread; x = its stored count at the write */
+};
+#define SEV_KIND(e) ((e).ko >> 28)
+#define SEV_OBJ(e) ((e).ko & 0x0fffffffu)
+#define SEV_MAKE(k, o) (((uint32_t)(k) << 28) | ((uint32_t)(o) & 0x0fffffffu))
+#define SEV_NONE 0x0fffffffu
+#define TG__MAX_DENSE 0x0ffffff0u
+#define TG__MAX_FRAMES_COPY 256
+
+struct tg__sev {
+    uint32_t ko, x, y;
+};
+
+struct tg__held {
+    uint32_t lock;
+    uint32_t idx;        /* stored index of the acquire */
+    uint16_t count;      /* re-entries */
+    uint8_t mode;        /* TG_MODE_* */
+    uint32_t loc;        /* pass two only: site or interned location */
+    uint64_t pos;        /* line or event index of the acquire */
+};
+
+struct tg__thread {
+    struct tg__sev *ev;
+    uint32_t n, cap;
+    struct tg__held *held;
+    uint32_t n_held, cap_held;
+    int32_t hset;        /* held-set id of the current held locks, -1 if stale */
+    uint8_t started, forked;
+    uint32_t parent, fork_idx;
+    uint32_t xr_writer[8], xr_count[8]; /* recent cross-thread reads, to skip repeats */
+};
+
+struct tg__lock {
+    uint32_t seq;        /* acquires so far */
+    uint32_t holder;     /* thread + 1 holding it exclusively, 0 if none */
+    uint32_t readers;    /* threads holding it shared */
+};
+
+struct tg__cond {
+    uint32_t *waiting;   /* threads waiting on the condition */
+    uint32_t n, cap;
+};
+
+struct tg__var {
+    uint32_t writer;     /* thread + 1 of the last write, 0 if none */
+    uint32_t wcount;     /* writer's stored count at that write */
+};
+
+/* A held set: the locks (with mode) held when a nested acquire happened. */
+struct tg__hset {
+    uint32_t off, n;     /* into hset_locks */
+    uint32_t hash;
+};
+struct tg__hlock {
+    uint32_t lock;
+    uint8_t mode;
+};
+
+/* An abstract component: nested acquires by one thread of one lock under
+ * one held set. Its candidates are the stored indices of those acquires,
+ * in trace order. */
+struct tg__comp {
+    uint32_t thread, lock, hset;
+    uint8_t mode;
+    uint32_t *cand;
+    uint32_t n, cap;
+    uint32_t next_in_bucket;
+};
+
+struct tg__pattern_result {
+    uint32_t *comps;     /* k components, in cycle order */
+    uint32_t *heads;     /* k candidate indices (stored index in the thread) */
+    uint32_t *ideal;     /* per-thread prefix length of the witness */
+    uint32_t k;
+};
+
+struct tg__spd {
+    struct tg__spd_options opt;
+    char err[256];
+
+    struct tg__thread *th;
+    uint32_t n_th, cap_th;
+    struct tg__lock *lk;
+    uint32_t n_lk;       /* sized to the object id space */
+    struct tg__var *var;
+    uint32_t n_var;
+    struct tg__cond *cond;
+    uint32_t n_cond;
+    struct tg_trace_reader *rd; /* for warnings during a pass */
+    struct tg__closure *cl;     /* closure.c's work space */
+
+    struct tg__hset *hsets;
+    uint32_t n_hsets, cap_hsets;
+    struct tg__hlock *hlocks;
+    uint32_t n_hlocks, cap_hlocks;
+    uint32_t *hset_slots, hset_mask;
+
+    struct tg__comp *comps;
+    uint32_t n_comps, cap_comps;
+    uint32_t *comp_slots, comp_mask;
+
+    struct tg__pattern_result *found;
+    uint32_t n_found, cap_found;
+
+    struct tg__spd_stats st;
+    int replay;          /* pass two: count, do not store */
+};
+
+/* store.c */
+int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev);
+int tg__spd_grow(void **p, uint32_t *cap, uint32_t need, size_t size);
+/* patterns.c: calls check(s, comps, k) for each abstract pattern; stops
+ * early when check returns < 0. Returns 0, or -1 on out-of-memory. */
+int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t));
+/* closure.c */
+int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k);
+void tg__spd_closure_free(struct tg__closure *cl);
+
+#endif

@@ -1,0 +1,413 @@
+/* store.c: pass one of the analysis. Turns trace events into the stored
+ * events of each thread (see spd_impl.h), the held sets, and the abstract
+ * components (nested acquires grouped by thread, lock and held set).
+ *
+ * The same code runs again in pass two with s->replay set: it then counts
+ * stored events without storing them, so both passes number every thread's
+ * stored events identically. */
+#include "predict/spd_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WARN(s, ...) do { if ((s)->rd) tg__trace_warn((s)->rd, __VA_ARGS__); } while (0)
+
+/* "line" for text traces, "event" for binary ones, naming ev->pos. */
+static const char *unit(const struct tg__spd *s)
+{
+    return s->rd && tg__trace_format(s->rd)[0] == 't' ? "line" : "event";
+}
+
+int tg__spd_grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    uint64_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    if (n > 0xffffffffu)
+        n = 0xffffffffu;
+    if (n < need)
+        return -1;
+    void *q = realloc(*p, (size_t)n * size);
+    if (!q)
+        return -1;
+    memset((char *)q + (size_t)*cap * size, 0, (size_t)(n - *cap) * size);
+    *p = q;
+    *cap = (uint32_t)n;
+    return 0;
+}
+
+static int oom(struct tg__spd *s)
+{
+    snprintf(s->err, sizeof s->err, "out of memory after %llu events",
+             (unsigned long long)s->st.events);
+    return -1;
+}
+
+/* Appends a stored event; in pass two only counts it. */
+static int push(struct tg__spd *s, struct tg__thread *t, uint32_t kind, uint32_t obj,
+                uint32_t x, uint32_t y)
+{
+    if (s->replay) {
+        t->n++;
+        return 0;
+    }
+    if (t->n == t->cap && tg__spd_grow((void **)&t->ev, &t->cap, t->n + 1, sizeof *t->ev) < 0)
+        return oom(s);
+    if (t->n >= TG__MAX_DENSE) {
+        snprintf(s->err, sizeof s->err, "a thread has more than %u synchronisation events; "
+                 "split the trace", TG__MAX_DENSE);
+        return -1;
+    }
+    t->ev[t->n++] = (struct tg__sev){SEV_MAKE(kind, obj), x, y};
+    s->st.stored++;
+    return 0;
+}
+
+static struct tg__thread *thread(struct tg__spd *s, uint32_t id)
+{
+    if (id >= TG__MAX_DENSE)
+        return NULL;
+    if (id >= s->n_th) {
+        if (tg__spd_grow((void **)&s->th, &s->cap_th, id + 1, sizeof *s->th) < 0)
+            return NULL;
+        s->n_th = id + 1;
+    }
+    return &s->th[id];
+}
+
+/* Grows the per-object arrays to cover `obj`. */
+static int object(struct tg__spd *s, uint32_t obj)
+{
+    if (obj >= TG__MAX_DENSE)
+        return -1;
+    if (obj < s->n_lk)
+        return 0;
+    uint32_t cap = s->n_lk, c2 = s->n_var, c3 = s->n_cond;
+    if (tg__spd_grow((void **)&s->lk, &cap, obj + 1, sizeof *s->lk) < 0 ||
+        tg__spd_grow((void **)&s->var, &c2, obj + 1, sizeof *s->var) < 0 ||
+        tg__spd_grow((void **)&s->cond, &c3, obj + 1, sizeof *s->cond) < 0)
+        return -1;
+    s->n_lk = cap;
+    s->n_var = c2;
+    s->n_cond = c3;
+    return 0;
+}
+
+/* ---- held sets ---------------------------------------------------------- */
+
+static int hlock_cmp(const void *a, const void *b)
+{
+    const struct tg__hlock *x = a, *y = b;
+    return x->lock < y->lock ? -1 : x->lock > y->lock;
+}
+
+static uint32_t hset_hash(const struct tg__hlock *h, uint32_t n)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (uint32_t i = 0; i < n; i++)
+        x = (x ^ (h[i].lock * 4u + h[i].mode)) * 0xbf58476d1ce4e5b9ull;
+    return (uint32_t)(x ^ (x >> 32));
+}
+
+static int hset_rehash(struct tg__spd *s, uint32_t nslots)
+{
+    uint32_t *sl = calloc(nslots, sizeof *sl);
+    if (!sl)
+        return -1;
+    for (uint32_t i = 0; i < s->n_hsets; i++) {
+        uint32_t j = s->hsets[i].hash & (nslots - 1);
+        while (sl[j])
+            j = (j + 1) & (nslots - 1);
+        sl[j] = i + 1;
+    }
+    free(s->hset_slots);
+    s->hset_slots = sl;
+    s->hset_mask = nslots - 1;
+    return 0;
+}
+
+/* The id of the set of locks thread t holds now (computed once per change). */
+static int32_t held_set(struct tg__spd *s, struct tg__thread *t)
+{
+    if (t->hset >= 0)
+        return t->hset;
+    struct tg__hlock tmp[64], *h = tmp;
+    uint32_t n = t->n_held;
+    if (n > 64 && !(h = malloc(n * sizeof *h)))
+        return -1;
+    for (uint32_t i = 0; i < n; i++)
+        h[i] = (struct tg__hlock){t->held[i].lock, t->held[i].mode};
+    qsort(h, n, sizeof *h, hlock_cmp);
+    uint32_t hash = hset_hash(h, n);
+    if (!s->hset_slots && hset_rehash(s, 64) < 0)
+        goto fail;
+    uint32_t j = hash & s->hset_mask;
+    for (; s->hset_slots[j]; j = (j + 1) & s->hset_mask) {
+        struct tg__hset *c = &s->hsets[s->hset_slots[j] - 1];
+        if (c->hash == hash && c->n == n &&
+            memcmp(&s->hlocks[c->off], h, n * sizeof *h) == 0) {
+            t->hset = (int32_t)(s->hset_slots[j] - 1);
+            goto done;
+        }
+    }
+    if (tg__spd_grow((void **)&s->hsets, &s->cap_hsets, s->n_hsets + 1, sizeof *s->hsets) < 0 ||
+        tg__spd_grow((void **)&s->hlocks, &s->cap_hlocks, s->n_hlocks + n, sizeof *s->hlocks) < 0)
+        goto fail;
+    memcpy(&s->hlocks[s->n_hlocks], h, n * sizeof *h);
+    s->hsets[s->n_hsets] = (struct tg__hset){s->n_hlocks, n, hash};
+    s->n_hlocks += n;
+    s->hset_slots[j] = s->n_hsets + 1;
+    t->hset = (int32_t)s->n_hsets++;
+    if (s->n_hsets * 2 > s->hset_mask && hset_rehash(s, (s->hset_mask + 1) * 2) < 0)
+        goto fail;
+done:
+    if (h != tmp)
+        free(h);
+    return t->hset;
+fail:
+    if (h != tmp)
+        free(h);
+    return -1;
+}
+
+/* ---- components --------------------------------------------------------- */
+
+static uint32_t comp_hash(uint32_t th, uint32_t lock, uint32_t hset, uint32_t mode)
+{
+    uint64_t x = ((uint64_t)th << 32 | lock) * 0x9E3779B97F4A7C15ull;
+    x ^= ((uint64_t)hset << 2 | mode) * 0xbf58476d1ce4e5b9ull;
+    return (uint32_t)(x ^ (x >> 29));
+}
+
+static int comp_rehash(struct tg__spd *s, uint32_t nslots)
+{
+    uint32_t *sl = calloc(nslots, sizeof *sl);
+    if (!sl)
+        return -1;
+    for (uint32_t i = 0; i < s->n_comps; i++) {
+        struct tg__comp *c = &s->comps[i];
+        uint32_t j = comp_hash(c->thread, c->lock, c->hset, c->mode) & (nslots - 1);
+        while (sl[j])
+            j = (j + 1) & (nslots - 1);
+        sl[j] = i + 1;
+    }
+    free(s->comp_slots);
+    s->comp_slots = sl;
+    s->comp_mask = nslots - 1;
+    return 0;
+}
+
+/* Records a blocking acquire made while holding other locks. */
+static int add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread *t, uint32_t lock,
+                         uint8_t mode, uint32_t idx)
+{
+    int32_t hs = held_set(s, t);
+    if (hs < 0)
+        return oom(s);
+    if (!s->comp_slots && comp_rehash(s, 64) < 0)
+        return oom(s);
+    uint32_t j = comp_hash(tid, lock, (uint32_t)hs, mode) & s->comp_mask;
+    struct tg__comp *c = NULL;
+    for (; s->comp_slots[j]; j = (j + 1) & s->comp_mask) {
+        struct tg__comp *x = &s->comps[s->comp_slots[j] - 1];
+        if (x->thread == tid && x->lock == lock && x->hset == (uint32_t)hs && x->mode == mode) {
+            c = x;
+            break;
+        }
+    }
+    if (!c) {
+        if (tg__spd_grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps) < 0)
+            return oom(s);
+        c = &s->comps[s->n_comps];
+        *c = (struct tg__comp){.thread = tid, .lock = lock, .hset = (uint32_t)hs, .mode = mode};
+        s->comp_slots[j] = ++s->n_comps;
+        if (s->n_comps * 2 > s->comp_mask && comp_rehash(s, (s->comp_mask + 1) * 2) < 0)
+            return oom(s);
+    }
+    if (tg__spd_grow((void **)&c->cand, &c->cap, c->n + 1, sizeof *c->cand) < 0)
+        return oom(s);
+    c->cand[c->n++] = idx;
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid,
+                   struct tg__thread *t)
+{
+    uint32_t l = ev->obj;
+    uint8_t mode = ev->mode == TG_MODE_READ ? TG_MODE_READ : TG_MODE_WRITE;
+    for (uint32_t i = 0; i < t->n_held; i++) {
+        if (t->held[i].lock == l) {
+            /* A re-entry (monitor, recursive mutex, recursive read) is not a
+             * new critical section. */
+            t->held[i].count++;
+            return 0;
+        }
+    }
+    struct tg__lock *lk = &s->lk[l];
+    if (!s->replay && ((lk->holder && lk->holder != tid + 1) ||
+                       (mode == TG_MODE_WRITE && lk->readers))) {
+        WARN(s, "%s %llu: thread %s acquires lock %s while another thread holds it; the "
+             "trace is inconsistent and predictions may be imprecise",
+             unit(s), (unsigned long long)ev->pos, tg__trace_thread_name(s->rd, tid),
+             tg__trace_object_name(s->rd, l));
+    }
+    if (lk->seq == 0xfffffffeu) {
+        snprintf(s->err, sizeof s->err, "lock %u is acquired more than 4 billion times", l);
+        return -1;
+    }
+    uint32_t seq = ++lk->seq, idx = t->n;
+    if (t->n_held && !(ev->flags & TG_EVF_TRY) && !s->replay &&
+        add_candidate(s, tid, t, l, mode, idx) < 0)
+        return -1;
+    if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER) < 0)
+        return -1;
+    if (mode == TG_MODE_READ)
+        lk->readers++;
+    else
+        lk->holder = tid + 1;
+    if (tg__spd_grow((void **)&t->held, &t->cap_held, t->n_held + 1, sizeof *t->held) < 0)
+        return oom(s);
+    t->held[t->n_held++] = (struct tg__held){l, idx, 1, mode, ev->site, ev->pos};
+    t->hset = -1;
+    s->st.acquires++;
+    return 0;
+}
+
+static void release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid,
+                    struct tg__thread *t)
+{
+    uint32_t l = ev->obj, i = t->n_held;
+    while (i > 0 && t->held[i - 1].lock != l)
+        i--;
+    if (i == 0) {
+        WARN(s, "%s %llu: thread %s releases lock %s, which it does not hold; ignored",
+             unit(s), (unsigned long long)ev->pos, tg__trace_thread_name(s->rd, tid),
+             tg__trace_object_name(s->rd, l));
+        return;
+    }
+    struct tg__held *h = &t->held[i - 1];
+    if (--h->count)
+        return;
+    if (!s->replay)
+        t->ev[h->idx].y = t->n;
+    struct tg__lock *lk = &s->lk[l];
+    if (h->mode == TG_MODE_READ) {
+        if (lk->readers)
+            lk->readers--;
+    } else if (lk->holder == tid + 1) {
+        lk->holder = 0;
+    }
+    memmove(h, h + 1, (t->n_held - i) * sizeof *h);
+    t->n_held--;
+    t->hset = -1;
+}
+
+static int read_var(struct tg__spd *s, uint32_t tid, struct tg__thread *t, uint32_t x)
+{
+    struct tg__var *v = &s->var[x];
+    if (!v->writer || v->writer == tid + 1)
+        return 0;
+    uint32_t w = v->writer - 1, slot = w & 7;
+    if (t->xr_writer[slot] == v->writer && t->xr_count[slot] >= v->wcount)
+        return 0;
+    t->xr_writer[slot] = v->writer;
+    t->xr_count[slot] = v->wcount;
+    return push(s, t, SEV_XREAD, w, v->wcount, 0);
+}
+
+static int fork_thread(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid)
+{
+    struct tg__thread *c = thread(s, ev->obj);
+    if (!c)
+        return oom(s);
+    struct tg__thread *t = &s->th[tid];
+    if (c->started || c->forked || ev->obj == tid) {
+        WARN(s, "%s %llu: thread %s forks %s, which already started or was forked; ignored",
+             unit(s), (unsigned long long)ev->pos, tg__trace_thread_name(s->rd, tid),
+             tg__trace_thread_name(s->rd, ev->obj));
+        return 0;
+    }
+    c->forked = 1;
+    c->parent = tid;
+    c->fork_idx = t->n;
+    return push(s, t, SEV_FORK, ev->obj, 0, 0);
+}
+
+static int cond_wait(struct tg__spd *s, uint32_t tid, uint32_t c)
+{
+    struct tg__cond *cv = &s->cond[c];
+    for (uint32_t i = 0; i < cv->n; i++)
+        if (cv->waiting[i] == tid)
+            return 0;
+    if (tg__spd_grow((void **)&cv->waiting, &cv->cap, cv->n + 1, sizeof *cv->waiting) < 0)
+        return oom(s);
+    cv->waiting[cv->n++] = tid;
+    return 0;
+}
+
+/* A notify orders every current waiter's wake-up after it: the waiters
+ * continue only after this point (a conservative choice: it can only hide
+ * reorderings, never invent one). */
+static int cond_notify(struct tg__spd *s, uint32_t tid, uint32_t c)
+{
+    struct tg__cond *cv = &s->cond[c];
+    uint32_t count = s->th[tid].n;
+    for (uint32_t i = 0; i < cv->n; i++) {
+        uint32_t w = cv->waiting[i];
+        if (w != tid && push(s, &s->th[w], SEV_XREAD, tid, count, 0) < 0)
+            return -1;
+    }
+    cv->n = 0;
+    return 0;
+}
+
+int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
+{
+    uint32_t tid = ev->thread;
+    struct tg__thread *t = thread(s, tid);
+    if (!t)
+        return oom(s);
+    if (!s->replay)
+        s->st.events++;
+    if (!t->started) {
+        t->started = 1;
+        if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0) < 0)
+            return -1;
+    }
+    if (ev->obj != TG_NO_OBJ && ev->op != TG_EV_FORK && ev->op != TG_EV_JOIN &&
+        object(s, ev->obj) < 0)
+        return oom(s);
+    switch (ev->op) {
+    case TG_EV_ACQUIRE:
+        return acquire(s, ev, tid, t);
+    case TG_EV_RELEASE:
+        release(s, ev, tid, t);
+        return 0;
+    case TG_EV_WRITE:
+        s->var[ev->obj].writer = tid + 1;
+        s->var[ev->obj].wcount = t->n;
+        return 0;
+    case TG_EV_READ:
+        return read_var(s, tid, t, ev->obj);
+    case TG_EV_FORK:
+        return fork_thread(s, ev, tid);
+    case TG_EV_JOIN: {
+        struct tg__thread *c = thread(s, ev->obj);
+        if (!c)
+            return oom(s);
+        t = &s->th[tid];
+        return ev->obj == tid ? 0 : push(s, t, SEV_JOIN, ev->obj, c->n, 0);
+    }
+    case TG_EV_WAIT:
+        return cond_wait(s, tid, ev->obj);
+    case TG_EV_NOTIFY:
+        return cond_notify(s, tid, ev->obj);
+    default:
+        return 0; /* req, begin, end: no effect on reorderings */
+    }
+}

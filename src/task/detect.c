@@ -1,0 +1,233 @@
+/* detect.c: the task runtime's calls into tangle's engine.
+ *
+ * Tasks are actors hosted by their scheduler thread; every task-level wait
+ * is published with TG_WF_PARKED (the task is parked, its host runs on).
+ * Detection runs at once only when a wait can end through a specific holder
+ * that is itself blocked (a lock or join whose holder waits, any rwlock or
+ * owned-permit wait); everything else is caught by scans when a scheduler
+ * runs out of work, so the common paths stay cheap.
+ */
+#define _GNU_SOURCE
+#include "task/detect.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+int tg__detect_on;
+
+#ifdef TG_TASK_NO_ENGINE
+
+void tg__det_configure(void) { tg__detect_on = 0; }
+void tg__det_sched_start(struct tg__sched *s) { (void)s; }
+void tg__det_sched_end(struct tg__sched *s) { (void)s; }
+void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
+void tg__det_task_exit(struct tg_task *t) { (void)t; }
+void tg__det_task_reap(struct tg_task *t) { (void)t; }
+void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
+void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
+int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
+                 uintptr_t pc, int check)
+{
+    (void)t; (void)wkind; (void)obj; (void)target; (void)timed; (void)pc; (void)check;
+    return 0;
+}
+void tg__det_wait_end(struct tg_task *t) { (void)t; }
+int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
+void tg__det_idle(struct tg__sched *s) { (void)s; }
+void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
+{
+    (void)s; (void)t; (void)ns; (void)starving;
+}
+void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
+{
+    (void)t; (void)p; (void)ns;
+}
+
+#else
+
+void tg__det_configure(void)
+{
+    static int done;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+        return;
+    tg__detect_on = tg__config.detect && tg__engine_init() == 0;
+}
+
+void tg__det_sched_start(struct tg__sched *s)
+{
+    struct tg_actor *h = tg__current;
+    if (!h) {
+        /* The thread was not seen by the preload hooks (none are loaded, or
+         * it started before them): register it here. */
+        h = tg__actor_new(TG_ACTOR_THREAD, "scheduler", 0);
+        if (!h)
+            return;
+        h->tid = (long)gettid();
+        tg__current = h;
+    }
+    h->aflags |= TG_AF_HOST;
+    s->host = h;
+}
+
+void tg__det_sched_end(struct tg__sched *s)
+{
+    if (s->host) {
+        tg__actor_switch(s->host, NULL);
+        s->host->aflags &= ~TG_AF_HOST;
+    }
+    s->host = NULL;
+}
+
+void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
+{
+    struct tg__sched *s = t->sched;
+    if (!s->host)
+        return;
+    uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
+    t->actor = tg__actor_new(TG_ACTOR_TASK, t->name, pid);
+    if (t->actor) {
+        t->actor->host = s->host;
+        t->actor->tid = s->host->tid;
+        t->actor->user = t;
+    }
+}
+
+void tg__det_task_exit(struct tg_task *t)
+{
+    tg__actor_exit(t->actor, 1);
+}
+
+void tg__det_task_reap(struct tg_task *t)
+{
+    tg__actor_reap(t->actor);
+    t->actor = NULL;
+}
+
+static enum tg_res_kind tg__res_kind(int k)
+{
+    switch (k) {
+    case TG__K_MUTEX: return TG_RES_MUTEX;
+    case TG__K_RWLOCK: return TG_RES_RWLOCK;
+    case TG__K_SEM: return TG_RES_SEM;
+    case TG__K_COND: return TG_RES_COND;
+    case TG__K_CHAN: return TG_RES_CHANNEL;
+    default: return TG_RES_EVENT;
+    }
+}
+
+void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc)
+{
+    p->res = NULL;
+    if (!tg__config.detect || tg__engine_init() != 0)
+        return;
+    p->res = tg__res_init((uintptr_t)p, tg__res_kind(p->kind), (uint32_t)flags, pc);
+}
+
+void tg__det_res_destroy(struct tg__prim *p)
+{
+    if (p->res)
+        tg__res_destroy(p->res);
+    p->res = NULL;
+}
+
+int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
+                 uintptr_t pc, int check)
+{
+    struct tg_wait_desc w = { 0 };
+    w.flags = TG_WF_PARKED | (timed ? TG_WF_TIMED : 0);
+    w.pc = pc;
+    if (wkind == TG__W_JOIN) {
+        w.kind = TG_RES_JOIN;
+        w.target = target ? target->actor : NULL;
+        if (!w.target)
+            return 0;
+    } else {
+        w.res = ((struct tg__prim *)obj)->res;
+        if (!w.res)
+            return 0;
+        w.kind = w.res->kind;
+        w.mode = wkind == TG__W_READ ? TG_MODE_READ : wkind == TG__W_WRITE ? TG_MODE_WRITE : TG_MODE_EXCL;
+    }
+    tg__wait_begin(t->actor, &w);
+    if (check && tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
+        tg__deadlock_policy();
+        return 1;
+    }
+    return 0;
+}
+
+void tg__det_wait_end(struct tg_task *t)
+{
+    if (__atomic_load_n(&t->actor->wait_seq, __ATOMIC_RELAXED) & 1)
+        tg__wait_end(t->actor);
+}
+
+int tg__det_task_blocked(struct tg_task *t)
+{
+    if (!t || !t->actor)
+        return 0;
+    uint32_t st = __atomic_load_n(&t->actor->state, __ATOMIC_ACQUIRE);
+    return st == TG_ST_BLOCKED || st == TG_ST_EXITED;
+}
+
+void tg__det_idle(struct tg__sched *s)
+{
+    (void)s;
+    if (tg__scan(0))
+        tg__deadlock_policy();
+}
+
+void tg__det_switch_out_check(struct tg_task *t)
+{
+    struct tg_actor *a = t->actor;
+    if (a->n_held <= t->task_holds || t->hazard_said)
+        return;
+    t->hazard_said = 1;
+    struct tg_finding *f = tg__hazard_new(
+        TG_HAZARD_HOLD_ACROSS_SWITCH, a,
+        "task \"%s\" switched away while holding a thread-level lock (a pthread mutex or "
+        "similar): every other task of its scheduler thread that takes that lock blocks the "
+        "whole thread", t->name);
+    if (f) {
+        f->advice = tg__strdup("release thread-level locks before any call that can wait "
+                               "(tg_yield, tg_sleep, channel and lock operations), or use "
+                               "tg_mutex, which parks only the task");
+        tg__report(f);
+    }
+}
+
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
+{
+    (void)s;
+    if (!t->actor)
+        return;
+    struct tg_finding *f = tg__hazard_new(
+        TG_HAZARD_LONG_RUNNING_TASK, t->actor,
+        "task \"%s\" has run for %.1f s without yielding%s", t->name, (double)ns / 1e9,
+        starving ? ": the other runnable tasks of its scheduler thread cannot run" : "");
+    if (f) {
+        f->advice = tg__strdup("a task runs until it waits or calls tg_yield(); break long "
+                               "computations and busy-wait loops with tg_yield(), or move "
+                               "them to a thread of their own");
+        tg__report(f);
+    }
+}
+
+void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
+{
+    if (!t->actor)
+        return;
+    struct tg_finding *f = tg__hazard_new(
+        TG_HAZARD_LOCK_HELD_TOO_LONG, t->actor,
+        "task \"%s\" held a task %s for %.1f s", t->name,
+        p->res ? tg__res_kind_name(((struct tg_res *)p->res)->kind) : "lock", (double)ns / 1e9);
+    if (f) {
+        f->advice = tg__strdup("every other task that needs this lock waited that long; keep "
+                               "critical sections short and do not wait for other tasks "
+                               "while holding a lock");
+        tg__report(f);
+    }
+}
+
+#endif

@@ -1,0 +1,83 @@
+/* detect.h: the seam between the task runtime and tangle's engine.
+ *
+ * Every function is a no-op when detection is off (tg_config.detect == 0) or
+ * when the runtime is built without the engine (TG_TASK_NO_ENGINE), so the
+ * runtime itself never depends on detection to work. The fast paths (holds,
+ * switches) are inline and touch only the task's own actor.
+ */
+#ifndef TG_TASK_DETECT_H
+#define TG_TASK_DETECT_H
+
+#include "task/task_int.h"
+
+#ifndef TG_TASK_NO_ENGINE
+#include "core/engine.h"
+#else
+#define TG_RF_WRITER_PREF 0
+#define TG_RF_OWNED_PERMITS 0
+#endif
+
+extern int tg__detect_on; /* copy of tg__config.detect taken by the first tg_run */
+
+/* Wait kinds for tg__det_wait (mapped to the engine's resource kinds). */
+enum { TG__W_LOCK, TG__W_READ, TG__W_WRITE, TG__W_PERMIT, TG__W_SIGNAL, TG__W_JOIN,
+       TG__W_CHANNEL, TG__W_SLEEP };
+
+/* Sets tg__detect_on from the configuration (once the engine is usable). */
+void tg__det_configure(void);
+/* Scheduler threads become hosts; 0 or -1 (then detection is off for it). */
+void tg__det_sched_start(struct tg__sched *s);
+void tg__det_sched_end(struct tg__sched *s);
+void tg__det_task_new(struct tg_task *t, struct tg_task *parent);
+/* The task ended; its remaining holds are reported. */
+void tg__det_task_exit(struct tg_task *t);
+void tg__det_task_reap(struct tg_task *t);
+/* Register a primitive (its engine record goes to p->res). */
+void tg__det_res_init(struct tg__prim *p, int engine_flags, uintptr_t pc);
+void tg__det_res_destroy(struct tg__prim *p);
+/* Publishes that t waits (wkind on obj; target for joins) and, when `check`
+ * is set, runs detection now. Returns 1 when a deadlock was reported and the
+ * policy let the program continue. */
+int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                 int timed, uintptr_t pc, int check);
+void tg__det_wait_end(struct tg_task *t);
+/* 1 if the holder actor of a lock is itself blocked (worth checking now). */
+int tg__det_task_blocked(struct tg_task *t);
+/* The scheduler has nothing to run and nothing external to wait for. */
+void tg__det_idle(struct tg__sched *s);
+/* The scheduler is about to switch away from t (yield or park). */
+void tg__det_switch_out_check(struct tg_task *t);
+/* Hazards raised by the runtime itself (watchdog, lock held too long). */
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving);
+void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns);
+
+#ifndef TG_TASK_NO_ENGINE
+static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to)
+{
+    if (s->host)
+        tg__actor_switch(s->host, to && to->actor ? to->actor : NULL);
+}
+static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
+{
+    if (t->actor && p->res) {
+        tg__acquired(t->actor, (struct tg_res *)p->res, (enum tg_mode)mode, pc);
+        t->task_holds++;
+    }
+}
+static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
+{
+    if (t->actor && p->res && tg__released(t->actor, (struct tg_res *)p->res) == 0)
+        t->task_holds--;
+}
+#else
+static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }
+static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
+{ (void)t; (void)p; (void)mode; (void)pc; }
+static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }
+#endif
+
+#define TG__MODE_EXCL 0
+#define TG__MODE_READ 1
+#define TG__MODE_WRITE 2
+
+#endif

@@ -1,0 +1,130 @@
+/* mutex.c: a FIFO mutex with hand-off.
+ *
+ * state is the owner task, with bit 0 set while waiters may be queued. An
+ * uncontended lock or unlock is one compare-and-swap on state. With bit 0
+ * set, unlock takes the spinlock and hands the mutex to the first waiter
+ * whose park it claims: ownership moves without the mutex ever being free,
+ * so a newcomer cannot overtake a waiter, and a select arm that already lost
+ * is skipped.
+ */
+#include "task/task_int.h"
+#include "task/detect.h"
+
+#define TG__MW 1u /* waiters may be queued */
+
+int tg_mutex_init(tg_mutex *m)
+{
+    if (!m)
+        return TG_EINVAL;
+    m->p.lock = 0;
+    m->p.kind = TG__K_MUTEX;
+    m->state = 0;
+    m->since = 0;
+    m->q.head = m->q.tail = NULL;
+    tg__det_res_init(&m->p, 0, (uintptr_t)__builtin_return_address(0));
+    return 0;
+}
+
+int tg_mutex_destroy(tg_mutex *m)
+{
+    if (!m)
+        return TG_EINVAL;
+    if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & ~(uintptr_t)TG__MW || m->q.head)
+        return TG_EBUSY;
+    tg__det_res_destroy(&m->p);
+    return 0;
+}
+
+int tg__mutex_try(tg_mutex *m, struct tg__waiter *w)
+{
+    uintptr_t me = (uintptr_t)w->park->task;
+    uintptr_t st = __atomic_load_n(&m->state, __ATOMIC_RELAXED);
+    for (;;) {
+        if (st == 0) {
+            if (__atomic_compare_exchange_n(&m->state, &st, me, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                return 1;
+        } else if (st & TG__MW ||
+                   __atomic_compare_exchange_n(&m->state, &st, st | TG__MW, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            /* With the bit set, the owner's unlock needs our spinlock. */
+            return 0;
+        }
+    }
+}
+
+void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
+{
+    m->since = tg__coarse();
+    if (tg__detect_on)
+        tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
+}
+
+static int tg__mutex_lock(tg_mutex *m, int64_t deadline, int flags, uintptr_t pc)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    uintptr_t zero = 0;
+    if (__atomic_compare_exchange_n(&m->state, &zero, (uintptr_t)t, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        tg__mutex_won(m, t, pc);
+        return 0;
+    }
+    struct tg_sel arm = { .op = TG_SEL_LOCK, .obj = m };
+    int r = tg__task_block(&arm, 1, deadline, flags, pc);
+    return r < 0 ? r : 0;
+}
+
+int tg_mutex_lock(tg_mutex *m)
+{
+    return tg__mutex_lock(m, TG_FOREVER, 0, (uintptr_t)__builtin_return_address(0));
+}
+
+int tg_mutex_lock_until(tg_mutex *m, int64_t deadline)
+{
+    return tg__mutex_lock(m, deadline, 0, (uintptr_t)__builtin_return_address(0));
+}
+
+int tg__mutex_relock(tg_mutex *m, uintptr_t pc)
+{
+    return tg__mutex_lock(m, TG_FOREVER, TG__B_NOCANCEL, pc);
+}
+
+int tg_mutex_trylock(tg_mutex *m)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    uintptr_t zero = 0;
+    if (!__atomic_compare_exchange_n(&m->state, &zero, (uintptr_t)t, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return TG_EAGAIN;
+    tg__mutex_won(m, t, (uintptr_t)__builtin_return_address(0));
+    return 0;
+}
+
+int tg_mutex_unlock(tg_mutex *m)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    uintptr_t me = (uintptr_t)t;
+    if ((__atomic_load_n(&m->state, __ATOMIC_RELAXED) & ~(uintptr_t)TG__MW) != me)
+        return TG_EPERM;
+    if (tg__detect_on) {
+        tg__det_released(t, &m->p);
+        if (tg__config.long_hold_ns && tg__coarse() - m->since > tg__config.long_hold_ns)
+            tg__det_hazard_long_hold(t, &m->p, tg__coarse() - m->since);
+    }
+    if (__atomic_compare_exchange_n(&m->state, &me, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        return 0;
+    struct tg__wakes k = { 0 };
+    tg__spin_lock(&m->p.lock);
+    struct tg__waiter *w = tg__waitq_claim_first(&m->q, -1);
+    if (w) {
+        tg__wakes_add(&k, w);
+        __atomic_store_n(&m->state, (uintptr_t)w->park->task | (m->q.head ? TG__MW : 0), __ATOMIC_RELEASE);
+    } else {
+        __atomic_store_n(&m->state, 0, __ATOMIC_RELEASE);
+    }
+    tg__spin_unlock(&m->p.lock);
+    tg__wakes_flush(&k);
+    return 0;
+}

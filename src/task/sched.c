@@ -1,0 +1,500 @@
+/* sched.c: schedulers, task lifetime, parking and waking.
+ *
+ * A scheduler belongs to the thread that called tg_run() and runs only that
+ * thread's tasks; a task never migrates. Its run queue is touched only by
+ * that thread. Other threads wake its tasks through the inbox (a lock-free
+ * stack) and an eventfd, which the scheduler reads only when it has nothing
+ * to run, so cross-thread wake-ups never use a lock tangle would record.
+ *
+ * A task that parks or yields switches directly to the next runnable task;
+ * every 64 switches, and whenever nothing is runnable, control returns to the
+ * scheduler loop, which fires timers, polls descriptors and handles
+ * cancellations.
+ */
+#define _GNU_SOURCE
+#include "task/task_int.h"
+#include "task/detect.h"
+#include "task/io.h"
+#include "task/watchdog.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define TG__ASAN 1
+#endif
+
+__thread struct tg__sched *tg__sched_self;
+struct tg_config tg__config = {
+    .stack_size = 256 * 1024,
+    .detect = 1,
+    .long_task_ns = 1000000000,
+    .long_hold_ns = 5000000000,
+    .starvation_fatal = 1,
+};
+
+static int tg__scheds_lock;
+static struct tg__sched *tg__scheds; /* every scheduler ever made; never freed */
+
+int64_t tg_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void tg_config_get(struct tg_config *c) { *c = tg__config; }
+void tg_config_set(const struct tg_config *c) { tg__config = *c; }
+
+struct tg__sched *tg__sched_list(void)
+{
+    return __atomic_load_n(&tg__scheds, __ATOMIC_ACQUIRE);
+}
+
+/* ---- run queue --------------------------------------------------------- */
+static inline void tg__rq_push(struct tg__sched *s, struct tg_task *t)
+{
+    t->state = TG__T_RUNNABLE;
+    t->next = NULL;
+    if (s->rq_tail)
+        s->rq_tail->next = t;
+    else
+        s->rq_head = t;
+    s->rq_tail = t;
+}
+
+static inline struct tg_task *tg__rq_pop(struct tg__sched *s)
+{
+    struct tg_task *t = s->rq_head;
+    if (t) {
+        s->rq_head = t->next;
+        if (!s->rq_head)
+            s->rq_tail = NULL;
+    }
+    return t;
+}
+
+static void tg__inbox_drain(struct tg__sched *s)
+{
+    if (!__atomic_load_n(&s->inbox, __ATOMIC_RELAXED))
+        return;
+    struct tg_task *t = __atomic_exchange_n(&s->inbox, NULL, __ATOMIC_ACQUIRE), *rev = NULL;
+    while (t) { /* the inbox is newest first: restore wake-up order */
+        struct tg_task *n = t->next;
+        t->next = rev;
+        rev = t;
+        t = n;
+    }
+    while (rev) {
+        struct tg_task *n = rev->next;
+        tg__rq_push(s, rev);
+        rev = n;
+    }
+}
+
+void tg__task_wake(struct tg_task *t)
+{
+    struct tg__sched *s = t->sched;
+    if (s == tg__sched_self) {
+        tg__rq_push(s, t);
+        return;
+    }
+    struct tg_task *h = __atomic_load_n(&s->inbox, __ATOMIC_RELAXED);
+    do
+        t->next = h;
+    while (!__atomic_compare_exchange_n(&s->inbox, &h, t, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    /* Pairs with the scheduler storing `sleeping` then reading the inbox:
+     * one of the two sees the other's write. */
+    if (__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+        tg__io_poke(s);
+}
+
+/* ---- switching ------------------------------------------------------------ */
+/* Resumes `to` (NULL: the scheduler loop) from the context saved in *from. */
+static inline void tg__jump(struct tg__sched *s, struct tg__ctx *from, void **fake, struct tg_task *to)
+{
+    s->current = to;
+    if (to)
+        to->state = TG__T_RUNNING;
+    if (tg__detect_on)
+        tg__det_switch(s, to);
+    __atomic_store_n(&s->switches, s->switches + 1, __ATOMIC_RELAXED);
+    s->run_since = tg__coarse();
+#ifdef TG__ASAN
+    __sanitizer_start_switch_fiber(fake, to ? to->stack.base : s->asan_bottom,
+                                   to ? to->stack.size : s->asan_size);
+    tg__ctx_switch(from, to ? &to->ctx : &s->ctx);
+    __sanitizer_finish_switch_fiber(fake ? *fake : NULL, NULL, NULL);
+#else
+    (void)fake;
+    tg__ctx_switch(from, to ? &to->ctx : &s->ctx);
+#endif
+}
+
+/* The running task t stops running (it is queued or parked already). */
+static void tg__switch_out(struct tg__sched *s, struct tg_task *t)
+{
+    if (tg__detect_on && t->actor)
+        tg__det_switch_out_check(t);
+    tg__inbox_drain(s);
+    struct tg_task *next = (s->switches & 63) ? tg__rq_pop(s) : NULL;
+    if (next == t) {
+        t->state = TG__T_RUNNING;
+        return;
+    }
+    tg__jump(s, &t->ctx, &t->asan_fake, next);
+}
+
+int tg__park_wait(struct tg__park *p)
+{
+    struct tg__sched *s = tg__sched_self;
+    struct tg_task *t = p->task;
+    /* A claim made here by the task itself needs no wake-up; any other claim
+     * comes with one, which the switch below consumes. */
+    int self_claimed = 0;
+    if (p->deadline != TG_FOREVER && tg__timer_add(s, p) != 0)
+        self_claimed = tg__park_claim(p, TG_ENOMEM);
+    if (!self_claimed && !p->nocancel && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+        self_claimed = tg__park_claim(p, TG_ECANCELED);
+    t->park = p;
+    t->state = TG__T_BLOCKED;
+    if (!self_claimed)
+        tg__switch_out(s, t);
+    t->state = TG__T_RUNNING;
+    t->park = NULL;
+    if (p->heap_idx >= 0)
+        tg__timer_remove(s, p);
+    return __atomic_load_n(&p->outcome, __ATOMIC_ACQUIRE);
+}
+
+int tg_yield(void)
+{
+    struct tg__sched *s = tg__sched_self;
+    struct tg_task *t = s ? s->current : NULL;
+    if (!t)
+        return TG_ENOTASK;
+    tg__rq_push(s, t);
+    tg__switch_out(s, t);
+    return 0;
+}
+
+int tg_sleep_until(int64_t deadline)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    if (__atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+        return TG_ECANCELED;
+    if (deadline <= tg_now())
+        return tg_yield();
+    struct tg__park p;
+    tg__park_init(&p, t, deadline);
+    t->wait_what = "sleep";
+    int r = tg__park_wait(&p);
+    t->wait_what = NULL;
+    return r == TG_ETIMEDOUT ? 0 : r;
+}
+
+int tg_sleep(int64_t ns)
+{
+    return tg_sleep_until(ns >= TG_FOREVER - tg_now() ? TG_FOREVER : tg_now() + ns);
+}
+
+/* ---- task lifetime --------------------------------------------------------- */
+static void tg__task_main(void *arg)
+{
+    struct tg_task *t = arg;
+    struct tg__sched *s = t->sched;
+#ifdef TG__ASAN
+    __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
+#endif
+    t->result = t->fn(t->arg);
+    if (tg__detect_on && t->actor)
+        tg__det_task_exit(t);
+    s->zombie = t;
+    tg__jump(s, &t->ctx, NULL, NULL);
+    __builtin_unreachable();
+}
+
+static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_t stack_size)
+{
+    struct tg__sched *s = tg__sched_self;
+    if (!s)
+        return TG_ENOTASK;
+    if (!fn)
+        return TG_EINVAL;
+    struct tg_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return TG_ENOMEM;
+    if (tg__stack_alloc(s, stack_size ? stack_size : tg__config.stack_size, &t->stack) != 0) {
+        free(t);
+        return TG_ENOMEM;
+    }
+    t->sched = s;
+    t->fn = fn;
+    t->arg = arg;
+    t->detached = out == NULL;
+    snprintf(t->name, sizeof t->name, "%s", name ? name : "task");
+    tg__ctx_make(&t->ctx, t->stack.base, t->stack.size, tg__task_main, t);
+    tg__spin_lock(&s->list_lock);
+    t->all_next = s->all;
+    if (s->all)
+        s->all->all_prev = t;
+    s->all = t;
+    tg__spin_unlock(&s->list_lock);
+    s->n_tasks++;
+    if (tg__detect_on)
+        tg__det_task_new(t, s->current);
+    tg__rq_push(s, t);
+    if (out)
+        *out = t;
+    return 0;
+}
+
+int tg_spawn(tg_task **t, const char *name, tg_fn fn, void *arg)
+{
+    int r = tg__spawn(t, name, fn, arg, 0);
+    if (r == 0 && t)
+        (*t)->spawn_pc = (uintptr_t)__builtin_return_address(0);
+    return r;
+}
+
+int tg_spawn_opts(tg_task **t, const char *name, tg_fn fn, void *arg, const struct tg_spawn_opts *o)
+{
+    int r = tg__spawn(t, name, fn, arg, o ? o->stack_size : 0);
+    if (r == 0 && t)
+        (*t)->spawn_pc = (uintptr_t)__builtin_return_address(0);
+    return r;
+}
+
+/* The loop's half of a task's end: free its stack, wake its joiner. */
+static void tg__reap_zombie(struct tg__sched *s)
+{
+    struct tg_task *t = s->zombie;
+    struct tg__wakes k = { 0 };
+    s->zombie = NULL;
+    tg__stack_free(s, &t->stack);
+    tg__spin_lock(&s->list_lock);
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        s->all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    tg__spin_unlock(&s->list_lock);
+    s->n_tasks--;
+    int detached = t->detached;
+    tg__spin_lock(&t->join_lock);
+    t->state = TG__T_DONE;
+    struct tg__waiter *w;
+    while ((w = tg__waitq_claim_first(&t->joinq, -1)))
+        tg__wakes_add(&k, w);
+    tg__spin_unlock(&t->join_lock);
+    /* From here a joiner may free t. */
+    if (detached && t->task_holds == 0) {
+        if (tg__detect_on && t->actor)
+            tg__det_task_reap(t);
+        free(t);
+    }
+    tg__wakes_flush(&k);
+}
+
+int tg__join_try(struct tg_task *t, struct tg__waiter *w)
+{
+    (void)w;
+    return t->state == TG__T_DONE;
+}
+
+int tg_join_until(tg_task *t, void **result, int64_t deadline)
+{
+    struct tg_task *self = tg__self();
+    if (!self)
+        return TG_ENOTASK;
+    if (t == self)
+        return TG_EDEADLK;
+    if (!t || t->detached)
+        return TG_EINVAL;
+    struct tg_sel arm = { .op = TG__OP_JOIN, .obj = t };
+    int r = tg__task_block(&arm, 1, deadline, 0, (uintptr_t)__builtin_return_address(0));
+    if (r < 0)
+        return r;
+    if (result)
+        *result = t->result;
+    /* A task that ended holding task locks stays allocated: it remains their
+     * (dead) holder in reports and for the waiters' detection. */
+    if (t->task_holds == 0) {
+        if (tg__detect_on && t->actor)
+            tg__det_task_reap(t);
+        free(t);
+    }
+    return 0;
+}
+
+int tg_join(tg_task *t, void **result)
+{
+    return tg_join_until(t, result, TG_FOREVER);
+}
+
+static void tg__cancel_now(struct tg__sched *s, struct tg_task *t)
+{
+    struct tg__park *p = t->park;
+    if (t->state == TG__T_BLOCKED && p && !p->nocancel && tg__park_claim(p, TG_ECANCELED))
+        tg__rq_push(s, t);
+}
+
+int tg_cancel(tg_task *t)
+{
+    if (!t)
+        return TG_EINVAL;
+    __atomic_store_n(&t->cancelled, 1, __ATOMIC_SEQ_CST);
+    struct tg__sched *s = t->sched;
+    if (s == tg__sched_self) {
+        tg__cancel_now(s, t);
+    } else {
+        __atomic_store_n(&s->poll_cancel, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+            tg__io_poke(s);
+    }
+    return 0;
+}
+
+int tg_cancelled(void)
+{
+    struct tg_task *t = tg__self();
+    return t && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED);
+}
+
+tg_task *tg_self(void) { return tg__self(); }
+const char *tg_task_name(const tg_task *t) { return t ? t->name : "(none)"; }
+
+/* ---- the loop ----------------------------------------------------------------- */
+static void tg__fire_timers(struct tg__sched *s)
+{
+    struct tg__park *p = tg__timer_first(s);
+    if (!p)
+        return;
+    int64_t now = tg_now();
+    while ((p = tg__timer_first(s)) && p->deadline <= now) {
+        tg__timer_remove(s, p);
+        if (tg__park_claim(p, TG_ETIMEDOUT))
+            tg__rq_push(s, p->task);
+    }
+}
+
+static void tg__poll_cancels(struct tg__sched *s)
+{
+    if (!__atomic_load_n(&s->poll_cancel, __ATOMIC_RELAXED) ||
+        !__atomic_exchange_n(&s->poll_cancel, 0, __ATOMIC_SEQ_CST))
+        return;
+    for (struct tg_task *t = s->all; t; t = t->all_next)
+        if (__atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+            tg__cancel_now(s, t);
+}
+
+/* Nothing is runnable: wait for a timer, a descriptor or a wake-up. */
+static void tg__idle(struct tg__sched *s)
+{
+    struct tg__park *p = tg__timer_first(s);
+    int timeout = -1;
+    if (p) {
+        int64_t left = p->deadline - tg_now();
+        timeout = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+    }
+    if (timeout < 0 && s->n_fd_waits == 0 && tg__detect_on) {
+        /* Only another thread can wake us now. Wait a while, then let the
+         * engine decide whether anyone at all can still progress; the
+         * engine reports a stall once it has lasted (stall_ms). */
+        if (tg__io_wait(s, 100) == 0 && !__atomic_load_n(&s->inbox, __ATOMIC_SEQ_CST) &&
+            !__atomic_load_n(&s->poll_cancel, __ATOMIC_SEQ_CST))
+            tg__det_idle(s);
+        return;
+    }
+    tg__io_wait(s, timeout);
+}
+
+static void tg__loop(struct tg__sched *s)
+{
+    for (;;) {
+        if (s->zombie)
+            tg__reap_zombie(s);
+        if (s->n_tasks == 0)
+            break;
+        tg__inbox_drain(s);
+        tg__poll_cancels(s);
+        tg__fire_timers(s);
+        if (s->n_fd_waits)
+            tg__io_poll(s);
+        struct tg_task *t = tg__rq_pop(s);
+        if (t)
+            tg__jump(s, &s->ctx, &s->asan_fake, t);
+        else
+            tg__idle(s);
+    }
+}
+
+static struct tg__sched *tg__sched_get(void)
+{
+    tg__spin_lock(&tg__scheds_lock);
+    struct tg__sched *s;
+    for (s = tg__scheds; s && s->in_use; s = s->all_next)
+        ;
+    if (s)
+        s->in_use = 1;
+    tg__spin_unlock(&tg__scheds_lock);
+    if (s)
+        return s;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (tg__io_init(s) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->in_use = 1;
+    tg__spin_lock(&tg__scheds_lock);
+    s->all_next = tg__scheds;
+    __atomic_store_n(&tg__scheds, s, __ATOMIC_RELEASE);
+    tg__spin_unlock(&tg__scheds_lock);
+    return s;
+}
+
+int tg_run(tg_fn main_fn, void *arg)
+{
+    if (tg__sched_self)
+        return TG_EINVAL;
+    struct tg__sched *s = tg__sched_get();
+    if (!s)
+        return TG_ENOMEM;
+#ifdef TG__ASAN
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstack(&attr, &s->asan_bottom, &s->asan_size);
+        pthread_attr_destroy(&attr);
+    }
+#endif
+    tg__det_configure();
+    tg__task_watchdog_start();
+    tg__sched_self = s;
+    if (tg__detect_on)
+        tg__det_sched_start(s);
+    int r = tg__spawn(NULL, "main", main_fn, arg, 0);
+    if (r == 0)
+        tg__loop(s);
+    if (tg__detect_on)
+        tg__det_sched_end(s);
+    tg__stack_drop_cache(s);
+    free(s->heap);
+    s->heap = NULL;
+    s->heap_n = s->heap_cap = 0;
+    tg__sched_self = NULL;
+    __atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
+    return r;
+}

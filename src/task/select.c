@@ -1,0 +1,208 @@
+/* select.c: blocking on one or more arms; every blocking call goes here.
+ *
+ * The locks of all arms are taken in address order, every arm is tried in
+ * order, and only if none can complete are all arms queued, still under
+ * those locks. While the calling task runs and holds them, nobody can claim
+ * its park (peers need one of the locks; timers and cancellations are
+ * handled by its own scheduler, which is busy running it). So an arm
+ * completes here only if it is the only one to, and once queued the arms
+ * race through tg__park_claim: exactly one wins, and a primitive skips any
+ * waiter whose park is already claimed. That is why a lock is never handed
+ * to a select arm that lost (futurelock cannot happen).
+ */
+#include "task/task_int.h"
+#include "task/detect.h"
+
+#define TG__MAX_ARMS 64
+
+static int *tg__arm_lock(const struct tg_sel *a)
+{
+    if (a->op == TG__OP_JOIN)
+        return &((struct tg_task *)a->obj)->join_lock;
+    return tg__prim_lock(a->obj);
+}
+
+static int tg__arm_try(struct tg_sel *a, struct tg__waiter *w, struct tg__wakes *k)
+{
+    switch (a->op) {
+    case TG_SEL_SEND:
+    case TG_SEL_RECV: return tg__chan_try(a->obj, w, k);
+    case TG_SEL_LOCK: return tg__mutex_try(a->obj, w);
+    case TG_SEL_RDLOCK:
+    case TG_SEL_WRLOCK: return tg__rwlock_try(a->obj, w);
+    case TG_SEL_ACQUIRE: return tg__sem_try(a->obj, w);
+    case TG_SEL_WAIT: return tg__event_try(a->obj, w);
+    case TG__OP_WG: return tg__waitgroup_try(a->obj, w);
+    case TG__OP_JOIN: return tg__join_try(a->obj, w);
+    }
+    return 0;
+}
+
+static struct tg__waitq *tg__arm_queue(struct tg_sel *a)
+{
+    switch (a->op) {
+    case TG_SEL_SEND: return &((tg_chan *)a->obj)->sendq;
+    case TG_SEL_RECV: return &((tg_chan *)a->obj)->recvq;
+    case TG_SEL_LOCK: return &((tg_mutex *)a->obj)->q;
+    case TG_SEL_RDLOCK:
+    case TG_SEL_WRLOCK: return &((tg_rwlock *)a->obj)->q;
+    case TG_SEL_ACQUIRE: return &((tg_sem *)a->obj)->q;
+    case TG_SEL_WAIT: return &((tg_event *)a->obj)->q;
+    case TG__OP_WG: return &((tg_waitgroup *)a->obj)->q;
+    case TG__OP_JOIN: return &((struct tg_task *)a->obj)->joinq;
+    }
+    return NULL;
+}
+
+/* The winner of a lock-like arm records its hold on its own thread. */
+static void tg__arm_won(struct tg_sel *a, struct tg_task *t, uintptr_t pc)
+{
+    switch (a->op) {
+    case TG_SEL_LOCK: tg__mutex_won(a->obj, t, pc); break;
+    case TG_SEL_RDLOCK: tg__rwlock_won(a->obj, t, 0, pc); break;
+    case TG_SEL_WRLOCK: tg__rwlock_won(a->obj, t, 1, pc); break;
+    case TG_SEL_ACQUIRE: tg__sem_won(a->obj, t, pc); break;
+    }
+}
+
+/* The engine's view of this wait; returns 1 when detection should run now
+ * (the wait can only end through a holder that is itself blocked). */
+static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self,
+                             int *kind, struct tg_task **target)
+{
+    *target = NULL;
+    if (n > 1) {
+        /* Any arm may complete it: the engine has no "any of" wait, so the
+         * select is published as a wait any progressing actor can end. */
+        *kind = TG__W_CHANNEL;
+        return 0;
+    }
+    switch (a->op) {
+    case TG_SEL_LOCK: {
+        tg_mutex *m = a->obj;
+        struct tg_task *owner = (struct tg_task *)(__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & ~(uintptr_t)1);
+        *kind = TG__W_LOCK;
+        return owner && (owner == self || tg__det_task_blocked(owner));
+    }
+    case TG_SEL_RDLOCK: *kind = TG__W_READ; return 1;
+    case TG_SEL_WRLOCK: *kind = TG__W_WRITE; return 1;
+    case TG_SEL_ACQUIRE:
+        if (((tg_sem *)a->obj)->flags & TG_SEM_SIGNAL) {
+            *kind = TG__W_SIGNAL;
+            return 0;
+        }
+        *kind = TG__W_PERMIT;
+        return 1;
+    case TG__OP_JOIN:
+        *kind = TG__W_JOIN;
+        *target = a->obj;
+        return tg__det_task_blocked(a->obj);
+    case TG_SEL_SEND:
+    case TG_SEL_RECV: *kind = TG__W_CHANNEL; return 0;
+    default: *kind = TG__W_SIGNAL; return 0;
+    }
+}
+
+static void tg__locks_sorted(struct tg_sel *arms, int n, int **locks, int *nl)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int *l = tg__arm_lock(&arms[i]), j = m;
+        while (j > 0 && (uintptr_t)locks[j - 1] > (uintptr_t)l)
+            j--;
+        if (j > 0 && locks[j - 1] == l)
+            continue; /* the same primitive twice: lock it once */
+        for (int k = m; k > j; k--)
+            locks[k] = locks[k - 1];
+        locks[j] = l;
+        m++;
+    }
+    *nl = m;
+}
+
+static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int flags, uintptr_t pc)
+{
+    struct tg_task *t = p->task;
+    /* A claim made here by the task itself means nobody will wake it. */
+    int self_claimed = 0;
+    if (p->deadline != TG_FOREVER && p->deadline <= tg_now())
+        self_claimed = tg__park_claim(p, TG_ETIMEDOUT);
+    p->nocancel = (flags & TG__B_NOCANCEL) != 0;
+    int published = !self_claimed && tg__detect_on && t->actor;
+    if (published) {
+        int kind;
+        struct tg_task *target;
+        int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
+        if (tg__det_wait(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check))
+            self_claimed = tg__park_claim(p, TG_EDEADLK);
+    }
+    int r;
+    if (self_claimed) {
+        r = p->outcome;
+    } else {
+        t->wait_what = n > 1 ? "select" : NULL;
+        t->wait_obj = arms[0].obj;
+        t->wait_pc = pc;
+        r = tg__park_wait(p);
+        t->wait_obj = NULL;
+    }
+    if (published)
+        tg__det_wait_end(t);
+    return r;
+}
+
+int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uintptr_t pc)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    if (n < 1 || n > TG__MAX_ARMS)
+        return TG_EINVAL;
+    if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+        return TG_ECANCELED;
+    struct tg__park p;
+    struct tg__waiter ws[n];
+    int *locks[n], nl, won = -1;
+    struct tg__wakes k = { 0 };
+    tg__park_init(&p, t, deadline);
+    tg__locks_sorted(arms, n, locks, &nl);
+    for (int i = 0; i < nl; i++)
+        tg__spin_lock(locks[i]);
+    for (int i = 0; i < n && won < 0; i++) {
+        struct tg__waiter *w = &ws[i];
+        w->park = &p;
+        w->q = NULL;
+        w->arm = i;
+        w->op = arms[i].op;
+        w->data = arms[i].data;
+        w->result = 0;
+        if (tg__arm_try(&arms[i], w, &k))
+            won = i;
+    }
+    if (won < 0 && !(flags & TG__B_TRY))
+        for (int i = 0; i < n; i++)
+            tg__waitq_push(tg__arm_queue(&arms[i]), tg__arm_lock(&arms[i]), &ws[i]);
+    for (int i = nl - 1; i >= 0; i--)
+        tg__spin_unlock(locks[i]);
+    tg__wakes_flush(&k);
+    if (won < 0) {
+        if (flags & TG__B_TRY)
+            return TG_EAGAIN;
+        won = tg__wait_parked(arms, n, &p, flags, pc);
+        tg__waiters_withdraw(ws, n, won);
+    }
+    if (won >= 0) {
+        arms[won].result = ws[won].result;
+        if (ws[won].result == 0)
+            tg__arm_won(&arms[won], t, pc);
+    }
+    return won;
+}
+
+int tg_select(struct tg_sel *arms, int n, int64_t deadline)
+{
+    for (int i = 0; i < n; i++)
+        if (!arms[i].obj || arms[i].op < TG_SEL_SEND || arms[i].op > TG_SEL_WAIT)
+            return TG_EINVAL;
+    return tg__task_block(arms, n, deadline, 0, (uintptr_t)__builtin_return_address(0));
+}

@@ -1,0 +1,241 @@
+/* task_int.h: the runtime's internal types, shared by src/task/ only.
+ *
+ * Waiting has two parts. A park (struct tg__park) is one blocking call of
+ * one task: its outcome starts PENDING and is claimed exactly once, by the
+ * first of: an arm that completes, the deadline, a cancellation. A waiter
+ * (struct tg__waiter) is one arm of that call, linked in one primitive's
+ * FIFO queue. Whoever claims the park completes the winning arm (hands off
+ * the lock, copies the value) and then wakes the task; the task, once awake,
+ * unlinks its other waiters. A waiter whose park was already claimed is
+ * skipped by everyone, so nothing is ever handed to an arm that lost.
+ */
+#ifndef TG_TASK_INT_H
+#define TG_TASK_INT_H
+
+#include <limits.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stddef.h>
+#include "tangle/task.h"
+#include "task/ctx.h"
+
+#define TG__PENDING INT_MIN
+
+/* Primitive kinds (tg__prim.kind). */
+enum { TG__K_MUTEX = 1, TG__K_RWLOCK, TG__K_SEM, TG__K_EVENT, TG__K_COND,
+       TG__K_WAITGROUP, TG__K_CHAN, TG__K_JOIN };
+
+/* ---- spinlock: short critical sections only, never held across a switch -- */
+#if defined(__x86_64__) || defined(__i386__)
+#define tg__cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define tg__cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define tg__cpu_relax() ((void)0)
+#endif
+static inline void tg__spin_lock(int *l)
+{
+    for (unsigned n = 0;; n++) {
+        if (!__atomic_load_n(l, __ATOMIC_RELAXED) &&
+            !__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+            return;
+        if (n < 64)
+            tg__cpu_relax();
+        else
+            sched_yield(); /* the holder's thread was preempted */
+    }
+}
+static inline void tg__spin_unlock(int *l)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+struct tg__park {
+    struct tg_task *task;
+    int outcome;              /* TG__PENDING, then an arm index or a TG_E* code */
+    int heap_idx;             /* position in the scheduler's timer heap, -1 if none */
+    int nocancel;             /* cancellation does not claim this park */
+    int64_t deadline;         /* TG_FOREVER: none */
+};
+
+struct tg__waiter {
+    struct tg__waiter *prev, *next;
+    struct tg__park *park;
+    struct tg__waitq *q;      /* the queue it is linked in; NULL once unlinked */
+    int *lock;                /* the spinlock guarding q */
+    int arm;                  /* the outcome that means "this arm won" */
+    int op;                   /* enum tg_sel_op */
+    void *data;               /* channels: the element to send or the slot to fill */
+    int result;               /* set by the completer: 0 or TG_ECLOSED */
+};
+
+struct tg__stack {
+    void *base;               /* lowest usable address (above the guard page) */
+    size_t size;              /* usable bytes */
+    void *map;                /* the whole mapping */
+    size_t map_size;
+};
+
+enum { TG__T_RUNNABLE, TG__T_RUNNING, TG__T_BLOCKED, TG__T_DONE };
+
+struct tg_task {
+    struct tg__ctx ctx;
+    struct tg__sched *sched;
+    struct tg_task *next;     /* run queue or inbox link */
+    struct tg_task *all_prev, *all_next; /* the scheduler's task list */
+    tg_fn fn;
+    void *arg, *result;
+    struct tg__stack stack;
+    int state;                /* TG__T_*; written by the host thread */
+    int cancelled;            /* atomic: set by tg_cancel */
+    int detached;
+    int hazard_said;          /* hold-across-switch reported once per task */
+    struct tg__park *park;    /* the current blocking call, while BLOCKED */
+    int join_lock;
+    struct tg__waitq joinq;
+    struct tg_actor *actor;   /* tangle's actor, or NULL */
+    int task_holds;           /* holds of task primitives recorded in the actor */
+    const char *wait_what;    /* for tg_dump: what it waits on */
+    const void *wait_obj;
+    uintptr_t wait_pc, spawn_pc;
+    void *asan_fake;
+    char name[32];
+};
+
+struct tg__sched {
+    struct tg__ctx ctx;       /* the scheduler loop, on the thread's own stack */
+    struct tg_task *current;  /* the running task, NULL in the loop */
+    struct tg_task *rq_head, *rq_tail;
+    struct tg_task *inbox;    /* atomic stack of tasks woken by other threads */
+    int sleeping;             /* atomic: the loop is (about to be) in epoll_wait */
+    int poll_cancel;          /* atomic: a cancellation from another thread is pending */
+    int epfd, evfd;
+    long n_tasks, n_fd_waits;
+    struct tg__park **heap;
+    int heap_n, heap_cap;
+    struct tg_task *zombie;   /* a task that just ended, cleaned up by the loop */
+    struct tg__stack cache[16];
+    int n_cache;
+    int list_lock;
+    struct tg_task *all;      /* every live task of this scheduler */
+    struct tg_actor *host;
+    unsigned long switches;   /* atomic (relaxed): read by the watchdog */
+    int64_t run_since;        /* coarse time the current task started running */
+    unsigned long starve_said; /* switch count of the run last reported */
+    struct tg__sched *pool_next, *all_next;
+    int in_use;
+    void *asan_bottom;
+    size_t asan_size;
+    void *asan_fake;
+};
+
+extern __thread struct tg__sched *tg__sched_self;
+extern struct tg_config tg__config;
+/* Coarse monotonic time in ns, advanced by the watchdog (about every 10 ms). */
+extern int64_t tg__coarse_now;
+static inline int64_t tg__coarse(void) { return __atomic_load_n(&tg__coarse_now, __ATOMIC_RELAXED); }
+
+/* ---- scheduler (sched.c) ---------------------------------------------------- */
+static inline struct tg_task *tg__self(void)
+{
+    struct tg__sched *s = tg__sched_self;
+    return s ? s->current : NULL;
+}
+/* Makes a parked task runnable; callable from any thread, once per park. */
+void tg__task_wake(struct tg_task *t);
+/* Parks the calling task until p is claimed; returns the outcome. */
+int tg__park_wait(struct tg__park *p);
+/* Every scheduler, for the watchdog and tg_dump (linked through all_next). */
+struct tg__sched *tg__sched_list(void);
+
+/* ---- timers (timer.c): a min-heap of parks by deadline, per scheduler ----- */
+int tg__timer_add(struct tg__sched *s, struct tg__park *p);
+void tg__timer_remove(struct tg__sched *s, struct tg__park *p);
+struct tg__park *tg__timer_first(struct tg__sched *s);
+
+/* ---- stacks (stack.c) -------------------------------------------------------- */
+int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st);
+void tg__stack_free(struct tg__sched *s, struct tg__stack *st);
+void tg__stack_drop_cache(struct tg__sched *s);
+
+/* ---- parks and queues (park.c) ----------------------------------------------- */
+static inline void tg__park_init(struct tg__park *p, struct tg_task *t, int64_t deadline)
+{
+    p->task = t;
+    p->outcome = TG__PENDING;
+    p->heap_idx = -1;
+    p->nocancel = 0;
+    p->deadline = deadline;
+}
+/* Claims p for `outcome`; 1 if this caller won (and must then wake it). */
+static inline int tg__park_claim(struct tg__park *p, int outcome)
+{
+    int pending = TG__PENDING;
+    return __atomic_compare_exchange_n(&p->outcome, &pending, outcome, 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+static inline void tg__park_wake(struct tg__park *p) { tg__task_wake(p->task); }
+/* Waiters whose parks a caller claimed, woken once it dropped its locks. */
+struct tg__wakes {
+    struct tg__waiter *head, *tail;
+};
+static inline void tg__wakes_add(struct tg__wakes *k, struct tg__waiter *w)
+{
+    w->next = NULL;
+    if (k->tail)
+        k->tail->next = w;
+    else
+        k->head = w;
+    k->tail = w;
+}
+/* Wakes every collected task, in the order they were added. */
+void tg__wakes_flush(struct tg__wakes *k);
+
+void tg__waitq_push(struct tg__waitq *q, int *lock, struct tg__waiter *w);
+void tg__waitq_unlink(struct tg__waitq *q, struct tg__waiter *w);
+/* Under the queue's lock: unlinks waiters from the head until one whose park
+ * this call claims and returns it (the caller completes it and hands it to
+ * tg__wakes_add), or NULL when none is left. With op >= 0, stops at a live
+ * head whose op differs. */
+struct tg__waiter *tg__waitq_claim_first(struct tg__waitq *q, int op);
+/* Under the queue's lock: unlinks heads whose park was claimed by another
+ * arm; returns the first live waiter or NULL. */
+struct tg__waiter *tg__waitq_live_head(struct tg__waitq *q);
+/* The calling task unlinks each of its n waiters still queued, except `won`. */
+void tg__waiters_withdraw(struct tg__waiter *w, int n, int won);
+
+/* ---- blocking on arms (select.c) ------------------------------------------- */
+/* Internal arm ops besides enum tg_sel_op. */
+enum { TG__OP_JOIN = 16, TG__OP_WG, TG__OP_COND };
+#define TG__B_TRY 0x1       /* never wait: TG_EAGAIN instead */
+#define TG__B_NOCANCEL 0x2  /* cancellation does not end this wait */
+/* Completes one arm (returns its index), or waits until a peer completes one,
+ * the deadline passes (TG_ETIMEDOUT) or the task is cancelled
+ * (TG_ECANCELED). Every arm's lock is held while the arms are tried and
+ * queued, so the task's park cannot be claimed before all are queued. */
+int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uintptr_t pc);
+
+/* Per-primitive parts, called with the primitive's lock held. try: complete
+ * w now if possible (1) or not (0); enqueue: link w in the right queue. */
+int tg__mutex_try(tg_mutex *m, struct tg__waiter *w);
+int tg__rwlock_try(tg_rwlock *l, struct tg__waiter *w);
+int tg__sem_try(tg_sem *s, struct tg__waiter *w);
+int tg__event_try(tg_event *e, struct tg__waiter *w);
+int tg__waitgroup_try(tg_waitgroup *g, struct tg__waiter *w);
+int tg__chan_try(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k);
+int tg__join_try(struct tg_task *t, struct tg__waiter *w);
+/* After a queue lost a waiter without a grant: pass the primitive on to the
+ * next live waiters if it is free (rwlock, semaphore). */
+void tg__rwlock_grant(tg_rwlock *l, struct tg__wakes *k);
+void tg__sem_grant(tg_sem *s, struct tg__wakes *k);
+/* Re-takes m after a condition wait, ignoring cancellation. */
+int tg__mutex_relock(tg_mutex *m, uintptr_t pc);
+/* The winner of a lock-like arm records its hold, on its own thread. */
+void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc);
+void tg__rwlock_won(tg_rwlock *l, struct tg_task *t, int write, uintptr_t pc);
+void tg__sem_won(tg_sem *s, struct tg_task *t, uintptr_t pc);
+
+/* A primitive's spinlock (first field of every primitive). */
+static inline int *tg__prim_lock(void *obj) { return &((struct tg__prim *)obj)->lock; }
+
+#endif

@@ -1,0 +1,500 @@
+/* test_runtime.c: the task runtime's behaviour, without deadlocks.
+ * Every test states what must happen and checks it; each runs in its own
+ * process (see CMakeLists.txt). Built twice: with detection (linked with
+ * libtangle) and without (tangle_task_noengine); both must pass. */
+#define _GNU_SOURCE
+#include "tangle/task.h"
+#include "check.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#define MS 1000000LL
+
+static char order[64];
+static int order_n;
+static void mark(char c) { order[order_n++] = c; order[order_n] = 0; }
+
+/* ---- spawn, join, yield ------------------------------------------------ */
+static void *ret_arg(void *a) { return a; }
+
+static void *t_spawn_join(void *arg)
+{
+    (void)arg;
+    tg_task *t[3];
+    for (long i = 0; i < 3; i++)
+        CHECK_EQ(tg_spawn(&t[i], "child", ret_arg, (void *)(i + 10)), 0);
+    for (long i = 0; i < 3; i++) {
+        void *r = NULL;
+        CHECK_EQ(tg_join(t[i], &r), 0);
+        CHECK_EQ((long)r, i + 10);
+    }
+    CHECK_EQ(tg_join(tg_self(), NULL), TG_EDEADLK);
+    CHECK_STR(tg_task_name(tg_self()), "main");
+    return NULL;
+}
+/* Expected: each joined child returns its own argument; joining oneself fails. */
+static void test_spawn_join(void) { CHECK_EQ(tg_run(t_spawn_join, NULL), 0); }
+
+static void *yielder(void *arg)
+{
+    for (int i = 0; i < 3; i++) {
+        mark(*(char *)arg);
+        tg_yield();
+    }
+    return NULL;
+}
+static void *t_yield(void *arg)
+{
+    (void)arg;
+    tg_spawn(NULL, "a", yielder, "a");
+    tg_spawn(NULL, "b", yielder, "b");
+    return NULL;
+}
+/* Expected: two yielding tasks alternate strictly (FIFO run queue), and
+ * tg_run returns only after both detached tasks ended. */
+static void test_yield(void)
+{
+    CHECK_EQ(tg_run(t_yield, NULL), 0);
+    CHECK_STR(order, "ababab");
+}
+
+/* Expected: calls outside a task fail with TG_ENOTASK; every code has a
+ * sentence. */
+static void test_outside(void)
+{
+    tg_mutex m;
+    tg_mutex_init(&m);
+    CHECK_EQ(tg_mutex_lock(&m), TG_ENOTASK);
+    CHECK_EQ(tg_yield(), TG_ENOTASK);
+    CHECK(tg_self() == NULL);
+    for (int e = 0; e >= TG_ESYS; e--)
+        CHECK(strcmp(tg_strerror(e), "unknown tangle task error") != 0);
+}
+
+/* ---- time ----------------------------------------------------------------- */
+static void *t_sleep(void *arg)
+{
+    (void)arg;
+    int64_t t0 = tg_now();
+    CHECK_EQ(tg_sleep(20 * MS), 0);
+    CHECK(tg_now() - t0 >= 20 * MS);
+    tg_mutex m;
+    tg_mutex_init(&m);
+    CHECK_EQ(tg_mutex_lock(&m), 0);
+    t0 = tg_now();
+    tg_chan c;
+    tg_chan_init(&c, sizeof(int), 0);
+    int v;
+    CHECK_EQ(tg_chan_recv_until(&c, &v, tg_now() + 10 * MS), TG_ETIMEDOUT);
+    CHECK(tg_now() - t0 >= 10 * MS);
+    CHECK_EQ(tg_chan_destroy(&c), 0);
+    CHECK_EQ(tg_mutex_unlock(&m), 0);
+    CHECK_EQ(tg_mutex_destroy(&m), 0);
+    return NULL;
+}
+/* Expected: sleep lasts at least its duration; a timed receive with no
+ * sender ends with TG_ETIMEDOUT after its deadline and leaves no waiter. */
+static void test_sleep_timeout(void) { CHECK_EQ(tg_run(t_sleep, NULL), 0); }
+
+/* ---- mutex ------------------------------------------------------------------ */
+static tg_mutex gm;
+static void *mutex_waiter(void *arg)
+{
+    CHECK_EQ(tg_mutex_lock(&gm), 0);
+    mark(*(char *)arg);
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    return NULL;
+}
+static void *t_mutex_fifo(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&gm);
+    CHECK_EQ(tg_mutex_lock(&gm), 0);
+    tg_task *t[3];
+    tg_spawn(&t[0], "1", mutex_waiter, "1");
+    tg_spawn(&t[1], "2", mutex_waiter, "2");
+    tg_spawn(&t[2], "3", mutex_waiter, "3");
+    tg_yield(); /* all three queue, in spawn order */
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    /* Handed off to "1": nobody can take it in between. */
+    CHECK_EQ(tg_mutex_trylock(&gm), TG_EAGAIN);
+    CHECK_EQ(tg_mutex_unlock(&gm), TG_EPERM);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(tg_join(t[i], NULL), 0);
+    CHECK_STR(order, "123");
+    CHECK_EQ(tg_mutex_trylock(&gm), 0);
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    return NULL;
+}
+/* Expected: waiters get the mutex in arrival order; an unlock hands it over
+ * so a trylock right after fails; unlocking a mutex one does not hold is
+ * TG_EPERM. */
+static void test_mutex_fifo(void) { CHECK_EQ(tg_run(t_mutex_fifo, NULL), 0); }
+
+/* ---- rwlock ------------------------------------------------------------------ */
+static tg_rwlock grw;
+static void *rw_writer(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_rwlock_wrlock(&grw), 0);
+    mark('w');
+    CHECK_EQ(tg_rwlock_unlock(&grw), 0);
+    return NULL;
+}
+static void *rw_reader(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_rwlock_rdlock(&grw), 0);
+    mark('r');
+    CHECK_EQ(tg_rwlock_unlock(&grw), 0);
+    return NULL;
+}
+static void *t_rwlock(void *arg)
+{
+    (void)arg;
+    tg_rwlock_init(&grw);
+    CHECK_EQ(tg_rwlock_rdlock(&grw), 0);
+    CHECK_EQ(tg_rwlock_tryrdlock(&grw), 0); /* readers share */
+    CHECK_EQ(tg_rwlock_unlock(&grw), 0);
+    tg_task *w, *r;
+    tg_spawn(&w, "writer", rw_writer, NULL);
+    tg_yield(); /* the writer queues behind our read lock */
+    CHECK_EQ(tg_rwlock_tryrdlock(&grw), TG_EAGAIN); /* a queued writer blocks new readers */
+    tg_spawn(&r, "reader", rw_reader, NULL);
+    tg_yield();
+    CHECK_EQ(tg_rwlock_unlock(&grw), 0);
+    tg_join(w, NULL);
+    tg_join(r, NULL);
+    CHECK_STR(order, "wr");
+    CHECK_EQ(tg_rwlock_destroy(&grw), 0);
+    return NULL;
+}
+/* Expected: readers share; a queued writer blocks later readers and gets the
+ * lock before a reader that arrived after it. */
+static void test_rwlock_fair(void) { CHECK_EQ(tg_run(t_rwlock, NULL), 0); }
+
+/* ---- semaphore, event, condition, wait group ----------------------------------- */
+static tg_sem gs;
+static void *sem_user(void *arg)
+{
+    CHECK_EQ(tg_sem_acquire(&gs), 0);
+    mark(*(char *)arg);
+    tg_yield();
+    CHECK_EQ(tg_sem_release(&gs), 0);
+    return NULL;
+}
+static tg_event gev;
+static tg_waitgroup gwg;
+static void *ev_waiter(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_event_wait(&gev), 0);
+    mark('e');
+    tg_waitgroup_done(&gwg);
+    return NULL;
+}
+static tg_cond gc;
+static int ready;
+static void *cond_waiter(void *arg)
+{
+    (void)arg;
+    tg_mutex_lock(&gm);
+    while (!ready)
+        CHECK_EQ(tg_cond_wait(&gc, &gm), 0);
+    mark('c');
+    tg_mutex_unlock(&gm);
+    return NULL;
+}
+static void *t_sync(void *arg)
+{
+    (void)arg;
+    tg_sem_init(&gs, 2, 0);
+    tg_task *t[3];
+    tg_spawn(&t[0], "1", sem_user, "1");
+    tg_spawn(&t[1], "2", sem_user, "2");
+    tg_spawn(&t[2], "3", sem_user, "3");
+    for (int i = 0; i < 3; i++)
+        tg_join(t[i], NULL);
+    CHECK_STR(order, "123");
+    CHECK_EQ(gs.permits, 2);
+
+    order_n = 0;
+    tg_event_init(&gev);
+    tg_waitgroup_init(&gwg);
+    tg_waitgroup_add(&gwg, 3);
+    for (int i = 0; i < 3; i++)
+        tg_spawn(NULL, "ev", ev_waiter, NULL);
+    tg_yield();
+    CHECK_EQ(order_n, 0);
+    tg_event_set(&gev);
+    CHECK_EQ(tg_waitgroup_wait(&gwg), 0);
+    CHECK_STR(order, "eee");
+
+    order_n = 0;
+    tg_mutex_init(&gm);
+    tg_cond_init(&gc);
+    tg_task *c;
+    tg_spawn(&c, "cond", cond_waiter, NULL);
+    tg_yield();
+    tg_mutex_lock(&gm);
+    ready = 1;
+    tg_cond_signal(&gc);
+    tg_mutex_unlock(&gm);
+    tg_join(c, NULL);
+    CHECK_STR(order, "c");
+    tg_mutex_lock(&gm);
+    CHECK_EQ(tg_cond_wait_until(&gc, &gm, tg_now() + 5 * MS), TG_ETIMEDOUT);
+    CHECK_EQ(tg_mutex_unlock(&gm), 0); /* the mutex is held again after a timeout */
+    return NULL;
+}
+/* Expected: a 2-permit semaphore admits tasks in order and ends with 2
+ * permits; an event wakes all its waiters; a wait group returns when its
+ * count reaches 0; a condition wakes its waiter, and a timed condition wait
+ * returns TG_ETIMEDOUT holding the mutex. */
+static void test_sync(void) { CHECK_EQ(tg_run(t_sync, NULL), 0); }
+
+/* ---- channels ------------------------------------------------------------------ */
+static tg_chan gch, gch2;
+static void *producer(void *arg)
+{
+    long n = (long)arg;
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(tg_chan_send(&gch, &i), 0);
+    CHECK_EQ(tg_chan_close(&gch), 0);
+    return NULL;
+}
+static void consume_all(long n)
+{
+    int v, i = 0;
+    while (tg_chan_recv(&gch, &v) == 0)
+        CHECK_EQ(v, i++);
+    CHECK_EQ(i, n);
+    CHECK_EQ(tg_chan_recv(&gch, &v), TG_ECLOSED);
+    CHECK_EQ(tg_chan_send(&gch, &v), TG_ECLOSED);
+}
+static void *t_chan(void *arg)
+{
+    long caps[] = { 0, 1, 7, TG_CHAN_UNBOUNDED };
+    (void)arg;
+    for (int k = 0; k < 4; k++) {
+        CHECK_EQ(tg_chan_init(&gch, sizeof(int), caps[k]), 0);
+        tg_task *p;
+        tg_spawn(&p, "producer", producer, (void *)1000L);
+        consume_all(1000);
+        tg_join(p, NULL);
+        CHECK_EQ(tg_chan_destroy(&gch), 0);
+    }
+    int v = 5;
+    tg_chan_init(&gch, sizeof(int), 2);
+    CHECK_EQ(tg_chan_trysend(&gch, &v), 0);
+    CHECK_EQ(tg_chan_trysend(&gch, &v), 0);
+    CHECK_EQ(tg_chan_trysend(&gch, &v), TG_EAGAIN);
+    CHECK_EQ(tg_chan_send_until(&gch, &v, tg_now() + MS), TG_ETIMEDOUT);
+    tg_chan_close(&gch);
+    CHECK_EQ(tg_chan_recv(&gch, &v), 0); /* a closed channel drains first */
+    CHECK_EQ(tg_chan_recv(&gch, &v), 0);
+    CHECK_EQ(tg_chan_recv(&gch, &v), TG_ECLOSED);
+    tg_chan_destroy(&gch);
+    tg_chan_init(&gch, sizeof(int), TG_CHAN_UNBOUNDED);
+    for (int i = 0; i < 100000; i++)
+        CHECK_EQ(tg_chan_send(&gch, &i), 0);
+    for (int i = 0; i < 100000; i++) {
+        CHECK_EQ(tg_chan_tryrecv(&gch, &v), 0);
+        CHECK_EQ(v, i);
+    }
+    CHECK_EQ(tg_chan_tryrecv(&gch, &v), TG_EAGAIN);
+    tg_chan_destroy(&gch);
+    return NULL;
+}
+/* Expected: for unbuffered, bounded and unbounded channels every value
+ * arrives once and in order, then TG_ECLOSED; a full bounded channel refuses
+ * trysend and times out; an unbounded one takes 100000 values without a
+ * receiver. */
+static void test_chan(void) { CHECK_EQ(tg_run(t_chan, NULL), 0); }
+
+/* ---- select ---------------------------------------------------------------------- */
+static void *send_later(void *arg)
+{
+    tg_sleep(5 * MS);
+    int v = 42;
+    tg_chan_send(arg, &v);
+    return NULL;
+}
+static void *t_select(void *arg)
+{
+    (void)arg;
+    tg_chan_init(&gch, sizeof(int), 0);
+    tg_chan_init(&gch2, sizeof(int), 0);
+    int a = 0, b = 0;
+    struct tg_sel arms[2] = {
+        { .op = TG_SEL_RECV, .obj = &gch, .data = &a },
+        { .op = TG_SEL_RECV, .obj = &gch2, .data = &b },
+    };
+    tg_task *t;
+    tg_spawn(&t, "sender", send_later, &gch2);
+    CHECK_EQ(tg_select(arms, 2, TG_FOREVER), 1);
+    CHECK_EQ(b, 42);
+    CHECK_EQ(arms[1].result, 0);
+    tg_join(t, NULL);
+    CHECK_EQ(tg_select(arms, 2, tg_now() + 2 * MS), TG_ETIMEDOUT);
+    /* Both arms were withdrawn: the channels have no waiter left. */
+    CHECK(gch.recvq.head == NULL && gch2.recvq.head == NULL);
+    tg_chan_close(&gch);
+    CHECK_EQ(tg_select(arms, 2, TG_FOREVER), 0);
+    CHECK_EQ(arms[0].result, TG_ECLOSED);
+    return NULL;
+}
+/* Expected: select completes the arm whose peer arrives, times out with no
+ * waiter left behind, and reports a closed channel through the arm result. */
+static void test_select(void) { CHECK_EQ(tg_run(t_select, NULL), 0); }
+
+/* The futurelock write-up (Oxide RFD 609), ported: a select whose arm wants a
+ * lock loses to a timeout; the task then takes the same lock. */
+static void *holder(void *arg)
+{
+    (void)arg;
+    tg_mutex_lock(&gm);
+    tg_sleep(20 * MS);
+    tg_mutex_unlock(&gm);
+    return NULL;
+}
+static void *t_futurelock(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&gm);
+    tg_task *h;
+    tg_spawn(&h, "holder", holder, NULL);
+    tg_yield();
+    struct tg_sel lock_arm = { .op = TG_SEL_LOCK, .obj = &gm };
+    CHECK_EQ(tg_select(&lock_arm, 1, tg_now() + 2 * MS), TG_ETIMEDOUT);
+    CHECK_EQ(tg_mutex_lock(&gm), 0); /* with a stale arm queued this would hang */
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    tg_join(h, NULL);
+    return NULL;
+}
+/* Expected: completes; the losing lock arm never receives the mutex. */
+static void test_futurelock(void) { CHECK_EQ(tg_run(t_futurelock, NULL), 0); }
+
+/* ---- cancellation ------------------------------------------------------------------ */
+static void *wait_forever(void *arg)
+{
+    int v;
+    CHECK_EQ(tg_chan_recv(arg, &v), TG_ECANCELED);
+    CHECK(tg_cancelled());
+    CHECK_EQ(tg_sleep(MS), TG_ECANCELED); /* later waits fail too */
+    return (void *)1;
+}
+static void *t_cancel(void *arg)
+{
+    (void)arg;
+    tg_chan_init(&gch, sizeof(int), 0);
+    tg_task *t;
+    tg_spawn(&t, "victim", wait_forever, &gch);
+    tg_yield();
+    CHECK_EQ(tg_cancel(t), 0);
+    void *r;
+    CHECK_EQ(tg_join(t, &r), 0);
+    CHECK_EQ((long)r, 1);
+    CHECK(gch.recvq.head == NULL);
+    return NULL;
+}
+/* Expected: a task blocked on a channel wakes with TG_ECANCELED, is removed
+ * from the channel's queue, and its later waits fail at once. */
+static void test_cancel(void) { CHECK_EQ(tg_run(t_cancel, NULL), 0); }
+
+/* ---- several schedulers ------------------------------------------------------------- */
+static long counter;
+static void *pinger(void *arg)
+{
+    long n = (long)arg;
+    for (int i = 0; i < n; i++) {
+        int v = i, w;
+        CHECK_EQ(tg_chan_send(&gch, &v), 0);
+        CHECK_EQ(tg_chan_recv(&gch2, &w), 0);
+        CHECK_EQ(w, i + 1);
+        tg_mutex_lock(&gm);
+        counter++;
+        tg_mutex_unlock(&gm);
+    }
+    return NULL;
+}
+static void *ponger(void *arg)
+{
+    long n = (long)arg;
+    for (int i = 0; i < n; i++) {
+        int v;
+        CHECK_EQ(tg_chan_recv(&gch, &v), 0);
+        v++;
+        CHECK_EQ(tg_chan_send(&gch2, &v), 0);
+        tg_mutex_lock(&gm);
+        counter++;
+        tg_mutex_unlock(&gm);
+    }
+    return NULL;
+}
+static void *thread_run(void *arg)
+{
+    CHECK_EQ(tg_run(ponger, arg), 0);
+    return NULL;
+}
+static void test_multi_sched(void)
+{
+    tg_chan_init(&gch, sizeof(int), 0);
+    tg_chan_init(&gch2, sizeof(int), 0);
+    tg_mutex_init(&gm);
+    pthread_t th;
+    pthread_create(&th, NULL, thread_run, (void *)20000L);
+    CHECK_EQ(tg_run(pinger, (void *)20000L), 0);
+    pthread_join(th, NULL);
+    CHECK_EQ(counter, 40000);
+}
+/* (Expected for test_multi_sched: 20000 round trips between tasks of two
+ * schedulers on two threads arrive in order, and a mutex shared by them
+ * counts all 40000 increments.) */
+
+/* ---- descriptors ---------------------------------------------------------------------- */
+static int pfd[2];
+static void *write_later(void *arg)
+{
+    (void)arg;
+    tg_sleep(5 * MS);
+    CHECK_EQ(write(pfd[1], "x", 1), 1);
+    return NULL;
+}
+static void *t_fd(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(pipe(pfd), 0);
+    CHECK_EQ(tg_fd_wait_until(pfd[0], TG_READABLE, tg_now() + 2 * MS), TG_ETIMEDOUT);
+    tg_task *t;
+    tg_spawn(&t, "writer", write_later, NULL);
+    CHECK_EQ(tg_fd_wait(pfd[0], TG_READABLE), TG_READABLE);
+    char c;
+    CHECK_EQ(read(pfd[0], &c, 1), 1);
+    CHECK_EQ(tg_fd_wait(pfd[1], TG_WRITABLE), TG_WRITABLE);
+    tg_join(t, NULL);
+    return NULL;
+}
+/* Expected: a pipe's read end times out while empty, becomes readable when
+ * another task writes, and the write end is writable. */
+static void test_fd(void) { CHECK_EQ(tg_run(t_fd, NULL), 0); }
+
+static const struct test_case tests[] = {
+    { "spawn_join", test_spawn_join },
+    { "yield", test_yield },
+    { "outside", test_outside },
+    { "sleep_timeout", test_sleep_timeout },
+    { "mutex_fifo", test_mutex_fifo },
+    { "rwlock_fair", test_rwlock_fair },
+    { "sync", test_sync },
+    { "chan", test_chan },
+    { "select", test_select },
+    { "futurelock", test_futurelock },
+    { "cancel", test_cancel },
+    { "multi_sched", test_multi_sched },
+    { "fd", test_fd },
+    { NULL, NULL },
+};
+
+int main(int argc, char **argv) { return run_tests(tests, argc, argv); }

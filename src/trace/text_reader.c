@@ -41,9 +41,12 @@ static int bad(struct tg_trace_reader *r, const char *line, const char *at, cons
     return TG_TRACE_ERR;
 }
 
-static int op_of(const char *s, size_t n, uint8_t *flags)
+/* Besides the benchmark ops, tangle's own extensions: racq (read lock of
+ * an rwlock), wacq (write lock) and tacq (a trylock that succeeded). */
+static int op_of(const char *s, size_t n, uint8_t *flags, uint8_t *mode)
 {
     *flags = 0;
+    *mode = TG_MODE_EXCLUSIVE;
     switch (n) {
     case 1: return s[0] == 'r' ? TG_EV_READ : s[0] == 'w' ? TG_EV_WRITE : 0;
     case 3:
@@ -56,6 +59,9 @@ static int op_of(const char *s, size_t n, uint8_t *flags)
         if (!memcmp(s, "fork", 4)) return TG_EV_FORK;
         if (!memcmp(s, "join", 4)) return TG_EV_JOIN;
         if (!memcmp(s, "wait", 4)) return TG_EV_WAIT;
+        if (!memcmp(s, "racq", 4)) { *mode = TG_MODE_READ; return TG_EV_ACQUIRE; }
+        if (!memcmp(s, "wacq", 4)) { *mode = TG_MODE_WRITE; return TG_EV_ACQUIRE; }
+        if (!memcmp(s, "tacq", 4)) { *flags = TG_EVF_TRY; return TG_EV_ACQUIRE; }
         return 0;
     case 5: return !memcmp(s, "begin", 5) ? TG_EV_BEGIN : 0;
     case 6: return !memcmp(s, "notify", 6) ? TG_EV_NOTIFY : 0;
@@ -147,7 +153,8 @@ static int parse_line(struct tg_trace_reader *r, const char *p, const char *e,
         ev->loc = p;
         ev->loc_len = (uint32_t)(e - p);
     }
-    int o = op_of(op, opn, &ev->flags);
+    uint8_t mode;
+    int o = op_of(op, opn, &ev->flags, &mode);
     if (!o) {
         tg__trace_warn(r, "line %llu: unknown operation '%.*s'; the event is ignored",
                         (unsigned long long)r->line, (int)(opn > 40 ? 40 : opn), op);
@@ -167,7 +174,7 @@ static int parse_line(struct tg_trace_reader *r, const char *p, const char *e,
         return TG_TRACE_ERR;
     }
     ev->op = (uint8_t)o;
-    ev->mode = TG_MODE_EXCLUSIVE;
+    ev->mode = mode;
     ev->thread = (uint32_t)t;
     ev->obj = (uint32_t)a;
     ev->aux = TG_NO_OBJ;

@@ -1,0 +1,60 @@
+#!/bin/sh
+# check.sh PREDICT TRACE STATUS NREPORTS [out|err REGEX]...
+#
+# Runs `PREDICT --format json TRACE` and checks the exit status, the number
+# of potential-deadlock reports in the JSON on stdout, and that each REGEX
+# matches stdout ("out") or stderr ("err"); "blocked N" checks the number of
+# blocked threads over all reports. "-" as TRACE makes a trace whose first
+# line is a megabyte long, "cycleN:K" an N-lock cycle (both generated here,
+# kept out of the repository).
+prog=$1 trace=$2 want_status=$3 want_n=$4
+shift 4
+tmp=${TMPDIR:-/tmp}/tg_check.$$
+trap 'rm -f "$tmp".*' EXIT
+case $trace in
+-)  trace=$tmp.mb.std
+    { printf 'T1|w('; head -c 1048576 /dev/zero | tr '\0' x; printf ')|1\nT1|acq(A)|2\n'; } > "$trace" ;;
+cycle*:*)
+    # cycleN:K makes N threads, thread i nesting lock i then lock i+1 (mod N),
+    # each K times: one cycle over N locks.
+    n=${trace#cycle}; k=${n#*:}; n=${n%%:*}
+    trace=$tmp.cycle.std
+    awk -v n="$n" -v k="$k" 'BEGIN { for (i = 0; i < n; i++) for (j = 0; j < k; j++) {
+        a = "L" i; b = "L" ((i + 1) % n); t = "T" i
+        print t "|acq(" a ")|c.c:" i; print t "|acq(" b ")|c.c:" i + 1
+        print t "|rel(" b ")|c.c:" i + 2; print t "|rel(" a ")|c.c:" i + 3 } }' > "$trace" ;;
+esac
+"$prog" --format json "$trace" > "$tmp.out" 2> "$tmp.err"
+status=$?
+fail=0
+if [ "$status" != "$want_status" ]; then
+    echo "FAIL: $trace: exit status $status, expected $want_status"
+    fail=1
+fi
+n=$(grep -o '"kind":"potential-deadlock"' "$tmp.out" | wc -l)
+if [ "$n" != "$want_n" ]; then
+    echo "FAIL: $trace: $n potential deadlocks reported, expected $want_n"
+    fail=1
+fi
+while [ $# -ge 2 ]; do
+    if [ "$1" = blocked ]; then
+        b=$(grep -o '"state":"blocked"' "$tmp.out" | wc -l)
+        if [ "$b" != "$2" ]; then
+            echo "FAIL: $trace: $b blocked threads in the reports, expected $2"
+            fail=1
+        fi
+        shift 2
+        continue
+    fi
+    if ! grep -Eq -- "$2" "$tmp.$1"; then
+        echo "FAIL: $trace: std$1 does not match: $2"
+        fail=1
+    fi
+    shift 2
+done
+if [ $fail = 1 ]; then
+    echo "--- stdout:"; head -c 3000 "$tmp.out"; echo
+    echo "--- stderr:"; head -c 3000 "$tmp.err"
+    exit 1
+fi
+echo "ok: $trace: status $status, $n reports"

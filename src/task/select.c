@@ -92,7 +92,7 @@ static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self
             return 0;
         }
         *kind = TG__W_PERMIT;
-        return 1;
+        return 0; /* found by the stall scan (see tg_sem_init) */
     case TG__OP_JOIN:
         *kind = TG__W_JOIN;
         *target = a->obj;

@@ -85,7 +85,8 @@ static int plan(struct replay *rp)
                 return -1;
     }
     for (uint32_t t = 0; t < n; t++)
-        qsort(rp->w[t], rp->n_w[t], sizeof *rp->w[t], watch_cmp);
+        if (rp->n_w[t] > 1)
+            qsort(rp->w[t], rp->n_w[t], sizeof *rp->w[t], watch_cmp);
     return 0;
 }
 

@@ -33,5 +33,8 @@ enum {
 #define TG__MAX_TEXT 4096
 
 uint32_t tg__crc32(uint32_t crc, const void *data, size_t n);
+/* The checksum of a block: CRC-32 of its length and record-count fields,
+ * then of its payload (the checksum field itself is not covered). */
+uint32_t tg__block_crc(const unsigned char *header, const unsigned char *payload, size_t len);
 
 #endif

@@ -266,7 +266,7 @@ static int next_block(struct tg_trace_reader *r)
             r->start = r->end;
             continue;
         }
-        if (tg__crc32(0, h + 4, 8 + len) != get_u32le(h + 12)) {
+        if (tg__block_crc(h, h + TG__BLOCK_HEADER_LEN, len) != get_u32le(h + 12)) {
             damage(r, "a block fails its checksum");
             r->start++;
             continue;

@@ -59,3 +59,8 @@ uint32_t tg__crc32(uint32_t crc, const void *data, size_t n)
         crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
 }
+
+uint32_t tg__block_crc(const unsigned char *header, const unsigned char *payload, size_t len)
+{
+    return tg__crc32(tg__crc32(0, header + 4, 8), payload, len);
+}

@@ -54,7 +54,7 @@ int tg__trace_writer_flush(struct tg__trace_writer *w)
     put_u32le(h, TG__BLOCK_MAGIC);
     put_u32le(h + 4, (uint32_t)w->len);
     put_u32le(h + 8, w->nrec);
-    put_u32le(h + 12, tg__crc32(0, h + 4, 8 + w->len) );
+    put_u32le(h + 12, tg__block_crc(h, h + TG__BLOCK_HEADER_LEN, w->len));
     int rc = write_all(w, h, TG__BLOCK_HEADER_LEN + w->len);
     w->len = 0;
     w->nrec = 0;

@@ -61,9 +61,10 @@ struct tg_res {
     uint64_t id;              /* serial of the current instance */
     uint32_t kind;            /* enum tg_res_kind */
     _Atomic uint32_t flags;
-    uint32_t created;         /* interned stack of init / first use (tg__stack_intern) */
-    uint32_t waiter_hint;     /* cond: serial of the mutex waiters use */
-    uintptr_t cond_mutex;     /* cond: address of that mutex, 0 if none */
+    uintptr_t created_pc;     /* caller of init, or of the first use */
+    uintptr_t cond_mutex;     /* cond: address of the mutex its waiters use, 0 if none */
+    _Atomic uint32_t waiters; /* actors now waiting on it */
+    uint32_t reported;        /* findings already made about it (bit per hazard) */
 };
 
 /* One held lock; the held list is a stack, usually popped from the top. */
@@ -78,6 +79,7 @@ struct tg_held {
 
 /* What an actor waits for; filled in before it blocks. */
 #define TG_WF_TIMED 0x1u      /* the wait has a deadline */
+#define TG_WF_PARKED 0x2u     /* task-level wait: only the task is parked, its host runs on */
 struct tg_wait_desc {
     struct tg_res *res;       /* NULL for TG_RES_JOIN */
     uint32_t kind;            /* enum tg_res_kind (== res->kind unless a join) */
@@ -112,6 +114,7 @@ struct tg_actor {
     struct tg_actor *_Atomic running; /* hosts: the task now running on it */
     int slot;                 /* index in the registry */
     int joined;               /* a join has returned: the record may be reused */
+    uint64_t reported_seq;    /* wait_seq at which a deadlock naming it was reported */
     void *user;               /* frontend's own data */
 };
 
@@ -143,11 +146,13 @@ void tg__actor_switch(struct tg_actor *host, struct tg_actor *task);
 /* ---- resources --------------------------------------------------------- */
 /* Lock-free lookup; NULL if the address was never seen. */
 struct tg_res *tg__res_lookup(uintptr_t addr);
-/* Lookup, or create an entry for a resource first seen in use (static
- * initializers). NULL only when the table is full (one warning). */
-struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind);
-/* A new instance at addr (init calls): new serial, flags replaced. */
-struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags);
+/* Lookup, or create an entry (with `flags`) for a resource first seen in
+ * use at pc (static initializers). NULL only when the table is full (one
+ * warning). */
+struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
+/* A new instance at addr (init calls): new serial, flags replaced. `pc` is
+ * the caller's return address (the creation site shown in reports). */
+struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
 /* The instance ends (destroy calls). */
 void tg__res_destroy(struct tg_res *r);
 const char *tg__res_kind_name(enum tg_res_kind k);
@@ -176,6 +181,10 @@ void tg__wait_end(struct tg_actor *a);
  * to run): reports each deadlocked set once. `stall_only` restricts it to the
  * case where no actor can progress at all. */
 int tg__scan(int stall_only);
+
+/* After TG_CHECK_DEADLOCK: apply on_deadlock (exit with exitcode, abort,
+ * or return so that the caller blocks as the program would have). */
+void tg__deadlock_policy(void);
 
 /* ---- reports ------------------------------------------------------------ */
 /* Hand a finding to the reporters (text on stderr, JSON file); takes

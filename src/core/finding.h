@@ -104,6 +104,8 @@ struct tg_finding {
     struct tg_actor_info *actors; /* owned; for a cycle, in cycle order */
     struct tg_stack where; /* for a hazard: the call that raised it; may be empty */
     unsigned long repeats; /* how many more times the same finding was seen */
+    int cycle_length;      /* the first cycle_length actors form a cycle, each waiting
+                              for the next (the last for the first); 0: no cycle */
 };
 
 const char *tg__finding_kind_name(enum tg_finding_kind k);

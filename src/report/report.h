@@ -29,4 +29,8 @@ void tg__render_json_one(struct tg_buf *out, const struct tg_finding *f);
  * are deadlocked (posix_spawn, no fork of the whole process). */
 void tg__symbolize_findings(struct tg_finding **fs, int n);
 
+/* The global variable at addr, as "name" or "name+offset" (malloc'd), from
+ * the symbol table of the module that contains it; NULL if none. */
+char *tg__data_symbol(uintptr_t addr);
+
 #endif

@@ -1,0 +1,54 @@
+/* main.c: the tangle command: subcommand dispatch and top-level help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/options.h"
+
+static void usage(FILE *out)
+{
+    char opts[4096];
+    tg__options_help(opts, sizeof opts);
+    fprintf(out,
+            "tangle: find deadlocks in C programs, threaded and asynchronous.\n"
+            "\n"
+            "Usage:\n"
+            "  tangle run [options] -- PROG [ARGS...]   run PROG and report deadlocks as they happen\n"
+#ifdef TANGLE_HAVE_PREDICT
+            "  tangle predict [options] TRACE           predict deadlocks from a recorded trace\n"
+#endif
+            "  tangle --help | --version\n"
+            "\n"
+            "'tangle run --help' lists the options of run. Without the wrapper, set\n"
+            "LD_PRELOAD=/path/to/libtangle.so and TANGLE_OPTIONS=key=value:key=value,\n"
+            "with these keys:\n%s"
+            "\n"
+            "Exit status: the program's own, or 66 (exitcode) when anything was reported;\n"
+            "2 for bad usage.\n",
+            opts);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("tangle 0.1.0\n");
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return tg__cli_run(argc - 1, argv + 1);
+#ifdef TANGLE_HAVE_PREDICT
+    if (!strcmp(cmd, "predict"))
+        return tg__cli_predict(argc - 1, argv + 1);
+#endif
+    fprintf(stderr, "tangle: unknown command '%s'. Run 'tangle --help' for the commands.\n", cmd);
+    return 2;
+}

@@ -1,0 +1,518 @@
+/* detect.c: deciding who is deadlocked.
+ *
+ * A consistent snapshot of every blocked actor (its wait and its holds,
+ * read under its seqlock) is reduced like a resource-allocation graph: an
+ * actor can progress if it runs, or if what it waits for can be given up by
+ * actors that can progress. Lock and join waits need their specific holders
+ * (every reader, for a writer; queued writers too, for a reader of a
+ * writer-preferring rwlock); condition, semaphore, barrier, channel and
+ * event waits can be satisfied by anyone who progresses. Whoever is left is
+ * deadlocked. Two reductions are run:
+ *  - "definite": anyone-can-wake waits count as satisfiable, so what is left
+ *    is stuck on locks and joins alone; reported as soon as it is seen;
+ *  - "full": anyone-can-wake waits need a live waker; what is left is a
+ *    stall, reported by the watchdog only once it has stayed unchanged.
+ * Timed waits always progress; a set left only when they are treated as
+ * untimed is a "timed-cycle" hazard. */
+#define _GNU_SOURCE
+#include "core/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_RUNNING, ST_BLOCKED, ST_EXITED, ST_STUCK };
+enum { M_DEFINITE = 1, M_TIMED_BLOCKS = 2 };
+
+struct snap {
+    struct tg_actor *a;
+    int st;
+    uint64_t seq;
+    struct tg_wait_desc w;
+    uint32_t wait_stack;
+    int n_held;
+    struct tg_held *held;
+    int prog;
+    int blocker;     /* index of who it waits for, -1 for "anyone" */
+    int host_runner; /* ST_STUCK: the task that blocks its host thread */
+};
+
+struct snapshot {
+    int n;
+    struct snap *v;
+};
+
+static void copy_held(struct snap *s, const struct tg_actor *a)
+{
+    int n = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
+    struct tg_held *src = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
+    s->held = n > 0 ? malloc((size_t)n * sizeof *s->held) : NULL;
+    if (n > 0 && !s->held)
+        n = 0;
+    if (n > 0)
+        memcpy(s->held, src, (size_t)n * sizeof *src);
+    s->n_held = n;
+}
+
+static int index_of(const struct snapshot *ss, const struct tg_actor *a)
+{
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i].a == a)
+            return i;
+    return -1;
+}
+
+/* Takes the snapshot; the caller holds the engine lock. */
+static int take(struct snapshot *ss)
+{
+    ss->n = 0;
+    ss->v = calloc((size_t)tg__actor_slots + 1, sizeof *ss->v);
+    if (!ss->v)
+        return -1;
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a || (a->aflags & TG_AF_INTERNAL))
+            continue;
+        struct snap *s = &ss->v[ss->n++];
+        s->a = a;
+        s->blocker = s->host_runner = -1;
+        int st = (int)__atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+        if (st == TG_ST_EXITED) {
+            s->st = ST_EXITED;
+            copy_held(s, a);
+            continue;
+        }
+        uint64_t s1 = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
+        if (!(s1 & 1)) {
+            s->st = ST_RUNNING;
+            continue;
+        }
+        s->w = a->wait;
+        s->wait_stack = a->wait_stack;
+        copy_held(s, a);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t s2 = __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED);
+        if (s1 != s2) {
+            free(s->held);
+            s->held = NULL;
+            s->n_held = 0;
+            s->st = ST_RUNNING;
+            continue;
+        }
+        s->st = ST_BLOCKED;
+        s->seq = s1;
+    }
+    /* A ready task cannot run while another task blocks its host thread in
+     * a thread-level wait. */
+    for (int i = 0; i < ss->n; i++) {
+        struct snap *s = &ss->v[i];
+        if (s->st != ST_RUNNING || s->a->kind != TG_ACTOR_TASK || !s->a->host)
+            continue;
+        struct tg_actor *r = __atomic_load_n(&s->a->host->running, __ATOMIC_ACQUIRE);
+        int k = r && r != s->a ? index_of(ss, r) : -1;
+        if (k >= 0 && ss->v[k].st == ST_BLOCKED && !(ss->v[k].w.flags & TG_WF_PARKED)) {
+            s->st = ST_STUCK;
+            s->host_runner = k;
+            copy_held(s, s->a);
+        }
+    }
+    return 0;
+}
+
+static void release(struct snapshot *ss)
+{
+    for (int i = 0; i < ss->n; i++)
+        free(ss->v[i].held);
+    free(ss->v);
+    ss->v = NULL;
+    ss->n = 0;
+}
+
+static int live_holder(const struct tg_held *h, const struct tg_res *r)
+{
+    return h->res == r && h->res_id == r->id && !h->released_by_other;
+}
+
+/* 1 if every holder of r (writers only, if write_only) can progress;
+ * otherwise 0 with *blocker set to one that cannot. */
+static int holders_prog(struct snapshot *ss, const struct tg_res *r, int write_only, int *blocker)
+{
+    if (!r)
+        return 1;
+    uint32_t flags = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    for (int j = 0; j < ss->n; j++) {
+        struct snap *h = &ss->v[j];
+        if (h->st == ST_RUNNING || h->prog)
+            continue;
+        if (h->st == ST_EXITED && (flags & TG_RF_ROBUST))
+            continue; /* the waiter will get EOWNERDEAD */
+        for (int k = 0; k < h->n_held; k++) {
+            if (live_holder(&h->held[k], r) && (!write_only || h->held[k].mode != TG_MODE_READ)) {
+                *blocker = j;
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static int any_holder_prog(struct snapshot *ss, const struct tg_res *r, int *blocker)
+{
+    int seen = 0;
+    for (int j = 0; j < ss->n; j++) {
+        struct snap *h = &ss->v[j];
+        if (h->st == ST_RUNNING)
+            return 1; /* unknown holds: it may hold a permit */
+        for (int k = 0; k < h->n_held; k++) {
+            if (live_holder(&h->held[k], r)) {
+                if (h->prog)
+                    return 1;
+                seen = 1;
+                *blocker = j;
+            }
+        }
+    }
+    return !seen;
+}
+
+/* Someone other than i who can progress and might wake i. */
+static int any_waker(struct snapshot *ss, int i)
+{
+    for (int j = 0; j < ss->n; j++)
+        if (j != i && ss->v[j].prog && ss->v[j].st != ST_EXITED &&
+            !(ss->v[j].a->aflags & TG_AF_HOST))
+            return 1;
+    return 0;
+}
+
+static int eval(struct snapshot *ss, int i, int mode)
+{
+    struct snap *s = &ss->v[i];
+    s->blocker = -1;
+    if (s->st == ST_STUCK) {
+        s->blocker = s->host_runner;
+        return ss->v[s->host_runner].prog;
+    }
+    const struct tg_wait_desc *w = &s->w;
+    if ((w->flags & TG_WF_TIMED) && !(mode & M_TIMED_BLOCKS))
+        return 1;
+    uint32_t rflags = w->res ? __atomic_load_n(&w->res->flags, __ATOMIC_RELAXED) : 0;
+    if (rflags & TG_RF_PSHARED)
+        return 1; /* another process may release or wake it */
+    int definite = mode & M_DEFINITE;
+    switch (w->kind) {
+    case TG_RES_MUTEX:
+    case TG_RES_SPIN:
+        return holders_prog(ss, w->res, 0, &s->blocker);
+    case TG_RES_RWLOCK:
+        if (w->mode != TG_MODE_READ)
+            return holders_prog(ss, w->res, 0, &s->blocker);
+        if (!holders_prog(ss, w->res, 1, &s->blocker))
+            return 0;
+        if (rflags & TG_RF_WRITER_PREF) {
+            for (int j = 0; j < ss->n; j++) {
+                struct snap *q = &ss->v[j];
+                if (j != i && q->st == ST_BLOCKED && !q->prog && q->w.res == w->res &&
+                    q->w.mode == TG_MODE_WRITE) {
+                    s->blocker = j;
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    case TG_RES_SEM:
+        if (rflags & TG_RF_OWNED_PERMITS)
+            return any_holder_prog(ss, w->res, &s->blocker);
+        return definite || any_waker(ss, i);
+    case TG_RES_COND:
+        if (w->mutex && !holders_prog(ss, w->mutex, 0, &s->blocker))
+            return 0;
+        return definite || any_waker(ss, i);
+    case TG_RES_JOIN: {
+        int t = index_of(ss, w->target);
+        if (t < 0 || ss->v[t].st == ST_EXITED)
+            return 1;
+        s->blocker = t;
+        return ss->v[t].prog;
+    }
+    default:
+        return definite || any_waker(ss, i);
+    }
+}
+
+/* Runs the reduction; afterwards prog==0 marks the deadlocked. */
+static void reduce(struct snapshot *ss, int mode)
+{
+    for (int i = 0; i < ss->n; i++)
+        ss->v[i].prog = ss->v[i].st == ST_RUNNING;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < ss->n; i++) {
+            struct snap *s = &ss->v[i];
+            if (s->prog || (s->st != ST_BLOCKED && s->st != ST_STUCK))
+                continue;
+            if (eval(ss, i, mode)) {
+                s->prog = 1;
+                changed = 1;
+            }
+        }
+    }
+    for (int i = 0; i < ss->n; i++)
+        if (!ss->v[i].prog && (ss->v[i].st == ST_BLOCKED || ss->v[i].st == ST_STUCK))
+            eval(ss, i, mode); /* final blockers, for the report */
+}
+
+static int stuck(const struct snap *s)
+{
+    return !s->prog && (s->st == ST_BLOCKED || s->st == ST_STUCK);
+}
+
+/* The members of the deadlock that `start` is part of: the cycle its chain
+ * of blockers runs into, in wait order, then the rest of that chain, then
+ * everyone else stuck behind them. Returns the count; order[] gets indices;
+ * *cycle_len is the length of the cycle (0 if the chain ends at an exited
+ * holder or an anyone-can-wake wait). */
+static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
+{
+    char *in = calloc((size_t)ss->n, 1);
+    int n = 0;
+    if (!in)
+        return 0;
+    int *cycle_start = cycle_len;
+    *cycle_start = -1;
+    for (int i = start; i >= 0;) {
+        if (in[i]) {
+            for (int k = 0; k < n; k++)
+                if (order[k] == i)
+                    *cycle_start = k;
+            break;
+        }
+        in[i] = 1;
+        order[n++] = i;
+        i = ss->v[i].st == ST_EXITED ? -1 : ss->v[i].blocker;
+    }
+    /* The cycle first, then whoever led into it. */
+    if (*cycle_start > 0) {
+        int *tmp = malloc((size_t)n * sizeof *tmp);
+        if (tmp) {
+            int k = 0;
+            for (int j = *cycle_start; j < n; j++)
+                tmp[k++] = order[j];
+            for (int j = 0; j < *cycle_start; j++)
+                tmp[k++] = order[j];
+            memcpy(order, tmp, (size_t)n * sizeof *tmp);
+            free(tmp);
+            *cycle_start = n - *cycle_start; /* now: the cycle's length */
+        }
+    } else if (*cycle_start == 0) {
+        *cycle_start = n;
+    } else {
+        *cycle_start = 0;
+    }
+    /* Everyone stuck that waits on a member, or on anyone (stalls). */
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (int j = 0; j < ss->n; j++) {
+            if (in[j] || !stuck(&ss->v[j]))
+                continue;
+            int b = ss->v[j].blocker;
+            if (b < 0 || in[b]) {
+                in[j] = 1;
+                order[n++] = j;
+                grew = 1;
+            }
+        }
+    }
+    free(in);
+    return n;
+}
+
+/* For the report: who holds r, if anyone we know of (a binary semaphore's
+ * taker, say), even when the wait does not depend on it alone. */
+static uint64_t any_holder_id(struct snapshot *ss, const struct tg_res *r)
+{
+    for (int j = 0; r && j < ss->n; j++)
+        for (int k = 0; k < ss->v[j].n_held; k++)
+            if (live_holder(&ss->v[j].held[k], r))
+                return ss->v[j].a->id;
+    return 0;
+}
+
+static const char *mode_name(const struct tg_wait_desc *w)
+{
+    if (w->kind == TG_RES_RWLOCK)
+        return w->mode == TG_MODE_READ ? "read" : "write";
+    return NULL;
+}
+
+static struct tg_finding *build(struct snapshot *ss, const int *order, int n, int cycle_len,
+                                enum tg_finding_kind kind, enum tg_hazard hz, int stall)
+{
+    struct tg_finding *f = tg__finding_new(kind, hz);
+    if (!f)
+        return NULL;
+    f->cycle_length = stall ? 0 : cycle_len;
+    for (int k = 0; k < n; k++) {
+        struct snap *s = &ss->v[order[k]];
+        struct tg_actor_info *info = tg__finding_add_actor(f);
+        if (!info)
+            break;
+        int waiting = s->st == ST_BLOCKED;
+        tg__describe_actor(info, s->a, waiting ? &s->w : NULL, s->wait_stack, s->held, s->n_held);
+        info->state = s->st == ST_EXITED ? "exited" : s->st == ST_STUCK ? "runnable" : "blocked";
+        if (waiting) {
+            info->wait.mode = mode_name(&s->w);
+            if (s->blocker >= 0)
+                info->wait.holder = ss->v[s->blocker].a->id;
+            else
+                info->wait.holder = any_holder_id(ss, s->w.res);
+        }
+    }
+    const struct snap *first = &ss->v[order[0]];
+    const char *what = first->a->kind == TG_ACTOR_TASK ? "task" : "thread";
+    int live = 0, exited = 0;
+    for (int k = 0; k < n; k++)
+        if (ss->v[order[k]].st == ST_EXITED)
+            exited++;
+        else
+            live++;
+    if (stall) {
+        f->summary = tg__sprintf("every %s is blocked and none of them can wake another "
+                                 "(global stall: %d blocked)", what, live);
+        f->advice = tg__strdup("each thread below waits for something only another of them "
+                               "could provide (a signal, a post, a release, an exit); find the "
+                               "one that should have come first.");
+    } else if (cycle_len == 1) {
+        f->summary = tg__sprintf("%s %llu \"%s\" waits for a %s it already holds", what,
+                                 (unsigned long long)first->a->id, first->a->name,
+                                 tg__res_kind_name((enum tg_res_kind)first->w.kind));
+        f->advice = tg__strdup("a non-recursive lock taken twice by the same thread never "
+                               "opens; release it before calling code that takes it again, or "
+                               "make that code expect the lock to be held.");
+    } else if (exited) {
+        f->summary = tg__sprintf("%d %s%s wait%s for a lock held by a thread that has exited", live,
+                                 what, live > 1 ? "s" : "", live > 1 ? "" : "s");
+        f->advice = tg__strdup("the exited thread returned (or called pthread_exit, or was "
+                               "cancelled) without unlocking; unlock on every path out of it.");
+    } else if (hz == TG_HAZARD_TIMED_CYCLE) {
+        f->summary = tg__sprintf("%d %ss wait for each other; only a timeout breaks the cycle",
+                                 cycle_len, what);
+        f->advice = tg__strdup("the waits below will time out and fail; take the locks in one "
+                               "agreed order so that no timeout is needed.");
+    } else {
+        f->summary = tg__sprintf("%d %ss wait for each other in a cycle", cycle_len, what);
+        f->advice = tg__strdup("each holds what the next one waits for; take the locks in one "
+                               "agreed order everywhere (or release before waiting).");
+    }
+    return f;
+}
+
+/* Reports the deadlock containing `start` unless its cycle was reported at
+ * these same waits. Caller holds the engine lock. */
+static int report_component(struct snapshot *ss, int start, enum tg_finding_kind kind,
+                            enum tg_hazard hz, int stall)
+{
+    int *order = calloc((size_t)ss->n, sizeof *order);
+    if (!order)
+        return 0;
+    int cycle_len = 0;
+    int n = component(ss, start, order, &cycle_len);
+    int fresh = 0;
+    for (int k = 0; k < (cycle_len ? cycle_len : n); k++) {
+        struct snap *s = &ss->v[order[k]];
+        if (s->st != ST_EXITED && s->a->reported_seq != s->seq + (uint64_t)hz)
+            fresh = 1;
+    }
+    int made = 0;
+    if (fresh && n > 0) {
+        for (int k = 0; k < n; k++)
+            ss->v[order[k]].a->reported_seq = ss->v[order[k]].seq + (uint64_t)hz;
+        struct tg_finding *f = build(ss, order, n, cycle_len, kind, hz, stall);
+        if (f) {
+            tg__report_hold(); /* before the engine lock goes: see internal.h */
+            tg__unlock();
+            made = tg__report_locked(f);
+            tg__report_release();
+            tg__lock();
+        }
+    }
+    free(order);
+    return made;
+}
+
+int tg__wait_check(struct tg_actor *a)
+{
+    if (!a->wait_stack)
+        a->wait_stack = tg__stack_capture(1);
+    int result = TG_CHECK_CLEAR;
+    tg__guard++;
+    tg__lock();
+    struct snapshot ss;
+    if (take(&ss) == 0) {
+        int me = index_of(&ss, a);
+        if (me >= 0 && ss.v[me].st == ST_BLOCKED) {
+            reduce(&ss, M_DEFINITE);
+            if (stuck(&ss.v[me])) {
+                report_component(&ss, me, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
+                result = TG_CHECK_DEADLOCK;
+            } else if (tg__opt.hazards && tg__opt.timed_cycles) {
+                reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
+                if (stuck(&ss.v[me]) &&
+                    report_component(&ss, me, TG_FINDING_HAZARD, TG_HAZARD_TIMED_CYCLE, 0))
+                    result = TG_CHECK_HAZARD;
+            }
+        }
+        release(&ss);
+    }
+    tg__unlock();
+    tg__guard--;
+    return result;
+}
+
+/* The stall the watchdog saw last time, to confirm it is unchanged. */
+static uint64_t stall_sig;
+
+int tg__scan(int stall_only)
+{
+    int found = 0;
+    tg__guard++;
+    tg__lock();
+    struct snapshot ss;
+    if (take(&ss) == 0) {
+        if (!stall_only) {
+            reduce(&ss, M_DEFINITE);
+            uint64_t settle = tg__now_ns() - 500000000ull;
+            for (int i = 0; i < ss.n; i++)
+                if (stuck(&ss.v[i]) && (ss.v[i].wait_stack || ss.v[i].a->wait_since_ns < settle))
+                    found |= report_component(&ss, i, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
+        }
+        reduce(&ss, 0);
+        uint64_t sig = 1469598103934665603ull, now = tg__now_ns();
+        int live = 0, stuck_n = 0, old = 1, first = -1;
+        for (int i = 0; i < ss.n; i++) {
+            struct snap *s = &ss.v[i];
+            if (s->st == ST_EXITED || (s->a->aflags & TG_AF_HOST))
+                continue;
+            live++;
+            if (!stuck(s))
+                continue;
+            stuck_n++;
+            if (first < 0)
+                first = i;
+            sig = (sig ^ (s->a->id * 31 + s->seq)) * 1099511628211ull;
+            if (now - s->a->wait_since_ns < (uint64_t)tg__opt.stall_ms * 1000000ull)
+                old = 0;
+        }
+        if (live > 0 && stuck_n == live && tg__opt.stall_ms > 0) {
+            if (old && sig == stall_sig)
+                found |= report_component(&ss, first, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 1);
+            stall_sig = sig;
+        } else {
+            stall_sig = 0;
+        }
+        release(&ss);
+    }
+    tg__unlock();
+    tg__guard--;
+    return found;
+}

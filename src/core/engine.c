@@ -1,0 +1,326 @@
+/* engine.c: engine lifetime, the engine lock, the actor registry, and the
+ * publication of waits. Detection itself is in detect.c. */
+#define _GNU_SOURCE
+#include "core/internal.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/lock.h"
+
+__thread struct tg_actor *tg__current __attribute__((tls_model("initial-exec")));
+__thread int tg__guard __attribute__((tls_model("initial-exec")));
+
+struct tg_actor **tg__actors;
+int tg__actor_slots;
+void (*tg__first_wait_hook)(void);
+
+static tg_lock_t engine_lock = TG_LOCK_INIT;
+static int initialized;    /* 1 ok, -1 failed */
+static _Atomic int init_state;
+static _Atomic uint64_t next_actor_id;
+static struct tg_actor *free_actors;
+static int registry_warned, held_warned;
+static _Atomic int first_wait_done;
+
+void tg__lock(void)
+{
+    tg__lock_take(&engine_lock);
+}
+
+void tg__unlock(void)
+{
+    tg__lock_give(&engine_lock);
+}
+
+uint64_t tg__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void tg__warn_once(int *once, const char *fmt, ...)
+{
+    if (__atomic_exchange_n(once, 1, __ATOMIC_RELAXED))
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char line[600];
+    int m = snprintf(line, sizeof line, "tangle: warning: %s\n", n > 0 ? msg : "");
+    if (m > 0 && write(2, line, (size_t)m < sizeof line ? (size_t)m : sizeof line - 1) < 0)
+        return;
+}
+
+int tg__engine_init(void)
+{
+    if (TG_LIKELY(initialized))
+        return initialized > 0 ? 0 : -1;
+    /* The first caller initializes; others (rare: threads before main)
+     * wait for it. A re-entrant call from the same thread gets -1. */
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&init_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        if (tg__guard)
+            return -1;
+        while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+            sched_yield();
+        return initialized > 0 ? 0 : -1;
+    }
+    tg__guard++;
+    tg__options_defaults(&tg__opt);
+    const char *spec = getenv("TANGLE_OPTIONS");
+    char err[512];
+    if (spec && tg__options_parse(&tg__opt, spec, err, sizeof err) != 0) {
+        char line[700];
+        int n = snprintf(line, sizeof line,
+                         "tangle: error in TANGLE_OPTIONS: %s. The program was not started.\n", err);
+        if (n > 0 && write(2, line, (size_t)n) < 0)
+            _exit(2);
+        _exit(2);
+    }
+    tg__actors = calloc((size_t)tg__opt.max_threads, sizeof *tg__actors);
+    tg__res_table_init();
+    tg__stack_init();
+    tg__report_init();
+    initialized = tg__actors ? 1 : -1;
+    tg__guard--;
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+    return initialized > 0 ? 0 : -1;
+}
+
+void tg__engine_after_fork_child(struct tg_actor *survivor)
+{
+    engine_lock.state = 0;
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a || a == survivor)
+            continue;
+        /* Threads other than the forking one do not exist in the child;
+         * what they held is held by nobody who can release it, so they are
+         * kept as exited holders. */
+        __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELAXED);
+        if (a->n_held == 0)
+            tg__actors[i] = NULL;
+    }
+    __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
+    tg__res_after_fork();
+    tg__report_after_fork();
+}
+
+/* ---- actors ------------------------------------------------------------ */
+
+struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent)
+{
+    if (tg__engine_init() != 0)
+        return NULL;
+    uint32_t created = tg__stack_capture(1);
+    tg__guard++;
+    tg__lock();
+    struct tg_actor *a = free_actors;
+    if (a) {
+        free_actors = a->user;
+    } else {
+        a = calloc(1, sizeof *a);
+        if (a) {
+            a->cap_held = 16;
+            a->held = calloc((size_t)a->cap_held, sizeof *a->held);
+            if (!a->held) {
+                free(a);
+                a = NULL;
+            }
+        }
+    }
+    int slot = -1;
+    if (a) {
+        for (int i = 0; i < tg__opt.max_threads; i++) {
+            if (!tg__actors[i]) {
+                slot = i;
+                break;
+            }
+        }
+        if (slot < 0) {
+            a->user = free_actors;
+            free_actors = a;
+            a = NULL;
+        }
+    }
+    if (a) {
+        struct tg_held *held = a->held;
+        int cap = a->cap_held;
+        memset(a, 0, sizeof *a);
+        a->held = held;
+        a->cap_held = cap;
+        a->id = __atomic_add_fetch(&next_actor_id, 1, __ATOMIC_RELAXED);
+        a->kind = kind;
+        a->parent = parent;
+        a->created = created;
+        a->slot = slot;
+        if (name)
+            snprintf(a->name, sizeof a->name, "%s", name);
+        tg__actors[slot] = a;
+        if (slot >= tg__actor_slots)
+            tg__actor_slots = slot + 1;
+    }
+    tg__unlock();
+    tg__guard--;
+    if (!a)
+        tg__warn_once(&registry_warned,
+                      "the thread table is full (%d); new threads are not watched. Raise it with "
+                      "TANGLE_OPTIONS=max_threads=N.", tg__opt.max_threads);
+    return a;
+}
+
+void tg__actor_set_name(struct tg_actor *a, const char *name)
+{
+    if (a && name)
+        snprintf(a->name, sizeof a->name, "%s", name);
+}
+
+int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mode)
+{
+    for (int i = a->n_held - 1; i >= 0; i--) {
+        if (a->held[i].res == r && a->held[i].res_id == r->id && !a->held[i].released_by_other) {
+            if (mode)
+                *mode = (enum tg_mode)a->held[i].mode;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tg__held_grow(struct tg_actor *a)
+{
+    /* The old array is not freed: a detector may still be reading it (it
+     * reads a blocked actor's holds, and this actor was blocked a moment
+     * ago). Growth doubles, so the leak is bounded by the final size. */
+    int cap = a->cap_held * 2;
+    tg__guard++;
+    struct tg_held *h = malloc((size_t)cap * sizeof *h);
+    tg__guard--;
+    if (!h) {
+        tg__warn_once(&held_warned, "out of memory for held locks; some are not watched.");
+        return -1;
+    }
+    memcpy(h, a->held, (size_t)a->n_held * sizeof *h);
+    __atomic_store_n(&a->held, h, __ATOMIC_RELEASE);
+    a->cap_held = cap;
+    return 0;
+}
+
+void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
+{
+    tg__lock();
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a || a == releaser)
+            continue;
+        for (int j = a->n_held - 1; j >= 0; j--) {
+            struct tg_held *h = &a->held[j];
+            if (h->res == r && h->res_id == r->id && !h->released_by_other) {
+                __atomic_store_n(&h->released_by_other, 1, __ATOMIC_RELEASE);
+                goto out;
+            }
+        }
+    }
+out:
+    tg__unlock();
+}
+
+static int valid_holds(const struct tg_actor *a)
+{
+    int n = 0;
+    for (int i = 0; i < a->n_held; i++) {
+        const struct tg_held *h = &a->held[i];
+        if (!h->released_by_other && h->res_id == h->res->id)
+            n++;
+    }
+    return n;
+}
+
+void tg__actor_exit(struct tg_actor *a, int report_holds)
+{
+    if (!a)
+        return;
+    __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
+    int lock_holds = 0;
+    for (int i = 0; i < a->n_held; i++) {
+        const struct tg_held *h = &a->held[i];
+        if (!h->released_by_other && h->res_id == h->res->id && h->res->kind != TG_RES_SEM)
+            lock_holds++;
+    }
+    if (report_holds && lock_holds && tg__opt.hazards && tg__opt.exit_holding) {
+        struct tg_finding *f = tg__hazard_new(
+            TG_HAZARD_EXIT_HOLDING_LOCK, a, "%s %llu \"%s\" ended while holding %d lock%s",
+            a->kind == TG_ACTOR_TASK ? "task" : "thread", (unsigned long long)a->id, a->name,
+            lock_holds, lock_holds > 1 ? "s" : "");
+        if (f) {
+            f->advice = tg__strdup("release every lock on every path out of the thread "
+                                   "(early returns, error paths, pthread_exit, cancellation); "
+                                   "anyone who waits for these locks now waits forever.");
+            tg__report(f);
+        }
+    }
+}
+
+void tg__actor_reap(struct tg_actor *a)
+{
+    if (!a)
+        return;
+    tg__guard++;
+    tg__lock();
+    if (__atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED && valid_holds(a) == 0 &&
+        tg__actors[a->slot] == a) {
+        tg__actors[a->slot] = NULL;
+        a->user = free_actors;
+        free_actors = a;
+    } else {
+        a->joined = 1;
+    }
+    tg__unlock();
+    tg__guard--;
+}
+
+void tg__actor_switch(struct tg_actor *host, struct tg_actor *task)
+{
+    tg__current = task ? task : host;
+    __atomic_store_n(&host->running, task, __ATOMIC_RELEASE);
+    if (task)
+        task->host = host;
+}
+
+/* ---- waits ------------------------------------------------------------- */
+
+void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w)
+{
+    a->wait = *w;
+    a->wait_stack = 0;
+    a->wait_since_ns = tg__now_ns();
+    if (w->res)
+        __atomic_fetch_add(&w->res->waiters, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&a->state, TG_ST_BLOCKED, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&a->wait_seq, 1, __ATOMIC_RELEASE); /* now odd */
+    /* "I am waiting" must be visible before this thread reads anyone
+     * else's state, so two threads blocking at once cannot both miss the
+     * cycle. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (TG_UNLIKELY(!__atomic_load_n(&first_wait_done, __ATOMIC_RELAXED)) &&
+        !__atomic_exchange_n(&first_wait_done, 1, __ATOMIC_ACQ_REL) && tg__first_wait_hook)
+        tg__first_wait_hook();
+}
+
+void tg__wait_end(struct tg_actor *a)
+{
+    if (a->wait.res)
+        __atomic_fetch_sub(&a->wait.res->waiters, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&a->state, TG_ST_RUNNING, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&a->wait_seq, 1, __ATOMIC_RELEASE); /* now even */
+}

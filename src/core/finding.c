@@ -1,0 +1,167 @@
+/* finding.c: construction and release of findings (see finding.h). */
+#include "core/finding.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const hazard_names[TG_HAZARD__COUNT] = {
+    [TG_HAZARD_NONE] = "none",
+    [TG_HAZARD_TIMED_CYCLE] = "timed-cycle",
+    [TG_HAZARD_EXIT_HOLDING_LOCK] = "exit-holding-lock",
+    [TG_HAZARD_RELOCK_ERRORCHECK] = "relock-errorcheck",
+    [TG_HAZARD_RWLOCK_RELOCK] = "rwlock-relock",
+    [TG_HAZARD_UNLOCK_NOT_HELD] = "unlock-not-held",
+    [TG_HAZARD_DESTROY_HELD] = "destroy-in-use",
+    [TG_HAZARD_USE_AFTER_DESTROY] = "use-after-destroy",
+    [TG_HAZARD_COND_MUTEX_NOT_HELD] = "cond-mutex-not-held",
+    [TG_HAZARD_COND_MUTEX_MISMATCH] = "cond-mutex-mismatch",
+    [TG_HAZARD_SEM_MISUSE] = "semaphore-misuse",
+    [TG_HAZARD_BARRIER_MISUSE] = "barrier-misuse",
+    [TG_HAZARD_LOCK_HELD_TOO_LONG] = "lock-held-too-long",
+    [TG_HAZARD_RECURSIVE_READ] = "recursive-read",
+    [TG_HAZARD_TABLE_FULL] = "table-full",
+    [TG_HAZARD_HOLD_ACROSS_SWITCH] = "hold-across-switch",
+    [TG_HAZARD_LONG_RUNNING_TASK] = "long-running-task",
+    [TG_HAZARD_FREED_WHILE_HELD] = "freed-while-held",
+};
+
+const char *tg__hazard_name(enum tg_hazard h)
+{
+    return (h >= 0 && h < TG_HAZARD__COUNT && hazard_names[h]) ? hazard_names[h] : "unknown";
+}
+
+const char *tg__finding_kind_name(enum tg_finding_kind k)
+{
+    switch (k) {
+    case TG_FINDING_DEADLOCK: return "deadlock";
+    case TG_FINDING_POTENTIAL_DEADLOCK: return "potential-deadlock";
+    case TG_FINDING_HAZARD: return "hazard";
+    }
+    return "unknown";
+}
+
+char *tg__strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+char *tg__sprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard hazard)
+{
+    struct tg_finding *f = calloc(1, sizeof *f);
+    if (f) {
+        f->kind = kind;
+        f->hazard = hazard;
+    }
+    return f;
+}
+
+/* Grows *arr (of n elements of size sz) by one zeroed element. */
+static void *grow_one(void **arr, int *n, size_t sz)
+{
+    char *p = realloc(*arr, (size_t)(*n + 1) * sz);
+    if (!p)
+        return NULL;
+    memset(p + (size_t)*n * sz, 0, sz);
+    *arr = p;
+    return p + (size_t)(*n)++ * sz;
+}
+
+struct tg_actor_info *tg__finding_add_actor(struct tg_finding *f)
+{
+    return grow_one((void **)&f->actors, &f->n_actors, sizeof *f->actors);
+}
+
+struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a)
+{
+    return grow_one((void **)&a->holds, &a->n_holds, sizeof *a->holds);
+}
+
+int tg__stack_from_pcs(struct tg_stack *s, const uintptr_t *pcs, int n)
+{
+    s->n = 0;
+    s->frames = n > 0 ? calloc((size_t)n, sizeof *s->frames) : NULL;
+    if (n > 0 && !s->frames)
+        return -1;
+    for (int i = 0; i < n; i++)
+        s->frames[i].pc = pcs[i];
+    s->n = n;
+    return 0;
+}
+
+int tg__stack_symbolic(struct tg_stack *s, const char *function, const char *file, int line)
+{
+    struct tg_frame *fr = grow_one((void **)&s->frames, &s->n, sizeof *s->frames);
+    if (!fr)
+        return -1;
+    fr->function = tg__strdup(function);
+    fr->file = tg__strdup(file);
+    fr->line = line;
+    return 0;
+}
+
+static void stack_free(struct tg_stack *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        free((char *)s->frames[i].module);
+        free((char *)s->frames[i].function);
+        free((char *)s->frames[i].file);
+    }
+    free(s->frames);
+    s->frames = NULL;
+    s->n = 0;
+}
+
+static void res_info_free(struct tg_res_info *r)
+{
+    free((char *)r->detail);
+    free((char *)r->name);
+    stack_free(&r->created);
+}
+
+void tg__finding_free(struct tg_finding *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < f->n_actors; i++) {
+        struct tg_actor_info *a = &f->actors[i];
+        free((char *)a->name);
+        res_info_free(&a->wait.res);
+        stack_free(&a->wait.stack);
+        for (int j = 0; j < a->n_holds; j++) {
+            res_info_free(&a->holds[j].res);
+            stack_free(&a->holds[j].acquired);
+        }
+        free(a->holds);
+        stack_free(&a->created);
+    }
+    free(f->actors);
+    stack_free(&f->where);
+    free(f->summary);
+    free(f->advice);
+    free(f);
+}

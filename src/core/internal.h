@@ -1,0 +1,48 @@
+/* internal.h: engine state shared by the files of src/core only. */
+#ifndef TG_CORE_INTERNAL_H
+#define TG_CORE_INTERNAL_H
+
+#include "core/engine.h"
+#include "core/options.h"
+
+/* >0 while this thread runs tangle's own code: frontends then pass calls
+ * straight through, so tangle never watches (or deadlocks on) itself. */
+extern __thread int tg__guard __attribute__((tls_model("initial-exec")));
+
+/* The engine lock: a leaf, taken only on slow paths. */
+void tg__lock(void);
+void tg__unlock(void);
+
+/* The registry, read under the engine lock. */
+extern struct tg_actor **tg__actors;
+extern int tg__actor_slots; /* high-water mark of used slots */
+
+/* Called once, on the first wait, by tg__wait_begin; the frontend sets it
+ * to start its watchdog. */
+extern void (*tg__first_wait_hook)(void);
+
+uint64_t tg__now_ns(void);
+/* One-line warning on stderr, printed once per `once` flag. */
+void tg__warn_once(int *once, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fills an actor description (wait, holds, creation stack) from a
+ * consistent copy of its state. `holds` may be NULL (no holds shown). */
+void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
+                        const struct tg_wait_desc *wait, uint32_t wait_stack,
+                        const struct tg_held *held, int n_held);
+void tg__stack_to_info(struct tg_stack *out, uint32_t id, uintptr_t fallback_pc);
+
+void tg__stack_init(void);
+void tg__res_table_init(void);
+void tg__res_after_fork(void);
+void tg__report_init(void);
+void tg__report_after_fork(void);
+void tg__report_flush(void);
+/* The report lock, held across a report so that a deadlock policy (which
+ * takes it too) never ends the process in the middle of one. Order: the
+ * engine lock, then the report lock. */
+void tg__report_hold(void);
+void tg__report_release(void);
+int tg__report_locked(struct tg_finding *f);
+
+#endif

@@ -1,0 +1,36 @@
+/* lock.h: tangle's own small lock for slow paths (engine, reports).
+ *
+ * A futex-based mutex (the three-state design from Drepper's "Futexes Are
+ * Tricky"), so that tangle's own locking never goes through the pthread
+ * functions it interposes, works before any symbol is resolved, and can be
+ * reset in a fork child. */
+#ifndef TG_CORE_LOCK_H
+#define TG_CORE_LOCK_H
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef struct { int state; } tg_lock_t; /* 0 free, 1 locked, 2 locked with waiters */
+#define TG_LOCK_INIT {0}
+
+static inline void tg__lock_take(tg_lock_t *l)
+{
+    int c = 0;
+    if (__atomic_compare_exchange_n(&l->state, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    if (c != 2)
+        c = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
+    while (c != 0) {
+        syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+        c = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+static inline void tg__lock_give(tg_lock_t *l)
+{
+    if (__atomic_exchange_n(&l->state, 0, __ATOMIC_RELEASE) == 2)
+        syscall(SYS_futex, &l->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+#endif

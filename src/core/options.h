@@ -1,0 +1,40 @@
+/* options.h: tangle's run-time options, one table for the CLI and the
+ * library. They arrive as TANGLE_OPTIONS="key=value:key=value" (the
+ * sanitizer convention); `tangle run` flags are translated into it. */
+#ifndef TG_CORE_OPTIONS_H
+#define TG_CORE_OPTIONS_H
+
+#include <stddef.h>
+
+enum tg_on_deadlock { TG_ON_DEADLOCK_EXIT, TG_ON_DEADLOCK_ABORT, TG_ON_DEADLOCK_HANG };
+enum tg_color { TG_COLOR_AUTO, TG_COLOR_ALWAYS, TG_COLOR_NEVER };
+
+struct tg_options {
+    char json[1024];        /* JSON report file, "" for none; %p becomes the pid */
+    char log[1024];         /* text report file, "" for stderr; %p becomes the pid */
+    int on_deadlock;        /* enum tg_on_deadlock */
+    int exitcode;           /* status of a run that reported anything */
+    int stall_ms;           /* how long a global stall must last; 0 turns it off */
+    int check_ms;           /* how long a wait lasts before its cycle check */
+    int watchdog_ms;        /* watchdog period */
+    int hazards;            /* report hazards at all */
+    int exit_holding;       /* report threads that exit holding locks */
+    int timed_cycles;       /* report cycles closed only through timed waits */
+    int max_locks;          /* resource table capacity */
+    int max_threads;        /* actor registry capacity */
+    int stack_depth;        /* frames captured per stack */
+    int symbolize;          /* run the symbolizer for reports */
+    int color;              /* enum tg_color */
+    int quiet;              /* no text report (JSON only) */
+};
+
+extern struct tg_options tg__opt;
+
+void tg__options_defaults(struct tg_options *o);
+/* Parses `spec` into o. On error returns -1 and writes one sentence naming
+ * the bad key or value and what is accepted into err. */
+int tg__options_parse(struct tg_options *o, const char *spec, char *err, size_t errlen);
+/* The option table as help text (one line per key). */
+void tg__options_help(char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,364 @@
+/* report.c: where findings go. Each new finding is symbolized, printed on
+ * stderr (or the log file) and added to the JSON document, which is
+ * rewritten whole (write to a temporary file, then rename) so that it is
+ * valid JSON even if the program is killed a moment later. Repeats of a
+ * finding (same kind and sites) are counted instead of printed. */
+#define _GNU_SOURCE
+#include "core/internal.h"
+#include "report/report.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/lock.h"
+
+static tg_lock_t report_lock = TG_LOCK_INIT;
+static struct tg_finding **found;
+static uint64_t *found_keys;
+static int n_found, cap_found;
+static unsigned long reports_made;
+static int json_dirty;
+
+void tg__report_init(void) {}
+
+void tg__report_after_fork(void)
+{
+    report_lock.state = 0;
+    /* The child reports its own findings, into its own file. */
+    n_found = 0;
+    reports_made = 0;
+}
+
+unsigned long tg__reports_made(void)
+{
+    return reports_made;
+}
+
+/* ---- describing engine objects ------------------------------------------ */
+
+static const char *res_detail(const struct tg_res *r)
+{
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    switch (r->kind) {
+    case TG_RES_MUTEX:
+        if (f & TG_RF_RECURSIVE) return "recursive";
+        if (f & TG_RF_ERRORCHECK) return "errorcheck";
+        return (f & TG_RF_ROBUST) ? "robust" : NULL;
+    case TG_RES_RWLOCK:
+        return (f & TG_RF_WRITER_PREF) ? "writer-preferring" : "reader-preferring";
+    case TG_RES_SEM:
+        return (f & TG_RF_LOCKLIKE) ? "binary, used as a lock" : NULL;
+    default:
+        return NULL;
+    }
+}
+
+void tg__res_describe(const struct tg_res *r, struct tg_res_info *info)
+{
+    memset(info, 0, sizeof *info);
+    if (!r)
+        return;
+    info->id = r->id;
+    info->addr = r->addr;
+    info->kind = tg__res_kind_name((enum tg_res_kind)r->kind);
+    info->detail = tg__strdup(res_detail(r));
+    info->name = tg__data_symbol(r->addr);
+    if (r->created_pc)
+        tg__stack_from_pcs(&info->created, &r->created_pc, 1);
+}
+
+static void actor_name(const struct tg_actor *a, char *out, size_t n)
+{
+    if (a->name[0] || a->kind == TG_ACTOR_TASK || !a->tid) {
+        snprintf(out, n, "%s", a->name);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/comm", a->tid);
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t r = read(fd, out, n - 1);
+    close(fd);
+    out[r > 0 ? r : 0] = '\0';
+    char *nl = strchr(out, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+static const char *hold_mode(const struct tg_held *h)
+{
+    if (h->res->kind != TG_RES_RWLOCK)
+        return NULL;
+    return h->mode == TG_MODE_READ ? "read" : "write";
+}
+
+void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
+                        const struct tg_wait_desc *wait, uint32_t wait_stack,
+                        const struct tg_held *held, int n_held)
+{
+    char name[64];
+    info->id = a->id;
+    info->tid = a->tid;
+    info->kind = a->kind == TG_ACTOR_TASK ? "task" : "thread";
+    actor_name(a, name, sizeof name);
+    info->name = tg__strdup(name);
+    info->state = "running";
+    tg__stack_to_info(&info->created, a->created, 0);
+    if (wait) {
+        info->wait.present = 1;
+        info->wait.timed = (wait->flags & TG_WF_TIMED) != 0;
+        if (wait->kind == TG_RES_JOIN && wait->target) {
+            info->wait.res.kind = "thread";
+            info->wait.res.id = wait->target->id;
+            info->wait.res.name = tg__strdup(wait->target->name[0] ? wait->target->name : NULL);
+        } else {
+            tg__res_describe(wait->res, &info->wait.res);
+        }
+        tg__stack_to_info(&info->wait.stack, wait_stack, wait->pc);
+    }
+    for (int i = 0; i < n_held; i++) {
+        const struct tg_held *h = &held[i];
+        if (h->released_by_other || h->res_id != h->res->id)
+            continue;
+        struct tg_hold *last = info->n_holds ? &info->holds[info->n_holds - 1] : NULL;
+        if (last && last->res.id == h->res_id) {
+            last->count++;
+            continue;
+        }
+        struct tg_hold *hd = tg__actor_info_add_hold(info);
+        if (!hd)
+            break;
+        tg__res_describe(h->res, &hd->res);
+        hd->mode = hold_mode(h);
+        hd->count = 1;
+        tg__stack_to_info(&hd->acquired, h->stack, h->pc);
+    }
+}
+
+struct tg_finding *tg__hazard_new(enum tg_hazard hz, struct tg_actor *a, const char *fmt, ...)
+{
+    struct tg_finding *f = tg__finding_new(TG_FINDING_HAZARD, hz);
+    if (!f)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    f->summary = tg__strdup(msg);
+    tg__stack_to_info(&f->where, tg__stack_capture(1), 0);
+    if (a) {
+        struct tg_actor_info *info = tg__finding_add_actor(f);
+        if (info)
+            tg__describe_actor(info, a, NULL, 0, a->held, a->n_held);
+    }
+    return f;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static uint64_t finding_key(const struct tg_finding *f)
+{
+    uint64_t h = 1469598103934665603ull;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+    MIX(f->kind);
+    MIX(f->hazard);
+    for (int i = 0; i < f->where.n && i < 4; i++)
+        MIX(f->where.frames[i].pc);
+    for (int i = 0; i < f->n_actors; i++) {
+        const struct tg_actor_info *a = &f->actors[i];
+        MIX(a->wait.res.id);
+        for (int j = 0; j < a->wait.stack.n && j < 4; j++)
+            MIX(a->wait.stack.frames[j].pc);
+        for (int j = 0; j < a->n_holds; j++) {
+            MIX(a->holds[j].res.id);
+            if (a->holds[j].acquired.n)
+                MIX(a->holds[j].acquired.frames[0].pc);
+        }
+    }
+#undef MIX
+    return h;
+}
+
+/* Copies path with %p replaced by the pid. */
+static void expand(const char *path, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = path; *p && k + 24 < n; p++) {
+        if (p[0] == '%' && p[1] == 'p') {
+            k += (size_t)snprintf(out + k, n - k, "%ld", (long)getpid());
+            p++;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k] = '\0';
+}
+
+/* The JSON file of this process: the path as given for the process that
+ * `tangle run` started (TANGLE_JSON_OWNER), path.PID for its children. */
+static void json_path(char *out, size_t n)
+{
+    expand(tg__opt.json, out, n);
+    const char *owner = getenv("TANGLE_JSON_OWNER");
+    if (owner && atol(owner) != (long)getpid() && !strstr(tg__opt.json, "%p")) {
+        size_t k = strlen(out);
+        snprintf(out + k, n - k, ".%ld", (long)getpid());
+    }
+}
+
+static void write_json(void)
+{
+    if (!tg__opt.json[0])
+        return;
+    char path[1100], tmp[1200];
+    json_path(path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    struct tg_buf b = {0};
+    char prog[512] = "";
+    ssize_t r = readlink("/proc/self/exe", prog, sizeof prog - 1);
+    prog[r > 0 ? r : 0] = '\0';
+    struct tg_report_meta meta = {.tool_version = "0.1.0", .pid = (long)getpid(), .program = prog};
+    tg__render_json(&b, found, n_found, &meta);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        int ok = tg__buf_write_fd(&b, fd) == 0 && !b.failed;
+        close(fd);
+        if (!ok || rename(tmp, path) != 0) {
+            unlink(tmp);
+            dprintf(2, "tangle: warning: could not write the JSON report to %s.\n", path);
+        }
+    } else {
+        dprintf(2, "tangle: warning: could not create the JSON report %s; check that its "
+                   "folder exists and is writable.\n", path);
+    }
+    tg__buf_free(&b);
+    json_dirty = 0;
+}
+
+static void write_text(const struct tg_finding *f)
+{
+    if (tg__opt.quiet)
+        return;
+    int fd = 2, close_fd = 0;
+    if (tg__opt.log[0]) {
+        char path[1100];
+        expand(tg__opt.log, path, sizeof path);
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+            fd = 2;
+        else
+            close_fd = 1;
+    }
+    int color = tg__opt.color == TG_COLOR_ALWAYS || (tg__opt.color == TG_COLOR_AUTO && isatty(fd));
+    struct tg_buf b = {0};
+    tg__buf_printf(&b, "==%ld== ", (long)getpid());
+    tg__render_text(&b, f, color);
+    tg__buf_puts(&b, "\n");
+    tg__buf_write_fd(&b, fd);
+    tg__buf_free(&b);
+    if (close_fd)
+        close(fd);
+}
+
+void tg__report_hold(void)
+{
+    tg__lock_take(&report_lock);
+}
+
+void tg__report_release(void)
+{
+    tg__lock_give(&report_lock);
+}
+
+int tg__report(struct tg_finding *f)
+{
+    tg__report_hold();
+    int made = tg__report_locked(f);
+    tg__report_release();
+    return made;
+}
+
+int tg__report_locked(struct tg_finding *f)
+{
+    if (!f)
+        return 0;
+    tg__guard++;
+    uint64_t key = finding_key(f);
+    int fresh = 1;
+    for (int i = 0; i < n_found; i++) {
+        if (found_keys[i] == key) {
+            found[i]->repeats++;
+            json_dirty = 1;
+            fresh = 0;
+            break;
+        }
+    }
+    if (fresh && n_found == cap_found) {
+        int cap = cap_found ? cap_found * 2 : 16;
+        struct tg_finding **nf = realloc(found, (size_t)cap * sizeof *nf);
+        uint64_t *nk = nf ? realloc(found_keys, (size_t)cap * sizeof *nk) : NULL;
+        if (nf)
+            found = nf;
+        if (nk) {
+            found_keys = nk;
+            cap_found = cap;
+        } else {
+            fresh = 0;
+        }
+    }
+    if (fresh) {
+        if (tg__opt.symbolize)
+            tg__symbolize_findings(&f, 1);
+        found[n_found] = f;
+        found_keys[n_found++] = key;
+        reports_made++;
+        write_text(f);
+        write_json();
+    } else {
+        tg__finding_free(f);
+    }
+    tg__guard--;
+    return fresh;
+}
+
+/* Called at exit by the frontend: the JSON gets final repeat counts. */
+void tg__report_flush(void)
+{
+    tg__lock_take(&report_lock);
+    if (json_dirty)
+        write_json();
+    tg__lock_give(&report_lock);
+}
+
+void tg__deadlock_policy(void)
+{
+    /* Another thread may still be writing the report of this deadlock:
+     * wait for it, and never let go, so the process ends after it. */
+    if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG)
+        tg__lock_take(&report_lock);
+    switch (tg__opt.on_deadlock) {
+    case TG_ON_DEADLOCK_HANG:
+        dprintf(2, "tangle: on_deadlock=hang: the program is left as it is, for a debugger "
+                   "(gdb -p %ld).\n", (long)getpid());
+        return;
+    case TG_ON_DEADLOCK_ABORT:
+        dprintf(2, "tangle: on_deadlock=abort: aborting for a core dump.\n");
+        signal(SIGABRT, SIG_DFL);
+        abort();
+    default:
+        dprintf(2, "tangle: the program was stopped (exit status %d); run with "
+                   "on_deadlock=hang to keep it for a debugger, or on_deadlock=abort for a "
+                   "core dump.\n", tg__opt.exitcode);
+        _exit(tg__opt.exitcode);
+    }
+}

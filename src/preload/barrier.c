@@ -1,0 +1,39 @@
+/* barrier.c: pthread barriers. Every wait blocks until the count is met,
+ * and anyone may complete it, so a barrier wait is stuck only in a stall. */
+#include "preload/preload.h"
+
+TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *attr,
+                                   unsigned count)
+{
+    int rc = REAL(barrier_init)(b, attr, count);
+    int pshared = 0;
+    if (attr)
+        pthread_barrierattr_getpshared(attr, &pshared);
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init((uintptr_t)b, TG_RES_BARRIER, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
+{
+    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)b);
+    int rc = REAL(barrier_destroy)(b);
+    if (r && rc == 0)
+        tg__res_destroy(r);
+    return rc;
+}
+
+TG_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
+{
+    struct tg_actor *a = tg__self();
+    struct tg_res *r = a ? tg__res_get((uintptr_t)b, TG_RES_BARRIER, 0, CALLER_PC) : NULL;
+    if (!r)
+        return REAL(barrier_wait)(b);
+    uint32_t site = tg__wait_site(CALLER_PC);
+    struct tg_wait_desc w = {.res = r, .kind = TG_RES_BARRIER, .pc = CALLER_PC};
+    tg__wait_begin(a, &w);
+    a->wait_stack = site;
+    int rc = REAL(barrier_wait)(b);
+    tg__wait_end(a);
+    return rc;
+}

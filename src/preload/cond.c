@@ -1,0 +1,107 @@
+/* cond.c: condition variables. A waiter gives up its mutex while it waits
+ * and needs it back to return, so the engine records the wait as "a signal
+ * from anyone, and then this mutex". */
+#include "preload/preload.h"
+
+#include <errno.h>
+
+TG_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+    int rc = REAL(cond_init)(c, attr);
+    int pshared = 0;
+    if (attr)
+        pthread_condattr_getpshared(attr, &pshared);
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init((uintptr_t)c, TG_RES_COND, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
+{
+    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)c);
+    int rc = REAL(cond_destroy)(c);
+    if (r && rc == 0)
+        tg__res_destroy(r);
+    return rc;
+}
+
+static void not_held_hazard(struct tg_actor *a, struct tg_res *cr, pthread_mutex_t *m)
+{
+    if (!tg__opt.hazards || (__atomic_fetch_or(&cr->reported, 1u << TG_HAZARD_COND_MUTEX_NOT_HELD,
+                                               __ATOMIC_RELAXED) &
+                             (1u << TG_HAZARD_COND_MUTEX_NOT_HELD)))
+        return;
+    struct tg_finding *f = tg__hazard_new(
+        TG_HAZARD_COND_MUTEX_NOT_HELD, a,
+        "thread %llu \"%s\" waits on condition #%llu with mutex %p, which it does not hold",
+        (unsigned long long)a->id, a->name, (unsigned long long)cr->id, (void *)m);
+    if (f) {
+        f->advice = tg__strdup("lock the mutex before pthread_cond_wait; without it a signal "
+                               "can be lost between the check and the wait.");
+        tg__report(f);
+    }
+}
+
+static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+                       const struct timespec *abs, int which, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (!a) {
+        if (which == 0)
+            return REAL(cond_wait)(c, m);
+        return which == 1 ? REAL(cond_timedwait)(c, m, abs) : REAL(cond_clockwait)(c, m, clk, abs);
+    }
+    struct tg_res *cr = tg__res_get((uintptr_t)c, TG_RES_COND, 0, pc);
+    struct tg_res *mr = tg__res_lookup((uintptr_t)m);
+    struct tg_held saved = {0};
+    int had = 0;
+    for (int i = a->n_held - 1; mr && i >= 0; i--) {
+        if (a->held[i].res == mr) {
+            saved = a->held[i];
+            had = 1;
+            break;
+        }
+    }
+    if (had)
+        tg__released(a, mr);
+    else if (cr && mr)
+        not_held_hazard(a, cr, m);
+    uint32_t site = tg__wait_site(pc);
+    struct tg_wait_desc w = {.res = cr, .kind = TG_RES_COND, .mode = TG_MODE_EXCL,
+                             .flags = abs ? TG_WF_TIMED : 0, .mutex = mr, .pc = pc};
+    if (cr) {
+        cr->cond_mutex = (uintptr_t)m;
+        tg__wait_begin(a, &w);
+        a->wait_stack = site;
+    }
+    int rc;
+    if (which == 0)
+        rc = REAL(cond_wait)(c, m);
+    else if (which == 1)
+        rc = REAL(cond_timedwait)(c, m, abs);
+    else
+        rc = REAL(cond_clockwait)(c, m, clk, abs);
+    if (cr)
+        tg__wait_end(a);
+    if (had) {
+        tg__acquired(a, mr, (enum tg_mode)saved.mode, saved.pc);
+        a->held[a->n_held - 1].stack = saved.stack;
+    }
+    return rc;
+}
+
+TG_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    return wait_common(c, m, CLOCK_REALTIME, NULL, 0, CALLER_PC);
+}
+
+TG_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs)
+{
+    return wait_common(c, m, CLOCK_REALTIME, abs, 1, CALLER_PC);
+}
+
+TG_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+                                     const struct timespec *abs)
+{
+    return wait_common(c, m, clk, abs, 2, CALLER_PC);
+}

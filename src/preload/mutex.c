@@ -1,0 +1,237 @@
+/* mutex.c: pthread_mutex_* and pthread_spin_* hooks.
+ *
+ * Fast path (uncontended): the real trylock, one table lookup, a push on
+ * the thread's own held list. Unlock pops, usually from the top. Anything
+ * else (contention, relock, misuse) goes to the slow path. */
+#include "preload/preload.h"
+
+#include <errno.h>
+
+/* glibc's mutex kind bits (nptl's pthreadP.h; stable since 2.3). */
+#define KIND_TYPE_MASK 3
+#define KIND_ROBUST 16
+#define KIND_PSHARED 128
+
+static uint32_t mutex_flags(const pthread_mutex_t *m)
+{
+    int kind = m->__data.__kind;
+    uint32_t f = 0;
+    if ((kind & KIND_TYPE_MASK) == PTHREAD_MUTEX_RECURSIVE)
+        f |= TG_RF_RECURSIVE;
+    if ((kind & KIND_TYPE_MASK) == PTHREAD_MUTEX_ERRORCHECK)
+        f |= TG_RF_ERRORCHECK;
+    if (kind & KIND_ROBUST)
+        f |= TG_RF_ROBUST;
+    if (kind & KIND_PSHARED)
+        f |= TG_RF_PSHARED;
+    return f;
+}
+
+static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup((uintptr_t)m);
+    return TG_LIKELY(r != NULL) ? r : tg__res_get((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
+}
+
+TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    int rc = REAL(mutex_init)(m, attr);
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)m);
+    int rc = REAL(mutex_destroy)(m);
+    if (r && rc == 0)
+        tg__res_destroy(r);
+    return rc;
+}
+
+static int timed_lock(void *m, clockid_t clk, const struct timespec *abs)
+{
+    return REAL(mutex_clocklock)(m, clk, abs);
+}
+
+static int untimed_lock(void *m)
+{
+    return REAL(mutex_lock)(m);
+}
+
+static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
+                     const struct timespec *abs)
+{
+    struct tg_res *r = mutex_res(m, pc);
+    if (!r)
+        return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+    if (tg__holds(a, r, NULL) && (mutex_flags(m) & TG_RF_ERRORCHECK)) {
+        /* glibc answers EDEADLK: a bug, but not a hang. */
+        if (tg__opt.hazards) {
+            struct tg_finding *f = tg__hazard_new(
+                TG_HAZARD_RELOCK_ERRORCHECK, a,
+                "thread %llu \"%s\" locks errorcheck mutex #%llu again while holding it; the "
+                "call fails with EDEADLK", (unsigned long long)a->id, a->name,
+                (unsigned long long)r->id);
+            if (f) {
+                f->advice = tg__strdup("check the result of pthread_mutex_lock, and do not "
+                                       "lock a mutex this thread already holds.");
+                tg__report(f);
+            }
+        }
+        return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+    }
+    struct tg_wait_desc w = {.res = r, .kind = TG_RES_MUTEX, .mode = TG_MODE_EXCL,
+                             .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
+    int rc = tg__block(a, &w, m, REAL(mutex_clocklock) ? timed_lock : NULL, untimed_lock, clk, abs);
+    if (rc == 0 || rc == EOWNERDEAD)
+        tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
+    return rc;
+}
+
+static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
+                            const struct timespec *abs)
+{
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a))
+        return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+    int rc = REAL(mutex_trylock)(m);
+    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
+        struct tg_res *r = mutex_res(m, pc);
+        if (TG_LIKELY(r != NULL))
+            tg__acquired(a, r, TG_MODE_EXCL, pc);
+        return rc;
+    }
+    if (rc != EBUSY)
+        return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+    return lock_slow(a, m, pc, clk, abs);
+}
+
+TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    return lock_fast(m, CALLER_PC, CLOCK_REALTIME, NULL);
+}
+
+TG_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
+{
+    return lock_fast(m, CALLER_PC, CLOCK_REALTIME, abs);
+}
+
+TG_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
+{
+    return lock_fast(m, CALLER_PC, clk, abs);
+}
+
+TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    int rc = REAL(mutex_trylock)(m);
+    if (rc == 0 || rc == EOWNERDEAD) {
+        struct tg_actor *a = tg__self();
+        struct tg_res *r = a ? mutex_res(m, CALLER_PC) : NULL;
+        if (r)
+            tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+    }
+    return rc;
+}
+
+static void unlock_unheld(struct tg_actor *a, struct tg_res *r, int rc)
+{
+    if (rc != 0)
+        return; /* glibc refused (EPERM): nothing changed */
+    tg__released_by_other(a, r);
+}
+
+TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a))
+        return REAL(mutex_unlock)(m);
+    int n = a->n_held;
+    if (TG_LIKELY(n > 0 && a->held[n - 1].res->addr == (uintptr_t)m)) {
+        __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+        return REAL(mutex_unlock)(m);
+    }
+    struct tg_res *r = tg__res_lookup((uintptr_t)m);
+    if (!r || tg__released(a, r) == 0)
+        return REAL(mutex_unlock)(m);
+    int rc = REAL(mutex_unlock)(m);
+    unlock_unheld(a, r, rc);
+    return rc;
+}
+
+/* ---- spinlocks ------------------------------------------------------------ */
+
+TG_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
+{
+    int rc = REAL(spin_init)(l, pshared);
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init((uintptr_t)l, TG_RES_SPIN, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
+{
+    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)l);
+    int rc = REAL(spin_destroy)(l);
+    if (r && rc == 0)
+        tg__res_destroy(r);
+    return rc;
+}
+
+static int spin_untimed(void *l)
+{
+    return REAL(spin_lock)(l);
+}
+
+TG_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
+{
+    struct tg_actor *a = tg__self();
+    if (!a || REAL(spin_trylock)(l) == 0) {
+        if (!a)
+            return REAL(spin_lock)(l);
+        struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
+        if (r)
+            tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+        return 0;
+    }
+    struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
+    if (!r)
+        return REAL(spin_lock)(l);
+    /* Spin briefly as the program would, then check, then spin for good. */
+    uint64_t until = tg__now_ns() + (uint64_t)tg__opt.check_ms * 1000000ull;
+    for (unsigned i = 1;; i++) {
+        if (REAL(spin_trylock)(l) == 0) {
+            tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+            return 0;
+        }
+        if ((i & 1023) == 0 && tg__now_ns() > until)
+            break;
+    }
+    struct tg_wait_desc w = {.res = r, .kind = TG_RES_SPIN, .mode = TG_MODE_EXCL, .pc = CALLER_PC};
+    int rc = tg__block(a, &w, (void *)l, NULL, spin_untimed, CLOCK_MONOTONIC, NULL);
+    if (rc == 0)
+        tg__acquired_slow(a, r, TG_MODE_EXCL, CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
+{
+    int rc = REAL(spin_trylock)(l);
+    struct tg_actor *a;
+    if (rc == 0 && (a = tg__self()) != NULL) {
+        struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
+        if (r)
+            tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+    }
+    return rc;
+}
+
+TG_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
+{
+    struct tg_actor *a = tg__self();
+    struct tg_res *r = a ? tg__res_lookup((uintptr_t)l) : NULL;
+    if (r && tg__released(a, r) != 0)
+        tg__released_by_other(a, r);
+    return REAL(spin_unlock)(l);
+}

@@ -1,0 +1,98 @@
+/* preload.h: what the pthread interposition files share. */
+#ifndef TG_PRELOAD_PRELOAD_H
+#define TG_PRELOAD_PRELOAD_H
+
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <semaphore.h>
+#include <time.h>
+
+#include "core/internal.h"
+
+#define TG_EXPORT __attribute__((visibility("default")))
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+/* The real functions, from dlsym(RTLD_NEXT) (dlvsym where glibc keeps two
+ * versions), resolved on first use so hooks work before our constructor. */
+struct tg_real {
+    int (*mutex_lock)(pthread_mutex_t *);
+    int (*mutex_trylock)(pthread_mutex_t *);
+    int (*mutex_unlock)(pthread_mutex_t *);
+    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+    int (*mutex_destroy)(pthread_mutex_t *);
+    int (*rwlock_rdlock)(pthread_rwlock_t *);
+    int (*rwlock_wrlock)(pthread_rwlock_t *);
+    int (*rwlock_tryrdlock)(pthread_rwlock_t *);
+    int (*rwlock_trywrlock)(pthread_rwlock_t *);
+    int (*rwlock_unlock)(pthread_rwlock_t *);
+    int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    int (*rwlock_destroy)(pthread_rwlock_t *);
+    int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
+    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+    int (*rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+    int (*rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
+    int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+    int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    int (*cond_destroy)(pthread_cond_t *);
+    int (*sem_init)(sem_t *, int, unsigned);
+    int (*sem_destroy)(sem_t *);
+    int (*sem_wait)(sem_t *);
+    int (*sem_trywait)(sem_t *);
+    int (*sem_timedwait)(sem_t *, const struct timespec *);
+    int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+    int (*sem_post)(sem_t *);
+    int (*barrier_init)(pthread_barrier_t *, const pthread_barrierattr_t *, unsigned);
+    int (*barrier_wait)(pthread_barrier_t *);
+    int (*barrier_destroy)(pthread_barrier_t *);
+    int (*spin_lock)(pthread_spinlock_t *);
+    int (*spin_trylock)(pthread_spinlock_t *);
+    int (*spin_unlock)(pthread_spinlock_t *);
+    int (*spin_init)(pthread_spinlock_t *, int);
+    int (*spin_destroy)(pthread_spinlock_t *);
+    int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+    int (*join)(pthread_t, void **);
+    int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
+    int (*clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+    int (*detach)(pthread_t);
+    void (*exit)(void *) __attribute__((noreturn));
+    int (*setname_np)(pthread_t, const char *);
+    int ready;
+};
+extern struct tg_real tg__real;
+void tg__real_resolve(void);
+#define REAL(f) (TG_LIKELY(tg__real.ready) ? 0 : (tg__real_resolve(), 0), tg__real.f)
+
+/* This thread's actor, registering the thread on first use; NULL inside
+ * tangle, in its own threads, while the thread exits, or if tangle is off. */
+struct tg_actor *tg__self_slow(void);
+extern __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
+static inline struct tg_actor *tg__self(void)
+{
+    struct tg_actor *a = tg__current;
+    if (TG_LIKELY(a != NULL))
+        return TG_UNLIKELY(tg__guard) ? NULL : a;
+    return tg__self_slow();
+}
+
+/* A wait with tangle's cycle check in the middle: `timed` is called first
+ * with a deadline check_ms away (skipped if it is NULL or answers EINVAL),
+ * then the check runs, then the call proper: `timed` with the user's
+ * deadline, or `untimed`. Handles the on_deadlock policy. Returns the
+ * result of the real call. */
+typedef int (*tg_timed_fn)(void *obj, clockid_t clk, const struct timespec *abs);
+typedef int (*tg_untimed_fn)(void *obj);
+int tg__block(struct tg_actor *a, const struct tg_wait_desc *w, void *obj, tg_timed_fn timed,
+              tg_untimed_fn untimed, clockid_t user_clk, const struct timespec *user_abs);
+
+/* Stack of the current wait, captured once per call site in a row. */
+uint32_t tg__wait_site(uintptr_t pc);
+
+/* After an acquisition that went through tg__block: the hold keeps the
+ * full stack of the wait. */
+void tg__acquired_slow(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc);
+
+#endif

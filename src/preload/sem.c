@@ -1,0 +1,113 @@
+/* sem.c: POSIX semaphores. A semaphore has no owner, so waits on it can be
+ * satisfied by anyone (only a whole stall proves them stuck). A binary
+ * semaphore (initial value 1) is treated as a lock held by the thread that
+ * took it, so reports can say who holds it; CPython's threading.Lock is
+ * built this way. */
+#include "preload/preload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+
+TG_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
+{
+    int rc = REAL(sem_init)(s, pshared, value);
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init((uintptr_t)s, TG_RES_SEM,
+                     (pshared ? TG_RF_PSHARED : 0) | (value == 1 ? TG_RF_LOCKLIKE : 0), CALLER_PC);
+    return rc;
+}
+
+TG_EXPORT int sem_destroy(sem_t *s)
+{
+    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)s);
+    int rc = REAL(sem_destroy)(s);
+    if (r && rc == 0)
+        tg__res_destroy(r);
+    return rc;
+}
+
+static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
+{
+    if (!(r->flags & TG_RF_LOCKLIKE))
+        return;
+    if (slow)
+        tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
+    else
+        tg__acquired(a, r, TG_MODE_EXCL, pc);
+}
+
+static int sem_timed(void *s, clockid_t clk, const struct timespec *abs)
+{
+    int rc = REAL(sem_clockwait)(s, clk, abs);
+    return rc == 0 ? 0 : errno;
+}
+
+static int sem_untimed(void *s)
+{
+    return REAL(sem_wait)(s) == 0 ? 0 : errno;
+}
+
+static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (!a)
+        return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
+    struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, 0, pc);
+    if (REAL(sem_trywait)(s) == 0) {
+        if (r)
+            took(a, r, pc, 0);
+        return 0;
+    }
+    if (!r || errno != EAGAIN)
+        return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
+    uint32_t site = tg__wait_site(pc);
+    struct tg_wait_desc w = {.res = r, .kind = TG_RES_SEM, .mode = TG_MODE_EXCL,
+                             .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
+    tg__wait_begin(a, &w);
+    a->wait_stack = site;
+    int rc = abs ? sem_timed(s, clk, abs) : sem_untimed(s);
+    tg__wait_end(a);
+    if (rc == 0) {
+        took(a, r, pc, 1);
+        return 0;
+    }
+    errno = rc;
+    return -1;
+}
+
+TG_EXPORT int sem_wait(sem_t *s)
+{
+    return wait_common(s, CLOCK_REALTIME, NULL, CALLER_PC);
+}
+
+TG_EXPORT int sem_timedwait(sem_t *s, const struct timespec *abs)
+{
+    return wait_common(s, CLOCK_REALTIME, abs, CALLER_PC);
+}
+
+TG_EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abs)
+{
+    return wait_common(s, clk, abs, CALLER_PC);
+}
+
+TG_EXPORT int sem_trywait(sem_t *s)
+{
+    int rc = REAL(sem_trywait)(s);
+    struct tg_actor *a;
+    if (rc == 0 && (a = tg__self()) != NULL) {
+        struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, 0, CALLER_PC);
+        if (r)
+            took(a, r, CALLER_PC, 0);
+    }
+    return rc;
+}
+
+TG_EXPORT int sem_post(sem_t *s)
+{
+    struct tg_actor *a = tg__self();
+    struct tg_res *r = a ? tg__res_lookup((uintptr_t)s) : NULL;
+    if (r && (r->flags & TG_RF_LOCKLIKE) && tg__released(a, r) != 0)
+        tg__released_by_other(a, r);
+    return REAL(sem_post)(s);
+}

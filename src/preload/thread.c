@@ -1,0 +1,300 @@
+/* thread.c: threads as actors: registration, create/join/detach, exit,
+ * fork, the watchdog, and the library's constructor and destructor. */
+#include "preload/preload.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+__thread int tg__no_actor __attribute__((tls_model("initial-exec")));
+
+static pthread_key_t exit_key;
+static _Atomic int setup_state; /* 0 not yet, 1 running, 2 done */
+static _Atomic int watchdog_started;
+
+/* The pthread_t of each actor is kept in its `user` field while it lives. */
+static struct tg_actor *actor_of(pthread_t t)
+{
+    struct tg_actor *found = NULL;
+    tg__guard++;
+    tg__lock();
+    for (int i = 0; i < tg__actor_slots && !found; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (a && a->kind == TG_ACTOR_THREAD && (pthread_t)a->user == t)
+            found = a;
+    }
+    tg__unlock();
+    tg__guard--;
+    return found;
+}
+
+static void on_thread_exit(void *p)
+{
+    struct tg_actor *a = p;
+    tg__current = NULL;
+    tg__no_actor = 1;
+    tg__actor_exit(a, 1);
+    if (a->joined) /* detached: nobody will join it */
+        tg__actor_reap(a);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    tg__no_actor = 1;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        struct timespec ts = {tg__opt.watchdog_ms / 1000, (long)(tg__opt.watchdog_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        if (tg__scan(0))
+            tg__deadlock_policy();
+    }
+    return NULL;
+}
+
+static void start_watchdog(void)
+{
+    if (__atomic_exchange_n(&watchdog_started, 1, __ATOMIC_ACQ_REL))
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    tg__guard++;
+    if (REAL(create)(&t, &attr, watchdog, NULL) != 0)
+        dprintf(2, "tangle: warning: could not start the watchdog thread; global stalls will "
+                   "not be reported.\n");
+    tg__guard--;
+    pthread_attr_destroy(&attr);
+}
+
+static void fork_prepare(void)
+{
+    tg__lock();
+}
+
+static void fork_parent(void)
+{
+    tg__unlock();
+}
+
+static void fork_child(void)
+{
+    struct tg_actor *me = tg__current;
+    tg__engine_after_fork_child(me);
+    if (me)
+        me->tid = gettid();
+    __atomic_store_n(&watchdog_started, 0, __ATOMIC_RELAXED);
+}
+
+static struct tg_actor *register_thread(void)
+{
+    struct tg_actor *a = tg__actor_new(TG_ACTOR_THREAD, NULL, 0);
+    if (!a)
+        return NULL;
+    a->tid = gettid();
+    a->user = (void *)pthread_self();
+    tg__current = a;
+    pthread_setspecific(exit_key, a);
+    return a;
+}
+
+/* One-time set-up; returns 0 once tangle is usable. */
+static int setup(void)
+{
+    int st = __atomic_load_n(&setup_state, __ATOMIC_ACQUIRE);
+    if (TG_LIKELY(st == 2))
+        return 0;
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&setup_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return -1; /* being set up (by this thread, re-entered, or another) */
+    tg__real_resolve();
+    if (tg__engine_init() != 0) {
+        __atomic_store_n(&setup_state, 3, __ATOMIC_RELEASE);
+        return -1;
+    }
+    tg__guard++;
+    pthread_key_create(&exit_key, on_thread_exit);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    tg__guard--;
+    tg__first_wait_hook = start_watchdog;
+    __atomic_store_n(&setup_state, 2, __ATOMIC_RELEASE);
+    return 0;
+}
+
+struct tg_actor *tg__self_slow(void)
+{
+    if (tg__guard || tg__no_actor || setup() != 0)
+        return NULL;
+    return tg__current ? tg__current : register_thread();
+}
+
+/* ---- create / join --------------------------------------------------------- */
+
+struct start {
+    void *(*fn)(void *);
+    void *arg;
+    struct tg_actor *actor;
+};
+
+static void *thread_start(void *p)
+{
+    struct start s = *(struct start *)p;
+    free(p);
+    if (s.actor) {
+        s.actor->tid = gettid();
+        s.actor->user = (void *)pthread_self();
+        tg__current = s.actor;
+        pthread_setspecific(exit_key, s.actor);
+    }
+    return s.fn(s.arg);
+}
+
+TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    struct tg_actor *parent = tg__self();
+    if (!parent)
+        return REAL(create)(t, attr, fn, arg);
+    struct start *s = malloc(sizeof *s);
+    if (!s)
+        return REAL(create)(t, attr, fn, arg);
+    s->fn = fn;
+    s->arg = arg;
+    s->actor = tg__actor_new(TG_ACTOR_THREAD, NULL, parent->id);
+    int detached = 0;
+    if (attr)
+        pthread_attr_getdetachstate(attr, &detached);
+    if (s->actor) {
+        s->actor->joined = detached == PTHREAD_CREATE_DETACHED;
+        __atomic_store_n(&s->actor->state, TG_ST_RUNNING, __ATOMIC_RELAXED);
+    }
+    struct tg_actor *child = s->actor;
+    uint64_t child_id = child ? child->id : 0;
+    int rc = REAL(create)(t, attr, thread_start, s); /* s belongs to the child now */
+    if (rc != 0) {
+        if (child) {
+            tg__actor_exit(child, 0);
+            tg__actor_reap(child);
+        }
+        free(s);
+        return rc;
+    }
+    if (child) {
+        /* The child records its handle too; the parent does it so that a
+         * join right after create finds it. The record may have been
+         * reaped and reused already if the thread was detached and quick. */
+        tg__guard++;
+        tg__lock();
+        if (child->id == child_id)
+            child->user = (void *)*t;
+        tg__unlock();
+        tg__guard--;
+    }
+    return 0;
+}
+
+static int join_timed(void *p, clockid_t clk, const struct timespec *abs);
+static int join_untimed(void *p);
+
+struct join_args {
+    pthread_t t;
+    void **ret;
+};
+
+static int join_timed(void *p, clockid_t clk, const struct timespec *abs)
+{
+    struct join_args *j = p;
+    return REAL(clockjoin_np)(j->t, j->ret, clk, abs);
+}
+
+static int join_untimed(void *p)
+{
+    struct join_args *j = p;
+    return REAL(join)(j->t, j->ret);
+}
+
+static int join_common(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    struct tg_actor *target = a ? actor_of(t) : NULL;
+    struct join_args j = {t, ret};
+    int rc;
+    if (!target || target == a ||
+        __atomic_load_n(&target->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED) {
+        rc = abs ? REAL(clockjoin_np)(t, ret, clk, abs) : REAL(join)(t, ret);
+    } else {
+        struct tg_wait_desc w = {.kind = TG_RES_JOIN, .target = target,
+                                 .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
+        rc = tg__block(a, &w, &j, REAL(clockjoin_np) ? join_timed : NULL, join_untimed, clk, abs);
+    }
+    if (rc == 0 && target)
+        tg__actor_reap(target);
+    return rc;
+}
+
+TG_EXPORT int pthread_join(pthread_t t, void **ret)
+{
+    return join_common(t, ret, CLOCK_REALTIME, NULL, CALLER_PC);
+}
+
+TG_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
+{
+    return join_common(t, ret, CLOCK_REALTIME, abs, CALLER_PC);
+}
+
+TG_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs)
+{
+    return join_common(t, ret, clk, abs, CALLER_PC);
+}
+
+TG_EXPORT int pthread_detach(pthread_t t)
+{
+    int rc = REAL(detach)(t);
+    struct tg_actor *a = (rc == 0 && tg__self()) ? actor_of(t) : NULL;
+    if (a)
+        tg__actor_reap(a); /* frees it if it has exited, else marks it detached */
+    return rc;
+}
+
+TG_EXPORT int pthread_setname_np(pthread_t t, const char *name)
+{
+    int rc = REAL(setname_np)(t, name);
+    struct tg_actor *me = tg__self();
+    if (rc == 0 && me) {
+        struct tg_actor *a = pthread_equal(t, pthread_self()) ? me : actor_of(t);
+        tg__actor_set_name(a, name);
+    }
+    return rc;
+}
+
+/* ---- library lifetime ------------------------------------------------------ */
+
+__attribute__((constructor)) static void tangle_start(void)
+{
+    if (setup() == 0 && !tg__current) {
+        struct tg_actor *main_actor = register_thread();
+        if (main_actor) {
+            main_actor->created = 0; /* the process made it, not a call */
+            tg__actor_set_name(main_actor, "main");
+        }
+    }
+}
+
+__attribute__((destructor)) static void tangle_end(void)
+{
+    if (__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) != 2 || tg__reports_made() == 0)
+        return;
+    /* Like the sanitizers: a run that reported anything ends with
+     * exitcode. Flush the program's own buffered output first. */
+    tg__report_flush();
+    fflush(NULL);
+    _exit(tg__opt.exitcode);
+}

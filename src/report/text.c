@@ -1,0 +1,158 @@
+/* text.c: the report a stranger reads on stderr.
+ *
+ * Shape: a headline naming the kind, then one block per actor: what it waits
+ * for and where, who holds that, and what it holds itself with where each
+ * was acquired; then advice. Frames print as "function file:line", falling
+ * back to "module+0xoffset" when there is no debug information. */
+#include "report/report.h"
+
+#include <stdio.h>
+
+static const char *c_on(int color, const char *code) { return color ? code : ""; }
+#define BOLD(c) c_on(c, "\033[1m")
+#define RED(c) c_on(c, "\033[1;31m")
+#define OFF(c) c_on(c, "\033[0m")
+
+static void frame(struct tg_buf *b, const struct tg_frame *fr)
+{
+    tg__buf_puts(b, fr->function ? fr->function : "??");
+    if (fr->file && fr->line > 0)
+        tg__buf_printf(b, " %s:%d", fr->file, fr->line);
+    else if (fr->file)
+        tg__buf_printf(b, " %s", fr->file);
+    else if (fr->module)
+        tg__buf_printf(b, " (%s+0x%lx)", fr->module, (unsigned long)fr->offset);
+    else if (fr->pc)
+        tg__buf_printf(b, " (0x%lx)", (unsigned long)fr->pc);
+}
+
+static void stack(struct tg_buf *b, const struct tg_stack *s, const char *indent)
+{
+    for (int i = 0; i < s->n; i++) {
+        tg__buf_printf(b, "%s#%d ", indent, i);
+        frame(b, &s->frames[i]);
+        tg__buf_puts(b, "\n");
+    }
+}
+
+static void res(struct tg_buf *b, const struct tg_res_info *r)
+{
+    tg__buf_puts(b, r->kind ? r->kind : "resource");
+    if (r->detail)
+        tg__buf_printf(b, " (%s)", r->detail);
+    if (r->id)
+        tg__buf_printf(b, " #%llu", (unsigned long long)r->id);
+    if (r->name)
+        tg__buf_printf(b, " '%s'", r->name);
+    if (r->addr)
+        tg__buf_printf(b, " at 0x%lx", (unsigned long)r->addr);
+    if (r->created.n > 0) {
+        tg__buf_puts(b, ", created in ");
+        frame(b, &r->created.frames[0]);
+    }
+}
+
+static const char *who(const struct tg_actor_info *a)
+{
+    return a->kind ? a->kind : "thread";
+}
+
+static const struct tg_actor_info *find_actor(const struct tg_finding *f, uint64_t id)
+{
+    for (int i = 0; i < f->n_actors; i++)
+        if (f->actors[i].id == id)
+            return &f->actors[i];
+    return NULL;
+}
+
+static void actor_name(struct tg_buf *b, const struct tg_actor_info *a)
+{
+    tg__buf_printf(b, "%s %llu", who(a), (unsigned long long)a->id);
+    if (a->name && a->name[0])
+        tg__buf_printf(b, " \"%s\"", a->name);
+}
+
+static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_actor_info *a, int color)
+{
+    tg__buf_printf(b, "  %s", BOLD(color));
+    actor_name(b, a);
+    tg__buf_printf(b, "%s", OFF(color));
+    if (a->tid)
+        tg__buf_printf(b, " (tid %ld)", a->tid);
+    if (a->state && a->wait.present == 0)
+        tg__buf_printf(b, " is %s", a->state);
+    if (a->wait.present) {
+        tg__buf_printf(b, " waits%s for ", a->wait.timed ? " (with a timeout)" : "");
+        if (a->wait.mode)
+            tg__buf_printf(b, "%s access to ", a->wait.mode);
+        res(b, &a->wait.res);
+        tg__buf_puts(b, "\n");
+        stack(b, &a->wait.stack, "      ");
+        if (a->wait.holder) {
+            const struct tg_actor_info *h = find_actor(f, a->wait.holder);
+            tg__buf_puts(b, "    which is held by ");
+            if (h) {
+                actor_name(b, h);
+                if (h->state && h->state[0] == 'e')
+                    tg__buf_puts(b, ", which has exited without releasing it");
+            } else {
+                tg__buf_printf(b, "actor %llu", (unsigned long long)a->wait.holder);
+            }
+            tg__buf_puts(b, "\n");
+        }
+    } else {
+        tg__buf_puts(b, "\n");
+    }
+    if (a->created.n > 0) {
+        tg__buf_puts(b, "    started in ");
+        frame(b, &a->created.frames[0]);
+        tg__buf_puts(b, "\n");
+    }
+    if (a->n_holds == 0)
+        return;
+    tg__buf_puts(b, "    holding:\n");
+    for (int i = 0; i < a->n_holds; i++) {
+        const struct tg_hold *h = &a->holds[i];
+        tg__buf_puts(b, "      ");
+        res(b, &h->res);
+        if (h->mode)
+            tg__buf_printf(b, " [%s", h->mode);
+        if (h->count > 1)
+            tg__buf_printf(b, " x%d", h->count);
+        tg__buf_puts(b, h->mode ? "]" : "");
+        if (h->acquired.n == 1) {
+            tg__buf_puts(b, ", acquired in ");
+            frame(b, &h->acquired.frames[0]);
+            tg__buf_puts(b, "\n");
+        } else if (h->acquired.n > 1) {
+            tg__buf_puts(b, ", acquired at:\n");
+            stack(b, &h->acquired, "          ");
+        } else {
+            tg__buf_puts(b, "\n");
+        }
+    }
+}
+
+void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
+{
+    const char *kind = f->kind == TG_FINDING_DEADLOCK ? "DEADLOCK"
+                       : f->kind == TG_FINDING_POTENTIAL_DEADLOCK ? "POTENTIAL DEADLOCK"
+                                                                 : "HAZARD";
+    tg__buf_printf(b, "%stangle: %s%s", RED(color), kind, OFF(color));
+    if (f->kind == TG_FINDING_HAZARD)
+        tg__buf_printf(b, " (%s)", tg__hazard_name(f->hazard));
+    tg__buf_printf(b, ": %s\n", f->summary ? f->summary : "");
+    for (int i = 0; i < f->n_actors; i++) {
+        if (i > 0 && i == f->cycle_length)
+            tg__buf_puts(b, "  Also blocked for good because of it:\n");
+        actor(b, f, &f->actors[i], color);
+    }
+    if (f->where.n > 0) {
+        tg__buf_puts(b, "  at:\n");
+        stack(b, &f->where, "      ");
+    }
+    if (f->repeats)
+        tg__buf_printf(b, "  (seen %lu more times)\n", f->repeats);
+    if (f->advice)
+        tg__buf_printf(b, "  What to do: %s\n", f->advice);
+}

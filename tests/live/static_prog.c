@@ -1,0 +1,2 @@
+/* Built with -static by the test suite: tangle must refuse it clearly. */
+int main(void) { return 0; }

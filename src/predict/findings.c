@@ -36,6 +36,7 @@ struct replay {
     struct watch **w;            /* per thread, sorted by idx */
     uint32_t *n_w, *next;
     uint32_t *total;             /* pass-one stored count per thread */
+    uint64_t unseen;             /* watches not reached yet: the replay stops at 0 */
     int binary;
 };
 
@@ -52,6 +53,7 @@ static int add_watch(struct replay *rp, uint32_t t, uint32_t idx, int head)
     if (!w)
         return -1;
     w[n] = (struct watch){.idx = idx, .head = head};
+    rp->unseen++;
     rp->w[t] = w;
     rp->n_w[t] = n + 1;
     return 0;
@@ -115,6 +117,7 @@ static int observe(struct replay *rp, uint32_t t, const struct tg_trace_event *e
     while (rp->next[t] < rp->n_w[t] && rp->w[t][rp->next[t]].idx < th->n) {
         struct watch *w = &rp->w[t][rp->next[t]++];
         w->pos = ev->pos;
+        rp->unseen--;
         if (!w->head || ev->op != TG_EV_ACQUIRE || ev->thread != t || th->n_held == 0)
             continue;
         /* The acquire is on top of the held stack; what it waits while
@@ -137,7 +140,7 @@ static int run_replay(struct replay *rp)
 {
     struct tg__spd *s = rp->s;
     struct tg_trace_event ev;
-    int rc;
+    int rc = TG_TRACE_EOF;
     if (tg__trace_rewind(rp->r) < 0) {
         snprintf(s->err, sizeof s->err, "%s", tg__trace_error(rp->r));
         return -1;
@@ -145,7 +148,7 @@ static int run_replay(struct replay *rp)
     reset_state(s);
     s->replay = 1;
     s->rd = NULL;
-    while ((rc = tg__trace_next(rp->r, &ev)) == TG_TRACE_OK) {
+    while (rp->unseen && (rc = tg__trace_next(rp->r, &ev)) == TG_TRACE_OK) {
         if (!rp->binary && ev.op == TG_EV_ACQUIRE) {
             int64_t id = tg__intern(&rp->locs, ev.loc, ev.loc_len);
             if (id < 0)

@@ -6,21 +6,32 @@
 
 /* A multiply-mix hash over 8-byte words; names are short, so this costs a
  * few cycles per name and spreads digits-only names well. */
-static uint32_t hash_bytes(const char *s, size_t n)
+static inline uint64_t first_word(const char *s, size_t n)
 {
+    uint64_t w = 0;
+    memcpy(&w, s, n < 8 ? n : 8);
+    return w;
+}
+
+static inline uint32_t hash_bytes(const char *s, size_t n, uint64_t w)
+{
+    if (n <= 8) {
+        uint64_t h = (w ^ (n << 56)) * 0x9E3779B97F4A7C15ull;
+        return (uint32_t)(h >> 32);
+    }
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
     while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        uint64_t x;
+        memcpy(&x, s, 8);
+        h = (h ^ x) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 31;
         s += 8;
         n -= 8;
     }
     if (n) {
-        uint64_t w = 0;
-        memcpy(&w, s, n);
-        h = (h ^ w) * 0x94d049bb133111ebull;
+        uint64_t x = 0;
+        memcpy(&x, s, n);
+        h = (h ^ x) * 0x94d049bb133111ebull;
     }
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
@@ -39,20 +50,21 @@ void tg__intern_free(struct tg__intern *t)
     free(t->offs);
     free(t->lens);
     free(t->hashes);
+    free(t->words);
     free(t->arena);
     memset(t, 0, sizeof *t);
 }
 
 static int rehash(struct tg__intern *t, uint32_t nslots)
 {
-    uint32_t *s = calloc(nslots, sizeof *s);
+    uint64_t *s = calloc(nslots, sizeof *s);
     if (!s)
         return -1;
     for (uint32_t id = 0; id < t->count; id++) {
         uint32_t i = t->hashes[id] & (nslots - 1);
         while (s[i])
             i = (i + 1) & (nslots - 1);
-        s[i] = id + 1;
+        s[i] = (uint64_t)t->hashes[id] << 32 | (id + 1);
     }
     free(t->slots);
     t->slots = s;
@@ -60,19 +72,19 @@ static int rehash(struct tg__intern *t, uint32_t nslots)
     return 0;
 }
 
-static int64_t lookup(const struct tg__intern *t, const char *s, size_t n,
-                      uint32_t h, uint32_t *slot)
+static inline int64_t lookup(const struct tg__intern *t, const char *s, size_t n,
+                             uint32_t h, uint64_t w, uint32_t *slot)
 {
     uint32_t i = h & t->mask;
     for (;;) {
-        uint32_t v = t->slots[i];
+        uint64_t v = t->slots[i];
         if (!v) {
             *slot = i;
             return -1;
         }
-        uint32_t id = v - 1;
-        if (t->hashes[id] == h && t->lens[id] == n &&
-            memcmp(t->arena + t->offs[id], s, n) == 0)
+        uint32_t id = (uint32_t)v - 1;
+        if ((uint32_t)(v >> 32) == h && t->words[id] == w && t->lens[id] == n &&
+            (n <= 8 || memcmp(t->arena + t->offs[id] + 8, s + 8, n - 8) == 0))
             return id;
         i = (i + 1) & t->mask;
     }
@@ -83,7 +95,8 @@ int64_t tg__intern_find(const struct tg__intern *t, const char *s, size_t n)
     uint32_t slot;
     if (!t->slots)
         return -1;
-    return lookup(t, s, n, hash_bytes(s, n), &slot);
+    uint64_t w = first_word(s, n);
+    return lookup(t, s, n, hash_bytes(s, n, w), w, &slot);
 }
 
 static int grow_ids(struct tg__intern *t)
@@ -101,16 +114,36 @@ static int grow_ids(struct tg__intern *t)
     if (!h)
         return -1;
     t->hashes = h;
+    uint64_t *w = realloc(t->words, cap * sizeof *w);
+    if (!w)
+        return -1;
+    t->words = w;
     t->cap = cap;
     return 0;
 }
 
+static int64_t intern_word(struct tg__intern *t, const char *s, size_t n, uint64_t w);
+
 int64_t tg__intern(struct tg__intern *t, const char *s, size_t n)
+{
+    return intern_word(t, s, n, first_word(s, n));
+}
+
+int64_t tg__intern_padded(struct tg__intern *t, const char *s, size_t n)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    if (n < 8)
+        w &= (1ull << (8 * n)) - 1;
+    return intern_word(t, s, n, w);
+}
+
+static int64_t intern_word(struct tg__intern *t, const char *s, size_t n, uint64_t w)
 {
     if (!t->slots && rehash(t, 256) < 0)
         return -1;
-    uint32_t h = hash_bytes(s, n), slot;
-    int64_t id = lookup(t, s, n, h, &slot);
+    uint32_t h = hash_bytes(s, n, w), slot;
+    int64_t id = lookup(t, s, n, h, w, &slot);
     if (id >= 0)
         return id;
     if (t->count >= 0x7fffffffu || n > 0xffffffffu)
@@ -133,8 +166,9 @@ int64_t tg__intern(struct tg__intern *t, const char *s, size_t n)
     t->offs[id] = t->arena_len;
     t->lens[id] = (uint32_t)n;
     t->hashes[id] = h;
+    t->words[id] = w;
     t->arena_len += n + 1;
-    t->slots[slot] = (uint32_t)id + 1;
+    t->slots[slot] = (uint64_t)h << 32 | ((uint32_t)id + 1);
     /* Keep the load factor under one half so probes stay short. */
     if ((uint64_t)t->count * 2 > t->mask && rehash(t, (t->mask + 1) * 2) < 0)
         return -1;

@@ -72,7 +72,7 @@ struct tg_trace_reader *tg__trace_open(const char *path, char *errbuf, size_t er
 {
     struct tg_trace_reader *r = calloc(1, sizeof *r);
     if (r)
-        r->buf = malloc(TG__READ_BUF);
+        r->buf = calloc(1, TG__READ_BUF + TG__READ_PAD);
     if (!r || !r->buf) {
         snprintf(errbuf, errlen, "out of memory opening %s", path);
         free(r);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #define TG__READ_BUF (4u << 20)       /* bytes per read(2) window */
+#define TG__READ_PAD 16u              /* zeroed bytes after it (tg__intern_padded) */
 #define TG__MAX_LINE (64u << 10)      /* longest text line accepted */
 #define TG__MAX_NAME 1024u            /* longest thread/lock/variable name */
 

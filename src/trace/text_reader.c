@@ -92,7 +92,7 @@ static int64_t intern_thread(struct tg_trace_reader *r, const char *s, size_t n)
         memcpy(tmp + 1, s, n);
         return tg__intern(&r->threads, tmp, n + 1);
     }
-    return tg__intern(&r->threads, s, n);
+    return tg__intern_padded(&r->threads, s, n);
 }
 
 static int check_name(struct tg_trace_reader *r, const char *line, const char *s,
@@ -167,7 +167,7 @@ static int parse_line(struct tg_trace_reader *r, const char *p, const char *e,
     if (o == TG_EV_FORK || o == TG_EV_JOIN)
         a = intern_thread(r, arg, argn);
     else if (argn)
-        a = tg__intern(&r->objects, arg, argn);
+        a = tg__intern_padded(&r->objects, arg, argn);
     if (t < 0 || a < 0) {
         tg__reader_error(r, "line %llu: out of memory interning names",
                          (unsigned long long)r->line);

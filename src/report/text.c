@@ -7,6 +7,7 @@
 #include "report/report.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *c_on(int color, const char *code) { return color ? code : ""; }
 #define BOLD(c) c_on(c, "\033[1m")
@@ -88,7 +89,7 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         res(b, &a->wait.res);
         tg__buf_puts(b, "\n");
         stack(b, &a->wait.stack, "      ");
-        if (a->wait.holder) {
+        if (a->wait.holder && !(a->wait.res.kind && !strcmp(a->wait.res.kind, "thread"))) {
             const struct tg_actor_info *h = find_actor(f, a->wait.holder);
             tg__buf_puts(b, "    which is held by ");
             if (h) {

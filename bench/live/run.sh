@@ -1,0 +1,35 @@
+#!/bin/sh
+# Runs lockbench plain, under `tangle run`, and built with ThreadSanitizer,
+# side by side, and prints each one's median ns/op and the ratios against
+# the plain run. Usage: run.sh TANGLE_BIN SOURCE_DIR [ROUNDS]
+set -eu
+tangle=$1 src=$2 rounds=${3:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cc=${CC:-gcc}
+$cc -O2 -g -pthread "$src/lockbench.c" -o "$work/plain"
+tsan=yes
+$cc -O2 -g -pthread -fsanitize=thread "$src/lockbench.c" -o "$work/tsan" 2>/dev/null || tsan=no
+
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+measure() { # label command...
+    label=$1; shift
+    for _ in $(seq "$rounds"); do "$@" 2>/dev/null | awk '{print $2}'; done | median
+}
+
+printf '%-22s %12s %12s %12s %10s %10s\n' workload plain tangle tsan tangle/x tsan/x
+for w in "single 20000000" "nested 2 2000000" "rwread 2 2000000"; do
+    # shellcheck disable=SC2086
+    p=$(measure plain "$work/plain" $w)
+    # shellcheck disable=SC2086
+    t=$(measure tangle "$tangle" run -- "$work/plain" $w)
+    if [ $tsan = yes ]; then
+        # shellcheck disable=SC2086
+        s=$(TSAN_OPTIONS=report_signal_unsafe=0 measure tsan "$work/tsan" $w)
+    else
+        s=nan
+    fi
+    awk -v w="$w" -v p="$p" -v t="$t" -v s="$s" 'BEGIN {
+        printf "%-22s %9.2f ns %9.2f ns %9.2f ns %9.2fx %9.2fx\n", w, p, t, s, t / p, (s == "nan" ? 0 : s / p) }'
+done
+echo "(medians of $rounds runs; ns per lock+unlock; targets: tangle <= 1.2x single, <= 1.5x nested)"

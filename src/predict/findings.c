@@ -1,177 +1,118 @@
-/* findings.c: pass two. Replays the trace to recover what pass one did not
- * keep (locations of the blocking acquires and of the held locks, and the
- * line of every witness cut), then builds one finding per deadlock.
+/* findings.c: one finding per deadlock found.
  *
- * The replay runs the same event code as pass one (store.c) in counting
- * mode, so "the k-th stored event of thread t" means the same event in both
- * passes. It only runs when something was found. */
+ * Pass one kept every stored event's position, so the witness's cut lines
+ * and the positions of the blocking acquires and of the acquires of the
+ * locks they hold are known. Only their location text is fetched from the
+ * trace afterwards (tg__trace_fetch_locs: a scan for line ends up to the
+ * last position needed, no parsing). */
 #include "predict/spd_impl.h"
-#include "trace/intern.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A lock held at a blocking acquire, found from the stored events. */
 struct snap_hold {
-    uint32_t lock, loc;
+    uint32_t lock;
     uint8_t mode;
-    uint16_t count;
     uint64_t pos;
 };
 
-/* A stored event whose position (and, for heads, context) we want. */
-struct watch {
-    uint32_t idx;
-    uint64_t pos;        /* 0 until seen */
-    int head;
-    uint32_t loc;
-    struct snap_hold *holds;
-    uint32_t n_holds;
-};
-
-struct replay {
+struct ctx {
     struct tg__spd *s;
     struct tg_trace_reader *r;
-    struct tg__intern locs;      /* text traces: interned LOC fields */
-    struct watch **w;            /* per thread, sorted by idx */
-    uint32_t *n_w, *next;
-    uint32_t *total;             /* pass-one stored count per thread */
-    uint64_t unseen;             /* watches not reached yet: the replay stops at 0 */
+    uint64_t *want;              /* positions whose location we fetch, sorted */
+    struct tg_trace_loc *locs;
+    size_t n_want, cap_want;
     int binary;
 };
 
-static int add_watch(struct replay *rp, uint32_t t, uint32_t idx, int head)
+/* The locks thread t holds just before its stored event k: the acquires
+ * before k whose release came after it. */
+static uint32_t holds_at(struct tg__spd *s, uint32_t t, uint32_t k, struct snap_hold *out,
+                         uint32_t max)
 {
-    struct watch *w = rp->w[t];
-    uint32_t n = rp->n_w[t], i;
-    for (i = 0; i < n; i++)
-        if (w[i].idx == idx) {
-            w[i].head |= head;
-            return 0;
+    const struct tg__thread *th = &s->th[t];
+    uint32_t n = 0;
+    for (uint32_t j = 0; j < k; j++) {
+        const struct tg__sev *e = &th->ev[j];
+        uint32_t kind = SEV_KIND(*e);
+        if ((kind == SEV_ACQ_X || kind == SEV_ACQ_R) && e->y > k) {
+            if (out && n < max)
+                out[n] = (struct snap_hold){SEV_OBJ(*e),
+                                            kind == SEV_ACQ_R ? TG_MODE_READ : TG_MODE_WRITE,
+                                            th->pos[j]};
+            n++;
         }
-    w = realloc(w, (n + 1) * sizeof *w);
-    if (!w)
-        return -1;
-    w[n] = (struct watch){.idx = idx, .head = head};
-    rp->unseen++;
-    rp->w[t] = w;
-    rp->n_w[t] = n + 1;
+    }
+    return n;
+}
+
+static int want(struct ctx *c, uint64_t pos)
+{
+    if (c->n_want == c->cap_want) {
+        size_t cap = c->cap_want ? c->cap_want * 2 : 64;
+        uint64_t *w = realloc(c->want, cap * sizeof *w);
+        if (!w)
+            return -1;
+        c->want = w;
+        c->cap_want = cap;
+    }
+    c->want[c->n_want++] = pos;
     return 0;
 }
 
-static int watch_cmp(const void *a, const void *b)
+static int pos_cmp(const void *a, const void *b)
 {
-    const struct watch *x = a, *y = b;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-static int plan(struct replay *rp)
+/* Collects every position a report shows, then fetches their locations. */
+static int fetch(struct ctx *c)
 {
-    struct tg__spd *s = rp->s;
-    uint32_t n = s->n_th;
-    rp->w = calloc(n + 1, sizeof *rp->w);
-    rp->n_w = calloc(n + 1, sizeof *rp->n_w);
-    rp->next = calloc(n + 1, sizeof *rp->next);
-    rp->total = calloc(n + 1, sizeof *rp->total);
-    if (!rp->w || !rp->n_w || !rp->next || !rp->total)
-        return -1;
-    for (uint32_t t = 0; t < n; t++)
-        rp->total[t] = s->th[t].n;
+    struct tg__spd *s = c->s;
     for (uint32_t f = 0; f < s->n_found; f++) {
-        struct tg__pattern_result *r = &s->found[f];
-        for (uint32_t i = 0; i < r->k; i++)
-            if (add_watch(rp, s->comps[r->comps[i]].thread, r->heads[i], 1) < 0)
+        const struct tg__pattern_result *r = &s->found[f];
+        for (uint32_t i = 0; i < r->k; i++) {
+            uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
+            if (want(c, s->th[t].pos[k]) < 0)
                 return -1;
-        for (uint32_t t = 0; t < n; t++)
-            if (r->ideal[t] > 0 && r->ideal[t] < rp->total[t] && add_watch(rp, t, r->ideal[t], 0) < 0)
+            uint32_t nh = holds_at(s, t, k, NULL, 0);
+            struct snap_hold *h = malloc((nh + 1) * sizeof *h);
+            if (!h)
                 return -1;
-    }
-    for (uint32_t t = 0; t < n; t++)
-        if (rp->n_w[t] > 1)
-            qsort(rp->w[t], rp->n_w[t], sizeof *rp->w[t], watch_cmp);
-    return 0;
-}
-
-/* Forgets pass one's running state (not the stored events) for the replay. */
-static void reset_state(struct tg__spd *s)
-{
-    for (uint32_t t = 0; t < s->n_th; t++) {
-        struct tg__thread *th = &s->th[t];
-        th->n = th->n_held = 0;
-        th->started = th->forked = 0;
-        th->parent = th->fork_idx = 0;
-        th->hset = -1;
-        memset(th->xr_writer, 0, sizeof th->xr_writer);
-        memset(th->xr_count, 0, sizeof th->xr_count);
-    }
-    memset(s->lk, 0, s->n_lk * sizeof *s->lk);
-    memset(s->var, 0, s->n_var * sizeof *s->var);
-    for (uint32_t i = 0; i < s->n_cond; i++)
-        s->cond[i].n = 0;
-}
-
-/* Notes every watched stored event of thread t that the last event made. */
-static int observe(struct replay *rp, uint32_t t, const struct tg_trace_event *ev)
-{
-    struct tg__thread *th = &rp->s->th[t];
-    while (rp->next[t] < rp->n_w[t] && rp->w[t][rp->next[t]].idx < th->n) {
-        struct watch *w = &rp->w[t][rp->next[t]++];
-        w->pos = ev->pos;
-        rp->unseen--;
-        if (!w->head || ev->op != TG_EV_ACQUIRE || ev->thread != t || th->n_held == 0)
-            continue;
-        /* The acquire is on top of the held stack; what it waits while
-         * holding is everything below. */
-        struct tg__held *top = &th->held[th->n_held - 1];
-        w->loc = top->loc;
-        w->n_holds = th->n_held - 1;
-        w->holds = calloc(w->n_holds + 1, sizeof *w->holds);
-        if (!w->holds)
-            return -1;
-        for (uint32_t i = 0; i + 1 < th->n_held; i++) {
-            struct tg__held *h = &th->held[i];
-            w->holds[i] = (struct snap_hold){h->lock, h->loc, h->mode, h->count, h->pos};
+            holds_at(s, t, k, h, nh);
+            for (uint32_t j = 0; j < nh; j++)
+                if (want(c, h[j].pos) < 0) {
+                    free(h);
+                    return -1;
+                }
+            free(h);
         }
     }
-    return 0;
-}
-
-static int run_replay(struct replay *rp)
-{
-    struct tg__spd *s = rp->s;
-    struct tg_trace_event ev;
-    int rc = TG_TRACE_EOF;
-    if (tg__trace_rewind(rp->r) < 0) {
-        snprintf(s->err, sizeof s->err, "%s", tg__trace_error(rp->r));
+    qsort(c->want, c->n_want, sizeof *c->want, pos_cmp);
+    c->locs = calloc(c->n_want + 1, sizeof *c->locs);
+    if (!c->locs)
+        return -1;
+    if (tg__trace_fetch_locs(c->r, c->want, c->n_want, c->locs) < 0) {
+        snprintf(s->err, sizeof s->err, "%s", tg__trace_error(c->r));
         return -1;
     }
-    reset_state(s);
-    s->replay = 1;
-    s->rd = NULL;
-    while (rp->unseen && (rc = tg__trace_next(rp->r, &ev)) == TG_TRACE_OK) {
-        if (!rp->binary && ev.op == TG_EV_ACQUIRE) {
-            int64_t id = tg__intern(&rp->locs, ev.loc, ev.loc_len);
-            if (id < 0)
-                return -1;
-            ev.site = (uint32_t)id;
-        }
-        if (tg__spd_event(s, &ev) < 0 || observe(rp, ev.thread, &ev) < 0)
-            return -1;
-        if (ev.op == TG_EV_NOTIFY)
-            for (uint32_t t = 0; t < s->n_th; t++)
-                if (rp->n_w[t] && t != ev.thread && observe(rp, t, &ev) < 0)
-                    return -1;
-    }
-    s->replay = 0;
-    return rc == TG_TRACE_ERR ? -1 : 0;
+    return 0;
 }
 
-static struct watch *find_watch(struct replay *rp, uint32_t t, uint32_t idx)
+static const struct tg_trace_loc *loc_at(struct ctx *c, uint64_t pos)
 {
-    for (uint32_t i = 0; i < rp->n_w[t]; i++)
-        if (rp->w[t][i].idx == idx)
-            return &rp->w[t][i];
-    return NULL;
+    size_t lo = 0, hi = c->n_want;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->want[mid] < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n_want && c->want[lo] == pos ? &c->locs[lo] : NULL;
 }
 
 /* ---- building findings -------------------------------------------------- */
@@ -181,17 +122,19 @@ static const char *mode_name(uint8_t m)
     return m == TG_MODE_READ ? "read" : "exclusive";
 }
 
-/* A one-frame stack for a trace location: the LOC text as the function,
- * and the trace file and line where the event is. */
-static int loc_stack(struct replay *rp, struct tg_stack *st, uint32_t loc, uint64_t pos,
-                     const char *path)
+/* A one-frame stack for an event: for a text trace the LOC text as the
+ * function and the trace file and line where the event is; for a binary
+ * trace the recorded site (symbolic text or raw return addresses). */
+static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const char *path)
 {
-    if (rp->binary) {
+    const struct tg_trace_loc *l = loc_at(c, pos);
+    if (c->binary) {
+        uint32_t site = l ? l->site : TG_NO_OBJ;
         const uint64_t *pcs;
-        const char *text = tg__trace_site_text(rp->r, loc);
+        const char *text = tg__trace_site_text(c->r, site);
         if (text)
             return tg__stack_symbolic(st, text, NULL, 0);
-        int n = tg__trace_site_frames(rp->r, loc, &pcs);
+        int n = tg__trace_site_frames(c->r, site, &pcs);
         if (n > 0) {
             uintptr_t tmp[TG__MAX_FRAMES_COPY];
             if (n > TG__MAX_FRAMES_COPY)
@@ -201,29 +144,29 @@ static int loc_stack(struct replay *rp, struct tg_stack *st, uint32_t loc, uint6
             return tg__stack_from_pcs(st, tmp, n);
         }
         char *fn = tg__sprintf("event %llu", (unsigned long long)pos);
-        int rc = tg__stack_symbolic(st, fn, path, 0);
+        int rc = fn ? tg__stack_symbolic(st, fn, path, 0) : -1;
         free(fn);
         return rc;
     }
-    const char *text = tg__intern_name(&rp->locs, loc);
+    const char *text = l && l->text ? l->text : "";
     char *fn = tg__sprintf("%s%s", text[0] ? "loc " : "event", text);
     int rc = fn ? tg__stack_symbolic(st, fn, path, pos > 0x7fffffff ? 0 : (int)pos) : -1;
     free(fn);
     return rc;
 }
 
-static int lock_info(struct replay *rp, struct tg_res_info *ri, uint32_t lock, int rw)
+static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock, int rw)
 {
     ri->id = (uint64_t)lock + 1;
     ri->kind = rw ? "rwlock" : "lock";
-    ri->name = tg__strdup(tg__trace_object_name(rp->r, lock));
+    ri->name = tg__strdup(tg__trace_object_name(c->r, lock));
     return ri->name ? 0 : -1;
 }
 
-static char *witness_text(struct replay *rp, const struct tg__pattern_result *r)
+static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
 {
-    struct tg__spd *s = rp->s;
-    const char *unit = rp->binary ? "event" : "line";
+    struct tg__spd *s = c->s;
+    const char *unit = c->binary ? "event" : "line";
     size_t cap = 256, len = 0;
     char *out = malloc(cap);
     if (!out)
@@ -251,93 +194,97 @@ static char *witness_text(struct replay *rp, const struct tg__pattern_result *r)
     for (uint32_t t = 0; t < s->n_th; t++) {
         if (!r->ideal[t])
             continue;
-        const char *name = tg__trace_thread_name(rp->r, t);
-        if (r->ideal[t] >= rp->total[t]) {
+        const char *name = tg__trace_thread_name(c->r, t);
+        if (r->ideal[t] >= s->th[t].n)
             APPEND("%sall events of %s", first ? "" : ", ", name);
-        } else {
-            struct watch *w = find_watch(rp, t, r->ideal[t]);
+        else
             APPEND("%sthe events of %s before %s %llu", first ? "" : ", ", name, unit,
-                   (unsigned long long)(w ? w->pos : 0));
-        }
+                   (unsigned long long)s->th[t].pos[r->ideal[t]]);
         first = 0;
     }
     APPEND("; then ");
     for (uint32_t i = 0; i < r->k; i++) {
-        const struct tg__comp *c = &s->comps[r->comps[i]];
-        struct watch *w = find_watch(rp, c->thread, r->heads[i]);
+        const struct tg__comp *cp = &s->comps[r->comps[i]];
         APPEND("%s%s blocks acquiring %s (%s %llu)", i ? ", " : "",
-               tg__trace_thread_name(rp->r, c->thread), tg__trace_object_name(rp->r, c->lock),
-               unit, (unsigned long long)(w ? w->pos : 0));
+               tg__trace_thread_name(c->r, cp->thread), tg__trace_object_name(c->r, cp->lock),
+               unit, (unsigned long long)s->th[cp->thread].pos[r->heads[i]]);
     }
     APPEND(".");
 #undef APPEND
     return out;
 }
 
-static char *summary_text(struct replay *rp, const struct tg__pattern_result *r)
+static char *summary_text(struct ctx *c, const struct tg__pattern_result *r)
 {
-    struct tg__spd *s = rp->s;
+    struct tg__spd *s = c->s;
+    struct tg_trace_reader *rd = c->r;
     const struct tg__comp *a = &s->comps[r->comps[0]], *b = &s->comps[r->comps[1 % r->k]];
     if (r->k == 2)
         return tg__sprintf("Threads %s and %s can deadlock in another interleaving: %s waits "
                            "for %s while holding %s, and %s waits for %s while holding %s.",
-                           tg__trace_thread_name(rp->r, a->thread),
-                           tg__trace_thread_name(rp->r, b->thread),
-                           tg__trace_thread_name(rp->r, a->thread),
-                           tg__trace_object_name(rp->r, a->lock),
-                           tg__trace_object_name(rp->r, b->lock),
-                           tg__trace_thread_name(rp->r, b->thread),
-                           tg__trace_object_name(rp->r, b->lock),
-                           tg__trace_object_name(rp->r, a->lock));
+                           tg__trace_thread_name(rd, a->thread),
+                           tg__trace_thread_name(rd, b->thread),
+                           tg__trace_thread_name(rd, a->thread),
+                           tg__trace_object_name(rd, a->lock),
+                           tg__trace_object_name(rd, b->lock),
+                           tg__trace_thread_name(rd, b->thread),
+                           tg__trace_object_name(rd, b->lock),
+                           tg__trace_object_name(rd, a->lock));
     return tg__sprintf("%u threads can deadlock in another interleaving, each waiting for a "
                        "lock the next one holds, in a cycle over %u locks starting with %s "
-                       "waiting for %s.", r->k, r->k, tg__trace_thread_name(rp->r, a->thread),
-                       tg__trace_object_name(rp->r, a->lock));
+                       "waiting for %s.", r->k, r->k, tg__trace_thread_name(rd, a->thread),
+                       tg__trace_object_name(rd, a->lock));
 }
 
-static struct tg_finding *build(struct replay *rp, const struct tg__pattern_result *r,
+static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *r,
                                 const char *path)
 {
-    struct tg__spd *s = rp->s;
+    struct tg__spd *s = c->s;
     struct tg_finding *f = tg__finding_new(TG_FINDING_POTENTIAL_DEADLOCK, TG_HAZARD_NONE);
     if (!f)
         return NULL;
-    char *wit = witness_text(rp, r);
-    f->summary = summary_text(rp, r);
+    char *wit = witness_text(c, r);
+    f->summary = summary_text(c, r);
     f->advice = wit ? tg__sprintf("Take these locks in one global order in every thread, or "
-                                  "under one common lock. It is reachable from the observed run. %s", wit)
+                                  "under one common lock. It is reachable from the observed "
+                                  "run. %s", wit)
                     : NULL;
     free(wit);
     if (!f->summary || !f->advice)
         goto fail;
     for (uint32_t i = 0; i < r->k; i++) {
-        const struct tg__comp *c = &s->comps[r->comps[i]];
+        const struct tg__comp *cp = &s->comps[r->comps[i]];
         const struct tg__comp *next = &s->comps[r->comps[(i + 1) % r->k]];
-        struct watch *w = find_watch(rp, c->thread, r->heads[i]);
+        uint32_t t = cp->thread, k = r->heads[i];
         struct tg_actor_info *a = tg__finding_add_actor(f);
-        if (!a || !w)
+        if (!a)
             goto fail;
-        a->id = (uint64_t)c->thread + 1;
+        a->id = (uint64_t)t + 1;
         a->kind = "thread";
         a->state = "blocked";
-        a->name = tg__strdup(tg__trace_thread_name(rp->r, c->thread));
+        a->name = tg__strdup(tg__trace_thread_name(c->r, t));
         a->wait.present = 1;
-        a->wait.mode = mode_name(c->mode);
+        a->wait.mode = mode_name(cp->mode);
         a->wait.holder = (uint64_t)next->thread + 1;
-        if (!a->name || lock_info(rp, &a->wait.res, c->lock, c->mode == TG_MODE_READ) < 0 ||
-            loc_stack(rp, &a->wait.stack, w->loc, w->pos, path) < 0)
+        if (!a->name || lock_info(c, &a->wait.res, cp->lock, cp->mode == TG_MODE_READ) < 0 ||
+            loc_stack(c, &a->wait.stack, s->th[t].pos[k], path) < 0)
             goto fail;
-        for (uint32_t j = 0; j < w->n_holds; j++) {
-            const struct snap_hold *sh = &w->holds[j];
+        uint32_t nh = holds_at(s, t, k, NULL, 0);
+        struct snap_hold *hs = malloc((nh + 1) * sizeof *hs);
+        if (!hs)
+            goto fail;
+        holds_at(s, t, k, hs, nh);
+        for (uint32_t j = 0; j < nh; j++) {
             struct tg_hold *h = tg__actor_info_add_hold(a);
-            if (!h)
+            if (!h || lock_info(c, &h->res, hs[j].lock, hs[j].mode == TG_MODE_READ) < 0 ||
+                loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
+                free(hs);
                 goto fail;
-            h->mode = mode_name(sh->mode);
-            h->count = sh->count;
-            if (lock_info(rp, &h->res, sh->lock, sh->mode == TG_MODE_READ) < 0 ||
-                loc_stack(rp, &h->acquired, sh->loc, sh->pos, path) < 0)
-                goto fail;
+            }
+            h->mode = mode_name(hs[j].mode);
+            h->count = 1;
         }
+        free(hs);
     }
     return f;
 fail:
@@ -345,39 +292,23 @@ fail:
     return NULL;
 }
 
-static void replay_free(struct replay *rp)
-{
-    if (rp->w)
-        for (uint32_t t = 0; t < rp->s->n_th; t++) {
-            for (uint32_t i = 0; i < rp->n_w[t]; i++)
-                free(rp->w[t][i].holds);
-            free(rp->w[t]);
-        }
-    free(rp->w);
-    free(rp->n_w);
-    free(rp->next);
-    free(rp->total);
-    tg__intern_free(&rp->locs);
-}
-
 long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *path,
                       struct tg_finding ***out)
 {
-    struct replay rp = {.s = s, .r = r, .binary = strcmp(tg__trace_format(r), "binary") == 0};
+    struct ctx c = {.s = s, .r = r, .binary = strcmp(tg__trace_format(r), "binary") == 0};
     long n = -1;
     *out = NULL;
     if (s->n_found == 0)
         return 0;
-    tg__intern_init(&rp.locs);
     struct tg_finding **fs = calloc(s->n_found, sizeof *fs);
-    if (!fs || plan(&rp) < 0 || run_replay(&rp) < 0) {
+    if (!fs || fetch(&c) < 0) {
         if (!s->err[0])
             snprintf(s->err, sizeof s->err, "out of memory reporting deadlocks");
         free(fs);
         goto out;
     }
     for (uint32_t i = 0; i < s->n_found; i++) {
-        fs[i] = build(&rp, &s->found[i], path);
+        fs[i] = build(&c, &s->found[i], path);
         if (!fs[i]) {
             for (uint32_t j = 0; j < i; j++)
                 tg__finding_free(fs[j]);
@@ -389,6 +320,9 @@ long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *
     *out = fs;
     n = s->n_found;
 out:
-    replay_free(&rp);
+    for (size_t i = 0; i < c.n_want; i++)
+        free(c.locs ? c.locs[i].text : NULL);
+    free(c.locs);
+    free(c.want);
     return n;
 }

@@ -24,6 +24,7 @@ void tg__spd_free(struct tg__spd *s)
         return;
     for (uint32_t i = 0; i < s->n_th; i++) {
         free(s->th[i].ev);
+        free(s->th[i].pos);
         free(s->th[i].held);
     }
     for (uint32_t i = 0; i < s->n_cond; i++)

@@ -7,7 +7,10 @@
  * thread-local reads are not stored: an ideal is a prefix of stored events
  * per thread, and it implicitly includes everything between a stored event
  * and the next one. A release or a write is then required by asking for the
- * prefix up to the number of stored events its thread had when it happened. */
+ * prefix up to the number of stored events its thread had when it happened.
+ * Each stored event also keeps its position (line or event index), so a
+ * report names lines without reading the trace again, except to fetch the
+ * location text of the few events it shows. */
 #ifndef TG_PREDICT_SPD_IMPL_H
 #define TG_PREDICT_SPD_IMPL_H
 
@@ -41,12 +44,11 @@ struct tg__held {
     uint32_t idx;        /* stored index of the acquire */
     uint16_t count;      /* re-entries */
     uint8_t mode;        /* TG_MODE_* */
-    uint32_t loc;        /* pass two only: site or interned location */
-    uint64_t pos;        /* line or event index of the acquire */
 };
 
 struct tg__thread {
     struct tg__sev *ev;
+    uint64_t *pos;       /* line or event index of each stored event */
     uint32_t n, cap;
     struct tg__held *held;
     uint32_t n_held, cap_held;
@@ -129,7 +131,7 @@ struct tg__spd {
     uint32_t n_found, cap_found;
 
     struct tg__spd_stats st;
-    int replay;          /* pass two: count, do not store */
+    uint64_t cur_pos;    /* position of the event being stored */
 };
 
 /* store.c */

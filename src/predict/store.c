@@ -1,10 +1,6 @@
-/* store.c: pass one of the analysis. Turns trace events into the stored
+/* store.c: the one pass over the trace. Turns trace events into the stored
  * events of each thread (see spd_impl.h), the held sets, and the abstract
- * components (nested acquires grouped by thread, lock and held set).
- *
- * The same code runs again in pass two with s->replay set: it then counts
- * stored events without storing them, so both passes number every thread's
- * stored events identically. */
+ * components (nested acquires grouped by thread, lock and held set). */
 #include "predict/spd_impl.h"
 
 #include <stdio.h>
@@ -46,21 +42,22 @@ static int oom(struct tg__spd *s)
     return -1;
 }
 
-/* Appends a stored event; in pass two only counts it. */
+/* Appends a stored event at the current position. */
 static int push(struct tg__spd *s, struct tg__thread *t, uint32_t kind, uint32_t obj,
                 uint32_t x, uint32_t y)
 {
-    if (s->replay) {
-        t->n++;
-        return 0;
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap;
+        if (tg__spd_grow((void **)&t->pos, &cap, t->n + 1, sizeof *t->pos) < 0 ||
+            tg__spd_grow((void **)&t->ev, &t->cap, t->n + 1, sizeof *t->ev) < 0)
+            return oom(s);
     }
-    if (t->n == t->cap && tg__spd_grow((void **)&t->ev, &t->cap, t->n + 1, sizeof *t->ev) < 0)
-        return oom(s);
     if (t->n >= TG__MAX_DENSE) {
         snprintf(s->err, sizeof s->err, "a thread has more than %u synchronisation events; "
                  "split the trace", TG__MAX_DENSE);
         return -1;
     }
+    t->pos[t->n] = s->cur_pos;
     t->ev[t->n++] = (struct tg__sev){SEV_MAKE(kind, obj), x, y};
     s->st.stored++;
     return 0;
@@ -249,8 +246,7 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         }
     }
     struct tg__lock *lk = &s->lk[l];
-    if (!s->replay && ((lk->holder && lk->holder != tid + 1) ||
-                       (mode == TG_MODE_WRITE && lk->readers))) {
+    if ((lk->holder && lk->holder != tid + 1) || (mode == TG_MODE_WRITE && lk->readers)) {
         WARN(s, "%s %llu: thread %s acquires lock %s while another thread holds it; the "
              "trace is inconsistent and predictions may be imprecise",
              unit(s), (unsigned long long)ev->pos, tg__trace_thread_name(s->rd, tid),
@@ -261,8 +257,7 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         return -1;
     }
     uint32_t seq = ++lk->seq, idx = t->n;
-    if (t->n_held && !(ev->flags & TG_EVF_TRY) && !s->replay &&
-        add_candidate(s, tid, t, l, mode, idx) < 0)
+    if (t->n_held && !(ev->flags & TG_EVF_TRY) && add_candidate(s, tid, t, l, mode, idx) < 0)
         return -1;
     if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER) < 0)
         return -1;
@@ -272,7 +267,7 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         lk->holder = tid + 1;
     if (tg__spd_grow((void **)&t->held, &t->cap_held, t->n_held + 1, sizeof *t->held) < 0)
         return oom(s);
-    t->held[t->n_held++] = (struct tg__held){l, idx, 1, mode, ev->site, ev->pos};
+    t->held[t->n_held++] = (struct tg__held){l, idx, 1, mode};
     t->hset = -1;
     s->st.acquires++;
     return 0;
@@ -293,8 +288,7 @@ static void release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t
     struct tg__held *h = &t->held[i - 1];
     if (--h->count)
         return;
-    if (!s->replay)
-        t->ev[h->idx].y = t->n;
+    t->ev[h->idx].y = t->n;
     struct tg__lock *lk = &s->lk[l];
     if (h->mode == TG_MODE_READ) {
         if (lk->readers)
@@ -372,8 +366,8 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
     struct tg__thread *t = thread(s, tid);
     if (!t)
         return oom(s);
-    if (!s->replay)
-        s->st.events++;
+    s->st.events++;
+    s->cur_pos = ev->pos;
     if (!t->started) {
         t->started = 1;
         if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0) < 0)

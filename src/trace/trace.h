@@ -95,4 +95,19 @@ int tg__trace_site_frames(const struct tg_trace_reader *r, uint32_t site,
 
 const char *tg__trace_op_name(int op);
 
+/* Where an event happened, fetched after the fact (tg__trace_fetch_locs). */
+struct tg_trace_loc {
+    char *text;          /* text traces: the LOC field (owned, "" if none) */
+    uint32_t site;       /* binary traces: the site id, or TG_NO_OBJ */
+};
+
+/* Fetches the locations of the events at positions pos[0..n) (line numbers
+ * for text traces, event indices for binary ones; ascending, repeats
+ * allowed). Rewinds the reader and reads only up to the last position; a
+ * text trace is only searched for line ends, not parsed. Entries past the
+ * end get text NULL and site TG_NO_OBJ. Returns 0, or -1 with the reader's
+ * message set (a pipe cannot be rewound; out of memory). */
+int tg__trace_fetch_locs(struct tg_trace_reader *r, const uint64_t *pos, size_t n,
+                         struct tg_trace_loc *locs);
+
 #endif

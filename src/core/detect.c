@@ -52,6 +52,9 @@ static void copy_held(struct snap *s, const struct tg_actor *a)
     if (n > 0)
         memcpy(s->held, src, (size_t)n * sizeof *src);
     s->n_held = n;
+    for (int i = 0; i < n; i++)
+        if (!s->held[i].res)
+            s->held[i].res = tg__held_res(&s->held[i]);
 }
 
 static int index_of(const struct snapshot *ss, const struct tg_actor *a)
@@ -60,6 +63,40 @@ static int index_of(const struct snapshot *ss, const struct tg_actor *a)
         if (ss->v[i].a == a)
             return i;
     return -1;
+}
+
+/* A thread inside a published lock call that the watchdog has seen
+ * unchanged over two ticks is blocked in it (see tg_actor.pending). */
+static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
+{
+    uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
+    if (!p || !a->watch_stuck || p != a->watch_pending ||
+        __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) != a->watch_seq)
+        return;
+    struct tg_res *r = tg__res_get(p, TG_RES_MUTEX, 0, a->pending_pc);
+    if (!r)
+        return;
+    s->st = ST_BLOCKED;
+    s->w = (struct tg_wait_desc){.res = r, .kind = r->kind, .mode = TG_MODE_EXCL, .pc = a->pending_pc};
+    s->wait_stack = 0;
+    s->seq = (1ull << 63) | a->watch_seq;
+    copy_held(s, a);
+}
+
+/* The watchdog's tick: which published lock calls have not moved since
+ * the last one. Caller holds the engine lock. */
+static void watch_pending_calls(void)
+{
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a)
+            continue;
+        uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
+        uint64_t q = __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED);
+        a->watch_stuck = p && p == a->watch_pending && q == a->watch_seq;
+        a->watch_pending = p;
+        a->watch_seq = q;
+    }
 }
 
 /* Takes the snapshot; the caller holds the engine lock. */
@@ -85,6 +122,7 @@ static int take(struct snapshot *ss)
         uint64_t s1 = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
         if (!(s1 & 1)) {
             s->st = ST_RUNNING;
+            stuck_in_pending_call(s, a);
             continue;
         }
         s->w = a->wait;
@@ -130,7 +168,7 @@ static void release(struct snapshot *ss)
 
 static int live_holder(const struct tg_held *h, const struct tg_res *r)
 {
-    return h->res == r && h->res_id == r->id && !h->released_by_other;
+    return tg__held_is(h, r);
 }
 
 /* 1 if every holder of r (writers only, if write_only) can progress;
@@ -477,14 +515,22 @@ int tg__scan(int stall_only)
     int found = 0;
     tg__guard++;
     tg__lock();
+    watch_pending_calls();
     struct snapshot ss;
     if (take(&ss) == 0) {
         if (!stall_only) {
             reduce(&ss, M_DEFINITE);
             uint64_t settle = tg__now_ns() - 500000000ull;
             for (int i = 0; i < ss.n; i++)
-                if (stuck(&ss.v[i]) && (ss.v[i].wait_stack || ss.v[i].a->wait_since_ns < settle))
+                if (stuck(&ss.v[i]) && (ss.v[i].wait_stack || (ss.v[i].seq >> 63) ||
+                                        ss.v[i].a->wait_since_ns < settle))
                     found |= report_component(&ss, i, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
+            if (!found && tg__opt.hazards && tg__opt.timed_cycles) {
+                reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
+                for (int i = 0; i < ss.n; i++)
+                    if (stuck(&ss.v[i]) && (ss.v[i].w.flags & TG_WF_TIMED))
+                        report_component(&ss, i, TG_FINDING_HAZARD, TG_HAZARD_TIMED_CYCLE, 0);
+            }
         }
         reduce(&ss, 0);
         uint64_t sig = 1469598103934665603ull, now = tg__now_ns();

@@ -188,7 +188,7 @@ void tg__actor_set_name(struct tg_actor *a, const char *name)
 int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mode)
 {
     for (int i = a->n_held - 1; i >= 0; i--) {
-        if (a->held[i].res == r && a->held[i].res_id == r->id && !a->held[i].released_by_other) {
+        if (tg__held_is(&a->held[i], r)) {
             if (mode)
                 *mode = (enum tg_mode)a->held[i].mode;
             return 1;
@@ -225,7 +225,7 @@ void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
             continue;
         for (int j = a->n_held - 1; j >= 0; j--) {
             struct tg_held *h = &a->held[j];
-            if (h->res == r && h->res_id == r->id && !h->released_by_other) {
+            if (tg__held_is(h, r)) {
                 __atomic_store_n(&h->released_by_other, 1, __ATOMIC_RELEASE);
                 goto out;
             }
@@ -235,14 +235,25 @@ out:
     tg__unlock();
 }
 
+struct tg_res *tg__held_res(const struct tg_held *h)
+{
+    return h->res ? h->res : tg__res_get(h->addr, TG_RES_MUTEX, 0, h->pc);
+}
+
+/* 1 if h still stands for a hold of the instance it was taken on. */
+static int hold_valid(const struct tg_held *h)
+{
+    if (h->released_by_other)
+        return 0;
+    const struct tg_res *r = tg__held_res(h);
+    return !r || h->res_id == 0 || h->res_id == r->id;
+}
+
 static int valid_holds(const struct tg_actor *a)
 {
     int n = 0;
-    for (int i = 0; i < a->n_held; i++) {
-        const struct tg_held *h = &a->held[i];
-        if (!h->released_by_other && h->res_id == h->res->id)
-            n++;
-    }
+    for (int i = 0; i < a->n_held; i++)
+        n += hold_valid(&a->held[i]);
     return n;
 }
 
@@ -254,7 +265,8 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
     int lock_holds = 0;
     for (int i = 0; i < a->n_held; i++) {
         const struct tg_held *h = &a->held[i];
-        if (!h->released_by_other && h->res_id == h->res->id && h->res->kind != TG_RES_SEM)
+        const struct tg_res *r = tg__held_res(h);
+        if (hold_valid(h) && (!r || r->kind != TG_RES_SEM))
             lock_holds++;
     }
     if (report_holds && lock_holds && tg__opt.hazards && tg__opt.exit_holding) {

@@ -67,10 +67,14 @@ struct tg_res {
     uint32_t reported;        /* findings already made about it (bit per hazard) */
 };
 
-/* One held lock; the held list is a stack, usually popped from the top. */
+/* One held lock; the held list is a stack, usually popped from the top.
+ * Holds are matched by address. A hold taken on the cheapest path
+ * (tg__acquired_addr) has no resource entry yet (res NULL, res_id 0): slow
+ * paths look it up with tg__held_res. */
 struct tg_held {
-    struct tg_res *res;
-    uint64_t res_id;          /* instance serial when taken */
+    uintptr_t addr;
+    struct tg_res *res;       /* NULL until looked up */
+    uint64_t res_id;          /* instance serial when taken, 0 if unknown */
     uintptr_t pc;             /* caller of the acquire: always known */
     uint32_t stack;           /* interned full stack if the acquire blocked, else 0 */
     uint8_t mode;             /* enum tg_mode */
@@ -115,6 +119,16 @@ struct tg_actor {
     int slot;                 /* index in the registry */
     int joined;               /* a join has returned: the record may be reused */
     uint64_t reported_seq;    /* wait_seq at which a deadlock naming it was reported */
+    /* A lock call in progress, published with plain stores before a
+     * frontend enters a blocking call without tg__wait_begin (the cheap
+     * path for mutexes). The watchdog treats an actor whose pending call
+     * has not changed over two of its ticks as blocked on it. */
+    uintptr_t pending;        /* address of the lock, 0 if none */
+    uintptr_t pending_pc;
+    uint64_t pending_seq;     /* bumped by every pending call */
+    uintptr_t watch_pending;  /* the watchdog's last look at them */
+    uint64_t watch_seq;
+    int watch_stuck;          /* seen unchanged across two ticks */
     void *user;               /* frontend's own data */
 };
 
@@ -159,6 +173,16 @@ const char *tg__res_kind_name(enum tg_res_kind k);
 
 /* ---- holds (fast path: no lock, no allocation in the common case) ------ */
 static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc);
+/* The same, for a mutex known only by address (no table lookup). */
+static inline void tg__acquired_addr(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc);
+/* The resource entry of a hold; creates a mutex entry for a lock never seen
+ * on a slow path before. NULL only when the table is full. */
+struct tg_res *tg__held_res(const struct tg_held *h);
+/* 1 if h is a live hold of r. */
+static inline int tg__held_is(const struct tg_held *h, const struct tg_res *r)
+{
+    return h->addr == r->addr && (h->res_id == 0 || h->res_id == r->id) && !h->released_by_other;
+}
 /* Removes the newest hold of r by a; returns 0, or -1 if a did not hold it. */
 static inline int tg__released(struct tg_actor *a, struct tg_res *r);
 /* 1 if a holds r (in any mode; mode out if not NULL). */

@@ -3,13 +3,15 @@
 #ifndef TG_CORE_ENGINE_INLINE_H
 #define TG_CORE_ENGINE_INLINE_H
 
-static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc)
+static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
+                                 uint64_t id, enum tg_mode m, uintptr_t pc)
 {
     if (TG_UNLIKELY(a->n_held == a->cap_held) && tg__held_grow(a) != 0)
         return; /* out of memory: this hold goes untracked (warned once) */
     struct tg_held *h = &a->held[a->n_held];
+    h->addr = addr;
     h->res = r;
-    h->res_id = r->id;
+    h->res_id = id;
     h->pc = pc;
     h->stack = 0;
     h->mode = (uint8_t)m;
@@ -18,15 +20,25 @@ static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mo
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
 }
 
+static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc)
+{
+    tg__push_hold(a, r->addr, r, r->id, m, pc);
+}
+
+static inline void tg__acquired_addr(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc)
+{
+    tg__push_hold(a, addr, NULL, 0, m, pc);
+}
+
 static inline int tg__released(struct tg_actor *a, struct tg_res *r)
 {
     int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].res == r)) {
+    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == r->addr)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
         return 0;
     }
     for (int i = n - 2; i >= 0; i--) {
-        if (a->held[i].res == r) {
+        if (a->held[i].addr == r->addr) {
             for (int j = i; j < n - 1; j++)
                 a->held[j] = a->held[j + 1];
             __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);

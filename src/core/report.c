@@ -94,9 +94,9 @@ static void actor_name(const struct tg_actor *a, char *out, size_t n)
         *nl = '\0';
 }
 
-static const char *hold_mode(const struct tg_held *h)
+static const char *hold_mode(const struct tg_held *h, const struct tg_res *r)
 {
-    if (h->res->kind != TG_RES_RWLOCK)
+    if (!r || r->kind != TG_RES_RWLOCK)
         return NULL;
     return h->mode == TG_MODE_READ ? "read" : "write";
 }
@@ -127,18 +127,21 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
     }
     for (int i = 0; i < n_held; i++) {
         const struct tg_held *h = &held[i];
-        if (h->released_by_other || h->res_id != h->res->id)
+        const struct tg_res *r = tg__held_res(h);
+        if (h->released_by_other || (r && h->res_id && h->res_id != r->id))
             continue;
         struct tg_hold *last = info->n_holds ? &info->holds[info->n_holds - 1] : NULL;
-        if (last && last->res.id == h->res_id) {
+        if (last && last->res.addr == h->addr) {
             last->count++;
             continue;
         }
         struct tg_hold *hd = tg__actor_info_add_hold(info);
         if (!hd)
             break;
-        tg__res_describe(h->res, &hd->res);
-        hd->mode = hold_mode(h);
+        tg__res_describe(r, &hd->res);
+        if (!r)
+            hd->res.addr = h->addr;
+        hd->mode = hold_mode(h, r);
         hd->count = 1;
         tg__stack_to_info(&hd->acquired, h->stack, h->pc);
     }

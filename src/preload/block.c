@@ -57,7 +57,7 @@ int tg__block(struct tg_actor *a, const struct tg_wait_desc *w, void *obj, tg_ti
 void tg__acquired_slow(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc)
 {
     tg__acquired(a, r, m, pc);
-    if (a->n_held > 0 && a->held[a->n_held - 1].res == r)
+    if (a->n_held > 0 && a->held[a->n_held - 1].addr == r->addr)
         a->held[a->n_held - 1].stack = a->wait_stack;
 }
 

@@ -52,11 +52,11 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
         return which == 1 ? REAL(cond_timedwait)(c, m, abs) : REAL(cond_clockwait)(c, m, clk, abs);
     }
     struct tg_res *cr = tg__res_get((uintptr_t)c, TG_RES_COND, 0, pc);
-    struct tg_res *mr = tg__res_lookup((uintptr_t)m);
+    struct tg_res *mr = tg__res_get((uintptr_t)m, TG_RES_MUTEX, 0, pc);
     struct tg_held saved = {0};
     int had = 0;
     for (int i = a->n_held - 1; mr && i >= 0; i--) {
-        if (a->held[i].res == mr) {
+        if (a->held[i].addr == (uintptr_t)m) {
             saved = a->held[i];
             had = 1;
             break;
@@ -84,7 +84,7 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     if (cr)
         tg__wait_end(a);
     if (had) {
-        tg__acquired(a, mr, (enum tg_mode)saved.mode, saved.pc);
+        tg__push_hold(a, saved.addr, saved.res, saved.res_id, (enum tg_mode)saved.mode, saved.pc);
         a->held[a->n_held - 1].stack = saved.stack;
     }
     return rc;

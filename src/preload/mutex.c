@@ -1,8 +1,11 @@
 /* mutex.c: pthread_mutex_* and pthread_spin_* hooks.
  *
- * Fast path (uncontended): the real trylock, one table lookup, a push on
- * the thread's own held list. Unlock pops, usually from the top. Anything
- * else (contention, relock, misuse) goes to the slow path. */
+ * pthread_mutex_lock publishes the call on the thread's own actor (plain
+ * stores), calls glibc's lock, then does one table lookup and a push on the
+ * thread's own held list. If the call blocks for good, the watchdog sees the
+ * unchanged publication and treats the thread as blocked. Timed locks try
+ * first and go to the slow path (check after check_ms) when busy. Unlock
+ * pops, usually from the top. Relocks and misuse take the slow path. */
 #include "preload/preload.h"
 
 #include <errno.h>
@@ -108,9 +111,34 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
     return lock_slow(a, m, pc, clk, abs);
 }
 
+/* 1 if m is among the newest holds of a: a relock, which must not go
+ * straight into glibc (it would hang unseen until the watchdog's next
+ * ticks). Deeper relocks are left to the watchdog. */
+static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t *m)
+{
+    int n = a->n_held;
+    return (n > 0 && a->held[n - 1].addr == (uintptr_t)m) ||
+           (n > 1 && a->held[n - 2].addr == (uintptr_t)m);
+}
+
 TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    return lock_fast(m, CALLER_PC, CLOCK_REALTIME, NULL);
+    uintptr_t pc = CALLER_PC;
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a))
+        return REAL(mutex_lock)(m);
+    if (TG_UNLIKELY(recently_held(a, m)) && !(mutex_flags(m) & TG_RF_RECURSIVE))
+        return lock_slow(a, m, pc, CLOCK_REALTIME, NULL);
+    /* Untimed lock: glibc's own fast path (its trylock costs several ns
+     * more), with the call published for the watchdog in case it blocks. */
+    a->pending_pc = pc;
+    a->pending_seq++;
+    __atomic_store_n(&a->pending, (uintptr_t)m, __ATOMIC_RELEASE);
+    int rc = REAL(mutex_lock)(m);
+    __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
+    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD))
+        tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
+    return rc;
 }
 
 TG_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
@@ -148,7 +176,7 @@ TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     if (TG_UNLIKELY(!a))
         return REAL(mutex_unlock)(m);
     int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].res->addr == (uintptr_t)m)) {
+    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
         return REAL(mutex_unlock)(m);
     }

@@ -192,7 +192,7 @@ TG_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
     if (TG_UNLIKELY(!a))
         return REAL(rwlock_unlock)(l);
     int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].res->addr == (uintptr_t)l)) {
+    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)l)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
         return REAL(rwlock_unlock)(l);
     }

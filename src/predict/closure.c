@@ -43,7 +43,9 @@ struct tg__closure {
     struct lock_state *lk;
     struct pending_read *reads;
     uint32_t n_reads, cap_reads;
-    int saturated, oom;
+    struct tg__cursor *cur;      /* per thread: reads the ideal's growth */
+    struct tg__cursor *hcur;     /* per cycle position: finds the next head */
+    int saturated, oom;          /* oom: out of memory or a temporary-file error */
 };
 
 void tg__spd_closure_free(struct tg__closure *cl)
@@ -57,6 +59,12 @@ void tg__spd_closure_free(struct tg__closure *cl)
     free(cl->touched);
     free(cl->lk);
     free(cl->reads);
+    for (uint32_t i = 0; cl->cur && i <= cl->n_th; i++)
+        tg__cursor_free(&cl->cur[i]);
+    for (uint32_t i = 0; cl->hcur && i <= cl->n_th; i++)
+        tg__cursor_free(&cl->hcur[i]);
+    free(cl->cur);
+    free(cl->hcur);
     free(cl);
 }
 
@@ -77,7 +85,10 @@ static struct tg__closure *closure_for(struct tg__spd *s)
     cl->touched = calloc(s->n_th + 1, sizeof *cl->touched);
     cl->queued = calloc(s->n_th + 1, 1);
     cl->lk = calloc(s->n_lk + 1, sizeof *cl->lk);
-    if (!cl->ideal || !cl->target || !cl->work || !cl->touched || !cl->queued || !cl->lk) {
+    cl->cur = calloc(s->n_th + 1, sizeof *cl->cur);
+    cl->hcur = calloc(s->n_th + 1, sizeof *cl->hcur);
+    if (!cl->ideal || !cl->target || !cl->work || !cl->touched || !cl->queued || !cl->lk ||
+        !cl->cur || !cl->hcur) {
         tg__spd_closure_free(cl);
         s->cl = NULL;
         return NULL;
@@ -159,9 +170,12 @@ static void close_ideal(struct tg__spd *s, struct tg__closure *cl)
     while (cl->n_work && !cl->saturated && !cl->oom) {
         uint32_t t = cl->work[--cl->n_work];
         cl->queued[t] = 0;
-        const struct tg__sev *ev = s->th[t].ev;
-        while (cl->ideal[t] < cl->target[t] && !cl->saturated) {
-            const struct tg__sev *e = &ev[cl->ideal[t]++];
+        while (cl->ideal[t] < cl->target[t] && !cl->saturated && !cl->oom) {
+            const struct tg__sev *e = tg__spd_ev(s, &cl->cur[t], t, cl->ideal[t]++);
+            if (!e) {
+                cl->oom = 1;
+                break;
+            }
             switch (SEV_KIND(*e)) {
             case SEV_ACQ_X: lock_rule(cl, t, e, 0); break;
             case SEV_ACQ_R: lock_rule(cl, t, e, 1); break;
@@ -194,8 +208,7 @@ static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *com
         return -1;
     }
     memcpy(r->comps, comps, k * sizeof *comps);
-    for (uint32_t i = 0; i < k; i++)
-        r->heads[i] = s->comps[comps[i]].cand[heads[i]];
+    memcpy(r->heads, heads, k * sizeof *heads);
     memcpy(r->ideal, cl->ideal, (size_t)s->n_th * sizeof *r->ideal);
     s->n_found++;
     s->st.deadlocks++;
@@ -228,6 +241,25 @@ static int already_found(struct tg__spd *s, const uint32_t *comps, uint32_t k)
     return 0;
 }
 
+/* The first candidate of component c (at cycle position i) at or after
+ * stored index `from`, or TG__NEVER if there is none. */
+static uint32_t next_head(struct tg__spd *s, struct tg__closure *cl, uint32_t i,
+                          const struct tg__comp *c, uint32_t from)
+{
+    uint32_t kind = c->mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X;
+    uint32_t want = SEV_MAKE(kind, c->lock), n = s->th[c->thread].n;
+    for (uint32_t j = from; j < n; j++) {
+        const struct tg__sev *e = tg__spd_ev(s, &cl->hcur[i], c->thread, j);
+        if (!e) {
+            cl->oom = 1;
+            return TG__NEVER;
+        }
+        if (e->ko == want && e->hs == c->hset + 1)
+            return j;
+    }
+    return TG__NEVER;
+}
+
 int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k)
 {
     if (already_found(s, comps, k))
@@ -242,30 +274,32 @@ int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k)
     cl->gen++;
     cl->saturated = cl->oom = 0;
     cl->n_reads = cl->n_work = cl->n_touched = 0;
-    for (uint32_t i = 0; i < k; i++) {
-        heads[i] = 0;
+    int found = 0, rc = 0, exhausted = 0;
+    for (uint32_t i = 0; i < k && !exhausted; i++) {
         struct tg__comp *c = &s->comps[comps[i]];
-        demand(cl, c->thread, c->cand[0]);
+        heads[i] = next_head(s, cl, i, c, 0);
+        if (heads[i] == TG__NEVER)
+            exhausted = 1;
+        else
+            demand(cl, c->thread, heads[i]);
     }
-    int found = 0, rc = 0;
-    for (;;) {
+    while (!exhausted) {
         close_ideal(s, cl);
         if (cl->saturated || cl->oom)
             break;
-        int moved = 0, exhausted = 0;
+        int moved = 0;
         for (uint32_t i = 0; i < k && !exhausted; i++) {
             struct tg__comp *c = &s->comps[comps[i]];
-            uint32_t h = heads[i];
-            while (h < c->n && c->cand[h] < cl->ideal[c->thread])
-                h++;
-            if (h == heads[i])
+            uint32_t in = cl->ideal[c->thread];
+            if (heads[i] >= in)
                 continue;
-            if (h == c->n) {
+            /* Every candidate before the closure's frontier is inside it. */
+            heads[i] = next_head(s, cl, i, c, in);
+            if (heads[i] == TG__NEVER) {
                 exhausted = 1;
                 break;
             }
-            heads[i] = h;
-            demand(cl, c->thread, c->cand[h]);
+            demand(cl, c->thread, heads[i]);
             moved = 1;
         }
         if (exhausted)
@@ -276,7 +310,8 @@ int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k)
         }
     }
     if (cl->oom) {
-        snprintf(s->err, sizeof s->err, "out of memory checking a deadlock pattern");
+        if (!s->err[0])
+            snprintf(s->err, sizeof s->err, "out of memory checking a deadlock pattern");
         rc = -1;
     } else if (found && record(s, cl, comps, heads, k) < 0) {
         snprintf(s->err, sizeof s->err, "out of memory recording a deadlock");

@@ -21,27 +21,38 @@ struct snap_hold {
 struct ctx {
     struct tg__spd *s;
     struct tg_trace_reader *r;
+    struct tg__cursor cur;       /* reads stored events */
     uint64_t *want;              /* positions whose location we fetch, sorted */
     struct tg_trace_loc *locs;
     size_t n_want, cap_want;
     int binary;
 };
 
-/* The locks thread t holds just before its stored event k: the acquires
- * before k whose release came after it. */
-static uint32_t holds_at(struct tg__spd *s, uint32_t t, uint32_t k, struct snap_hold *out,
-                         uint32_t max)
+/* The position of stored event k of thread t (0 after an I/O error, which
+ * tg__spd_findings reports). */
+static uint64_t pos_of(struct ctx *c, uint32_t t, uint32_t k)
 {
-    const struct tg__thread *th = &s->th[t];
+    const struct tg__sev *e = tg__spd_ev(c->s, &c->cur, t, k);
+    return e ? e->pos : 0;
+}
+
+/* The locks thread t holds just before its stored event k: the acquires
+ * before k whose release came after it. Returns how many (at most max are
+ * written to out), or -1 on an I/O error. */
+static int64_t holds_at(struct ctx *c, uint32_t t, uint32_t k, struct snap_hold *out,
+                        uint32_t max)
+{
     uint32_t n = 0;
     for (uint32_t j = 0; j < k; j++) {
-        const struct tg__sev *e = &th->ev[j];
+        const struct tg__sev *e = tg__spd_ev(c->s, &c->cur, t, j);
+        if (!e)
+            return -1;
         uint32_t kind = SEV_KIND(*e);
         if ((kind == SEV_ACQ_X || kind == SEV_ACQ_R) && e->y > k) {
             if (out && n < max)
                 out[n] = (struct snap_hold){SEV_OBJ(*e),
                                             kind == SEV_ACQ_R ? TG_MODE_READ : TG_MODE_WRITE,
-                                            th->pos[j]};
+                                            e->pos};
             n++;
         }
     }
@@ -76,14 +87,15 @@ static int fetch(struct ctx *c)
         const struct tg__pattern_result *r = &s->found[f];
         for (uint32_t i = 0; i < r->k; i++) {
             uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
-            if (want(c, s->th[t].pos[k]) < 0)
+            if (want(c, pos_of(c, t, k)) < 0)
                 return -1;
-            uint32_t nh = holds_at(s, t, k, NULL, 0);
-            struct snap_hold *h = malloc((nh + 1) * sizeof *h);
-            if (!h)
+            int64_t nh = holds_at(c, t, k, NULL, 0);
+            struct snap_hold *h = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *h);
+            if (!h || holds_at(c, t, k, h, (uint32_t)nh) < 0) {
+                free(h);
                 return -1;
-            holds_at(s, t, k, h, nh);
-            for (uint32_t j = 0; j < nh; j++)
+            }
+            for (int64_t j = 0; j < nh; j++)
                 if (want(c, h[j].pos) < 0) {
                     free(h);
                     return -1;
@@ -199,7 +211,7 @@ static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
             APPEND("%sall events of %s", first ? "" : ", ", name);
         else
             APPEND("%sthe events of %s before %s %llu", first ? "" : ", ", name, unit,
-                   (unsigned long long)s->th[t].pos[r->ideal[t]]);
+                   (unsigned long long)pos_of(c, t, r->ideal[t]));
         first = 0;
     }
     APPEND("; then ");
@@ -207,7 +219,7 @@ static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
         const struct tg__comp *cp = &s->comps[r->comps[i]];
         APPEND("%s%s blocks acquiring %s (%s %llu)", i ? ", " : "",
                tg__trace_thread_name(c->r, cp->thread), tg__trace_object_name(c->r, cp->lock),
-               unit, (unsigned long long)s->th[cp->thread].pos[r->heads[i]]);
+               unit, (unsigned long long)pos_of(c, cp->thread, r->heads[i]));
     }
     APPEND(".");
 #undef APPEND
@@ -267,14 +279,15 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
         a->wait.mode = mode_name(cp->mode);
         a->wait.holder = (uint64_t)next->thread + 1;
         if (!a->name || lock_info(c, &a->wait.res, cp->lock, cp->mode == TG_MODE_READ) < 0 ||
-            loc_stack(c, &a->wait.stack, s->th[t].pos[k], path) < 0)
+            loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
             goto fail;
-        uint32_t nh = holds_at(s, t, k, NULL, 0);
-        struct snap_hold *hs = malloc((nh + 1) * sizeof *hs);
-        if (!hs)
+        int64_t nh = holds_at(c, t, k, NULL, 0);
+        struct snap_hold *hs = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *hs);
+        if (!hs || holds_at(c, t, k, hs, (uint32_t)nh) < 0) {
+            free(hs);
             goto fail;
-        holds_at(s, t, k, hs, nh);
-        for (uint32_t j = 0; j < nh; j++) {
+        }
+        for (int64_t j = 0; j < nh; j++) {
             struct tg_hold *h = tg__actor_info_add_hold(a);
             if (!h || lock_info(c, &h->res, hs[j].lock, hs[j].mode == TG_MODE_READ) < 0 ||
                 loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
@@ -301,6 +314,7 @@ long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *
     if (s->n_found == 0)
         return 0;
     struct tg_finding **fs = calloc(s->n_found, sizeof *fs);
+    tg__cursor_init(&c.cur, NULL);
     if (!fs || fetch(&c) < 0) {
         if (!s->err[0])
             snprintf(s->err, sizeof s->err, "out of memory reporting deadlocks");
@@ -317,9 +331,16 @@ long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *
             goto out;
         }
     }
+    if (s->err[0]) { /* a temporary-file error while building */
+        for (uint32_t j = 0; j < s->n_found; j++)
+            tg__finding_free(fs[j]);
+        free(fs);
+        goto out;
+    }
     *out = fs;
     n = s->n_found;
 out:
+    tg__cursor_free(&c.cur);
     for (size_t i = 0; i < c.n_want; i++)
         free(c.locs ? c.locs[i].text : NULL);
     free(c.locs);

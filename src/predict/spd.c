@@ -13,6 +13,7 @@ struct tg__spd *tg__spd_new(const struct tg__spd_options *opt)
         return NULL;
     if (opt)
         s->opt = *opt;
+    s->sp.fd = -1;
     if (!s->opt.max_patterns)
         s->opt.max_patterns = 100000;
     return s;
@@ -23,14 +24,11 @@ void tg__spd_free(struct tg__spd *s)
     if (!s)
         return;
     for (uint32_t i = 0; i < s->n_th; i++) {
-        free(s->th[i].ev);
-        free(s->th[i].pos);
+        tg__stream_free(&s->th[i].ev);
         free(s->th[i].held);
     }
     for (uint32_t i = 0; i < s->n_cond; i++)
         free(s->cond[i].waiting);
-    for (uint32_t i = 0; i < s->n_comps; i++)
-        free(s->comps[i].cand);
     for (uint32_t i = 0; i < s->n_found; i++) {
         free(s->found[i].comps);
         free(s->found[i].heads);
@@ -47,6 +45,7 @@ void tg__spd_free(struct tg__spd *s)
     free(s->comp_slots);
     free(s->found);
     tg__spd_closure_free(s->cl);
+    tg__spill_close(&s->sp);
     free(s);
 }
 
@@ -67,6 +66,10 @@ int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r)
     struct tg_trace_event ev;
     double last = s->opt.progress ? now() : 0;
     int rc;
+    if (s->sp.fd < 0 && tg__spill_open(&s->sp) < 0) {
+        snprintf(s->err, sizeof s->err, "%s", s->sp.err);
+        return -1;
+    }
     s->rd = r;
     while ((rc = tg__trace_next(r, &ev)) == TG_TRACE_OK) {
         if (tg__spd_event(s, &ev) < 0) {

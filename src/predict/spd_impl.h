@@ -10,11 +10,16 @@
  * prefix up to the number of stored events its thread had when it happened.
  * Each stored event also keeps its position (line or event index), so a
  * report names lines without reading the trace again, except to fetch the
- * location text of the few events it shows. */
+ * location text of the few events it shows.
+ *
+ * Stored events go to one stream per thread in a temporary file (spill.h),
+ * so memory is bounded by threads, locks, variables and patterns, not by the
+ * length of the trace. */
 #ifndef TG_PREDICT_SPD_IMPL_H
 #define TG_PREDICT_SPD_IMPL_H
 
 #include "predict/spd.h"
+#include "predict/spill.h"
 
 #include <stddef.h>
 
@@ -37,7 +42,11 @@ enum {
 
 struct tg__sev {
     uint32_t ko, x, y;
+    uint32_t hs;         /* acquires: held-set id + 1 if a candidate, else 0 */
+    uint64_t pos;        /* line (text) or event index (binary) */
 };
+#define TG__SEV_Y_OFFSET 8 /* offsetof(struct tg__sev, y), for patching */
+#define TG__SEV_PER_BLOCK 256
 
 struct tg__held {
     uint32_t lock;
@@ -47,9 +56,8 @@ struct tg__held {
 };
 
 struct tg__thread {
-    struct tg__sev *ev;
-    uint64_t *pos;       /* line or event index of each stored event */
-    uint32_t n, cap;
+    struct tg__stream ev; /* stored events */
+    uint32_t n;           /* = ev.n */
     struct tg__held *held;
     uint32_t n_held, cap_held;
     int32_t hset;        /* held-set id of the current held locks, -1 if stale */
@@ -85,14 +93,12 @@ struct tg__hlock {
 };
 
 /* An abstract component: nested acquires by one thread of one lock under
- * one held set. Its candidates are the stored indices of those acquires,
- * in trace order. */
+ * one held set. Its candidates are the thread's stored acquires carrying
+ * its lock, mode and held set (hs), found by scanning the thread's stream. */
 struct tg__comp {
     uint32_t thread, lock, hset;
     uint8_t mode;
-    uint32_t *cand;
-    uint32_t n, cap;
-    uint32_t next_in_bucket;
+    uint32_t n;           /* candidates seen */
 };
 
 struct tg__pattern_result {
@@ -105,6 +111,7 @@ struct tg__pattern_result {
 struct tg__spd {
     struct tg__spd_options opt;
     char err[256];
+    struct tg__spill sp;
 
     struct tg__thread *th;
     uint32_t n_th, cap_th;
@@ -136,6 +143,8 @@ struct tg__spd {
 
 /* store.c */
 int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev);
+/* Stored event k of thread t through cursor c; NULL on I/O error (s->err set). */
+const struct tg__sev *tg__spd_ev(struct tg__spd *s, struct tg__cursor *c, uint32_t t, uint32_t k);
 int tg__spd_grow(void **p, uint32_t *cap, uint32_t need, size_t size);
 /* patterns.c: calls check(s, comps, k) for each abstract pattern; stops
  * early when check returns < 0. Returns 0, or -1 on out-of-memory. */

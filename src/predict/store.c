@@ -42,23 +42,39 @@ static int oom(struct tg__spd *s)
     return -1;
 }
 
+static int spill_error(struct tg__spd *s)
+{
+    snprintf(s->err, sizeof s->err, "%s", s->sp.err);
+    return -1;
+}
+
+const struct tg__sev *tg__spd_ev(struct tg__spd *s, struct tg__cursor *c, uint32_t t, uint32_t k)
+{
+    if (c->st != &s->th[t].ev)
+        tg__cursor_init(c, &s->th[t].ev);
+    const struct tg__sev *e = tg__cursor_at(&s->sp, c, k);
+    if (!e)
+        spill_error(s);
+    return e;
+}
+
 /* Appends a stored event at the current position. */
 static int push(struct tg__spd *s, struct tg__thread *t, uint32_t kind, uint32_t obj,
-                uint32_t x, uint32_t y)
+                uint32_t x, uint32_t y, uint32_t hs)
 {
-    if (t->n == t->cap) {
-        uint32_t cap = t->cap;
-        if (tg__spd_grow((void **)&t->pos, &cap, t->n + 1, sizeof *t->pos) < 0 ||
-            tg__spd_grow((void **)&t->ev, &t->cap, t->n + 1, sizeof *t->ev) < 0)
-            return oom(s);
-    }
     if (t->n >= TG__MAX_DENSE) {
         snprintf(s->err, sizeof s->err, "a thread has more than %u synchronisation events; "
                  "split the trace", TG__MAX_DENSE);
         return -1;
     }
-    t->pos[t->n] = s->cur_pos;
-    t->ev[t->n++] = (struct tg__sev){SEV_MAKE(kind, obj), x, y};
+    struct tg__sev e = {SEV_MAKE(kind, obj), x, y, hs, s->cur_pos};
+    if (!t->ev.per_block) {
+        t->ev.per_block = TG__SEV_PER_BLOCK;
+        t->ev.recsz = sizeof e;
+    }
+    if (tg__stream_append(&s->sp, &t->ev, &e) < 0)
+        return spill_error(s);
+    t->n++;
     s->st.stored++;
     return 0;
 }
@@ -197,9 +213,10 @@ static int comp_rehash(struct tg__spd *s, uint32_t nslots)
     return 0;
 }
 
-/* Records a blocking acquire made while holding other locks. */
-static int add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread *t, uint32_t lock,
-                         uint8_t mode, uint32_t idx)
+/* Records a blocking acquire made while holding other locks; returns the
+ * id of its held set, or -1 on out-of-memory. */
+static int64_t add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread *t,
+                             uint32_t lock, uint8_t mode)
 {
     int32_t hs = held_set(s, t);
     if (hs < 0)
@@ -224,10 +241,8 @@ static int add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread *t, 
         if (s->n_comps * 2 > s->comp_mask && comp_rehash(s, (s->comp_mask + 1) * 2) < 0)
             return oom(s);
     }
-    if (tg__spd_grow((void **)&c->cand, &c->cap, c->n + 1, sizeof *c->cand) < 0)
-        return oom(s);
-    c->cand[c->n++] = idx;
-    return 0;
+    c->n++;
+    return hs;
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -257,9 +272,11 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         return -1;
     }
     uint32_t seq = ++lk->seq, idx = t->n;
-    if (t->n_held && !(ev->flags & TG_EVF_TRY) && add_candidate(s, tid, t, l, mode, idx) < 0)
+    int64_t hs = -1;
+    if (t->n_held && !(ev->flags & TG_EVF_TRY) && (hs = add_candidate(s, tid, t, l, mode)) < 0)
         return -1;
-    if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER) < 0)
+    if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER,
+             (uint32_t)(hs + 1)) < 0)
         return -1;
     if (mode == TG_MODE_READ)
         lk->readers++;
@@ -273,8 +290,8 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
     return 0;
 }
 
-static void release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid,
-                    struct tg__thread *t)
+static int release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid,
+                   struct tg__thread *t)
 {
     uint32_t l = ev->obj, i = t->n_held;
     while (i > 0 && t->held[i - 1].lock != l)
@@ -283,12 +300,14 @@ static void release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t
         WARN(s, "%s %llu: thread %s releases lock %s, which it does not hold; ignored",
              unit(s), (unsigned long long)ev->pos, tg__trace_thread_name(s->rd, tid),
              tg__trace_object_name(s->rd, l));
-        return;
+        return 0;
     }
     struct tg__held *h = &t->held[i - 1];
     if (--h->count)
-        return;
-    t->ev[h->idx].y = t->n;
+        return 0;
+    uint32_t count = t->n;
+    if (tg__stream_patch(&s->sp, &t->ev, h->idx, TG__SEV_Y_OFFSET, &count, sizeof count) < 0)
+        return spill_error(s);
     struct tg__lock *lk = &s->lk[l];
     if (h->mode == TG_MODE_READ) {
         if (lk->readers)
@@ -299,6 +318,7 @@ static void release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t
     memmove(h, h + 1, (t->n_held - i) * sizeof *h);
     t->n_held--;
     t->hset = -1;
+    return 0;
 }
 
 static int read_var(struct tg__spd *s, uint32_t tid, struct tg__thread *t, uint32_t x)
@@ -311,7 +331,7 @@ static int read_var(struct tg__spd *s, uint32_t tid, struct tg__thread *t, uint3
         return 0;
     t->xr_writer[slot] = v->writer;
     t->xr_count[slot] = v->wcount;
-    return push(s, t, SEV_XREAD, w, v->wcount, 0);
+    return push(s, t, SEV_XREAD, w, v->wcount, 0, 0);
 }
 
 static int fork_thread(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid)
@@ -329,7 +349,7 @@ static int fork_thread(struct tg__spd *s, const struct tg_trace_event *ev, uint3
     c->forked = 1;
     c->parent = tid;
     c->fork_idx = t->n;
-    return push(s, t, SEV_FORK, ev->obj, 0, 0);
+    return push(s, t, SEV_FORK, ev->obj, 0, 0, 0);
 }
 
 static int cond_wait(struct tg__spd *s, uint32_t tid, uint32_t c)
@@ -353,7 +373,7 @@ static int cond_notify(struct tg__spd *s, uint32_t tid, uint32_t c)
     uint32_t count = s->th[tid].n;
     for (uint32_t i = 0; i < cv->n; i++) {
         uint32_t w = cv->waiting[i];
-        if (w != tid && push(s, &s->th[w], SEV_XREAD, tid, count, 0) < 0)
+        if (w != tid && push(s, &s->th[w], SEV_XREAD, tid, count, 0, 0) < 0)
             return -1;
     }
     cv->n = 0;
@@ -370,7 +390,7 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
     s->cur_pos = ev->pos;
     if (!t->started) {
         t->started = 1;
-        if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0) < 0)
+        if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0, 0) < 0)
             return -1;
     }
     if (ev->obj != TG_NO_OBJ && ev->op != TG_EV_FORK && ev->op != TG_EV_JOIN &&
@@ -380,8 +400,7 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
     case TG_EV_ACQUIRE:
         return acquire(s, ev, tid, t);
     case TG_EV_RELEASE:
-        release(s, ev, tid, t);
-        return 0;
+        return release(s, ev, tid, t);
     case TG_EV_WRITE:
         s->var[ev->obj].writer = tid + 1;
         s->var[ev->obj].wcount = t->n;
@@ -395,7 +414,7 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
         if (!c)
             return oom(s);
         t = &s->th[tid];
-        return ev->obj == tid ? 0 : push(s, t, SEV_JOIN, ev->obj, c->n, 0);
+        return ev->obj == tid ? 0 : push(s, t, SEV_JOIN, ev->obj, c->n, 0, 0);
     }
     case TG_EV_WAIT:
         return cond_wait(s, tid, ev->obj);

@@ -23,6 +23,16 @@ cycle*:*)
         a = "L" i; b = "L" ((i + 1) % n); t = "T" i
         print t "|acq(" a ")|c.c:" i; print t "|acq(" b ")|c.c:" i + 1
         print t "|rel(" b ")|c.c:" i + 2; print t "|rel(" a ")|c.c:" i + 3 } }' > "$trace" ;;
+longcs:*)
+    # longcs:N: T1 holds A across N inner critical sections (so the analysis's
+    # per-thread stream spills many blocks before A's release is known), then
+    # nests A->B; T2 nests B->A. One deadlock; A was acquired at line 1.
+    n=${trace#longcs:}
+    trace=$tmp.longcs.std
+    awk -v n="$n" 'BEGIN { print "T1|acq(A)|a:1"; for (i = 0; i < n; i++) {
+        print "T1|acq(X" i ")|x:" i; print "T1|rel(X" i ")|x:" i }
+        print "T1|acq(B)|a:2"; print "T1|rel(B)|a:3"; print "T1|rel(A)|a:4"
+        print "T2|acq(B)|b:1"; print "T2|acq(A)|b:2"; print "T2|rel(A)|b:3"; print "T2|rel(B)|b:4" }' > "$trace" ;;
 esac
 "$prog" --format json "$trace" > "$tmp.out" 2> "$tmp.err"
 status=$?

@@ -15,25 +15,35 @@
 struct snap_hold {
     uint32_t lock;
     uint8_t mode;
-    uint64_t pos;
+    uint64_t pos, off;
+};
+
+/* An event whose location a report shows. */
+struct place {
+    uint64_t pos, off;
 };
 
 struct ctx {
     struct tg__spd *s;
     struct tg_trace_reader *r;
     struct tg__cursor cur;       /* reads stored events */
-    uint64_t *want;              /* positions whose location we fetch, sorted */
+    struct place *want;          /* events whose location we fetch, sorted */
     struct tg_trace_loc *locs;
     size_t n_want, cap_want;
     int binary;
 };
 
-/* The position of stored event k of thread t (0 after an I/O error, which
+/* Where stored event k of thread t is ({0, 0} after an I/O error, which
  * tg__spd_findings reports). */
-static uint64_t pos_of(struct ctx *c, uint32_t t, uint32_t k)
+static struct place place_of(struct ctx *c, uint32_t t, uint32_t k)
 {
     const struct tg__sev *e = tg__spd_ev(c->s, &c->cur, t, k);
-    return e ? e->pos : 0;
+    return e ? (struct place){e->pos, e->off} : (struct place){0, 0};
+}
+
+static uint64_t pos_of(struct ctx *c, uint32_t t, uint32_t k)
+{
+    return place_of(c, t, k).pos;
 }
 
 /* The locks thread t holds just before its stored event k: the acquires
@@ -52,30 +62,30 @@ static int64_t holds_at(struct ctx *c, uint32_t t, uint32_t k, struct snap_hold 
             if (out && n < max)
                 out[n] = (struct snap_hold){SEV_OBJ(*e),
                                             kind == SEV_ACQ_R ? TG_MODE_READ : TG_MODE_WRITE,
-                                            e->pos};
+                                            e->pos, e->off};
             n++;
         }
     }
     return n;
 }
 
-static int want(struct ctx *c, uint64_t pos)
+static int want(struct ctx *c, struct place p)
 {
     if (c->n_want == c->cap_want) {
         size_t cap = c->cap_want ? c->cap_want * 2 : 64;
-        uint64_t *w = realloc(c->want, cap * sizeof *w);
+        struct place *w = realloc(c->want, cap * sizeof *w);
         if (!w)
             return -1;
         c->want = w;
         c->cap_want = cap;
     }
-    c->want[c->n_want++] = pos;
+    c->want[c->n_want++] = p;
     return 0;
 }
 
-static int pos_cmp(const void *a, const void *b)
+static int place_cmp(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t x = ((const struct place *)a)->pos, y = ((const struct place *)b)->pos;
     return x < y ? -1 : x > y;
 }
 
@@ -87,7 +97,7 @@ static int fetch(struct ctx *c)
         const struct tg__pattern_result *r = &s->found[f];
         for (uint32_t i = 0; i < r->k; i++) {
             uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
-            if (want(c, pos_of(c, t, k)) < 0)
+            if (want(c, place_of(c, t, k)) < 0)
                 return -1;
             int64_t nh = holds_at(c, t, k, NULL, 0);
             struct snap_hold *h = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *h);
@@ -96,18 +106,30 @@ static int fetch(struct ctx *c)
                 return -1;
             }
             for (int64_t j = 0; j < nh; j++)
-                if (want(c, h[j].pos) < 0) {
+                if (want(c, (struct place){h[j].pos, h[j].off}) < 0) {
                     free(h);
                     return -1;
                 }
             free(h);
         }
     }
-    qsort(c->want, c->n_want, sizeof *c->want, pos_cmp);
+    qsort(c->want, c->n_want, sizeof *c->want, place_cmp);
     c->locs = calloc(c->n_want + 1, sizeof *c->locs);
-    if (!c->locs)
+    uint64_t *pos = malloc((c->n_want + 1) * sizeof *pos);
+    uint64_t *off = malloc((c->n_want + 1) * sizeof *off);
+    if (!c->locs || !pos || !off) {
+        free(pos);
+        free(off);
         return -1;
-    if (tg__trace_fetch_locs(c->r, c->want, c->n_want, c->locs) < 0) {
+    }
+    for (size_t i = 0; i < c->n_want; i++) {
+        pos[i] = c->want[i].pos;
+        off[i] = c->want[i].off;
+    }
+    int rc = tg__trace_fetch_locs(c->r, pos, off, c->n_want, c->locs);
+    free(pos);
+    free(off);
+    if (rc < 0) {
         snprintf(s->err, sizeof s->err, "%s", tg__trace_error(c->r));
         return -1;
     }
@@ -119,12 +141,12 @@ static const struct tg_trace_loc *loc_at(struct ctx *c, uint64_t pos)
     size_t lo = 0, hi = c->n_want;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (c->want[mid] < pos)
+        if (c->want[mid].pos < pos)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < c->n_want && c->want[lo] == pos ? &c->locs[lo] : NULL;
+    return lo < c->n_want && c->want[lo].pos == pos ? &c->locs[lo] : NULL;
 }
 
 /* ---- building findings -------------------------------------------------- */

@@ -44,9 +44,10 @@ struct tg__sev {
     uint32_t ko, x, y;
     uint32_t hs;         /* acquires: held-set id + 1 if a candidate, else 0 */
     uint64_t pos;        /* line (text) or event index (binary) */
+    uint64_t off;        /* text: byte offset of the line, to fetch its location */
 };
 #define TG__SEV_Y_OFFSET 8 /* offsetof(struct tg__sev, y), for patching */
-#define TG__SEV_PER_BLOCK 256
+#define TG__SEV_PER_BLOCK 512
 
 struct tg__held {
     uint32_t lock;
@@ -138,7 +139,7 @@ struct tg__spd {
     uint32_t n_found, cap_found;
 
     struct tg__spd_stats st;
-    uint64_t cur_pos;    /* position of the event being stored */
+    uint64_t cur_pos, cur_off; /* position and offset of the event being stored */
 };
 
 /* store.c */

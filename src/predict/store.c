@@ -67,7 +67,7 @@ static int push(struct tg__spd *s, struct tg__thread *t, uint32_t kind, uint32_t
                  "split the trace", TG__MAX_DENSE);
         return -1;
     }
-    struct tg__sev e = {SEV_MAKE(kind, obj), x, y, hs, s->cur_pos};
+    struct tg__sev e = {SEV_MAKE(kind, obj), x, y, hs, s->cur_pos, s->cur_off};
     if (!t->ev.per_block) {
         t->ev.per_block = TG__SEV_PER_BLOCK;
         t->ev.recsz = sizeof e;
@@ -388,6 +388,7 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
         return oom(s);
     s->st.events++;
     s->cur_pos = ev->pos;
+    s->cur_off = ev->offset;
     if (!t->started) {
         t->started = 1;
         if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0, 0) < 0)

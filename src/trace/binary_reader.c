@@ -230,6 +230,7 @@ static int event_record(struct tg_trace_reader *r, int op, const unsigned char *
     ev->loc = NULL;
     ev->loc_len = 0;
     ev->pos = ++r->nevents;
+    ev->offset = 0;
     return 0;
 }
 

@@ -2,8 +2,10 @@
  * the analysis itself never stores location strings. */
 #include "trace/reader_impl.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The LOC field of a text line: what follows "|" after the first ")". */
 static char *loc_of_line(const char *s, const char *e)
@@ -24,37 +26,34 @@ static char *loc_of_line(const char *s, const char *e)
     return out;
 }
 
-static int fetch_text(struct tg_trace_reader *r, const uint64_t *pos, size_t n,
+/* Reads each wanted line at its offset: no scan of the lines between. */
+static int fetch_text(struct tg_trace_reader *r, const uint64_t *offset, size_t n,
                       struct tg_trace_loc *locs)
 {
-    uint64_t line = 0;
-    size_t i = 0;
-    while (i < n) {
-        const char *s = r->buf + r->start, *e = r->buf + r->end;
-        const char *nl = memchr(s, '\n', (size_t)(e - s));
-        const char *le = nl;
-        if (!nl) {
-            if (!r->eof && (size_t)(e - s) <= TG__MAX_LINE) {
-                if (tg__reader_fill(r, (size_t)(e - s) + 1) < 0)
-                    return -1;
-                continue;
-            }
-            if (s == e)
-                break;
-            le = e; /* the last line, or an over-long one: take what is there */
-        }
-        r->start = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-        line++;
-        for (; i < n && pos[i] == line; i++) {
-            locs[i].text = loc_of_line(s, le);
-            if (!locs[i].text) {
-                tg__reader_error(r, "out of memory fetching locations");
-                return -1;
-            }
-        }
-        while (i < n && pos[i] < line)
-            i++;
+    char *line = malloc(TG__MAX_LINE + 1);
+    if (!line) {
+        tg__reader_error(r, "out of memory fetching locations");
+        return -1;
     }
+    for (size_t i = 0; i < n; i++) {
+        /* Lines are short: read 4 KiB, and the longest line only if needed. */
+        ssize_t k = pread(r->fd, line, 4096, (off_t)offset[i]);
+        if (k == 4096 && !memchr(line, '\n', 4096))
+            k = pread(r->fd, line, TG__MAX_LINE + 1, (off_t)offset[i]);
+        if (k < 0) {
+            tg__reader_error(r, "cannot read the trace again: %s", strerror(errno));
+            free(line);
+            return -1;
+        }
+        const char *nl = memchr(line, '\n', (size_t)k);
+        locs[i].text = loc_of_line(line, nl ? nl : line + k);
+        if (!locs[i].text) {
+            tg__reader_error(r, "out of memory fetching locations");
+            free(line);
+            return -1;
+        }
+    }
+    free(line);
     return 0;
 }
 
@@ -75,17 +74,22 @@ static int fetch_binary(struct tg_trace_reader *r, const uint64_t *pos, size_t n
     return r->err[0] && !r->damaged ? -1 : 0;
 }
 
-int tg__trace_fetch_locs(struct tg_trace_reader *r, const uint64_t *pos, size_t n,
-                         struct tg_trace_loc *locs)
+int tg__trace_fetch_locs(struct tg_trace_reader *r, const uint64_t *pos,
+                         const uint64_t *offset, size_t n, struct tg_trace_loc *locs)
 {
     for (size_t i = 0; i < n; i++)
         locs[i] = (struct tg_trace_loc){NULL, TG_NO_OBJ};
     int damaged = r->damaged;
     char err[sizeof r->err];
     memcpy(err, r->err, sizeof err);
-    if (tg__trace_rewind(r) < 0)
-        return -1;
-    int rc = r->reset ? fetch_binary(r, pos, n, locs) : fetch_text(r, pos, n, locs);
+    int rc;
+    if (!r->reset) {
+        rc = fetch_text(r, offset, n, locs);
+    } else {
+        if (tg__trace_rewind(r) < 0)
+            return -1;
+        rc = fetch_binary(r, pos, n, locs);
+    }
     /* The first pass's verdict on damage stands. */
     r->damaged = damaged;
     if (rc == 0)

@@ -221,7 +221,9 @@ int tg__text_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
         if (le == s)
             continue;
         int rc = parse_line(r, s, le, ev);
-        if (rc != 0)
+        if (rc != 0) {
+            ev->offset = r->consumed + (uint64_t)(s - r->buf);
             return rc;
+        }
     }
 }

@@ -52,6 +52,7 @@ struct tg_trace_event {
     const char *loc;     /* text traces: the LOC field (not NUL-terminated), */
     uint32_t loc_len;    /* valid until the next call; NULL for binary */
     uint64_t pos;        /* text: line number (from 1); binary: event index */
+    uint64_t offset;     /* text: byte offset of the line in the file; binary: 0 */
 };
 
 struct tg_trace_reader;
@@ -101,13 +102,13 @@ struct tg_trace_loc {
     uint32_t site;       /* binary traces: the site id, or TG_NO_OBJ */
 };
 
-/* Fetches the locations of the events at positions pos[0..n) (line numbers
- * for text traces, event indices for binary ones; ascending, repeats
- * allowed). Rewinds the reader and reads only up to the last position; a
- * text trace is only searched for line ends, not parsed. Entries past the
- * end get text NULL and site TG_NO_OBJ. Returns 0, or -1 with the reader's
- * message set (a pipe cannot be rewound; out of memory). */
-int tg__trace_fetch_locs(struct tg_trace_reader *r, const uint64_t *pos, size_t n,
-                         struct tg_trace_loc *locs);
+/* Fetches the locations of n events, given their positions (ev.pos) and
+ * offsets (ev.offset), sorted by position (repeats allowed). A text trace
+ * reads just those lines at their offsets; a binary trace is read again up
+ * to the last position. Entries that cannot be found get text NULL and
+ * site TG_NO_OBJ. Returns 0, or -1 with the reader's message set (a pipe
+ * cannot be read twice; out of memory). */
+int tg__trace_fetch_locs(struct tg_trace_reader *r, const uint64_t *pos,
+                         const uint64_t *offset, size_t n, struct tg_trace_loc *locs);
 
 #endif

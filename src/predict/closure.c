@@ -246,15 +246,14 @@ static int already_found(struct tg__spd *s, const uint32_t *comps, uint32_t k)
 static uint32_t next_head(struct tg__spd *s, struct tg__closure *cl, uint32_t i,
                           const struct tg__comp *c, uint32_t from)
 {
-    uint32_t kind = c->mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X;
-    uint32_t want = SEV_MAKE(kind, c->lock), n = s->th[c->thread].n;
+    uint32_t n = s->th[c->thread].n;
     for (uint32_t j = from; j < n; j++) {
         const struct tg__sev *e = tg__spd_ev(s, &cl->hcur[i], c->thread, j);
         if (!e) {
             cl->oom = 1;
             return TG__NEVER;
         }
-        if (e->ko == want && e->hs == c->hset + 1)
+        if (e->ko == c->want_ko && e->hs == c->match)
             return j;
     }
     return TG__NEVER;

@@ -23,6 +23,8 @@ struct place {
     uint64_t pos, off;
 };
 
+#define TG__NAME_BUF 1100
+
 struct ctx {
     struct tg__spd *s;
     struct tg_trace_reader *r;
@@ -189,11 +191,23 @@ static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const cha
     return rc;
 }
 
+/* A lock's name; a join lock (joins.c) is named after its thread. The
+ * result is valid until the next call. */
+static const char *lock_name(struct ctx *c, uint32_t lock)
+{
+    static char buf[TG__NAME_BUF];
+    if (lock < c->s->jbase)
+        return tg__trace_object_name(c->r, lock);
+    snprintf(buf, sizeof buf, "the end of thread %s",
+             tg__trace_thread_name(c->r, lock - c->s->jbase));
+    return buf;
+}
+
 static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock, int rw)
 {
     ri->id = (uint64_t)lock + 1;
-    ri->kind = rw ? "rwlock" : "lock";
-    ri->name = tg__strdup(tg__trace_object_name(c->r, lock));
+    ri->kind = lock >= c->s->jbase ? "thread" : rw ? "rwlock" : "lock";
+    ri->name = tg__strdup(lock_name(c, lock));
     return ri->name ? 0 : -1;
 }
 
@@ -239,8 +253,11 @@ static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
     APPEND("; then ");
     for (uint32_t i = 0; i < r->k; i++) {
         const struct tg__comp *cp = &s->comps[r->comps[i]];
-        APPEND("%s%s blocks acquiring %s (%s %llu)", i ? ", " : "",
-               tg__trace_thread_name(c->r, cp->thread), tg__trace_object_name(c->r, cp->lock),
+        int join = cp->lock >= s->jbase;
+        APPEND("%s%s blocks %s %s (%s %llu)", i ? ", " : "",
+               tg__trace_thread_name(c->r, cp->thread), join ? "joining" : "acquiring",
+               join ? tg__trace_thread_name(c->r, cp->lock - s->jbase)
+                    : tg__trace_object_name(c->r, cp->lock),
                unit, (unsigned long long)pos_of(c, cp->thread, r->heads[i]));
     }
     APPEND(".");
@@ -253,21 +270,34 @@ static char *summary_text(struct ctx *c, const struct tg__pattern_result *r)
     struct tg__spd *s = c->s;
     struct tg_trace_reader *rd = c->r;
     const struct tg__comp *a = &s->comps[r->comps[0]], *b = &s->comps[r->comps[1 % r->k]];
+    char la[TG__NAME_BUF], lb[TG__NAME_BUF];
+    snprintf(la, sizeof la, "%s", lock_name(c, a->lock));
+    snprintf(lb, sizeof lb, "%s", lock_name(c, b->lock));
+    if (r->k == 2 && (a->lock >= s->jbase || b->lock >= s->jbase)) {
+        if (b->lock >= s->jbase) { /* name the joiner first */
+            const struct tg__comp *x = a;
+            a = b;
+            b = x;
+            snprintf(lb, sizeof lb, "%s", lock_name(c, b->lock));
+        }
+        return tg__sprintf("Threads %s and %s can deadlock in another interleaving: %s joins "
+                           "%s while holding %s, and %s waits for %s.",
+                           tg__trace_thread_name(rd, a->thread),
+                           tg__trace_thread_name(rd, b->thread),
+                           tg__trace_thread_name(rd, a->thread),
+                           tg__trace_thread_name(rd, b->thread), lb,
+                           tg__trace_thread_name(rd, b->thread), lb);
+    }
     if (r->k == 2)
         return tg__sprintf("Threads %s and %s can deadlock in another interleaving: %s waits "
                            "for %s while holding %s, and %s waits for %s while holding %s.",
                            tg__trace_thread_name(rd, a->thread),
                            tg__trace_thread_name(rd, b->thread),
-                           tg__trace_thread_name(rd, a->thread),
-                           tg__trace_object_name(rd, a->lock),
-                           tg__trace_object_name(rd, b->lock),
-                           tg__trace_thread_name(rd, b->thread),
-                           tg__trace_object_name(rd, b->lock),
-                           tg__trace_object_name(rd, a->lock));
+                           tg__trace_thread_name(rd, a->thread), la, lb,
+                           tg__trace_thread_name(rd, b->thread), lb, la);
     return tg__sprintf("%u threads can deadlock in another interleaving, each waiting for a "
                        "lock the next one holds, in a cycle over %u locks starting with %s "
-                       "waiting for %s.", r->k, r->k, tg__trace_thread_name(rd, a->thread),
-                       tg__trace_object_name(rd, a->lock));
+                       "waiting for %s.", r->k, r->k, tg__trace_thread_name(rd, a->thread), la);
 }
 
 static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *r,

@@ -90,7 +90,7 @@ static uint8_t holds(struct tg__spd *s, uint32_t c, uint32_t l)
 static int build_index(struct search *q)
 {
     struct tg__spd *s = q->s;
-    uint32_t nl = s->n_lk;
+    uint32_t nl = s->jbase + s->n_th; /* real locks, then one join lock per thread */
     q->off = calloc((size_t)nl + 1, sizeof *q->off);
     if (!q->off)
         return -1;
@@ -175,9 +175,10 @@ int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uin
     q.path = malloc(((size_t)s->n_comps + 1) * sizeof *q.path);
     q.cursor = malloc(((size_t)s->n_comps + 1) * sizeof *q.cursor);
     q.thread_used = calloc(s->n_th + 1, 1);
-    q.lock_used = calloc(s->n_lk + 1, 1);
-    q.held_n = calloc(s->n_lk + 1, sizeof *q.held_n);
-    q.held_w = calloc(s->n_lk + 1, 1);
+    size_t nl = (size_t)s->jbase + s->n_th + 1;
+    q.lock_used = calloc(nl, 1);
+    q.held_n = calloc(nl, sizeof *q.held_n);
+    q.held_w = calloc(nl, 1);
     if (!q.path || !q.cursor || !q.thread_used || !q.lock_used || !q.held_n || !q.held_w)
         goto out;
     rc = 0;

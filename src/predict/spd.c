@@ -42,6 +42,7 @@ void tg__spd_free(struct tg__spd *s)
     free(s->hlocks);
     free(s->hset_slots);
     free(s->comps);
+    free(s->joins);
     free(s->comp_slots);
     free(s->found);
     tg__spd_closure_free(s->cl);
@@ -108,6 +109,11 @@ static int check_with_progress(struct tg__spd *s, const uint32_t *comps, uint32_
 
 long tg__spd_analyse(struct tg__spd *s)
 {
+    if (tg__spd_join_components(s) < 0) {
+        if (!s->err[0])
+            snprintf(s->err, sizeof s->err, "out of memory adding join patterns");
+        return -1;
+    }
     if (tg__spd_patterns(s, s->opt.progress ? check_with_progress : tg__spd_check_pattern) < 0) {
         if (!s->err[0])
             snprintf(s->err, sizeof s->err, "out of memory searching deadlock patterns");

@@ -42,10 +42,13 @@ enum {
 
 struct tg__sev {
     uint32_t ko, x, y;
-    uint32_t hs;         /* acquires: held-set id + 1 if a candidate, else 0 */
+    uint32_t hs;         /* blocking acquires and joins: held-set id + 1, or
+                          * TG__HS_TOP for an acquire holding nothing; 0 for
+                          * a trylock or a join holding nothing */
     uint64_t pos;        /* line (text) or event index (binary) */
     uint64_t off;        /* text: byte offset of the line, to fetch its location */
 };
+#define TG__HS_TOP 0xffffffffu
 #define TG__SEV_Y_OFFSET 8 /* offsetof(struct tg__sev, y), for patching */
 #define TG__SEV_PER_BLOCK 512
 
@@ -99,7 +102,14 @@ struct tg__hlock {
 struct tg__comp {
     uint32_t thread, lock, hset;
     uint8_t mode;
+    uint32_t want_ko;     /* a candidate's stored kind and object */
+    uint32_t match;       /* and its hs tag */
     uint32_t n;           /* candidates seen */
+};
+
+/* A join made while holding locks (held set hset). */
+struct tg__held_join {
+    uint32_t thread, joined, hset;
 };
 
 struct tg__pattern_result {
@@ -133,6 +143,9 @@ struct tg__spd {
 
     struct tg__comp *comps;
     uint32_t n_comps, cap_comps;
+    struct tg__held_join *joins;
+    uint32_t n_joins, cap_joins;
+    uint32_t jbase;      /* lock id of "thread 0 runs" (joins.c); lock ids end at jbase + n_th */
     uint32_t *comp_slots, comp_mask;
 
     struct tg__pattern_result *found;
@@ -147,6 +160,11 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev);
 /* Stored event k of thread t through cursor c; NULL on I/O error (s->err set). */
 const struct tg__sev *tg__spd_ev(struct tg__spd *s, struct tg__cursor *c, uint32_t t, uint32_t k);
 int tg__spd_grow(void **p, uint32_t *cap, uint32_t need, size_t size);
+int64_t tg__spd_intern_hset(struct tg__spd *s, struct tg__hlock *h, uint32_t n);
+struct tg__comp *tg__spd_comp(struct tg__spd *s, uint32_t tid, uint32_t lock, uint32_t hset,
+                              uint8_t mode, uint32_t want_ko, uint32_t match);
+/* joins.c: adds the components that let cycles run through joins. */
+int tg__spd_join_components(struct tg__spd *s);
 /* patterns.c: calls check(s, comps, k) for each abstract pattern; stops
  * early when check returns < 0. Returns 0, or -1 on out-of-memory. */
 int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t));

@@ -142,6 +142,40 @@ static int hset_rehash(struct tg__spd *s, uint32_t nslots)
     return 0;
 }
 
+/* Field by field: the struct has padding, which memcmp would compare. */
+static int same_locks(const struct tg__hlock *a, const struct tg__hlock *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i].lock != b[i].lock || a[i].mode != b[i].mode)
+            return 0;
+    return 1;
+}
+
+int64_t tg__spd_intern_hset(struct tg__spd *s, struct tg__hlock *h, uint32_t n)
+{
+    qsort(h, n, sizeof *h, hlock_cmp);
+    uint32_t hash = hset_hash(h, n);
+    if (!s->hset_slots && hset_rehash(s, 64) < 0)
+        return -1;
+    uint32_t j = hash & s->hset_mask;
+    for (; s->hset_slots[j]; j = (j + 1) & s->hset_mask) {
+        struct tg__hset *c = &s->hsets[s->hset_slots[j] - 1];
+        if (c->hash == hash && c->n == n && same_locks(&s->hlocks[c->off], h, n))
+            return s->hset_slots[j] - 1;
+    }
+    if (tg__spd_grow((void **)&s->hsets, &s->cap_hsets, s->n_hsets + 1, sizeof *s->hsets) < 0 ||
+        tg__spd_grow((void **)&s->hlocks, &s->cap_hlocks, s->n_hlocks + n, sizeof *s->hlocks) < 0)
+        return -1;
+    memcpy(&s->hlocks[s->n_hlocks], h, n * sizeof *h);
+    s->hsets[s->n_hsets] = (struct tg__hset){s->n_hlocks, n, hash};
+    s->n_hlocks += n;
+    s->hset_slots[j] = s->n_hsets + 1;
+    int64_t id = s->n_hsets++;
+    if (s->n_hsets * 2 > s->hset_mask && hset_rehash(s, (s->hset_mask + 1) * 2) < 0)
+        return -1;
+    return id;
+}
+
 /* The id of the set of locks thread t holds now (computed once per change). */
 static int32_t held_set(struct tg__spd *s, struct tg__thread *t)
 {
@@ -153,37 +187,11 @@ static int32_t held_set(struct tg__spd *s, struct tg__thread *t)
         return -1;
     for (uint32_t i = 0; i < n; i++)
         h[i] = (struct tg__hlock){t->held[i].lock, t->held[i].mode};
-    qsort(h, n, sizeof *h, hlock_cmp);
-    uint32_t hash = hset_hash(h, n);
-    if (!s->hset_slots && hset_rehash(s, 64) < 0)
-        goto fail;
-    uint32_t j = hash & s->hset_mask;
-    for (; s->hset_slots[j]; j = (j + 1) & s->hset_mask) {
-        struct tg__hset *c = &s->hsets[s->hset_slots[j] - 1];
-        if (c->hash == hash && c->n == n &&
-            memcmp(&s->hlocks[c->off], h, n * sizeof *h) == 0) {
-            t->hset = (int32_t)(s->hset_slots[j] - 1);
-            goto done;
-        }
-    }
-    if (tg__spd_grow((void **)&s->hsets, &s->cap_hsets, s->n_hsets + 1, sizeof *s->hsets) < 0 ||
-        tg__spd_grow((void **)&s->hlocks, &s->cap_hlocks, s->n_hlocks + n, sizeof *s->hlocks) < 0)
-        goto fail;
-    memcpy(&s->hlocks[s->n_hlocks], h, n * sizeof *h);
-    s->hsets[s->n_hsets] = (struct tg__hset){s->n_hlocks, n, hash};
-    s->n_hlocks += n;
-    s->hset_slots[j] = s->n_hsets + 1;
-    t->hset = (int32_t)s->n_hsets++;
-    if (s->n_hsets * 2 > s->hset_mask && hset_rehash(s, (s->hset_mask + 1) * 2) < 0)
-        goto fail;
-done:
+    int64_t id = tg__spd_intern_hset(s, h, n);
     if (h != tmp)
         free(h);
-    return t->hset;
-fail:
-    if (h != tmp)
-        free(h);
-    return -1;
+    t->hset = id < 0 ? -1 : (int32_t)id;
+    return id < 0 ? -1 : t->hset;
 }
 
 /* ---- components --------------------------------------------------------- */
@@ -213,6 +221,27 @@ static int comp_rehash(struct tg__spd *s, uint32_t nslots)
     return 0;
 }
 
+struct tg__comp *tg__spd_comp(struct tg__spd *s, uint32_t tid, uint32_t lock, uint32_t hset,
+                              uint8_t mode, uint32_t want_ko, uint32_t match)
+{
+    if (!s->comp_slots && comp_rehash(s, 64) < 0)
+        return NULL;
+    uint32_t j = comp_hash(tid, lock, hset, mode) & s->comp_mask;
+    for (; s->comp_slots[j]; j = (j + 1) & s->comp_mask) {
+        struct tg__comp *x = &s->comps[s->comp_slots[j] - 1];
+        if (x->thread == tid && x->lock == lock && x->hset == hset && x->mode == mode)
+            return x;
+    }
+    if (tg__spd_grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps) < 0)
+        return NULL;
+    struct tg__comp *c = &s->comps[s->n_comps];
+    *c = (struct tg__comp){tid, lock, hset, mode, want_ko, match, 0};
+    s->comp_slots[j] = ++s->n_comps;
+    if (s->n_comps * 2 > s->comp_mask && comp_rehash(s, (s->comp_mask + 1) * 2) < 0)
+        return NULL;
+    return &s->comps[s->n_comps - 1];
+}
+
 /* Records a blocking acquire made while holding other locks; returns the
  * id of its held set, or -1 on out-of-memory. */
 static int64_t add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread *t,
@@ -221,26 +250,10 @@ static int64_t add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread 
     int32_t hs = held_set(s, t);
     if (hs < 0)
         return oom(s);
-    if (!s->comp_slots && comp_rehash(s, 64) < 0)
+    uint32_t ko = SEV_MAKE(mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, lock);
+    struct tg__comp *c = tg__spd_comp(s, tid, lock, (uint32_t)hs, mode, ko, (uint32_t)hs + 1);
+    if (!c)
         return oom(s);
-    uint32_t j = comp_hash(tid, lock, (uint32_t)hs, mode) & s->comp_mask;
-    struct tg__comp *c = NULL;
-    for (; s->comp_slots[j]; j = (j + 1) & s->comp_mask) {
-        struct tg__comp *x = &s->comps[s->comp_slots[j] - 1];
-        if (x->thread == tid && x->lock == lock && x->hset == (uint32_t)hs && x->mode == mode) {
-            c = x;
-            break;
-        }
-    }
-    if (!c) {
-        if (tg__spd_grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps) < 0)
-            return oom(s);
-        c = &s->comps[s->n_comps];
-        *c = (struct tg__comp){.thread = tid, .lock = lock, .hset = (uint32_t)hs, .mode = mode};
-        s->comp_slots[j] = ++s->n_comps;
-        if (s->n_comps * 2 > s->comp_mask && comp_rehash(s, (s->comp_mask + 1) * 2) < 0)
-            return oom(s);
-    }
     c->n++;
     return hs;
 }
@@ -272,11 +285,14 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         return -1;
     }
     uint32_t seq = ++lk->seq, idx = t->n;
-    int64_t hs = -1;
-    if (t->n_held && !(ev->flags & TG_EVF_TRY) && (hs = add_candidate(s, tid, t, l, mode)) < 0)
-        return -1;
-    if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER,
-             (uint32_t)(hs + 1)) < 0)
+    uint32_t tag = 0; /* a trylock cannot block: never a candidate */
+    if (!(ev->flags & TG_EVF_TRY)) {
+        int64_t hs = TG__HS_TOP - 1;
+        if (t->n_held && (hs = add_candidate(s, tid, t, l, mode)) < 0)
+            return -1;
+        tag = (uint32_t)(hs + 1);
+    }
+    if (push(s, t, mode == TG_MODE_READ ? SEV_ACQ_R : SEV_ACQ_X, l, seq, TG__NEVER, tag) < 0)
         return -1;
     if (mode == TG_MODE_READ)
         lk->readers++;
@@ -352,6 +368,28 @@ static int fork_thread(struct tg__spd *s, const struct tg_trace_event *ev, uint3
     return push(s, t, SEV_FORK, ev->obj, 0, 0, 0);
 }
 
+/* A join made while holding locks can close a cycle through the joined
+ * thread (joins.c); it is remembered, and tagged with the held set. */
+static int join_thread(struct tg__spd *s, uint32_t tid, uint32_t u)
+{
+    struct tg__thread *c = thread(s, u);
+    if (!c)
+        return oom(s);
+    struct tg__thread *t = &s->th[tid];
+    if (u == tid)
+        return 0;
+    uint32_t tag = 0;
+    if (t->n_held) {
+        int32_t hs = held_set(s, t);
+        if (hs < 0 || tg__spd_grow((void **)&s->joins, &s->cap_joins, s->n_joins + 1,
+                                   sizeof *s->joins) < 0)
+            return oom(s);
+        s->joins[s->n_joins++] = (struct tg__held_join){tid, u, (uint32_t)hs};
+        tag = (uint32_t)hs + 1;
+    }
+    return push(s, t, SEV_JOIN, u, s->th[u].n, 0, tag);
+}
+
 static int cond_wait(struct tg__spd *s, uint32_t tid, uint32_t c)
 {
     struct tg__cond *cv = &s->cond[c];
@@ -410,13 +448,8 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
         return read_var(s, tid, t, ev->obj);
     case TG_EV_FORK:
         return fork_thread(s, ev, tid);
-    case TG_EV_JOIN: {
-        struct tg__thread *c = thread(s, ev->obj);
-        if (!c)
-            return oom(s);
-        t = &s->th[tid];
-        return ev->obj == tid ? 0 : push(s, t, SEV_JOIN, ev->obj, c->n, 0, 0);
-    }
+    case TG_EV_JOIN:
+        return join_thread(s, tid, ev->obj);
     case TG_EV_WAIT:
         return cond_wait(s, tid, ev->obj);
     case TG_EV_NOTIFY:

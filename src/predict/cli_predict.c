@@ -243,7 +243,7 @@ int tg__cli_predict(int argc, char **argv)
         return 1;
     }
     tg__trace_set_warning_limit(r, a.max_warnings);
-    struct tg__spd_options opt = {a.max_patterns, a.progress};
+    struct tg__spd_options opt = {a.max_patterns, 0, a.progress};
     struct tg__spd *s = tg__spd_new(&opt);
     struct tg_finding **fs = NULL;
     long n = 0;
@@ -271,16 +271,18 @@ int tg__cli_predict(int argc, char **argv)
     struct tg__spd_stats st;
     tg__spd_stats(s, &st);
     if (st.pattern_limit_hit)
-        fprintf(stderr, "tangle predict: warning: stopped after %llu deadlock patterns "
-                "(--max-patterns); deadlocks among the rest are not reported.\n",
-                (unsigned long long)st.patterns);
+        fprintf(stderr, "tangle predict: warning: the pattern search stopped after %llu "
+                "deadlock patterns and %llu steps (--max-patterns); deadlocks among the rest "
+                "are not reported.\n", (unsigned long long)st.patterns,
+                (unsigned long long)st.search_steps);
     if (!a.quiet && !a.json)
         printf("tangle: %ld potential deadlock%s predicted in %s (%llu events, %u threads, "
                "%u locks).\n", n, n == 1 ? "" : "s", a.file, (unsigned long long)st.events,
                st.threads, st.locks);
     if (damaged) {
-        fprintf(stderr, "tangle predict: error: %s: the trace is damaged: %s. The reports "
-                "above cover only the intact part.\n", a.file, damage);
+        fprintf(stderr, "tangle predict: error: %s: the trace is damaged: %s. Only the intact "
+                "part was analysed; record the program again for a complete answer.\n",
+                a.file, damage);
         status = 1;
     } else if (n > 0 && status == 0) {
         status = a.exitcode;

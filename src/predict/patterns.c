@@ -140,6 +140,13 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
             continue;
         }
         struct adj a = q->hold[q->cursor[depth]++];
+        /* The search is exponential in the worst case: bound its steps. */
+        if (++s->st.search_steps > s->opt.max_steps) {
+            s->st.pattern_limit_hit = 1;
+            for (uint32_t i = 0; i <= depth; i++)
+                mark(q, q->path[i], 0);
+            return 1;
+        }
         if (a.comp <= c0 || !conflict(m, a.mode))
             continue;
         if (!compatible(q, a.comp))

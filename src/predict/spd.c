@@ -16,6 +16,8 @@ struct tg__spd *tg__spd_new(const struct tg__spd_options *opt)
     s->sp.fd = -1;
     if (!s->opt.max_patterns)
         s->opt.max_patterns = 100000;
+    if (!s->opt.max_steps)
+        s->opt.max_steps = 1000000000ull;
     return s;
 }
 

@@ -29,6 +29,7 @@ struct tg__spd;
 
 struct tg__spd_options {
     unsigned long max_patterns;  /* abstract patterns examined at most (0: 100000) */
+    unsigned long long max_steps; /* steps of the pattern search at most (0: 10^9) */
     int progress;                /* show progress on stderr */
 };
 
@@ -48,7 +49,7 @@ const char *tg__spd_error(const struct tg__spd *s);
 
 /* Counters for the summary line and the benchmark. */
 struct tg__spd_stats {
-    uint64_t events, stored, acquires, patterns, patterns_checked, deadlocks;
+    uint64_t events, stored, acquires, patterns, patterns_checked, deadlocks, search_steps;
     uint32_t threads, locks;
     int pattern_limit_hit;
 };

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tg_trace_reader *r = tg__trace_open(path, err, sizeof err);
     if (r) {
         tg__trace_set_warning_limit(r, 0);
-        struct tg__spd_options opt = {1000, 0};
+        struct tg__spd_options opt = {1000, 100000, 0};
         struct tg__spd *s = tg__spd_new(&opt);
         struct tg_finding **fs = NULL;
         long n = 0;

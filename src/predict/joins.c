@@ -40,8 +40,7 @@ static int64_t with_join_lock(struct tg__spd *s, uint32_t tag, uint32_t jlock)
  * its blocking acquires, found by one scan of u's stream. */
 static int joined_thread(struct tg__spd *s, uint32_t u)
 {
-    struct tg__cursor cur;
-    tg__cursor_init(&cur, NULL);
+    struct tg__cursor cur = {0};
     uint32_t jlock = s->jbase + u;
     int rc = 0;
     for (uint32_t k = 0; k < s->th[u].n && rc == 0; k++) {

@@ -48,6 +48,8 @@ void tg__stream_free(struct tg__stream *st);
 /* Record idx of the cursor's stream (idx < n), valid until the cursor's
  * next call; NULL on an I/O or memory error (sp->err set). */
 const void *tg__cursor_at(struct tg__spill *sp, struct tg__cursor *c, uint64_t idx);
+/* Points c at st, keeping its buffer for reuse. A new cursor must start
+ * zeroed ({0}) before its first tg__cursor_init. */
 void tg__cursor_init(struct tg__cursor *c, const struct tg__stream *st);
 void tg__cursor_free(struct tg__cursor *c);
 

@@ -153,9 +153,11 @@ static const struct tg_trace_loc *loc_at(struct ctx *c, uint64_t pos)
 
 /* ---- building findings -------------------------------------------------- */
 
-static const char *mode_name(uint8_t m)
+static const char *mode_name(struct ctx *c, uint32_t lock, uint8_t m)
 {
-    return m == TG_MODE_READ ? "read" : "exclusive";
+    if (m == TG_MODE_READ)
+        return "read";
+    return lock < c->s->jbase && c->s->lk[lock].rw ? "write" : "exclusive";
 }
 
 /* A one-frame stack for an event: for a text trace the LOC text as the
@@ -203,10 +205,10 @@ static const char *lock_name(struct ctx *c, uint32_t lock)
     return buf;
 }
 
-static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock, int rw)
+static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock)
 {
     ri->id = (uint64_t)lock + 1;
-    ri->kind = lock >= c->s->jbase ? "thread" : rw ? "rwlock" : "lock";
+    ri->kind = lock >= c->s->jbase ? "thread" : c->s->lk[lock].rw ? "rwlock" : "lock";
     ri->name = tg__strdup(lock_name(c, lock));
     return ri->name ? 0 : -1;
 }
@@ -328,9 +330,9 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
         a->state = "blocked";
         a->name = tg__strdup(tg__trace_thread_name(c->r, t));
         a->wait.present = 1;
-        a->wait.mode = mode_name(cp->mode);
+        a->wait.mode = mode_name(c, cp->lock, cp->mode);
         a->wait.holder = (uint64_t)next->thread + 1;
-        if (!a->name || lock_info(c, &a->wait.res, cp->lock, cp->mode == TG_MODE_READ) < 0 ||
+        if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
             loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
             goto fail;
         int64_t nh = holds_at(c, t, k, NULL, 0);
@@ -341,12 +343,12 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
         }
         for (int64_t j = 0; j < nh; j++) {
             struct tg_hold *h = tg__actor_info_add_hold(a);
-            if (!h || lock_info(c, &h->res, hs[j].lock, hs[j].mode == TG_MODE_READ) < 0 ||
+            if (!h || lock_info(c, &h->res, hs[j].lock) < 0 ||
                 loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
                 free(hs);
                 goto fail;
             }
-            h->mode = mode_name(hs[j].mode);
+            h->mode = mode_name(c, hs[j].lock, hs[j].mode);
             h->count = 1;
         }
         free(hs);

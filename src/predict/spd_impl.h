@@ -74,6 +74,7 @@ struct tg__lock {
     uint32_t seq;        /* acquires so far */
     uint32_t holder;     /* thread + 1 holding it exclusively, 0 if none */
     uint32_t readers;    /* threads holding it shared */
+    uint8_t rw;          /* ever taken in read or write mode: an rwlock */
 };
 
 struct tg__cond {

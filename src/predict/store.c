@@ -274,6 +274,8 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         }
     }
     struct tg__lock *lk = &s->lk[l];
+    if (ev->mode != TG_MODE_EXCLUSIVE)
+        lk->rw = 1;
     if ((lk->holder && lk->holder != tid + 1) || (mode == TG_MODE_WRITE && lk->readers)) {
         WARN(s, "%s %llu: thread %s acquires lock %s while another thread holds it; the "
              "trace is inconsistent and predictions may be imprecise",

@@ -56,12 +56,13 @@ void tg__binary_free(struct tg_trace_reader *r)
     free(r->obj_map);
 }
 
-/* Records the first damage with its position; later damage is counted. */
-static void damage(struct tg_trace_reader *r, const char *what)
+/* Records the first damage with its position (block numbers count from 1,
+ * the file header excluded); later damage is only counted. */
+static void damage(struct tg_trace_reader *r, const char *what, uint32_t block)
 {
     if (!r->damaged)
         tg__reader_error(r, "%s at byte %llu (block %u); %llu events before it were read",
-                         what, (unsigned long long)(r->consumed + r->start), r->block,
+                         what, (unsigned long long)(r->consumed + r->start), block,
                          (unsigned long long)r->nevents);
     r->damaged++;
 }
@@ -243,18 +244,19 @@ static int next_block(struct tg_trace_reader *r)
             return -1;
         if (have == 0) {
             if (!r->saw_end)
-                damage(r, "the trace ends without its end marker (the recording was cut short)");
+                damage(r, "the trace ends without its end marker (the recording was cut short)",
+                       r->block + 1);
             return 1;
         }
         const unsigned char *h = (const unsigned char *)r->buf + r->start;
         if (have < TG__BLOCK_HEADER_LEN) {
-            damage(r, "the trace is cut short inside a block header");
+            damage(r, "the trace is cut short inside a block header", r->block + 1);
             r->start = r->end;
             continue;
         }
         uint32_t len = get_u32le(h + 4);
         if (get_u32le(h) != TG__BLOCK_MAGIC || len > TG__BLOCK_MAX_PAYLOAD) {
-            damage(r, "a corrupted block header");
+            damage(r, "a corrupted block header", r->block + 1);
             r->start++;
             continue;
         }
@@ -263,12 +265,12 @@ static int next_block(struct tg_trace_reader *r)
             return -1;
         h = (const unsigned char *)r->buf + r->start;
         if ((size_t)have < TG__BLOCK_HEADER_LEN + len) {
-            damage(r, "the trace is cut short inside a block");
+            damage(r, "the trace is cut short inside a block", r->block + 1);
             r->start = r->end;
             continue;
         }
         if (tg__block_crc(h, h + TG__BLOCK_HEADER_LEN, len) != get_u32le(h + 12)) {
-            damage(r, "a block fails its checksum");
+            damage(r, "a block fails its checksum", r->block + 1);
             r->start++;
             continue;
         }
@@ -299,7 +301,7 @@ int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
         else
             rc = -1;
         if (rc < 0) {
-            damage(r, "a malformed record inside a block with a valid checksum");
+            damage(r, "a malformed record inside a block with a valid checksum", r->block);
             r->bp = r->bend;
             continue;
         }

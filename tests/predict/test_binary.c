@@ -193,6 +193,55 @@ static void test_version(void)
     CHECK(read_trace(p, &damaged, err, sizeof err) < 0 && strstr(err, "version 9"), "%s", err);
 }
 
+/* A block with a valid checksum whose record holds a huge number: the
+ * block is reported as malformed and skipped; the next block is read. */
+static void test_huge_numbers(void)
+{
+    char p[4200], err[600];
+    path_of(p, sizeof p, "huge.tgt");
+    unsigned char f[256] = "TANGLETR\x01\x00\x00\x00\x00\x00\x00\x00";
+    size_t len = 16;
+    const unsigned char bad[][16] = {
+        /* acquire, thread id as an 11-byte varint (more than 64 bits) */
+        {0x11, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+        /* acquire by thread 2^30, beyond the id limit */
+        {0x11, 0x00, 0x80, 0x80, 0x80, 0x80, 0x04, 0x01, 0x00, 0x00},
+        /* a good acquire by thread 1 of lock 0, then the end record */
+        {0x11, 0x00, 0x01, 0x01, 0x00, 0x00, 0x05, 0x01},
+    };
+    const size_t blen[] = {13, 10, 8};
+    for (int b = 0; b < 3; b++) {
+        unsigned char *h = f + len;
+        uint32_t v[3] = {0x314b4c42u, (uint32_t)blen[b], b == 2 ? 2u : 1u};
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 4; k++)
+                h[i * 4 + k] = (unsigned char)(v[i] >> (8 * k));
+        memcpy(h + 16, bad[b], blen[b]);
+        uint32_t crc = tg__block_crc(h, h + 16, blen[b]);
+        for (int k = 0; k < 4; k++)
+            h[12 + k] = (unsigned char)(crc >> (8 * k));
+        len += 16 + blen[b];
+    }
+    FILE *fp = fopen(p, "wb");
+    fwrite(f, 1, len, fp);
+    fclose(fp);
+    char e[600];
+    struct tg_trace_reader *r = tg__trace_open(p, e, sizeof e);
+    CHECK(r != NULL, "open: %s", e);
+    if (!r)
+        return;
+    tg__trace_set_warning_limit(r, 0);
+    struct tg_trace_event ev;
+    int n = 0, rc;
+    while ((rc = tg__trace_next(r, &ev)) == TG_TRACE_OK)
+        n++;
+    snprintf(err, sizeof err, "%s", tg__trace_error(r));
+    CHECK(rc == TG_TRACE_EOF && n == 1, "read %d events (rc %d)", n, rc);
+    CHECK(tg__trace_damaged(r) == 2, "damage count %d", tg__trace_damaged(r));
+    CHECK(strstr(err, "malformed record") && strstr(err, "block 1"), "message: %s", err);
+    tg__trace_close(r);
+}
+
 static void test_write_error(void)
 {
     static struct tg__trace_writer w;
@@ -241,6 +290,7 @@ int main(int argc, char **argv)
     test_truncation();
     test_corruption();
     test_version();
+    test_huge_numbers();
     test_write_error();
     int rc = predict_rw(TG_MODE_WRITE);
     CHECK(rc == 66, "read vs write inversion in a binary trace: status %d", rc);

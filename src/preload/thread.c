@@ -163,6 +163,7 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     struct tg_actor *parent = tg__self();
     if (!parent)
         return REAL(create)(t, attr, fn, arg);
+    start_watchdog(); /* no-op once running; needed again after fork */
     struct start *s = malloc(sizeof *s);
     if (!s)
         return REAL(create)(t, attr, fn, arg);
@@ -285,6 +286,9 @@ __attribute__((constructor)) static void tangle_start(void)
             main_actor->created = 0; /* the process made it, not a call */
             tg__actor_set_name(main_actor, "main");
         }
+        /* Mutex waits are seen only by the watchdog (see mutex.c), so it
+         * runs from the start. */
+        start_watchdog();
     }
 }
 

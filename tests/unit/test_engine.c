@@ -1,0 +1,231 @@
+/* Unit tests of the engine: actors, resources and detection, driven
+ * directly (no pthread interposition). Each test states the expected
+ * verdict of the detector and checks it. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/engine.h"
+#include "core/options.h"
+
+static int passed, failed;
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (cond) {                                                                   \
+            passed++;                                                                 \
+        } else {                                                                      \
+            failed++;                                                                 \
+            fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond);        \
+        }                                                                             \
+    } while (0)
+#define CHECK_EQ(a, b) CHECK((a) == (b))
+
+/* Each test uses its own fake lock addresses. */
+static char locks[64][64];
+static uintptr_t L(int i) { return (uintptr_t)&locks[i]; }
+
+static struct tg_actor *thread(const char *name)
+{
+    struct tg_actor *a = tg__actor_new(TG_ACTOR_THREAD, name, 0);
+    a->tid = 1;
+    return a;
+}
+
+static void wait_on(struct tg_actor *a, struct tg_res *r, enum tg_mode m, unsigned flags)
+{
+    struct tg_wait_desc w = {.res = r, .kind = r->kind, .mode = (uint8_t)m, .flags = flags};
+    tg__wait_begin(a, &w);
+}
+
+static void end(struct tg_actor **as, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (as[i]->wait_seq & 1)
+            tg__wait_end(as[i]);
+        as[i]->n_held = 0;
+        tg__actor_exit(as[i], 0);
+        tg__actor_reap(as[i]);
+    }
+}
+
+static void test_abba(void)
+{
+    struct tg_res *a = tg__res_init(L(0), TG_RES_MUTEX, 0, 0);
+    struct tg_res *b = tg__res_init(L(1), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    tg__acquired(t1, a, TG_MODE_EXCL, 0);
+    tg__acquired(t2, b, TG_MODE_EXCL, 0);
+    wait_on(t1, b, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t1), TG_CHECK_CLEAR); /* t2 still runs */
+    unsigned long before = tg__reports_made();
+    wait_on(t2, a, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t2), TG_CHECK_DEADLOCK);
+    CHECK_EQ(tg__reports_made(), before + 1);
+    CHECK_EQ(tg__wait_check(t1), TG_CHECK_DEADLOCK); /* the same cycle: not reported twice */
+    CHECK_EQ(tg__reports_made(), before + 1);
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
+static void test_self_and_recursive(void)
+{
+    struct tg_res *m = tg__res_init(L(2), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t = thread("self");
+    tg__acquired(t, m, TG_MODE_EXCL, 0);
+    wait_on(t, m, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t), TG_CHECK_DEADLOCK);
+    tg__wait_end(t);
+    /* released, then waited on while another actor holds it: not ours */
+    CHECK_EQ(tg__released(t, m), 0);
+    CHECK_EQ(tg__released(t, m), -1);
+    end(&t, 1);
+}
+
+static void test_timed_cycle(void)
+{
+    struct tg_res *a = tg__res_init(L(3), TG_RES_MUTEX, 0, 0);
+    struct tg_res *b = tg__res_init(L(4), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    tg__acquired(t1, a, TG_MODE_EXCL, 0);
+    tg__acquired(t2, b, TG_MODE_EXCL, 0);
+    wait_on(t1, b, TG_MODE_EXCL, TG_WF_TIMED);
+    wait_on(t2, a, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t2), TG_CHECK_HAZARD); /* breaks when t1 times out */
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
+static void test_rwlock_kinds(void)
+{
+    for (int pref = 0; pref < 2; pref++) {
+        struct tg_res *rw = tg__res_init(L(5 + pref), TG_RES_RWLOCK, pref ? TG_RF_WRITER_PREF : 0, 0);
+        struct tg_actor *reader = thread("reader"), *writer = thread("writer");
+        tg__acquired(reader, rw, TG_MODE_READ, 0);
+        wait_on(writer, rw, TG_MODE_WRITE, 0);
+        CHECK_EQ(tg__wait_check(writer), TG_CHECK_CLEAR);
+        wait_on(reader, rw, TG_MODE_READ, 0); /* a second read */
+        CHECK_EQ(tg__wait_check(reader), pref ? TG_CHECK_DEADLOCK : TG_CHECK_CLEAR);
+        end((struct tg_actor *[]){reader, writer}, 2);
+    }
+}
+
+static void test_exited_holder_and_robust(void)
+{
+    for (int robust = 0; robust < 2; robust++) {
+        struct tg_res *m = tg__res_init(L(7 + robust), TG_RES_MUTEX, robust ? TG_RF_ROBUST : 0, 0);
+        struct tg_actor *gone = thread("gone"), *waiter = thread("waiter");
+        tg__acquired(gone, m, TG_MODE_EXCL, 0);
+        tg__actor_exit(gone, 0);
+        wait_on(waiter, m, TG_MODE_EXCL, 0);
+        CHECK_EQ(tg__wait_check(waiter), robust ? TG_CHECK_CLEAR : TG_CHECK_DEADLOCK);
+        gone->n_held = 0;
+        tg__actor_reap(gone);
+        end(&waiter, 1);
+    }
+}
+
+static void test_join_cycle(void)
+{
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    struct tg_wait_desc w1 = {.kind = TG_RES_JOIN, .target = t2};
+    struct tg_wait_desc w2 = {.kind = TG_RES_JOIN, .target = t1};
+    tg__wait_begin(t1, &w1);
+    CHECK_EQ(tg__wait_check(t1), TG_CHECK_CLEAR);
+    tg__wait_begin(t2, &w2);
+    CHECK_EQ(tg__wait_check(t2), TG_CHECK_DEADLOCK);
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
+static void test_conditions_need_a_stall(void)
+{
+    struct tg_res *c = tg__res_init(L(9), TG_RES_COND, 0, 0);
+    struct tg_res *s = tg__res_init(L(10), TG_RES_SEM, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    wait_on(t1, c, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t1), TG_CHECK_CLEAR); /* anyone may signal */
+    wait_on(t2, s, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t2), TG_CHECK_CLEAR); /* nor is it definite */
+    /* The watchdog: the first scan notes the stall, a later one reports
+     * it once it is old enough and unchanged. stall_ms is 0 in main(). */
+    unsigned long before = tg__reports_made();
+    struct timespec ts = {0, 3000000};
+    nanosleep(&ts, NULL); /* older than stall_ms */
+    tg__scan(1);
+    CHECK_EQ(tg__reports_made(), before);
+    tg__scan(1);
+    CHECK_EQ(tg__reports_made(), before + 1);
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
+static void test_owned_permits(void)
+{
+    struct tg_res *s = tg__res_init(L(11), TG_RES_SEM, TG_RF_OWNED_PERMITS, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    tg__acquired(t1, s, TG_MODE_EXCL, 0);
+    tg__acquired(t2, s, TG_MODE_EXCL, 0);
+    wait_on(t1, s, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t1), TG_CHECK_CLEAR); /* t2 may return its permit */
+    wait_on(t2, s, TG_MODE_EXCL, 0);
+    CHECK_EQ(tg__wait_check(t2), TG_CHECK_DEADLOCK);
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
+static void test_resource_identity(void)
+{
+    struct tg_res *r1 = tg__res_init(L(12), TG_RES_MUTEX, 0, 0);
+    uint64_t id1 = r1->id;
+    CHECK(tg__res_lookup(L(12)) == r1);
+    tg__res_destroy(r1);
+    struct tg_res *r2 = tg__res_init(L(12), TG_RES_MUTEX, TG_RF_RECURSIVE, 0);
+    CHECK(r2->id != id1);
+    CHECK(!(r2->flags & TG_RF_DESTROYED));
+    CHECK(tg__res_lookup(L(13)) == NULL);
+    struct tg_res *r3 = tg__res_get(L(13), TG_RES_MUTEX, 0, 0);
+    CHECK(r3 != NULL && (r3->flags & TG_RF_STATIC_INIT));
+    CHECK(tg__res_get(L(13), TG_RES_MUTEX, 0, 0) == r3);
+    /* A stale hold of the old instance does not count as a hold of the new. */
+    struct tg_actor *t = thread("t");
+    tg__acquired(t, r2, TG_MODE_EXCL, 0);
+    CHECK(tg__holds(t, r2, NULL));
+    tg__res_destroy(r2);
+    tg__res_init(L(12), TG_RES_MUTEX, 0, 0);
+    CHECK(!tg__holds(t, r2, NULL));
+    end(&t, 1);
+}
+
+static void test_options(void)
+{
+    struct tg_options o;
+    char err[256];
+    tg__options_defaults(&o);
+    CHECK_EQ(tg__options_parse(&o, "json=a.json:stall_ms=250:on_deadlock=hang", err, sizeof err), 0);
+    CHECK(!strcmp(o.json, "a.json"));
+    CHECK_EQ(o.stall_ms, 250);
+    CHECK_EQ(o.on_deadlock, TG_ON_DEADLOCK_HANG);
+    CHECK_EQ(tg__options_parse(&o, "stall_ms=-1", err, sizeof err), -1);
+    CHECK(strstr(err, "stall_ms") && strstr(err, "whole number"));
+    CHECK_EQ(tg__options_parse(&o, "nosuch=1", err, sizeof err), -1);
+    CHECK(strstr(err, "unknown option 'nosuch'"));
+    CHECK_EQ(tg__options_parse(&o, "json", err, sizeof err), -1);
+    CHECK(strstr(err, "not key=value"));
+    CHECK_EQ(tg__options_parse(&o, "hazards=maybe", err, sizeof err), -1);
+}
+
+int main(void)
+{
+    setenv("TANGLE_OPTIONS", "quiet=1:symbolize=0:stall_ms=0", 1);
+    CHECK_EQ(tg__engine_init(), 0);
+    tg__opt.stall_ms = 1; /* stalls reported by the second scan */
+    test_abba();
+    test_self_and_recursive();
+    test_timed_cycle();
+    test_rwlock_kinds();
+    test_exited_holder_and_robust();
+    test_join_cycle();
+    test_conditions_need_a_stall();
+    test_owned_permits();
+    test_resource_identity();
+    test_options();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

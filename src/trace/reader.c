@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const op_names[TG_EV__COUNT] = {
@@ -21,6 +22,25 @@ const char *tg__trace_op_name(int op)
     return op > 0 && op < TG_EV__COUNT ? op_names[op] : "?";
 }
 
+/* A small file gets a small buffer; it grows to the full window if the
+ * file turns out longer (or is a pipe). */
+static int grow(struct tg_trace_reader *r)
+{
+    if (r->cap >= TG__READ_BUF) {
+        tg__reader_error(r, "internal error: the read window is full");
+        return -1;
+    }
+    char *b = realloc(r->buf, TG__READ_BUF + TG__READ_PAD);
+    if (!b) {
+        tg__reader_error(r, "out of memory reading the trace");
+        return -1;
+    }
+    memset(b + r->cap, 0, TG__READ_BUF + TG__READ_PAD - r->cap);
+    r->buf = b;
+    r->cap = TG__READ_BUF;
+    return 0;
+}
+
 long tg__reader_fill(struct tg_trace_reader *r, size_t want)
 {
     if (r->end - r->start >= want || r->eof)
@@ -32,7 +52,9 @@ long tg__reader_fill(struct tg_trace_reader *r, size_t want)
         r->start = 0;
     }
     while (r->end < want && !r->eof) {
-        ssize_t n = read(r->fd, r->buf + r->end, TG__READ_BUF - r->end);
+        if (r->end == r->cap && grow(r) < 0)
+            return -1;
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -71,11 +93,8 @@ void tg__trace_warn(struct tg_trace_reader *r, const char *fmt, ...)
 struct tg_trace_reader *tg__trace_open(const char *path, char *errbuf, size_t errlen)
 {
     struct tg_trace_reader *r = calloc(1, sizeof *r);
-    if (r)
-        r->buf = calloc(1, TG__READ_BUF + TG__READ_PAD);
-    if (!r || !r->buf) {
+    if (!r) {
         snprintf(errbuf, errlen, "out of memory opening %s", path);
-        free(r);
         return NULL;
     }
     r->warn_limit = 20;
@@ -85,11 +104,20 @@ struct tg_trace_reader *tg__trace_open(const char *path, char *errbuf, size_t er
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0) {
             snprintf(errbuf, errlen, "cannot open the trace %s: %s", path, strerror(errno));
-            free(r->buf);
             free(r);
             return NULL;
         }
         r->own_fd = 1;
+    }
+    struct stat sb;
+    r->cap = TG__READ_BUF;
+    if (fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size < TG__READ_BUF)
+        r->cap = (size_t)sb.st_size + 1 < 4096 ? 4096 : (size_t)sb.st_size + 1;
+    r->buf = calloc(1, r->cap + TG__READ_PAD);
+    if (!r->buf) {
+        snprintf(errbuf, errlen, "out of memory opening %s", path);
+        tg__trace_close(r);
+        return NULL;
     }
     if (tg__reader_fill(r, TG__MAGIC_LEN) < 0) {
         snprintf(errbuf, errlen, "%s: %s", path, r->err);

@@ -11,7 +11,7 @@
 
 #include <stdarg.h>
 
-#define TG__READ_BUF (4u << 20)       /* bytes per read(2) window */
+#define TG__READ_BUF (4u << 20)       /* bytes per read(2) window (smaller for small files) */
 #define TG__READ_PAD 16u              /* zeroed bytes after it (tg__intern_padded) */
 #define TG__MAX_LINE (64u << 10)      /* longest text line accepted */
 #define TG__MAX_NAME 1024u            /* longest thread/lock/variable name */
@@ -29,6 +29,7 @@ struct tg_trace_reader {
     void (*reset)(struct tg_trace_reader *r);
 
     char *buf;
+    size_t cap;            /* bytes in buf before its padding */
     size_t start, end;     /* unread bytes are buf[start..end) */
     uint64_t consumed;     /* file offset of buf[0] */
     int eof;

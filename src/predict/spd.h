@@ -14,9 +14,12 @@
  * Every reported deadlock is therefore reachable; every sync-preserving one
  * is reported (one report per cycle of threads and locks).
  *
+ * Cycles may also run through joins (see joins.c).
+ *
  * Use: tg__spd_new, tg__spd_load (one pass over the trace), tg__spd_analyse,
- * then tg__spd_findings (a second pass, only when something was found, to
- * recover locations and the witness's line numbers). */
+ * then tg__spd_findings (which reads back only the lines the reports show).
+ * Memory is bounded by threads, locks, variables and patterns: the events
+ * the analysis keeps go to a temporary file (spill.h). */
 #ifndef TG_PREDICT_SPD_H
 #define TG_PREDICT_SPD_H
 
@@ -41,8 +44,9 @@ int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r);
 /* Finds the abstract deadlock patterns and checks each. Returns the number
  * of deadlocks found, or -1 on out-of-memory. */
 long tg__spd_analyse(struct tg__spd *s);
-/* Rewinds the reader and builds one finding per deadlock found (caller owns
- * them; free with tg__finding_free). Returns the count or -1. */
+/* Builds one finding per deadlock found (caller owns them; free with
+ * tg__finding_free); `path` names the trace in stack frames. Returns the
+ * count or -1. */
 long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *path,
                       struct tg_finding ***out);
 const char *tg__spd_error(const struct tg__spd *s);

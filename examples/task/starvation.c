@@ -4,7 +4,8 @@
  *
  * Expected: a "long-running-task" hazard naming "spinner" after the
  * threshold (here 200 ms, set with tg_config_set), saying runnable tasks are
- * starved; the program then ends with exit status 66 (starvation_fatal).
+ * starved; with starvation_fatal (set here) the program then ends with exit
+ * status 66, as after a deadlock.
  */
 #include "tangle/task.h"
 
@@ -42,6 +43,7 @@ int main(void)
     struct tg_config c;
     tg_config_get(&c);
     c.long_task_ns = 200 * 1000 * 1000;
+    c.starvation_fatal = 1;
     tg_config_set(&c);
     return tg_run(start, NULL);
 }

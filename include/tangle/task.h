@@ -62,7 +62,8 @@ struct tg_config {
     int detect;               /* 1: record waits and holds in tangle (default) */
     int64_t long_task_ns;     /* hazard: running without a switch this long (default 1 s; 0 off) */
     int64_t long_hold_ns;     /* hazard: a task lock held this long (default 5 s; 0 off) */
-    int starvation_fatal;     /* 1: a long-running task starving others ends the program (66) */
+    int starvation_fatal;     /* 1: a long-running task starving others is treated as a
+                                 deadlock (the program ends with status 66); default 0 */
 };
 /* The configuration in force; change it before the first tg_run(). */
 void tg_config_get(struct tg_config *c);

@@ -197,6 +197,17 @@ void tg__det_switch_out_check(struct tg_task *t)
     }
 }
 
+static void tg__finding_clear_where(struct tg_finding *f)
+{
+    struct tg_finding *empty = tg__finding_new(f->kind, f->hazard);
+    if (!empty)
+        return;
+    struct tg_stack tmp = f->where;
+    f->where = empty->where;
+    empty->where = tmp;
+    tg__finding_free(empty);
+}
+
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
 {
     (void)s;
@@ -207,6 +218,7 @@ void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns
         "task \"%s\" has run for %.1f s without yielding%s", t->name, (double)ns / 1e9,
         starving ? ": the other runnable tasks of its scheduler thread cannot run" : "");
     if (f) {
+        tg__finding_clear_where(f); /* the watchdog's own stack says nothing */
         f->advice = tg__strdup("a task runs until it waits or calls tg_yield(); break long "
                                "computations and busy-wait loops with tg_yield(), or move "
                                "them to a thread of their own");

@@ -1,9 +1,12 @@
 /* stack.c: task stacks from mmap, with a guard page below each, cached per
  * scheduler so that spawning does not cost a system call.
  *
- * Each guarded stack costs two kernel mappings; when the kernel's mapping
- * limit (vm.max_map_count) refuses the guard, the stack is used without one
- * and a one-line warning says so once. */
+ * Each guarded stack costs two kernel mappings, and the kernel allows a
+ * process vm.max_map_count of them (65530 by default) for everything it
+ * maps, thread stacks and libraries included. So at most a quarter of that
+ * many stacks are guarded at once; stacks beyond it are used without a guard
+ * (unguarded neighbours merge into one mapping) and a one-line note says so
+ * once. */
 #include "task/task_int.h"
 
 #include <stdio.h>
@@ -19,6 +22,24 @@ static size_t tg__page(void)
     if (!page)
         page = (size_t)sysconf(_SC_PAGESIZE);
     return page;
+}
+
+static int tg__guarded_live;
+
+static int tg__guard_budget(void)
+{
+    static int budget;
+    if (!budget) {
+        long max = 65530;
+        FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+        if (f) {
+            if (fscanf(f, "%ld", &max) != 1)
+                max = 65530;
+            fclose(f);
+        }
+        budget = (int)(max / 4);
+    }
+    return budget;
 }
 
 int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st)
@@ -43,12 +64,18 @@ int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st)
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         return -1;
-    if (mprotect(map, page, PROT_NONE) != 0) {
+    st->guarded = 0;
+    if (__atomic_add_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED) <= tg__guard_budget() &&
+        mprotect(map, page, PROT_NONE) == 0) {
+        st->guarded = 1;
+    } else {
         static int warned;
+        __atomic_sub_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED);
         if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-            fprintf(stderr, "tangle: task stacks beyond this point have no guard page "
-                            "(the kernel's mapping limit vm.max_map_count was reached); "
-                            "raise it or use fewer live tasks to keep overflow detection.\n");
+            fprintf(stderr, "tangle: note: more than %d live tasks: further task stacks have no "
+                            "guard page (each costs kernel mappings, limited by "
+                            "vm.max_map_count); a stack overflow there is not caught.\n",
+                    tg__guard_budget());
     }
     st->map = map;
     st->map_size = map_size;
@@ -57,19 +84,25 @@ int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st)
     return 0;
 }
 
+static void tg__stack_unmap(struct tg__stack *st)
+{
+    if (st->guarded)
+        __atomic_sub_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED);
+    munmap(st->map, st->map_size);
+}
+
 void tg__stack_free(struct tg__sched *s, struct tg__stack *st)
 {
     if (s->n_cache < (int)(sizeof s->cache / sizeof s->cache[0])) {
         s->cache[s->n_cache++] = *st;
         return;
     }
-    munmap(st->map, st->map_size);
+    tg__stack_unmap(st);
 }
 
 void tg__stack_drop_cache(struct tg__sched *s)
 {
     while (s->n_cache > 0) {
-        struct tg__stack *st = &s->cache[--s->n_cache];
-        munmap(st->map, st->map_size);
+        tg__stack_unmap(&s->cache[--s->n_cache]);
     }
 }

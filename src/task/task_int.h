@@ -74,6 +74,7 @@ struct tg__stack {
     size_t size;              /* usable bytes */
     void *map;                /* the whole mapping */
     size_t map_size;
+    int guarded;              /* 1 if the page below base is PROT_NONE */
 };
 
 enum { TG__T_RUNNABLE, TG__T_RUNNING, TG__T_BLOCKED, TG__T_DONE };

@@ -28,6 +28,8 @@ static void tg__watch_scheds(void)
             now - since < tg__config.long_task_ns || s->starve_said == sw)
             continue;
         s->starve_said = sw; /* once per uninterrupted run */
+        if (tg__det_task_blocked(t))
+            continue; /* blocked in a thread-level wait: the engine's case */
         int starving = __atomic_load_n(&s->rq_head, __ATOMIC_RELAXED) != NULL;
         tg__det_hazard_long_task(s, t, now - since, starving);
 #ifndef TG_TASK_NO_ENGINE

@@ -480,6 +480,39 @@ static void *t_fd(void *arg)
  * another task writes, and the write end is writable. */
 static void test_fd(void) { CHECK_EQ(tg_run(t_fd, NULL), 0); }
 
+/* ---- dump ------------------------------------------------------------------------------ */
+static void *lock_blocked(void *arg)
+{
+    (void)arg;
+    tg_mutex_lock(&gm);
+    tg_mutex_unlock(&gm);
+    return NULL;
+}
+static void *t_dump(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&gm);
+    tg_mutex_lock(&gm);
+    tg_task *t;
+    tg_spawn(&t, "blocked-one", lock_blocked, NULL);
+    tg_yield();
+    FILE *f = tmpfile();
+    tg_dump(fileno(f));
+    tg_mutex_unlock(&gm);
+    tg_join(t, NULL);
+    char buf[4096] = { 0 };
+    rewind(f);
+    CHECK(fread(buf, 1, sizeof buf - 1, f) > 0);
+    fclose(f);
+    CHECK(strstr(buf, "task \"main\" running") != NULL);
+    CHECK(strstr(buf, "task \"blocked-one\" blocked") != NULL);
+    CHECK(strstr(buf, "mutex") != NULL && strstr(buf, "held by task \"main\"") != NULL);
+    return NULL;
+}
+/* Expected: the dump lists the running task and the blocked one, with the
+ * mutex it waits on and that mutex's holder. */
+static void test_dump(void) { CHECK_EQ(tg_run(t_dump, NULL), 0); }
+
 static const struct test_case tests[] = {
     { "spawn_join", test_spawn_join },
     { "yield", test_yield },
@@ -494,6 +527,7 @@ static const struct test_case tests[] = {
     { "cancel", test_cancel },
     { "multi_sched", test_multi_sched },
     { "fd", test_fd },
+    { "dump", test_dump },
     { NULL, NULL },
 };
 

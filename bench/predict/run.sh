@@ -52,11 +52,12 @@ for n in $sizes; do
     [ -s "$t" ] || "$gen" "$n" > "$t" 2> /dev/null
     events=$(wc -l < "$t")
     mb=$(( $(wc -c < "$t") / 1048576 ))
+    t0=$(date +%s%N)
     # shellcheck disable=SC2086
     /usr/bin/time -v -o "$dir/time.txt" $prog --no-progress --format json "$t" > "$dir/out.json" 2> "$dir/err.txt"
     status=$?
-    secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0;
-        for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$dir/time.txt")
+    t1=$(date +%s%N)
+    secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/time.txt")
     reports=$(grep -o '"kind":"potential-deadlock"' "$dir/out.json" | wc -l)
     abba=$(grep -c '"summary":"Threads P1 and P2 can deadlock' "$dir/out.json")

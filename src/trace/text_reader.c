@@ -11,16 +11,11 @@
 
 #include <string.h>
 
-/* 1 for bytes allowed in a name. */
-static unsigned char name_ok[256];
-
-static void init_name_ok(void)
-{
-    if (name_ok['a'])
-        return;
-    for (int c = 0x21; c < 256; c++)
-        name_ok[c] = c != '|' && c != '(' && c != ')' && c != 0x7f;
-}
+/* 1 for bytes allowed in a name: printable ASCII except '(' (0x28), ')'
+ * (0x29) and '|' (0x7c), and any byte from 0x80 (UTF-8). */
+static const unsigned char name_ok[256] = {
+    [0x21 ... 0x27] = 1, [0x2a ... 0x7b] = 1, [0x7d ... 0x7e] = 1, [0x80 ... 0xff] = 1,
+};
 
 static const char *scan_name(const char *p, const char *e)
 {
@@ -207,7 +202,6 @@ static const char *find_newline(const char *s, const char *e)
 
 int tg__text_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
 {
-    init_name_ok();
     for (;;) {
         const char *s = r->buf + r->start, *e = r->buf + r->end;
         const char *nl = find_newline(s, e);

@@ -193,15 +193,14 @@ static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const cha
     return rc;
 }
 
-/* A lock's name; a join lock (joins.c) is named after its thread. The
- * result is valid until the next call. */
-static const char *lock_name(struct ctx *c, uint32_t lock)
+/* A lock's name, in buf; a join lock (joins.c) is named after its thread. */
+static const char *lock_name(struct ctx *c, uint32_t lock, char buf[TG__NAME_BUF])
 {
-    static char buf[TG__NAME_BUF];
     if (lock < c->s->jbase)
-        return tg__trace_object_name(c->r, lock);
-    snprintf(buf, sizeof buf, "the end of thread %s",
-             tg__trace_thread_name(c->r, lock - c->s->jbase));
+        snprintf(buf, TG__NAME_BUF, "%s", tg__trace_object_name(c->r, lock));
+    else
+        snprintf(buf, TG__NAME_BUF, "the end of thread %s",
+                 tg__trace_thread_name(c->r, lock - c->s->jbase));
     return buf;
 }
 
@@ -209,7 +208,8 @@ static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock)
 {
     ri->id = (uint64_t)lock + 1;
     ri->kind = lock >= c->s->jbase ? "thread" : c->s->lk[lock].rw ? "rwlock" : "lock";
-    ri->name = tg__strdup(lock_name(c, lock));
+    char buf[TG__NAME_BUF];
+    ri->name = tg__strdup(lock_name(c, lock, buf));
     return ri->name ? 0 : -1;
 }
 
@@ -273,14 +273,14 @@ static char *summary_text(struct ctx *c, const struct tg__pattern_result *r)
     struct tg_trace_reader *rd = c->r;
     const struct tg__comp *a = &s->comps[r->comps[0]], *b = &s->comps[r->comps[1 % r->k]];
     char la[TG__NAME_BUF], lb[TG__NAME_BUF];
-    snprintf(la, sizeof la, "%s", lock_name(c, a->lock));
-    snprintf(lb, sizeof lb, "%s", lock_name(c, b->lock));
+    lock_name(c, a->lock, la);
+    lock_name(c, b->lock, lb);
     if (r->k == 2 && (a->lock >= s->jbase || b->lock >= s->jbase)) {
         if (b->lock >= s->jbase) { /* name the joiner first */
             const struct tg__comp *x = a;
             a = b;
             b = x;
-            snprintf(lb, sizeof lb, "%s", lock_name(c, b->lock));
+            lock_name(c, b->lock, lb);
         }
         return tg__sprintf("Threads %s and %s can deadlock in another interleaving: %s joins "
                            "%s while holding %s, and %s waits for %s.",

@@ -97,11 +97,10 @@ int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r)
 
 static int check_with_progress(struct tg__spd *s, const uint32_t *comps, uint32_t k)
 {
-    static double last;
     if (s->opt.progress && (s->st.patterns & 0xff) == 0) {
         double t = now();
-        if (t - last > 0.5) {
-            last = t;
+        if (t - s->progress_last > 0.5) {
+            s->progress_last = t;
             fprintf(stderr, "\rtangle: checked %llu deadlock patterns...",
                     (unsigned long long)s->st.patterns);
         }

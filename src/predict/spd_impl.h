@@ -154,6 +154,7 @@ struct tg__spd {
 
     struct tg__spd_stats st;
     uint64_t cur_pos, cur_off; /* position and offset of the event being stored */
+    double progress_last;      /* when progress was last shown */
 };
 
 /* store.c */

@@ -56,7 +56,7 @@ struct tg__waiter *tg__waitq_claim_first(struct tg__waitq *q, int op)
         if (op >= 0 && w->op != op)
             return NULL;
         tg__waitq_unlink(q, w);
-        if (tg__park_claim(w->park, w->arm))
+        if (tg__park_claim_locked(w->park, w->arm))
             return w;
     }
     return NULL;

@@ -165,6 +165,8 @@ int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uint
     int *locks[n], nl, won = -1;
     struct tg__wakes k = { 0 };
     tg__park_init(&p, t, deadline);
+    if (n == 1 && deadline == TG_FOREVER)
+        p.lock = tg__arm_lock(&arms[0]); /* every claim will hold it */
     tg__locks_sorted(arms, n, locks, &nl);
     for (int i = 0; i < nl; i++)
         tg__spin_lock(locks[i]);

@@ -55,6 +55,7 @@ struct tg__park {
     int outcome;              /* TG__PENDING, then an arm index or a TG_E* code */
     int heap_idx;             /* position in the scheduler's timer heap, -1 if none */
     int nocancel;             /* cancellation does not claim this park */
+    int *lock;                /* if set, every claim is made holding this lock */
     int64_t deadline;         /* TG_FOREVER: none */
 };
 
@@ -166,14 +167,36 @@ static inline void tg__park_init(struct tg__park *p, struct tg_task *t, int64_t 
     p->outcome = TG__PENDING;
     p->heap_idx = -1;
     p->nocancel = 0;
+    p->lock = NULL;
     p->deadline = deadline;
 }
-/* Claims p for `outcome`; 1 if this caller won (and must then wake it). */
-static inline int tg__park_claim(struct tg__park *p, int outcome)
+/* Claims p for `outcome` on behalf of a caller that holds the lock of a
+ * queue p has a waiter in (or that knows p has none queued yet); 1 if this
+ * caller won (and must then complete and wake it). A park whose every claim
+ * happens under one lock (p->lock: one arm, no deadline) needs no atomic
+ * read-modify-write. */
+static inline int tg__park_claim_locked(struct tg__park *p, int outcome)
 {
+    if (p->lock) {
+        if (p->outcome != TG__PENDING)
+            return 0;
+        __atomic_store_n(&p->outcome, outcome, __ATOMIC_RELEASE);
+        return 1;
+    }
     int pending = TG__PENDING;
     return __atomic_compare_exchange_n(&p->outcome, &pending, outcome, 0,
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+/* Claims p from anywhere (timers, cancellation, descriptors, the task). */
+static inline int tg__park_claim(struct tg__park *p, int outcome)
+{
+    int *l = p->lock;
+    if (!l)
+        return tg__park_claim_locked(p, outcome);
+    tg__spin_lock(l);
+    int won = tg__park_claim_locked(p, outcome);
+    tg__spin_unlock(l);
+    return won;
 }
 static inline void tg__park_wake(struct tg__park *p) { tg__task_wake(p->task); }
 /* Waiters whose parks a caller claimed, woken once it dropped its locks. */

@@ -1,0 +1,191 @@
+/* bench_task.c: costs of tangle tasks, detection off and on, side by side.
+ *
+ *   bench_task [scale]     (scale 1 = about a second per configuration)
+ *
+ * Each benchmark runs once with tg_config.detect = 0 and once with 1 (in
+ * separate child processes, since detection is fixed at the first tg_run),
+ * and prints ns per operation and the on/off ratio. Operations:
+ *   yield          one tg_yield() between two tasks (one switch)
+ *   chan_rtt       an unbuffered channel round trip (send + reply)
+ *   mutex_uncont   tg_mutex_lock + tg_mutex_unlock, no contention
+ *   mutex_cont     lock + unlock by 4 tasks that yield while holding it
+ *                  (every lock waits and is handed off)
+ *   spawn_join     tg_spawn + tg_join of one task (1,000,000 in all)
+ */
+#define _GNU_SOURCE
+#include "tangle/task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long N;
+static double result_ns;
+
+static void *yielder(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < N; i++)
+        tg_yield();
+    return NULL;
+}
+static void *b_yield(void *arg)
+{
+    (void)arg;
+    tg_task *a, *b;
+    tg_spawn(&a, "a", yielder, NULL);
+    tg_spawn(&b, "b", yielder, NULL);
+    int64_t t0 = tg_now();
+    tg_join(a, NULL);
+    tg_join(b, NULL);
+    result_ns = (double)(tg_now() - t0) / (2.0 * N);
+    return NULL;
+}
+
+static tg_chan ping, pong;
+static void *echo(void *arg)
+{
+    (void)arg;
+    long v;
+    while (tg_chan_recv(&ping, &v) == 0)
+        tg_chan_send(&pong, &v);
+    return NULL;
+}
+static void *b_chan(void *arg)
+{
+    (void)arg;
+    tg_chan_init(&ping, sizeof(long), 0);
+    tg_chan_init(&pong, sizeof(long), 0);
+    tg_task *e;
+    tg_spawn(&e, "echo", echo, NULL);
+    int64_t t0 = tg_now();
+    for (long i = 0; i < N; i++) {
+        long v = i;
+        tg_chan_send(&ping, &v);
+        tg_chan_recv(&pong, &v);
+    }
+    result_ns = (double)(tg_now() - t0) / N;
+    tg_chan_close(&ping);
+    tg_join(e, NULL);
+    return NULL;
+}
+
+static tg_mutex mu;
+static void *b_mutex_uncont(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&mu);
+    int64_t t0 = tg_now();
+    for (long i = 0; i < N; i++) {
+        tg_mutex_lock(&mu);
+        tg_mutex_unlock(&mu);
+    }
+    result_ns = (double)(tg_now() - t0) / N;
+    return NULL;
+}
+
+static void *contender(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < N / 4; i++) {
+        tg_mutex_lock(&mu);
+        tg_yield();
+        tg_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+static void *b_mutex_cont(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&mu);
+    tg_task *t[4];
+    int64_t t0 = tg_now();
+    for (int i = 0; i < 4; i++)
+        tg_spawn(&t[i], "contender", contender, NULL);
+    for (int i = 0; i < 4; i++)
+        tg_join(t[i], NULL);
+    result_ns = (double)(tg_now() - t0) / (double)(N / 4 * 4);
+    return NULL;
+}
+
+static void *nothing(void *arg) { return arg; }
+static void *b_spawn(void *arg)
+{
+    (void)arg;
+    struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
+    int64_t t0 = tg_now();
+    for (long i = 0; i < N; i++) {
+        tg_task *t;
+        tg_spawn_opts(&t, "child", nothing, NULL, &o);
+        tg_join(t, NULL);
+    }
+    result_ns = (double)(tg_now() - t0) / N;
+    return NULL;
+}
+
+struct bench {
+    const char *name;
+    tg_fn fn;
+    long n; /* operations at scale 1 */
+};
+static const struct bench benches[] = {
+    { "yield", b_yield, 20000000 },
+    { "chan_rtt", b_chan, 5000000 },
+    { "mutex_uncont", b_mutex_uncont, 50000000 },
+    { "mutex_cont", b_mutex_cont, 5000000 },
+    { "spawn_join", b_spawn, 1000000 },
+};
+
+/* Runs one benchmark in a child process; returns ns/op or -1. */
+static double run_child(const struct bench *b, int detect, double scale)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        struct tg_config c;
+        tg_config_get(&c);
+        c.detect = detect;
+        tg_config_set(&c);
+        N = (long)(b->n * scale);
+        if (strcmp(b->name, "spawn_join") == 0 && N < 1000000 && scale >= 1)
+            N = 1000000;
+        tg_run(b->fn, NULL);
+        if (write(fd[1], &result_ns, sizeof result_ns) != sizeof result_ns)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    double ns = -1;
+    if (read(fd[0], &ns, sizeof ns) != sizeof ns)
+        ns = -1;
+    close(fd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return ns;
+}
+
+int main(int argc, char **argv)
+{
+    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
+    printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+        double best[2] = { 1e30, 1e30 };
+        for (int rep = 0; rep < 3; rep++)
+            for (int d = 0; d < 2; d++) {
+                double ns = run_child(&benches[i], d, scale);
+                if (ns > 0 && ns < best[d])
+                    best[d] = ns;
+            }
+        printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[0], best[1], best[1] / best[0]);
+    }
+    printf("peers: libdill, libmill and neco are not packaged in Debian 12 (apt-cache shows "
+           "no candidates) and nothing else may be downloaded here, so they are not measured; "
+           "see the issue for their published numbers on this machine class.\n");
+    return 0;
+}

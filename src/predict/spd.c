@@ -6,6 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 struct tg__spd *tg__spd_new(const struct tg__spd_options *opt)
 {
     struct tg__spd *s = calloc(1, sizeof *s);
@@ -13,6 +20,7 @@ struct tg__spd *tg__spd_new(const struct tg__spd_options *opt)
         return NULL;
     if (opt)
         s->opt = *opt;
+    s->progress_last = now();
     s->sp.fd = -1;
     if (!s->opt.max_patterns)
         s->opt.max_patterns = 100000;
@@ -57,18 +65,12 @@ const char *tg__spd_error(const struct tg__spd *s)
     return s->err;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r)
 {
     struct tg_trace_event ev;
     double last = s->opt.progress ? now() : 0;
-    int rc;
+    int rc, shown = 0;
     if (s->sp.fd < 0 && tg__spill_open(&s->sp) < 0) {
         snprintf(s->err, sizeof s->err, "%s", s->sp.err);
         return -1;
@@ -81,11 +83,12 @@ int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r)
         }
         if (s->opt.progress && (s->st.events & 0xfffff) == 0 && now() - last > 0.5) {
             last = now();
+            shown = 1;
             fprintf(stderr, "\rtangle: read %llu million events...",
                     (unsigned long long)(s->st.events / 1000000));
         }
     }
-    if (s->opt.progress && s->st.events > 0xfffff)
+    if (shown)
         fprintf(stderr, "\r%60s\r", "");
     s->rd = NULL;
     if (rc == TG_TRACE_ERR) {
@@ -101,6 +104,7 @@ static int check_with_progress(struct tg__spd *s, const uint32_t *comps, uint32_
         double t = now();
         if (t - s->progress_last > 0.5) {
             s->progress_last = t;
+            s->progress_shown = 1;
             fprintf(stderr, "\rtangle: checked %llu deadlock patterns...",
                     (unsigned long long)s->st.patterns);
         }
@@ -120,7 +124,7 @@ long tg__spd_analyse(struct tg__spd *s)
             snprintf(s->err, sizeof s->err, "out of memory searching deadlock patterns");
         return -1;
     }
-    if (s->opt.progress && s->st.patterns > 0xff)
+    if (s->progress_shown)
         fprintf(stderr, "\r%60s\r", "");
     if (s->err[0])
         return -1;

@@ -55,7 +55,7 @@ struct tg__sev {
 struct tg__held {
     uint32_t lock;
     uint32_t idx;        /* stored index of the acquire */
-    uint16_t count;      /* re-entries */
+    uint32_t count;      /* re-entries */
     uint8_t mode;        /* TG_MODE_* */
 };
 
@@ -155,6 +155,7 @@ struct tg__spd {
     struct tg__spd_stats st;
     uint64_t cur_pos, cur_off; /* position and offset of the event being stored */
     double progress_last;      /* when progress was last shown */
+    int progress_shown;        /* a progress line needs clearing */
 };
 
 /* store.c */

@@ -49,13 +49,13 @@ static int tg__cond_wait(tg_cond *c, tg_mutex *m, int64_t deadline, uintptr_t pc
     tg_mutex_unlock(m);
     int published = tg__detect_on && t->actor;
     if (published)
-        tg__det_wait(t, TG__W_SIGNAL, c, NULL, deadline != TG_FOREVER, pc, 0);
+        tg__det_park(t, TG__W_SIGNAL, c, NULL, deadline != TG_FOREVER, pc, 0);
     t->wait_obj = c;
     t->wait_pc = pc;
     int r = tg__park_wait(&p);
     t->wait_obj = NULL;
     if (published)
-        tg__det_wait_end(t);
+        tg__det_unpark(t);
     tg__waiters_withdraw(&w, 1, r);
     tg__mutex_relock(m, pc);
     return r < 0 ? r : 0;

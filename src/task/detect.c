@@ -32,7 +32,16 @@ int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     return 0;
 }
 void tg__det_wait_end(struct tg_task *t) { (void)t; }
+int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
+                 uintptr_t pc, int check)
+{
+    (void)t; (void)wkind; (void)obj; (void)target; (void)timed; (void)pc; (void)check;
+    return 0;
+}
+void tg__det_unpark(struct tg_task *t) { (void)t; }
+void tg__det_publish_parked(struct tg__sched *s) { (void)s; }
 int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
+int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; return 0; }
 void tg__det_idle(struct tg__sched *s) { (void)s; }
 void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
@@ -163,12 +172,56 @@ void tg__det_wait_end(struct tg_task *t)
         tg__wait_end(t->actor);
 }
 
+int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
+                 uintptr_t pc, int check)
+{
+    if ((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check) {
+        t->lz.kind = wkind;
+        t->lz.obj = obj;
+        t->lz.timed = timed;
+        t->lz.pc = pc;
+        t->lz.state = 1;
+        return 0;
+    }
+    t->lz.state = 2;
+    return tg__det_wait(t, wkind, obj, target, timed, pc, check);
+}
+
+void tg__det_unpark(struct tg_task *t)
+{
+    if (t->lz.state == 2)
+        tg__det_wait_end(t);
+    t->lz.state = 0;
+}
+
+void tg__det_publish_parked(struct tg__sched *s)
+{
+    tg__spin_lock(&s->list_lock);
+    for (struct tg_task *t = s->all; t; t = t->all_next) {
+        if (t->state == TG__T_BLOCKED && t->lz.state == 1 && t->actor) {
+            t->lz.state = 2;
+            tg__det_wait(t, t->lz.kind, t->lz.obj, NULL, t->lz.timed, t->lz.pc, 0);
+        }
+    }
+    tg__spin_unlock(&s->list_lock);
+}
+
 int tg__det_task_blocked(struct tg_task *t)
 {
     if (!t || !t->actor)
         return 0;
     uint32_t st = __atomic_load_n(&t->actor->state, __ATOMIC_ACQUIRE);
     return st == TG_ST_BLOCKED || st == TG_ST_EXITED;
+}
+
+int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p)
+{
+    if (!h || !h->actor)
+        return 0;
+    uint32_t st = __atomic_load_n(&h->actor->state, __ATOMIC_ACQUIRE);
+    if (st == TG_ST_EXITED)
+        return 1;
+    return st == TG_ST_BLOCKED && __atomic_load_n(&h->actor->wait.res, __ATOMIC_RELAXED) != p->res;
 }
 
 void tg__det_idle(struct tg__sched *s)

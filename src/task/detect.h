@@ -41,8 +41,24 @@ void tg__det_res_destroy(struct tg__prim *p);
 int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
                  int timed, uintptr_t pc, int check);
 void tg__det_wait_end(struct tg_task *t);
-/* 1 if the holder actor of a lock is itself blocked (worth checking now). */
+/* Before t parks: publishes its wait now when it can end only through a
+ * specific holder (locks, joins) or when `check` is set; otherwise (waits
+ * anyone can end: channels, events, conditions, selects) only records it,
+ * to be published by tg__det_publish_parked once the scheduler runs out of
+ * work, since only a stall can involve such a wait. Returns as
+ * tg__det_wait. */
+int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                 int timed, uintptr_t pc, int check);
+/* After t woke: withdraws its published wait, forgets a deferred one. */
+void tg__det_unpark(struct tg_task *t);
+/* The scheduler has nothing to run: publish its parked tasks' deferred waits. */
+void tg__det_publish_parked(struct tg__sched *s);
+/* 1 if task t is blocked in a wait or has ended (as a holder, it then
+ * cannot release soon: worth running detection now). */
 int tg__det_task_blocked(struct tg_task *t);
+/* Like tg__det_task_blocked for the holder of p, but 0 when the holder is
+ * still parked on p itself: p was just handed to it and it is about to run. */
+int tg__det_holder_blocked(struct tg_task *holder, struct tg__prim *p);
 /* The scheduler has nothing to run and nothing external to wait for. */
 void tg__det_idle(struct tg__sched *s);
 /* The scheduler is about to switch away from t (yield or park). */

@@ -32,7 +32,7 @@
 #define TG__ASAN 1
 #endif
 
-__thread struct tg__sched *tg__sched_self;
+__thread struct tg__sched *tg__sched_self __attribute__((tls_model("initial-exec")));
 struct tg_config tg__config = {
     .stack_size = 256 * 1024,
     .detect = 1,
@@ -412,6 +412,7 @@ static void tg__idle(struct tg__sched *s)
         /* Only another thread can wake us now. Wait a while, then let the
          * engine decide whether anyone at all can still progress; the
          * engine reports a stall once it has lasted (stall_ms). */
+        tg__det_publish_parked(s);
         if (tg__io_wait(s, 100) == 0 && !__atomic_load_n(&s->inbox, __ATOMIC_SEQ_CST) &&
             !__atomic_load_n(&s->poll_cancel, __ATOMIC_SEQ_CST))
             tg__det_idle(s);

@@ -82,7 +82,7 @@ static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self
         tg_mutex *m = a->obj;
         struct tg_task *owner = (struct tg_task *)(__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & ~(uintptr_t)1);
         *kind = TG__W_LOCK;
-        return owner && (owner == self || tg__det_task_blocked(owner));
+        return owner && (owner == self || tg__det_holder_blocked(owner, &m->p));
     }
     case TG_SEL_RDLOCK: *kind = TG__W_READ; return 1;
     case TG_SEL_WRLOCK: *kind = TG__W_WRITE; return 1;
@@ -133,7 +133,7 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
         int kind;
         struct tg_task *target;
         int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
-        if (tg__det_wait(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check))
+        if (tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check))
             self_claimed = tg__park_claim(p, TG_EDEADLK);
     }
     int r;
@@ -147,7 +147,7 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
         t->wait_obj = NULL;
     }
     if (published)
-        tg__det_wait_end(t);
+        tg__det_unpark(t);
     return r;
 }
 

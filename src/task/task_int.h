@@ -101,6 +101,12 @@ struct tg_task {
     const void *wait_obj;
     uintptr_t wait_pc, spawn_pc;
     void *asan_fake;
+    struct {                  /* a wait not yet published to the engine */
+        int state;            /* 0: none, 1: deferred, 2: published */
+        int kind, timed;
+        void *obj;
+        uintptr_t pc;
+    } lz;
     char name[32];
 };
 
@@ -131,7 +137,7 @@ struct tg__sched {
     void *asan_fake;
 };
 
-extern __thread struct tg__sched *tg__sched_self;
+extern __thread struct tg__sched *tg__sched_self __attribute__((tls_model("initial-exec")));
 extern struct tg_config tg__config;
 /* Coarse monotonic time in ns, advanced by the watchdog (about every 10 ms). */
 extern int64_t tg__coarse_now;

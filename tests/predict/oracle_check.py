@@ -4,13 +4,15 @@
 Differential test of `tangle predict` against a brute-force oracle.
 
 Generates COUNT small random traces (2-4 threads, forks, joins, nested locks,
-reads and writes), each a real run of a random program. The oracle explores
+rwlocks taken for reading or writing, successful trylocks, reads and writes),
+each a real run of a random program. The oracle explores
 every sync-preserving correct reordering of the trace: each thread runs a
 prefix of its events; a thread starts after its fork; a join waits for the
 whole thread; a read must see the same write it saw; a lock is free to take;
-and the acquires of each lock happen in their trace order. In every reachable
-state it looks for a cycle of threads each blocked on the next (on a lock it
-holds, or on a join of a thread that has not finished). The set of such
+and conflicting acquires of each lock (not both reads) happen in their trace
+order. In every reachable state it looks for a cycle of threads each blocked
+on the next (on a lock it holds in a conflicting mode, or on a join of a
+thread that has not finished); a trylock never waits. The set of such
 cycles, as sets of (thread, what it waits for), must equal what tangle
 reports: no false report (soundness) and no missed one (completeness).
 """
@@ -19,6 +21,16 @@ import random
 import subprocess
 import sys
 import tempfile
+
+ACQ = ("acq", "racq", "wacq", "tacq")
+
+
+def acquire_op(rng, lock):
+    """rwlocks (names starting with R) are taken for reading or writing;
+    mutexes sometimes with a trylock."""
+    if lock.startswith("R"):
+        return "racq" if rng.random() < 0.6 else "wacq"
+    return "tacq" if rng.random() < 0.15 else "acq"
 
 
 def make_program(rng, name, locks, nvars, depth=0):
@@ -33,7 +45,7 @@ def make_program(rng, name, locks, nvars, depth=0):
             return
         l = rng.choice(free)
         held.append(l)
-        out.append(("acq", l))
+        out.append((acquire_op(rng, l), l))
         for _ in range(rng.randint(0, 2)):
             r = rng.random()
             if r < 0.3 and d < 2:
@@ -61,6 +73,8 @@ def make_trace(rng):
     (thread, op, arg) of a run that finished, or None if it deadlocked."""
     nthreads = rng.randint(2, 4)
     locks = ["L%d" % i for i in range(rng.randint(2, 3))]
+    if rng.random() < 0.5:
+        locks[0] = "R0"
     nvars = rng.randint(1, 2)
     workers = ["T%d" % i for i in range(1, nthreads)]
     progs = {"T0": []}
@@ -71,21 +85,27 @@ def make_trace(rng):
     main += make_program(rng, "T0", locks, nvars)
     if rng.random() < 0.4:
         l = rng.choice(locks)
-        main += [("acq", l)] + [("join", w) for w in workers] + [("rel", l)]
+        main += [(acquire_op(rng, l), l)] + [("join", w) for w in workers] + [("rel", l)]
     else:
         main += [("join", w) for w in workers]
     progs["T0"] = main
     pc = {t: 0 for t in progs}
     started = {"T0"}
-    holder = {}
+    holder = {}    # lock -> set of (thread, shared?)
     trace = []
+
+    def can_take(op, l):
+        hs = holder.get(l, set())
+        if op == "racq":
+            return all(shared for _, shared in hs)
+        return not hs
     while True:
         runnable = []
         for t, p in progs.items():
             if t not in started or pc[t] >= len(p):
                 continue
             op, arg = p[pc[t]]
-            if op == "acq" and arg in holder:
+            if op in ACQ and not can_take(op, arg):
                 continue
             if op == "join" and pc[arg] < len(progs[arg]):
                 continue
@@ -95,10 +115,10 @@ def make_trace(rng):
         t = rng.choice(runnable)
         op, arg = progs[t][pc[t]]
         pc[t] += 1
-        if op == "acq":
-            holder[arg] = t
+        if op in ACQ:
+            holder.setdefault(arg, set()).add((t, op == "racq"))
         elif op == "rel":
-            del holder[arg]
+            holder[arg] = {h for h in holder[arg] if h[0] != t}
         elif op == "fork":
             started.add(arg)
         trace.append((t, op, arg))
@@ -124,7 +144,6 @@ def oracle(trace):
     tidx = {t: k for k, t in enumerate(threads)}
     found = set()
     seen = set()
-    # state: positions, executed event set is implied by positions
     start = tuple(0 for _ in threads)
     stack = [start]
     seen.add(start)
@@ -134,21 +153,23 @@ def oracle(trace):
         for t in threads:
             for op, arg, i in ev[t][:pos[tidx[t]]]:
                 done.add(i)
-        holder, lw, lastacq = {}, {}, {}
+        holders = {}   # lock -> {thread: shared?}
+        lw = {}
+        executed = {}  # lock -> [(trace index, shared?)]
         for i in sorted(done):
             t, op, arg = trace[i]
-            if op == "acq":
-                holder[arg] = t
-                lastacq[arg] = i
+            if op in ACQ:
+                holders.setdefault(arg, {})[t] = op == "racq"
+                executed.setdefault(arg, []).append((i, op == "racq"))
             elif op == "rel":
-                holder.pop(arg, None)
+                holders.get(arg, {}).pop(t, None)
             elif op == "w":
                 lw[arg] = i
 
         def finished(u):
             return pos[tidx[u]] == len(ev[u])
 
-        waits = {}
+        waits = {}     # thread -> list of (blocker, what)
         for t in threads:
             k = pos[tidx[t]]
             if k == len(ev[t]):
@@ -157,16 +178,20 @@ def oracle(trace):
                 continue
             op, arg, i = ev[t][k]
             enabled = True
-            if op == "acq":
-                if arg in holder:
+            if op in ACQ:
+                shared = op == "racq"
+                blockers = [u for u, sh in holders.get(arg, {}).items()
+                            if u != t and not (shared and sh)]
+                if blockers:
                     enabled = False
-                    waits[t] = (holder[arg], arg)
-                elif lastacq.get(arg, -1) > i:
-                    enabled = False  # would reverse two critical sections
+                    if op != "tacq":
+                        waits[t] = [(u, arg) for u in blockers]
+                elif any(j > i and not (shared and sh) for j, sh in executed.get(arg, [])):
+                    enabled = False  # would reverse two conflicting critical sections
             elif op == "join":
                 if not finished(arg):
                     enabled = False
-                    waits[t] = (arg, "join:" + arg)
+                    waits[t] = [(arg, "join:" + arg)]
             elif op == "r":
                 enabled = lw.get(arg) == writer[i]
             if enabled:
@@ -176,14 +201,15 @@ def oracle(trace):
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-        # cycles in the wait-for graph (out-degree <= 1)
+        # every simple cycle of the wait-for graph
+        def walk(path, what):
+            for u, w in waits.get(path[-1], []):
+                if u == path[0] and len(path) >= 2:
+                    found.add(frozenset(zip(path, what + [w])))
+                elif u not in path and u > path[0]:
+                    walk(path + [u], what + [w])
         for t0 in waits:
-            path, t = [], t0
-            while t in waits and t not in path:
-                path.append(t)
-                t = waits[t][0]
-            if t == t0 and len(path) >= 2:
-                found.add(frozenset((u, waits[u][1]) for u in path))
+            walk([t0], [])
     return found
 
 

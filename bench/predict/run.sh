@@ -74,7 +74,8 @@ for n in $sizes; do
     [ $keep = 1 ] || rm -f "$t"
 done
 echo
-echo "Peer tools: none was runnable when this was written (Java is installed, but no build of"
-echo "RAPID's SPDOffline or of DeadDetector is available offline); issue 3 quotes about 1 million"
-echo "events/s for a Java implementation on this machine class. Compare by hand if you have one."
+echo "Peer tools: none was runnable when this was written. Java is installed, but RAPID (the"
+echo "SPDOffline authors' tool) is not available offline, and DeadDetector's published sources lack"
+echo "RAPID's event classes they build on. Issue 3 quotes about 1 million events/s for a Java"
+echo "implementation on this machine class. Compare by hand if you have one."
 exit $fail

@@ -82,8 +82,12 @@ static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int m
 }
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
 {
-    if (t->actor && p->res && tg__released(t->actor, (struct tg_res *)p->res) == 0)
+    if (!t->actor || !p->res)
+        return;
+    if (tg__released(t->actor, (struct tg_res *)p->res) == 0)
         t->task_holds--;
+    else /* a permit returned for someone else: their hold ends */
+        tg__released_by_other(t->actor, (struct tg_res *)p->res);
 }
 #else
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }

@@ -7,6 +7,8 @@
 #include "check.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MS 1000000LL
@@ -513,6 +515,165 @@ static void *t_dump(void *arg)
  * mutex it waits on and that mutex's holder. */
 static void test_dump(void) { CHECK_EQ(tg_run(t_dump, NULL), 0); }
 
+/* ---- stress: select arms racing across two schedulers ---------------------------------- */
+static tg_mutex sm[2];
+static tg_chan sch;
+static int inside[2];
+static long in_lock[2], lock_wins[2], recv_wins, sent_total;
+
+static void *stress_worker(void *arg)
+{
+    unsigned seed = (unsigned)(uintptr_t)arg;
+    long v;
+    for (int i = 0; i < 3000; i++) {
+        struct tg_sel arms[3] = {
+            { .op = TG_SEL_LOCK, .obj = &sm[0] },
+            { .op = TG_SEL_LOCK, .obj = &sm[1] },
+            { .op = TG_SEL_RECV, .obj = &sch, .data = &v },
+        };
+        seed = seed * 1103515245 + 12345;
+        int r = tg_select(arms, 3, tg_now() + (seed >> 16) % 20000);
+        if (r == 0 || r == 1) {
+            CHECK_EQ(inside[r], 0); /* mutual exclusion */
+            inside[r] = 1;
+            in_lock[r]++;
+            if (seed & 0x100)
+                tg_yield();
+            inside[r] = 0;
+            CHECK_EQ(tg_mutex_unlock(&sm[r]), 0);
+            __atomic_add_fetch(&lock_wins[r], 1, __ATOMIC_RELAXED);
+        } else if (r == 2) {
+            CHECK_EQ(arms[2].result, 0);
+            __atomic_add_fetch(&recv_wins, 1, __ATOMIC_RELAXED);
+        } else {
+            CHECK_EQ(r, TG_ETIMEDOUT);
+        }
+    }
+    return NULL;
+}
+static void *stress_producer(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < 20000; i++) {
+        if (tg_chan_send_until(&sch, &i, tg_now() + 1000000) == 0)
+            __atomic_add_fetch(&sent_total, 1, __ATOMIC_RELAXED);
+        if (i % 7 == 0)
+            tg_yield();
+    }
+    return NULL;
+}
+static void *stress_side(void *arg)
+{
+    for (long i = 0; i < 8; i++)
+        tg_spawn(NULL, "worker", stress_worker, (void *)(i * 7919 + (long)arg));
+    tg_spawn(NULL, "producer", stress_producer, NULL);
+    return NULL;
+}
+static void *stress_thread(void *arg)
+{
+    CHECK_EQ(tg_run(stress_side, arg), 0);
+    return NULL;
+}
+static void *stress_check(void *arg)
+{
+    (void)arg;
+    for (int k = 0; k < 2; k++) { /* every lock ended free, with no stale waiter */
+        CHECK_EQ(tg_mutex_trylock(&sm[k]), 0);
+        CHECK_EQ(tg_mutex_unlock(&sm[k]), 0);
+    }
+    return NULL;
+}
+static void test_stress_select(void)
+{
+    tg_mutex_init(&sm[0]);
+    tg_mutex_init(&sm[1]);
+    tg_chan_init(&sch, sizeof(long), 0);
+    pthread_t th[2];
+    for (long i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, stress_thread, (void *)(i + 1));
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    CHECK_EQ(lock_wins[0], in_lock[0]);
+    CHECK_EQ(lock_wins[1], in_lock[1]);
+    CHECK_EQ(recv_wins, sent_total);
+    CHECK(lock_wins[0] + lock_wins[1] > 0);
+    CHECK_EQ(tg_run(stress_check, NULL), 0);
+}
+/* (Expected for test_stress_select: 16 tasks on two schedulers select over
+ * two mutexes and a channel with random short deadlines; the mutexes stay
+ * mutually exclusive, every won lock was entered exactly once, every value
+ * sent was received by exactly one select, and both mutexes end free.) */
+
+/* ---- cancellation from another scheduler -------------------------------------------- */
+static tg_task *remote_victim;
+static tg_event victim_ready;
+static void *victim_side(void *arg)
+{
+    (void)arg;
+    tg_spawn(&remote_victim, "remote-victim", wait_forever, &gch);
+    tg_yield();
+    tg_event_set(&victim_ready);
+    return NULL;
+}
+static void *victim_thread(void *arg)
+{
+    CHECK_EQ(tg_run(victim_side, arg), 0);
+    return NULL;
+}
+static void *canceller(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_event_wait(&victim_ready), 0);
+    tg_sleep(2000000);
+    CHECK_EQ(tg_cancel(remote_victim), 0);
+    void *r = NULL;
+    CHECK_EQ(tg_join(remote_victim, &r), 0);
+    CHECK_EQ((long)r, 1);
+    return NULL;
+}
+static void test_remote_cancel(void)
+{
+    tg_chan_init(&gch, sizeof(int), 0);
+    tg_event_init(&victim_ready);
+    pthread_t th;
+    pthread_create(&th, NULL, victim_thread, NULL);
+    CHECK_EQ(tg_run(canceller, NULL), 0);
+    pthread_join(th, NULL);
+}
+/* (Expected for test_remote_cancel: a task parked on a channel in another
+ * thread's scheduler is cancelled and joined from this one; it returns 1.) */
+
+/* ---- stack overflow ------------------------------------------------------------------ */
+static int recurse(int n)
+{
+    volatile char pad[1024];
+    pad[0] = (char)n;
+    return n > 0 ? recurse(n - 1) + pad[0] : 0;
+}
+static void *overflow(void *arg)
+{
+    (void)arg;
+    return (void *)(long)recurse(1 << 20);
+}
+static void test_stack_overflow(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        tg_run(overflow, NULL);
+        _exit(0);
+    }
+    int st;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK(!WIFEXITED(st) || WEXITSTATUS(st) != 0); /* ASan reports the overflow */
+#else
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+#endif
+}
+/* (Expected for test_stack_overflow: a task recursing past its stack hits
+ * the guard page and the process dies of SIGSEGV instead of corrupting
+ * memory.) */
+
 static const struct test_case tests[] = {
     { "spawn_join", test_spawn_join },
     { "yield", test_yield },
@@ -528,6 +689,9 @@ static const struct test_case tests[] = {
     { "multi_sched", test_multi_sched },
     { "fd", test_fd },
     { "dump", test_dump },
+    { "stress_select", test_stress_select },
+    { "remote_cancel", test_remote_cancel },
+    { "stack_overflow", test_stack_overflow },
     { NULL, NULL },
 };
 

@@ -191,6 +191,24 @@ static void close_ideal(struct tg__spd *s, struct tg__closure *cl)
     }
 }
 
+static int cut_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const struct tg__cut *)a)->thread, y = ((const struct tg__cut *)b)->thread;
+    return x < y ? -1 : x > y;
+}
+
+/* An order-independent hash of a cycle's (thread, lock) pairs. */
+static uint64_t signature(const struct tg__spd *s, const uint32_t *comps, uint32_t k)
+{
+    uint64_t sig = k;
+    for (uint32_t i = 0; i < k; i++) {
+        const struct tg__comp *c = &s->comps[comps[i]];
+        uint64_t x = ((uint64_t)c->thread << 32 | c->lock) * 0x9E3779B97F4A7C15ull;
+        sig += x ^ (x >> 31);
+    }
+    return sig;
+}
+
 static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *comps,
                   const uint32_t *heads, uint32_t k)
 {
@@ -200,16 +218,27 @@ static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *com
     r->k = k;
     r->comps = malloc(k * sizeof *r->comps);
     r->heads = malloc(k * sizeof *r->heads);
-    r->ideal = malloc(((size_t)s->n_th + 1) * sizeof *r->ideal);
-    if (!r->comps || !r->heads || !r->ideal) {
+    /* The witness: the threads the ideal reaches, in thread order. */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < cl->n_touched; i++)
+        n += cl->ideal[cl->touched[i]] > 0;
+    r->cut = malloc(((size_t)n + 1) * sizeof *r->cut);
+    if (!r->comps || !r->heads || !r->cut) {
         free(r->comps);
         free(r->heads);
-        free(r->ideal);
+        free(r->cut);
         return -1;
     }
+    r->n_cut = 0;
+    for (uint32_t i = 0; i < cl->n_touched; i++) {
+        uint32_t t = cl->touched[i];
+        if (cl->ideal[t])
+            r->cut[r->n_cut++] = (struct tg__cut){t, cl->ideal[t]};
+    }
+    qsort(r->cut, r->n_cut, sizeof *r->cut, cut_cmp);
     memcpy(r->comps, comps, k * sizeof *comps);
     memcpy(r->heads, heads, k * sizeof *heads);
-    memcpy(r->ideal, cl->ideal, (size_t)s->n_th * sizeof *r->ideal);
+    r->sig = signature(s, comps, k);
     s->n_found++;
     s->st.deadlocks++;
     return 0;
@@ -219,9 +248,10 @@ static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *com
  * only the first found is reported. */
 static int already_found(struct tg__spd *s, const uint32_t *comps, uint32_t k)
 {
+    uint64_t sig = signature(s, comps, k);
     for (uint32_t f = 0; f < s->n_found; f++) {
         struct tg__pattern_result *r = &s->found[f];
-        if (r->k != k)
+        if (r->k != k || r->sig != sig)
             continue;
         uint32_t i;
         for (i = 0; i < k; i++) {

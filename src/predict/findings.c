@@ -241,15 +241,14 @@ static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
     } while (0)
     APPEND("Witness: replay the trace keeping, in their observed order, ");
     int first = 1;
-    for (uint32_t t = 0; t < s->n_th; t++) {
-        if (!r->ideal[t])
-            continue;
+    for (uint32_t i = 0; i < r->n_cut; i++) {
+        uint32_t t = r->cut[i].thread, k = r->cut[i].count;
         const char *name = tg__trace_thread_name(c->r, t);
-        if (r->ideal[t] >= s->th[t].n)
+        if (k >= s->th[t].n)
             APPEND("%sall events of %s", first ? "" : ", ", name);
         else
             APPEND("%sthe events of %s before %s %llu", first ? "" : ", ", name, unit,
-                   (unsigned long long)pos_of(c, t, r->ideal[t]));
+                   (unsigned long long)pos_of(c, t, k));
         first = 0;
     }
     APPEND("; then ");

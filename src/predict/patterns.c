@@ -7,7 +7,12 @@
  * hold it for reading (a lock held exclusively by two of them is a gate that
  * keeps them apart). Each cycle is enumerated once, starting from its
  * smallest component id, by a depth-first search with an explicit stack, so
- * a cycle of thousands of locks costs no recursion depth. */
+ * a cycle of thousands of locks costs no recursion depth.
+ *
+ * As in Johnson's algorithm, the search from c0 only visits the strongly
+ * connected component of c0 in the graph of components >= c0 (every cycle
+ * lies inside one), and starts are taken only from such components: one
+ * cycle over n locks costs two linear passes, not n searches of length n. */
 #include "predict/spd_impl.h"
 
 #include <stdlib.h>
@@ -20,6 +25,11 @@ struct adj {
 
 struct search {
     struct tg__spd *s;
+    /* Tarjan's algorithm over the components in the current subset */
+    uint32_t *in;        /* subset tag per component */
+    uint32_t *index, *low, *stack, *call, *ccur, *scc;
+    uint8_t *on_stack;
+    uint32_t tag;
     uint32_t *off;       /* per lock: start of its holders in `hold` */
     struct adj *hold;
     uint32_t *path, *cursor;
@@ -147,7 +157,8 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
                 mark(q, q->path[i], 0);
             return 1;
         }
-        if (a.comp <= c0 || !conflict(m, a.mode))
+        if (a.comp <= c0 || !conflict(m, a.mode) || q->scc[a.comp] != q->scc[c0] ||
+            q->in[a.comp] != q->tag)
             continue;
         if (!compatible(q, a.comp))
             continue;
@@ -171,6 +182,68 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
     }
 }
 
+/* Strongly connected components of the components tagged q->tag (edges:
+ * c -> c' when c' holds c's lock in a conflicting mode). Sets scc[] to the
+ * root of each one's component; returns the smallest tagged component in a
+ * component of two or more, or UINT32_MAX. Iterative: no recursion. */
+static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
+{
+    struct tg__spd *s = q->s;
+    uint32_t next = 1, sp = 0, best = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        q->index[nodes[i]] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t root = nodes[i];
+        if (q->index[root])
+            continue;
+        uint32_t depth = 0;
+        q->call[0] = root;
+        q->ccur[0] = q->off[s->comps[root].lock];
+        q->index[root] = q->low[root] = next++;
+        q->stack[sp++] = root;
+        q->on_stack[root] = 1;
+        for (;;) {
+            uint32_t v = q->call[depth], l = s->comps[v].lock;
+            if (q->ccur[depth] < q->off[l + 1]) {
+                struct adj a = q->hold[q->ccur[depth]++];
+                uint32_t w = a.comp;
+                if (q->in[w] != q->tag || !conflict(s->comps[v].mode, a.mode))
+                    continue;
+                if (!q->index[w]) {
+                    q->index[w] = q->low[w] = next++;
+                    q->stack[sp++] = w;
+                    q->on_stack[w] = 1;
+                    depth++;
+                    q->call[depth] = w;
+                    q->ccur[depth] = q->off[s->comps[w].lock];
+                } else if (q->on_stack[w] && q->index[w] < q->low[v]) {
+                    q->low[v] = q->index[w];
+                }
+                continue;
+            }
+            if (q->low[v] == q->index[v]) {
+                uint32_t size = 0, least = UINT32_MAX, w;
+                do {
+                    w = q->stack[--sp];
+                    q->on_stack[w] = 0;
+                    q->scc[w] = v;
+                    least = w < least ? w : least;
+                    size++;
+                } while (w != v);
+                if (size >= 2 && least < best)
+                    best = least;
+            }
+            if (depth == 0)
+                break;
+            depth--;
+            uint32_t p = q->call[depth];
+            if (q->low[v] < q->low[p])
+                q->low[p] = q->low[v];
+        }
+    }
+    return best;
+}
+
 int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
 {
     struct search q = {.s = s};
@@ -186,13 +259,81 @@ int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uin
     q.lock_used = calloc(nl, 1);
     q.held_n = calloc(nl, sizeof *q.held_n);
     q.held_w = calloc(nl, 1);
-    if (!q.path || !q.cursor || !q.thread_used || !q.lock_used || !q.held_n || !q.held_w)
+    uint32_t n = s->n_comps;
+    q.in = calloc(n, sizeof *q.in);
+    q.index = malloc(n * sizeof *q.index);
+    q.low = malloc(n * sizeof *q.low);
+    q.stack = malloc(n * sizeof *q.stack);
+    q.call = malloc(n * sizeof *q.call);
+    q.ccur = malloc(n * sizeof *q.ccur);
+    q.scc = malloc(n * sizeof *q.scc);
+    q.on_stack = calloc(n, 1);
+    uint32_t *nodes = malloc(n * sizeof *nodes);
+    if (!q.path || !q.cursor || !q.thread_used || !q.lock_used || !q.held_n || !q.held_w ||
+        !q.in || !q.index || !q.low || !q.stack || !q.call || !q.ccur || !q.scc ||
+        !q.on_stack || !nodes) {
+        free(nodes);
         goto out;
+    }
     rc = 0;
-    for (uint32_t c0 = 0; c0 < s->n_comps; c0++)
-        if (from(&q, c0, check))
-            break;
+    /* Johnson's outer loop, run separately in each strongly connected
+     * component of the whole graph: the least start whose component (among
+     * the components >= it) is a real cycle, then the next start after it. */
+    q.tag++;
+    for (uint32_t c = 0; c < n; c++) {
+        q.in[c] = q.tag;
+        nodes[c] = c;
+    }
+    if (tarjan(&q, nodes, n) == UINT32_MAX)
+        goto done;
+    uint32_t *group = malloc(((size_t)n + 1) * sizeof *group);
+    uint32_t *first = calloc((size_t)n + 1, sizeof *first);
+    if (!group || !first) {
+        free(group);
+        free(first);
+        rc = -1;
+        goto done;
+    }
+    for (uint32_t c = 0; c < n; c++) /* members of each component, ascending */
+        first[q.scc[c] + 1]++;
+    for (uint32_t c = 0; c < n; c++)
+        first[c + 1] += first[c];
+    for (uint32_t c = 0; c < n; c++)
+        group[first[q.scc[c]]++] = c;
+    int stop = 0;
+    for (uint32_t g = 0; g < n && !stop;) {
+        uint32_t root = q.scc[group[g]], end = g;
+        while (end < n && q.scc[group[end]] == root)
+            end++;
+        for (uint32_t from_i = g; end - g >= 2 && from_i < end && !stop;) {
+            uint32_t m = 0;
+            q.tag++;
+            for (uint32_t i = from_i; i < end; i++) {
+                q.in[group[i]] = q.tag;
+                nodes[m++] = group[i];
+            }
+            uint32_t c0 = tarjan(&q, nodes, m);
+            if (c0 == UINT32_MAX)
+                break;
+            stop = from(&q, c0, check);
+            while (from_i < end && group[from_i] <= c0)
+                from_i++;
+        }
+        g = end;
+    }
+    free(group);
+    free(first);
+done:
+    free(nodes);
 out:
+    free(q.in);
+    free(q.index);
+    free(q.low);
+    free(q.stack);
+    free(q.call);
+    free(q.ccur);
+    free(q.scc);
+    free(q.on_stack);
     free(q.off);
     free(q.hold);
     free(q.path);

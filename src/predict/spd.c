@@ -42,7 +42,7 @@ void tg__spd_free(struct tg__spd *s)
     for (uint32_t i = 0; i < s->n_found; i++) {
         free(s->found[i].comps);
         free(s->found[i].heads);
-        free(s->found[i].ideal);
+        free(s->found[i].cut);
     }
     free(s->th);
     free(s->lk);

@@ -50,7 +50,12 @@ struct tg__sev {
 };
 #define TG__HS_TOP 0xffffffffu
 #define TG__SEV_Y_OFFSET 8 /* offsetof(struct tg__sev, y), for patching */
+/* Records per block of a thread's stream: large for the first threads (few
+ * system calls), small beyond, so thousands of threads cost little memory
+ * (each stream keeps one block in memory, and so does each cursor). */
 #define TG__SEV_PER_BLOCK 512
+#define TG__SEV_PER_BLOCK_MANY 32
+#define TG__MANY_THREADS 256
 
 struct tg__held {
     uint32_t lock;
@@ -113,11 +118,18 @@ struct tg__held_join {
     uint32_t thread, joined, hset;
 };
 
+/* The witness keeps, of thread `thread`, the events before its stored
+ * event `count`. */
+struct tg__cut {
+    uint32_t thread, count;
+};
+
 struct tg__pattern_result {
     uint32_t *comps;     /* k components, in cycle order */
     uint32_t *heads;     /* k candidate indices (stored index in the thread) */
-    uint32_t *ideal;     /* per-thread prefix length of the witness */
-    uint32_t k;
+    struct tg__cut *cut; /* the witness, by thread id; threads not listed: none */
+    uint32_t k, n_cut;
+    uint64_t sig;        /* signature of the (thread, lock) pairs */
 };
 
 struct tg__spd {
@@ -127,6 +139,7 @@ struct tg__spd {
 
     struct tg__thread *th;
     uint32_t n_th, cap_th;
+    uint32_t n_streams;  /* threads that have stored events */
     struct tg__lock *lk;
     uint32_t n_lk;       /* sized to the object id space */
     struct tg__var *var;

@@ -69,7 +69,8 @@ static int push(struct tg__spd *s, struct tg__thread *t, uint32_t kind, uint32_t
     }
     struct tg__sev e = {SEV_MAKE(kind, obj), x, y, hs, s->cur_pos, s->cur_off};
     if (!t->ev.per_block) {
-        t->ev.per_block = TG__SEV_PER_BLOCK;
+        t->ev.per_block = s->n_streams++ < TG__MANY_THREADS ? TG__SEV_PER_BLOCK
+                                                            : TG__SEV_PER_BLOCK_MANY;
         t->ev.recsz = sizeof e;
     }
     if (tg__stream_append(&s->sp, &t->ev, &e) < 0)

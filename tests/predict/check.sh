@@ -23,6 +23,13 @@ cycle*:*)
         a = "L" i; b = "L" ((i + 1) % n); t = "T" i
         print t "|acq(" a ")|c.c:" i; print t "|acq(" b ")|c.c:" i + 1
         print t "|rel(" b ")|c.c:" i + 2; print t "|rel(" a ")|c.c:" i + 3 } }' > "$trace" ;;
+pairs:*)
+    # pairs:N: N independent ABBA inversions, each between its own two threads.
+    n=${trace#pairs:}
+    trace=$tmp.pairs.std
+    awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) { a = "A" i; b = "B" i; t = "T" 2 * i; u = "T" 2 * i + 1
+        print t "|acq(" a ")|1"; print t "|acq(" b ")|2"; print t "|rel(" b ")|3"; print t "|rel(" a ")|4"
+        print u "|acq(" b ")|5"; print u "|acq(" a ")|6"; print u "|rel(" a ")|7"; print u "|rel(" b ")|8" } }' > "$trace" ;;
 longcs:*)
     # longcs:N: T1 holds A across N inner critical sections (so the analysis's
     # per-thread stream spills many blocks before A's release is known), then

@@ -151,6 +151,58 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
     return r;
 }
 
+/* After the arms were tried: wait if none completed, then settle the result. */
+static int tg__finish(struct tg_sel *arms, struct tg__waiter *ws, int n, int won,
+                      struct tg__park *p, int flags, uintptr_t pc)
+{
+    if (won < 0) {
+        if (flags & TG__B_TRY)
+            return TG_EAGAIN;
+        won = tg__wait_parked(arms, n, p, flags, pc);
+        tg__waiters_withdraw(ws, n, won);
+    }
+    if (won >= 0) {
+        arms[won].result = ws[won].result;
+        if (ws[won].result == 0)
+            tg__arm_won(&arms[won], p->task, pc);
+    }
+    return won;
+}
+
+static inline void tg__waiter_init(struct tg__waiter *w, struct tg__park *p, int i,
+                                   const struct tg_sel *a)
+{
+    w->park = p;
+    w->q = NULL;
+    w->arm = i;
+    w->op = a->op;
+    w->data = a->data;
+    w->result = 0;
+}
+
+/* One arm: one lock, no sorting (every plain blocking call comes here). */
+static int tg__block1(struct tg_sel *arm, int64_t deadline, int flags, uintptr_t pc,
+                      struct tg_task *t)
+{
+    struct tg__park p;
+    struct tg__waiter w;
+    struct tg__wakes k = { 0 };
+    int *lock = tg__arm_lock(arm), won = -1;
+    tg__park_init(&p, t, deadline);
+    if (deadline == TG_FOREVER)
+        p.lock = lock; /* every claim will hold it */
+    tg__waiter_init(&w, &p, 0, arm);
+    tg__spin_lock(lock);
+    if (tg__arm_try(arm, &w, &k))
+        won = 0;
+    else if (!(flags & TG__B_TRY))
+        tg__waitq_push(tg__arm_queue(arm), lock, &w);
+    tg__spin_unlock(lock);
+    if (k.head)
+        tg__wakes_flush(&k);
+    return tg__finish(arm, &w, 1, won, &p, flags, pc);
+}
+
 int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uintptr_t pc)
 {
     struct tg_task *t = tg__self();
@@ -160,25 +212,19 @@ int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uint
         return TG_EINVAL;
     if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
         return TG_ECANCELED;
+    if (n == 1)
+        return tg__block1(arms, deadline, flags, pc, t);
     struct tg__park p;
     struct tg__waiter ws[n];
     int *locks[n], nl, won = -1;
     struct tg__wakes k = { 0 };
     tg__park_init(&p, t, deadline);
-    if (n == 1 && deadline == TG_FOREVER)
-        p.lock = tg__arm_lock(&arms[0]); /* every claim will hold it */
     tg__locks_sorted(arms, n, locks, &nl);
     for (int i = 0; i < nl; i++)
         tg__spin_lock(locks[i]);
     for (int i = 0; i < n && won < 0; i++) {
-        struct tg__waiter *w = &ws[i];
-        w->park = &p;
-        w->q = NULL;
-        w->arm = i;
-        w->op = arms[i].op;
-        w->data = arms[i].data;
-        w->result = 0;
-        if (tg__arm_try(&arms[i], w, &k))
+        tg__waiter_init(&ws[i], &p, i, &arms[i]);
+        if (tg__arm_try(&arms[i], &ws[i], &k))
             won = i;
     }
     if (won < 0 && !(flags & TG__B_TRY))
@@ -187,18 +233,7 @@ int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uint
     for (int i = nl - 1; i >= 0; i--)
         tg__spin_unlock(locks[i]);
     tg__wakes_flush(&k);
-    if (won < 0) {
-        if (flags & TG__B_TRY)
-            return TG_EAGAIN;
-        won = tg__wait_parked(arms, n, &p, flags, pc);
-        tg__waiters_withdraw(ws, n, won);
-    }
-    if (won >= 0) {
-        arms[won].result = ws[won].result;
-        if (ws[won].result == 0)
-            tg__arm_won(&arms[won], t, pc);
-    }
-    return won;
+    return tg__finish(arms, ws, n, won, &p, flags, pc);
 }
 
 int tg_select(struct tg_sel *arms, int n, int64_t deadline)

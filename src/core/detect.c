@@ -421,8 +421,7 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                                "could provide (a signal, a post, a release, an exit); find the "
                                "one that should have come first.");
     } else if (cycle_len == 1) {
-        f->summary = tg__sprintf("%s %llu \"%s\" waits for a %s it already holds", what,
-                                 (unsigned long long)first->a->id, first->a->name,
+        f->summary = tg__sprintf("%s waits for a %s it already holds", TG_LABEL(first->a),
                                  tg__res_kind_name((enum tg_res_kind)first->w.kind));
         f->advice = tg__strdup("a non-recursive lock taken twice by the same thread never "
                                "opens; release it before calling code that takes it again, or "
@@ -493,7 +492,7 @@ int tg__wait_check(struct tg_actor *a)
             if (stuck(&ss.v[me])) {
                 report_component(&ss, me, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
                 result = TG_CHECK_DEADLOCK;
-            } else if (tg__opt.hazards && tg__opt.timed_cycles) {
+            } else if (tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE)) {
                 reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
                 if (stuck(&ss.v[me]) &&
                     report_component(&ss, me, TG_FINDING_HAZARD, TG_HAZARD_TIMED_CYCLE, 0))
@@ -525,7 +524,7 @@ int tg__scan(int stall_only)
                 if (stuck(&ss.v[i]) && (ss.v[i].wait_stack || (ss.v[i].seq >> 63) ||
                                         ss.v[i].a->wait_since_ns < settle))
                     found |= report_component(&ss, i, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
-            if (!found && tg__opt.hazards && tg__opt.timed_cycles) {
+            if (!found && tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE)) {
                 reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
                 for (int i = 0; i < ss.n; i++)
                     if (stuck(&ss.v[i]) && (ss.v[i].w.flags & TG_WF_TIMED))

@@ -19,6 +19,7 @@ __thread int tg__guard __attribute__((tls_model("initial-exec")));
 struct tg_actor **tg__actors;
 int tg__actor_slots;
 void (*tg__first_wait_hook)(void);
+int tg__hold_watch;
 
 static tg_lock_t engine_lock = TG_LOCK_INIT;
 static int initialized;    /* 1 ok, -1 failed */
@@ -79,7 +80,8 @@ int tg__engine_init(void)
     tg__options_defaults(&tg__opt);
     const char *spec = getenv("TANGLE_OPTIONS");
     char err[512];
-    if (spec && tg__options_parse(&tg__opt, spec, err, sizeof err) != 0) {
+    if ((spec && tg__options_parse(&tg__opt, spec, err, sizeof err) != 0) ||
+        tg__filter_init(err, sizeof err) != 0) {
         char line[700];
         int n = snprintf(line, sizeof line,
                          "tangle: error in TANGLE_OPTIONS: %s. The program was not started.\n", err);
@@ -87,6 +89,7 @@ int tg__engine_init(void)
             _exit(2);
         _exit(2);
     }
+    tg__hold_watch = tg__opt.hold_ms > 0;
     tg__actors = calloc((size_t)tg__opt.max_threads, sizeof *tg__actors);
     tg__res_table_init();
     tg__stack_init();
@@ -185,6 +188,16 @@ void tg__actor_set_name(struct tg_actor *a, const char *name)
         snprintf(a->name, sizeof a->name, "%s", name);
 }
 
+const char *tg__label(const struct tg_actor *a, char *buf, size_t n)
+{
+    const char *what = a->kind == TG_ACTOR_TASK ? "task" : "thread";
+    if (a->name[0])
+        snprintf(buf, n, "%s %llu \"%s\"", what, (unsigned long long)a->id, a->name);
+    else
+        snprintf(buf, n, "%s %llu", what, (unsigned long long)a->id);
+    return buf;
+}
+
 int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mode)
 {
     for (int i = a->n_held - 1; i >= 0; i--) {
@@ -269,10 +282,9 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
         if (hold_valid(h) && (!r || r->kind != TG_RES_SEM))
             lock_holds++;
     }
-    if (report_holds && lock_holds && tg__opt.hazards && tg__opt.exit_holding) {
+    if (report_holds && lock_holds && tg__opt.exit_holding) {
         struct tg_finding *f = tg__hazard_new(
-            TG_HAZARD_EXIT_HOLDING_LOCK, a, "%s %llu \"%s\" ended while holding %d lock%s",
-            a->kind == TG_ACTOR_TASK ? "task" : "thread", (unsigned long long)a->id, a->name,
+            TG_HAZARD_EXIT_HOLDING_LOCK, a, "%s ended while holding %d lock%s", TG_LABEL(a),
             lock_holds, lock_holds > 1 ? "s" : "");
         if (f) {
             f->advice = tg__strdup("release every lock on every path out of the thread "

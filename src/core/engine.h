@@ -79,7 +79,13 @@ struct tg_held {
     uint32_t stack;           /* interned full stack if the acquire blocked, else 0 */
     uint8_t mode;             /* enum tg_mode */
     uint8_t released_by_other;
+    uint64_t since;           /* when taken (ns), only while hold_ms is set */
 };
+
+/* Set when the hold_ms option asks for hold times (a predictable branch on
+ * the fast path otherwise). */
+extern int tg__hold_watch;
+uint64_t tg__now_ns(void);
 
 /* What an actor waits for; filled in before it blocks. */
 #define TG_WF_TIMED 0x1u      /* the wait has a deadline */
@@ -149,6 +155,10 @@ void tg__engine_after_fork_child(struct tg_actor *survivor);
  * spawn site is captured from the caller's stack. */
 struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent);
 void tg__actor_set_name(struct tg_actor *a, const char *name);
+/* "thread 3 \"worker\"" (or "task ...", or without a name if it has none),
+ * written into buf, which is returned. */
+const char *tg__label(const struct tg_actor *a, char *buf, size_t n);
+#define TG_LABEL(a) tg__label((a), (char[80]){0}, 80)
 /* The actor ends. Locks it still holds stay held (by a dead holder) and a
  * TG_HAZARD_EXIT_HOLDING_LOCK finding is made when report_holds is set. */
 void tg__actor_exit(struct tg_actor *a, int report_holds);

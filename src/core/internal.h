@@ -21,7 +21,6 @@ extern int tg__actor_slots; /* high-water mark of used slots */
  * to start its watchdog. */
 extern void (*tg__first_wait_hook)(void);
 
-uint64_t tg__now_ns(void);
 /* One-line warning on stderr, printed once per `once` flag. */
 void tg__warn_once(int *once, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -31,6 +30,11 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
                         const struct tg_wait_desc *wait, uint32_t wait_stack,
                         const struct tg_held *held, int n_held);
 void tg__stack_to_info(struct tg_stack *out, uint32_t id, uintptr_t fallback_pc);
+
+/* Findings the user turned off (filter.c). */
+int tg__filter_init(char *err, size_t n);
+int tg__hazard_on(enum tg_hazard h);
+int tg__suppressed(const struct tg_finding *f);
 
 void tg__stack_init(void);
 void tg__res_table_init(void);
@@ -44,5 +48,10 @@ void tg__report_flush(void);
 void tg__report_hold(void);
 void tg__report_release(void);
 int tg__report_locked(struct tg_finding *f);
+/* 1 if hazard h was already reported from call site pc (its repeat count
+ * is bumped), or h is turned off: then the caller builds nothing. */
+int tg__hazard_repeat(enum tg_hazard h, uintptr_t pc);
+/* Remember that finding f (just reported) came from call site pc. */
+void tg__hazard_site(enum tg_hazard h, uintptr_t pc, const struct tg_finding *f);
 
 #endif

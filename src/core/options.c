@@ -22,8 +22,8 @@ struct opt_def {
 
 #define OFF(f) offsetof(struct tg_options, f)
 static const struct opt_def defs[] = {
-    {"json", OPT_PATH, OFF(json), 0, 0, NULL, "write findings as JSON to this file (%p: pid)"},
-    {"log", OPT_PATH, OFF(log), 0, 0, NULL, "write the text report to this file, not stderr (%p: pid)"},
+    {"json", OPT_PATH, OFF(json), 0, 1024, NULL, "write findings as JSON to this file (%p: pid)"},
+    {"log", OPT_PATH, OFF(log), 0, 1024, NULL, "write the text report to this file, not stderr (%p: pid)"},
     {"on_deadlock", OPT_ENUM, OFF(on_deadlock), 0, 0, "exit|abort|hang",
      "after a deadlock report: exit with exitcode, abort (core dump), or hang for a debugger"},
     {"exitcode", OPT_INT, OFF(exitcode), 0, 255, NULL, "exit status of a run that reported anything"},
@@ -43,6 +43,12 @@ static const struct opt_def defs[] = {
     {"symbolize", OPT_BOOL, OFF(symbolize), 0, 1, NULL, "resolve function, file and line"},
     {"color", OPT_ENUM, OFF(color), 0, 0, "auto|always|never", "colour the text report"},
     {"quiet", OPT_BOOL, OFF(quiet), 0, 1, NULL, "no text report (JSON only)"},
+    {"hazards_off", OPT_PATH, OFF(hazards_off), 0, 512, NULL,
+     "hazard sub-kinds not to report, comma-separated (docs/report-schema.md)"},
+    {"suppress", OPT_PATH, OFF(suppress), 0, 1024, NULL,
+     "file of suppressions, one 'sub-kind:function' or 'sub-kind:file[:line]' per line"},
+    {"hold_ms", OPT_INT, OFF(hold_ms), 0, 3600000, NULL,
+     "report a lock held longer than this many ms (0: off)"},
 };
 #undef OFF
 
@@ -78,6 +84,11 @@ static int set_one(struct tg_options *o, const struct opt_def *d, const char *va
     tmp[vlen] = '\0';
     switch (d->type) {
     case OPT_PATH:
+        if (vlen >= (size_t)d->hi) { /* hi: the field's size */
+            snprintf(err, errlen, "the value of '%s' is too long (at most %ld characters)",
+                     d->key, d->hi - 1);
+            return -1;
+        }
         memcpy(field, tmp, vlen + 1);
         return 0;
     case OPT_BOOL:

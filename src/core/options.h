@@ -26,6 +26,9 @@ struct tg_options {
     int symbolize;          /* run the symbolizer for reports */
     int color;              /* enum tg_color */
     int quiet;              /* no text report (JSON only) */
+    char hazards_off[512];  /* comma-separated hazard sub-kinds not to report */
+    char suppress[1024];    /* file of suppressions ("sub-kind:pattern" lines) */
+    int hold_ms;            /* report locks held longer than this (0: off) */
 };
 
 extern struct tg_options tg__opt;

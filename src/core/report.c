@@ -20,6 +20,15 @@
 #include "core/lock.h"
 
 static tg_lock_t report_lock = TG_LOCK_INIT;
+
+/* Call sites that raised a hazard already: (hazard, pc) -> finding, so that
+ * a misuse repeated in a loop costs a table probe, not a stack capture. */
+#define SITES 4096
+static struct site {
+    uintptr_t pc;
+    int hazard;
+    int finding; /* index in found[] + 1; 0: empty */
+} sites[SITES];
 static struct tg_finding **found;
 static uint64_t *found_keys;
 static int n_found, cap_found;
@@ -34,6 +43,7 @@ void tg__report_after_fork(void)
     /* The child reports its own findings, into its own file. */
     n_found = 0;
     reports_made = 0;
+    memset(sites, 0, sizeof sites);
 }
 
 unsigned long tg__reports_made(void)
@@ -149,6 +159,8 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
 
 struct tg_finding *tg__hazard_new(enum tg_hazard hz, struct tg_actor *a, const char *fmt, ...)
 {
+    if (!tg__hazard_on(hz))
+        return NULL;
     struct tg_finding *f = tg__finding_new(TG_FINDING_HAZARD, hz);
     if (!f)
         return NULL;
@@ -273,6 +285,46 @@ static void write_text(const struct tg_finding *f)
         close(fd);
 }
 
+static struct site *site_slot(enum tg_hazard h, uintptr_t pc)
+{
+    size_t i = (size_t)((pc * 0x9E3779B97F4A7C15ull + (unsigned)h) >> 52) & (SITES - 1);
+    for (size_t n = 0; n < 16; n++, i = (i + 1) & (SITES - 1))
+        if (!sites[i].finding || (sites[i].pc == pc && sites[i].hazard == (int)h))
+            return &sites[i];
+    return NULL;
+}
+
+int tg__hazard_repeat(enum tg_hazard h, uintptr_t pc)
+{
+    if (!tg__hazard_on(h))
+        return 1; /* off: as good as seen */
+    int seen = 0;
+    tg__lock_take(&report_lock);
+    struct site *s = site_slot(h, pc);
+    if (s && s->finding && s->finding <= n_found) {
+        found[s->finding - 1]->repeats++;
+        json_dirty = 1;
+        seen = 1;
+    }
+    tg__lock_give(&report_lock);
+    return seen;
+}
+
+void tg__hazard_site(enum tg_hazard h, uintptr_t pc, const struct tg_finding *f)
+{
+    tg__lock_take(&report_lock);
+    struct site *s = site_slot(h, pc);
+    for (int i = n_found - 1; s && i >= 0; i--) {
+        if (found[i] == f) {
+            s->pc = pc;
+            s->hazard = (int)h;
+            s->finding = i + 1;
+            break;
+        }
+    }
+    tg__lock_give(&report_lock);
+}
+
 void tg__report_hold(void)
 {
     tg__lock_take(&report_lock);
@@ -319,9 +371,11 @@ int tg__report_locked(struct tg_finding *f)
             fresh = 0;
         }
     }
+    if (fresh && (tg__opt.symbolize || tg__opt.suppress[0]))
+        tg__symbolize_findings(&f, 1);
+    if (fresh && tg__suppressed(f))
+        fresh = 0;
     if (fresh) {
-        if (tg__opt.symbolize)
-            tg__symbolize_findings(&f, 1);
         found[n_found] = f;
         found_keys[n_found++] = key;
         reports_made++;

@@ -6,6 +6,11 @@ TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierat
                                    unsigned count)
 {
     int rc = REAL(barrier_init)(b, attr, count);
+    struct tg_actor *a;
+    if (rc != 0 && count == 0 && (a = tg__self()) != NULL)
+        tg__misuse(TG_HAZARD_BARRIER_MISUSE, a, CALLER_PC,
+                   "a barrier needs a count of at least 1; check pthread_barrier_init's result.",
+                   "initialises a barrier with count 0; pthread_barrier_init fails with EINVAL");
     int pshared = 0;
     if (attr)
         pthread_barrierattr_getpshared(attr, &pshared);
@@ -16,6 +21,9 @@ TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierat
 
 TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)b);
     int rc = REAL(barrier_destroy)(b);
     if (r && rc == 0)

@@ -18,28 +18,14 @@ TG_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *att
 
 TG_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)c, TG_RES_COND, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)c);
     int rc = REAL(cond_destroy)(c);
     if (r && rc == 0)
         tg__res_destroy(r);
     return rc;
-}
-
-static void not_held_hazard(struct tg_actor *a, struct tg_res *cr, pthread_mutex_t *m)
-{
-    if (!tg__opt.hazards || (__atomic_fetch_or(&cr->reported, 1u << TG_HAZARD_COND_MUTEX_NOT_HELD,
-                                               __ATOMIC_RELAXED) &
-                             (1u << TG_HAZARD_COND_MUTEX_NOT_HELD)))
-        return;
-    struct tg_finding *f = tg__hazard_new(
-        TG_HAZARD_COND_MUTEX_NOT_HELD, a,
-        "thread %llu \"%s\" waits on condition #%llu with mutex %p, which it does not hold",
-        (unsigned long long)a->id, a->name, (unsigned long long)cr->id, (void *)m);
-    if (f) {
-        f->advice = tg__strdup("lock the mutex before pthread_cond_wait; without it a signal "
-                               "can be lost between the check and the wait.");
-        tg__report(f);
-    }
 }
 
 static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
@@ -65,7 +51,20 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     if (had)
         tg__released(a, mr);
     else if (cr && mr)
-        not_held_hazard(a, cr, m);
+        tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc,
+                   "lock the mutex before pthread_cond_wait; without it a signal can be lost "
+                   "between the check and the wait.",
+                   "waits on condition #%llu with mutex #%llu, which it does not hold",
+                   (unsigned long long)cr->id, (unsigned long long)mr->id);
+    if (cr && (cr->flags & TG_RF_DESTROYED))
+        tg__misuse_after_destroy(a, cr, pc);
+    if (cr && cr->cond_mutex && cr->cond_mutex != (uintptr_t)m &&
+        __atomic_load_n(&cr->waiters, __ATOMIC_RELAXED) > 0)
+        tg__misuse(TG_HAZARD_COND_MUTEX_MISMATCH, a, pc,
+                   "every waiter of one condition variable must use the same mutex (POSIX "
+                   "leaves anything else undefined).",
+                   "waits on condition #%llu with mutex %p while other waiters use mutex %p",
+                   (unsigned long long)cr->id, (void *)m, (void *)cr->cond_mutex);
     uint32_t site = tg__wait_site(pc);
     struct tg_wait_desc w = {.res = cr, .kind = TG_RES_COND, .mode = TG_MODE_EXCL,
                              .flags = abs ? TG_WF_TIMED : 0, .mutex = mr, .pc = pc};
@@ -86,6 +85,10 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     if (had) {
         tg__push_hold(a, saved.addr, saved.res, saved.res_id, (enum tg_mode)saved.mode, saved.pc);
         a->held[a->n_held - 1].stack = saved.stack;
+    } else {
+        /* Waiting without the mutex is undefined, but glibc returns with it
+         * locked all the same: the caller holds it now. */
+        tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
     }
     return rc;
 }

@@ -46,11 +46,22 @@ TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *
 
 TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)m);
     int rc = REAL(mutex_destroy)(m);
     if (r && rc == 0)
         tg__res_destroy(r);
     return rc;
+}
+
+/* glibc refused a lock: a destroyed mutex answers EINVAL. */
+static void lock_failed(struct tg_actor *a, pthread_mutex_t *m, int rc, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup((uintptr_t)m);
+    if (rc == EINVAL && r && (r->flags & TG_RF_DESTROYED))
+        tg__misuse_after_destroy(a, r, pc);
 }
 
 static int timed_lock(void *m, clockid_t clk, const struct timespec *abs)
@@ -71,18 +82,11 @@ static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clock
         return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
     if (tg__holds(a, r, NULL) && (mutex_flags(m) & TG_RF_ERRORCHECK)) {
         /* glibc answers EDEADLK: a bug, but not a hang. */
-        if (tg__opt.hazards) {
-            struct tg_finding *f = tg__hazard_new(
-                TG_HAZARD_RELOCK_ERRORCHECK, a,
-                "thread %llu \"%s\" locks errorcheck mutex #%llu again while holding it; the "
-                "call fails with EDEADLK", (unsigned long long)a->id, a->name,
-                (unsigned long long)r->id);
-            if (f) {
-                f->advice = tg__strdup("check the result of pthread_mutex_lock, and do not "
-                                       "lock a mutex this thread already holds.");
-                tg__report(f);
-            }
-        }
+        tg__misuse(TG_HAZARD_RELOCK_ERRORCHECK, a, pc,
+                   "check the result of pthread_mutex_lock, and do not lock a mutex this thread "
+                   "already holds.",
+                   "locks errorcheck mutex #%llu again while holding it; the call fails with "
+                   "EDEADLK", (unsigned long long)r->id);
         return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
     }
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_MUTEX, .mode = TG_MODE_EXCL,
@@ -90,6 +94,8 @@ static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clock
     int rc = tg__block(a, &w, m, REAL(mutex_clocklock) ? timed_lock : NULL, untimed_lock, clk, abs);
     if (rc == 0 || rc == EOWNERDEAD)
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
+    else if (rc == EINVAL && (r->flags & TG_RF_DESTROYED))
+        tg__misuse_after_destroy(a, r, pc);
     return rc;
 }
 
@@ -106,19 +112,32 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
             tg__acquired(a, r, TG_MODE_EXCL, pc);
         return rc;
     }
-    if (rc != EBUSY)
-        return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+    if (rc != EBUSY) {
+        rc = abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
+        if (rc == 0)
+            tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
+        else
+            lock_failed(a, m, rc, pc);
+        return rc;
+    }
     return lock_slow(a, m, pc, clk, abs);
 }
 
 /* 1 if m is among the newest holds of a: a relock, which must not go
  * straight into glibc (it would hang unseen until the watchdog's next
- * ticks). Deeper relocks are left to the watchdog. */
+ * ticks). Deeper relocks are left to the watchdog, while there is one. */
 static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t *m)
 {
     int n = a->n_held;
-    return (n > 0 && a->held[n - 1].addr == (uintptr_t)m) ||
-           (n > 1 && a->held[n - 2].addr == (uintptr_t)m);
+    if ((n > 0 && a->held[n - 1].addr == (uintptr_t)m) ||
+        (n > 1 && a->held[n - 2].addr == (uintptr_t)m))
+        return 1;
+    if (TG_LIKELY(n <= 2 || tg__watchdog_running()))
+        return 0;
+    for (int i = 0; i < n - 2; i++)
+        if (a->held[i].addr == (uintptr_t)m)
+            return 1;
+    return 0;
 }
 
 TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
@@ -138,6 +157,8 @@ TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
     if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD))
         tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
+    else
+        lock_failed(a, m, rc, pc);
     return rc;
 }
 
@@ -163,28 +184,23 @@ TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
     return rc;
 }
 
-static void unlock_unheld(struct tg_actor *a, struct tg_res *r, int rc)
-{
-    if (rc != 0)
-        return; /* glibc refused (EPERM): nothing changed */
-    tg__released_by_other(a, r);
-}
-
 TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return REAL(mutex_unlock)(m);
     int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m)) {
+    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m && !tg__hold_watch)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
         return REAL(mutex_unlock)(m);
     }
-    struct tg_res *r = tg__res_lookup((uintptr_t)m);
-    if (!r || tg__released(a, r) == 0)
+    if (tg__release_addr(a, (uintptr_t)m, CALLER_PC) == 0)
         return REAL(mutex_unlock)(m);
+    struct tg_res *r = mutex_res(m, CALLER_PC); /* before: the kind is read from m */
     int rc = REAL(mutex_unlock)(m);
-    unlock_unheld(a, r, rc);
+    tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, CALLER_PC);
+    if (rc == 0 && r)
+        tg__released_by_other(a, r);
     return rc;
 }
 
@@ -200,6 +216,9 @@ TG_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
 
 TG_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)l, TG_RES_SPIN, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)l);
     int rc = REAL(spin_destroy)(l);
     if (r && rc == 0)
@@ -258,8 +277,11 @@ TG_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 TG_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
     struct tg_actor *a = tg__self();
-    struct tg_res *r = a ? tg__res_lookup((uintptr_t)l) : NULL;
-    if (r && tg__released(a, r) != 0)
+    if (!a || tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0)
+        return REAL(spin_unlock)(l);
+    tg__misuse_unlock(a, (uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
+    struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
+    if (r)
         tg__released_by_other(a, r);
     return REAL(spin_unlock)(l);
 }

@@ -91,6 +91,37 @@ int tg__block(struct tg_actor *a, const struct tg_wait_desc *w, void *obj, tg_ti
 /* Stack of the current wait, captured once per call site in a row. */
 uint32_t tg__wait_site(uintptr_t pc);
 
+/* Misuse reports (misuse.c); see there. */
+void tg__misuse_unlock(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, int rc, uintptr_t pc);
+void tg__misuse_destroy(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
+void tg__misuse_after_destroy(struct tg_actor *a, struct tg_res *r, uintptr_t pc);
+void tg__misuse(enum tg_hazard h, struct tg_actor *a, uintptr_t pc, const char *advice,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void tg__misuse_freed(struct tg_actor *a, uintptr_t lo, uintptr_t hi, const char *how, uintptr_t pc);
+void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t pc);
+void tg__free_resolve(void);
+int tg__watchdog_running(void);
+
+/* Pops the newest hold of addr (any kind) after checking its hold time;
+ * 0, or -1 if a does not hold it. */
+static inline int tg__release_addr(struct tg_actor *a, uintptr_t addr, uintptr_t pc)
+{
+    int n = a->n_held;
+    int i = n - 1;
+    if (TG_UNLIKELY(i < 0 || a->held[i].addr != addr)) {
+        while (--i >= 0 && a->held[i].addr != addr)
+            ;
+        if (i < 0)
+            return -1;
+    }
+    if (TG_UNLIKELY(tg__hold_watch))
+        tg__misuse_hold_time(a, &a->held[i], pc);
+    for (int j = i; j < n - 1; j++)
+        a->held[j] = a->held[j + 1];
+    __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
 /* After an acquisition that went through tg__block: the hold keeps the
  * full stack of the wait. */
 void tg__acquired_slow(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc);

@@ -35,6 +35,9 @@ TG_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_
 
 TG_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)l, TG_RES_RWLOCK, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)l);
     int rc = REAL(rwlock_destroy)(l);
     if (r && rc == 0)
@@ -59,37 +62,22 @@ static int untimed_wr(void *l)
     return REAL(rwlock_wrlock)(l);
 }
 
-static void relock_hazard(struct tg_actor *a, struct tg_res *r, int write)
+static void relock_hazard(struct tg_actor *a, struct tg_res *r, int write, uintptr_t pc)
 {
-    if (!tg__opt.hazards)
-        return;
-    struct tg_finding *f = tg__hazard_new(
-        TG_HAZARD_RWLOCK_RELOCK, a,
-        "thread %llu \"%s\" asks for a %s lock on rwlock #%llu while holding its write lock; "
-        "the call fails with EDEADLK", (unsigned long long)a->id, a->name, write ? "write" : "read",
-        (unsigned long long)r->id);
-    if (f) {
-        f->advice = tg__strdup("check the result of the call, and release the write lock first.");
-        tg__report(f);
-    }
+    tg__misuse(TG_HAZARD_RWLOCK_RELOCK, a, pc,
+               "check the result of the call, and release the write lock first.",
+               "asks for a %s lock on rwlock #%llu while holding its write lock; the call fails "
+               "with EDEADLK", write ? "write" : "read", (unsigned long long)r->id);
 }
 
-static void recursive_read_hazard(struct tg_actor *a, struct tg_res *r)
+static void recursive_read_hazard(struct tg_actor *a, struct tg_res *r, uintptr_t pc)
 {
-    if (!tg__opt.hazards || __atomic_fetch_or(&r->reported, 1u << TG_HAZARD_RECURSIVE_READ,
-                                              __ATOMIC_RELAXED) & (1u << TG_HAZARD_RECURSIVE_READ))
-        return;
-    struct tg_finding *f = tg__hazard_new(
-        TG_HAZARD_RECURSIVE_READ, a,
-        "thread %llu \"%s\" read-locks writer-preferring rwlock #%llu again while already "
-        "reading it; if a writer queues in between, this thread deadlocks",
-        (unsigned long long)a->id, a->name, (unsigned long long)r->id);
-    if (f) {
-        f->advice = tg__strdup("do not take a read lock twice on a writer-preferring rwlock "
-                               "(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP): pass the fact "
-                               "that it is held down to the inner code.");
-        tg__report(f);
-    }
+    tg__misuse(TG_HAZARD_RECURSIVE_READ, a, pc,
+               "do not take a read lock twice on a writer-preferring rwlock "
+               "(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP): pass the fact that it is held "
+               "down to the inner code.",
+               "read-locks writer-preferring rwlock #%llu again while already reading it; if a "
+               "writer queues in between, this thread deadlocks", (unsigned long long)r->id);
 }
 
 static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t clk,
@@ -104,19 +92,21 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
     enum tg_mode mode = write ? TG_MODE_WRITE : TG_MODE_READ;
     int rc = write ? REAL(rwlock_trywrlock)(l) : REAL(rwlock_tryrdlock)(l);
     struct tg_res *r = rwlock_res(l, pc);
+    if (TG_UNLIKELY(r && (r->flags & TG_RF_DESTROYED)))
+        tg__misuse_after_destroy(a, r, pc);
     if (TG_LIKELY(rc == 0)) {
         if (TG_LIKELY(r != NULL)) {
             if (TG_UNLIKELY(!write && (r->flags & TG_RF_WRITER_PREF)) && tg__holds(a, r, NULL))
-                recursive_read_hazard(a, r);
+                recursive_read_hazard(a, r, pc);
             tg__acquired(a, r, mode, pc);
         }
         return 0;
     }
     enum tg_mode held_mode;
     if (r && tg__holds(a, r, &held_mode) && held_mode == TG_MODE_WRITE)
-        relock_hazard(a, r, write);
+        relock_hazard(a, r, write, pc);
     else if (r && !write && (r->flags & TG_RF_WRITER_PREF) && tg__holds(a, r, NULL))
-        recursive_read_hazard(a, r);
+        recursive_read_hazard(a, r, pc);
     if (!r || rc != EBUSY) {
         if (abs)
             rc = write ? REAL(rwlock_clockwrlock)(l, clk, abs) : REAL(rwlock_clockrdlock)(l, clk, abs);
@@ -191,16 +181,12 @@ TG_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return REAL(rwlock_unlock)(l);
-    int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)l)) {
-        __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
-        return REAL(rwlock_unlock)(l);
-    }
-    struct tg_res *r = tg__res_lookup((uintptr_t)l);
-    if (!r || tg__released(a, r) == 0)
+    if (tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0)
         return REAL(rwlock_unlock)(l);
     int rc = REAL(rwlock_unlock)(l);
-    if (rc == 0)
+    tg__misuse_unlock(a, (uintptr_t)l, TG_RES_RWLOCK, rc, CALLER_PC);
+    struct tg_res *r = rwlock_res(l, CALLER_PC);
+    if (rc == 0 && r)
         tg__released_by_other(a, r);
     return rc;
 }

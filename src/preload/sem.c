@@ -7,11 +7,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 
 TG_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
 {
     int rc = REAL(sem_init)(s, pshared, value);
+    struct tg_actor *a;
+    if (rc != 0 && value > SEM_VALUE_MAX && (a = tg__self()) != NULL) {
+        int saved = errno;
+        tg__misuse(TG_HAZARD_SEM_MISUSE, a, CALLER_PC,
+                   "a semaphore's value is at most SEM_VALUE_MAX; check sem_init's result.",
+                   "initialises a semaphore with %u, above SEM_VALUE_MAX (%d); sem_init fails",
+                   value, SEM_VALUE_MAX);
+        errno = saved;
+    }
     if (rc == 0 && !tg__guard && tg__engine_init() == 0)
         tg__res_init((uintptr_t)s, TG_RES_SEM,
                      (pshared ? TG_RF_PSHARED : 0) | (value == 1 ? TG_RF_LOCKLIKE : 0), CALLER_PC);
@@ -20,6 +30,9 @@ TG_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
 
 TG_EXPORT int sem_destroy(sem_t *s)
 {
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__misuse_destroy(a, (uintptr_t)s, TG_RES_SEM, CALLER_PC);
     struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)s);
     int rc = REAL(sem_destroy)(s);
     if (r && rc == 0)
@@ -54,6 +67,8 @@ static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uint
     if (!a)
         return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
     struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, 0, pc);
+    if (r && (r->flags & TG_RF_DESTROYED))
+        tg__misuse_after_destroy(a, r, pc);
     if (REAL(sem_trywait)(s) == 0) {
         if (r)
             took(a, r, pc, 0);
@@ -109,5 +124,17 @@ TG_EXPORT int sem_post(sem_t *s)
     struct tg_res *r = a ? tg__res_lookup((uintptr_t)s) : NULL;
     if (r && (r->flags & TG_RF_LOCKLIKE) && tg__released(a, r) != 0)
         tg__released_by_other(a, r);
-    return REAL(sem_post)(s);
+    if (r && (r->flags & TG_RF_DESTROYED))
+        tg__misuse_after_destroy(a, r, CALLER_PC);
+    int rc = REAL(sem_post)(s);
+    int value = 0;
+    if (rc != 0 && a && sem_getvalue(s, &value) == 0 && value == SEM_VALUE_MAX) {
+        tg__misuse(TG_HAZARD_SEM_MISUSE, a, CALLER_PC,
+                   "something posts more often than anyone waits; a semaphore used as a flag "
+                   "wants a condition variable instead.",
+                   "posts a semaphore already at SEM_VALUE_MAX (%d); sem_post fails with "
+                   "EOVERFLOW", SEM_VALUE_MAX);
+        errno = EOVERFLOW;
+    }
+    return rc;
 }

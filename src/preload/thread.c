@@ -15,6 +15,15 @@ static pthread_key_t exit_key;
 static _Atomic int setup_state; /* 0 not yet, 1 running, 2 done */
 static _Atomic int watchdog_started;
 
+/* The watchdog starts with the first thread the program creates (or the
+ * first published wait), not before: a second thread makes glibc use
+ * atomic instructions in every lock, which a single-threaded program does
+ * not pay. Until then mutex.c checks every hold for relocks itself. */
+int tg__watchdog_running(void)
+{
+    return __atomic_load_n(&watchdog_started, __ATOMIC_RELAXED);
+}
+
 /* The pthread_t of each actor is kept in its `user` field while it lives. */
 static struct tg_actor *actor_of(pthread_t t)
 {
@@ -31,9 +40,24 @@ static struct tg_actor *actor_of(pthread_t t)
     return found;
 }
 
+/* Locks that live on the stack of a thread that ends go away with it. */
+static void check_stack_locks(struct tg_actor *a)
+{
+    pthread_attr_t attr;
+    void *lo;
+    size_t size;
+    if (a->n_held == 0 || pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0)
+        tg__misuse_freed(a, (uintptr_t)lo, (uintptr_t)lo + size,
+                         "released with the stack of its ending thread", 0);
+    pthread_attr_destroy(&attr);
+}
+
 static void on_thread_exit(void *p)
 {
     struct tg_actor *a = p;
+    check_stack_locks(a);
     tg__current = NULL;
     tg__no_actor = 1;
     tg__actor_exit(a, 1);
@@ -116,6 +140,7 @@ static int setup(void)
     if (!__atomic_compare_exchange_n(&setup_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE))
         return -1; /* being set up (by this thread, re-entered, or another) */
+    tg__free_resolve();
     tg__real_resolve();
     if (tg__engine_init() != 0) {
         __atomic_store_n(&setup_state, 3, __ATOMIC_RELEASE);
@@ -286,9 +311,7 @@ __attribute__((constructor)) static void tangle_start(void)
             main_actor->created = 0; /* the process made it, not a call */
             tg__actor_set_name(main_actor, "main");
         }
-        /* Mutex waits are seen only by the watchdog (see mutex.c), so it
-         * runs from the start. */
-        start_watchdog();
+
     }
 }
 

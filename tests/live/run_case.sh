@@ -1,7 +1,7 @@
 #!/bin/sh
 # run_case.sh: runs one live test program under `tangle run` and checks
 # what its source says it must find. Directives, as comments in the source:
-#   // RUN: extra options for tangle run           (default: none)
+#   // RUN: extra options for tangle run (@SRCDIR@: the source's folder)
 #   // ARGS: arguments for the program
 #   // ENV: NAME=value                              (exported before the run)
 #   // EXIT: expected exit status                   (required)
@@ -34,7 +34,7 @@ expand_lines() {
     printf '%s\n' "$line"
 }
 
-run_opts=$(directive RUN)
+run_opts=$(directive RUN | sed "s|@SRCDIR@|$(dirname "$src")|g")
 args=$(directive ARGS)
 expect_exit=$(directive EXIT)
 [ -n "$expect_exit" ] || { echo "run_case: $src has no // EXIT: line" >&2; exit 2; }

@@ -1,0 +1,38 @@
+/* free.c: free() is watched for one mistake: freeing memory that holds a
+ * lock the freeing thread still holds. It costs a thread-local load and a
+ * test when the thread holds no lock. Locks held by other threads in the
+ * freed block are not looked for (that would need a global search on
+ * every free). */
+#include "preload/preload.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+
+static void (*next_free)(void *);
+static _Atomic int resolving;
+
+void tg__free_resolve(void)
+{
+    if (next_free || __atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL))
+        return;
+    void (*f)(void *);
+    *(void **)&f = dlsym(RTLD_NEXT, "free");
+    __atomic_store_n(&next_free, f, __ATOMIC_RELEASE);
+}
+
+TG_EXPORT void free(void *p)
+{
+    void (*f)(void *) = __atomic_load_n(&next_free, __ATOMIC_ACQUIRE);
+    if (TG_UNLIKELY(!f)) {
+        tg__free_resolve();
+        f = __atomic_load_n(&next_free, __ATOMIC_ACQUIRE);
+        if (!f)
+            return; /* only while dlsym itself frees: a small leak, never a wrong free */
+    }
+    struct tg_actor *a = tg__current;
+    if (TG_UNLIKELY(p && a && a->n_held > 0 && !tg__guard)) {
+        uintptr_t lo = (uintptr_t)p;
+        tg__misuse_freed(a, lo, lo + malloc_usable_size(p), "freed", CALLER_PC);
+    }
+    f(p);
+}

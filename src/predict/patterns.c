@@ -183,7 +183,8 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
 }
 
 /* Strongly connected components of the components tagged q->tag (edges:
- * c -> c' when c' holds c's lock in a conflicting mode). Sets scc[] to the
+ * c -> c' when c' holds c's lock in a conflicting mode and runs in another
+ * thread). Sets scc[] to the
  * root of each one's component; returns the smallest tagged component in a
  * component of two or more, or UINT32_MAX. Iterative: no recursion. */
 static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
@@ -207,8 +208,9 @@ static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
             if (q->ccur[depth] < q->off[l + 1]) {
                 struct adj a = q->hold[q->ccur[depth]++];
                 uint32_t w = a.comp;
-                if (q->in[w] != q->tag || !conflict(s->comps[v].mode, a.mode))
-                    continue;
+                if (q->in[w] != q->tag || !conflict(s->comps[v].mode, a.mode) ||
+                    s->comps[w].thread == s->comps[v].thread)
+                    continue; /* a cycle never uses two components of one thread */
                 if (!q->index[w]) {
                     q->index[w] = q->low[w] = next++;
                     q->stack[sp++] = w;

@@ -30,6 +30,14 @@ pairs:*)
     awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) { a = "A" i; b = "B" i; t = "T" 2 * i; u = "T" 2 * i + 1
         print t "|acq(" a ")|1"; print t "|acq(" b ")|2"; print t "|rel(" b ")|3"; print t "|rel(" a ")|4"
         print u "|acq(" b ")|5"; print u "|acq(" a ")|6"; print u "|rel(" a ")|7"; print u "|rel(" b ")|8" } }' > "$trace" ;;
+deep:*)
+    # deep:N: T1 nests N locks L0..L(N-1); T2 takes L(N-1) then L0. One deadlock.
+    n=${trace#deep:}
+    trace=$tmp.deep.std
+    awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) print "T1|acq(L" i ")|1"
+        for (i = n - 1; i >= 0; i--) print "T1|rel(L" i ")|2"
+        print "T2|acq(L" n - 1 ")|3"; print "T2|acq(L0)|4"; print "T2|rel(L0)|5"
+        print "T2|rel(L" n - 1 ")|6" }' > "$trace" ;;
 longcs:*)
     # longcs:N: T1 holds A across N inner critical sections (so the analysis's
     # per-thread stream spills many blocks before A's release is known), then

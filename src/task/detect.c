@@ -9,8 +9,12 @@
  */
 #define _GNU_SOURCE
 #include "task/detect.h"
+#ifndef TG_TASK_NO_ENGINE
+#include "report/report.h"
+#endif
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 int tg__detect_on;
@@ -52,6 +56,7 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 {
     (void)t; (void)p; (void)ns;
 }
+int tg__det_dump(int fd) { (void)fd; return -1; }
 
 #else
 
@@ -293,6 +298,116 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
                                "while holding a lock");
         tg__report(f);
     }
+}
+
+/* ---- dump ------------------------------------------------------------- */
+static const char *tg__dump_state(const struct tg_task *t)
+{
+    switch (t->state) {
+    case TG__T_BLOCKED: return "blocked";
+    case TG__T_DONE: return "exited";
+    default: return "running"; /* running or runnable: it can progress */
+    }
+}
+
+static void tg__dump_stack(struct tg_stack *out, uint32_t id, uintptr_t pc)
+{
+    const uintptr_t *pcs;
+    int n = id ? tg__stack_get(id, &pcs) : 0;
+    if (n > 0)
+        tg__stack_from_pcs(out, pcs, n);
+    else if (pc)
+        tg__stack_from_pcs(out, &pc, 1);
+}
+
+static void tg__dump_wait(struct tg_actor_info *info, const struct tg_task *t)
+{
+    const void *obj = __atomic_load_n(&t->wait_obj, __ATOMIC_RELAXED);
+    if (t->state != TG__T_BLOCKED || !obj)
+        return;
+    info->wait.present = 1;
+    const struct tg__prim *p = obj;
+    if (p->kind >= TG__K_MUTEX && p->kind <= TG__K_CHAN && p->res) {
+        tg__res_describe(p->res, &info->wait.res);
+        if (p->kind == TG__K_MUTEX) {
+            const struct tg_task *o = (const struct tg_task *)(
+                __atomic_load_n(&((const tg_mutex *)obj)->state, __ATOMIC_RELAXED) & ~(uintptr_t)1);
+            if (o && o->actor)
+                info->wait.holder = o->actor->id;
+        }
+    } else { /* a join: obj is the task waited for */
+        info->wait.res.kind = "task";
+        info->wait.res.name = tg__strdup(((const struct tg_task *)obj)->name);
+    }
+    tg__dump_stack(&info->wait.stack, 0, t->wait_pc);
+}
+
+static void tg__dump_holds(struct tg_actor_info *info, const struct tg_actor *a)
+{
+    int n = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
+    const struct tg_held *held = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++) {
+        const struct tg_res *r = tg__held_res(&held[i]);
+        if (held[i].released_by_other || !r)
+            continue;
+        struct tg_hold *h = tg__actor_info_add_hold(info);
+        if (!h)
+            return;
+        tg__res_describe(r, &h->res);
+        h->mode = held[i].mode == TG_MODE_READ ? "read" : held[i].mode == TG_MODE_WRITE ? "write" : NULL;
+        h->count = 1;
+        tg__dump_stack(&h->acquired, held[i].stack, held[i].pc);
+    }
+}
+
+static void tg__dump_task(struct tg_finding *f, const struct tg_task *t)
+{
+    struct tg_actor_info *info = tg__finding_add_actor(f);
+    if (!info)
+        return;
+    const struct tg_actor *a = t->actor;
+    info->id = a ? a->id : 0;
+    info->tid = a ? a->tid : 0;
+    info->kind = "task";
+    info->name = tg__strdup(t->name);
+    info->state = tg__dump_state(t);
+    tg__dump_stack(&info->created, a ? a->created : 0, t->spawn_pc);
+    tg__dump_wait(info, t);
+    if (a)
+        tg__dump_holds(info, a);
+}
+
+int tg__det_dump(int fd)
+{
+    if (!tg__detect_on)
+        return -1;
+    struct tg_finding *f = tg__finding_new(TG_FINDING_HAZARD, TG_HAZARD_NONE);
+    if (!f)
+        return -1;
+    int nt = 0, ns = 0;
+    for (struct tg__sched *s = tg__sched_list(); s; s = s->all_next) {
+        if (!__atomic_load_n(&s->in_use, __ATOMIC_ACQUIRE))
+            continue;
+        ns++;
+        tg__spin_lock(&s->list_lock);
+        for (struct tg_task *t = s->all; t; t = t->all_next, nt++)
+            tg__dump_task(f, t);
+        tg__spin_unlock(&s->list_lock);
+    }
+    tg__symbolize_findings(&f, 1);
+    struct tg_buf b = { 0 };
+    tg__buf_printf(&b, "tangle: task dump (pid %ld): %d task%s on %d scheduler%s\n", (long)getpid(),
+                   nt, nt == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
+    struct tg_buf body = { 0 };
+    tg__render_text(&body, f, 0);
+    const char *rest = body.data ? strchr(body.data, '\n') : NULL; /* past the header line */
+    if (rest)
+        tg__buf_puts(&b, rest + 1);
+    tg__buf_write_fd(&b, fd);
+    tg__buf_free(&b);
+    tg__buf_free(&body);
+    tg__finding_free(f);
+    return 0;
 }
 
 #endif

@@ -63,6 +63,10 @@ int tg__det_holder_blocked(struct tg_task *holder, struct tg__prim *p);
 void tg__det_idle(struct tg__sched *s);
 /* The scheduler is about to switch away from t (yield or park). */
 void tg__det_switch_out_check(struct tg_task *t);
+/* Writes every task as a symbolized report (states, waits, holds with
+ * sites) to fd; -1 when the engine is not available (then the caller writes
+ * a plain dump). */
+int tg__det_dump(int fd);
 /* Hazards raised by the runtime itself (watchdog, lock held too long). */
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving);
 void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns);

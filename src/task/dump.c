@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "task/task_int.h"
 #include "task/detect.h"
+#include "task/watchdog.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -66,6 +67,10 @@ static void tg__dump_wait(int fd, const struct tg_task *t)
 void tg_dump(int fd)
 {
     int saved = errno;
+    if (tg__det_dump(fd) == 0) {
+        errno = saved;
+        return;
+    }
     dprintf(fd, "tangle: task dump (pid %ld)\n", (long)getpid());
     int n = 0;
     for (struct tg__sched *s = tg__sched_list(); s; s = s->all_next) {
@@ -84,10 +89,22 @@ void tg_dump(int fd)
     errno = saved;
 }
 
+/* The handler only raises a flag (a dump allocates and takes locks, which a
+ * signal handler must not); the watchdog thread writes the dump. */
+static volatile sig_atomic_t tg__dump_requested;
+
 static void tg__dump_handler(int sig)
 {
     (void)sig;
-    tg_dump(2);
+    tg__dump_requested = 1;
+}
+
+void tg__dump_poll(void)
+{
+    if (tg__dump_requested) {
+        tg__dump_requested = 0;
+        tg_dump(2);
+    }
 }
 
 int tg_dump_on_signal(int sig)
@@ -97,5 +114,8 @@ int tg_dump_on_signal(int sig)
     sa.sa_handler = tg__dump_handler;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    return sigaction(sig, &sa, NULL) == 0 ? 0 : TG_ESYS;
+    if (sigaction(sig, &sa, NULL) != 0)
+        return TG_ESYS;
+    tg__task_watchdog_start(1);
+    return 0;
 }

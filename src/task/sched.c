@@ -482,7 +482,7 @@ int tg_run(tg_fn main_fn, void *arg)
     }
 #endif
     tg__det_configure();
-    tg__task_watchdog_start();
+    tg__task_watchdog_start(0);
     tg__sched_self = s;
     if (tg__detect_on)
         tg__det_sched_start(s);

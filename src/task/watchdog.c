@@ -50,16 +50,17 @@ static void *tg__watchdog(void *arg)
     for (unsigned n = 1;; n++) {
         nanosleep(&tick, NULL);
         __atomic_store_n(&tg__coarse_now, tg_now(), __ATOMIC_RELAXED);
+        tg__dump_poll();
         if (n % 10 == 0 && tg__detect_on && tg__config.long_task_ns > 0)
             tg__watch_scheds();
     }
     return NULL;
 }
 
-void tg__task_watchdog_start(void)
+void tg__task_watchdog_start(int always)
 {
     static int started;
-    if (!tg__config.long_task_ns && !tg__config.long_hold_ns)
+    if (!always && !tg__config.long_task_ns && !tg__config.long_hold_ns)
         return;
     if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
         return;

@@ -54,6 +54,7 @@ int tg__mutex_try(tg_mutex *m, struct tg__waiter *w)
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
 {
     m->since = tg__coarse();
+    t->holds++;
     if (tg__detect_on)
         tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
 }
@@ -108,6 +109,7 @@ int tg_mutex_unlock(tg_mutex *m)
     uintptr_t me = (uintptr_t)t;
     if ((__atomic_load_n(&m->state, __ATOMIC_RELAXED) & ~(uintptr_t)TG__MW) != me)
         return TG_EPERM;
+    t->holds--;
     if (tg__detect_on) {
         tg__det_released(t, &m->p);
         if (tg__config.long_hold_ns && tg__coarse() - m->since > tg__config.long_hold_ns)

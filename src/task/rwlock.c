@@ -65,8 +65,10 @@ void tg__rwlock_grant(tg_rwlock *l, struct tg__wakes *k)
 
 void tg__rwlock_won(tg_rwlock *l, struct tg_task *t, int write, uintptr_t pc)
 {
-    if (write)
+    if (write) {
         l->since = tg__coarse();
+        t->holds++;
+    }
     if (tg__detect_on)
         tg__det_acquired(t, &l->p, write ? TG__MODE_WRITE : TG__MODE_READ, pc);
 }
@@ -97,6 +99,7 @@ int tg_rwlock_unlock(tg_rwlock *l)
     tg__spin_lock(&l->p.lock);
     if (l->writer == t) {
         l->writer = NULL;
+        t->holds--;
         held = tg__coarse() - l->since;
     } else if (l->readers > 0) {
         l->readers--;

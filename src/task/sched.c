@@ -299,7 +299,7 @@ static void tg__reap_zombie(struct tg__sched *s)
         tg__wakes_add(&k, w);
     tg__spin_unlock(&t->join_lock);
     /* From here a joiner may free t. */
-    if (detached && t->task_holds == 0) {
+    if (detached && t->holds == 0 && t->task_holds == 0) {
         if (tg__detect_on && t->actor)
             tg__det_task_reap(t);
         free(t);
@@ -330,7 +330,7 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
         *result = t->result;
     /* A task that ended holding task locks stays allocated: it remains their
      * (dead) holder in reports and for the waiters' detection. */
-    if (t->task_holds == 0) {
+    if (t->holds == 0 && t->task_holds == 0) {
         if (tg__detect_on && t->actor)
             tg__det_task_reap(t);
         free(t);
@@ -412,10 +412,11 @@ static void tg__idle(struct tg__sched *s)
         /* Only another thread can wake us now. Wait a while, then let the
          * engine decide whether anyone at all can still progress; the
          * engine reports a stall once it has lasted (stall_ms). */
-        tg__det_publish_parked(s);
         if (tg__io_wait(s, 100) == 0 && !__atomic_load_n(&s->inbox, __ATOMIC_SEQ_CST) &&
-            !__atomic_load_n(&s->poll_cancel, __ATOMIC_SEQ_CST))
+            !__atomic_load_n(&s->poll_cancel, __ATOMIC_SEQ_CST)) {
+            tg__det_publish_parked(s);
             tg__det_idle(s);
+        }
         return;
     }
     tg__io_wait(s, timeout);

@@ -96,6 +96,7 @@ struct tg_task {
     int join_lock;
     struct tg__waitq joinq;
     struct tg_actor *actor;   /* tangle's actor, or NULL */
+    int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
     const char *wait_what;    /* for tg_dump: what it waits on */
     const void *wait_obj;

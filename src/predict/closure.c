@@ -239,6 +239,7 @@ static int record(struct tg__spd *s, struct tg__closure *cl, const uint32_t *com
     memcpy(r->comps, comps, k * sizeof *comps);
     memcpy(r->heads, heads, k * sizeof *heads);
     r->sig = signature(s, comps, k);
+    r->repeats = 0;
     s->n_found++;
     s->st.deadlocks++;
     return 0;
@@ -265,8 +266,10 @@ static int already_found(struct tg__spd *s, const uint32_t *comps, uint32_t k)
             if (j == k)
                 break;
         }
-        if (i == k)
+        if (i == k) {
+            r->repeats++;
             return 1;
+        }
     }
     return 0;
 }

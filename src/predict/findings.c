@@ -71,6 +71,16 @@ static int64_t holds_at(struct ctx *c, uint32_t t, uint32_t k, struct snap_hold 
     return n;
 }
 
+/* Where thread t was forked, if it was: its parent's fork event. */
+static int fork_place(struct ctx *c, uint32_t t, struct place *p)
+{
+    const struct tg__sev *e = tg__spd_ev(c->s, &c->cur, t, 0);
+    if (!e || SEV_KIND(*e) != SEV_BEGIN || SEV_OBJ(*e) == SEV_NONE)
+        return 0;
+    *p = place_of(c, SEV_OBJ(*e), e->x);
+    return 1;
+}
+
 static int want(struct ctx *c, struct place p)
 {
     if (c->n_want == c->cap_want) {
@@ -99,7 +109,8 @@ static int fetch(struct ctx *c)
         const struct tg__pattern_result *r = &s->found[f];
         for (uint32_t i = 0; i < r->k; i++) {
             uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
-            if (want(c, place_of(c, t, k)) < 0)
+            struct place fp;
+            if (want(c, place_of(c, t, k)) < 0 || (fork_place(c, t, &fp) && want(c, fp) < 0))
                 return -1;
             int64_t nh = holds_at(c, t, k, NULL, 0);
             struct snap_hold *h = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *h);
@@ -315,6 +326,7 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
                                   "run. %s", wit)
                     : NULL;
     free(wit);
+    f->repeats = r->repeats;
     if (!f->summary || !f->advice)
         goto fail;
     for (uint32_t i = 0; i < r->k; i++) {
@@ -331,6 +343,9 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
         a->wait.present = 1;
         a->wait.mode = mode_name(c, cp->lock, cp->mode);
         a->wait.holder = (uint64_t)next->thread + 1;
+        struct place fp;
+        if (fork_place(c, t, &fp) && loc_stack(c, &a->created, fp.pos, path) < 0)
+            goto fail;
         if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
             loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
             goto fail;

@@ -130,6 +130,7 @@ struct tg__pattern_result {
     struct tg__cut *cut; /* the witness, by thread id; threads not listed: none */
     uint32_t k, n_cut;
     uint64_t sig;        /* signature of the (thread, lock) pairs */
+    unsigned long repeats; /* other patterns over the same pairs, also deadlocks or not checked */
 };
 
 struct tg__spd {

@@ -37,6 +37,7 @@ int tg__binary_start(struct tg_trace_reader *r)
     r->bp = r->bend = NULL;
     r->saw_end = 0;
     r->nevents = 0;
+    r->nrecords = 0;
     return 0;
 }
 
@@ -87,13 +88,22 @@ static int get_var(const unsigned char **pp, const unsigned char *e, uint64_t *v
     return -1;
 }
 
+/* Whether an id is plausible: recorders number threads, objects and sites
+ * densely from 0, so an id is never far beyond the number of records read.
+ * This keeps a small corrupt file from making the reader allocate tables
+ * for ids it will never see. */
+static int plausible(const struct tg_trace_reader *r, uint64_t id)
+{
+    return id < TG__MAX_ID && id <= 2 * r->nrecords + 65536;
+}
+
 /* Maps a recorded id to a dense id, interning "<prefix><id>" the first time. */
 static int64_t dense(struct tg_trace_reader *r, int thread, uint64_t id, const char *name,
                      size_t nlen)
 {
     uint32_t **map = thread ? &r->tid_map : &r->obj_map;
     uint32_t *cap = thread ? &r->tid_cap : &r->obj_cap;
-    if (id >= TG__MAX_ID)
+    if (!plausible(r, id))
         return -1;
     if (id >= *cap) {
         uint32_t nc = *cap ? *cap : 64;
@@ -124,7 +134,7 @@ static int64_t dense(struct tg_trace_reader *r, int thread, uint64_t id, const c
 
 static struct tg__site *site_slot(struct tg_trace_reader *r, uint64_t id)
 {
-    if (id >= TG__MAX_ID)
+    if (!plausible(r, id))
         return NULL;
     if (id >= r->n_sites) {
         uint32_t n = r->n_sites ? r->n_sites : 64;
@@ -294,6 +304,7 @@ int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
         }
         int tag = *r->bp++;
         int rc;
+        r->nrecords++;
         if (tag > TG__REC_EVENT && tag < TG__REC_EVENT + TG_EV__COUNT)
             rc = event_record(r, tag - TG__REC_EVENT, &r->bp, r->bend, ev);
         else if (tag >= TG__REC_THREAD && tag <= TG__REC_END)

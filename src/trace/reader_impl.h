@@ -42,6 +42,7 @@ struct tg_trace_reader {
 
     /* binary only */
     uint64_t nevents;      /* events returned so far */
+    uint64_t nrecords;     /* records decoded so far */
     uint32_t block;        /* index of the current block */
     const unsigned char *bp, *bend; /* records of the current block */
     int saw_end;

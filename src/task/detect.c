@@ -47,6 +47,7 @@ void tg__det_publish_parked(struct tg__sched *s) { (void)s; }
 int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
 int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; return 0; }
 void tg__det_idle(struct tg__sched *s) { (void)s; }
+void tg__det_busy(struct tg__sched *s) { (void)s; }
 void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
 {
@@ -231,9 +232,29 @@ int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p)
 
 void tg__det_idle(struct tg__sched *s)
 {
-    (void)s;
+    if (s->host && !s->host_idle) {
+        /* An idle host waits like a thread in a condition wait: anyone who
+         * progresses may wake it. Without this, a thread joining a
+         * scheduler thread whose tasks are all stuck would count as able to
+         * progress, and so would every task it could wake. */
+        if (!s->idle_res)
+            s->idle_res = tg__res_init((uintptr_t)s, TG_RES_EVENT, 0, 0);
+        if (s->idle_res) {
+            struct tg_wait_desc w = { .res = s->idle_res, .kind = TG_RES_EVENT };
+            tg__wait_begin(s->host, &w);
+            s->host_idle = 1;
+        }
+    }
     if (tg__scan(0))
         tg__deadlock_policy();
+}
+
+void tg__det_busy(struct tg__sched *s)
+{
+    if (s->host_idle) {
+        tg__wait_end(s->host);
+        s->host_idle = 0;
+    }
 }
 
 void tg__det_switch_out_check(struct tg_task *t)

@@ -59,8 +59,12 @@ int tg__det_task_blocked(struct tg_task *t);
 /* Like tg__det_task_blocked for the holder of p, but 0 when the holder is
  * still parked on p itself: p was just handed to it and it is about to run. */
 int tg__det_holder_blocked(struct tg_task *holder, struct tg__prim *p);
-/* The scheduler has nothing to run and nothing external to wait for. */
+/* The scheduler has nothing to run and nothing external to wait for:
+ * publish that the host thread waits (for another thread to wake one of its
+ * tasks) and scan for a stall. */
 void tg__det_idle(struct tg__sched *s);
+/* The scheduler has work again: withdraw the host's idle wait. */
+void tg__det_busy(struct tg__sched *s);
 /* The scheduler is about to switch away from t (yield or park). */
 void tg__det_switch_out_check(struct tg_task *t);
 /* Writes every task as a symbolized report (states, waits, holds with

@@ -416,6 +416,8 @@ static void tg__idle(struct tg__sched *s)
             !__atomic_load_n(&s->poll_cancel, __ATOMIC_SEQ_CST)) {
             tg__det_publish_parked(s);
             tg__det_idle(s);
+        } else {
+            tg__det_busy(s);
         }
         return;
     }
@@ -435,10 +437,13 @@ static void tg__loop(struct tg__sched *s)
         if (s->n_fd_waits)
             tg__io_poll(s);
         struct tg_task *t = tg__rq_pop(s);
-        if (t)
+        if (t) {
+            if (s->host_idle)
+                tg__det_busy(s);
             tg__jump(s, &s->ctx, &s->asan_fake, t);
-        else
+        } else {
             tg__idle(s);
+        }
     }
 }
 
@@ -490,8 +495,10 @@ int tg_run(tg_fn main_fn, void *arg)
     int r = tg__spawn(NULL, "main", main_fn, arg, 0);
     if (r == 0)
         tg__loop(s);
-    if (tg__detect_on)
+    if (tg__detect_on) {
+        tg__det_busy(s);
         tg__det_sched_end(s);
+    }
     tg__stack_drop_cache(s);
     free(s->heap);
     s->heap = NULL;

@@ -128,6 +128,8 @@ struct tg__sched {
     int list_lock;
     struct tg_task *all;      /* every live task of this scheduler */
     struct tg_actor *host;
+    void *idle_res;           /* engine resource the idle host is shown waiting on */
+    int host_idle;            /* the host's idle wait is published */
     unsigned long switches;   /* atomic (relaxed): read by the watchdog */
     int64_t run_since;        /* coarse time the current task started running */
     unsigned long starve_said; /* switch count of the run last reported */

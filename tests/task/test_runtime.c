@@ -525,11 +525,15 @@ static void *t_dump_signal(void *arg)
     int saved = dup(2);
     dup2(fileno(f), 2);
     raise(SIGUSR1);
-    tg_sleep(100 * MS); /* the watchdog writes the dump within 10 ms */
-    dup2(saved, 2);
+    /* The watchdog writes the dump within 10 ms, plus symbolization. */
     char buf[4096] = { 0 };
-    rewind(f);
-    CHECK(fread(buf, 1, sizeof buf - 1, f) > 0);
+    for (int i = 0; i < 250 && !strstr(buf, "\"main\""); i++) {
+        tg_sleep(20 * MS);
+        rewind(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+    }
+    dup2(saved, 2);
     fclose(f);
     CHECK(strstr(buf, "task dump") != NULL && strstr(buf, "\"main\"") != NULL);
     return NULL;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(TG_TASK_UCONTEXT)
 void tg__ctx_start(void);
 
 void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg)
@@ -23,7 +23,7 @@ void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void
     sp[2] = (void *)fn;  /* r13 */
     ctx->sp = sp;
 }
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) && !defined(TG_TASK_UCONTEXT)
 void tg__ctx_start(void);
 
 void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg)

@@ -6,13 +6,14 @@
  * preserves are saved, so a switch costs about as much as a function call.
  * Floating-point control words (mxcsr, x87 CW, fpcr) are not switched: a
  * task that changes them changes them for its scheduler thread.
+ * Defining TG_TASK_UCONTEXT forces the ucontext fallback (for testing it).
  */
 #ifndef TG_TASK_CTX_H
 #define TG_TASK_CTX_H
 
 #include <stddef.h>
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(TG_TASK_UCONTEXT)
 #define TG__CTX_ASM 1
 struct tg__ctx {
     void *sp;   /* saved stack pointer; the registers are on that stack */

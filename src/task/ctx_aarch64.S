@@ -3,7 +3,7 @@
  * stored in from->sp, and the same frame is popped from to->sp. The first
  * switch to a new context returns into tg__ctx_start with arg in x19 and fn
  * in x20. */
-#if defined(__aarch64__)
+#if defined(__aarch64__) && !defined(TG_TASK_UCONTEXT)
     .text
     .globl tg__ctx_switch
     .hidden tg__ctx_switch

@@ -3,7 +3,7 @@
  * stack, stores the stack pointer in from->sp, loads to->sp and pops the
  * registers saved there; `ret` resumes `to` where it switched away (or, the
  * first time, in tg__ctx_start with fn in r13 and arg in r12). */
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(TG_TASK_UCONTEXT)
     .text
     .globl tg__ctx_switch
     .hidden tg__ctx_switch

@@ -378,6 +378,52 @@ static void *t_futurelock(void *arg)
 /* Expected: completes; the losing lock arm never receives the mutex. */
 static void test_futurelock(void) { CHECK_EQ(tg_run(t_futurelock, NULL), 0); }
 
+/* Select over a semaphore, a write lock and an event. */
+static void *release_later(void *arg)
+{
+    tg_sleep(3 * MS);
+    tg_sem_release(arg);
+    return NULL;
+}
+static void *t_select_kinds(void *arg)
+{
+    (void)arg;
+    tg_sem s;
+    tg_rwlock l;
+    tg_event e;
+    tg_sem_init(&s, 0, TG_SEM_SIGNAL);
+    tg_rwlock_init(&l);
+    tg_event_init(&e);
+    CHECK_EQ(tg_rwlock_rdlock(&l), 0); /* the write arm cannot win */
+    struct tg_sel arms[3] = {
+        { .op = TG_SEL_ACQUIRE, .obj = &s },
+        { .op = TG_SEL_WRLOCK, .obj = &l },
+        { .op = TG_SEL_WAIT, .obj = &e },
+    };
+    tg_task *t;
+    tg_spawn(&t, "releaser", release_later, &s);
+    CHECK_EQ(tg_select(arms, 3, TG_FOREVER), 0);
+    tg_join(t, NULL);
+    /* The losing arms are gone: a new reader is not held back by a queued
+     * writer arm, and the event has no waiter. */
+    CHECK(l.q.head == NULL && e.q.head == NULL && s.q.head == NULL);
+    CHECK_EQ(tg_rwlock_tryrdlock(&l), 0);
+    CHECK_EQ(tg_rwlock_unlock(&l), 0);
+    CHECK_EQ(tg_rwlock_unlock(&l), 0);
+    tg_event_set(&e);
+    CHECK_EQ(tg_select(arms, 3, TG_FOREVER), 1); /* the free write lock comes first */
+    CHECK_EQ(tg_rwlock_unlock(&l), 0);
+    CHECK_EQ(tg_rwlock_rdlock(&l), 0);
+    CHECK_EQ(tg_select(arms, 3, TG_FOREVER), 2); /* only the event is ready */
+    CHECK_EQ(tg_rwlock_unlock(&l), 0);
+    CHECK_EQ(s.permits, 0);
+    return NULL;
+}
+/* Expected: a select over a semaphore, a write lock and an event takes the
+ * permit when it is released and leaves no waiter behind; with several arms
+ * ready it completes the first in order. */
+static void test_select_kinds(void) { CHECK_EQ(tg_run(t_select_kinds, NULL), 0); }
+
 /* ---- cancellation ------------------------------------------------------------------ */
 static void *wait_forever(void *arg)
 {
@@ -712,6 +758,7 @@ static const struct test_case tests[] = {
     { "chan", test_chan },
     { "select", test_select },
     { "futurelock", test_futurelock },
+    { "select_kinds", test_select_kinds },
     { "cancel", test_cancel },
     { "multi_sched", test_multi_sched },
     { "fd", test_fd },

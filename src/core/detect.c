@@ -46,7 +46,7 @@ static void copy_held(struct snap *s, const struct tg_actor *a)
 {
     int n = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
     struct tg_held *src = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
-    s->held = n > 0 ? malloc((size_t)n * sizeof *s->held) : NULL;
+    s->held = n > 0 ? tg__alloc((size_t)n * sizeof *s->held) : NULL;
     if (n > 0 && !s->held)
         n = 0;
     if (n > 0)
@@ -103,7 +103,7 @@ static void watch_pending_calls(void)
 static int take(struct snapshot *ss)
 {
     ss->n = 0;
-    ss->v = calloc((size_t)tg__actor_slots + 1, sizeof *ss->v);
+    ss->v = tg__alloc(((size_t)tg__actor_slots + 1) * sizeof *ss->v);
     if (!ss->v)
         return -1;
     for (int i = 0; i < tg__actor_slots; i++) {
@@ -131,7 +131,7 @@ static int take(struct snapshot *ss)
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint64_t s2 = __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED);
         if (s1 != s2) {
-            free(s->held);
+            tg__free(s->held);
             s->held = NULL;
             s->n_held = 0;
             s->st = ST_RUNNING;
@@ -160,8 +160,8 @@ static int take(struct snapshot *ss)
 static void release(struct snapshot *ss)
 {
     for (int i = 0; i < ss->n; i++)
-        free(ss->v[i].held);
-    free(ss->v);
+        tg__free(ss->v[i].held);
+    tg__free(ss->v);
     ss->v = NULL;
     ss->n = 0;
 }
@@ -312,7 +312,7 @@ static int stuck(const struct snap *s)
  * holder or an anyone-can-wake wait). */
 static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
 {
-    char *in = calloc((size_t)ss->n, 1);
+    char *in = tg__alloc((size_t)ss->n);
     int n = 0;
     if (!in)
         return 0;
@@ -331,7 +331,7 @@ static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
     }
     /* The cycle first, then whoever led into it. */
     if (*cycle_start > 0) {
-        int *tmp = malloc((size_t)n * sizeof *tmp);
+        int *tmp = tg__alloc((size_t)n * sizeof *tmp);
         if (tmp) {
             int k = 0;
             for (int j = *cycle_start; j < n; j++)
@@ -339,7 +339,7 @@ static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
             for (int j = 0; j < *cycle_start; j++)
                 tmp[k++] = order[j];
             memcpy(order, tmp, (size_t)n * sizeof *tmp);
-            free(tmp);
+            tg__free(tmp);
             *cycle_start = n - *cycle_start; /* now: the cycle's length */
         }
     } else if (*cycle_start == 0) {
@@ -361,7 +361,7 @@ static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
             }
         }
     }
-    free(in);
+    tg__free(in);
     return n;
 }
 
@@ -449,7 +449,7 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
 static int report_component(struct snapshot *ss, int start, enum tg_finding_kind kind,
                             enum tg_hazard hz, int stall)
 {
-    int *order = calloc((size_t)ss->n, sizeof *order);
+    int *order = tg__alloc((size_t)ss->n * sizeof *order);
     if (!order)
         return 0;
     int cycle_len = 0;
@@ -464,16 +464,16 @@ static int report_component(struct snapshot *ss, int start, enum tg_finding_kind
     if (fresh && n > 0) {
         for (int k = 0; k < n; k++)
             ss->v[order[k]].a->reported_seq = ss->v[order[k]].seq + (uint64_t)hz;
+        /* The finding is built outside the engine lock (it allocates with
+         * the program's malloc), from the snapshot, which is ours. */
+        tg__report_hold(); /* before the engine lock goes: see internal.h */
+        tg__unlock();
         struct tg_finding *f = build(ss, order, n, cycle_len, kind, hz, stall);
-        if (f) {
-            tg__report_hold(); /* before the engine lock goes: see internal.h */
-            tg__unlock();
-            made = tg__report_locked(f);
-            tg__report_release();
-            tg__lock();
-        }
+        made = f ? tg__report_locked(f) : 0;
+        tg__report_release();
+        tg__lock();
     }
-    free(order);
+    tg__free(order);
     return made;
 }
 

@@ -90,7 +90,8 @@ int tg__engine_init(void)
         _exit(2);
     }
     tg__hold_watch = tg__opt.hold_ms > 0;
-    tg__actors = calloc((size_t)tg__opt.max_threads, sizeof *tg__actors);
+    tg__lockorder_on = tg__opt.lock_order;
+    tg__actors = tg__alloc((size_t)tg__opt.max_threads * sizeof *tg__actors);
     tg__res_table_init();
     tg__stack_init();
     tg__report_init();
@@ -115,6 +116,7 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
             tg__actors[i] = NULL;
     }
     __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
+    tg__alloc_after_fork();
     tg__res_after_fork();
     tg__report_after_fork();
 }
@@ -132,12 +134,12 @@ struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64
     if (a) {
         free_actors = a->user;
     } else {
-        a = calloc(1, sizeof *a);
+        a = tg__alloc(sizeof *a);
         if (a) {
             a->cap_held = 16;
-            a->held = calloc((size_t)a->cap_held, sizeof *a->held);
+            a->held = tg__alloc((size_t)a->cap_held * sizeof *a->held);
             if (!a->held) {
-                free(a);
+                tg__free(a);
                 a = NULL;
             }
         }
@@ -159,9 +161,11 @@ struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64
     if (a) {
         struct tg_held *held = a->held;
         int cap = a->cap_held;
+        struct tg_vc *vc = a->vc;
         memset(a, 0, sizeof *a);
         a->held = held;
         a->cap_held = cap;
+        a->vc = vc; /* reset by tg__hb_fork */
         a->id = __atomic_add_fetch(&next_actor_id, 1, __ATOMIC_RELAXED);
         a->kind = kind;
         a->parent = parent;
@@ -216,9 +220,7 @@ int tg__held_grow(struct tg_actor *a)
      * reads a blocked actor's holds, and this actor was blocked a moment
      * ago). Growth doubles, so the leak is bounded by the final size. */
     int cap = a->cap_held * 2;
-    tg__guard++;
-    struct tg_held *h = malloc((size_t)cap * sizeof *h);
-    tg__guard--;
+    struct tg_held *h = tg__alloc((size_t)cap * sizeof *h);
     if (!h) {
         tg__warn_once(&held_warned, "out of memory for held locks; some are not watched.");
         return -1;

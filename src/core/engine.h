@@ -80,6 +80,7 @@ struct tg_held {
     uint8_t mode;             /* enum tg_mode */
     uint8_t released_by_other;
     uint64_t since;           /* when taken (ns), only while hold_ms is set */
+    uint64_t chain;           /* hash of this and every older hold (lock order cache key) */
 };
 
 /* Set when the hold_ms option asks for hold times (a predictable branch on
@@ -135,6 +136,10 @@ struct tg_actor {
     uintptr_t watch_pending;  /* the watchdog's last look at them */
     uint64_t watch_seq;
     int watch_stuck;          /* seen unchanged across two ticks */
+    /* Lock order (lockorder.c): chains of held locks this actor has had
+     * validated, and its vector clock over creates and joins. */
+    uint64_t chain_cache[256];
+    struct tg_vc *vc;
     void *user;               /* frontend's own data */
 };
 
@@ -201,6 +206,28 @@ int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mo
 int tg__held_grow(struct tg_actor *a);
 /* Another actor released r for its holder (misuse, or a semaphore). */
 void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+
+/* ---- lock order (lockorder.c) ------------------------------------------- */
+/* Online prediction: every nesting of locks adds edges held -> taken to a
+ * lock-order graph, validated once per distinct chain of held locks and
+ * actor (a cache, as lockdep does); a new edge that closes a cycle that
+ * could really deadlock is reported as a potential deadlock. */
+extern int tg__lockorder_on;
+void tg__lockorder_slow(struct tg_actor *a);
+/* After a blocking acquisition (not a trylock) pushed a hold. */
+static inline void tg__lockorder_note(struct tg_actor *a)
+{
+    int n = a->n_held;
+    if (TG_LIKELY(n < 2) || !tg__lockorder_on)
+        return;
+    uint64_t k = a->held[n - 1].chain;
+    if (TG_LIKELY(a->chain_cache[(k * 0x9E3779B97F4A7C15ull) >> 56] == k))
+        return;
+    tg__lockorder_slow(a);
+}
+/* Happens-before through creation and joins, for the lock-order filter. */
+void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child);
+void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined);
 
 /* ---- waits ------------------------------------------------------------- */
 /* Publish "a waits for w" (before reading anyone else's state). */

@@ -36,6 +36,13 @@ int tg__filter_init(char *err, size_t n);
 int tg__hazard_on(enum tg_hazard h);
 int tg__suppressed(const struct tg_finding *f);
 
+/* tangle's own allocator (alloc.c): what is allocated under the engine
+ * lock comes from here, never from the program's malloc. Zeroed. */
+void *tg__alloc(size_t n);
+void tg__free(void *p);
+void *tg__realloc(void *p, size_t n);
+void tg__alloc_after_fork(void);
+
 void tg__stack_init(void);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);

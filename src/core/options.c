@@ -49,6 +49,10 @@ static const struct opt_def defs[] = {
      "file of suppressions, one 'sub-kind:function' or 'sub-kind:file[:line]' per line"},
     {"hold_ms", OPT_INT, OFF(hold_ms), 0, 3600000, NULL,
      "report a lock held longer than this many ms (0: off)"},
+    {"lock_order", OPT_BOOL, OFF(lock_order), 0, 1, NULL,
+     "predict deadlocks from the order locks are taken (potential-deadlock reports)"},
+    {"lock_classes", OPT_BOOL, OFF(lock_classes), 0, 1, NULL,
+     "lock order by where locks were created, to find inversions spread over instances"},
 };
 #undef OFF
 
@@ -68,6 +72,7 @@ void tg__options_defaults(struct tg_options *o)
     o->stack_depth = 32;
     o->symbolize = 1;
     o->color = TG_COLOR_AUTO;
+    o->lock_order = 1;
 }
 
 static int set_one(struct tg_options *o, const struct opt_def *d, const char *val, size_t vlen,

@@ -29,6 +29,8 @@ struct tg_options {
     char hazards_off[512];  /* comma-separated hazard sub-kinds not to report */
     char suppress[1024];    /* file of suppressions ("sub-kind:pattern" lines) */
     int hold_ms;            /* report locks held longer than this (0: off) */
+    int lock_order;         /* predict deadlocks from the order locks are taken */
+    int lock_classes;       /* lock order by creation site instead of instance */
 };
 
 extern struct tg_options tg__opt;

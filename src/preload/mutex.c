@@ -92,9 +92,10 @@ static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clock
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_MUTEX, .mode = TG_MODE_EXCL,
                              .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
     int rc = tg__block(a, &w, m, REAL(mutex_clocklock) ? timed_lock : NULL, untimed_lock, clk, abs);
-    if (rc == 0 || rc == EOWNERDEAD)
+    if (rc == 0 || rc == EOWNERDEAD) {
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
-    else if (rc == EINVAL && (r->flags & TG_RF_DESTROYED))
+        tg__lockorder_note(a);
+    } else if (rc == EINVAL && (r->flags & TG_RF_DESTROYED))
         tg__misuse_after_destroy(a, r, pc);
     return rc;
 }
@@ -110,14 +111,17 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
         struct tg_res *r = mutex_res(m, pc);
         if (TG_LIKELY(r != NULL))
             tg__acquired(a, r, TG_MODE_EXCL, pc);
+        tg__lockorder_note(a);
         return rc;
     }
     if (rc != EBUSY) {
         rc = abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
-        if (rc == 0)
+        if (rc == 0) {
             tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
-        else
+            tg__lockorder_note(a);
+        } else {
             lock_failed(a, m, rc, pc);
+        }
         return rc;
     }
     return lock_slow(a, m, pc, clk, abs);
@@ -155,10 +159,12 @@ TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     __atomic_store_n(&a->pending, (uintptr_t)m, __ATOMIC_RELEASE);
     int rc = REAL(mutex_lock)(m);
     __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
-    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD))
+    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
         tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
-    else
+        tg__lockorder_note(a);
+    } else {
         lock_failed(a, m, rc, pc);
+    }
     return rc;
 }
 

@@ -99,6 +99,7 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
             if (TG_UNLIKELY(!write && (r->flags & TG_RF_WRITER_PREF)) && tg__holds(a, r, NULL))
                 recursive_read_hazard(a, r, pc);
             tg__acquired(a, r, mode, pc);
+            tg__lockorder_note(a);
         }
         return 0;
     }
@@ -112,15 +113,19 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
             rc = write ? REAL(rwlock_clockwrlock)(l, clk, abs) : REAL(rwlock_clockrdlock)(l, clk, abs);
         else
             rc = write ? REAL(rwlock_wrlock)(l) : REAL(rwlock_rdlock)(l);
-        if (rc == 0 && r)
+        if (rc == 0 && r) {
             tg__acquired(a, r, mode, pc);
+            tg__lockorder_note(a);
+        }
         return rc;
     }
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_RWLOCK, .mode = (uint8_t)mode,
                              .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
     rc = tg__block(a, &w, l, write ? timed_wr : timed_rd, write ? untimed_wr : untimed_rd, clk, abs);
-    if (rc == 0)
+    if (rc == 0) {
         tg__acquired_slow(a, r, mode, pc);
+        tg__lockorder_note(a);
+    }
     return rc;
 }
 

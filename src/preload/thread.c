@@ -204,6 +204,7 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     }
     struct tg_actor *child = s->actor;
     uint64_t child_id = child ? child->id : 0;
+    tg__hb_fork(parent, child);
     int rc = REAL(create)(t, attr, thread_start, s); /* s belongs to the child now */
     if (rc != 0) {
         if (child) {
@@ -261,8 +262,10 @@ static int join_common(pthread_t t, void **ret, clockid_t clk, const struct time
                                  .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
         rc = tg__block(a, &w, &j, REAL(clockjoin_np) ? join_timed : NULL, join_untimed, clk, abs);
     }
-    if (rc == 0 && target)
+    if (rc == 0 && target) {
+        tg__hb_join(a, target);
         tg__actor_reap(target);
+    }
     return rc;
 }
 

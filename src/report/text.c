@@ -80,10 +80,12 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     tg__buf_printf(b, "%s", OFF(color));
     if (a->tid)
         tg__buf_printf(b, " (tid %ld)", a->tid);
-    if (a->state && a->wait.present == 0)
+    if (a->state && a->wait.present == 0 && f->kind != TG_FINDING_HAZARD)
         tg__buf_printf(b, " is %s", a->state);
+    int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK;
     if (a->wait.present) {
-        tg__buf_printf(b, " waits%s for ", a->wait.timed ? " (with a timeout)" : "");
+        tg__buf_printf(b, " %s%s for ", predicted ? "would wait" : "waits",
+                       a->wait.timed ? " (with a timeout)" : "");
         if (a->wait.mode)
             tg__buf_printf(b, "%s access to ", a->wait.mode);
         res(b, &a->wait.res);
@@ -91,7 +93,7 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         stack(b, &a->wait.stack, "      ");
         if (a->wait.holder && !(a->wait.res.kind && !strcmp(a->wait.res.kind, "thread"))) {
             const struct tg_actor_info *h = find_actor(f, a->wait.holder);
-            tg__buf_puts(b, "    which is held by ");
+            tg__buf_puts(b, predicted ? "    while holding what is wanted by " : "    which is held by ");
             if (h) {
                 actor_name(b, h);
                 if (h->state && h->state[0] == 'e')

@@ -1,0 +1,104 @@
+/* alloc.c: tangle's own allocator, for everything allocated while the
+ * engine lock is held.
+ *
+ * The engine lock must stay a leaf. A program may bring its own malloc
+ * that takes a pthread mutex; if the engine called that malloc while
+ * holding its lock, and the allocator's lock holder were waiting in one of
+ * tangle's slow paths for the engine lock, both would hang. So the engine
+ * allocates from mmap: power-of-two size classes with free lists, guarded
+ * by a futex lock of their own that calls nothing. Blocks above 1 MiB are
+ * mapped one by one. Memory is never returned to the system except for
+ * those large blocks. */
+#include "core/internal.h"
+#include "core/lock.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define MIN_SHIFT 5           /* 32 bytes */
+#define MAX_SHIFT 20          /* 1 MiB */
+#define CHUNK (4u << 20)
+#define HEADER 16             /* keeps 16-byte alignment */
+
+static tg_lock_t alloc_lock = TG_LOCK_INIT;
+static void *free_list[MAX_SHIFT + 1];
+static char *chunk_pos, *chunk_end;
+
+static int class_of(size_t n)
+{
+    int s = MIN_SHIFT;
+    while (((size_t)1 << s) < n + HEADER)
+        s++;
+    return s;
+}
+
+void *tg__alloc(size_t n)
+{
+    int s = class_of(n);
+    char *p;
+    if (s > MAX_SHIFT) {
+        size_t len = n + HEADER;
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        *(size_t *)p = len;
+        ((int *)p)[2] = s;
+        return p + HEADER; /* fresh mappings are zeroed */
+    }
+    size_t size = (size_t)1 << s;
+    tg__lock_take(&alloc_lock);
+    p = free_list[s];
+    if (p) {
+        free_list[s] = *(void **)(p + HEADER);
+    } else {
+        if (!chunk_pos || chunk_pos + size > chunk_end) {
+            char *c = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (c == MAP_FAILED) {
+                tg__lock_give(&alloc_lock);
+                return NULL;
+            }
+            chunk_pos = c;
+            chunk_end = c + CHUNK;
+        }
+        p = chunk_pos;
+        chunk_pos += size;
+    }
+    tg__lock_give(&alloc_lock);
+    ((int *)p)[2] = s;
+    memset(p + HEADER, 0, size - HEADER);
+    return p + HEADER;
+}
+
+void tg__free(void *ptr)
+{
+    if (!ptr)
+        return;
+    char *p = (char *)ptr - HEADER;
+    int s = ((int *)p)[2];
+    if (s > MAX_SHIFT) {
+        munmap(p, *(size_t *)p);
+        return;
+    }
+    tg__lock_take(&alloc_lock);
+    *(void **)(p + HEADER) = free_list[s];
+    free_list[s] = p;
+    tg__lock_give(&alloc_lock);
+}
+
+void *tg__realloc(void *ptr, size_t n)
+{
+    void *q = tg__alloc(n);
+    if (!q || !ptr)
+        return q;
+    char *p = (char *)ptr - HEADER;
+    int s = ((int *)p)[2];
+    size_t old = s > MAX_SHIFT ? *(size_t *)p - HEADER : ((size_t)1 << s) - HEADER;
+    memcpy(q, ptr, old < n ? old : n);
+    tg__free(ptr);
+    return q;
+}
+
+void tg__alloc_after_fork(void)
+{
+    alloc_lock.state = 0;
+}

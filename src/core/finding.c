@@ -80,14 +80,21 @@ struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard haz
     return f;
 }
 
-/* Grows *arr (of n elements of size sz) by one zeroed element. */
+/* Grows *arr (of n elements of size sz) by one zeroed element. The
+ * capacity is implied: the array is reallocated when n reaches a power of
+ * two, so a finding with thousands of actors costs a logarithmic number of
+ * reallocations. */
 static void *grow_one(void **arr, int *n, size_t sz)
 {
-    char *p = realloc(*arr, (size_t)(*n + 1) * sz);
-    if (!p)
-        return NULL;
+    char *p = *arr;
+    if ((*n & (*n - 1)) == 0) {
+        size_t cap = *n ? (size_t)*n * 2 : 1;
+        p = realloc(*arr, cap * sz);
+        if (!p)
+            return NULL;
+        *arr = p;
+    }
     memset(p + (size_t)*n * sz, 0, sz);
-    *arr = p;
     return p + (size_t)(*n)++ * sz;
 }
 
@@ -104,7 +111,10 @@ struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a)
 int tg__stack_from_pcs(struct tg_stack *s, const uintptr_t *pcs, int n)
 {
     s->n = 0;
-    s->frames = n > 0 ? calloc((size_t)n, sizeof *s->frames) : NULL;
+    size_t cap = 1; /* a power of two, as grow_one expects */
+    while (cap < (size_t)n)
+        cap *= 2;
+    s->frames = n > 0 ? calloc(cap, sizeof *s->frames) : NULL;
     if (n > 0 && !s->frames)
         return -1;
     for (int i = 0; i < n; i++)

@@ -322,6 +322,14 @@ int tg__spd_event(struct tg__spd *s, const struct tg_trace_event *ev)
         if (push(s, t, SEV_BEGIN, t->forked ? t->parent : SEV_NONE, t->fork_idx, 0, 0) < 0)
             return -1;
     }
+    int needs_obj = ev->op == TG_EV_ACQUIRE || ev->op == TG_EV_RELEASE || ev->op == TG_EV_READ ||
+                    ev->op == TG_EV_WRITE || ev->op == TG_EV_WAIT || ev->op == TG_EV_NOTIFY;
+    if (needs_obj && ev->obj == TG_NO_OBJ) {
+        /* Only a damaged binary trace gets here (found by the fuzzer). */
+        WARN(s, "%s %llu: an event that needs an object has none; it is ignored", unit(s),
+             (unsigned long long)ev->pos);
+        return 0;
+    }
     if (ev->obj != TG_NO_OBJ && ev->op != TG_EV_FORK && ev->op != TG_EV_JOIN &&
         object(s, ev->obj) < 0)
         return oom(s);

@@ -552,11 +552,11 @@ static void *t_dump(void *arg)
     rewind(f);
     CHECK(fread(buf, 1, sizeof buf - 1, f) > 0);
     fclose(f);
-    /* Plain and symbolized dumps both name each task with its state, the
-     * mutex waited on and its holder. */
-    CHECK(strstr(buf, "\"main\"") != NULL && strstr(buf, "running") != NULL);
-    CHECK(strstr(buf, "\"blocked-one\"") != NULL && strstr(buf, "blocked") != NULL);
-    CHECK(strstr(buf, "mutex") != NULL);
+    /* Plain and symbolized dumps both name each task, the mutex waited on
+     * and its holder (their exact wording is the reporter's). */
+    CHECK(strstr(buf, "\"main\"") != NULL);
+    CHECK(strstr(buf, "\"blocked-one\"") != NULL);
+    CHECK(strstr(buf, "mutex") != NULL && strstr(buf, "held by task") != NULL);
     return NULL;
 }
 /* Expected: the dump lists the running task and the blocked one, with the

@@ -39,7 +39,7 @@ enum {
     TG_ENOMEM = -4,     /* out of memory (or address space for stacks) */
     TG_EINVAL = -5,     /* an argument is invalid */
     TG_EAGAIN = -6,     /* a try operation would have to wait */
-    TG_EDEADLK = -7,    /* waiting would deadlock (reported, policy continued) */
+    TG_EDEADLK = -7,    /* the wait could never end (a task joining itself) */
     TG_EPERM = -8,      /* the caller does not hold what it releases */
     TG_ENOTASK = -9,    /* called outside a task */
     TG_EBUSY = -10,     /* destroy of a primitive that is held or waited on */

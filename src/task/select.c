@@ -133,8 +133,9 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
         int kind;
         struct tg_task *target;
         int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
-        if (tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check))
-            self_claimed = tg__park_claim(p, TG_EDEADLK);
+        /* A reported deadlock ends the program under the default policy;
+         * under on_deadlock=hang the task blocks, as the program would. */
+        tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check);
     }
     int r;
     if (self_claimed) {

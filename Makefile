@@ -2,7 +2,7 @@
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: all check demo bench clean
+.PHONY: all check check-sanitize demo bench clean
 
 all: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j2
@@ -21,3 +21,7 @@ bench: all
 
 clean:
 	rm -rf $(BUILD)
+
+# The same suite with tangle itself built under ASan and UBSan.
+check-sanitize:
+	$(MAKE) check BUILD=build-asan CMAKE_FLAGS=-DTANGLE_SANITIZE=ON

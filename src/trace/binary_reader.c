@@ -181,7 +181,8 @@ static int meta_record(struct tg_trace_reader *r, int tag, const unsigned char *
         s->pcs = n ? malloc(n * sizeof *pcs) : NULL;
         if (n && !s->pcs)
             return -1;
-        memcpy(s->pcs, pcs, n * sizeof *pcs);
+        if (n)
+            memcpy(s->pcs, pcs, n * sizeof *pcs);
         s->n = (int)n;
         return 0;
     }

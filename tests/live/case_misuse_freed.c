@@ -1,9 +1,10 @@
 /* Lock memory that goes away while the lock is held: a heap object freed
- * by its holder, and a lock on a thread's stack when the thread ends. */
+ * by its holder. (Not run when tangle is built with ASan: the ASan runtime,
+ * preloaded first, owns free().) */
 // EXIT: 66
-// CHECK: reports[*].hazard == "freed-while-held"
-// CHECK: reports[*].where[0].line == @LINE(freed)
-// CHECK: reports[*].summary ~ "stack of its ending thread"
+// CHECK: reports# == 1
+// CHECK: reports[0].hazard == "freed-while-held"
+// CHECK: reports[0].where[0].line == @LINE(freed)
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -12,15 +13,6 @@ struct session {
     int state;
 };
 
-static void *stack_lock(void *arg)
-{
-    (void)arg;
-    pthread_mutex_t local;
-    pthread_mutex_init(&local, NULL);
-    pthread_mutex_lock(&local);
-    return NULL;
-}
-
 int main(void)
 {
     struct session *s = malloc(sizeof *s);
@@ -28,8 +20,5 @@ int main(void)
     pthread_mutex_lock(&s->lock);
     s->state = 1;
     free(s); // @freed
-    pthread_t t;
-    pthread_create(&t, NULL, stack_lock, NULL);
-    pthread_join(t, NULL);
     return 0;
 }

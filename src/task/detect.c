@@ -48,7 +48,7 @@ int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
 int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; return 0; }
 void tg__det_idle(struct tg__sched *s) { (void)s; }
 void tg__det_busy(struct tg__sched *s) { (void)s; }
-void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
+void tg__det_hold_across_switch(struct tg_task *t) { (void)t; }
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
 {
     (void)s; (void)t; (void)ns; (void)starving;
@@ -178,37 +178,134 @@ void tg__det_wait_end(struct tg_task *t)
         tg__wait_end(t->actor);
 }
 
+/* The wait record (t->lz) protocol. Only t's thread writes the fields, and
+ * only while state is 0, bracketed by ver (a seqlock for other threads'
+ * reads). Another thread publishes a deferred wait by moving state 1 -> 3,
+ * calling the engine, then 3 -> 2; t's tg__det_unpark moves 1 -> 0 with one
+ * compare-and-swap, or waits out 3 and withdraws a published wait. So the
+ * engine's record of a wait is never written by two threads at once. */
+static void tg__lz_publish(struct tg_task *h)
+{
+    int one = 1;
+    if (!h->actor || !__atomic_compare_exchange_n(&h->lz.state, &one, 3, 0, __ATOMIC_ACQ_REL,
+                                                  __ATOMIC_RELAXED))
+        return;
+    tg__det_wait(h, h->lz.kind, h->lz.obj, h->lz.target, h->lz.timed, h->lz.pc, 0);
+    __atomic_store_n(&h->lz.state, 2, __ATOMIC_RELEASE);
+}
+
+/* Who can end a lock or join wait: the mutex owner, or the task joined. */
+static struct tg_task *tg__lz_next(int kind, void *obj, struct tg_task *target)
+{
+    if (kind == TG__W_LOCK)
+        return (struct tg_task *)(__atomic_load_n(&((tg_mutex *)obj)->state, __ATOMIC_ACQUIRE) &
+                                  ~(uintptr_t)1);
+    return kind == TG__W_JOIN ? target : NULL;
+}
+
+/* Reads h's wait record; 0 if it is being rewritten (h runs between waits). */
+static int tg__lz_read(const struct tg_task *h, int *kind, void **obj, struct tg_task **target)
+{
+    unsigned v1 = __atomic_load_n(&h->lz.ver, __ATOMIC_ACQUIRE);
+    *kind = h->lz.kind;
+    *obj = h->lz.obj;
+    *target = h->lz.target;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return !(v1 & 1) && __atomic_load_n(&h->lz.ver, __ATOMIC_RELAXED) == v1;
+}
+
+/* Follows the holders from t's deferred wait through tasks whose own
+ * deferred waits are lock or join waits. Returns 1 (after publishing every
+ * task on the way) when the walk comes back to t, reaches a task that ended
+ * or one whose wait is already published: then the engine must decide now.
+ * Returns 0 when it reaches a task that can run or waits for anyone: no
+ * deadlock can have closed through t yet (if one closes later, the task
+ * that closes it walks back here). Both sides store their own state, fence,
+ * then read the other's, so of two tasks closing a cycle at once at least
+ * one sees the other. */
+static int tg__lz_chain(struct tg_task *t)
+{
+    struct tg_task *path[32], *h = tg__lz_next(t->lz.kind, t->lz.obj, t->lz.target);
+    int n = 0, decide = 0;
+    while (h && n < 32 && !decide) {
+        int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE), kind;
+        void *obj;
+        struct tg_task *target;
+        if (h == t || st >= 2 || (st == 0 && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == TG__T_DONE)) {
+            decide = 1;
+        } else if (st == 1 && tg__lz_read(h, &kind, &obj, &target) &&
+                   (kind == TG__W_LOCK || kind == TG__W_JOIN)) {
+            struct tg_task *next = tg__lz_next(kind, obj, target);
+            path[n++] = h;
+            h = next == h ? NULL : next; /* handed the lock already: it will run */
+        } else {
+            break;
+        }
+    }
+    for (int i = 0; decide && i < n; i++)
+        tg__lz_publish(path[i]);
+    return decide;
+}
+
 int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                  uintptr_t pc, int check)
 {
-    if ((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check) {
-        t->lz.kind = wkind;
-        t->lz.obj = obj;
-        t->lz.timed = timed;
-        t->lz.pc = pc;
-        t->lz.state = 1;
+    int chained = wkind == TG__W_LOCK || wkind == TG__W_JOIN;
+    if (!chained && !((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check)) {
+        t->lz.state = 2;
+        return tg__det_wait(t, wkind, obj, target, timed, pc, check);
+    }
+    unsigned v = t->lz.ver;
+    __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    t->lz.kind = wkind;
+    t->lz.obj = obj;
+    t->lz.target = target;
+    t->lz.timed = timed;
+    t->lz.pc = pc;
+    __atomic_store_n(&t->lz.ver, v + 2, __ATOMIC_RELEASE);
+    if (!chained) { /* only this thread publishes anyone-can-wake waits */
+        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
     }
-    t->lz.state = 2;
-    return tg__det_wait(t, wkind, obj, target, timed, pc, check);
+    /* The exchange is also the fence between "I wait" and reading others. */
+    __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
+    if (!tg__lz_chain(t))
+        return 0;
+    tg__lz_publish(t);
+    if (tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
+        tg__deadlock_policy();
+        return 1;
+    }
+    return 0;
 }
 
 void tg__det_unpark(struct tg_task *t)
 {
-    if (t->lz.state == 2)
+    int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
+    if (st == 1) {
+        if (t->lz.kind != TG__W_LOCK && t->lz.kind != TG__W_JOIN) {
+            __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
+            return;
+        }
+        if (__atomic_compare_exchange_n(&t->lz.state, &st, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return;
+    }
+    while (st == 3) { /* another thread is publishing it: let it finish */
+        tg__cpu_relax();
+        st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
+    }
+    if (st == 2)
         tg__det_wait_end(t);
-    t->lz.state = 0;
+    __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELEASE);
 }
 
 void tg__det_publish_parked(struct tg__sched *s)
 {
     tg__spin_lock(&s->list_lock);
-    for (struct tg_task *t = s->all; t; t = t->all_next) {
-        if (t->state == TG__T_BLOCKED && t->lz.state == 1 && t->actor) {
-            t->lz.state = 2;
-            tg__det_wait(t, t->lz.kind, t->lz.obj, NULL, t->lz.timed, t->lz.pc, 0);
-        }
-    }
+    for (struct tg_task *t = s->all; t; t = t->all_next)
+        if (t->state == TG__T_BLOCKED && __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE) == 1)
+            tg__lz_publish(t);
     tg__spin_unlock(&s->list_lock);
 }
 
@@ -257,11 +354,9 @@ void tg__det_busy(struct tg__sched *s)
     }
 }
 
-void tg__det_switch_out_check(struct tg_task *t)
+void tg__det_hold_across_switch(struct tg_task *t)
 {
     struct tg_actor *a = t->actor;
-    if (a->n_held <= t->task_holds || t->hazard_said)
-        return;
     t->hazard_said = 1;
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_HOLD_ACROSS_SWITCH, a,

@@ -65,8 +65,9 @@ int tg__det_holder_blocked(struct tg_task *holder, struct tg__prim *p);
 void tg__det_idle(struct tg__sched *s);
 /* The scheduler has work again: withdraw the host's idle wait. */
 void tg__det_busy(struct tg__sched *s);
-/* The scheduler is about to switch away from t (yield or park). */
-void tg__det_switch_out_check(struct tg_task *t);
+/* The scheduler is about to switch away from t (yield or park): reports a
+ * thread-level lock it still holds (tg__det_hold_across_switch), once. */
+void tg__det_hold_across_switch(struct tg_task *t);
 /* Writes every task as a symbolized report (states, waits, holds with
  * sites) to fd; -1 when the engine is not available (then the caller writes
  * a plain dump). */
@@ -88,6 +89,13 @@ static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int m
         t->task_holds++;
     }
 }
+static inline void tg__det_switch_out_check(struct tg_task *t)
+{
+    /* Holds the engine has beyond the task's own primitives are thread-level
+     * locks (pthread mutexes taken by the task). */
+    if (TG_UNLIKELY(t->actor->n_held > t->task_holds) && !t->hazard_said)
+        tg__det_hold_across_switch(t);
+}
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
 {
     if (!t->actor || !p->res)
@@ -102,6 +110,7 @@ static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (vo
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 { (void)t; (void)p; (void)mode; (void)pc; }
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }
+static inline void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
 #endif
 
 #define TG__MODE_EXCL 0

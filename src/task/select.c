@@ -67,7 +67,7 @@ static void tg__arm_won(struct tg_sel *a, struct tg_task *t, uintptr_t pc)
 
 /* The engine's view of this wait; returns 1 when detection should run now
  * (the wait can only end through a holder that is itself blocked). */
-static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self,
+static int tg__arm_wait_kind(const struct tg_sel *a, int n,
                              int *kind, struct tg_task **target)
 {
     *target = NULL;
@@ -78,12 +78,9 @@ static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self
         return 0;
     }
     switch (a->op) {
-    case TG_SEL_LOCK: {
-        tg_mutex *m = a->obj;
-        struct tg_task *owner = (struct tg_task *)(__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & ~(uintptr_t)1);
+    case TG_SEL_LOCK: /* detect.c follows the chain of owners itself */
         *kind = TG__W_LOCK;
-        return owner && (owner == self || tg__det_holder_blocked(owner, &m->p));
-    }
+        return 0;
     case TG_SEL_RDLOCK: *kind = TG__W_READ; return 1;
     case TG_SEL_WRLOCK: *kind = TG__W_WRITE; return 1;
     case TG_SEL_ACQUIRE:
@@ -96,7 +93,7 @@ static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self
     case TG__OP_JOIN:
         *kind = TG__W_JOIN;
         *target = a->obj;
-        return tg__det_task_blocked(a->obj);
+        return 0;
     case TG_SEL_SEND:
     case TG_SEL_RECV: *kind = TG__W_CHANNEL; return 0;
     default: *kind = TG__W_SIGNAL; return 0;
@@ -132,7 +129,7 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
     if (published) {
         int kind;
         struct tg_task *target;
-        int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
+        int check = tg__arm_wait_kind(&arms[0], n, &kind, &target);
         /* A reported deadlock ends the program under the default policy;
          * under on_deadlock=hang the task blocks, as the program would. */
         tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check);

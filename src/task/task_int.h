@@ -102,10 +102,12 @@ struct tg_task {
     const void *wait_obj;
     uintptr_t wait_pc, spawn_pc;
     void *asan_fake;
-    struct {                  /* a wait not yet published to the engine */
-        int state;            /* 0: none, 1: deferred, 2: published */
+    struct {                  /* the current wait, as tangle's engine sees it */
+        int state;            /* atomic: 0 none, 1 deferred, 2 published, 3 being published */
+        unsigned ver;         /* atomic: odd while the fields below are rewritten */
         int kind, timed;
         void *obj;
+        struct tg_task *target;
         uintptr_t pc;
     } lz;
     char name[32];

@@ -46,6 +46,7 @@ void tg__det_unpark(struct tg_task *t) { (void)t; }
 void tg__det_publish_parked(struct tg__sched *s) { (void)s; }
 int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
 int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; return 0; }
+int tg__det_holds(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; return 0; }
 void tg__det_idle(struct tg__sched *s) { (void)s; }
 void tg__det_busy(struct tg__sched *s) { (void)s; }
 void tg__det_hold_across_switch(struct tg_task *t) { (void)t; }
@@ -231,7 +232,7 @@ static int tg__lz_chain(struct tg_task *t)
         int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE), kind;
         void *obj;
         struct tg_task *target;
-        if (h == t || st >= 2 || (st == 0 && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == TG__T_DONE)) {
+        if (h == t || st >= 2 || (st == 0 && tg__det_task_blocked(h))) {
             decide = 1;
         } else if (st == 1 && tg__lz_read(h, &kind, &obj, &target) &&
                    (kind == TG__W_LOCK || kind == TG__W_JOIN)) {
@@ -325,6 +326,11 @@ int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p)
     if (st == TG_ST_EXITED)
         return 1;
     return st == TG_ST_BLOCKED && __atomic_load_n(&h->actor->wait.res, __ATOMIC_RELAXED) != p->res;
+}
+
+int tg__det_holds(struct tg_task *t, struct tg__prim *p)
+{
+    return t->actor && p->res && tg__holds(t->actor, p->res, NULL);
 }
 
 void tg__det_idle(struct tg__sched *s)

@@ -59,6 +59,8 @@ int tg__det_task_blocked(struct tg_task *t);
 /* Like tg__det_task_blocked for the holder of p, but 0 when the holder is
  * still parked on p itself: p was just handed to it and it is about to run. */
 int tg__det_holder_blocked(struct tg_task *holder, struct tg__prim *p);
+/* 1 if the engine records t as holding p (in any mode). */
+int tg__det_holds(struct tg_task *t, struct tg__prim *p);
 /* The scheduler has nothing to run and nothing external to wait for:
  * publish that the host thread waits (for another thread to wake one of its
  * tasks) and scan for a stall. */

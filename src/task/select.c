@@ -67,7 +67,7 @@ static void tg__arm_won(struct tg_sel *a, struct tg_task *t, uintptr_t pc)
 
 /* The engine's view of this wait; returns 1 when detection should run now
  * (the wait can only end through a holder that is itself blocked). */
-static int tg__arm_wait_kind(const struct tg_sel *a, int n,
+static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self,
                              int *kind, struct tg_task **target)
 {
     *target = NULL;
@@ -81,8 +81,17 @@ static int tg__arm_wait_kind(const struct tg_sel *a, int n,
     case TG_SEL_LOCK: /* detect.c follows the chain of owners itself */
         *kind = TG__W_LOCK;
         return 0;
-    case TG_SEL_RDLOCK: *kind = TG__W_READ; return 1;
-    case TG_SEL_WRLOCK: *kind = TG__W_WRITE; return 1;
+    case TG_SEL_RDLOCK:
+    case TG_SEL_WRLOCK: {
+        /* Readers are not known by name, so no chain is walked: check now
+         * when the writer is blocked or the task already holds the lock (a
+         * re-read behind a queued writer); any other cycle through an
+         * rwlock is found by the watchdog's scan of published waits. */
+        tg_rwlock *l = a->obj;
+        *kind = a->op == TG_SEL_RDLOCK ? TG__W_READ : TG__W_WRITE;
+        struct tg_task *w = __atomic_load_n((struct tg_task **)&l->writer, __ATOMIC_RELAXED);
+        return (w && (w == self || tg__det_holder_blocked(w, &l->p))) || tg__det_holds(self, &l->p);
+    }
     case TG_SEL_ACQUIRE:
         if (((tg_sem *)a->obj)->flags & TG_SEM_SIGNAL) {
             *kind = TG__W_SIGNAL;
@@ -129,7 +138,7 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
     if (published) {
         int kind;
         struct tg_task *target;
-        int check = tg__arm_wait_kind(&arms[0], n, &kind, &target);
+        int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
         /* A reported deadlock ends the program under the default policy;
          * under on_deadlock=hang the task blocks, as the program would. */
         tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check);

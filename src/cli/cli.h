@@ -4,6 +4,7 @@
 #define TG_CLI_CLI_H
 
 int tg__cli_run(int argc, char **argv);
+int tg__cli_record(int argc, char **argv);
 int tg__cli_predict(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static void usage(FILE *out)
             "\n"
             "Usage:\n"
             "  tangle run [options] -- PROG [ARGS...]   run PROG and report deadlocks as they happen\n"
+            "  tangle record -o FILE [run options] -- PROG [ARGS...]\n"
+            "                                           the same, and write a binary trace of the run\n"
 #ifdef TANGLE_HAVE_PREDICT
             "  tangle predict [options] TRACE           predict deadlocks from a recorded trace\n"
 #endif
@@ -45,6 +47,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return tg__cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "record"))
+        return tg__cli_record(argc - 1, argv + 1);
 #ifdef TANGLE_HAVE_PREDICT
     if (!strcmp(cmd, "predict"))
         return tg__cli_predict(argc - 1, argv + 1);

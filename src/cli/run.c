@@ -276,3 +276,70 @@ too_long:
     fprintf(stderr, "tangle run: the options are too long.\n");
     return 2;
 }
+
+/* `tangle record -o FILE [run options] -- PROG`: `tangle run` with
+ * record=FILE. The file is created here, so an unwritable path is an error
+ * before the program starts. */
+int tg__cli_record(int argc, char **argv)
+{
+    const char *out = NULL;
+    char **args = calloc((size_t)argc + 3, sizeof *args);
+    char opt[1100];
+    int n = 0;
+    if (!args)
+        return 2;
+    args[n++] = "run";
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--"))
+            break;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("Usage: tangle record -o FILE [run options] -- PROG [ARGS...]\n\n"
+                   "Runs PROG as 'tangle run' does and writes a binary trace of its lock events\n"
+                   "to FILE (format: docs/trace-format.md) for 'tangle predict FILE'. Memory\n"
+                   "does not grow with the trace. 'tangle run --help' lists the run options.\n");
+            free(args);
+            return 0;
+        }
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "tangle record: %s needs a file name.\n", a);
+                free(args);
+                return 2;
+            }
+            out = argv[++i];
+            continue;
+        }
+        if (!strncmp(a, "--output=", 9)) {
+            out = a + 9;
+            continue;
+        }
+        args[n++] = argv[i];
+    }
+    if (!out) {
+        fprintf(stderr, "tangle record: give the trace file with -o FILE, e.g. "
+                        "'tangle record -o run.tgt -- ./prog'.\n");
+        free(args);
+        return 2;
+    }
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "tangle record: cannot write '%s': %s.\n", out, strerror(errno));
+        free(args);
+        return 2;
+    }
+    fclose(f);
+    if (snprintf(opt, sizeof opt, "record=%s", out) >= (int)sizeof opt || strchr(out, ':')) {
+        fprintf(stderr, "tangle record: the trace file name is too long or contains ':'.\n");
+        free(args);
+        return 2;
+    }
+    args[n++] = "-O";
+    args[n++] = opt;
+    for (; i < argc; i++)
+        args[n++] = argv[i];
+    int rc = tg__cli_run(n, args);
+    free(args);
+    return rc;
+}

@@ -265,6 +265,8 @@ unsigned long tg__reports_made(void);
 /* Interned stacks: a small id for a captured call stack (0 = none). */
 uint32_t tg__stack_capture(int skip);
 int tg__stack_get(uint32_t id, const uintptr_t **pcs);
+/* Interns given return addresses (takes the engine lock). */
+uint32_t tg__stack_intern(const uintptr_t *pcs, int n);
 
 #include "engine_inline.h"
 

@@ -49,6 +49,11 @@ void tg__res_after_fork(void);
 void tg__report_init(void);
 void tg__report_after_fork(void);
 void tg__report_flush(void);
+/* The file an output option names for this process (see report.c). */
+void tg__output_path(const char *opt, char *out, size_t n);
+/* Called by tg__deadlock_policy before the process ends (the recorder
+ * finishes its trace); NULL if none. */
+extern void (*tg__before_exit_hook)(void);
 /* The report lock, held across a report so that a deadlock policy (which
  * takes it too) never ends the process in the middle of one. Order: the
  * engine lock, then the report lock. */

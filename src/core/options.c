@@ -51,6 +51,8 @@ static const struct opt_def defs[] = {
      "report a lock held longer than this many ms (0: off)"},
     {"lock_order", OPT_BOOL, OFF(lock_order), 0, 1, NULL,
      "predict deadlocks from the order locks are taken (potential-deadlock reports)"},
+    {"record", OPT_PATH, OFF(record), 0, 1024, NULL,
+     "write a binary trace of the run for 'tangle predict' (%p: pid)"},
     {"lock_classes", OPT_BOOL, OFF(lock_classes), 0, 1, NULL,
      "lock order by where locks were created, to find inversions spread over instances"},
 };

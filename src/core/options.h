@@ -31,6 +31,7 @@ struct tg_options {
     int hold_ms;            /* report locks held longer than this (0: off) */
     int lock_order;         /* predict deadlocks from the order locks are taken */
     int lock_classes;       /* lock order by creation site instead of instance */
+    char record[1024];      /* binary trace of the run ("" for none); %p: pid */
 };
 
 extern struct tg_options tg__opt;

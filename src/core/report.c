@@ -219,13 +219,13 @@ static void expand(const char *path, char *out, size_t n)
     out[k] = '\0';
 }
 
-/* The JSON file of this process: the path as given for the process that
+/* An output file of this process: the path as given for the process that
  * `tangle run` started (TANGLE_JSON_OWNER), path.PID for its children. */
-static void json_path(char *out, size_t n)
+void tg__output_path(const char *opt, char *out, size_t n)
 {
-    expand(tg__opt.json, out, n);
+    expand(opt, out, n);
     const char *owner = getenv("TANGLE_JSON_OWNER");
-    if (owner && atol(owner) != (long)getpid() && !strstr(tg__opt.json, "%p")) {
+    if (owner && atol(owner) != (long)getpid() && !strstr(opt, "%p")) {
         size_t k = strlen(out);
         snprintf(out + k, n - k, ".%ld", (long)getpid());
     }
@@ -236,7 +236,7 @@ static void write_json(void)
     if (!tg__opt.json[0])
         return;
     char path[1100], tmp[1200];
-    json_path(path, sizeof path);
+    tg__output_path(tg__opt.json, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     struct tg_buf b = {0};
     char prog[512] = "";
@@ -397,8 +397,12 @@ void tg__report_flush(void)
     tg__lock_give(&report_lock);
 }
 
+void (*tg__before_exit_hook)(void);
+
 void tg__deadlock_policy(void)
 {
+    if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG && tg__before_exit_hook)
+        tg__before_exit_hook();
     /* Another thread may still be writing the report of this deadlock:
      * wait for it, and never let go, so the process ends after it. */
     if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG)

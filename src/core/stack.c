@@ -121,6 +121,14 @@ uint32_t tg__stack_capture(int skip)
     return id;
 }
 
+uint32_t tg__stack_intern(const uintptr_t *pcs, int n)
+{
+    tg__lock();
+    uint32_t id = intern(pcs, n);
+    tg__unlock();
+    return id;
+}
+
 int tg__stack_get(uint32_t id, const uintptr_t **pcs)
 {
     if (!arena || id == 0 || id >= arena_used) {

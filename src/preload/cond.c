@@ -48,9 +48,10 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
             break;
         }
     }
-    if (had)
+    if (had) {
         tg__released(a, mr);
-    else if (cr && mr)
+        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
+    } else if (cr && mr)
         tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc,
                    "lock the mutex before pthread_cond_wait; without it a signal can be lost "
                    "between the check and the wait.",
@@ -73,6 +74,7 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
         tg__wait_begin(a, &w);
         a->wait_stack = site;
     }
+    REC(tg__rec_wait(a, (uintptr_t)c, (uintptr_t)m, pc));
     int rc;
     if (which == 0)
         rc = REAL(cond_wait)(c, m);
@@ -90,6 +92,7 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
          * locked all the same: the caller holds it now. */
         tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
     }
+    REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
     return rc;
 }
 
@@ -107,4 +110,20 @@ TG_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
                                      const struct timespec *abs)
 {
     return wait_common(c, m, clk, abs, 2, CALLER_PC);
+}
+
+TG_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+    struct tg_actor *a;
+    if (TG_UNLIKELY(tg__recording) && (a = tg__self()) != NULL)
+        tg__rec_notify(a, (uintptr_t)c, 0, CALLER_PC);
+    return REAL(cond_signal)(c);
+}
+
+TG_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    struct tg_actor *a;
+    if (TG_UNLIKELY(tg__recording) && (a = tg__self()) != NULL)
+        tg__rec_notify(a, (uintptr_t)c, 1, CALLER_PC);
+    return REAL(cond_broadcast)(c);
 }

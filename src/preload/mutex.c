@@ -95,6 +95,7 @@ static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clock
     if (rc == 0 || rc == EOWNERDEAD) {
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
         tg__lockorder_note(a);
+        REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, a->wait_stack));
     } else if (rc == EINVAL && (r->flags & TG_RF_DESTROYED))
         tg__misuse_after_destroy(a, r, pc);
     return rc;
@@ -112,6 +113,7 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
         if (TG_LIKELY(r != NULL))
             tg__acquired(a, r, TG_MODE_EXCL, pc);
         tg__lockorder_note(a);
+        REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
         return rc;
     }
     if (rc != EBUSY) {
@@ -119,6 +121,7 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
         if (rc == 0) {
             tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
             tg__lockorder_note(a);
+            REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
         } else {
             lock_failed(a, m, rc, pc);
         }
@@ -162,6 +165,7 @@ TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
         tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
         tg__lockorder_note(a);
+        REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
     } else {
         lock_failed(a, m, rc, pc);
     }
@@ -184,8 +188,10 @@ TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
     if (rc == 0 || rc == EOWNERDEAD) {
         struct tg_actor *a = tg__self();
         struct tg_res *r = a ? mutex_res(m, CALLER_PC) : NULL;
-        if (r)
+        if (r) {
             tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+            REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 1, CALLER_PC, 0));
+        }
     }
     return rc;
 }
@@ -198,10 +204,13 @@ TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     int n = a->n_held;
     if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m && !tg__hold_watch)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC));
         return REAL(mutex_unlock)(m);
     }
-    if (tg__release_addr(a, (uintptr_t)m, CALLER_PC) == 0)
+    if (tg__release_addr(a, (uintptr_t)m, CALLER_PC) == 0) {
+        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC));
         return REAL(mutex_unlock)(m);
+    }
     struct tg_res *r = mutex_res(m, CALLER_PC); /* before: the kind is read from m */
     int rc = REAL(mutex_unlock)(m);
     tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, CALLER_PC);

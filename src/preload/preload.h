@@ -37,6 +37,8 @@ struct tg_real {
     int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
     int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
     int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    int (*cond_signal)(pthread_cond_t *);
+    int (*cond_broadcast)(pthread_cond_t *);
     int (*cond_destroy)(pthread_cond_t *);
     int (*sem_init)(sem_t *, int, unsigned);
     int (*sem_destroy)(sem_t *);
@@ -100,6 +102,24 @@ void tg__misuse(enum tg_hazard h, struct tg_actor *a, uintptr_t pc, const char *
 void tg__misuse_freed(struct tg_actor *a, uintptr_t lo, uintptr_t hi, const char *how, uintptr_t pc);
 void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t pc);
 void tg__free_resolve(void);
+
+/* The recorder (record.c); every call is guarded by REC(). */
+extern int tg__recording;
+#define REC(call)                                                                       \
+    do {                                                                                \
+        if (TG_UNLIKELY(tg__recording))                                                 \
+            call;                                                                       \
+    } while (0)
+void tg__record_start(void);
+void tg__record_finish(void);
+void tg__record_after_fork_child(void);
+void tg__rec_acquire(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, int mode,
+                     int try_, uintptr_t pc, uint32_t stack);
+void tg__rec_release(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
+void tg__rec_fork(struct tg_actor *parent, struct tg_actor *child, uint32_t stack);
+void tg__rec_join(struct tg_actor *joiner, struct tg_actor *joined, uintptr_t pc);
+void tg__rec_wait(struct tg_actor *a, uintptr_t cond, uintptr_t mutex, uintptr_t pc);
+void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t pc);
 int tg__watchdog_running(void);
 
 /* Pops the newest hold of addr (any kind) after checking its hold time;

@@ -40,6 +40,8 @@ void tg__real_resolve(void)
     NEXTV(cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
     NEXT(cond_clockwait, "pthread_cond_clockwait");
     NEXTV(cond_init, "pthread_cond_init", "GLIBC_2.3.2");
+    NEXTV(cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+    NEXTV(cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
     NEXTV(cond_destroy, "pthread_cond_destroy", "GLIBC_2.3.2");
     NEXT(sem_init, "sem_init");
     NEXT(sem_destroy, "sem_destroy");

@@ -100,6 +100,7 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
                 recursive_read_hazard(a, r, pc);
             tg__acquired(a, r, mode, pc);
             tg__lockorder_note(a);
+            REC(tg__rec_acquire(a, (uintptr_t)l, TG_RES_RWLOCK, mode, 0, pc, 0));
         }
         return 0;
     }
@@ -116,6 +117,7 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
         if (rc == 0 && r) {
             tg__acquired(a, r, mode, pc);
             tg__lockorder_note(a);
+            REC(tg__rec_acquire(a, (uintptr_t)l, TG_RES_RWLOCK, mode, 0, pc, 0));
         }
         return rc;
     }
@@ -125,6 +127,7 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
     if (rc == 0) {
         tg__acquired_slow(a, r, mode, pc);
         tg__lockorder_note(a);
+        REC(tg__rec_acquire(a, (uintptr_t)l, TG_RES_RWLOCK, mode, 0, pc, a->wait_stack));
     }
     return rc;
 }
@@ -165,8 +168,11 @@ static int try_common(pthread_rwlock_t *l, int write, uintptr_t pc)
     struct tg_actor *a;
     if (rc == 0 && (a = tg__self()) != NULL) {
         struct tg_res *r = rwlock_res(l, pc);
-        if (r)
+        if (r) {
             tg__acquired(a, r, write ? TG_MODE_WRITE : TG_MODE_READ, pc);
+            REC(tg__rec_acquire(a, (uintptr_t)l, TG_RES_RWLOCK, write ? TG_MODE_WRITE : TG_MODE_READ,
+                                1, pc, 0));
+        }
     }
     return rc;
 }
@@ -186,8 +192,10 @@ TG_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return REAL(rwlock_unlock)(l);
-    if (tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0)
+    if (tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0) {
+        REC(tg__rec_release(a, (uintptr_t)l, TG_RES_RWLOCK, CALLER_PC));
         return REAL(rwlock_unlock)(l);
+    }
     int rc = REAL(rwlock_unlock)(l);
     tg__misuse_unlock(a, (uintptr_t)l, TG_RES_RWLOCK, rc, CALLER_PC);
     struct tg_res *r = rwlock_res(l, CALLER_PC);

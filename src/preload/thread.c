@@ -116,6 +116,7 @@ static void fork_child(void)
     if (me)
         me->tid = gettid();
     __atomic_store_n(&watchdog_started, 0, __ATOMIC_RELAXED);
+    tg__record_after_fork_child();
 }
 
 static struct tg_actor *register_thread(void)
@@ -151,6 +152,8 @@ static int setup(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tg__guard--;
     tg__first_wait_hook = start_watchdog;
+    tg__before_exit_hook = tg__record_finish;
+    tg__record_start();
     __atomic_store_n(&setup_state, 2, __ATOMIC_RELEASE);
     return 0;
 }
@@ -205,6 +208,7 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     struct tg_actor *child = s->actor;
     uint64_t child_id = child ? child->id : 0;
     tg__hb_fork(parent, child);
+    REC(tg__rec_fork(parent, child, child ? child->created : 0));
     int rc = REAL(create)(t, attr, thread_start, s); /* s belongs to the child now */
     if (rc != 0) {
         if (child) {
@@ -264,6 +268,7 @@ static int join_common(pthread_t t, void **ret, clockid_t clk, const struct time
     }
     if (rc == 0 && target) {
         tg__hb_join(a, target);
+        REC(tg__rec_join(a, target, pc));
         tg__actor_reap(target);
     }
     return rc;
@@ -320,7 +325,10 @@ __attribute__((constructor)) static void tangle_start(void)
 
 __attribute__((destructor)) static void tangle_end(void)
 {
-    if (__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) != 2 || tg__reports_made() == 0)
+    if (__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) != 2)
+        return;
+    tg__record_finish();
+    if (tg__reports_made() == 0)
         return;
     /* Like the sanitizers: a run that reported anything ends with
      * exitcode. Flush the program's own buffered output first. */

@@ -32,5 +32,7 @@ void tg__symbolize_findings(struct tg_finding **fs, int n);
 /* The global variable at addr, as "name" or "name+offset" (malloc'd), from
  * the symbol table of the module that contains it; NULL if none. */
 char *tg__data_symbol(uintptr_t addr);
+/* The same as tg__symbolize_findings, for one stack. */
+void tg__symbolize_stack(struct tg_stack *s);
 
 #endif

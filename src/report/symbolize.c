@@ -241,12 +241,27 @@ static void collect_finding(struct frame_list *l, struct tg_finding *f)
     }
 }
 
+static void symbolize_list(struct frame_list *lp);
+
 void tg__symbolize_findings(struct tg_finding **fs, int nf)
 {
     struct frame_list l = {0};
     for (int i = 0; i < nf; i++)
         collect_finding(&l, fs[i]);
-    /* Locate every frame's module; frames are then grouped module by module. */
+    symbolize_list(&l);
+}
+
+void tg__symbolize_stack(struct tg_stack *s)
+{
+    struct frame_list l = {0};
+    collect(&l, s);
+    symbolize_list(&l);
+}
+
+/* Locates every frame's module, then runs the symbolizer module by module. */
+static void symbolize_list(struct frame_list *lp)
+{
+    struct frame_list l = *lp;
     const char **paths = calloc((size_t)l.n + 1, sizeof *paths);
     char *done = calloc((size_t)l.n + 1, 1);
     if (!paths || !done)

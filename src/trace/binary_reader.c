@@ -296,12 +296,13 @@ static int next_block(struct tg_trace_reader *r)
 int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
 {
     for (;;) {
-        if (r->bp == r->bend) {
+        if (r->bp >= r->bend) {
             int rc = next_block(r);
             if (rc < 0)
                 return TG_TRACE_ERR;
             if (rc > 0)
                 return TG_TRACE_EOF;
+            continue; /* the new block may be empty (found by the fuzzer) */
         }
         int tag = *r->bp++;
         int rc;

@@ -16,20 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum tg_trace_op {
-    TG_EV_ACQUIRE = 1,   /* obj = lock; mode and try set */
-    TG_EV_RELEASE,       /* obj = lock */
-    TG_EV_READ,          /* obj = memory location */
-    TG_EV_WRITE,         /* obj = memory location */
-    TG_EV_FORK,          /* obj = thread id of the child */
-    TG_EV_JOIN,          /* obj = thread id of the joined thread */
-    TG_EV_REQUEST,       /* obj = lock: about to acquire it (no effect) */
-    TG_EV_BEGIN,         /* transaction markers of the benchmark format */
-    TG_EV_END,
-    TG_EV_WAIT,          /* obj = condition (or monitor); aux = its mutex if known */
-    TG_EV_NOTIFY,        /* obj = condition; TG_EVF_BROADCAST for notifyAll */
-    TG_EV__COUNT
-};
+#include "trace/ops.h"
 
 enum tg_lock_mode {
     TG_MODE_EXCLUSIVE = 0, /* a mutex, or a monitor */
@@ -37,9 +24,6 @@ enum tg_lock_mode {
     TG_MODE_WRITE = 2      /* rwlock write lock */
 };
 
-#define TG_EVF_TRY 1u       /* a trylock that succeeded (cannot have blocked) */
-#define TG_EVF_BROADCAST 2u
-#define TG_NO_OBJ 0xffffffffu
 
 struct tg_trace_event {
     uint8_t op;          /* enum tg_trace_op */

@@ -29,16 +29,16 @@ if [ ! -x "$bin" ] || [ -n "$(find $srcs -newer "$bin" 2>/dev/null)" ]; then
         exit 1
     fi
 fi
-rm -rf "$work/corpus-$corpus"
-mkdir -p "$work/corpus-$corpus" "$work/crashes"
+rm -rf "$work/corpus-$corpus" "$work/crashes-$corpus"
+mkdir -p "$work/corpus-$corpus" "$work/crashes-$corpus"
 cd "$work" || exit 1
 "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$work/crashes/" -print_final_stats=1 \
+    -artifact_prefix="$work/crashes-$corpus/" -print_final_stats=1 \
     "$work/corpus-$corpus" "$src/tests/predict/fuzz/corpus/$corpus" > "$work/fuzz-$corpus.log" 2>&1
 status=$?
 tail -8 "$work/fuzz-$corpus.log"
-if ls "$work/crashes/" 2>/dev/null | grep -q .; then
-    echo "FAIL: the fuzzer found crashing inputs in $work/crashes"
+if ls "$work/crashes-$corpus/" 2>/dev/null | grep -q .; then
+    echo "FAIL: the fuzzer found crashing inputs in $work/crashes-$corpus"
     exit 1
 fi
 exit $status

@@ -1,0 +1,287 @@
+/* record.c: `tangle record`: the run as a binary trace for `tangle
+ * predict` (format: docs/trace-format.md).
+ *
+ * While recording, every lock event of the watched program goes through
+ * one recorder lock (a leaf) into a streaming writer that holds one block
+ * and writes it with write(2) when full, so memory does not grow with the
+ * trace. Events are written in the order the recorder lock serialises
+ * them, which respects causality the way the format asks: an acquire is
+ * written after the lock was obtained, a release before it is given up, a
+ * fork before the child runs, a join after it returned. Ids are tangle's
+ * own: actor ids for threads, instance serials for locks and conditions,
+ * interned stacks for sites. At the end every site gets a text form
+ * ("function file:line"), so the trace reads well on another machine.
+ *
+ * Recording is off by default; the hooks test one global before calling
+ * in. A forked child stops recording (its events would interleave with the
+ * parent's in the same file). */
+#include "preload/preload.h"
+#include "report/report.h"
+#include "trace/ops.h"
+#include "trace/writer.h"
+#include "core/lock.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int tg__recording;
+
+static struct tg__trace_writer writer;
+static tg_lock_t rec_lock = TG_LOCK_INIT;
+static int rec_fd = -1;
+static unsigned char *declared_thread, *declared_obj, *declared_site; /* bitmaps of 2^24 */
+static uint32_t *sites;  /* declared site ids, in order */
+static int n_sites, cap_sites;
+static int limit_warned;
+
+static int test_and_set(unsigned char *bits, uint32_t id)
+{
+    unsigned char m = (unsigned char)(1u << (id & 7));
+    if (bits[id >> 3] & m)
+        return 1;
+    bits[id >> 3] |= m;
+    return 0;
+}
+
+void tg__record_start(void)
+{
+    if (!tg__opt.record[0] || tg__recording)
+        return;
+    char path[1100];
+    tg__output_path(tg__opt.record, path, sizeof path);
+    size_t bytes = TG__MAX_ID / 8;
+    declared_thread = mmap(NULL, bytes * 3, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (declared_thread == MAP_FAILED) {
+        declared_thread = NULL;
+        dprintf(2, "tangle: warning: no memory for recording; no trace is written.\n");
+        return;
+    }
+    declared_obj = declared_thread + bytes;
+    declared_site = declared_obj + bytes;
+    rec_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (rec_fd < 0 || tg__trace_writer_open(&writer, rec_fd) != 0) {
+        dprintf(2, "tangle: warning: cannot write the trace '%s'; check that its folder "
+                   "exists and is writable. No trace is written.\n", path);
+        return;
+    }
+    tg__recording = 1;
+}
+
+/* Ids must stay below 2^24 (the format's limit): past it, recording stops
+ * with one warning, and the trace ends there (it is still readable). */
+static int id_ok(uint64_t id)
+{
+    if (id < TG__MAX_ID)
+        return 1;
+    tg__warn_once(&limit_warned, "more than %u threads, locks or call sites in the trace; "
+                  "recording stops here.", TG__MAX_ID - 1);
+    tg__recording = 0;
+    return 0;
+}
+
+/* Each helper below runs with rec_lock held. */
+static uint32_t thread_id(struct tg_actor *a)
+{
+    if (!id_ok(a->id))
+        return TG_NO_OBJ;
+    if (!test_and_set(declared_thread, (uint32_t)a->id))
+        tg__trace_writer_thread(&writer, (uint32_t)a->id, a->name[0] ? a->name : NULL);
+    return (uint32_t)a->id;
+}
+
+static uint32_t object_id(struct tg_res *r)
+{
+    if (!r || !id_ok(r->id))
+        return TG_NO_OBJ;
+    if (!test_and_set(declared_obj, (uint32_t)r->id)) {
+        int kind = r->kind == TG_RES_RWLOCK ? TG_OBJ_RWLOCK
+                   : r->kind == TG_RES_COND ? TG_OBJ_COND
+                   : r->kind == TG_RES_MUTEX || r->kind == TG_RES_SPIN ? TG_OBJ_MUTEX
+                                                                       : TG_OBJ_OTHER;
+        char *name = tg__data_symbol(r->addr);
+        tg__trace_writer_object(&writer, (uint32_t)r->id, kind, name);
+        free(name);
+    }
+    return (uint32_t)r->id;
+}
+
+static uint32_t site_id(uint32_t stack)
+{
+    if (!stack || !id_ok(stack))
+        return TG_NO_OBJ;
+    if (!test_and_set(declared_site, stack)) {
+        const uintptr_t *pcs;
+        int n = tg__stack_get(stack, &pcs);
+        tg__trace_writer_site(&writer, stack, pcs, n);
+        if (n_sites == cap_sites) {
+            int cap = cap_sites ? cap_sites * 2 : 256;
+            uint32_t *s = tg__realloc(sites, (size_t)cap * sizeof *s);
+            if (s) {
+                sites = s;
+                cap_sites = cap;
+            }
+        }
+        if (n_sites < cap_sites)
+            sites[n_sites++] = stack;
+    }
+    return stack;
+}
+
+/* A one-frame site per call site, remembered per thread so that a loop
+ * does not intern its pc again and again. */
+static __thread struct {
+    uintptr_t pc;
+    uint32_t id;
+} pc_cache[64];
+
+static uint32_t pc_stack(uintptr_t pc, uint32_t stack)
+{
+    if (stack || !pc)
+        return stack;
+    unsigned slot = (unsigned)((pc >> 2) & 63);
+    if (pc_cache[slot].pc != pc) {
+        pc_cache[slot].id = tg__stack_intern(&pc, 1);
+        pc_cache[slot].pc = pc;
+    }
+    return pc_cache[slot].id;
+}
+
+static void event(int op, int mode, int flags, struct tg_actor *a, uint32_t obj,
+                  uint32_t stack, uint32_t aux)
+{
+    tg__lock_take(&rec_lock);
+    if (tg__recording) {
+        uint32_t t = thread_id(a), s = site_id(stack);
+        if (t != TG_NO_OBJ && tg__recording)
+            tg__trace_writer_event(&writer, op, mode, flags, t, obj, s, aux);
+    }
+    tg__lock_give(&rec_lock);
+}
+
+static uint32_t res_id_locked(struct tg_res *r)
+{
+    tg__lock_take(&rec_lock);
+    uint32_t id = tg__recording ? object_id(r) : TG_NO_OBJ;
+    tg__lock_give(&rec_lock);
+    return id;
+}
+
+void tg__rec_acquire(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, int mode,
+                     int try_, uintptr_t pc, uint32_t stack)
+{
+    struct tg_res *r = tg__res_get(addr, kind, 0, pc);
+    uint32_t s = pc_stack(pc, stack);
+    uint32_t obj = res_id_locked(r);
+    if (obj != TG_NO_OBJ)
+        event(TG_EV_ACQUIRE, mode, try_ ? TG_EVF_TRY : 0, a, obj, s, TG_NO_OBJ);
+}
+
+void tg__rec_release(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_get(addr, kind, 0, pc);
+    uint32_t s = pc_stack(pc, 0);
+    uint32_t obj = res_id_locked(r);
+    if (obj != TG_NO_OBJ)
+        event(TG_EV_RELEASE, 0, 0, a, obj, s, TG_NO_OBJ);
+}
+
+void tg__rec_fork(struct tg_actor *parent, struct tg_actor *child, uint32_t stack)
+{
+    if (!child || !id_ok(child->id))
+        return;
+    tg__lock_take(&rec_lock);
+    if (tg__recording)
+        thread_id(child); /* named before its first event */
+    tg__lock_give(&rec_lock);
+    event(TG_EV_FORK, 0, 0, parent, (uint32_t)child->id, stack, TG_NO_OBJ);
+}
+
+void tg__rec_join(struct tg_actor *joiner, struct tg_actor *joined, uintptr_t pc)
+{
+    if (joined && id_ok(joined->id))
+        event(TG_EV_JOIN, 0, 0, joiner, (uint32_t)joined->id, pc_stack(pc, 0), TG_NO_OBJ);
+}
+
+void tg__rec_wait(struct tg_actor *a, uintptr_t cond, uintptr_t mutex, uintptr_t pc)
+{
+    struct tg_res *c = tg__res_get(cond, TG_RES_COND, 0, pc);
+    struct tg_res *m = tg__res_get(mutex, TG_RES_MUTEX, 0, pc);
+    uint32_t s = pc_stack(pc, 0);
+    uint32_t co = res_id_locked(c), mo = res_id_locked(m);
+    if (co != TG_NO_OBJ)
+        event(TG_EV_WAIT, 0, 0, a, co, s, mo);
+}
+
+void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t pc)
+{
+    struct tg_res *c = tg__res_get(cond, TG_RES_COND, 0, pc);
+    uint32_t s = pc_stack(pc, 0);
+    uint32_t co = res_id_locked(c);
+    if (co != TG_NO_OBJ)
+        event(TG_EV_NOTIFY, 0, broadcast ? TG_EVF_BROADCAST : 0, a, co, s, TG_NO_OBJ);
+}
+
+/* Gives every declared site its text, writes the end record, and stops.
+ * Safe to call more than once. */
+void tg__record_finish(void)
+{
+    tg__lock_take(&rec_lock);
+    if (!tg__recording) {
+        tg__lock_give(&rec_lock);
+        return;
+    }
+    tg__recording = 0;
+    tg__guard++;
+    struct tg_stack all = {0};
+    uintptr_t *pcs = n_sites ? malloc((size_t)n_sites * sizeof *pcs) : NULL;
+    for (int i = 0; pcs && i < n_sites; i++) {
+        const uintptr_t *p;
+        pcs[i] = tg__stack_get(sites[i], &p) > 0 ? p[0] : 0;
+    }
+    if (pcs && tg__stack_from_pcs(&all, pcs, n_sites) == 0 && tg__opt.symbolize)
+        tg__symbolize_stack(&all);
+    for (int i = 0; i < all.n; i++) {
+        const struct tg_frame *fr = &all.frames[i];
+        char text[600];
+        if (fr->file && fr->line > 0)
+            snprintf(text, sizeof text, "%s %s:%d", fr->function ? fr->function : "??",
+                     fr->file, fr->line);
+        else if (fr->module)
+            snprintf(text, sizeof text, "%s (%s+0x%lx)", fr->function ? fr->function : "??",
+                     fr->module, (unsigned long)fr->offset);
+        else
+            continue;
+        tg__trace_writer_site_text(&writer, sites[i], text);
+    }
+    for (int i = 0; i < all.n; i++) {
+        free((char *)all.frames[i].module);
+        free((char *)all.frames[i].function);
+        free((char *)all.frames[i].file);
+    }
+    free(all.frames);
+    free(pcs);
+    int rc = tg__trace_writer_close(&writer);
+    if (rc != 0)
+        dprintf(2, "tangle: warning: the trace could not be written completely (%s).\n",
+                strerror(-rc));
+    close(rec_fd);
+    rec_fd = -1;
+    tg__guard--;
+    tg__lock_give(&rec_lock);
+}
+
+void tg__record_after_fork_child(void)
+{
+    /* The trace belongs to the parent: the child neither writes to it nor
+     * ends it. */
+    tg__recording = 0;
+    rec_lock.state = 0;
+    if (rec_fd >= 0)
+        close(rec_fd);
+    rec_fd = -1;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# tangle record, then tangle predict on the trace: the ABBA that the run
+# did not hit is predicted from the trace with its source lines; a long
+# run's trace grows while the program's memory does not; bad usage fails
+# before the program starts.
+set -u
+tangle=$1 jcheck=$2 abba=$3 long=$4 work=$5 src=$6
+mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$tangle" record -o "$work/abba.tgt" -- "$abba" >/dev/null 2>"$work/record.stderr"
+[ $? = 66 ] || fail "record of the ABBA program: expected exit 66 (the live prediction)"
+"$tangle" predict --json "$work/abba.json" "$work/abba.tgt" >/dev/null 2>&1
+[ $? = 66 ] || fail "predict on the recorded trace: expected exit 66"
+t1=$(grep -n "@t1_b" "$src/case_predict_abba.c" | cut -d: -f1)
+t2=$(grep -n "@t2_a" "$src/case_predict_abba.c" | cut -d: -f1)
+"$jcheck" "$work/abba.json" 'reports# == 1' 'reports[0].kind == "potential-deadlock"' \
+    "reports[0].threads[*].waits_for.stack[0].function ~ \"case_predict_abba.c:$t1\"" \
+    "reports[0].threads[*].waits_for.stack[0].function ~ \"case_predict_abba.c:$t2\"" \
+    || fail "the predicted deadlock does not cite the recorded lines"
+
+"$tangle" record -o "$work/long.tgt" -- "$long" >"$work/long.out" 2>&1 || fail "record of the long run"
+size=$(wc -c < "$work/long.tgt")
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "$work/long.out")
+[ "$size" -gt 20000000 ] || fail "the long trace has only $size bytes"
+[ -n "$hwm" ] && [ "$hwm" -lt 65536 ] || fail "peak memory ${hwm} kB for a $size-byte trace"
+"$tangle" predict "$work/long.tgt" >/dev/null 2>&1
+[ $? = 0 ] || fail "predict on the long trace (no inversion) should find nothing"
+
+out=$("$tangle" record -- /bin/true 2>&1); st=$?
+[ $st = 2 ] && echo "$out" | grep -q "give the trace file with -o" || fail "record without -o"
+out=$("$tangle" record -o /nonexistent-dir/x.tgt -- /bin/true 2>&1); st=$?
+[ $st = 2 ] && echo "$out" | grep -q "cannot write" || fail "record to an unwritable path"
+echo "record: ok (long trace $size bytes, peak memory $hwm kB)"

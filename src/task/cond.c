@@ -41,6 +41,7 @@ static int tg__cond_wait(tg_cond *c, tg_mutex *m, int64_t deadline, uintptr_t pc
     struct tg__park p;
     struct tg__waiter w = { .park = &p, .arm = 0, .op = TG__OP_COND };
     tg__park_init(&p, t, deadline);
+    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED);
     if (deadline == TG_FOREVER)
         p.lock = &c->p.lock; /* signals claim it holding the lock */
     tg__spin_lock(&c->p.lock);

@@ -219,6 +219,8 @@ int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uint
         return TG_EINVAL;
     if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
         return TG_ECANCELED;
+    /* Before any arm is queued: a claim of this wait sets it again. */
+    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED);
     if (n == 1)
         return tg__block1(arms, deadline, flags, pc, t);
     struct tg__park p;

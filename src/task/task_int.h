@@ -102,6 +102,7 @@ struct tg_task {
     const void *wait_obj;
     uintptr_t wait_pc, spawn_pc;
     void *asan_fake;
+    int claimed;              /* atomic: its current wait was claimed (it will run) */
     struct {                  /* the current wait, as tangle's engine sees it */
         int state;            /* atomic: 0 none, 1 deferred, 2 published, 3 being published */
         unsigned ver;         /* atomic: odd while the fields below are rewritten */
@@ -192,11 +193,15 @@ static inline int tg__park_claim_locked(struct tg__park *p, int outcome)
         if (p->outcome != TG__PENDING)
             return 0;
         __atomic_store_n(&p->outcome, outcome, __ATOMIC_RELEASE);
-        return 1;
+    } else {
+        int pending = TG__PENDING;
+        if (!__atomic_compare_exchange_n(&p->outcome, &pending, outcome, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return 0;
     }
-    int pending = TG__PENDING;
-    return __atomic_compare_exchange_n(&p->outcome, &pending, outcome, 0,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    /* Deadlock detection must not count a task whose wait has ended. */
+    __atomic_store_n(&p->task->claimed, 1, __ATOMIC_RELEASE);
+    return 1;
 }
 /* Claims p from anywhere (timers, cancellation, descriptors, the task). */
 static inline int tg__park_claim(struct tg__park *p, int outcome)

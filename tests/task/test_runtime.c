@@ -451,6 +451,51 @@ static void *t_cancel(void *arg)
  * from the channel's queue, and its later waits fail at once. */
 static void test_cancel(void) { CHECK_EQ(tg_run(t_cancel, NULL), 0); }
 
+static void *lock_then_cancelled(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_mutex_lock(&gm), TG_ECANCELED); /* never gets the mutex */
+    return (void *)2;
+}
+static void *cond_then_cancelled(void *arg)
+{
+    (void)arg;
+    tg_mutex_lock(&gm);
+    CHECK_EQ(tg_cond_wait(&gc, &gm), TG_ECANCELED);
+    CHECK_EQ(tg_mutex_unlock(&gm), 0); /* held again on return */
+    return (void *)3;
+}
+static void *t_cancel_lock(void *arg)
+{
+    (void)arg;
+    tg_mutex_init(&gm);
+    tg_cond_init(&gc);
+    CHECK_EQ(tg_mutex_lock(&gm), 0);
+    tg_task *a, *b;
+    tg_spawn(&a, "lock-waiter", lock_then_cancelled, NULL);
+    tg_yield();
+    tg_cancel(a);
+    void *r;
+    CHECK_EQ(tg_join(a, &r), 0);
+    CHECK_EQ((long)r, 2);
+    CHECK(gm.q.head == NULL);
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    CHECK_EQ(tg_mutex_trylock(&gm), 0); /* not handed to the cancelled task */
+    CHECK_EQ(tg_mutex_unlock(&gm), 0);
+    tg_spawn(&b, "cond-waiter", cond_then_cancelled, NULL);
+    tg_yield();
+    tg_mutex_lock(&gm); /* b waits on the condition, not holding gm */
+    tg_cancel(b);
+    tg_mutex_unlock(&gm);
+    CHECK_EQ(tg_join(b, &r), 0);
+    CHECK_EQ((long)r, 3);
+    return NULL;
+}
+/* Expected: a task cancelled while waiting for a mutex is removed from its
+ * queue and never receives it; one cancelled in a condition wait returns
+ * TG_ECANCELED holding the mutex again. */
+static void test_cancel_lock(void) { CHECK_EQ(tg_run(t_cancel_lock, NULL), 0); }
+
 /* ---- several schedulers ------------------------------------------------------------- */
 static long counter;
 static void *pinger(void *arg)
@@ -816,6 +861,7 @@ static const struct test_case tests[] = {
     { "futurelock", test_futurelock },
     { "select_kinds", test_select_kinds },
     { "cancel", test_cancel },
+    { "cancel_lock", test_cancel_lock },
     { "multi_sched", test_multi_sched },
     { "fd", test_fd },
     { "dump", test_dump },

@@ -232,7 +232,7 @@ static int tg__lz_chain(struct tg_task *t)
         int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE), kind;
         void *obj;
         struct tg_task *target;
-        if (h != t && st == 1 && __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE))
+        if (h != t && st >= 1 && __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE))
             break; /* its wait has ended: it will run */
         if (h == t || st >= 2 || (st == 0 && tg__det_task_blocked(h))) {
             decide = 1;

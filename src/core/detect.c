@@ -37,9 +37,18 @@ struct snap {
     int host_runner; /* ST_STUCK: the task that blocks its host thread */
 };
 
+/* One hold of a snapshot actor, in an index sorted by lock address. */
+struct hold_ref {
+    uintptr_t addr;
+    int idx, k;
+};
+
 struct snapshot {
     int n;
     struct snap *v;
+    int n_refs;
+    struct hold_ref *refs; /* every copied hold, sorted by address */
+    int wakers;            /* actors that progress and could wake a waiter */
 };
 
 static void copy_held(struct snap *s, const struct tg_actor *a)
@@ -99,6 +108,41 @@ static void watch_pending_calls(void)
     }
 }
 
+static int ref_cmp(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct hold_ref *)a)->addr, y = ((const struct hold_ref *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+/* Indexes every copied hold by address, so that finding a lock's holders
+ * costs a binary search, not a walk over every actor. */
+static void index_holds(struct snapshot *ss)
+{
+    int n = 0;
+    for (int i = 0; i < ss->n; i++)
+        n += ss->v[i].n_held;
+    ss->refs = n ? tg__alloc((size_t)n * sizeof *ss->refs) : NULL;
+    ss->n_refs = 0;
+    for (int i = 0; ss->refs && i < ss->n; i++)
+        for (int k = 0; k < ss->v[i].n_held; k++)
+            ss->refs[ss->n_refs++] = (struct hold_ref){ss->v[i].held[k].addr, i, k};
+    qsort(ss->refs, (size_t)ss->n_refs, sizeof *ss->refs, ref_cmp);
+}
+
+/* The first index entry for addr (or n_refs). */
+static int first_ref(const struct snapshot *ss, uintptr_t addr)
+{
+    int lo = 0, hi = ss->n_refs;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (ss->refs[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Takes the snapshot; the caller holds the engine lock. */
 static int take(struct snapshot *ss)
 {
@@ -154,6 +198,7 @@ static int take(struct snapshot *ss)
             copy_held(s, s->a);
         }
     }
+    index_holds(ss);
     return 0;
 }
 
@@ -161,6 +206,7 @@ static void release(struct snapshot *ss)
 {
     for (int i = 0; i < ss->n; i++)
         tg__free(ss->v[i].held);
+    tg__free(ss->refs);
     tg__free(ss->v);
     ss->v = NULL;
     ss->n = 0;
@@ -178,17 +224,17 @@ static int holders_prog(struct snapshot *ss, const struct tg_res *r, int write_o
     if (!r)
         return 1;
     uint32_t flags = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    for (int j = 0; j < ss->n; j++) {
+    for (int x = first_ref(ss, r->addr); x < ss->n_refs && ss->refs[x].addr == r->addr; x++) {
+        int j = ss->refs[x].idx;
         struct snap *h = &ss->v[j];
+        const struct tg_held *hd = &h->held[ss->refs[x].k];
         if (h->st == ST_RUNNING || h->prog)
             continue;
         if (h->st == ST_EXITED && (flags & TG_RF_ROBUST))
             continue; /* the waiter will get EOWNERDEAD */
-        for (int k = 0; k < h->n_held; k++) {
-            if (live_holder(&h->held[k], r) && (!write_only || h->held[k].mode != TG_MODE_READ)) {
-                *blocker = j;
-                return 0;
-            }
+        if (live_holder(hd, r) && (!write_only || hd->mode != TG_MODE_READ)) {
+            *blocker = j;
+            return 0;
         }
     }
     return 1;
@@ -196,31 +242,35 @@ static int holders_prog(struct snapshot *ss, const struct tg_res *r, int write_o
 
 static int any_holder_prog(struct snapshot *ss, const struct tg_res *r, int *blocker)
 {
+    /* A running actor's holds are not in the snapshot: it may hold a
+     * permit. Hosts hold none (their tasks do). */
+    for (int j = 0; j < ss->n; j++)
+        if (ss->v[j].st == ST_RUNNING && !(ss->v[j].a->aflags & TG_AF_HOST))
+            return 1;
     int seen = 0;
-    for (int j = 0; j < ss->n; j++) {
-        struct snap *h = &ss->v[j];
-        if (h->st == ST_RUNNING)
-            return 1; /* unknown holds: it may hold a permit */
-        for (int k = 0; k < h->n_held; k++) {
-            if (live_holder(&h->held[k], r)) {
-                if (h->prog)
-                    return 1;
-                seen = 1;
-                *blocker = j;
-            }
-        }
+    for (int x = first_ref(ss, r->addr); x < ss->n_refs && ss->refs[x].addr == r->addr; x++) {
+        struct snap *h = &ss->v[ss->refs[x].idx];
+        if (!live_holder(&h->held[ss->refs[x].k], r))
+            continue;
+        if (h->prog)
+            return 1;
+        seen = 1;
+        *blocker = ss->refs[x].idx;
     }
     return !seen;
 }
 
-/* Someone other than i who can progress and might wake i. */
+static int counts_as_waker(const struct snap *s)
+{
+    return s->prog && s->st != ST_EXITED && !(s->a->aflags & TG_AF_HOST);
+}
+
+/* Someone other than i who can progress and might wake i (i itself does
+ * not progress when this is asked). */
 static int any_waker(struct snapshot *ss, int i)
 {
-    for (int j = 0; j < ss->n; j++)
-        if (j != i && ss->v[j].prog && ss->v[j].st != ST_EXITED &&
-            !(ss->v[j].a->aflags & TG_AF_HOST))
-            return 1;
-    return 0;
+    (void)i;
+    return ss->wakers > 0;
 }
 
 static int eval(struct snapshot *ss, int i, int mode)
@@ -281,8 +331,11 @@ static int eval(struct snapshot *ss, int i, int mode)
 /* Runs the reduction; afterwards prog==0 marks the deadlocked. */
 static void reduce(struct snapshot *ss, int mode)
 {
-    for (int i = 0; i < ss->n; i++)
+    ss->wakers = 0;
+    for (int i = 0; i < ss->n; i++) {
         ss->v[i].prog = ss->v[i].st == ST_RUNNING;
+        ss->wakers += counts_as_waker(&ss->v[i]);
+    }
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < ss->n; i++) {
@@ -291,6 +344,7 @@ static void reduce(struct snapshot *ss, int mode)
                 continue;
             if (eval(ss, i, mode)) {
                 s->prog = 1;
+                ss->wakers += counts_as_waker(s);
                 changed = 1;
             }
         }
@@ -369,10 +423,10 @@ static int component(struct snapshot *ss, int start, int *order, int *cycle_len)
  * taker, say), even when the wait does not depend on it alone. */
 static uint64_t any_holder_id(struct snapshot *ss, const struct tg_res *r)
 {
-    for (int j = 0; r && j < ss->n; j++)
-        for (int k = 0; k < ss->v[j].n_held; k++)
-            if (live_holder(&ss->v[j].held[k], r))
-                return ss->v[j].a->id;
+    for (int x = r ? first_ref(ss, r->addr) : ss->n_refs;
+         x < ss->n_refs && ss->refs[x].addr == r->addr; x++)
+        if (live_holder(&ss->v[ss->refs[x].idx].held[ss->refs[x].k], r))
+            return ss->v[ss->refs[x].idx].a->id;
     return 0;
 }
 
@@ -420,12 +474,20 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
         f->advice = tg__strdup("each thread below waits for something only another of them "
                                "could provide (a signal, a post, a release, an exit); find the "
                                "one that should have come first.");
+    } else if (first->w.kind == TG_RES_SEM && first->w.res &&
+               (__atomic_load_n(&first->w.res->flags, __ATOMIC_RELAXED) & TG_RF_OWNED_PERMITS)) {
+        f->summary = tg__sprintf("%d %ss each hold permits of semaphore #%llu and wait for "
+                                 "another; none is left", live, what,
+                                 (unsigned long long)first->w.res->id);
+        f->advice = tg__strdup("each waits for a permit only the others could return; take "
+                               "all the permits a task needs at once, or release before "
+                               "asking for more.");
     } else if (cycle_len == 1) {
         f->summary = tg__sprintf("%s waits for a %s it already holds", TG_LABEL(first->a),
                                  tg__res_kind_name((enum tg_res_kind)first->w.kind));
-        f->advice = tg__strdup("a non-recursive lock taken twice by the same thread never "
-                               "opens; release it before calling code that takes it again, or "
-                               "make that code expect the lock to be held.");
+        f->advice = tg__strdup("a non-recursive lock taken twice by the same thread or task "
+                               "never opens; release it before calling code that takes it "
+                               "again, or make that code expect the lock to be held.");
     } else if (exited) {
         f->summary = tg__sprintf("%d %s%s wait%s for a lock held by a thread that has exited", live,
                                  what, live > 1 ? "s" : "", live > 1 ? "" : "s");

@@ -123,11 +123,27 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
 
 /* ---- actors ------------------------------------------------------------ */
 
+static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
+                                   uint32_t created);
+
 struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent)
 {
     if (tg__engine_init() != 0)
         return NULL;
-    uint32_t created = tg__stack_capture(1);
+    return actor_new(kind, name, parent, tg__stack_capture(1));
+}
+
+struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
+                                  const uintptr_t *pcs, int n)
+{
+    if (tg__engine_init() != 0)
+        return NULL;
+    return actor_new(kind, name, parent, n > 0 ? tg__stack_intern(pcs, n) : 0);
+}
+
+static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
+                                   uint32_t created)
+{
     tg__guard++;
     tg__lock();
     struct tg_actor *a = free_actors;
@@ -325,15 +341,25 @@ void tg__actor_switch(struct tg_actor *host, struct tg_actor *task)
 
 /* ---- waits ------------------------------------------------------------- */
 
+/* Wait ages only decide when a stall is old enough: a coarse clock (a few
+ * ns, no fence) is precise enough. */
+static uint64_t coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w)
 {
     a->wait = *w;
     a->wait_stack = 0;
-    a->wait_since_ns = tg__now_ns();
-    if (w->res)
+    a->wait_since_ns = coarse_ns();
+    if (w->res && w->kind == TG_RES_COND) /* only conditions count their waiters */
         __atomic_fetch_add(&w->res->waiters, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&a->state, TG_ST_BLOCKED, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&a->wait_seq, 1, __ATOMIC_RELEASE); /* now odd */
+    /* Only this thread writes its wait_seq: a store, not a read-modify-write. */
+    __atomic_store_n(&a->wait_seq, a->wait_seq + 1, __ATOMIC_RELEASE); /* now odd */
     /* "I am waiting" must be visible before this thread reads anyone
      * else's state, so two threads blocking at once cannot both miss the
      * cycle. */
@@ -345,8 +371,11 @@ void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w)
 
 void tg__wait_end(struct tg_actor *a)
 {
-    if (a->wait.res)
+    if (a->wait.res && a->wait.kind == TG_RES_COND)
         __atomic_fetch_sub(&a->wait.res->waiters, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&a->state, TG_ST_RUNNING, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&a->wait_seq, 1, __ATOMIC_RELEASE); /* now even */
+    __atomic_store_n(&a->wait_seq, a->wait_seq + 1, __ATOMIC_RELEASE); /* now even */
+    /* The holds this actor changes next must not be seen before "even" by
+     * a reader validating its copy (free on x86, a barrier on arm64). */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
 }

@@ -159,6 +159,10 @@ void tg__engine_after_fork_child(struct tg_actor *survivor);
 /* Register a new actor; NULL when the registry is full (one warning). The
  * spawn site is captured from the caller's stack. */
 struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent);
+/* The same with the spawn site given (e.g. from frame pointers) instead of
+ * unwound: n may be 0 for none. */
+struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
+                                  const uintptr_t *pcs, int n);
 void tg__actor_set_name(struct tg_actor *a, const char *name);
 /* "thread 3 \"worker\"" (or "task ...", or without a name if it has none),
  * written into buf, which is returned. */

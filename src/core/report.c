@@ -127,7 +127,7 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
         info->wait.present = 1;
         info->wait.timed = (wait->flags & TG_WF_TIMED) != 0;
         if (wait->kind == TG_RES_JOIN && wait->target) {
-            info->wait.res.kind = "thread";
+            info->wait.res.kind = wait->target->kind == TG_ACTOR_TASK ? "task" : "thread";
             info->wait.res.id = wait->target->id;
             info->wait.res.name = tg__strdup(wait->target->name[0] ? wait->target->name : NULL);
         } else {

@@ -115,6 +115,9 @@ uint32_t tg__stack_capture(int skip)
         leading = 0;
         pcs[k++] = pc;
     }
+    /* ... and the task runtime's start frames at the outer end. */
+    while (k > 1 && pcs[k - 1] >= self_lo && pcs[k - 1] < self_hi)
+        k--;
     tg__lock();
     uint32_t id = intern(pcs, k);
     tg__unlock();

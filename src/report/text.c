@@ -86,12 +86,21 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     if (a->wait.present) {
         tg__buf_printf(b, " %s%s for ", predicted ? "would wait" : "waits",
                        a->wait.timed ? " (with a timeout)" : "");
-        if (a->wait.mode)
-            tg__buf_printf(b, "%s access to ", a->wait.mode);
-        res(b, &a->wait.res);
+        int join = a->wait.res.kind && (!strcmp(a->wait.res.kind, "thread") ||
+                                        !strcmp(a->wait.res.kind, "task"));
+        if (join) {
+            tg__buf_printf(b, "%s %llu", a->wait.res.kind, (unsigned long long)a->wait.res.id);
+            if (a->wait.res.name)
+                tg__buf_printf(b, " \"%s\"", a->wait.res.name);
+            tg__buf_puts(b, " to finish");
+        } else {
+            if (a->wait.mode)
+                tg__buf_printf(b, "%s access to ", a->wait.mode);
+            res(b, &a->wait.res);
+        }
         tg__buf_puts(b, "\n");
         stack(b, &a->wait.stack, "      ");
-        if (a->wait.holder && !(a->wait.res.kind && !strcmp(a->wait.res.kind, "thread"))) {
+        if (a->wait.holder && !join) {
             const struct tg_actor_info *h = find_actor(f, a->wait.holder);
             tg__buf_puts(b, predicted ? "    while holding what is wanted by " : "    which is held by ");
             if (h) {

@@ -12,10 +12,11 @@
  * tg_now()'s clock; TG_FOREVER waits without one.
  *
  * When the program runs under tangle (linked with libtangle or preloaded),
- * every wait and hold is recorded in tangle's engine: a wait-for cycle among
- * tasks (and threads) is reported the moment it closes, a scheduler with
- * nothing left to run reports who waits for whom, and by default the program
- * then ends with exit status 66. See docs/tasks.md.
+ * holds and waits are recorded for tangle's engine: a wait-for cycle through
+ * mutexes and joins is reported the moment it closes, other cycles within
+ * about a second, a set of schedulers with nothing left to run reports who
+ * waits for whom, and by default the program then ends with exit status 66.
+ * See docs/tasks.md.
  *
  * Blocking calls must be made from a task. Called from a thread that is not
  * running a task they return TG_ENOTASK.
@@ -156,9 +157,10 @@ int tg_rwlock_unlock(tg_rwlock *l);
 
 /* ---- semaphore ------------------------------------------------------------ */
 /* By default a permit is owned by the task that acquired it and returned by
- * that task (like tokio's SemaphorePermit): a waiter then waits for the
- * holders, so permit cycles are found the moment they close. With
- * TG_SEM_SIGNAL any task may release, and only a whole stall is reported. */
+ * that task (like tokio's SemaphorePermit): reports list the permits each
+ * task holds. With TG_SEM_SIGNAL any task may release and no hold is
+ * recorded. Either way a permit cycle is reported as a stall (docs/tasks.md,
+ * engine request 1). */
 #define TG_SEM_SIGNAL 0x1
 typedef struct tg_sem {
     struct tg__prim p;

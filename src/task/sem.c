@@ -2,10 +2,10 @@
  *
  * A released permit goes straight to the first live waiter, so a newcomer
  * never takes a permit someone has been waiting for. By default permits are
- * owned: the engine records each acquire as a hold, so a waiter depends on
- * the holders (TG_RF_OWNED_PERMITS) and a permit cycle is a reported
- * deadlock (for now: as a stall, see tg_sem_init). TG_SEM_SIGNAL
- * semaphores are plain signals and record no holds.
+ * owned: the engine records each acquire as a hold, so reports show who
+ * holds the permits; a permit cycle is reported as a stall (see
+ * tg_sem_init). TG_SEM_SIGNAL semaphores are plain signals and record no
+ * holds.
  */
 #include "task/task_int.h"
 #include "task/detect.h"

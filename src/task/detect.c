@@ -64,10 +64,15 @@ int tg__det_dump(int fd) { (void)fd; return -1; }
 
 void tg__det_configure(void)
 {
-    static int done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+    static int state; /* 0: not yet, 1: being decided, 2: decided */
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&tg__detect_on, tg__config.detect && tg__engine_init() == 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
         return;
-    tg__detect_on = tg__config.detect && tg__engine_init() == 0;
+    }
+    while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2) /* another scheduler decides */
+        tg__cpu_relax();
 }
 
 void tg__det_sched_start(struct tg__sched *s)

@@ -1,6 +1,9 @@
 /* lockbench: lock-heavy loops for comparing plain runs, tangle and
  * ThreadSanitizer. Prints one line: the mode and nanoseconds per operation.
  *   lockbench single ITERS          one thread, one mutex, lock+unlock
+ *   lockbench single_mt ITERS       the same while a second thread exists (idle),
+ *                                   as in any threaded program: glibc then
+ *                                   uses atomic instructions
  *   lockbench nested THREADS ITERS  pairs of mutexes nested in one order
  *   lockbench rwread THREADS ITERS  rwlock, 99% reads, 1% writes */
 #include <pthread.h>
@@ -54,6 +57,17 @@ static void *reader(void *arg)
     return NULL;
 }
 
+static pthread_mutex_t idle_gate = PTHREAD_MUTEX_INITIALIZER;
+
+/* Waits until main opens the gate: a thread that exists and does nothing. */
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&idle_gate);
+    pthread_mutex_unlock(&idle_gate);
+    return NULL;
+}
+
 static double run_threads(int n, void *(*fn)(void *))
 {
     pthread_t t[64];
@@ -75,7 +89,12 @@ int main(int argc, char **argv)
         pthread_mutex_init(&outer[i], NULL);
         pthread_mutex_init(&inner[i], NULL);
     }
-    if (!strcmp(argv[1], "single")) {
+    pthread_mutex_lock(&idle_gate); /* opened when the measurement ends */
+    pthread_t idle;
+    int with_idle = !strcmp(argv[1], "single_mt");
+    if (with_idle)
+        pthread_create(&idle, NULL, idle_thread, NULL);
+    if (!strcmp(argv[1], "single") || with_idle) {
         iters = atol(argv[2]);
         double t0 = now();
         for (long i = 0; i < iters; i++) {
@@ -83,7 +102,11 @@ int main(int argc, char **argv)
             sink++;
             pthread_mutex_unlock(&single);
         }
-        printf("single %.2f ns/op\n", (now() - t0) * 1e9 / (double)iters);
+        printf("%s %.2f ns/op\n", argv[1], (now() - t0) * 1e9 / (double)iters);
+        if (with_idle) {
+            pthread_mutex_unlock(&idle_gate);
+            pthread_join(idle, NULL);
+        }
         return 0;
     }
     if (argc < 4)

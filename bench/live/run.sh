@@ -18,7 +18,7 @@ measure() { # label command...
 }
 
 printf '%-20s %10s %10s %12s %10s %9s %9s %9s\n' workload plain tangle no-predict tsan tangle/x nopred/x tsan/x
-for w in "single 20000000" "nested 2 2000000" "rwread 2 2000000"; do
+for w in "single 20000000" "single_mt 20000000" "nested 2 2000000" "rwread 2 2000000"; do
     # shellcheck disable=SC2086
     p=$(measure plain "$work/plain" $w)
     # shellcheck disable=SC2086

@@ -3,8 +3,8 @@
  * scheduler thread but never gets to run.
  *
  * Expected: a "long-running-task" hazard naming "spinner" after the
- * threshold (here 200 ms, set with tg_config_set), saying runnable tasks are
- * starved; with starvation_fatal (set here) the program then ends with exit
+ * threshold (here 200 ms, set with tg_config_set), followed by the runnable
+ * tasks it starves ("setter"); with starvation_fatal (set here) the program then ends with exit
  * status 66, as after a deadlock.
  */
 #include "tangle/task.h"

@@ -384,6 +384,8 @@ void tg__det_hold_across_switch(struct tg_task *t)
     }
 }
 
+static void tg__dump_stack(struct tg_stack *out, uint32_t id, uintptr_t pc);
+
 static void tg__finding_clear_where(struct tg_finding *f)
 {
     struct tg_finding *empty = tg__finding_new(f->kind, f->hazard);
@@ -395,17 +397,38 @@ static void tg__finding_clear_where(struct tg_finding *f)
     tg__finding_free(empty);
 }
 
+/* Adds the tasks waiting in s's run queue to f: they are what a task that
+ * does not yield starves. The watchdog reads the queue while the scheduler
+ * thread has not switched since the last check, so only the running task
+ * can touch it (by appending); tasks in it are not freed before they run. */
+static void tg__add_starved(struct tg_finding *f, struct tg__sched *s)
+{
+    const struct tg_task *q = __atomic_load_n(&s->rq_head, __ATOMIC_ACQUIRE);
+    for (int n = 0; q && n < 8; n++, q = __atomic_load_n(&q->next, __ATOMIC_ACQUIRE)) {
+        struct tg_actor_info *info = tg__finding_add_actor(f);
+        if (!info)
+            return;
+        info->id = q->actor ? q->actor->id : 0;
+        info->tid = q->actor ? q->actor->tid : 0;
+        info->kind = "task";
+        info->name = tg__strdup(q->name);
+        info->state = "running"; /* runnable: it would progress if it ran */
+        tg__dump_stack(&info->created, q->actor ? q->actor->created : 0, q->spawn_pc);
+    }
+}
+
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
 {
-    (void)s;
     if (!t->actor)
         return;
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LONG_RUNNING_TASK, t->actor,
         "task \"%s\" has run for %.1f s without yielding%s", t->name, (double)ns / 1e9,
-        starving ? ": the other runnable tasks of its scheduler thread cannot run" : "");
+        starving ? ": the runnable tasks listed after it cannot run on its scheduler thread" : "");
     if (f) {
         tg__finding_clear_where(f); /* the watchdog's own stack says nothing */
+        if (starving)
+            tg__add_starved(f, s);
         f->advice = tg__strdup("a task runs until it waits or calls tg_yield(); break long "
                                "computations and busy-wait loops with tg_yield(), or move "
                                "them to a thread of their own");

@@ -14,20 +14,15 @@ TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierat
     int pshared = 0;
     if (attr)
         pthread_barrierattr_getpshared(attr, &pshared);
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)b, TG_RES_BARRIER, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    tg__initialized(rc, (uintptr_t)b, TG_RES_BARRIER, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)b);
+    struct tg_res *r = tg__destroying((uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
     int rc = REAL(barrier_destroy)(b);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 

@@ -11,20 +11,15 @@ TG_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *att
     int pshared = 0;
     if (attr)
         pthread_condattr_getpshared(attr, &pshared);
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)c, TG_RES_COND, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    tg__initialized(rc, (uintptr_t)c, TG_RES_COND, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)c, TG_RES_COND, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)c);
+    struct tg_res *r = tg__destroying((uintptr_t)c, TG_RES_COND, CALLER_PC);
     int rc = REAL(cond_destroy)(c);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 

@@ -220,3 +220,24 @@ void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t
     report(f, TG_HAZARD_LOCK_HELD_TOO_LONG, h->pc,
            "keep critical sections short: move slow work (I/O, waits, allocation) out of them.");
 }
+
+void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+{
+    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
+        tg__res_init(addr, kind, flags, pc);
+}
+
+struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (!a)
+        return NULL;
+    tg__misuse_destroy(a, addr, kind, pc);
+    return tg__res_lookup(addr);
+}
+
+void tg__destroyed(struct tg_res *r, int rc)
+{
+    if (r && rc == 0)
+        tg__res_destroy(r);
+}

@@ -39,20 +39,15 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
 TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
     int rc = REAL(mutex_init)(m, attr);
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), CALLER_PC);
+    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)m);
+    struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, CALLER_PC);
     int rc = REAL(mutex_destroy)(m);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 
@@ -224,20 +219,15 @@ TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 TG_EXPORT int pthread_spin_init(pthread_spinlock_t *l, int pshared)
 {
     int rc = REAL(spin_init)(l, pshared);
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)l, TG_RES_SPIN, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    tg__initialized(rc, (uintptr_t)l, TG_RES_SPIN, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)l, TG_RES_SPIN, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)l);
+    struct tg_res *r = tg__destroying((uintptr_t)l, TG_RES_SPIN, CALLER_PC);
     int rc = REAL(spin_destroy)(l);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 

@@ -103,6 +103,14 @@ void tg__misuse_freed(struct tg_actor *a, uintptr_t lo, uintptr_t hi, const char
 void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t pc);
 void tg__free_resolve(void);
 
+/* Object lifetimes, shared by every init and destroy hook: after a
+ * successful init, a new instance; before a destroy, the misuse checks and
+ * the entry to end (NULL if none), ended by tg__destroyed when glibc
+ * accepted the destroy. */
+void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
+struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
+void tg__destroyed(struct tg_res *r, int rc);
+
 /* The recorder (record.c); every call is guarded by REC(). */
 extern int tg__recording;
 #define REC(call)                                                                       \

@@ -28,20 +28,15 @@ static inline struct tg_res *rwlock_res(pthread_rwlock_t *l, uintptr_t pc)
 TG_EXPORT int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *attr)
 {
     int rc = REAL(rwlock_init)(l, attr);
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)l, TG_RES_RWLOCK, rwlock_flags(l), CALLER_PC);
+    tg__initialized(rc, (uintptr_t)l, TG_RES_RWLOCK, rc == 0 ? rwlock_flags(l) : 0, CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)l, TG_RES_RWLOCK, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)l);
+    struct tg_res *r = tg__destroying((uintptr_t)l, TG_RES_RWLOCK, CALLER_PC);
     int rc = REAL(rwlock_destroy)(l);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 

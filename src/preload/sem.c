@@ -22,21 +22,16 @@ TG_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
                    value, SEM_VALUE_MAX);
         errno = saved;
     }
-    if (rc == 0 && !tg__guard && tg__engine_init() == 0)
-        tg__res_init((uintptr_t)s, TG_RES_SEM,
-                     (pshared ? TG_RF_PSHARED : 0) | (value == 1 ? TG_RF_LOCKLIKE : 0), CALLER_PC);
+    tg__initialized(rc, (uintptr_t)s, TG_RES_SEM,
+                    (pshared ? TG_RF_PSHARED : 0) | (value == 1 ? TG_RF_LOCKLIKE : 0), CALLER_PC);
     return rc;
 }
 
 TG_EXPORT int sem_destroy(sem_t *s)
 {
-    struct tg_actor *a = tg__self();
-    if (a)
-        tg__misuse_destroy(a, (uintptr_t)s, TG_RES_SEM, CALLER_PC);
-    struct tg_res *r = tg__guard ? NULL : tg__res_lookup((uintptr_t)s);
+    struct tg_res *r = tg__destroying((uintptr_t)s, TG_RES_SEM, CALLER_PC);
     int rc = REAL(sem_destroy)(s);
-    if (r && rc == 0)
-        tg__res_destroy(r);
+    tg__destroyed(r, rc);
     return rc;
 }
 

@@ -11,11 +11,13 @@
 #   // NOSTDERR: text that must not appear on stderr
 #   // STDOUT: text that must appear on stdout
 #   // COUNT: N text                                (text appears exactly N times)
+#   // PROG: name      (*.case files) the case program to run, from CMake
 # In CHECK lines, @LINE(tag) is the line number of the line marked "@tag".
 # Usage: run_case.sh SOURCE PROGRAM TANGLE JCHECK WORKDIR
 set -u
 src=$1 prog=$2 tangle=$3 jcheck=$4 work=$5
-name=$(basename "$src" .c)
+name=$(basename "$src")
+name=${name%.*}
 mkdir -p "$work"
 out="$work/$name.json"
 err="$work/$name.stderr"

@@ -94,7 +94,6 @@ int tg__engine_init(void)
     tg__actors = tg__alloc((size_t)tg__opt.max_threads * sizeof *tg__actors);
     tg__res_table_init();
     tg__stack_init();
-    tg__report_init();
     initialized = tg__actors ? 1 : -1;
     tg__guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);

@@ -63,8 +63,7 @@ struct tg_res {
     _Atomic uint32_t flags;
     uintptr_t created_pc;     /* caller of init, or of the first use */
     uintptr_t cond_mutex;     /* cond: address of the mutex its waiters use, 0 if none */
-    _Atomic uint32_t waiters; /* actors now waiting on it */
-    uint32_t reported;        /* findings already made about it (bit per hazard) */
+    _Atomic uint32_t waiters; /* conditions: actors now waiting on it */
 };
 
 /* One held lock; the held list is a stack, usually popped from the top.

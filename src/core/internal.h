@@ -46,7 +46,6 @@ void tg__alloc_after_fork(void);
 void tg__stack_init(void);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);
-void tg__report_init(void);
 void tg__report_after_fork(void);
 void tg__report_flush(void);
 /* The file an output option names for this process (see report.c). */

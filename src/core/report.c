@@ -35,8 +35,6 @@ static int n_found, cap_found;
 static unsigned long reports_made;
 static int json_dirty;
 
-void tg__report_init(void) {}
-
 void tg__report_after_fork(void)
 {
     report_lock.state = 0;

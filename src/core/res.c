@@ -70,7 +70,6 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     r->kind = kind;
     r->created_pc = pc;
     r->cond_mutex = 0;
-    r->reported = 0;
     __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }

@@ -190,12 +190,19 @@ void tg__det_wait_end(struct tg_task *t)
  * calling the engine, then 3 -> 2; t's tg__det_unpark moves 1 -> 0 with one
  * compare-and-swap, or waits out 3 and withdraws a published wait. So the
  * engine's record of a wait is never written by two threads at once. */
-static void tg__lz_publish(struct tg_task *h)
+static void tg__lz_publish(struct tg_task *h, int foreign)
 {
     int one = 1;
     if (!h->actor || !__atomic_compare_exchange_n(&h->lz.state, &one, 3, 0, __ATOMIC_ACQ_REL,
                                                   __ATOMIC_RELAXED))
         return;
+    if (foreign && h->lz.kind != TG__W_LOCK && h->lz.kind != TG__W_JOIN) {
+        /* h moved on to a wait only its own thread publishes (its unpark of
+         * such a wait is a plain store, which may already have cleared 3). */
+        int three = 3;
+        __atomic_compare_exchange_n(&h->lz.state, &three, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+        return;
+    }
     tg__det_wait(h, h->lz.kind, h->lz.obj, h->lz.target, h->lz.timed, h->lz.pc, 0);
     __atomic_store_n(&h->lz.state, 2, __ATOMIC_RELEASE);
 }
@@ -251,7 +258,7 @@ static int tg__lz_chain(struct tg_task *t)
         }
     }
     for (int i = 0; decide && i < n; i++)
-        tg__lz_publish(path[i]);
+        tg__lz_publish(path[i], path[i]->sched != t->sched);
     return decide;
 }
 
@@ -280,7 +287,7 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     if (!tg__lz_chain(t))
         return 0;
-    tg__lz_publish(t);
+    tg__lz_publish(t, 0);
     if (tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
         tg__deadlock_policy();
         return 1;
@@ -313,7 +320,7 @@ void tg__det_publish_parked(struct tg__sched *s)
     tg__spin_lock(&s->list_lock);
     for (struct tg_task *t = s->all; t; t = t->all_next)
         if (t->state == TG__T_BLOCKED && __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE) == 1)
-            tg__lz_publish(t);
+            tg__lz_publish(t, 0);
     tg__spin_unlock(&s->list_lock);
 }
 

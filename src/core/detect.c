@@ -126,7 +126,8 @@ static void index_holds(struct snapshot *ss)
     for (int i = 0; ss->refs && i < ss->n; i++)
         for (int k = 0; k < ss->v[i].n_held; k++)
             ss->refs[ss->n_refs++] = (struct hold_ref){ss->v[i].held[k].addr, i, k};
-    qsort(ss->refs, (size_t)ss->n_refs, sizeof *ss->refs, ref_cmp);
+    if (ss->n_refs > 1) /* qsort wants a real array even for none (UBSan) */
+        qsort(ss->refs, (size_t)ss->n_refs, sizeof *ss->refs, ref_cmp);
 }
 
 /* The first index entry for addr (or n_refs). */

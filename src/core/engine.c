@@ -330,14 +330,6 @@ void tg__actor_reap(struct tg_actor *a)
     tg__guard--;
 }
 
-void tg__actor_switch(struct tg_actor *host, struct tg_actor *task)
-{
-    tg__current = task ? task : host;
-    __atomic_store_n(&host->running, task, __ATOMIC_RELEASE);
-    if (task)
-        task->host = host;
-}
-
 /* ---- waits ------------------------------------------------------------- */
 
 /* Wait ages only decide when a stall is old enough: a coarse clock (a few

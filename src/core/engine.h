@@ -172,8 +172,9 @@ const char *tg__label(const struct tg_actor *a, char *buf, size_t n);
 void tg__actor_exit(struct tg_actor *a, int report_holds);
 /* Its joiner is done with it: the record may be recycled. */
 void tg__actor_reap(struct tg_actor *a);
-/* Hosts: `task` now runs on `host` (NULL: the host itself runs). */
-void tg__actor_switch(struct tg_actor *host, struct tg_actor *task);
+/* Hosts: `task` now runs on `host` (NULL: the host itself runs). Inline:
+ * the task runtime calls it on every switch. */
+static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task);
 
 /* ---- resources --------------------------------------------------------- */
 /* Lock-free lookup; NULL if the address was never seen. */

@@ -176,7 +176,7 @@ struct start {
 static void *thread_start(void *p)
 {
     struct start s = *(struct start *)p;
-    free(p);
+    tg__free(p);
     if (s.actor) {
         s.actor->tid = gettid();
         s.actor->user = (void *)pthread_self();
@@ -192,7 +192,7 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     if (!parent)
         return REAL(create)(t, attr, fn, arg);
     start_watchdog(); /* no-op once running; needed again after fork */
-    struct start *s = malloc(sizeof *s);
+    struct start *s = tg__alloc(sizeof *s); /* not malloc: a fork child may not have a usable one */
     if (!s)
         return REAL(create)(t, attr, fn, arg);
     s->fn = fn;
@@ -215,7 +215,7 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
             tg__actor_exit(child, 0);
             tg__actor_reap(child);
         }
-        free(s);
+        tg__free(s);
         return rc;
     }
     if (child) {

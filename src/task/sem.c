@@ -19,12 +19,11 @@ int tg_sem_init(tg_sem *s, long permits, unsigned flags)
     s->permits = permits;
     s->flags = flags;
     s->q.head = s->q.tail = NULL;
-    /* TG_RF_OWNED_PERMITS would let the engine catch a permit cycle the
-     * moment it closes, but its owned-permit rule counts a running host
-     * thread as a possible holder, so no cycle among tasks would ever be
-     * found (engine request in docs/tasks.md). Until then permit cycles are
-     * reported as stalls. */
-    tg__det_res_init(&s->p, 0, (uintptr_t)__builtin_return_address(0));
+    /* Permits of a semaphore that is not a signal return only through
+     * their holders, so a permit wait depends on the holders: a permit
+     * cycle is caught when it closes, not only as a stall. */
+    tg__det_res_init(&s->p, (flags & TG_SEM_SIGNAL) ? 0 : TG_RF_OWNED_PERMITS,
+                     (uintptr_t)__builtin_return_address(0));
     return 0;
 }
 

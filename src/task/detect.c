@@ -106,7 +106,9 @@ void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
     if (!s->host)
         return;
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
-    t->actor = tg__actor_new(TG_ACTOR_TASK, t->name, pid);
+    /* The spawn site is the caller of tg_spawn, known already: no unwinding
+     * (it was most of a spawn's cost with detection on). */
+    t->actor = tg__actor_new_at(TG_ACTOR_TASK, t->name, pid, &t->spawn_pc, t->spawn_pc ? 1 : 0);
     if (t->actor) {
         t->actor->host = s->host;
         t->actor->tid = s->host->tid;

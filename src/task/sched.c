@@ -224,7 +224,8 @@ static void tg__task_main(void *arg)
     __builtin_unreachable();
 }
 
-static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_t stack_size)
+static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_t stack_size,
+                     uintptr_t pc)
 {
     struct tg__sched *s = tg__sched_self;
     if (!s)
@@ -242,6 +243,7 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
     t->fn = fn;
     t->arg = arg;
     t->detached = out == NULL;
+    t->spawn_pc = pc;
     snprintf(t->name, sizeof t->name, "%s", name ? name : "task");
     tg__ctx_make(&t->ctx, t->stack.base, t->stack.size, tg__task_main, t);
     tg__spin_lock(&s->list_lock);
@@ -261,18 +263,13 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
 
 int tg_spawn(tg_task **t, const char *name, tg_fn fn, void *arg)
 {
-    int r = tg__spawn(t, name, fn, arg, 0);
-    if (r == 0 && t)
-        (*t)->spawn_pc = (uintptr_t)__builtin_return_address(0);
-    return r;
+    return tg__spawn(t, name, fn, arg, 0, (uintptr_t)__builtin_return_address(0));
 }
 
 int tg_spawn_opts(tg_task **t, const char *name, tg_fn fn, void *arg, const struct tg_spawn_opts *o)
 {
-    int r = tg__spawn(t, name, fn, arg, o ? o->stack_size : 0);
-    if (r == 0 && t)
-        (*t)->spawn_pc = (uintptr_t)__builtin_return_address(0);
-    return r;
+    return tg__spawn(t, name, fn, arg, o ? o->stack_size : 0,
+                     (uintptr_t)__builtin_return_address(0));
 }
 
 /* The loop's half of a task's end: free its stack, wake its joiner. */
@@ -492,7 +489,7 @@ int tg_run(tg_fn main_fn, void *arg)
     tg__sched_self = s;
     if (tg__detect_on)
         tg__det_sched_start(s);
-    int r = tg__spawn(NULL, "main", main_fn, arg, 0);
+    int r = tg__spawn(NULL, "main", main_fn, arg, 0, (uintptr_t)__builtin_return_address(0));
     if (r == 0)
         tg__loop(s);
     if (tg__detect_on) {

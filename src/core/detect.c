@@ -266,11 +266,10 @@ static int counts_as_waker(const struct snap *s)
     return s->prog && s->st != ST_EXITED && !(s->a->aflags & TG_AF_HOST);
 }
 
-/* Someone other than i who can progress and might wake i (i itself does
- * not progress when this is asked). */
-static int any_waker(struct snapshot *ss, int i)
+/* Someone who progresses and might wake a waiter (the waiter asking does
+ * not progress itself, so it is never counted). */
+static int any_waker(const struct snapshot *ss)
 {
-    (void)i;
     return ss->wakers > 0;
 }
 
@@ -312,11 +311,11 @@ static int eval(struct snapshot *ss, int i, int mode)
     case TG_RES_SEM:
         if (rflags & TG_RF_OWNED_PERMITS)
             return any_holder_prog(ss, w->res, &s->blocker);
-        return definite || any_waker(ss, i);
+        return definite || any_waker(ss);
     case TG_RES_COND:
         if (w->mutex && !holders_prog(ss, w->mutex, 0, &s->blocker))
             return 0;
-        return definite || any_waker(ss, i);
+        return definite || any_waker(ss);
     case TG_RES_JOIN: {
         int t = index_of(ss, w->target);
         if (t < 0 || ss->v[t].st == ST_EXITED)
@@ -325,7 +324,7 @@ static int eval(struct snapshot *ss, int i, int mode)
         return ss->v[t].prog;
     }
     default:
-        return definite || any_waker(ss, i);
+        return definite || any_waker(ss);
     }
 }
 

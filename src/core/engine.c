@@ -123,13 +123,13 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
 /* ---- actors ------------------------------------------------------------ */
 
 static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
-                                   uint32_t created);
+                                   uint32_t created, uintptr_t created_pc);
 
 struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent)
 {
     if (tg__engine_init() != 0)
         return NULL;
-    return actor_new(kind, name, parent, tg__stack_capture(1));
+    return actor_new(kind, name, parent, tg__stack_capture(1), 0);
 }
 
 struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
@@ -137,11 +137,18 @@ struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uin
 {
     if (tg__engine_init() != 0)
         return NULL;
-    return actor_new(kind, name, parent, n > 0 ? tg__stack_intern(pcs, n) : 0);
+    /* One frame needs no interning: it is kept as the call site itself. */
+    if (n == 1)
+        return actor_new(kind, name, parent, 0, pcs[0]);
+    return actor_new(kind, name, parent, n > 1 ? tg__stack_intern(pcs, n) : 0, 0);
 }
 
+/* Where the search for a free registry slot starts: just after the last
+ * one taken, so that creating many actors is not quadratic. */
+static int slot_hint;
+
 static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
-                                   uint32_t created)
+                                   uint32_t created, uintptr_t created_pc)
 {
     tg__guard++;
     tg__lock();
@@ -161,9 +168,11 @@ static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uin
     }
     int slot = -1;
     if (a) {
-        for (int i = 0; i < tg__opt.max_threads; i++) {
+        for (int n = 0; n < tg__opt.max_threads; n++) {
+            int i = (slot_hint + n) % tg__opt.max_threads;
             if (!tg__actors[i]) {
                 slot = i;
+                slot_hint = i + 1;
                 break;
             }
         }
@@ -185,6 +194,7 @@ static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uin
         a->kind = kind;
         a->parent = parent;
         a->created = created;
+        a->created_pc = created_pc;
         a->slot = slot;
         if (name)
             snprintf(a->name, sizeof a->name, "%s", name);

@@ -118,7 +118,8 @@ struct tg_actor {
     struct tg_held *held;
     long tid;
     char name[32];
-    uint32_t created;         /* interned stack of the spawn */
+    uint32_t created;         /* interned stack of the spawn, 0 if only created_pc */
+    uintptr_t created_pc;     /* the spawn's call site when no stack was taken */
     uint64_t parent;          /* actor id of the creator, 0 for the first */
     struct tg_actor *host;    /* tasks: the scheduler thread running them */
     struct tg_actor *_Atomic running; /* hosts: the task now running on it */

@@ -120,7 +120,7 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
     actor_name(a, name, sizeof name);
     info->name = tg__strdup(name);
     info->state = "running";
-    tg__stack_to_info(&info->created, a->created, 0);
+    tg__stack_to_info(&info->created, a->created, a->created_pc);
     if (wait) {
         info->wait.present = 1;
         info->wait.timed = (wait->flags & TG_WF_TIMED) != 0;

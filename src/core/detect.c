@@ -79,7 +79,9 @@ static int index_of(const struct snapshot *ss, const struct tg_actor *a)
 static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
 {
     uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
-    if (!p || !a->watch_stuck || p != a->watch_pending ||
+    /* Two ticks: the first asks the actor for its stack, the second sees
+     * the answer. */
+    if (!p || a->watch_stuck < 2 || p != a->watch_pending ||
         __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) != a->watch_seq)
         return;
     struct tg_res *r = tg__res_get(p, TG_RES_MUTEX, 0, a->pending_pc);
@@ -88,6 +90,8 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
     s->st = ST_BLOCKED;
     s->w = (struct tg_wait_desc){.res = r, .kind = r->kind, .mode = TG_MODE_EXCL, .pc = a->pending_pc};
     s->wait_stack = 0;
+    if (__atomic_load_n(&a->pending_stack_seq, __ATOMIC_ACQUIRE) == a->watch_seq && a->pending_n > 0)
+        s->wait_stack = tg__stack_intern_locked(a->pending_pcs, a->pending_n);
     s->seq = (1ull << 63) | a->watch_seq;
     copy_held(s, a);
 }
@@ -102,7 +106,12 @@ static void watch_pending_calls(void)
             continue;
         uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
         uint64_t q = __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED);
-        a->watch_stuck = p && p == a->watch_pending && q == a->watch_seq;
+        if (p && p == a->watch_pending && q == a->watch_seq) {
+            if (a->watch_stuck < 1000 && ++a->watch_stuck == 1 && tg__stuck_hook)
+                tg__stuck_hook(a);
+        } else {
+            a->watch_stuck = 0;
+        }
         a->watch_pending = p;
         a->watch_seq = q;
     }

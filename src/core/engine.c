@@ -19,6 +19,7 @@ __thread int tg__guard __attribute__((tls_model("initial-exec")));
 struct tg_actor **tg__actors;
 int tg__actor_slots;
 void (*tg__first_wait_hook)(void);
+void (*tg__stuck_hook)(struct tg_actor *a);
 int tg__hold_watch;
 
 static tg_lock_t engine_lock = TG_LOCK_INIT;

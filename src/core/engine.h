@@ -135,7 +135,12 @@ struct tg_actor {
     uint64_t pending_seq;     /* bumped by every pending call */
     uintptr_t watch_pending;  /* the watchdog's last look at them */
     uint64_t watch_seq;
-    int watch_stuck;          /* seen unchanged across two ticks */
+    int watch_stuck;          /* ticks the call has been seen unchanged */
+    /* Its stack, taken by the actor itself on request (tg__stuck_hook):
+     * raw return addresses, valid when pending_stack_seq == pending_seq. */
+    int pending_n;
+    uintptr_t pending_pcs[32];
+    _Atomic uint64_t pending_stack_seq;
     /* Lock order (lockorder.c): chains of held locks this actor has had
      * validated, and its vector clock over creates and joins. */
     uint64_t chain_cache[256];

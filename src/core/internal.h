@@ -20,6 +20,12 @@ extern int tg__actor_slots; /* high-water mark of used slots */
 /* Called once, on the first wait, by tg__wait_begin; the frontend sets it
  * to start its watchdog. */
 extern void (*tg__first_wait_hook)(void);
+/* Called (engine lock held) when an actor's published lock call is first
+ * seen stuck, so the frontend can have the actor capture its own stack
+ * (a thread cannot unwind another). NULL if the frontend cannot. */
+extern void (*tg__stuck_hook)(struct tg_actor *a);
+/* tg__stack_intern with the engine lock already held. */
+uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 
 /* One-line warning on stderr, printed once per `once` flag. */
 void tg__warn_once(int *once, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -124,6 +124,11 @@ uint32_t tg__stack_capture(int skip)
     return id;
 }
 
+uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n)
+{
+    return intern(pcs, n);
+}
+
 uint32_t tg__stack_intern(const uintptr_t *pcs, int n)
 {
     tg__lock();

@@ -3,6 +3,7 @@
 #include "preload/preload.h"
 
 #include <errno.h>
+#include <execinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,10 +83,58 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* A thread stuck in a published mutex call is asked, by a signal, to record
+ * its own stack (no thread can unwind another). The handler does so only
+ * while the call it was asked about is still in progress: inside glibc's
+ * lock, where it holds none of tangle's locks nor the loader's. The signal
+ * is used only if the program has no handler of its own for it. */
+#define STACK_SIGNAL (SIGRTMAX - 7)
+
+static void on_stack_signal(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    struct tg_actor *a = tg__current;
+    uint64_t seq = a ? __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) : 0;
+    if (a && __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) && a->watch_stuck &&
+        seq == a->watch_seq) {
+        void *raw[64];
+        int n = backtrace(raw, 64), k = 0, from = -1;
+        for (int i = 0; i < n; i++)
+            if ((uintptr_t)raw[i] == a->pending_pc)
+                from = i; /* the caller of the lock: the program's frame */
+        for (int i = from; from >= 0 && i < n && k < 32; i++)
+            a->pending_pcs[k++] = (uintptr_t)raw[i];
+        a->pending_n = k;
+        __atomic_store_n(&a->pending_stack_seq, seq, __ATOMIC_RELEASE);
+    }
+    errno = saved;
+}
+
+static void ask_for_stack(struct tg_actor *a)
+{
+    if (a->kind == TG_ACTOR_THREAD && a->user)
+        pthread_kill((pthread_t)a->user, STACK_SIGNAL);
+}
+
+static void install_stack_signal(void)
+{
+    struct sigaction old, sa;
+    if (sigaction(STACK_SIGNAL, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+        return; /* the program's: leave it alone (stacks stay one frame) */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stack_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(STACK_SIGNAL, &sa, NULL) == 0)
+        tg__stuck_hook = ask_for_stack;
+}
+
 static void start_watchdog(void)
 {
     if (__atomic_exchange_n(&watchdog_started, 1, __ATOMIC_ACQ_REL))
         return;
+    install_stack_signal();
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

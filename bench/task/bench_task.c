@@ -1,6 +1,9 @@
 /* bench_task.c: costs of tangle tasks, detection off and on, side by side.
  *
- *   bench_task [scale]     (scale 1 = about a second per configuration)
+ *   bench_task [scale [benchmark [on|off]]]
+ *
+ * scale 1 is about a second per configuration; naming one benchmark, and
+ * optionally one detection mode, runs only that (for profiling).
  *
  * Each benchmark runs once with tg_config.detect = 0 and once with 1 (in
  * separate child processes, since detection is fixed at the first tg_run),
@@ -173,17 +176,34 @@ static double run_child(const struct bench *b, int detect, double scale)
 int main(int argc, char **argv)
 {
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    const char *only = argc > 2 ? argv[2] : NULL; /* one benchmark, for profiling */
+    int modes = 3; /* bit 0: detection off, bit 1: on */
+    if (argc > 3)
+        modes = strcmp(argv[3], "off") == 0 ? 1 : strcmp(argv[3], "on") == 0 ? 2 : 0;
+    if (scale <= 0 || !modes) {
+        fprintf(stderr, "usage: bench_task [SCALE [BENCHMARK [on|off]]]: SCALE is a positive number\n");
+        return 2;
+    }
     printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
     printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+        if (only && strcmp(only, benches[i].name) != 0)
+            continue;
         double best[2] = { 1e30, 1e30 };
         for (int rep = 0; rep < 3; rep++)
             for (int d = 0; d < 2; d++) {
+                if (!(modes >> d & 1))
+                    continue;
                 double ns = run_child(&benches[i], d, scale);
                 if (ns > 0 && ns < best[d])
                     best[d] = ns;
             }
-        printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[0], best[1], best[1] / best[0]);
+        if (modes == 3)
+            printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[0], best[1], best[1] / best[0]);
+        else if (modes == 1)
+            printf("%-14s %12.1f %12s %8s\n", benches[i].name, best[0], "-", "-");
+        else
+            printf("%-14s %12s %12.1f %8s\n", benches[i].name, "-", best[1], "-");
     }
     printf("peers: libdill, libmill and neco are not packaged in Debian 12 (apt-cache shows "
            "no candidates) and nothing else may be downloaded here, so they are not measured; "

@@ -25,7 +25,7 @@ int tg__hold_watch;
 static tg_lock_t engine_lock = TG_LOCK_INIT;
 static int initialized;    /* 1 ok, -1 failed */
 static _Atomic int init_state;
-static _Atomic uint64_t next_actor_id;
+static uint64_t next_actor_id; /* under the engine lock */
 static struct tg_actor *free_actors;
 static int registry_warned, held_warned;
 static _Atomic int first_wait_done;
@@ -123,14 +123,15 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
 
 /* ---- actors ------------------------------------------------------------ */
 
-static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
-                                   uint32_t created, uintptr_t created_pc);
+static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
+                                   uint64_t parent, uint32_t created, uintptr_t created_pc);
+static int reapable(const struct tg_actor *a);
 
 struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent)
 {
     if (tg__engine_init() != 0)
         return NULL;
-    return actor_new(kind, name, parent, tg__stack_capture(1), 0);
+    return actor_new(NULL, kind, name, parent, tg__stack_capture(1), 0);
 }
 
 struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
@@ -140,23 +141,35 @@ struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uin
         return NULL;
     /* One frame needs no interning: it is kept as the call site itself. */
     if (n == 1)
-        return actor_new(kind, name, parent, 0, pcs[0]);
-    return actor_new(kind, name, parent, n > 1 ? tg__stack_intern(pcs, n) : 0, 0);
+        return actor_new(NULL, kind, name, parent, 0, pcs[0]);
+    return actor_new(NULL, kind, name, parent, n > 1 ? tg__stack_intern(pcs, n) : 0, 0);
+}
+
+struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
+                                 uint64_t parent, uintptr_t pc)
+{
+    if (tg__engine_init() != 0)
+        return NULL;
+    return actor_new(old, kind, name, parent, 0, pc);
 }
 
 /* Where the search for a free registry slot starts: just after the last
  * one taken, so that creating many actors is not quadratic. */
 static int slot_hint;
 
-static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uint64_t parent,
-                                   uint32_t created, uintptr_t created_pc)
+static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
+                                   uint64_t parent, uint32_t created, uintptr_t created_pc)
 {
     tg__guard++;
     tg__lock();
-    struct tg_actor *a = free_actors;
-    if (a) {
+    /* A reapable old record goes to the new actor, slot and all. */
+    struct tg_actor *a = old && reapable(old) ? old : NULL;
+    int slot = a ? a->slot : -1;
+    if (old && !a && tg__actors[old->slot] == old) /* not forgotten by a fork */
+        old->joined = 1;
+    if (!a && (a = free_actors)) {
         free_actors = a->user;
-    } else {
+    } else if (!a) {
         a = tg__alloc(sizeof *a);
         if (a) {
             a->cap_held = 16;
@@ -167,8 +180,7 @@ static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uin
             }
         }
     }
-    int slot = -1;
-    if (a) {
+    if (a && slot < 0) {
         for (int n = 0; n < tg__opt.max_threads; n++) {
             int i = (slot_hint + n) % tg__opt.max_threads;
             if (!tg__actors[i]) {
@@ -187,18 +199,21 @@ static struct tg_actor *actor_new(enum tg_actor_kind kind, const char *name, uin
         struct tg_held *held = a->held;
         int cap = a->cap_held;
         struct tg_vc *vc = a->vc;
-        memset(a, 0, sizeof *a);
+        memset(a, 0, TG__ACTOR_CLEARED);
         a->held = held;
         a->cap_held = cap;
         a->vc = vc; /* reset by tg__hb_fork */
-        a->id = __atomic_add_fetch(&next_actor_id, 1, __ATOMIC_RELAXED);
+        a->id = ++next_actor_id;
+        a->chain_salt = a->id * 0x9E3779B97F4A7C15ull; /* ids start at 1: never 0 */
         a->kind = kind;
         a->parent = parent;
         a->created = created;
         a->created_pc = created_pc;
         a->slot = slot;
-        if (name)
-            snprintf(a->name, sizeof a->name, "%s", name);
+        if (name) { /* not snprintf: this runs for every task spawned */
+            size_t len = strnlen(name, sizeof a->name - 1);
+            memcpy(a->name, name, len); /* the terminator is from the memset */
+        }
         tg__actors[slot] = a;
         if (slot >= tg__actor_slots)
             tg__actor_slots = slot + 1;
@@ -323,14 +338,21 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
     }
 }
 
+/* Under the engine lock: a has ended and holds nothing, so its record may
+ * be reused. */
+static int reapable(const struct tg_actor *a)
+{
+    return __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED && valid_holds(a) == 0 &&
+           tg__actors[a->slot] == a;
+}
+
 void tg__actor_reap(struct tg_actor *a)
 {
     if (!a)
         return;
     tg__guard++;
     tg__lock();
-    if (__atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED && valid_holds(a) == 0 &&
-        tg__actors[a->slot] == a) {
+    if (reapable(a)) {
         tg__actors[a->slot] = NULL;
         a->user = free_actors;
         free_actors = a;

@@ -139,14 +139,20 @@ struct tg_actor {
     /* Its stack, taken by the actor itself on request (tg__stuck_hook):
      * raw return addresses, valid when pending_stack_seq == pending_seq. */
     int pending_n;
-    uintptr_t pending_pcs[32];
     _Atomic uint64_t pending_stack_seq;
-    /* Lock order (lockorder.c): chains of held locks this actor has had
-     * validated, and its vector clock over creates and joins. */
-    uint64_t chain_cache[256];
+    /* Lock order (lockorder.c): its vector clock over creates and joins. */
     struct tg_vc *vc;
     void *user;               /* frontend's own data */
+    /* Everything from here on is not cleared when a record is reused (a
+     * task's spawn clears only the fields above: 300 bytes, not 2.6 KB). */
+    uintptr_t pending_pcs[32]; /* valid as said above */
+    /* Chains of held locks this actor has had validated (lockorder.c),
+     * stored xor chain_salt, so entries a previous user of the record left
+     * never match. */
+    uint64_t chain_salt;
+    uint64_t chain_cache[256];
 };
+#define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 
 /* The actor running on this OS thread (a thread, or the task it is running).
  * NULL before the frontend has registered the thread. */
@@ -168,6 +174,11 @@ struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64
  * unwound: n may be 0 for none. */
 struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
                                   const uintptr_t *pcs, int n);
+/* tg__actor_reap(old) and a new actor with a one-frame spawn site, under one
+ * engine lock; old's record (and registry slot) is reused when it is free.
+ * A scheduler recycles its last ended task's record for its next spawn. */
+struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
+                                 uint64_t parent, uintptr_t pc);
 void tg__actor_set_name(struct tg_actor *a, const char *name);
 /* "thread 3 \"worker\"" (or "task ...", or without a name if it has none),
  * written into buf, which is returned. */
@@ -231,7 +242,7 @@ static inline void tg__lockorder_note(struct tg_actor *a)
     if (TG_LIKELY(n < 2) || !tg__lockorder_on)
         return;
     uint64_t k = a->held[n - 1].chain;
-    if (TG_LIKELY(a->chain_cache[(k * 0x9E3779B97F4A7C15ull) >> 56] == k))
+    if (TG_LIKELY(a->chain_cache[(k * 0x9E3779B97F4A7C15ull) >> 56] == (k ^ a->chain_salt)))
         return;
     tg__lockorder_slow(a);
 }

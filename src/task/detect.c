@@ -93,6 +93,9 @@ void tg__det_sched_start(struct tg__sched *s)
 
 void tg__det_sched_end(struct tg__sched *s)
 {
+    if (s->reaped)
+        tg__actor_reap(s->reaped);
+    s->reaped = NULL;
     if (s->host) {
         tg__actor_switch(s->host, NULL);
         s->host->aflags &= ~TG_AF_HOST;
@@ -108,7 +111,10 @@ void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
     /* The spawn site is the caller of tg_spawn, known already: no unwinding
      * (it was most of a spawn's cost with detection on). */
-    t->actor = tg__actor_new_at(TG_ACTOR_TASK, t->name, pid, &t->spawn_pc, t->spawn_pc ? 1 : 0);
+    struct tg_actor *old = s->reaped;
+    s->reaped = NULL;
+    t->actor = old ? tg__actor_renew(old, TG_ACTOR_TASK, t->name, pid, t->spawn_pc)
+                   : tg__actor_new_at(TG_ACTOR_TASK, t->name, pid, &t->spawn_pc, t->spawn_pc ? 1 : 0);
     if (t->actor) {
         t->actor->host = s->host;
         t->actor->tid = s->host->tid;
@@ -123,7 +129,12 @@ void tg__det_task_exit(struct tg_task *t)
 
 void tg__det_task_reap(struct tg_task *t)
 {
-    tg__actor_reap(t->actor);
+    /* Kept for the next spawn: one engine lock instead of two per task. */
+    struct tg__sched *s = t->sched;
+    if (t->actor && s->reaped)
+        tg__actor_reap(s->reaped);
+    if (t->actor)
+        s->reaped = t->actor;
     t->actor = NULL;
 }
 
@@ -248,6 +259,8 @@ static int tg__lz_chain(struct tg_task *t)
         struct tg_task *target;
         if (h != t && st >= 1 && __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE))
             break; /* its wait has ended: it will run */
+        if (h != t && st == 0 && h->sched == t->sched && h->state == TG__T_RUNNABLE)
+            break; /* queued on our scheduler (it yielded): it will run */
         if (h == t || st >= 2 || (st == 0 && tg__det_task_blocked(h))) {
             decide = 1;
         } else if (st == 1 && tg__lz_read(h, &kind, &obj, &target) &&
@@ -285,8 +298,15 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
     }
-    /* The exchange is also the fence between "I wait" and reading others. */
-    __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
+    /* The exchange is also the fence between "I wait" and reading others.
+     * The solo thread has no others on other threads: a store will do (a
+     * thread that ends solo mode sees it through its membarrier). */
+    if (tg__solo_enter()) {
+        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
+        tg__solo_leave();
+    } else {
+        __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
+    }
     if (!tg__lz_chain(t))
         return 0;
     tg__lz_publish(t, 0);
@@ -305,7 +325,17 @@ void tg__det_unpark(struct tg_task *t)
             __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
             return;
         }
-        if (__atomic_compare_exchange_n(&t->lz.state, &st, 0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        int cleared;
+        if (tg__solo_enter()) { /* no other thread can be publishing it */
+            st = __atomic_load_n(&t->lz.state, __ATOMIC_RELAXED);
+            if ((cleared = st == 1))
+                __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
+            tg__solo_leave();
+        } else {
+            cleared = __atomic_compare_exchange_n(&t->lz.state, &st, 0, 0, __ATOMIC_ACQ_REL,
+                                                  __ATOMIC_ACQUIRE);
+        }
+        if (cleared)
             return;
     }
     while (st == 3) { /* another thread is publishing it: let it finish */

@@ -51,6 +51,20 @@ int tg__mutex_try(tg_mutex *m, struct tg__waiter *w)
     }
 }
 
+/* The uncontended lock and unlock: one compare-and-swap, or on the solo
+ * thread a compare and a store (task_int.h). */
+static inline int tg__mutex_cas(tg_mutex *m, uintptr_t from, uintptr_t to)
+{
+    if (tg__solo_enter()) {
+        int ok = __atomic_load_n(&m->state, __ATOMIC_RELAXED) == from;
+        if (ok)
+            __atomic_store_n(&m->state, to, __ATOMIC_RELAXED);
+        tg__solo_leave();
+        return ok;
+    }
+    return __atomic_compare_exchange_n(&m->state, &from, to, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
 {
     m->since = tg__coarse();
@@ -64,8 +78,7 @@ static int tg__mutex_lock(tg_mutex *m, int64_t deadline, int flags, uintptr_t pc
     struct tg_task *t = tg__self();
     if (!t)
         return TG_ENOTASK;
-    uintptr_t zero = 0;
-    if (__atomic_compare_exchange_n(&m->state, &zero, (uintptr_t)t, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+    if (tg__mutex_cas(m, 0, (uintptr_t)t)) {
         tg__mutex_won(m, t, pc);
         return 0;
     }
@@ -94,8 +107,7 @@ int tg_mutex_trylock(tg_mutex *m)
     struct tg_task *t = tg__self();
     if (!t)
         return TG_ENOTASK;
-    uintptr_t zero = 0;
-    if (!__atomic_compare_exchange_n(&m->state, &zero, (uintptr_t)t, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    if (!tg__mutex_cas(m, 0, (uintptr_t)t))
         return TG_EAGAIN;
     tg__mutex_won(m, t, (uintptr_t)__builtin_return_address(0));
     return 0;
@@ -115,7 +127,7 @@ int tg_mutex_unlock(tg_mutex *m)
         if (tg__config.long_hold_ns && tg__coarse() - m->since > tg__config.long_hold_ns)
             tg__det_hazard_long_hold(t, &m->p, tg__coarse() - m->since);
     }
-    if (__atomic_compare_exchange_n(&m->state, &me, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+    if (tg__mutex_cas(m, me, 0))
         return 0;
     struct tg__wakes k = { 0 };
     tg__spin_lock(&m->p.lock);

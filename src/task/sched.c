@@ -23,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/membarrier.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,75 @@ struct tg_config tg__config = {
     .long_hold_ns = 5000000000,
     .starvation_fatal = 0,
 };
+
+/* ---- solo mode (see task_int.h) ------------------------------------------ */
+int tg__shared;
+int tg__solo_busy;
+__thread int tg__solo_me __attribute__((tls_model("initial-exec")));
+static int tg__solo_claimed; /* a thread became the solo thread */
+
+static long tg__membarrier(int cmd)
+{
+#ifdef SYS_membarrier
+    return syscall(SYS_membarrier, cmd, 0, 0);
+#else
+    (void)cmd;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* In a fork child only the forking thread is left: solo sections of the
+ * solo thread, if that was another one, will never close. */
+static void tg__solo_after_fork(void)
+{
+    if (!tg__solo_me) {
+        tg__solo_busy = 0;
+        tg__shared = 2;
+    }
+}
+
+/* The first tg_run's thread asks to be the solo thread. */
+static void tg__solo_claim(void)
+{
+    if (__atomic_load_n(&tg__shared, __ATOMIC_ACQUIRE) ||
+        __atomic_exchange_n(&tg__solo_claimed, 2, __ATOMIC_ACQ_REL))
+        return;
+    if (tg__membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0 ||
+        pthread_atfork(NULL, NULL, tg__solo_after_fork) != 0) {
+        __atomic_store_n(&tg__shared, 2, __ATOMIC_RELEASE); /* not available: always shared */
+        return;
+    }
+    /* Pairs with tg__share: store ours, fence, read theirs. */
+    __atomic_store_n(&tg__solo_claimed, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&tg__shared, __ATOMIC_SEQ_CST))
+        tg__solo_me = 1;
+}
+
+static void tg__backoff(unsigned n)
+{
+    if (n < 64)
+        tg__cpu_relax();
+    else
+        sched_yield();
+}
+
+void tg__share(void)
+{
+    int zero = 0;
+    if (__atomic_compare_exchange_n(&tg__shared, &zero, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+        if (__atomic_load_n(&tg__solo_claimed, __ATOMIC_SEQ_CST) == 1) {
+            /* Registered before tg__solo_claimed became 1, so this works. */
+            tg__membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+            for (unsigned n = 0; __atomic_load_n(&tg__solo_busy, __ATOMIC_ACQUIRE); n++)
+                tg__backoff(n);
+        }
+        __atomic_store_n(&tg__shared, 2, __ATOMIC_RELEASE);
+        return;
+    }
+    for (unsigned n = 0; __atomic_load_n(&tg__shared, __ATOMIC_ACQUIRE) != 2; n++)
+        tg__backoff(n);
+}
 
 static int tg__scheds_lock;
 static struct tg__sched *tg__scheds; /* every scheduler ever made; never freed */
@@ -244,7 +315,10 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
     t->arg = arg;
     t->detached = out == NULL;
     t->spawn_pc = pc;
-    snprintf(t->name, sizeof t->name, "%s", name ? name : "task");
+    name = name ? name : "task";
+    size_t len = strnlen(name, sizeof t->name - 1); /* not snprintf: spawn is hot */
+    memcpy(t->name, name, len);
+    t->name[len] = 0;
     tg__ctx_make(&t->ctx, t->stack.base, t->stack.size, tg__task_main, t);
     tg__spin_lock(&s->list_lock);
     t->all_next = s->all;
@@ -474,6 +548,7 @@ int tg_run(tg_fn main_fn, void *arg)
 {
     if (tg__sched_self)
         return TG_EINVAL;
+    tg__solo_claim();
     struct tg__sched *s = tg__sched_get();
     if (!s)
         return TG_ENOMEM;

@@ -33,8 +33,54 @@ enum { TG__K_MUTEX = 1, TG__K_RWLOCK, TG__K_SEM, TG__K_EVENT, TG__K_COND,
 #else
 #define tg__cpu_relax() ((void)0)
 #endif
+/* ---- solo mode: one thread, no atomic read-modify-writes ------------------
+ * An atomic exchange or compare-and-swap costs about 7 ns here, and a
+ * channel round trip made four of them. Most programs run one scheduler and
+ * nothing else touches the runtime, so the first thread to call tg_run
+ * becomes the solo thread: while tg__shared is 0, it takes spinlocks and
+ * updates mutex words and wait records with plain stores, inside a section
+ * bracketed by tg__solo_busy (a count only it writes). Any other thread,
+ * before its first such operation, calls tg__share(), which ends solo mode
+ * for good: it stores tg__shared = 1, runs membarrier() so that every later
+ * read of tg__shared on the solo thread sees it, waits until tg__solo_busy is
+ * 0 (no section that read 0 is still open), then stores 2. The solo side
+ * stores its count before it reads tg__shared, so with the membarrier either
+ * the solo thread sees the flag or the other thread sees the count (the
+ * asymmetric fence of liburcu and of Linux's membarrier(2) page). Without
+ * membarrier there is no solo thread. (sched.c) */
+extern int tg__shared;                /* 0 solo, 1 ending, 2 shared */
+extern int tg__solo_busy;             /* the solo thread's open sections */
+extern __thread int tg__solo_me __attribute__((tls_model("initial-exec")));
+void tg__share(void);
+/* 1: the caller may use plain operations until tg__solo_leave(); 0: it must
+ * use atomic ones (and must not call tg__solo_leave). */
+static inline int tg__solo_enter(void)
+{
+    if (!tg__solo_me) {
+        if (__builtin_expect(__atomic_load_n(&tg__shared, __ATOMIC_ACQUIRE) != 2, 0))
+            tg__share();
+        return 0;
+    }
+    __atomic_store_n(&tg__solo_busy, tg__solo_busy + 1, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the membarrier makes it a fence */
+    if (__builtin_expect(!__atomic_load_n(&tg__shared, __ATOMIC_RELAXED), 1))
+        return 1;
+    __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
+    return 0;
+}
+static inline void tg__solo_leave(void)
+{
+    __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
+}
+
+/* A spinlock word is 0 (free), 1 (taken atomically) or 2 (taken by the solo
+ * thread with a store: its unlock closes the solo section). */
 static inline void tg__spin_lock(int *l)
 {
+    if (tg__solo_enter()) {
+        __atomic_store_n(l, 2, __ATOMIC_RELAXED);
+        return;
+    }
     for (unsigned n = 0;; n++) {
         if (!__atomic_load_n(l, __ATOMIC_RELAXED) &&
             !__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
@@ -47,7 +93,10 @@ static inline void tg__spin_lock(int *l)
 }
 static inline void tg__spin_unlock(int *l)
 {
+    int solo = __atomic_load_n(l, __ATOMIC_RELAXED) == 2; /* our own store */
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+    if (solo)
+        tg__solo_leave();
 }
 
 struct tg__park {
@@ -131,6 +180,7 @@ struct tg__sched {
     int list_lock;
     struct tg_task *all;      /* every live task of this scheduler */
     struct tg_actor *host;
+    struct tg_actor *reaped;  /* the last ended task's actor, recycled by the next spawn */
     void *idle_res;           /* engine resource the idle host is shown waiting on */
     int host_idle;            /* the host's idle wait is published */
     unsigned long switches;   /* atomic (relaxed): read by the watchdog */

@@ -805,6 +805,102 @@ static void *canceller(void *arg)
     CHECK_EQ((long)r, 1);
     return NULL;
 }
+/* ---- the end of solo mode --------------------------------------------------------- */
+/* The first scheduler runs alone (plain stores instead of atomic operations,
+ * task_int.h) until other threads join in while its tasks are in the middle
+ * of locking: a second scheduler whose tasks share the same mutex and
+ * channel, and a thread that is no scheduler at all setting an event. */
+#define SOLO_N 200000
+#define LATE_N 50000
+static tg_mutex solo_mu;
+static long solo_count; /* guarded by solo_mu, deliberately not atomic */
+static tg_chan solo_ch;
+static tg_event solo_ev;
+static void *solo_locker(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < SOLO_N; i++) {
+        tg_mutex_lock(&solo_mu);
+        solo_count++;
+        if (i % 64 == 0)
+            tg_yield(); /* holding it: the others queue behind */
+        tg_mutex_unlock(&solo_mu);
+    }
+    return NULL;
+}
+static void *late_locker(void *arg)
+{
+    long id = (long)arg;
+    for (long i = 0; i < LATE_N; i++) {
+        tg_mutex_lock(&solo_mu);
+        solo_count++;
+        tg_mutex_unlock(&solo_mu);
+        if (i % 100 == 0)
+            CHECK_EQ(tg_chan_send(&solo_ch, &id), 0);
+    }
+    return NULL;
+}
+static void *late_main(void *arg)
+{
+    (void)arg;
+    tg_task *t[2];
+    for (long i = 0; i < 2; i++)
+        tg_spawn(&t[i], "late", late_locker, (void *)i);
+    for (int i = 0; i < 2; i++)
+        tg_join(t[i], NULL);
+    return NULL;
+}
+static void *late_thread(void *arg)
+{
+    CHECK_EQ(tg_run(late_main, arg), 0);
+    return NULL;
+}
+static void *setter_thread(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_event_set(&solo_ev), 0); /* from a thread that runs no task */
+    return NULL;
+}
+static void *solo_receiver(void *arg)
+{
+    (void)arg;
+    long got = 0, id;
+    while (got < 2 * (LATE_N / 100) && tg_chan_recv(&solo_ch, &id) == 0)
+        got++;
+    CHECK_EQ(got, 2 * (LATE_N / 100));
+    CHECK_EQ(tg_event_wait(&solo_ev), 0);
+    return NULL;
+}
+static void *solo_main(void *arg)
+{
+    (void)arg;
+    tg_task *t[4], *r;
+    for (int i = 0; i < 3; i++)
+        tg_spawn(&t[i], "solo", solo_locker, NULL);
+    tg_spawn(&r, "receiver", solo_receiver, NULL);
+    for (int i = 0; i < 200; i++)
+        tg_yield(); /* the lockers are well under way */
+    pthread_t late, setter;
+    pthread_create(&late, NULL, late_thread, NULL);
+    pthread_create(&setter, NULL, setter_thread, NULL);
+    for (int i = 0; i < 3; i++)
+        tg_join(t[i], NULL);
+    tg_join(r, NULL);
+    pthread_join(late, NULL);
+    pthread_join(setter, NULL);
+    return NULL;
+}
+static void test_solo_end(void)
+{
+    tg_mutex_init(&solo_mu);
+    tg_chan_init(&solo_ch, sizeof(long), 0);
+    tg_event_init(&solo_ev);
+    CHECK_EQ(tg_run(solo_main, NULL), 0);
+    CHECK_EQ(solo_count, 3L * SOLO_N + 2L * LATE_N);
+}
+/* (Expected for test_solo_end: not one increment is lost, every message of
+ * the late scheduler arrives, and the event set by the plain thread is seen.) */
+
 static void test_remote_cancel(void)
 {
     tg_chan_init(&gch, sizeof(int), 0);
@@ -868,6 +964,7 @@ static const struct test_case tests[] = {
     { "dump_signal", test_dump_signal },
     { "stress_select", test_stress_select },
     { "remote_cancel", test_remote_cancel },
+    { "solo_end", test_solo_end },
     { "ordered_locks", test_ordered_locks },
     { "stack_overflow", test_stack_overflow },
     { NULL, NULL },

@@ -119,8 +119,39 @@ int tg__chan_try(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
     return w->op == TG_SEL_SEND ? tg__chan_try_send(c, w, k) : tg__chan_try_recv(c, w, k);
 }
 
+/* A blocking send or receive with no deadline: tg__task_block's one-arm
+ * path without the arm dispatch (a channel round trip is four of these). */
+static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    if (__atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+        return TG_ECANCELED;
+    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED); /* as in tg__task_block */
+    struct tg__park p;
+    struct tg__waiter w = { .park = &p, .op = op, .data = data };
+    struct tg__wakes k = { 0 };
+    tg__park_init(&p, t, TG_FOREVER);
+    p.lock = &c->p.lock; /* every claim will hold it */
+    tg__spin_lock(&c->p.lock);
+    int done = op == TG_SEL_SEND ? tg__chan_try_send(c, &w, &k) : tg__chan_try_recv(c, &w, &k);
+    if (!done)
+        tg__waitq_push(op == TG_SEL_SEND ? &c->sendq : &c->recvq, &c->p.lock, &w);
+    tg__spin_unlock(&c->p.lock);
+    if (k.head)
+        tg__wakes_flush(&k);
+    if (done)
+        return w.result;
+    int r = tg__park_as(&p, 0, TG__W_CHANNEL, c, NULL, 0, NULL, pc);
+    tg__waiters_withdraw(&w, 1, r);
+    return r < 0 ? r : w.result;
+}
+
 static int tg__chan_op(tg_chan *c, int op, void *data, int64_t deadline, int flags, uintptr_t pc)
 {
+    if (deadline == TG_FOREVER && !flags)
+        return tg__chan_wait(c, op, data, pc);
     struct tg_sel arm = { .op = op, .obj = c, .data = data };
     int r = tg__task_block(&arm, 1, deadline, flags, pc);
     return r < 0 ? r : arm.result;

@@ -126,7 +126,8 @@ static void tg__locks_sorted(struct tg_sel *arms, int n, int **locks, int *nl)
     *nl = m;
 }
 
-static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int flags, uintptr_t pc)
+int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_task *target,
+                int check, const char *what, uintptr_t pc)
 {
     struct tg_task *t = p->task;
     /* A claim made here by the task itself means nobody will wake it. */
@@ -135,20 +136,16 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
         self_claimed = tg__park_claim(p, TG_ETIMEDOUT);
     p->nocancel = (flags & TG__B_NOCANCEL) != 0;
     int published = !self_claimed && tg__detect_on && t->actor;
-    if (published) {
-        int kind;
-        struct tg_task *target;
-        int check = tg__arm_wait_kind(&arms[0], n, t, &kind, &target);
-        /* A reported deadlock ends the program under the default policy;
-         * under on_deadlock=hang the task blocks, as the program would. */
-        tg__det_park(t, kind, arms[0].obj, target, p->deadline != TG_FOREVER, pc, check);
-    }
+    /* A reported deadlock ends the program under the default policy; under
+     * on_deadlock=hang the task blocks, as the program would. */
+    if (published)
+        tg__det_park(t, kind, obj, target, p->deadline != TG_FOREVER, pc, check);
     int r;
     if (self_claimed) {
         r = p->outcome;
     } else {
-        t->wait_what = n > 1 ? "select" : NULL;
-        t->wait_obj = arms[0].obj;
+        t->wait_what = what;
+        t->wait_obj = obj;
         t->wait_pc = pc;
         r = tg__park_wait(p);
         t->wait_obj = NULL;
@@ -156,6 +153,15 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
     if (published)
         tg__det_unpark(t);
     return r;
+}
+
+static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int flags, uintptr_t pc)
+{
+    int kind = TG__W_CHANNEL, check = 0;
+    struct tg_task *target = NULL;
+    if (tg__detect_on)
+        check = tg__arm_wait_kind(&arms[0], n, p->task, &kind, &target);
+    return tg__park_as(p, flags, kind, arms[0].obj, target, check, n > 1 ? "select" : NULL, pc);
 }
 
 /* After the arms were tried: wait if none completed, then settle the result. */

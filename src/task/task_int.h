@@ -304,6 +304,12 @@ enum { TG__OP_JOIN = 16, TG__OP_WG, TG__OP_COND };
  * (TG_ECANCELED). Every arm's lock is held while the arms are tried and
  * queued, so the task's park cannot be claimed before all are queued. */
 int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uintptr_t pc);
+/* The waiting half of it, for a park whose waiters are queued already:
+ * publishes the wait to the engine (kind: TG__W_*, check: run detection
+ * now), parks, withdraws the publication; returns the park's outcome. The
+ * caller withdraws its waiters. (Channels call it directly.) */
+int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_task *target,
+                int check, const char *what, uintptr_t pc);
 
 /* Per-primitive parts, called with the primitive's lock held. try: complete
  * w now if possible (1) or not (0); enqueue: link w in the right queue. */

@@ -307,6 +307,14 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     } else {
         __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     }
+    /* The common case, checked before the walk: the holder is queued on
+     * this scheduler (it yielded holding the lock, or was just handed it),
+     * so it will run. */
+    struct tg_task *h = tg__lz_next(wkind, obj, target);
+    if (h && h != t && h->sched == t->sched && h->state == TG__T_RUNNABLE &&
+        (!__atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE) ||
+         __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE)))
+        return 0;
     if (!tg__lz_chain(t))
         return 0;
     tg__lz_publish(t, 0);

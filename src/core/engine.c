@@ -172,6 +172,7 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
     } else if (!a) {
         a = tg__alloc(sizeof *a);
         if (a) {
+            a->chain_cache = NULL; /* kept across reuse, so not in the memset below */
             a->cap_held = 16;
             a->held = tg__alloc((size_t)a->cap_held * sizeof *a->held);
             if (!a->held) {

@@ -585,7 +585,10 @@ void tg__lockorder_slow(struct tg_actor *a)
         if (e >= 0)
             c = search(e);
     }
-    a->chain_cache[(key * 0x9E3779B97F4A7C15ull) >> 56] = key ^ a->chain_salt; /* as in tg__lockorder_note */
+    if (!a->chain_cache && (a->chain_cache = tg__alloc(256 * sizeof *a->chain_cache)))
+        memset(a->chain_cache, 0, 256 * sizeof *a->chain_cache); /* 0 never matches a salted key */
+    if (a->chain_cache) /* as in tg__lockorder_note */
+        a->chain_cache[(key * 0x9E3779B97F4A7C15ull) >> 56] = key ^ a->chain_salt;
     tg__unlock();
     if (c) {
         struct tg_finding *f = build(c); /* with the program's malloc: no engine lock */

@@ -184,6 +184,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_task [SCALE [BENCHMARK [on|off]]]: SCALE is a positive number\n");
         return 2;
     }
+    int known = !only;
+    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+        known |= only && strcmp(only, benches[i].name) == 0;
+    if (!known) {
+        fprintf(stderr, "bench_task: no benchmark named \"%s\" (yield, chan_rtt, mutex_uncont, "
+                        "mutex_cont, spawn_join)\n", only);
+        return 2;
+    }
     printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
     printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {

@@ -51,12 +51,12 @@ static inline int tg__released(struct tg_actor *a, struct tg_res *r)
     return -1;
 }
 
+/* task->host is set by the frontend when it creates the task (tasks never
+ * change hosts), not here: this runs on every switch. */
 static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task)
 {
     tg__current = task ? task : host;
     __atomic_store_n(&host->running, task, __ATOMIC_RELEASE);
-    if (task)
-        task->host = host;
 }
 
 #endif

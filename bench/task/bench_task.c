@@ -192,6 +192,10 @@ int main(int argc, char **argv)
                         "mutex_cont, spawn_join)\n", only);
         return 2;
     }
+#ifdef BENCH_NO_ENGINE
+    printf("tangle tasks without the engine, linked in with LTO: the floor (the \"detect on\" "
+           "column runs without detection too)\n");
+#endif
     printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
     printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
     for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {

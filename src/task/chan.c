@@ -123,12 +123,10 @@ int tg__chan_try(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
  * path without the arm dispatch (a channel round trip is four of these). */
 static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
 {
-    struct tg_task *t = tg__self();
-    if (!t)
-        return TG_ENOTASK;
-    if (__atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
-        return TG_ECANCELED;
-    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED); /* as in tg__task_block */
+    struct tg_task *t;
+    int e = tg__block_start(&t, 0);
+    if (e)
+        return e;
     struct tg__park p;
     struct tg__waiter w = { .park = &p, .op = op, .data = data };
     struct tg__wakes k = { 0 };

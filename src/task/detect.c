@@ -131,10 +131,10 @@ void tg__det_task_reap(struct tg_task *t)
 {
     /* Kept for the next spawn: one engine lock instead of two per task. */
     struct tg__sched *s = t->sched;
-    if (t->actor && s->reaped)
-        tg__actor_reap(s->reaped);
-    if (t->actor)
+    if (t->actor) {
+        tg__actor_reap(s->reaped); /* the one kept before, if any */
         s->reaped = t->actor;
+    }
     t->actor = NULL;
 }
 
@@ -240,6 +240,18 @@ static int tg__lz_read(const struct tg_task *h, int *kind, void **obj, struct tg
     return !(v1 & 1) && __atomic_load_n(&h->lz.ver, __ATOMIC_RELAXED) == v1;
 }
 
+/* 1 if h, reached by t's chain walk with wait-record state st, will run:
+ * its wait was claimed, or it is queued on t's scheduler (it yielded holding
+ * the lock, or was just handed it). */
+static inline int tg__lz_runs(const struct tg_task *h, const struct tg_task *t, int st)
+{
+    if (h == t)
+        return 0;
+    if (st >= 1)
+        return __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE);
+    return h->sched == t->sched && h->state == TG__T_RUNNABLE;
+}
+
 /* Follows the holders from t's deferred wait through tasks whose own
  * deferred waits are lock or join waits. Returns 1 (after publishing every
  * task on the way) when the walk comes back to t, reaches a task that ended
@@ -257,10 +269,8 @@ static int tg__lz_chain(struct tg_task *t)
         int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE), kind;
         void *obj;
         struct tg_task *target;
-        if (h != t && st >= 1 && __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE))
-            break; /* its wait has ended: it will run */
-        if (h != t && st == 0 && h->sched == t->sched && h->state == TG__T_RUNNABLE)
-            break; /* queued on our scheduler (it yielded): it will run */
+        if (tg__lz_runs(h, t, st))
+            break;
         if (h == t || st >= 2 || (st == 0 && tg__det_task_blocked(h))) {
             decide = 1;
         } else if (st == 1 && tg__lz_read(h, &kind, &obj, &target) &&
@@ -307,13 +317,9 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     } else {
         __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     }
-    /* The common case, checked before the walk: the holder is queued on
-     * this scheduler (it yielded holding the lock, or was just handed it),
-     * so it will run. */
+    /* The walk's first step, inline: most holders will run. */
     struct tg_task *h = tg__lz_next(wkind, obj, target);
-    if (h && h != t && h->sched == t->sched && h->state == TG__T_RUNNABLE &&
-        (!__atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE) ||
-         __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE)))
+    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
         return 0;
     if (!tg__lz_chain(t))
         return 0;
@@ -333,17 +339,7 @@ void tg__det_unpark(struct tg_task *t)
             __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
             return;
         }
-        int cleared;
-        if (tg__solo_enter()) { /* no other thread can be publishing it */
-            st = __atomic_load_n(&t->lz.state, __ATOMIC_RELAXED);
-            if ((cleared = st == 1))
-                __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
-            tg__solo_leave();
-        } else {
-            cleared = __atomic_compare_exchange_n(&t->lz.state, &st, 0, 0, __ATOMIC_ACQ_REL,
-                                                  __ATOMIC_ACQUIRE);
-        }
-        if (cleared)
+        if (tg__cas(&t->lz.state, &st, 0))
             return;
     }
     while (st == 3) { /* another thread is publishing it: let it finish */

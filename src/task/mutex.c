@@ -51,18 +51,11 @@ int tg__mutex_try(tg_mutex *m, struct tg__waiter *w)
     }
 }
 
-/* The uncontended lock and unlock: one compare-and-swap, or on the solo
- * thread a compare and a store (task_int.h). */
+/* The uncontended lock and unlock: one compare-and-swap (a compare and a
+ * store on the solo thread). */
 static inline int tg__mutex_cas(tg_mutex *m, uintptr_t from, uintptr_t to)
 {
-    if (tg__solo_enter()) {
-        int ok = __atomic_load_n(&m->state, __ATOMIC_RELAXED) == from;
-        if (ok)
-            __atomic_store_n(&m->state, to, __ATOMIC_RELAXED);
-        tg__solo_leave();
-        return ok;
-    }
-    return __atomic_compare_exchange_n(&m->state, &from, to, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    return tg__cas(&m->state, &from, to);
 }
 
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)

@@ -218,15 +218,12 @@ static int tg__block1(struct tg_sel *arm, int64_t deadline, int flags, uintptr_t
 
 int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uintptr_t pc)
 {
-    struct tg_task *t = tg__self();
-    if (!t)
-        return TG_ENOTASK;
     if (n < 1 || n > TG__MAX_ARMS)
         return TG_EINVAL;
-    if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
-        return TG_ECANCELED;
-    /* Before any arm is queued: a claim of this wait sets it again. */
-    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED);
+    struct tg_task *t;
+    int e = tg__block_start(&t, flags);
+    if (e)
+        return e;
     if (n == 1)
         return tg__block1(arms, deadline, flags, pc, t);
     struct tg__park p;

@@ -73,6 +73,27 @@ static inline void tg__solo_leave(void)
     __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
 }
 
+/* Compare-and-swap of *p from *expected to `to` (on failure *expected gets
+ * the current value), done with plain operations on the solo thread. */
+#define tg__cas(p, expected, to)                                                         \
+    __extension__({                                                                      \
+        __typeof__(p) p_ = (p);                                                          \
+        __typeof__(expected) e_ = (expected);                                            \
+        int ok_;                                                                         \
+        if (tg__solo_enter()) {                                                          \
+            __typeof__(*p_) cur_ = __atomic_load_n(p_, __ATOMIC_RELAXED);                \
+            if ((ok_ = cur_ == *e_))                                                     \
+                __atomic_store_n(p_, (to), __ATOMIC_RELAXED);                            \
+            else                                                                         \
+                *e_ = cur_;                                                              \
+            tg__solo_leave();                                                            \
+        } else {                                                                         \
+            ok_ = __atomic_compare_exchange_n(p_, e_, (to), 0, __ATOMIC_ACQ_REL,         \
+                                              __ATOMIC_ACQUIRE);                         \
+        }                                                                                \
+        ok_;                                                                             \
+    })
+
 /* A spinlock word is 0 (free), 1 (taken atomically) or 2 (taken by the solo
  * thread with a store: its unlock closes the solo section). */
 static inline void tg__spin_lock(int *l)
@@ -299,6 +320,20 @@ void tg__waiters_withdraw(struct tg__waiter *w, int n, int won);
 enum { TG__OP_JOIN = 16, TG__OP_WG, TG__OP_COND };
 #define TG__B_TRY 0x1       /* never wait: TG_EAGAIN instead */
 #define TG__B_NOCANCEL 0x2  /* cancellation does not end this wait */
+/* The start of every blocking call: the calling task in *tp, or a TG_E* code.
+ * A cancelled task does not start a wait (unless flags say so). */
+static inline int tg__block_start(struct tg_task **tp, int flags)
+{
+    struct tg_task *t = tg__self();
+    if (!t)
+        return TG_ENOTASK;
+    if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
+        return TG_ECANCELED;
+    /* Before anything is queued: a claim of this wait sets it again. */
+    __atomic_store_n(&t->claimed, 0, __ATOMIC_RELAXED);
+    *tp = t;
+    return 0;
+}
 /* Completes one arm (returns its index), or waits until a peer completes one,
  * the deadline passes (TG_ETIMEDOUT) or the task is cancelled
  * (TG_ECANCELED). Every arm's lock is held while the arms are tried and

@@ -13,7 +13,10 @@
  *  - "full": anyone-can-wake waits need a live waker; what is left is a
  *    stall, reported by the watchdog only once it has stayed unchanged.
  * Timed waits always progress; a set left only when they are treated as
- * untimed is a "timed-cycle" hazard. */
+ * untimed is a "timed-cycle" hazard. An "any of" wait (a select)
+ * progresses when any one of its alternatives would, as a single wait of
+ * that kind: a select of lock arms is stuck only when every arm's holder
+ * is. */
 #define _GNU_SOURCE
 #include "core/internal.h"
 
@@ -28,7 +31,8 @@ struct snap {
     struct tg_actor *a;
     int st;
     uint64_t seq;
-    struct tg_wait_desc w;
+    struct tg_wait_desc w;    /* w.any points at alts, the snapshot's copy */
+    struct tg_wait_alt *alts;
     uint32_t wait_stack;
     int n_held;
     struct tg_held *held;
@@ -64,6 +68,25 @@ static void copy_held(struct snap *s, const struct tg_actor *a)
     for (int i = 0; i < n; i++)
         if (!s->held[i].res)
             s->held[i].res = tg__held_res(&s->held[i]);
+}
+
+/* The alternatives of an "any of" wait, copied before the seqlock check
+ * (the actor's buffer is reused by its next wait). A select too large to
+ * copy is taken as a wait anyone may end: no false report. */
+static void copy_alts(struct snap *s)
+{
+    int n = s->w.n_any;
+    if (n <= 0 || !s->w.any) {
+        s->w.n_any = 0;
+        return;
+    }
+    s->alts = tg__alloc((size_t)n * sizeof *s->alts);
+    if (s->alts)
+        memcpy(s->alts, s->w.any, (size_t)n * sizeof *s->alts);
+    else
+        s->w.kind = TG_RES_EVENT;
+    s->w.any = s->alts;
+    s->w.n_any = s->alts ? n : 0;
 }
 
 static int index_of(const struct snapshot *ss, const struct tg_actor *a)
@@ -166,6 +189,7 @@ static int take(struct snapshot *ss)
             continue;
         struct snap *s = &ss->v[ss->n++];
         s->a = a;
+        s->alts = NULL;
         s->blocker = s->host_runner = -1;
         int st = (int)__atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
         if (st == TG_ST_EXITED) {
@@ -182,11 +206,14 @@ static int take(struct snapshot *ss)
         s->w = a->wait;
         s->wait_stack = a->wait_stack;
         copy_held(s, a);
+        copy_alts(s);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint64_t s2 = __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED);
         if (s1 != s2) {
             tg__free(s->held);
+            tg__free(s->alts);
             s->held = NULL;
+            s->alts = NULL;
             s->n_held = 0;
             s->st = ST_RUNNING;
             continue;
@@ -214,8 +241,10 @@ static int take(struct snapshot *ss)
 
 static void release(struct snapshot *ss)
 {
-    for (int i = 0; i < ss->n; i++)
+    for (int i = 0; i < ss->n; i++) {
         tg__free(ss->v[i].held);
+        tg__free(ss->v[i].alts);
+    }
     tg__free(ss->refs);
     tg__free(ss->v);
     ss->v = NULL;
@@ -282,6 +311,56 @@ static int any_waker(const struct snapshot *ss)
     return ss->wakers > 0;
 }
 
+/* 1 if actor i, waiting as w says (one wait, or one alternative of an
+ * "any of" wait), can progress; otherwise 0 with *blocker set to whom it
+ * waits for (-1: anyone). */
+static int eval_one(struct snapshot *ss, int i, const struct tg_wait_desc *w, int mode, int *blocker)
+{
+    *blocker = -1;
+    uint32_t rflags = w->res ? __atomic_load_n(&w->res->flags, __ATOMIC_RELAXED) : 0;
+    if (rflags & TG_RF_PSHARED)
+        return 1; /* another process may release or wake it */
+    int definite = mode & M_DEFINITE;
+    switch (w->kind) {
+    case TG_RES_MUTEX:
+    case TG_RES_SPIN:
+        return holders_prog(ss, w->res, 0, blocker);
+    case TG_RES_RWLOCK:
+        if (w->mode != TG_MODE_READ)
+            return holders_prog(ss, w->res, 0, blocker);
+        if (!holders_prog(ss, w->res, 1, blocker))
+            return 0;
+        if (rflags & TG_RF_WRITER_PREF) {
+            for (int j = 0; j < ss->n; j++) {
+                struct snap *q = &ss->v[j];
+                if (j != i && q->st == ST_BLOCKED && !q->prog && q->w.res == w->res &&
+                    q->w.mode == TG_MODE_WRITE) {
+                    *blocker = j;
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    case TG_RES_SEM:
+        if (rflags & TG_RF_OWNED_PERMITS)
+            return any_holder_prog(ss, w->res, blocker);
+        return definite || any_waker(ss);
+    case TG_RES_COND:
+        if (w->mutex && !holders_prog(ss, w->mutex, 0, blocker))
+            return 0;
+        return definite || any_waker(ss);
+    case TG_RES_JOIN: {
+        int t = index_of(ss, w->target);
+        if (t < 0 || ss->v[t].st == ST_EXITED)
+            return 1;
+        *blocker = t;
+        return ss->v[t].prog;
+    }
+    default:
+        return definite || any_waker(ss);
+    }
+}
+
 static int eval(struct snapshot *ss, int i, int mode)
 {
     struct snap *s = &ss->v[i];
@@ -293,48 +372,21 @@ static int eval(struct snapshot *ss, int i, int mode)
     const struct tg_wait_desc *w = &s->w;
     if ((w->flags & TG_WF_TIMED) && !(mode & M_TIMED_BLOCKS))
         return 1;
-    uint32_t rflags = w->res ? __atomic_load_n(&w->res->flags, __ATOMIC_RELAXED) : 0;
-    if (rflags & TG_RF_PSHARED)
-        return 1; /* another process may release or wake it */
-    int definite = mode & M_DEFINITE;
-    switch (w->kind) {
-    case TG_RES_MUTEX:
-    case TG_RES_SPIN:
-        return holders_prog(ss, w->res, 0, &s->blocker);
-    case TG_RES_RWLOCK:
-        if (w->mode != TG_MODE_READ)
-            return holders_prog(ss, w->res, 0, &s->blocker);
-        if (!holders_prog(ss, w->res, 1, &s->blocker))
-            return 0;
-        if (rflags & TG_RF_WRITER_PREF) {
-            for (int j = 0; j < ss->n; j++) {
-                struct snap *q = &ss->v[j];
-                if (j != i && q->st == ST_BLOCKED && !q->prog && q->w.res == w->res &&
-                    q->w.mode == TG_MODE_WRITE) {
-                    s->blocker = j;
-                    return 0;
-                }
-            }
-        }
-        return 1;
-    case TG_RES_SEM:
-        if (rflags & TG_RF_OWNED_PERMITS)
-            return any_holder_prog(ss, w->res, &s->blocker);
-        return definite || any_waker(ss);
-    case TG_RES_COND:
-        if (w->mutex && !holders_prog(ss, w->mutex, 0, &s->blocker))
-            return 0;
-        return definite || any_waker(ss);
-    case TG_RES_JOIN: {
-        int t = index_of(ss, w->target);
-        if (t < 0 || ss->v[t].st == ST_EXITED)
+    if (TG_LIKELY(w->n_any == 0))
+        return eval_one(ss, i, w, mode, &s->blocker);
+    /* Any one alternative that can complete ends the wait; if none can,
+     * the first alternative's blocker stands for them in the report. */
+    for (int k = 0; k < w->n_any; k++) {
+        const struct tg_wait_alt *alt = &w->any[k];
+        struct tg_wait_desc one = {.res = alt->res, .kind = alt->kind, .mode = alt->mode,
+                                   .target = alt->target, .flags = w->flags};
+        int b;
+        if (eval_one(ss, i, &one, mode, &b))
             return 1;
-        s->blocker = t;
-        return ss->v[t].prog;
+        if (s->blocker < 0)
+            s->blocker = b;
     }
-    default:
-        return definite || any_waker(ss);
-    }
+    return 0;
 }
 
 /* Runs the reduction; afterwards prog==0 marks the deadlocked. */
@@ -467,9 +519,21 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                 info->wait.holder = ss->v[s->blocker].a->id;
             else
                 info->wait.holder = any_holder_id(ss, s->w.res);
+            for (int x = 0; x < info->wait.n_any; x++) { /* who blocks each alternative */
+                const struct tg_wait_alt *alt = &s->w.any[x];
+                struct tg_wait_desc one = {.res = alt->res, .kind = alt->kind, .mode = alt->mode,
+                                           .target = alt->target};
+                int b;
+                eval_one(ss, order[k], &one, M_DEFINITE, &b);
+                info->wait.any[x].holder = b >= 0 ? ss->v[b].a->id : any_holder_id(ss, alt->res);
+            }
         }
     }
     const struct snap *first = &ss->v[order[0]];
+    int any_in_cycle = 0; /* 1 + the position of a select in the cycle */
+    for (int k = 0; k < cycle_len && !any_in_cycle; k++)
+        if (ss->v[order[k]].st == ST_BLOCKED && ss->v[order[k]].w.n_any > 0)
+            any_in_cycle = k + 1;
     const char *what = first->a->kind == TG_ACTOR_TASK ? "task" : "thread";
     int live = 0, exited = 0;
     for (int k = 0; k < n; k++)
@@ -478,11 +542,16 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
         else
             live++;
     if (stall) {
+        int tasks = 0;
+        for (int k = 0; k < n; k++)
+            tasks += ss->v[order[k]].a->kind == TG_ACTOR_TASK;
         f->summary = tg__sprintf("every %s is blocked and none of them can wake another "
-                                 "(global stall: %d blocked)", what, live);
-        f->advice = tg__strdup("each thread below waits for something only another of them "
-                               "could provide (a signal, a post, a release, an exit); find the "
-                               "one that should have come first.");
+                                 "(global stall: %d blocked)",
+                                 tasks == 0 ? "thread" : tasks == n ? "task" : "thread and task",
+                                 live);
+        f->advice = tg__strdup("each one below waits for something only another of them "
+                               "could provide (a signal, a post, a send, a release, an exit); "
+                               "find the one that should have come first.");
     } else if (first->w.kind == TG_RES_SEM && first->w.res &&
                (__atomic_load_n(&first->w.res->flags, __ATOMIC_RELAXED) & TG_RF_OWNED_PERMITS)) {
         f->summary = tg__sprintf("%d %ss each hold permits of semaphore #%llu and wait for "
@@ -507,6 +576,13 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                                  cycle_len, what);
         f->advice = tg__strdup("the waits below will time out and fail; take the locks in one "
                                "agreed order so that no timeout is needed.");
+    } else if (any_in_cycle) {
+        f->summary = tg__sprintf("%d %ss wait for each other in a cycle, through a select "
+                                 "none of whose %d arms can complete", cycle_len, what,
+                                 ss->v[order[any_in_cycle - 1]].w.n_any);
+        f->advice = tg__strdup("each holds what the next one waits for, and every arm of the "
+                               "select waits for a task stuck the same way; take the locks in "
+                               "one agreed order everywhere (or release before waiting).");
     } else {
         f->summary = tg__sprintf("%d %ss wait for each other in a cycle", cycle_len, what);
         f->advice = tg__strdup("each holds what the next one waits for; take the locks in one "

@@ -173,6 +173,8 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         a = tg__alloc(sizeof *a);
         if (a) {
             a->chain_cache = NULL; /* kept across reuse, so not in the memset below */
+            a->any_buf = NULL;
+            a->any_cap = 0;
             a->cap_held = 16;
             a->held = tg__alloc((size_t)a->cap_held * sizeof *a->held);
             if (!a->held) {
@@ -375,9 +377,33 @@ static uint64_t coarse_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Copies an "any of" wait's alternatives into a's own buffer. A buffer
+ * outgrown is freed while a reader may still copy from it: tg__alloc never
+ * unmaps small blocks, and the reader's seqlock check discards the copy. */
+static void wait_any_copy(struct tg_actor *a, const struct tg_wait_desc *w)
+{
+    if (w->n_any > a->any_cap) {
+        int cap = w->n_any < 8 ? 8 : w->n_any;
+        struct tg_wait_alt *buf = tg__alloc((size_t)cap * sizeof *buf);
+        if (!buf) { /* cannot say which: a wait anyone may end (no false report) */
+            a->wait.any = NULL;
+            a->wait.n_any = 0;
+            a->wait.kind = TG_RES_EVENT;
+            return;
+        }
+        tg__free(a->any_buf);
+        a->any_buf = buf;
+        a->any_cap = cap;
+    }
+    memcpy(a->any_buf, w->any, (size_t)w->n_any * sizeof *w->any);
+    a->wait.any = a->any_buf;
+}
+
 void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w)
 {
     a->wait = *w;
+    if (TG_UNLIKELY(w->n_any > 0))
+        wait_any_copy(a, w);
     a->wait_stack = 0;
     a->wait_since_ns = coarse_ns();
     if (w->res && w->kind == TG_RES_COND) /* only conditions count their waiters */

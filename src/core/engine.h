@@ -40,6 +40,7 @@ enum tg_res_kind {
     TG_RES_CHANNEL,
     TG_RES_EVENT,     /* events, wait groups: anything a peer signals */
     TG_RES_JOIN,      /* waiting for an actor to end; see tg_wait_desc.target */
+    TG_RES_IDLE,      /* a scheduler host with nothing to run: any task's waker ends it */
     TG_RES__COUNT
 };
 
@@ -87,6 +88,14 @@ struct tg_held {
 extern int tg__hold_watch;
 uint64_t tg__now_ns(void);
 
+/* One way a wait can end, of several (a select: see tg_wait_desc.any). */
+struct tg_wait_alt {
+    struct tg_res *res;       /* NULL for TG_RES_JOIN */
+    struct tg_actor *target;  /* joins: the actor waited for */
+    uint32_t kind;            /* enum tg_res_kind */
+    uint8_t mode;
+};
+
 /* What an actor waits for; filled in before it blocks. */
 #define TG_WF_TIMED 0x1u      /* the wait has a deadline */
 #define TG_WF_PARKED 0x2u     /* task-level wait: only the task is parked, its host runs on */
@@ -98,6 +107,12 @@ struct tg_wait_desc {
     struct tg_res *mutex;     /* cond waits: the mutex re-taken on wake-up */
     struct tg_actor *target;  /* joins: the actor waited for */
     uintptr_t pc;
+    /* An "any of" wait (a select): it ends when any one of n_any >= 2
+     * alternatives could; res, kind, mode and target above repeat the
+     * first. tg__wait_begin copies the alternatives into the actor's own
+     * buffer, so the caller's array need not outlive the call. */
+    const struct tg_wait_alt *any;
+    int n_any;
 };
 
 enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
@@ -153,6 +168,10 @@ struct tg_actor {
      * record left never match. */
     uint64_t chain_salt;
     uint64_t *chain_cache;
+    /* The alternatives of its current "any of" wait (tg_wait_desc.any),
+     * allocated by the first one and grown as needed; kept across reuse. */
+    struct tg_wait_alt *any_buf;
+    int any_cap;
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 

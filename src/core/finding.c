@@ -162,6 +162,9 @@ void tg__finding_free(struct tg_finding *f)
         free((char *)a->name);
         res_info_free(&a->wait.res);
         stack_free(&a->wait.stack);
+        for (int j = 0; j < a->wait.n_any; j++)
+            res_info_free(&a->wait.any[j].res);
+        free(a->wait.any);
         for (int j = 0; j < a->n_holds; j++) {
             res_info_free(&a->holds[j].res);
             stack_free(&a->holds[j].acquired);

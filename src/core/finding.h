@@ -74,6 +74,13 @@ struct tg_hold {
     struct tg_stack acquired;
 };
 
+/* One alternative of a wait that any of several can end (a select). */
+struct tg_wait_alt_info {
+    struct tg_res_info res; /* for a join: kind "task" or "thread", the id and name */
+    const char *mode;      /* as in tg_hold (static) */
+    uint64_t holder;       /* actor id of the one it waits for, 0 if none */
+};
+
 struct tg_wait {
     int present;           /* 0: the actor is not waiting */
     struct tg_res_info res;
@@ -81,6 +88,8 @@ struct tg_wait {
     int timed;
     uint64_t holder;       /* actor id of the one it waits for in the cycle, 0 if none */
     struct tg_stack stack; /* where it waits */
+    int n_any;             /* > 0: it waits for any one of these (res above is any[0]) */
+    struct tg_wait_alt_info *any; /* owned */
 };
 
 struct tg_actor_info {

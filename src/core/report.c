@@ -109,6 +109,20 @@ static const char *hold_mode(const struct tg_held *h, const struct tg_res *r)
     return h->mode == TG_MODE_READ ? "read" : "write";
 }
 
+/* What a wait (or one alternative of it) is on: a resource, or for a join
+ * the actor waited for. */
+static void describe_waited(struct tg_res_info *out, const struct tg_res *res, uint32_t kind,
+                            const struct tg_actor *target)
+{
+    if (kind == TG_RES_JOIN && target) {
+        out->kind = target->kind == TG_ACTOR_TASK ? "task" : "thread";
+        out->id = target->id;
+        out->name = tg__strdup(target->name[0] ? target->name : NULL);
+    } else {
+        tg__res_describe(res, out);
+    }
+}
+
 void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
                         const struct tg_wait_desc *wait, uint32_t wait_stack,
                         const struct tg_held *held, int n_held)
@@ -124,14 +138,16 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
     if (wait) {
         info->wait.present = 1;
         info->wait.timed = (wait->flags & TG_WF_TIMED) != 0;
-        if (wait->kind == TG_RES_JOIN && wait->target) {
-            info->wait.res.kind = wait->target->kind == TG_ACTOR_TASK ? "task" : "thread";
-            info->wait.res.id = wait->target->id;
-            info->wait.res.name = tg__strdup(wait->target->name[0] ? wait->target->name : NULL);
-        } else {
-            tg__res_describe(wait->res, &info->wait.res);
-        }
+        describe_waited(&info->wait.res, wait->res, wait->kind, wait->target);
         tg__stack_to_info(&info->wait.stack, wait_stack, wait->pc);
+        info->wait.any = wait->n_any > 0 ? calloc((size_t)wait->n_any, sizeof *info->wait.any) : NULL;
+        for (int k = 0; info->wait.any && k < wait->n_any; k++) {
+            const struct tg_wait_alt *alt = &wait->any[k];
+            describe_waited(&info->wait.any[k].res, alt->res, alt->kind, alt->target);
+            if (alt->kind == TG_RES_RWLOCK)
+                info->wait.any[k].mode = alt->mode == TG_MODE_READ ? "read" : "write";
+            info->wait.n_any = k + 1;
+        }
     }
     for (int i = 0; i < n_held; i++) {
         const struct tg_held *h = &held[i];

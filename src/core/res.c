@@ -148,6 +148,7 @@ const char *tg__res_kind_name(enum tg_res_kind k)
         [TG_RES_MUTEX] = "mutex",     [TG_RES_RWLOCK] = "rwlock",   [TG_RES_SEM] = "semaphore",
         [TG_RES_COND] = "condition",  [TG_RES_BARRIER] = "barrier", [TG_RES_SPIN] = "spinlock",
         [TG_RES_CHANNEL] = "channel", [TG_RES_EVENT] = "event",     [TG_RES_JOIN] = "thread",
+        [TG_RES_IDLE] = "scheduler",
     };
     return (k < TG_RES__COUNT && names[k]) ? names[k] : "resource";
 }

@@ -68,6 +68,24 @@ static void actor(struct tg_buf *b, const struct tg_actor_info *a)
             tg__buf_puts(b, "null");
         tg__buf_puts(b, ",\"stack\":");
         frames(b, &a->wait.stack);
+        tg__buf_puts(b, ",\"any_of\":");
+        if (a->wait.n_any > 0) {
+            for (int k = 0; k < a->wait.n_any; k++) {
+                const struct tg_wait_alt_info *alt = &a->wait.any[k];
+                tg__buf_puts(b, k ? ",{\"lock\":" : "[{\"lock\":");
+                res(b, &alt->res);
+                tg__buf_puts(b, ",\"mode\":");
+                tg__buf_json_str(b, alt->mode);
+                tg__buf_puts(b, ",\"holder\":");
+                if (alt->holder)
+                    tg__buf_printf(b, "%llu}", (unsigned long long)alt->holder);
+                else
+                    tg__buf_puts(b, "null}");
+            }
+            tg__buf_puts(b, "]");
+        } else {
+            tg__buf_puts(b, "null");
+        }
         tg__buf_puts(b, "}");
     } else {
         tg__buf_puts(b, "null");

@@ -234,6 +234,8 @@ static void collect_finding(struct frame_list *l, struct tg_finding *f)
         collect(l, &a->created);
         collect(l, &a->wait.stack);
         collect_res(l, &a->wait.res);
+        for (int j = 0; j < a->wait.n_any; j++)
+            collect_res(l, &a->wait.any[j].res);
         for (int j = 0; j < a->n_holds; j++) {
             collect(l, &a->holds[j].acquired);
             collect_res(l, &a->holds[j].res);

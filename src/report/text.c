@@ -73,6 +73,39 @@ static void actor_name(struct tg_buf *b, const struct tg_actor_info *a)
         tg__buf_printf(b, " \"%s\"", a->name);
 }
 
+/* A wait any one of several can end (a select): each alternative on a line
+ * of its own with whom it waits for, then where. */
+static void wait_any(struct tg_buf *b, const struct tg_finding *f, const struct tg_actor_info *a)
+{
+    tg__buf_printf(b, " waits%s for any one of %d:\n", a->wait.timed ? " (with a timeout)" : "",
+                   a->wait.n_any);
+    for (int k = 0; k < a->wait.n_any; k++) {
+        const struct tg_wait_alt_info *alt = &a->wait.any[k];
+        int join = alt->res.kind && (!strcmp(alt->res.kind, "thread") || !strcmp(alt->res.kind, "task"));
+        tg__buf_puts(b, "      - ");
+        if (join) {
+            tg__buf_printf(b, "%s %llu", alt->res.kind, (unsigned long long)alt->res.id);
+            if (alt->res.name)
+                tg__buf_printf(b, " \"%s\"", alt->res.name);
+            tg__buf_puts(b, " to finish");
+        } else {
+            if (alt->mode)
+                tg__buf_printf(b, "%s access to ", alt->mode);
+            res(b, &alt->res);
+            if (alt->holder) {
+                const struct tg_actor_info *h = find_actor(f, alt->holder);
+                tg__buf_puts(b, ", held by ");
+                if (h)
+                    actor_name(b, h);
+                else
+                    tg__buf_printf(b, "actor %llu", (unsigned long long)alt->holder);
+            }
+        }
+        tg__buf_puts(b, "\n");
+    }
+    stack(b, &a->wait.stack, "      ");
+}
+
 static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_actor_info *a, int color)
 {
     tg__buf_printf(b, "  %s", BOLD(color));
@@ -83,7 +116,14 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     if (a->state && a->wait.present == 0 && f->kind != TG_FINDING_HAZARD)
         tg__buf_printf(b, " is %s", a->state);
     int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK;
-    if (a->wait.present) {
+    if (a->wait.present && a->wait.n_any > 0) {
+        wait_any(b, f, a);
+    } else if (a->wait.present && a->wait.res.kind && !strcmp(a->wait.res.kind, "scheduler")) {
+        /* An idle task scheduler progresses only when one of its tasks is woken. */
+        tg__buf_puts(b, " runs a task scheduler with nothing to run: it waits for another "
+                        "thread to wake one of its tasks\n");
+        stack(b, &a->wait.stack, "      ");
+    } else if (a->wait.present) {
         tg__buf_printf(b, " %s%s for ", predicted ? "would wait" : "waits",
                        a->wait.timed ? " (with a timeout)" : "");
         int join = a->wait.res.kind && (!strcmp(a->wait.res.kind, "thread") ||

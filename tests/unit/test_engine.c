@@ -170,6 +170,36 @@ static void test_owned_permits(void)
     end((struct tg_actor *[]){t1, t2}, 2);
 }
 
+/* A select: t1 holds A and waits for B or C. It is stuck only once both
+ * holders are, and a channel alternative (anyone may send) keeps it free. */
+static void test_any_of(void)
+{
+    for (int with_chan = 0; with_chan < 2; with_chan++) {
+        struct tg_res *a = tg__res_init(L(20), TG_RES_MUTEX, 0, 0);
+        struct tg_res *b = tg__res_init(L(21), TG_RES_MUTEX, 0, 0);
+        struct tg_res *c = tg__res_init(L(22), TG_RES_MUTEX, 0, 0);
+        struct tg_res *ch = tg__res_init(L(23), TG_RES_CHANNEL, 0, 0);
+        struct tg_actor *t1 = thread("t1"), *t2 = thread("t2"), *t3 = thread("t3");
+        tg__acquired(t1, a, TG_MODE_EXCL, 0);
+        tg__acquired(t2, b, TG_MODE_EXCL, 0);
+        tg__acquired(t3, c, TG_MODE_EXCL, 0);
+        struct tg_wait_alt alts[3] = {{.res = b, .kind = TG_RES_MUTEX},
+                                      {.res = c, .kind = TG_RES_MUTEX},
+                                      {.res = ch, .kind = TG_RES_CHANNEL}};
+        struct tg_wait_desc w = {.res = b, .kind = TG_RES_MUTEX, .any = alts, .n_any = 2 + with_chan};
+        tg__wait_begin(t1, &w);
+        alts[0].res = alts[1].res = NULL; /* the engine keeps its own copy */
+        CHECK_EQ(tg__wait_check(t1), TG_CHECK_CLEAR);
+        wait_on(t2, a, TG_MODE_EXCL, 0);
+        CHECK_EQ(tg__wait_check(t2), TG_CHECK_CLEAR); /* t1 may still take C */
+        unsigned long before = tg__reports_made();
+        wait_on(t3, a, TG_MODE_EXCL, 0);
+        CHECK_EQ(tg__wait_check(t3), with_chan ? TG_CHECK_CLEAR : TG_CHECK_DEADLOCK);
+        CHECK_EQ(tg__reports_made(), before + (with_chan ? 0 : 1));
+        end((struct tg_actor *[]){t1, t2, t3}, 3);
+    }
+}
+
 static void test_resource_identity(void)
 {
     struct tg_res *r1 = tg__res_init(L(12), TG_RES_MUTEX, 0, 0);
@@ -224,6 +254,7 @@ int main(void)
     test_join_cycle();
     test_conditions_need_a_stall();
     test_owned_permits();
+    test_any_of();
     test_resource_identity();
     test_options();
     printf("%d passed, %d failed\n", passed, failed);

@@ -165,6 +165,22 @@ void tg__det_res_destroy(struct tg__prim *p)
     p->res = NULL;
 }
 
+/* Publishes w as t's wait; runs detection now when `check` is set. */
+static int tg__det_begin(struct tg_task *t, const struct tg_wait_desc *w, int check)
+{
+    tg__wait_begin(t->actor, w);
+    if (check && tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
+        tg__deadlock_policy();
+        return 1;
+    }
+    return 0;
+}
+
+static uint8_t tg__det_mode(int wkind)
+{
+    return wkind == TG__W_READ ? TG_MODE_READ : wkind == TG__W_WRITE ? TG_MODE_WRITE : TG_MODE_EXCL;
+}
+
 int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                  uintptr_t pc, int check)
 {
@@ -181,14 +197,39 @@ int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target
         if (!w.res)
             return 0;
         w.kind = w.res->kind;
-        w.mode = wkind == TG__W_READ ? TG_MODE_READ : wkind == TG__W_WRITE ? TG_MODE_WRITE : TG_MODE_EXCL;
+        w.mode = tg__det_mode(wkind);
     }
-    tg__wait_begin(t->actor, &w);
-    if (check && tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
-        tg__deadlock_policy();
-        return 1;
+    return tg__det_begin(t, &w, check);
+}
+
+/* A select's wait: any one of its arms may end it. */
+static int tg__det_wait_arms(struct tg_task *t, const struct tg__lz_arm *arms, int n, int timed,
+                             uintptr_t pc, int check)
+{
+    struct tg_wait_alt alts[n];
+    for (int i = 0; i < n; i++) {
+        alts[i] = (struct tg_wait_alt){ .kind = TG_RES_JOIN };
+        if (arms[i].kind == TG__W_JOIN) {
+            alts[i].target = ((struct tg_task *)arms[i].obj)->actor;
+        } else if ((alts[i].res = ((struct tg__prim *)arms[i].obj)->res)) {
+            alts[i].kind = alts[i].res->kind;
+            alts[i].mode = tg__det_mode(arms[i].kind);
+        } else { /* a primitive the engine does not know: anyone may end it */
+            alts[i].kind = TG_RES_EVENT;
+        }
     }
-    return 0;
+    struct tg_wait_desc w = { .res = alts[0].res, .kind = alts[0].kind, .mode = alts[0].mode,
+                              .target = alts[0].target, .pc = pc, .any = alts, .n_any = n,
+                              .flags = TG_WF_PARKED | (timed ? TG_WF_TIMED : 0) };
+    return tg__det_begin(t, &w, check);
+}
+
+/* Publishes the wait t's record describes. */
+static int tg__det_wait_rec(struct tg_task *t, int check)
+{
+    if (t->lz.kind == TG__W_ANY)
+        return tg__det_wait_arms(t, t->lz.any, t->lz.n_any, t->lz.timed, t->lz.pc, check);
+    return tg__det_wait(t, t->lz.kind, t->lz.obj, t->lz.target, t->lz.timed, t->lz.pc, check);
 }
 
 void tg__det_wait_end(struct tg_task *t)
@@ -209,35 +250,50 @@ static void tg__lz_publish(struct tg_task *h, int foreign)
     if (!h->actor || !__atomic_compare_exchange_n(&h->lz.state, &one, 3, 0, __ATOMIC_ACQ_REL,
                                                   __ATOMIC_RELAXED))
         return;
-    if (foreign && h->lz.kind != TG__W_LOCK && h->lz.kind != TG__W_JOIN) {
+    if (foreign && !h->lz.chained) {
         /* h moved on to a wait only its own thread publishes (its unpark of
          * such a wait is a plain store, which may already have cleared 3). */
         int three = 3;
         __atomic_compare_exchange_n(&h->lz.state, &three, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
         return;
     }
-    tg__det_wait(h, h->lz.kind, h->lz.obj, h->lz.target, h->lz.timed, h->lz.pc, 0);
+    tg__det_wait_rec(h, 0);
     __atomic_store_n(&h->lz.state, 2, __ATOMIC_RELEASE);
 }
 
 /* Who can end a lock or join wait: the mutex owner, or the task joined. */
-static struct tg_task *tg__lz_next(int kind, void *obj, struct tg_task *target)
+static struct tg_task *tg__lz_next(int kind, void *obj)
 {
     if (kind == TG__W_LOCK)
         return (struct tg_task *)(__atomic_load_n(&((tg_mutex *)obj)->state, __ATOMIC_ACQUIRE) &
                                   ~(uintptr_t)1);
-    return kind == TG__W_JOIN ? target : NULL;
+    return kind == TG__W_JOIN ? obj : NULL;
 }
 
-/* Reads h's wait record; 0 if it is being rewritten (h runs between waits). */
-static int tg__lz_read(const struct tg_task *h, int *kind, void **obj, struct tg_task **target)
+/* h's recorded wait as arms (one, or a select's) into arms[TG__LZ_ANY];
+ * returns their count, 0 if the record is being rewritten (h runs between
+ * waits). *chained says whether only the tasks named can end it. */
+static int tg__lz_read(const struct tg_task *h, struct tg__lz_arm *arms, int *chained)
 {
     unsigned v1 = __atomic_load_n(&h->lz.ver, __ATOMIC_ACQUIRE);
-    *kind = h->lz.kind;
-    *obj = h->lz.obj;
-    *target = h->lz.target;
+    int kind = h->lz.kind, n = 1;
+    *chained = h->lz.chained;
+    if (kind == TG__W_ANY) {
+        n = h->lz.n_any;
+        if (n < 1 || n > TG__LZ_ANY)
+            n = 0; /* too wide to record: published, not followed */
+        else
+            memcpy(arms, h->lz.any, (size_t)n * sizeof *arms);
+    } else {
+        arms[0].kind = kind;
+        arms[0].obj = kind == TG__W_JOIN ? (void *)h->lz.target : h->lz.obj;
+    }
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    return !(v1 & 1) && __atomic_load_n(&h->lz.ver, __ATOMIC_RELAXED) == v1;
+    if ((v1 & 1) || __atomic_load_n(&h->lz.ver, __ATOMIC_RELAXED) != v1)
+        return 0;
+    if (n == 0)
+        *chained = 0;
+    return n ? n : -1;
 }
 
 /* 1 if h, reached by t's chain walk with wait-record state st, will run:
@@ -252,48 +308,121 @@ static inline int tg__lz_runs(const struct tg_task *h, const struct tg_task *t, 
     return h->sched == t->sched && h->state == TG__T_RUNNABLE;
 }
 
-/* Follows the holders from t's deferred wait through tasks whose own
- * deferred waits are lock or join waits. Returns 1 (after publishing every
- * task on the way) when the walk comes back to t, reaches a task that ended
- * or one whose wait is already published: then the engine must decide now.
- * Returns 0 when it reaches a task that can run or waits for anyone: no
- * deadlock can have closed through t yet (if one closes later, the task
- * that closes it walks back here). Both sides store their own state, fence,
- * then read the other's, so of two tasks closing a cycle at once at least
- * one sees the other. */
+/* Queues the tasks that can end the wait of h (arms, all lock or join
+ * arms) on todo; 0 when one of the arms can end without them (the lock is
+ * free or already h's: it was just handed over). */
+static int tg__lz_push(const struct tg_task *h, const struct tg_task *t,
+                       const struct tg__lz_arm *arms, int n, struct tg_task **todo, int *n_todo)
+{
+    for (int i = 0; i < n; i++) {
+        struct tg_task *next = tg__lz_next(arms[i].kind, arms[i].obj);
+        if (!next || (next == h && h != t) || *n_todo == 64)
+            return 0;
+        todo[(*n_todo)++] = next;
+    }
+    return 1;
+}
+
+/* Follows, from t's deferred wait, the tasks that can end it, through
+ * those whose own waits are lock, join or select-of-locks waits (a select
+ * branches: every arm's holder is followed). Returns 1 (after publishing
+ * every deferred wait on the way) when nothing it reaches can run: every
+ * branch comes back to t or to a task already seen, or reaches a task that
+ * ended, is blocked outside tasks, or whose wait the engine already has.
+ * Then the engine must decide now. Returns 0 when some task reached can run
+ * or waits for anyone: no deadlock can have closed through t yet (if one
+ * closes later, the task that closes it walks back here). Both sides store
+ * their own state, fence, then read the other's, so of two tasks closing a
+ * cycle at once at least one sees the other. */
 static int tg__lz_chain(struct tg_task *t)
 {
-    struct tg_task *path[32], *h = tg__lz_next(t->lz.kind, t->lz.obj, t->lz.target);
-    int n = 0, decide = 0;
-    while (h && n < 32 && !decide) {
-        int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE), kind;
-        void *obj;
-        struct tg_task *target;
-        if (tg__lz_runs(h, t, st))
-            break;
-        if (h == t || st >= 2 || (st == 0 && tg__det_task_blocked(h))) {
-            decide = 1;
-        } else if (st == 1 && tg__lz_read(h, &kind, &obj, &target) &&
-                   (kind == TG__W_LOCK || kind == TG__W_JOIN)) {
-            struct tg_task *next = tg__lz_next(kind, obj, target);
-            path[n++] = h;
-            h = next == h ? NULL : next; /* handed the lock already: it will run */
-        } else {
-            break;
+    struct tg_task *seen[32], *todo[64];
+    struct tg__lz_arm arms[TG__LZ_ANY];
+    int n_seen = 0, n_todo = 0, chained;
+    int n = tg__lz_read(t, arms, &chained);
+    if (n <= 0 || !tg__lz_push(t, t, arms, n, todo, &n_todo))
+        return 0;
+    while (n_todo > 0) {
+        struct tg_task *h = todo[--n_todo];
+        int known = h == t;
+        for (int i = 0; i < n_seen && !known; i++)
+            known = seen[i] == h;
+        if (known)
+            continue;
+        int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE);
+        if (n_seen == 32 || tg__lz_runs(h, t, st))
+            return 0;
+        seen[n_seen++] = h;
+        if (st == 0) {
+            if (tg__det_task_blocked(h))
+                continue; /* blocked in a thread-level wait, or ended */
+            return 0;
         }
+        n = tg__lz_read(h, arms, &chained);
+        if (n == 0)
+            return 0;
+        if (!chained) {
+            if (st >= 2)
+                continue; /* the engine has it and decides it */
+            return 0;     /* a deferred wait anyone may end */
+        }
+        if (!tg__lz_push(h, t, arms, n, todo, &n_todo))
+            return 0;
     }
-    for (int i = 0; decide && i < n; i++)
-        tg__lz_publish(path[i], path[i]->sched != t->sched);
-    return decide;
+    for (int i = 0; i < n_seen; i++)
+        tg__lz_publish(seen[i], seen[i]->sched != t->sched);
+    return 1;
+}
+
+/* A select's arms as wait records. */
+static void tg__sel_arms(const struct tg__sel_set *set, struct tg__lz_arm *out)
+{
+    for (int i = 0; i < set->n; i++) {
+        struct tg_task *target;
+        out[i].kind = tg__arm_kind(&set->arms[i], &target);
+        out[i].obj = set->arms[i].obj;
+    }
+}
+
+/* A select too wide for the wait record: published now, never followed. */
+static __attribute__((noinline)) int tg__det_park_wide(struct tg_task *t, const struct tg__sel_set *set,
+                                                       int timed, uintptr_t pc)
+{
+    struct tg__lz_arm arms[set->n];
+    tg__sel_arms(set, arms);
+    unsigned v = t->lz.ver;
+    __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    t->lz.kind = TG__W_ANY;
+    t->lz.n_any = 0;
+    t->lz.chained = 0;
+    __atomic_store_n(&t->lz.ver, v + 2, __ATOMIC_RELEASE);
+    t->lz.state = 2;
+    return tg__det_wait_arms(t, arms, set->n, timed, pc, 0);
 }
 
 int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                  uintptr_t pc, int check)
 {
     int chained = wkind == TG__W_LOCK || wkind == TG__W_JOIN;
-    if (!chained && !((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check)) {
-        t->lz.state = 2;
-        return tg__det_wait(t, wkind, obj, target, timed, pc, check);
+    int deferred = chained || ((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check);
+    const struct tg__sel_set *set = NULL;
+    if (TG_UNLIKELY(wkind == TG__W_ANY)) {
+        set = obj;
+        if (set->n > TG__LZ_ANY)
+            return tg__det_park_wide(t, set, timed, pc);
+        /* Arms only named tasks can complete are walked like a lock wait;
+         * with one arm anyone may complete, it is deferred like a channel
+         * wait; otherwise (rwlock, permit arms) it is published now. */
+        int anyone = 0;
+        chained = 1;
+        for (int i = 0; i < set->n; i++) {
+            int k = tg__arm_kind(&set->arms[i], &target);
+            chained &= k == TG__W_LOCK || k == TG__W_JOIN;
+            anyone |= k == TG__W_CHANNEL || k == TG__W_SIGNAL;
+        }
+        deferred = chained || anyone;
+        target = NULL;
     }
     unsigned v = t->lz.ver;
     __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
@@ -303,7 +432,16 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     t->lz.target = target;
     t->lz.timed = timed;
     t->lz.pc = pc;
+    t->lz.chained = chained;
+    if (set) {
+        t->lz.n_any = set->n;
+        tg__sel_arms(set, t->lz.any);
+    }
     __atomic_store_n(&t->lz.ver, v + 2, __ATOMIC_RELEASE);
+    if (!deferred) {
+        t->lz.state = 2;
+        return tg__det_wait_rec(t, check);
+    }
     if (!chained) { /* only this thread publishes anyone-can-wake waits */
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
@@ -318,7 +456,7 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
         __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     }
     /* The walk's first step, inline: most holders will run. */
-    struct tg_task *h = tg__lz_next(wkind, obj, target);
+    struct tg_task *h = set ? NULL : tg__lz_next(wkind, wkind == TG__W_JOIN ? target : obj);
     if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
         return 0;
     if (!tg__lz_chain(t))
@@ -335,7 +473,7 @@ void tg__det_unpark(struct tg_task *t)
 {
     int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
     if (st == 1) {
-        if (t->lz.kind != TG__W_LOCK && t->lz.kind != TG__W_JOIN) {
+        if (!t->lz.chained) {
             __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
             return;
         }
@@ -391,9 +529,9 @@ void tg__det_idle(struct tg__sched *s)
          * scheduler thread whose tasks are all stuck would count as able to
          * progress, and so would every task it could wake. */
         if (!s->idle_res)
-            s->idle_res = tg__res_init((uintptr_t)s, TG_RES_EVENT, 0, 0);
+            s->idle_res = tg__res_init((uintptr_t)s, TG_RES_IDLE, 0, 0);
         if (s->idle_res) {
-            struct tg_wait_desc w = { .res = s->idle_res, .kind = TG_RES_EVENT };
+            struct tg_wait_desc w = { .res = s->idle_res, .kind = TG_RES_IDLE };
             tg__wait_begin(s->host, &w);
             s->host_idle = 1;
         }

@@ -21,7 +21,15 @@ extern int tg__detect_on; /* copy of tg__config.detect taken by the first tg_run
 
 /* Wait kinds for tg__det_wait (mapped to the engine's resource kinds). */
 enum { TG__W_LOCK, TG__W_READ, TG__W_WRITE, TG__W_PERMIT, TG__W_SIGNAL, TG__W_JOIN,
-       TG__W_CHANNEL, TG__W_SLEEP };
+       TG__W_CHANNEL, TG__W_SLEEP, TG__W_ANY };
+
+/* A select's arms, passed as the obj of a TG__W_ANY wait. */
+struct tg__sel_set {
+    const struct tg_sel *arms;
+    int n;
+};
+/* An arm's wait kind (TG__W_*); *target is the task awaited by a join. */
+int tg__arm_kind(const struct tg_sel *a, struct tg_task **target);
 
 /* Sets tg__detect_on from the configuration (once the engine is usable). */
 void tg__det_configure(void);

@@ -65,48 +65,40 @@ static void tg__arm_won(struct tg_sel *a, struct tg_task *t, uintptr_t pc)
     }
 }
 
-/* The engine's view of this wait; returns 1 when detection should run now
- * (the wait can only end through a holder that is itself blocked). */
-static int tg__arm_wait_kind(const struct tg_sel *a, int n, struct tg_task *self,
-                             int *kind, struct tg_task **target)
+int tg__arm_kind(const struct tg_sel *a, struct tg_task **target)
 {
     *target = NULL;
-    if (n > 1) {
-        /* Any arm may complete it: the engine has no "any of" wait, so the
-         * select is published as a wait any progressing actor can end. */
-        *kind = TG__W_CHANNEL;
-        return 0;
-    }
     switch (a->op) {
-    case TG_SEL_LOCK: /* detect.c follows the chain of owners itself */
-        *kind = TG__W_LOCK;
-        return 0;
-    case TG_SEL_RDLOCK:
-    case TG_SEL_WRLOCK: {
-        /* Readers are not known by name, so no chain is walked: check now
-         * when the writer is blocked or the task already holds the lock (a
-         * re-read behind a queued writer); any other cycle through an
-         * rwlock is found by the watchdog's scan of published waits. */
-        tg_rwlock *l = a->obj;
-        *kind = a->op == TG_SEL_RDLOCK ? TG__W_READ : TG__W_WRITE;
-        struct tg_task *w = __atomic_load_n((struct tg_task **)&l->writer, __ATOMIC_RELAXED);
-        return (w && (w == self || tg__det_holder_blocked(w, &l->p))) || tg__det_holds(self, &l->p);
-    }
+    case TG_SEL_LOCK: return TG__W_LOCK;
+    case TG_SEL_RDLOCK: return TG__W_READ;
+    case TG_SEL_WRLOCK: return TG__W_WRITE;
     case TG_SEL_ACQUIRE:
-        if (((tg_sem *)a->obj)->flags & TG_SEM_SIGNAL) {
-            *kind = TG__W_SIGNAL;
-            return 0;
-        }
-        *kind = TG__W_PERMIT;
-        return 0; /* found by the stall scan (see tg_sem_init) */
+        return ((tg_sem *)a->obj)->flags & TG_SEM_SIGNAL ? TG__W_SIGNAL : TG__W_PERMIT;
     case TG__OP_JOIN:
-        *kind = TG__W_JOIN;
         *target = a->obj;
-        return 0;
+        return TG__W_JOIN;
     case TG_SEL_SEND:
-    case TG_SEL_RECV: *kind = TG__W_CHANNEL; return 0;
-    default: *kind = TG__W_SIGNAL; return 0;
+    case TG_SEL_RECV: return TG__W_CHANNEL;
+    default: return TG__W_SIGNAL;
     }
+}
+
+/* The engine's view of a one-arm wait; returns 1 when detection should run
+ * now (the wait can only end through a holder that is itself blocked). */
+static int tg__arm_wait_kind(const struct tg_sel *a, struct tg_task *self, int *kind,
+                             struct tg_task **target)
+{
+    *kind = tg__arm_kind(a, target);
+    if (*kind != TG__W_READ && *kind != TG__W_WRITE)
+        return 0; /* locks and joins: detect.c follows the chain of holders itself;
+                     permits are found by the stall scan (see tg_sem_init) */
+    /* Readers are not known by name, so no chain is walked: check now when
+     * the writer is blocked or the task already holds the lock (a re-read
+     * behind a queued writer); any other cycle through an rwlock is found
+     * by the watchdog's scan of published waits. */
+    tg_rwlock *l = a->obj;
+    struct tg_task *w = __atomic_load_n((struct tg_task **)&l->writer, __ATOMIC_RELAXED);
+    return (w && (w == self || tg__det_holder_blocked(w, &l->p))) || tg__det_holds(self, &l->p);
 }
 
 static void tg__locks_sorted(struct tg_sel *arms, int n, int **locks, int *nl)
@@ -145,7 +137,8 @@ int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_ta
         r = p->outcome;
     } else {
         t->wait_what = what;
-        t->wait_obj = obj;
+        /* tg_dump shows a select's first arm */
+        t->wait_obj = kind == TG__W_ANY ? ((struct tg__sel_set *)obj)->arms[0].obj : obj;
         t->wait_pc = pc;
         r = tg__park_wait(p);
         t->wait_obj = NULL;
@@ -159,9 +152,13 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
 {
     int kind = TG__W_CHANNEL, check = 0;
     struct tg_task *target = NULL;
+    if (n > 1) { /* the engine sees an "any of" wait over every arm */
+        struct tg__sel_set set = { arms, n };
+        return tg__park_as(p, flags, TG__W_ANY, &set, NULL, 0, "select", pc);
+    }
     if (tg__detect_on)
-        check = tg__arm_wait_kind(&arms[0], n, p->task, &kind, &target);
-    return tg__park_as(p, flags, kind, arms[0].obj, target, check, n > 1 ? "select" : NULL, pc);
+        check = tg__arm_wait_kind(&arms[0], p->task, &kind, &target);
+    return tg__park_as(p, flags, kind, arms[0].obj, target, check, NULL, pc);
 }
 
 /* After the arms were tried: wait if none completed, then settle the result. */

@@ -150,6 +150,15 @@ struct tg__stack {
 
 enum { TG__T_RUNNABLE, TG__T_RUNNING, TG__T_BLOCKED, TG__T_DONE };
 
+/* One arm of a select as tangle's engine sees it: a TG__W_* kind and the
+ * primitive (for joins, the task awaited). A select of more arms than fit
+ * is published at once and not followed by chain walks. */
+#define TG__LZ_ANY 8
+struct tg__lz_arm {
+    int kind;
+    void *obj;
+};
+
 struct tg_task {
     struct tg__ctx ctx;
     struct tg__sched *sched;
@@ -180,6 +189,9 @@ struct tg_task {
         void *obj;
         struct tg_task *target;
         uintptr_t pc;
+        int chained;          /* it ends only through the tasks named (locks, joins) */
+        int n_any;            /* a select (kind TG__W_ANY): its arms, if they fit */
+        struct tg__lz_arm any[TG__LZ_ANY];
     } lz;
     char name[32];
 };

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """check_example.py: runs a task example under tangle and checks its report.
 
-  check_example.py --src FILE.c --status N [--report SPEC]... [--none] -- EXE [ARGS]
+  check_example.py --src FILE.c --status N [--report SPEC]... [--none]
+                   [--cycle N] [--any-of N] [--waits-on KIND] -- EXE [ARGS]
 
 SPEC is KIND[/HAZARD]:TASK,TASK:TAG,TAG. A report matches when its kind (and
 hazard) match, every named task appears among its actors, and every tagged
 source line (a line of FILE.c containing "@TAG") appears in one of its
-stacks. Every SPEC must be matched by some report. --none requires that no
+stacks; with --cycle, its cycle_length is N; with --any-of, one of its
+actors waits for any one of N alternatives (a select), each naming the
+actor that holds it; with --waits-on, one of its actors waits on a resource
+of that kind. Every SPEC must be matched by some report. --none requires that no
 report is made. The exit status must be N. Exits 0 on success, 1 with an
 explanation otherwise.
 """
@@ -35,8 +39,27 @@ def frames(obj):
             yield from frames(v)
 
 
-def matches(rep, kind, hazard, tasks, lines):
+def any_of_ok(rep, n):
+    for t in rep.get("threads", []):
+        alts = (t.get("waits_for") or {}).get("any_of") or []
+        if len(alts) == n and all(a.get("holder") for a in alts):
+            return True
+    return False
+
+
+def waits_on(rep, kind):
+    return any(((t.get("waits_for") or {}).get("lock") or {}).get("kind") == kind
+               for t in rep.get("threads", []))
+
+
+def matches(rep, kind, hazard, tasks, lines, cycle=None, any_of=None, waits_kind=None):
     if rep.get("kind") != kind or (hazard and rep.get("hazard") != hazard):
+        return False
+    if waits_kind is not None and not waits_on(rep, waits_kind):
+        return False
+    if cycle is not None and rep.get("cycle_length") != cycle:
+        return False
+    if any_of is not None and not any_of_ok(rep, any_of):
         return False
     names = {t.get("name") for t in rep.get("threads", [])}
     if not set(tasks) <= names:
@@ -50,6 +73,9 @@ def main():
     ap.add_argument("--status", type=int, required=True)
     ap.add_argument("--report", action="append", default=[])
     ap.add_argument("--none", action="store_true")
+    ap.add_argument("--cycle", type=int)
+    ap.add_argument("--any-of", type=int)
+    ap.add_argument("--waits-on")
     ap.add_argument("--timeout", type=int, default=60)
     ap.add_argument("cmd", nargs="+")
     a = ap.parse_args()
@@ -82,10 +108,11 @@ def main():
             ok = False
             continue
         lines = [(base, tags[t]) for t in tg.split(",") if t]
-        if not any(matches(r, kind, hazard, tasks, lines) for r in reports):
+        if not any(matches(r, kind, hazard, tasks, lines, a.cycle, a.any_of, a.waits_on) for r in reports):
             print(f"FAIL: no report matches {spec} (lines {lines}); reports: " +
                   json.dumps([{"kind": r.get("kind"), "hazard": r.get("hazard"),
                                "tasks": [t.get("name") for t in r.get("threads", [])],
+                               "cycle_length": r.get("cycle_length"),
                                "lines": sorted(set(l for l in frames(r) if l[0] == base))}
                               for r in reports]))
             ok = False

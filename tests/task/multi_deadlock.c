@@ -7,7 +7,9 @@
  *                          and @wait lines; exit status 66.
  *   multi_deadlock chans   "east" and "west" each send on an unbuffered
  *                          channel only the other would receive from: a
- *                          global stall naming both at @send; exit 66.
+ *                          global stall naming both at @send, with the two
+ *                          idle scheduler threads waiting on their
+ *                          schedulers; exit 66.
  */
 #include <pthread.h>
 #include <string.h>

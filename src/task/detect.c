@@ -36,13 +36,6 @@ int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     return 0;
 }
 void tg__det_wait_end(struct tg_task *t) { (void)t; }
-int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
-                 uintptr_t pc, int check)
-{
-    (void)t; (void)wkind; (void)obj; (void)target; (void)timed; (void)pc; (void)check;
-    return 0;
-}
-void tg__det_unpark(struct tg_task *t) { (void)t; }
 void tg__det_publish_parked(struct tg__sched *s) { (void)s; }
 int tg__det_task_blocked(struct tg_task *t) { (void)t; return 0; }
 int tg__det_holder_blocked(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; return 0; }
@@ -261,15 +254,6 @@ static void tg__lz_publish(struct tg_task *h, int foreign)
     __atomic_store_n(&h->lz.state, 2, __ATOMIC_RELEASE);
 }
 
-/* Who can end a lock or join wait: the mutex owner, or the task joined. */
-static struct tg_task *tg__lz_next(int kind, void *obj)
-{
-    if (kind == TG__W_LOCK)
-        return (struct tg_task *)(__atomic_load_n(&((tg_mutex *)obj)->state, __ATOMIC_ACQUIRE) &
-                                  ~(uintptr_t)1);
-    return kind == TG__W_JOIN ? obj : NULL;
-}
-
 /* h's recorded wait as arms (one, or a select's) into arms[TG__LZ_ANY];
  * returns their count, 0 if the record is being rewritten (h runs between
  * waits). *chained says whether only the tasks named can end it. */
@@ -294,18 +278,6 @@ static int tg__lz_read(const struct tg_task *h, struct tg__lz_arm *arms, int *ch
     if (n == 0)
         *chained = 0;
     return n ? n : -1;
-}
-
-/* 1 if h, reached by t's chain walk with wait-record state st, will run:
- * its wait was claimed, or it is queued on t's scheduler (it yielded holding
- * the lock, or was just handed it). */
-static inline int tg__lz_runs(const struct tg_task *h, const struct tg_task *t, int st)
-{
-    if (h == t)
-        return 0;
-    if (st >= 1)
-        return __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE);
-    return h->sched == t->sched && h->state == TG__T_RUNNABLE;
 }
 
 /* Queues the tasks that can end the wait of h (arms, all lock or join
@@ -390,24 +362,36 @@ static __attribute__((noinline)) int tg__det_park_wide(struct tg_task *t, const 
 {
     struct tg__lz_arm arms[set->n];
     tg__sel_arms(set, arms);
-    unsigned v = t->lz.ver;
-    __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    t->lz.kind = TG__W_ANY;
-    t->lz.n_any = 0;
-    t->lz.chained = 0;
-    __atomic_store_n(&t->lz.ver, v + 2, __ATOMIC_RELEASE);
+    unsigned v = tg__lz_open(t);
+    t->lz.n_any = 0; /* published, never walked: tg__lz_read sees kind ANY with no arms */
+    tg__lz_close(t, v);
+    tg__lz_record(t, TG__W_ANY, NULL, NULL, timed, pc, 0);
     t->lz.state = 2;
     return tg__det_wait_arms(t, arms, set->n, timed, pc, 0);
 }
 
-int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
-                 uintptr_t pc, int check)
+/* The chain walk from t's lock wait (its first step, inline in
+ * tg__det_park, found no holder that will run): publishes and decides when
+ * the walk says so. */
+int tg__det_lock_walk(struct tg_task *t)
 {
-    int chained = wkind == TG__W_LOCK || wkind == TG__W_JOIN;
-    int deferred = chained || ((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check);
+    if (!tg__lz_chain(t))
+        return 0;
+    tg__lz_publish(t, 0);
+    if (tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
+        tg__deadlock_policy();
+        return 1;
+    }
+    return 0;
+}
+
+int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
+                      uintptr_t pc, int check)
+{
+    int chained = wkind == TG__W_JOIN;
+    int deferred = chained || (wkind == TG__W_SIGNAL && !check);
     const struct tg__sel_set *set = NULL;
-    if (TG_UNLIKELY(wkind == TG__W_ANY)) {
+    if (wkind == TG__W_ANY) {
         set = obj;
         if (set->n > TG__LZ_ANY)
             return tg__det_park_wide(t, set, timed, pc);
@@ -423,21 +407,12 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
         }
         deferred = chained || anyone;
         target = NULL;
-    }
-    unsigned v = t->lz.ver;
-    __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    t->lz.kind = wkind;
-    t->lz.obj = obj;
-    t->lz.target = target;
-    t->lz.timed = timed;
-    t->lz.pc = pc;
-    t->lz.chained = chained;
-    if (set) {
+        unsigned v = tg__lz_open(t);
         t->lz.n_any = set->n;
         tg__sel_arms(set, t->lz.any);
+        tg__lz_close(t, v);
     }
-    __atomic_store_n(&t->lz.ver, v + 2, __ATOMIC_RELEASE);
+    tg__lz_record(t, wkind, obj, target, timed, pc, chained);
     if (!deferred) {
         t->lz.state = 2;
         return tg__det_wait_rec(t, check);
@@ -446,40 +421,21 @@ int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
     }
-    /* The exchange is also the fence between "I wait" and reading others.
-     * The solo thread has no others on other threads: a store will do (a
-     * thread that ends solo mode sees it through its membarrier). */
-    if (tg__solo_enter()) {
+    if (tg__solo_enter()) { /* as in tg__det_park */
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
         tg__solo_leave();
     } else {
         __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     }
-    /* The walk's first step, inline: most holders will run. */
-    struct tg_task *h = set ? NULL : tg__lz_next(wkind, wkind == TG__W_JOIN ? target : obj);
-    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
+    /* A join's first step, as a lock's in tg__det_park: the task awaited
+     * is usually queued to run. */
+    if (target && tg__lz_runs(target, t, __atomic_load_n(&target->lz.state, __ATOMIC_ACQUIRE)))
         return 0;
-    if (!tg__lz_chain(t))
-        return 0;
-    tg__lz_publish(t, 0);
-    if (tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
-        tg__deadlock_policy();
-        return 1;
-    }
-    return 0;
+    return tg__det_lock_walk(t);
 }
 
-void tg__det_unpark(struct tg_task *t)
+void tg__det_unpark_slow(struct tg_task *t, int st)
 {
-    int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
-    if (st == 1) {
-        if (!t->lz.chained) {
-            __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
-            return;
-        }
-        if (tg__cas(&t->lz.state, &st, 0))
-            return;
-    }
     while (st == 3) { /* another thread is publishing it: let it finish */
         tg__cpu_relax();
         st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);

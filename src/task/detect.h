@@ -55,10 +55,15 @@ void tg__det_wait_end(struct tg_task *t);
  * to be published by tg__det_publish_parked once the scheduler runs out of
  * work, since only a stall can involve such a wait. Returns as
  * tg__det_wait. */
-int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
-                 int timed, uintptr_t pc, int check);
+static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                               int timed, uintptr_t pc, int check);
 /* After t woke: withdraws its published wait, forgets a deferred one. */
-void tg__det_unpark(struct tg_task *t);
+static inline void tg__det_unpark(struct tg_task *t);
+/* Their out-of-line parts (detect.c). */
+int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                      int timed, uintptr_t pc, int check);
+int tg__det_lock_walk(struct tg_task *t);
+void tg__det_unpark_slow(struct tg_task *t, int st);
 /* The scheduler has nothing to run: publish its parked tasks' deferred waits. */
 void tg__det_publish_parked(struct tg__sched *s);
 /* 1 if task t is blocked in a wait or has ended (as a holder, it then
@@ -115,7 +120,106 @@ static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
     else /* a permit returned for someone else: their hold ends */
         tg__released_by_other(t->actor, (struct tg_res *)p->res);
 }
+
+/* Writes t's wait record (the seqlock protocol is described in detect.c):
+ * tg__lz_open, the fields, tg__lz_close. */
+static inline unsigned tg__lz_open(struct tg_task *t)
+{
+    unsigned v = t->lz.ver;
+    __atomic_store_n(&t->lz.ver, v + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    return v + 2;
+}
+static inline void tg__lz_close(struct tg_task *t, unsigned v)
+{
+    __atomic_store_n(&t->lz.ver, v, __ATOMIC_RELEASE);
+}
+static inline void tg__lz_record(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                                 int timed, uintptr_t pc, int chained)
+{
+    unsigned v = tg__lz_open(t);
+    t->lz.kind = wkind;
+    t->lz.obj = obj;
+    t->lz.target = target;
+    t->lz.timed = timed;
+    t->lz.pc = pc;
+    t->lz.chained = chained;
+    tg__lz_close(t, v);
+}
+
+/* Who can end a lock or join wait: the mutex owner, or the task joined. */
+static inline struct tg_task *tg__lz_next(int kind, void *obj)
+{
+    if (kind == TG__W_LOCK)
+        return (struct tg_task *)(__atomic_load_n(&((tg_mutex *)obj)->state, __ATOMIC_ACQUIRE) &
+                                  ~(uintptr_t)1);
+    return kind == TG__W_JOIN ? obj : NULL;
+}
+
+/* 1 if h, reached by t's chain walk with wait-record state st, will run:
+ * its wait was claimed, or it is queued on t's scheduler (it yielded holding
+ * the lock, or was just handed it). */
+static inline int tg__lz_runs(const struct tg_task *h, const struct tg_task *t, int st)
+{
+    if (h == t)
+        return 0;
+    if (st >= 1)
+        return __atomic_load_n(&h->claimed, __ATOMIC_ACQUIRE);
+    return h->sched == t->sched && h->state == TG__T_RUNNABLE;
+}
+
+/* The two waits of every contended lock and every blocking channel call
+ * are recorded here, inline; everything else goes to tg__det_park_slow. */
+static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                               int timed, uintptr_t pc, int check)
+{
+    if (wkind == TG__W_CHANNEL && !check) {
+        /* Anyone can end it: only this thread publishes it, when its
+         * scheduler runs out of work. */
+        tg__lz_record(t, wkind, obj, NULL, timed, pc, 0);
+        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    if (wkind != TG__W_LOCK)
+        return tg__det_park_slow(t, wkind, obj, target, timed, pc, check);
+    tg__lz_record(t, wkind, obj, NULL, timed, pc, 1);
+    /* The exchange is also the fence between "I wait" and reading others.
+     * The solo thread has no others on other threads: a store will do (a
+     * thread that ends solo mode sees it through its membarrier). */
+    if (tg__solo_enter()) {
+        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
+        tg__solo_leave();
+    } else {
+        __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
+    }
+    /* The walk's first step, inline: most holders will run. */
+    struct tg_task *h = tg__lz_next(wkind, obj);
+    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
+        return 0;
+    return tg__det_lock_walk(t);
+}
+
+static inline void tg__det_unpark(struct tg_task *t)
+{
+    int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
+    if (TG_LIKELY(st == 1)) {
+        if (!t->lz.chained) {
+            __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
+            return;
+        }
+        if (tg__cas(&t->lz.state, &st, 0))
+            return;
+    }
+    tg__det_unpark_slow(t, st);
+}
 #else
+static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
+                               int timed, uintptr_t pc, int check)
+{
+    (void)t; (void)wkind; (void)obj; (void)target; (void)timed; (void)pc; (void)check;
+    return 0;
+}
+static inline void tg__det_unpark(struct tg_task *t) { (void)t; }
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 { (void)t; (void)p; (void)mode; (void)pc; }

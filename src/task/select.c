@@ -65,7 +65,7 @@ static void tg__arm_won(struct tg_sel *a, struct tg_task *t, uintptr_t pc)
     }
 }
 
-int tg__arm_kind(const struct tg_sel *a, struct tg_task **target)
+static inline int tg__arm_kind_of(const struct tg_sel *a, struct tg_task **target)
 {
     *target = NULL;
     switch (a->op) {
@@ -83,12 +83,17 @@ int tg__arm_kind(const struct tg_sel *a, struct tg_task **target)
     }
 }
 
+int tg__arm_kind(const struct tg_sel *a, struct tg_task **target)
+{
+    return tg__arm_kind_of(a, target);
+}
+
 /* The engine's view of a one-arm wait; returns 1 when detection should run
  * now (the wait can only end through a holder that is itself blocked). */
 static int tg__arm_wait_kind(const struct tg_sel *a, struct tg_task *self, int *kind,
                              struct tg_task **target)
 {
-    *kind = tg__arm_kind(a, target);
+    *kind = tg__arm_kind_of(a, target);
     if (*kind != TG__W_READ && *kind != TG__W_WRITE)
         return 0; /* locks and joins: detect.c follows the chain of holders itself;
                      permits are found by the stall scan (see tg_sem_init) */

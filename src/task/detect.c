@@ -388,29 +388,27 @@ int tg__det_lock_walk(struct tg_task *t)
 int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                       uintptr_t pc, int check)
 {
-    int chained = wkind == TG__W_JOIN;
-    int deferred = chained || (wkind == TG__W_SIGNAL && !check);
-    const struct tg__sel_set *set = NULL;
+    int chained = wkind == TG__W_LOCK || wkind == TG__W_JOIN;
+    int deferred = chained || ((wkind == TG__W_CHANNEL || wkind == TG__W_SIGNAL) && !check);
     if (wkind == TG__W_ANY) {
-        set = obj;
+        const struct tg__sel_set *set = obj;
         if (set->n > TG__LZ_ANY)
             return tg__det_park_wide(t, set, timed, pc);
+        unsigned v = tg__lz_open(t);
+        t->lz.n_any = set->n;
+        tg__sel_arms(set, t->lz.any);
+        tg__lz_close(t, v);
         /* Arms only named tasks can complete are walked like a lock wait;
          * with one arm anyone may complete, it is deferred like a channel
          * wait; otherwise (rwlock, permit arms) it is published now. */
         int anyone = 0;
         chained = 1;
         for (int i = 0; i < set->n; i++) {
-            int k = tg__arm_kind(&set->arms[i], &target);
+            int k = t->lz.any[i].kind;
             chained &= k == TG__W_LOCK || k == TG__W_JOIN;
             anyone |= k == TG__W_CHANNEL || k == TG__W_SIGNAL;
         }
         deferred = chained || anyone;
-        target = NULL;
-        unsigned v = tg__lz_open(t);
-        t->lz.n_any = set->n;
-        tg__sel_arms(set, t->lz.any);
-        tg__lz_close(t, v);
     }
     tg__lz_record(t, wkind, obj, target, timed, pc, chained);
     if (!deferred) {
@@ -427,9 +425,10 @@ int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *t
     } else {
         __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
     }
-    /* A join's first step, as a lock's in tg__det_park: the task awaited
-     * is usually queued to run. */
-    if (target && tg__lz_runs(target, t, __atomic_load_n(&target->lz.state, __ATOMIC_ACQUIRE)))
+    /* A single wait's first step, as in tg__det_park: a task awaited is
+     * usually queued to run. */
+    struct tg_task *h = wkind == TG__W_ANY ? NULL : tg__lz_next(wkind, wkind == TG__W_JOIN ? target : obj);
+    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
         return 0;
     return tg__det_lock_walk(t);
 }

@@ -73,6 +73,24 @@ static void actor_name(struct tg_buf *b, const struct tg_actor_info *a)
         tg__buf_printf(b, " \"%s\"", a->name);
 }
 
+/* What a wait (or one alternative of it) is for: "task 3 \"x\" to finish"
+ * for a join, else the resource and mode. Returns 1 for a join. */
+static int waited(struct tg_buf *b, const struct tg_res_info *r, const char *mode)
+{
+    int join = r->kind && (!strcmp(r->kind, "thread") || !strcmp(r->kind, "task"));
+    if (join) {
+        tg__buf_printf(b, "%s %llu", r->kind, (unsigned long long)r->id);
+        if (r->name)
+            tg__buf_printf(b, " \"%s\"", r->name);
+        tg__buf_puts(b, " to finish");
+    } else {
+        if (mode)
+            tg__buf_printf(b, "%s access to ", mode);
+        res(b, r);
+    }
+    return join;
+}
+
 /* A wait any one of several can end (a select): each alternative on a line
  * of its own with whom it waits for, then where. */
 static void wait_any(struct tg_buf *b, const struct tg_finding *f, const struct tg_actor_info *a)
@@ -81,17 +99,8 @@ static void wait_any(struct tg_buf *b, const struct tg_finding *f, const struct 
                    a->wait.n_any);
     for (int k = 0; k < a->wait.n_any; k++) {
         const struct tg_wait_alt_info *alt = &a->wait.any[k];
-        int join = alt->res.kind && (!strcmp(alt->res.kind, "thread") || !strcmp(alt->res.kind, "task"));
         tg__buf_puts(b, "      - ");
-        if (join) {
-            tg__buf_printf(b, "%s %llu", alt->res.kind, (unsigned long long)alt->res.id);
-            if (alt->res.name)
-                tg__buf_printf(b, " \"%s\"", alt->res.name);
-            tg__buf_puts(b, " to finish");
-        } else {
-            if (alt->mode)
-                tg__buf_printf(b, "%s access to ", alt->mode);
-            res(b, &alt->res);
+        if (!waited(b, &alt->res, alt->mode)) {
             if (alt->holder) {
                 const struct tg_actor_info *h = find_actor(f, alt->holder);
                 tg__buf_puts(b, ", held by ");
@@ -126,18 +135,7 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     } else if (a->wait.present) {
         tg__buf_printf(b, " %s%s for ", predicted ? "would wait" : "waits",
                        a->wait.timed ? " (with a timeout)" : "");
-        int join = a->wait.res.kind && (!strcmp(a->wait.res.kind, "thread") ||
-                                        !strcmp(a->wait.res.kind, "task"));
-        if (join) {
-            tg__buf_printf(b, "%s %llu", a->wait.res.kind, (unsigned long long)a->wait.res.id);
-            if (a->wait.res.name)
-                tg__buf_printf(b, " \"%s\"", a->wait.res.name);
-            tg__buf_puts(b, " to finish");
-        } else {
-            if (a->wait.mode)
-                tg__buf_printf(b, "%s access to ", a->wait.mode);
-            res(b, &a->wait.res);
-        }
+        int join = waited(b, &a->wait.res, a->wait.mode);
         tg__buf_puts(b, "\n");
         stack(b, &a->wait.stack, "      ");
         if (a->wait.holder && !join) {

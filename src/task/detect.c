@@ -419,18 +419,9 @@ int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *t
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
     }
-    if (tg__solo_enter()) { /* as in tg__det_park */
-        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
-        tg__solo_leave();
-    } else {
-        __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
-    }
-    /* A single wait's first step, as in tg__det_park: a task awaited is
-     * usually queued to run. */
-    struct tg_task *h = wkind == TG__W_ANY ? NULL : tg__lz_next(wkind, wkind == TG__W_JOIN ? target : obj);
-    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
-        return 0;
-    return tg__det_lock_walk(t);
+    /* A join's awaited task is usually queued to run; a select walks. */
+    return tg__lz_defer_chained(t, wkind == TG__W_ANY ? NULL
+                                   : tg__lz_next(wkind, wkind == TG__W_JOIN ? target : obj));
 }
 
 void tg__det_unpark_slow(struct tg_task *t, int st)

@@ -168,6 +168,25 @@ static inline int tg__lz_runs(const struct tg_task *h, const struct tg_task *t, 
     return h->sched == t->sched && h->state == TG__T_RUNNABLE;
 }
 
+/* Marks t's recorded wait, which only the tasks named can end, as deferred,
+ * then walks from it unless h (the one task it waits for, NULL for a
+ * select) will run, as most holders will. */
+static inline int tg__lz_defer_chained(struct tg_task *t, struct tg_task *h)
+{
+    /* The exchange is also the fence between "I wait" and reading others.
+     * The solo thread has no others on other threads: a store will do (a
+     * thread that ends solo mode sees it through its membarrier). */
+    if (tg__solo_enter()) {
+        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
+        tg__solo_leave();
+    } else {
+        __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
+    }
+    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
+        return 0;
+    return tg__det_lock_walk(t);
+}
+
 /* The two waits of every contended lock and every blocking channel call
  * are recorded here, inline; everything else goes to tg__det_park_slow. */
 static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
@@ -183,20 +202,7 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
     if (wkind != TG__W_LOCK)
         return tg__det_park_slow(t, wkind, obj, target, timed, pc, check);
     tg__lz_record(t, wkind, obj, NULL, timed, pc, 1);
-    /* The exchange is also the fence between "I wait" and reading others.
-     * The solo thread has no others on other threads: a store will do (a
-     * thread that ends solo mode sees it through its membarrier). */
-    if (tg__solo_enter()) {
-        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELAXED);
-        tg__solo_leave();
-    } else {
-        __atomic_exchange_n(&t->lz.state, 1, __ATOMIC_SEQ_CST);
-    }
-    /* The walk's first step, inline: most holders will run. */
-    struct tg_task *h = tg__lz_next(wkind, obj);
-    if (h && tg__lz_runs(h, t, __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE)))
-        return 0;
-    return tg__det_lock_walk(t);
+    return tg__lz_defer_chained(t, tg__lz_next(wkind, obj));
 }
 
 static inline void tg__det_unpark(struct tg_task *t)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lockbench: lock-heavy loops for comparing plain runs, tangle and
  * ThreadSanitizer. Prints one line: the mode and nanoseconds per operation.
  *   lockbench single ITERS          one thread, one mutex, lock+unlock

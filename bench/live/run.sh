@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs lockbench plain, under `tangle run`, and built with ThreadSanitizer,
 # side by side, and prints each one's median ns/op and the ratios against
 # the plain run. Usage: run.sh TANGLE_BIN SOURCE_DIR [ROUNDS]

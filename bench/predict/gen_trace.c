@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* gen_trace.c: writes a text trace (THREAD|op(ARG)|LOC) of about N events
  * with planted deadlocks and false-positive traps, for bench/predict/run.sh.
  *

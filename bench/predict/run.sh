@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh [--large] [--keep] [--predict PROG] [--gen GEN] [--dir DIR]
 #
 # Benchmarks `tangle predict` on generated text traces of 10^5, 10^6 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_task.c: costs of tangle tasks, detection off and on, side by side.
  *
  *   bench_task [scale [benchmark [on|off]]]

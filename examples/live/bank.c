@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bank: two tellers move money between the same two accounts in opposite
  * directions. Each locks the source account, then the destination: sooner
  * or later each holds one account and waits for the other. Run it under

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the bank example under tangle and explains the outcome.
 tangle=$1 prog=$2
 echo "== tangle run -- $prog   (two tellers lock two accounts in opposite orders)"

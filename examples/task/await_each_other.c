@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* await_each_other.c: two tasks each await the other's completion (a join
  * cycle, like two futures that await each other's handles).
  *

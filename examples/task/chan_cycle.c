@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chan_cycle.c: two tasks connected by two bounded channels, each sending a
  * batch before it receives: once both channels are full, both senders wait
  * for room only the other could make.

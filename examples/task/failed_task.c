@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* failed_task.c: a task fails (returns early on an error path) while holding
  * a lock; the task that needs the lock next waits forever.
  *

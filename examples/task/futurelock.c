@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* futurelock.c: the pattern of the futurelock write-ups (Oxide RFD 609),
  * which hangs under tokio and must run to completion here.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hold_across_yield.c: a task yields while holding a pthread mutex (the
  * run-time form of clippy's await_holding_lock). Another task of the same
  * scheduler thread then blocks the whole thread on that mutex, so the

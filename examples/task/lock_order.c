@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lock_order.c: two tasks take two locks in opposite orders across an await
  * point (here tg_sleep stands for any I/O between the two acquisitions).
  *

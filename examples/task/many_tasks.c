@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* many_tasks.c: N tasks (default 100,000; argv[1] sets it) in a ring, each
  * receiving a token from its left neighbour's channel and passing it on to
  * its own, for several laps.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pipeline.c: a clean three-stage pipeline (generate -> square -> sum)
  * connected by bounded channels, shut down by closing each channel.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* relock.c: a task awaits a lock it already holds, directly ("direct") and
  * through a task it awaits while holding the lock ("nested": the awaited
  * task needs the same lock, like a coroutine awaited under a guard).

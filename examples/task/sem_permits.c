@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sem_permits.c: two tasks each hold one of a semaphore's two permits and
  * need a second one to finish: neither will ever release.
  *

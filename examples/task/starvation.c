@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* starvation.c: a task busy-waits for a flag without yielding; the task
  * that would set the flag (and unblock everyone) is runnable on the same
  * scheduler thread but never gets to run.

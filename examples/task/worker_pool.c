@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* worker_pool.c: a clean worker pool spread over two scheduler threads:
  * workers take jobs from a shared bounded channel, update shared totals under
  * a tg_mutex, limit a "connection" resource with a semaphore, and report

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tangle/task.h: tasks for C in which a deadlock cannot hide.
  *
  * Stackful tasks run on schedulers, one per OS thread that calls tg_run().

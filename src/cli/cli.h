@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h: the subcommands of the tangle command. Each takes argv with the
  * subcommand's name in argv[0] and returns the process exit status. */
 #ifndef TG_CLI_CLI_H

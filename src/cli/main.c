@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: the tangle command: subcommand dispatch and top-level help. */
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("tangle 0.1.0\n");
+        printf("tangle %s\n", TG_VERSION);
         return 0;
     }
     if (!strcmp(cmd, "run"))

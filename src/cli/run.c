@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* run.c: `tangle run`: check the program can be watched, set LD_PRELOAD
  * and TANGLE_OPTIONS, and exec it (same pid, same signals, same exit
  * status; the library turns a run with reports into exit status 66). */
@@ -14,6 +15,10 @@
 #include "cli/cli.h"
 #include "core/options.h"
 
+#ifndef TANGLE_LIBDIR_REL
+#define TANGLE_LIBDIR_REL "../lib"
+#define TANGLE_SOVERSION "0"
+#endif
 #ifndef TANGLE_ASAN_RUNTIME
 #define TANGLE_ASAN_RUNTIME ""
 #endif
@@ -124,8 +129,10 @@ static int find_library(char *out, size_t n)
     if (!slash)
         return -1;
     *slash = '\0';
-    static const char *const rel[] = {"../lib/libtangle.so", "libtangle.so",
-                                      "../lib/tangle/libtangle.so"};
+    /* The build tree keeps the library in ../lib; an installed tangle in
+     * its libdir, by its SONAME (the development symlink may be absent). */
+    static const char *const rel[] = {"../lib/libtangle.so", TANGLE_LIBDIR_REL "/libtangle.so."
+                                      TANGLE_SOVERSION, "libtangle.so"};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
         int w = snprintf(out, n, "%s/%s", self, rel[i]);
         if (w > 0 && (size_t)w < n && access(out, R_OK) == 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloc.c: tangle's own allocator, for everything allocated while the
  * engine lock is held.
  *

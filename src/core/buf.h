@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h: a growable byte buffer for building reports without stdio.
  *
  * Reports are built in memory and written with one write(2), so a report

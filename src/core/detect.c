@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detect.c: deciding who is deadlocked.
  *
  * A consistent snapshot of every blocked actor (its wait and its holds,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.c: engine lifetime, the engine lock, the actor registry, and the
  * publication of waits. Detection itself is in detect.c. */
 #define _GNU_SOURCE

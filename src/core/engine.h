@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine.h: actors, resources, who holds what, who waits for what.
  *
  * The engine is shared by every frontend: the pthread preload library

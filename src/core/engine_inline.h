@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* engine_inline.h: the hold/release fast path, inlined into every frontend.
  * Included only by engine.h. It touches only the actor's own held list. */
 #ifndef TG_CORE_ENGINE_INLINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* filter.c: which findings the user asked not to see: hazard sub-kinds
  * turned off (hazards_off=a,b) and suppressions (suppress=FILE). A
  * suppression line is "SUBKIND:PATTERN": SUBKIND is a hazard sub-kind,

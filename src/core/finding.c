@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding.c: construction and release of findings (see finding.h). */
 #include "core/finding.h"
 

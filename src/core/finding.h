@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* finding.h: the one struct that describes every report tangle makes.
  *
  * Frontends and detectors build findings; reporters (src/report/) only read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h: engine state shared by the files of src/core only. */
 #ifndef TG_CORE_INTERNAL_H
 #define TG_CORE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lock.h: tangle's own small lock for slow paths (engine, reports).
  *
  * A futex-based mutex (the three-state design from Drepper's "Futexes Are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lockorder.c: online deadlock prediction from the order locks are taken.
  *
  * Every time an actor takes a lock L while holding H1..Hn, the edges

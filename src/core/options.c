@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c: TANGLE_OPTIONS parsing (see options.h). */
 #include "core/options.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.h: tangle's run-time options, one table for the CLI and the
  * library. They arrive as TANGLE_OPTIONS="key=value:key=value" (the
  * sanitizer convention); `tangle run` flags are translated into it. */

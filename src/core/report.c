@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.c: where findings go. Each new finding is symbolized, printed on
  * stderr (or the log file) and added to the JSON document, which is
  * rewritten whole (write to a temporary file, then rename) so that it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* res.c: the resource table: tangle's state kept beside the user's lock
  * objects, keyed by address. Lookups take no lock; inserts are serialized
  * by a small spin lock of their own (an insert happens once per address).

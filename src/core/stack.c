@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stack.c: call stacks captured on slow paths and interned.
  *
  * A stack is captured with glibc's backtrace() (the unwinder reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli_predict.c: `tangle predict FILE`, the offline sound deadlock
  * predictor (see spd.h). The CLI's main dispatches here with argv[0] ==
  * "predict". Exit status: 0 nothing found, --exitcode (66) when deadlocks

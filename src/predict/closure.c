@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* closure.c: the sync-preserving closure, and the check of one abstract
  * pattern (SPDOffline's inner loop).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* components.c: the tables of held sets and abstract components.
  *
  * A held set (the locks, with modes, a thread holds at a nested acquire) is

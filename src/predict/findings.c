@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* findings.c: one finding per deadlock found.
  *
  * Pass one kept every stored event's position, so the witness's cut lines

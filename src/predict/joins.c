@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* joins.c: cycles that run through a join.
  *
  * A thread that joins u while holding locks waits for u to finish, and u

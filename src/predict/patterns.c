@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* patterns.c: abstract deadlock patterns.
  *
  * An abstract pattern is a cycle of components c_0..c_{k-1} (k >= 2) where

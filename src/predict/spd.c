@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spd.c: lifetime, pass one and the pattern search of the analysis. */
 #include "predict/spd_impl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spd.h: sound offline deadlock prediction over a recorded trace.
  *
  * Implements the sync-preserving deadlock analysis (SPDOffline) of Tunç,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spd_impl.h: the data the sync-preserving analysis keeps between passes.
  *
  * Pass one keeps, per thread, only the events that can constrain a

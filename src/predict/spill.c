@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spill.c: record streams in a temporary file (see spill.h). */
 #define _GNU_SOURCE
 #include "predict/spill.h"

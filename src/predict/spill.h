@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spill.h: append-only record streams kept in one unlinked temporary file.
  *
  * The analysis keeps every thread's stored events (see spd_impl.h) in a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* store.c: the one pass over the trace. Turns trace events into the stored
  * events of each thread (see spd_impl.h), the held sets, and the abstract
  * components (nested acquires grouped by thread, lock and held set). */

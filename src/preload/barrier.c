@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* barrier.c: pthread barriers. Every wait blocks until the count is met,
  * and anyone may complete it, so a barrier wait is stuck only in a stall. */
 #include "preload/preload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* block.c: how a hooked call waits. A wait first runs for check_ms with a
  * deadline (most contended waits end there, at the cost of one futex
  * wait); only a wait that outlasts it captures its stack and runs the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cond.c: condition variables. A waiter gives up its mutex while it waits
  * and needs it back to return, so the engine records the wait as "a signal
  * from anyone, and then this mutex". */

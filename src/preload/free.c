@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free.c: free() is watched for one mistake: freeing memory that holds a
  * lock the freeing thread still holds. It costs a thread-local load and a
  * test when the thread holds no lock. Locks held by other threads in the

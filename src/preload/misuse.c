@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* misuse.c: lock API misuse that glibc lets through silently, reported
  * as hazards. The calls themselves always reach glibc and return glibc's
  * result; these functions only describe what happened. Each is called off

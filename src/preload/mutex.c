@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mutex.c: pthread_mutex_* and pthread_spin_* hooks.
  *
  * pthread_mutex_lock publishes the call on the thread's own actor (plain

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* preload.h: what the pthread interposition files share. */
 #ifndef TG_PRELOAD_PRELOAD_H
 #define TG_PRELOAD_PRELOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* real.c: the real pthread functions behind tangle's hooks. */
 #include "preload/preload.h"
 

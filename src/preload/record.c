@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* record.c: `tangle record`: the run as a binary trace for `tangle
  * predict` (format: docs/trace-format.md).
  *

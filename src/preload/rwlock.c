@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rwlock.c: pthread_rwlock_* hooks, with the lock's fairness kind.
  *
  * glibc's default rwlock lets a reader in past a queued writer (so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sem.c: POSIX semaphores. A semaphore has no owner, so waits on it can be
  * satisfied by anyone (only a whole stall proves them stuck). A binary
  * semaphore (initial value 1) is treated as a lock held by the thread that

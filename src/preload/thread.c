@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* thread.c: threads as actors: registration, create/join/detach, exit,
  * fork, the watchdog, and the library's constructor and destructor. */
 #include "preload/preload.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c: the machine-readable rendering; schema in docs/report-schema.md.
  * Every key is always present (null or [] when unknown) so consumers need
  * no existence checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* report.h: renderings of findings. Reporters read only struct tg_finding.
  *
  * Every reporter appends to a tg_buf; callers decide where it goes. Frames

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* symbolize.c: return addresses to function, file and line.
  *
  * The toolchain's own symbolizer (binutils addr2line) runs once per module

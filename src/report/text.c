@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text.c: the report a stranger reads on stderr.
  *
  * Shape: a headline naming the kind, then one block per actor: what it waits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chan.c: channels: unbuffered, bounded and unbounded, with close.
  *
  * Values are copied straight between a sender and a parked receiver (or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cond.c: condition variables used with a tg_mutex.
  *
  * A waiter is queued on the condition before it releases the mutex, so a

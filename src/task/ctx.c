@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx.c: creating contexts; the switch itself is in ctx_<arch>.S, or uses
  * ucontext on other architectures (a system call per switch: slow but
  * correct). */

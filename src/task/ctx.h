@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx.h: switching between execution contexts (a stack and its registers).
  *
  * A context is created on a caller-provided stack and started by the first

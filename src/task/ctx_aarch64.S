@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx_aarch64.S: context switch for the AAPCS64 ABI, in the style of
  * ctx_x86_64.S: x19-x30 and d8-d15 are saved on the current stack, sp is
  * stored in from->sp, and the same frame is popped from to->sp. The first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx_x86_64.S: context switch for the System V x86-64 ABI.
  * tg__ctx_switch(from, to): pushes the callee-saved registers on the current
  * stack, stores the stack pointer in from->sp, loads to->sp and pops the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detect.c: the task runtime's calls into tangle's engine.
  *
  * Tasks are actors hosted by their scheduler thread; every task-level wait

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* detect.h: the seam between the task runtime and tangle's engine.
  *
  * Every function is a no-op when detection is off (tg_config.detect == 0) or

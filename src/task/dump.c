@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dump.c: a description of every task and of what each waits for, on
  * demand. It reads the schedulers without stopping them, under each
  * scheduler's task-list lock, so a dump taken while tasks run is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c: tg_strerror. */
 #include "tangle/task.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* event.c: events (a flag tasks wait to see set) and wait groups (a count
  * tasks wait to see reach zero). Both wake every waiter at once. */
 #include "task/task_int.h"

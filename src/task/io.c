@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* io.c: waiting for descriptor readiness on the scheduler's epoll instance.
  *
  * A waiting task registers its descriptor one-shot, pointing at its park; the

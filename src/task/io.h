@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* io.h: a scheduler's epoll instance: descriptor readiness and wake-ups
  * from other threads (an eventfd). */
 #ifndef TG_TASK_IO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mutex.c: a FIFO mutex with hand-off.
  *
  * state is the owner task, with bit 0 set while waiters may be queued. An

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* park.c: FIFO wait queues of waiters, claiming and withdrawing them.
  *
  * A queue is guarded by its primitive's spinlock. A waiter is unlinked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rwlock.c: a task-fair reader-writer lock with hand-off (like tokio's).
  *
  * One FIFO queue holds readers and writers. A newcomer takes the lock only

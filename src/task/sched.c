@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sched.c: schedulers, task lifetime, parking and waking.
  *
  * A scheduler belongs to the thread that called tg_run() and runs only that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* select.c: blocking on one or more arms; every blocking call goes here.
  *
  * The locks of all arms are taken in address order, every arm is tried in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sem.c: a FIFO counting semaphore with hand-off.
  *
  * A released permit goes straight to the first live waiter, so a newcomer

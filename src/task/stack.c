@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stack.c: task stacks from mmap, with a guard page below each, cached per
  * scheduler so that spawning does not cost a system call.
  *

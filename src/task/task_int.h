@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* task_int.h: the runtime's internal types, shared by src/task/ only.
  *
  * Waiting has two parts. A park (struct tg__park) is one blocking call of

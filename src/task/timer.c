@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timer.c: a scheduler's deadlines, a binary min-heap of parks. Only the
  * scheduler's own thread touches it. */
 #include "task/task_int.h"

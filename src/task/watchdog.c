@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchdog.c: the coarse clock and the long-running-task hazard.
  *
  * Every 10 ms the watchdog advances tg__coarse_now, which lock hold times

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* watchdog.h: a background thread that keeps the coarse clock and reports
  * tasks that run too long without yielding. */
 #ifndef TG_TASK_WATCHDOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* binary_format.h: constants of tangle's binary trace format, shared by the
  * writer and the reader. docs/trace-format.md is the specification; change
  * both together and bump TG__FORMAT_MAJOR for incompatible changes. */

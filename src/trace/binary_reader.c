@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* binary_reader.c: reads tangle's binary trace format.
  *
  * Blocks are verified by their CRC before any record in them is used. A

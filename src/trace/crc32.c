@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc32.c: CRC-32 (IEEE 802.3, the zlib polynomial), table-driven.
  *
  * The table is a constant so the function is safe to call from any thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fetch.c: recovering the locations of a few events after the analysis, so
  * the analysis itself never stores location strings. */
 #include "trace/reader_impl.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intern.c: open-addressing string interning (see intern.h). */
 #include "trace/intern.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intern.h: a table that maps byte strings to dense ids 0, 1, 2, ...
  *
  * Trace readers intern every thread, lock and variable name once, so the

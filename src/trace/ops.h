@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.h: the event operations and flags of recorded traces, alone, so that
  * the recorder in the preload library can use them next to the engine
  * (whose lock modes share the values of enum tg_lock_mode: exclusive 0,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reader.c: opening a trace, detecting its format, buffering and messages. */
 #include "trace/reader_impl.h"
 #include "trace/binary_format.h"

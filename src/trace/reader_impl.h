@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reader_impl.h: the state shared by the text and binary readers.
  *
  * Both readers consume a byte window [start, end) of one buffer that

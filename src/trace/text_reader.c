@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* text_reader.c: the `THREAD|op(ARG)|LOC` format of published
  * deadlock-prediction benchmarks (RAPID, DeadDetector, SUnhang).
  *

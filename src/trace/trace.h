@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* trace.h: recorded traces, read one event at a time.
  *
  * Two formats produce the same events: tangle's binary format (written by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writer.c: the binary trace writer (see writer.h, docs/trace-format.md). */
 #include "trace/writer.h"
 #include "trace/trace.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* writer.h: streaming writer of tangle's binary trace format.
  *
  * Made for the preload library: the caller owns the struct (about 66 KiB;

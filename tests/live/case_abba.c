@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two threads take two mutexes in opposite orders and really deadlock. */
 // EXIT: 66
 // CHECK: reports# == 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* on_deadlock=abort ends the program with SIGABRT (for a core dump). */
 // RUN: --on-deadlock abort
 // EXIT: 134

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A correct producer/consumer pipeline with conditions, rwlocks, a
  * semaphore and a barrier: nothing to report. */
 // EXIT: 0

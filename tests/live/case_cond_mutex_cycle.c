@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A condition waiter needs its mutex back to return: it holds lock_a and
  * waits on a condition with lock_b, while the other thread holds lock_b and
  * waits for lock_a. A deadlock whatever is signalled. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Locks used (and a thread started) in a constructor, before main and
  * before anything else of the program ran. Nothing to report. */
 // EXIT: 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A single-threaded program relocks a mutex deep in its held list (not
  * one of the two newest): still caught at once, with no watchdog. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Relocking an errorcheck mutex fails with EDEADLK: a hazard, never a
  * deadlock; the program goes on. */
 // EXIT: 66

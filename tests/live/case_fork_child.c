@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A threaded program forks while another thread holds locks; the child
  * keeps working (locks, threads) and its own deadlock is caught and
  * reported in FILE.PID. The parent sees the child end with status 66. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One thread holds 200 locks at once (ThreadSanitizer aborts past 64) and
  * then deadlocks with another thread over the last one: the report lists
  * all 200 holds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A worker returns early on an error path without unlocking; main then
  * waits for the lock forever. Two findings: the exit (a hazard, at once)
  * and the deadlock of main. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two threads join each other. */
 // EXIT: 66
 // CHECK: reports# == 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main holds a lock and joins a worker that waits for that lock. */
 // EXIT: 66
 // CHECK: reports# == 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 100,000 live locks, all used, none destroyed until the end. */
 // EXIT: 0
 // CHECK: reports# == 0

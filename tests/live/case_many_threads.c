@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 1,000 threads share a mutex and each use private ones. */
 // EXIT: 0
 // CHECK: reports# == 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The correct counterparts of every misuse case: recursive locking done
  * right, condition waits with the mutex held, destroy after unlock, locks
  * freed after destroy, semaphores and barriers in range, hold_ms unmet.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Condition waits done wrong: without holding the mutex, and with a
  * different mutex than the waiter already there uses. Timed, so the
  * program ends. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Destroying locks in use: a mutex this thread holds, an rwlock another
  * thread holds, a semaphore another thread waits on; then using a
  * destroyed mutex and rwlock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Threads that end holding locks: by pthread_exit and by cancellation.
  * Process exit from main while holding a lock is not a finding. */
 // EXIT: 66

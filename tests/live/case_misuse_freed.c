@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lock memory that goes away while the lock is held: a heap object freed
  * by its holder. (Not run when tangle is built with ASan: the ASan runtime,
  * preloaded first, owns free().) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A lock on a thread's stack, still held when the thread ends: its
  * memory goes away with the stack. */
 // EXIT: 66

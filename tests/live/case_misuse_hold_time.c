@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* With hold_ms=50, a lock held for 300 ms is reported with where it was
  * taken; a short hold is not. */
 // RUN: -O hold_ms=50

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rwlock relocks glibc refuses with EDEADLK: a second write lock by the
  * writer, and a read lock by the writer. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Semaphore and barrier misuse glibc only answers with an error code. */
 // EXIT: 66
 // CHECK: reports# == 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unlocks of locks the caller does not hold: one nobody holds, one that
  * another thread holds (its acquisition is shown), and a recursive mutex
  * unlocked once too often. The unlock of the nobody-held mutex repeats in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A cycle through 1,000 locks and 1,000 threads is found whole (the
  * anchors truncate cycles at 10 or 20). */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two threads take two mutexes in opposite orders, one after the other:
  * the run finishes, and the lock order predicts the deadlock another
  * interleaving would hit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An inversion spread over instances: accounts then ledgers in one thread,
  * ledgers then accounts in another, never the same two objects. With
  * lock_classes=1 (locks grouped by where they were created) it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Three threads, three locks, each taken in a rotating order: a cycle of
  * three, predicted. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The read-read inversion of case_predict_silent on a writer-preferring
  * rwlock can deadlock (a queued writer blocks the second reader): it is
  * predicted. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inversions that cannot deadlock, none reported: under a common gate
  * lock; ordered by create and join; backed off with trylock; within one
  * thread; read-read on glibc's default rwlock; and between a destroyed

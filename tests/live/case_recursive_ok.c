@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Recursive mutexes may be re-locked; trylock never blocks; a run with
  * nothing wrong keeps the program's own exit status and prints nothing. */
 // EXIT: 3

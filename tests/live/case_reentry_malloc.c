@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The program brings its own malloc, which takes a pthread mutex: tangle's
  * hooks allocate on their slow paths and stdio locks inside printf, so
  * the hooks are re-entered from inside themselves. Threads, contention and

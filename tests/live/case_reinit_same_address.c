@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Destroy and init at the same address start a new lock: the report names
  * the new instance and where it was created. Memory of a lock freed
  * without destroy and reused for a statically initialised one is handled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Four threads in a ring over write-locked rwlocks: each holds its own
  * lock and waits for the next one's. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The same sequence on glibc's default rwlock: the second read goes past
  * the queued writer, so nothing is wrong and nothing is reported. */
 // EXIT: 0

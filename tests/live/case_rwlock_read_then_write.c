@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A thread holding a read lock asks for the write lock of the same rwlock:
  * it waits for every reader to leave, itself included. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* With PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP a reader that reads
  * again while a writer queues deadlocks: the writer waits for the reader,
  * the second read waits behind the writer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A thread locks a default mutex it already holds, through a helper. */
 // EXIT: 66
 // CHECK: reports# == 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every thread waits: a consumer on a condition nobody will signal, main
  * in pthread_join. A global stall, reported with both waits. */
 // EXIT: 66

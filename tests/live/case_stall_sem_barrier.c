@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A semaphore that is never posted and a barrier that never fills. */
 // EXIT: 66
 // CHECK: reports# == 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A lock table far too small: one warning, and the program runs on. */
 // RUN: -O max_locks=64
 // EXIT: 0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ABBA where one side uses a timed lock: the cycle breaks when the timeout
  * expires, so it is a "will time out" hazard, not a deadlock, and the
  * program finishes. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The CPython finaliser deadlock, caught through its binary-semaphore locks.
 set -u
 tangle=$1 jcheck=$2 work=$3 here=$(dirname "$0")

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tangle record, then tangle predict on the trace: the ABBA that the run
 # did not hit is predicted from the trace with its source lines; a long
 # run's trace grows while the program's memory does not; bad usage fails

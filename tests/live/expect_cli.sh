@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # expect_cli.sh STATUS TEXT -- COMMAND...: runs COMMAND and checks its exit
 # status and that TEXT appears in what it printed (stdout and stderr).
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers for the lock-order cases: run functions in threads one at a
  * time, in a fixed order, without ordering them by create or join (a
  * semaphore hands the turn on), so the threads count as concurrent. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # A finaliser runs while its own thread holds the lock it needs: the
 # worker blocks on a threading.Lock it already holds, main blocks in join.
 import threading

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A long run for `tangle record`: millions of lock events, then the
  * program's own peak memory, which must not grow with the trace. */
 #include <pthread.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run_case.sh: runs one live test program under `tangle run` and checks
 # what its source says it must find. Directives, as comments in the source:
 #   // RUN: extra options for tangle run (@SRCDIR@: the source's folder)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check.sh PREDICT TRACE STATUS NREPORTS [out|err REGEX]...
 #
 # Runs `PREDICT --format json TRACE` and checks the exit status, the number

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """oracle_check.py PREDICT [COUNT] [SEED]
 
 Differential test of `tangle predict` against a brute-force oracle.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* predict_main.c: a stand-alone `tangle predict` for the tests, so they do
  * not depend on the rest of the CLI being built. */
 int tg__cli_predict(int argc, char **argv);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_binary.c: the binary trace format. Round trip of every record kind,
  * truncation at many offsets (a prefix of whole blocks is still read and the
  * damage is reported), a corrupted block (skipped, the rest still read),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_formats.c: the same run in both formats gets the same answer.
  *
  * Each text trace named on the command line is converted to the binary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h: typed assertions for the task runtime's tests. A failed check
  * prints the expression, both values and the line, and exits with status 1.
  * Each test runs in its own process (CTest runs `test_x NAME`). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """check_example.py: runs a task example under tangle and checks its report.
 
   check_example.py --src FILE.c --status N [--report SPEC]... [--none]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cross_aarch64.sh CC QEMU SRCDIR OUT: builds the runtime and test_runtime.c
 # for aarch64 (the hand-written context switch in ctx_aarch64.S) and runs
 # every runtime test under qemu. Exits 0 when all pass.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hazards.c: programs that raise one hazard each; run by check_example.py.
  *
  *   hazards long_hold    a task holds a tg_mutex for 300 ms (threshold 50 ms):

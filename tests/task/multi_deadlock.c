@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* multi_deadlock.c: deadlocks between tasks of two schedulers (two threads),
  * while the main thread waits in pthread_join; run by check_example.py.
  *

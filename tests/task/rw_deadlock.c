@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rw_deadlock.c: deadlocks through task-fair rwlocks; run by
  * check_example.py.
  *

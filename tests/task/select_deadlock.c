@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* select_deadlock.c: selects over lock arms; run by check_example.py.
  *
  * In every mode a "ticker" task sleeps and wakes every millisecond, so its

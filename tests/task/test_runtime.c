@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_runtime.c: the task runtime's behaviour, without deadlocks.
  * Every test states what must happen and checks it; each runs in its own
  * process (see CMakeLists.txt). Built twice: with detection (linked with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jcheck: asserts facts about a JSON document, for the tests.
  *
  *   jcheck FILE 'reports# == 1' 'reports[0].kind == "deadlock"' \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the engine: actors, resources and detection, driven
  * directly (no pthread interposition). Each test states the expected
  * verdict of the detector and checks it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_trace.c: libFuzzer target for both trace readers and the analysis.
  *
  * The input is written to an in-memory file and opened by path, so format

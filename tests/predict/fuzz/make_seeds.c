@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* make_seeds.c: writes the binary seed traces of the fuzz corpus with the
  * real writer (run once; the outputs are kept in corpus/binary). */
 #include "trace/trace.h"

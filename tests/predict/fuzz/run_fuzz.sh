@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run_fuzz.sh SRCDIR WORKDIR CORPUS SECONDS
 #
 # Builds the libFuzzer target fuzz_trace.c with clang (ASan + UBSan) and

@@ -24,27 +24,79 @@ TG_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
     return rc;
 }
 
+/* What a waiter gave up, to be restored when glibc hands the mutex back:
+ * on return, or, if the thread is cancelled in the wait, before the
+ * program's cleanup handlers run (glibc re-takes the mutex first, so the
+ * textbook cleanup handler that unlocks it is right). */
+struct waiting {
+    struct tg_actor *a;
+    struct tg_res *cr;
+    pthread_mutex_t *m;
+    struct tg_held saved;
+    int had;
+    uintptr_t pc;
+};
+
+static void mutex_back(struct waiting *wt)
+{
+    struct tg_actor *a = wt->a;
+    if (wt->cr)
+        tg__wait_end(a);
+    if (wt->had) {
+        const struct tg_held *h = &wt->saved;
+        tg__push_hold(a, h->addr, h->res, h->res_id, (enum tg_mode)h->mode, h->pc);
+        a->held[a->n_held - 1].stack = h->stack;
+    } else {
+        /* Waiting without the mutex is undefined, but glibc returns with it
+         * locked all the same: the caller holds it now. */
+        tg__acquired_addr(a, (uintptr_t)wt->m, TG_MODE_EXCL, wt->pc);
+    }
+    REC(tg__rec_acquire(a, (uintptr_t)wt->m, TG_RES_MUTEX, TG_MODE_EXCL, 0, wt->pc, 0));
+}
+
+static void cancelled_in_wait(void *p)
+{
+    mutex_back(p);
+}
+
+static int real_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+                     const struct timespec *abs, int which)
+{
+    if (which == 0)
+        return REAL(cond_wait)(c, m);
+    return which == 1 ? REAL(cond_timedwait)(c, m, abs) : REAL(cond_clockwait)(c, m, clk, abs);
+}
+
+/* The wait proper, with wt restored if the thread is cancelled in it. A
+ * function of its own: the cleanup handler is registered with setjmp. */
+static __attribute__((noinline)) int cancellable_wait(struct waiting *wt, pthread_cond_t *c,
+                                                      clockid_t clk, const struct timespec *abs,
+                                                      int which)
+{
+    int rc;
+    pthread_cleanup_push(cancelled_in_wait, wt);
+    rc = real_wait(c, wt->m, clk, abs, which);
+    pthread_cleanup_pop(0);
+    return rc;
+}
+
 static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
                        const struct timespec *abs, int which, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
-    if (!a) {
-        if (which == 0)
-            return REAL(cond_wait)(c, m);
-        return which == 1 ? REAL(cond_timedwait)(c, m, abs) : REAL(cond_clockwait)(c, m, clk, abs);
-    }
+    if (!a)
+        return real_wait(c, m, clk, abs, which);
     struct tg_res *cr = tg__res_get((uintptr_t)c, TG_RES_COND, 0, pc);
     struct tg_res *mr = tg__res_get((uintptr_t)m, TG_RES_MUTEX, 0, pc);
-    struct tg_held saved = {0};
-    int had = 0;
+    struct waiting wt = {.a = a, .cr = cr, .m = m, .pc = pc};
     for (int i = a->n_held - 1; mr && i >= 0; i--) {
         if (a->held[i].addr == (uintptr_t)m) {
-            saved = a->held[i];
-            had = 1;
+            wt.saved = a->held[i];
+            wt.had = 1;
             break;
         }
     }
-    if (had) {
+    if (wt.had) {
         tg__released(a, mr);
         REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
     } else if (cr && mr)
@@ -71,24 +123,18 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
         a->wait_stack = site;
     }
     REC(tg__rec_wait(a, (uintptr_t)c, (uintptr_t)m, pc));
-    int rc;
-    if (which == 0)
-        rc = REAL(cond_wait)(c, m);
-    else if (which == 1)
-        rc = REAL(cond_timedwait)(c, m, abs);
-    else
-        rc = REAL(cond_clockwait)(c, m, clk, abs);
-    if (cr)
-        tg__wait_end(a);
-    if (had) {
-        tg__push_hold(a, saved.addr, saved.res, saved.res_id, (enum tg_mode)saved.mode, saved.pc);
-        a->held[a->n_held - 1].stack = saved.stack;
-    } else {
-        /* Waiting without the mutex is undefined, but glibc returns with it
-         * locked all the same: the caller holds it now. */
-        tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
+    int rc = cancellable_wait(&wt, c, clk, abs, which);
+    if (rc == EPERM || rc == EINVAL) {
+        /* Refused before the wait: glibc never touched the mutex. EPERM: an
+         * errorcheck, recursive or robust mutex the caller does not own;
+         * EINVAL (a bad deadline or clock): it still holds what it held. */
+        if (cr)
+            tg__wait_end(a);
+        wt.cr = NULL;
+        if (rc == EPERM || !wt.had)
+            return rc;
     }
-    REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
+    mutex_back(&wt);
     return rc;
 }
 

@@ -184,9 +184,11 @@ void tg__misuse_freed(struct tg_actor *a, uintptr_t lo, uintptr_t hi, const char
         const struct tg_held *h = &a->held[i];
         if (h->addr < lo || h->addr >= hi || h->released_by_other)
             continue;
+        struct tg_res *r = tg__held_res(h);
+        if (r && !tg__held_is(h, r))
+            continue; /* a hold of an earlier lock at this address, given up for it */
         if (tg__hazard_repeat(TG_HAZARD_FREED_WHILE_HELD, pc ? pc : h->pc))
             return;
-        struct tg_res *r = tg__held_res(h);
         struct tg_finding *f = tg__hazard_new(
             TG_HAZARD_FREED_WHILE_HELD, a, "the memory of %s #%llu is %s while %s "
             "holds it", r ? kind_name((enum tg_res_kind)r->kind) : "lock",

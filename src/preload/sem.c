@@ -36,10 +36,48 @@ TG_EXPORT int sem_destroy(sem_t *s)
     return rc;
 }
 
+/* Drops a's entries for r's address that no longer stand for a hold of
+ * r: released for it by another thread, or left from an earlier semaphore
+ * at the same address. Each would otherwise stay on the list for good
+ * (only a itself may edit it) and could be taken for the real hold. */
+static void drop_stale(struct tg_actor *a, const struct tg_res *r)
+{
+    int n = a->n_held, k = 0;
+    for (int i = 0; i < n; i++) {
+        const struct tg_held *h = &a->held[i];
+        if (h->addr == r->addr && !tg__held_is(h, r))
+            continue;
+        if (k != i)
+            a->held[k] = *h;
+        k++;
+    }
+    if (k != n)
+        __atomic_store_n(&a->n_held, k, __ATOMIC_RELEASE);
+}
+
+/* Gives up a's newest live hold of r; -1 if a has none (a post by a
+ * thread that did not take it: a hand-off, as CPython's locks allow). A
+ * match by address alone would pop an entry of the kind drop_stale
+ * removes, and leave the taker's real hold standing. */
+static int give_back(struct tg_actor *a, const struct tg_res *r)
+{
+    drop_stale(a, r);
+    for (int i = a->n_held - 1; i >= 0; i--) {
+        if (a->held[i].addr != r->addr)
+            continue;
+        for (int j = i; j < a->n_held - 1; j++)
+            a->held[j] = a->held[j + 1];
+        __atomic_store_n(&a->n_held, a->n_held - 1, __ATOMIC_RELEASE);
+        return 0;
+    }
+    return -1;
+}
+
 static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
 {
     if (!(r->flags & TG_RF_LOCKLIKE))
         return;
+    drop_stale(a, r);
     if (slow)
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
     else
@@ -118,7 +156,7 @@ TG_EXPORT int sem_post(sem_t *s)
 {
     struct tg_actor *a = tg__self();
     struct tg_res *r = a ? tg__res_lookup((uintptr_t)s) : NULL;
-    if (r && (r->flags & TG_RF_LOCKLIKE) && tg__released(a, r) != 0)
+    if (r && (r->flags & TG_RF_LOCKLIKE) && give_back(a, r) != 0)
         tg__released_by_other(a, r);
     if (r && (r->flags & TG_RF_DESTROYED))
         tg__misuse_after_destroy(a, r, CALLER_PC);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 17 item 10: a thread cancelled in pthread_cond_wait gets its mutex
  * back before its cleanup handlers run, so the textbook handler that
  * unlocks it is right. Nothing is reported. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 15 item 5: a condition wait with an errorcheck mutex the caller
  * does not hold fails with EPERM and leaves the mutex alone. The wait
  * without the mutex is reported; the lock taken next is not a relock. */

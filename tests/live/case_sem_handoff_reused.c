@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 15 item 10, reduced from CPython's test_queue: binary semaphores
  * used as locks (CPython's threading.Lock) are released by threads that
  * did not take them, then destroyed and freed, and a new one is made at

@@ -8,7 +8,7 @@
 
 static void usage(FILE *out)
 {
-    char opts[4096];
+    char opts[8192];
     tg__options_help(opts, sizeof opts);
     fprintf(out,
             "tangle: find deadlocks in C programs, threaded and asynchronous.\n"
@@ -27,7 +27,8 @@ static void usage(FILE *out)
             "with these keys:\n%s"
             "\n"
             "Exit status: the program's own, or 66 (exitcode) when anything was reported;\n"
-            "2 for bad usage.\n",
+            "2 for bad usage; 120-127 when the program was not started ('tangle run --help').\n"
+            "NO_COLOR (set, not empty) turns colour off where color=auto.\n",
             opts);
 }
 

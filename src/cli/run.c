@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* run.c: `tangle run`: check the program can be watched, set LD_PRELOAD
- * and TANGLE_OPTIONS, and exec it (same pid, same signals, same exit
- * status; the library turns a run with reports into exit status 66). */
+/* run.c: `tangle run`: parse the options, check the program can be
+ * watched (watchable.c), set LD_PRELOAD and TANGLE_OPTIONS, and run it as
+ * a child (supervise.c): same arguments, environment, descriptors and exit
+ * status; the library turns a run with reports into exit status 66. */
 #define _GNU_SOURCE
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -42,9 +42,24 @@ static void run_usage(FILE *out)
             "  --check-ms N          a blocked thread checks for a cycle after N ms (default 10)\n"
             "  --no-hazards          report deadlocks only, no hazards\n"
             "  --quiet               no text report (use with --json)\n"
-            "  --color WHEN          auto, always or never\n"
+            "  --color WHEN          auto (default: a terminal, unless NO_COLOR is set), always\n"
+            "                        or never\n"
             "  -O KEY=VALUE          any TANGLE_OPTIONS key (see 'tangle --help')\n"
-            "  -h, --help            this text\n");
+            "  -h, --help            this text\n"
+            "\n"
+            "PROG runs as a child of tangle; processes it starts are watched too, and when\n"
+            "one of them reports, tangle says where its report went.\n"
+            "\n"
+            "Exit status: PROG's own when nothing was reported; 66 (--exitcode) when PROG or\n"
+            "any process it started reported. When PROG was not started:\n"
+            "  2    bad options\n"
+            "  120  PROG is statically linked (no dynamic loader to attach through)\n"
+            "  121  PROG is set-user-ID, set-group-ID or has file capabilities (the loader\n"
+            "       would ignore LD_PRELOAD)\n"
+            "  122  PROG is 32-bit or built for another processor\n"
+            "  123  PROG's loader is not glibc's (musl, ...) or is missing\n"
+            "  126  PROG could not be executed\n"
+            "  127  PROG was not found\n");
 }
 
 /* Appends key=value to the options string. */
@@ -55,62 +70,30 @@ static int add_opt(char *spec, size_t n, const char *key, const char *val)
     return (w < 0 || (size_t)w >= n - len) ? -1 : 0;
 }
 
+/* Finds prog as execvp would. 0, or TG_RUN_NOTFOUND / TG_RUN_NOEXEC. */
 static int find_in_path(const char *prog, char *out, size_t n)
 {
     if (strchr(prog, '/')) {
         snprintf(out, n, "%s", prog);
-        return access(out, X_OK);
+        if (access(out, F_OK) != 0)
+            return TG_RUN_NOTFOUND;
+        return access(out, X_OK) == 0 ? 0 : TG_RUN_NOEXEC;
     }
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
+    int found_noexec = 0;
     for (const char *p = path; *p;) {
         const char *c = strchr(p, ':');
         size_t len = c ? (size_t)(c - p) : strlen(p);
         snprintf(out, n, "%.*s/%s", (int)(len ? len : 1), len ? p : ".", prog);
         if (access(out, X_OK) == 0)
             return 0;
+        if (access(out, F_OK) == 0)
+            found_noexec = 1;
         p += len + (c ? 1 : 0);
     }
-    return -1;
-}
-
-/* 1 if path is an ELF executable without a program interpreter (static),
- * 0 if it is dynamic or not ELF; follows one "#!" line. */
-static int is_static(const char *path, int depth)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    unsigned char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    int result = 0;
-    if (n > 2 && buf[0] == '#' && buf[1] == '!' && depth == 0) {
-        buf[n] = '\0';
-        char *s = (char *)buf + 2;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        char *e = s;
-        while (*e && *e != ' ' && *e != '\t' && *e != '\n')
-            e++;
-        *e = '\0';
-        result = is_static(s, 1);
-    } else if (n >= (ssize_t)sizeof(Elf64_Ehdr) && !memcmp(buf, ELFMAG, SELFMAG) &&
-               buf[EI_CLASS] == ELFCLASS64) {
-        Elf64_Ehdr eh;
-        memcpy(&eh, buf, sizeof eh);
-        result = 1;
-        for (int i = 0; i < eh.e_phnum; i++) {
-            Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) !=
-                (ssize_t)sizeof ph)
-                break;
-            if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC)
-                result = 0;
-        }
-    }
-    close(fd);
-    return result;
+    return found_noexec ? TG_RUN_NOEXEC : TG_RUN_NOTFOUND;
 }
 
 static int find_library(char *out, size_t n)
@@ -147,16 +130,43 @@ static int find_library(char *out, size_t n)
     return -1;
 }
 
-static int write_empty_json(const char *path)
+/* The JSON report before the program starts: not (yet) watched. The
+ * library rewrites it with "watched": true, start and end (schema in
+ * docs/report-schema.md), so a file that still says false is a run that
+ * never started or was never watched. */
+static int write_unwatched_json(const char *path, const char *prog)
 {
     if (strstr(path, "%p"))
         return 0;
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(f, "{\"tool\":\"tangle\",\"schema\":1,\"version\":\"0.1.0\",\"pid\":%ld,"
-               "\"program\":null,\"reports\":[\n]}\n", (long)getpid());
+    fprintf(f, "{\"tool\":\"tangle\",\"schema\":1,\"version\":\"%s\",\"pid\":null,\"program\":\"",
+            TG_VERSION);
+    for (const unsigned char *c = (const unsigned char *)prog; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fprintf(f, "\",\"watched\":false,\"start\":null,\"end\":null,\"reports\":[\n]}\n");
     return fclose(f);
+}
+
+/* A private directory where watched processes leave a note when they
+ * report (see supervise.c); NULL (and no summary of children) if none can
+ * be made. */
+static char *make_run_dir(char *out, size_t n)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(out, n, "%s/tangle-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(out))
+        return out;
+    fprintf(stderr, "tangle run: warning: cannot create %s (%s); reports of processes the "
+                    "program starts will not change the exit status.\n", out, strerror(errno));
+    return NULL;
 }
 
 int tg__cli_run(int argc, char **argv)
@@ -240,45 +250,44 @@ int tg__cli_run(int argc, char **argv)
         fprintf(stderr, "tangle run: %s. The program was not started.\n", err);
         return 2;
     }
-    char prog[PATH_MAX];
-    if (find_in_path(argv[i], prog, sizeof prog) != 0) {
-        fprintf(stderr, "tangle run: cannot find or execute '%s'%s.\n", argv[i],
-                strchr(argv[i], '/') ? "" : " in PATH");
-        return 127;
+    char prog[PATH_MAX], why[PATH_MAX + 512];
+    int rc = find_in_path(argv[i], prog, sizeof prog);
+    if (rc) {
+        fprintf(stderr, "tangle run: %s '%s'%s. The program was not started.\n",
+                rc == TG_RUN_NOTFOUND ? "cannot find" : "no permission to execute", argv[i],
+                rc == TG_RUN_NOTFOUND && !strchr(argv[i], '/') ? " in PATH" : "");
+        return rc;
     }
-    if (is_static(prog, 0)) {
-        fprintf(stderr, "tangle run: '%s' is statically linked. tangle attaches through the "
-                        "dynamic loader (LD_PRELOAD) and cannot watch a static binary; rebuild "
-                        "it without -static.\n", prog);
-        return 2;
+    if ((rc = tg__cli_watchable(prog, why, sizeof why)) != 0) {
+        fprintf(stderr, "tangle run: %s. The program was not started (exit status %d).\n", why,
+                rc);
+        return rc;
     }
     char lib[PATH_MAX];
     if (find_library(lib, sizeof lib) != 0) {
         fprintf(stderr, "tangle run: cannot find libtangle.so next to the tangle command; set "
                         "TANGLE_LIB to its path.\n");
-        return 2;
+        return TG_RUN_USAGE;
     }
-    if (json && write_empty_json(o.json) != 0) {
+    if (json && write_unwatched_json(o.json, prog) != 0) {
         fprintf(stderr, "tangle run: cannot write the JSON report '%s': %s.\n", o.json,
                 strerror(errno));
-        return 2;
+        return TG_RUN_USAGE;
     }
     char preload[3 * PATH_MAX];
     const char *old = getenv("LD_PRELOAD");
     snprintf(preload, sizeof preload, "%s%s%s%s%s", TANGLE_ASAN_RUNTIME,
              TANGLE_ASAN_RUNTIME[0] ? ":" : "", lib, old && *old ? ":" : "", old ? old : "");
-    char owner[32];
-    snprintf(owner, sizeof owner, "%ld", (long)getpid());
+    char dirbuf[PATH_MAX];
+    const char *rundir = make_run_dir(dirbuf, sizeof dirbuf);
     if (setenv("LD_PRELOAD", preload, 1) || setenv("TANGLE_OPTIONS", spec, 1) ||
-        setenv("TANGLE_JSON_OWNER", owner, 1)) {
+        (rundir && setenv("TANGLE_RUN_DIR", rundir, 1))) {
         fprintf(stderr, "tangle run: cannot set up the environment: %s.\n", strerror(errno));
-        return 2;
+        return TG_RUN_USAGE;
     }
     if (TANGLE_ASAN_RUNTIME[0])
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 0);
-    execv(prog, argv + i);
-    fprintf(stderr, "tangle run: cannot execute '%s': %s.\n", prog, strerror(errno));
-    return 127;
+    return tg__cli_supervise(prog, argv + i, rundir, o.exitcode);
 too_long:
     fprintf(stderr, "tangle run: the options are too long.\n");
     return 2;

@@ -57,6 +57,19 @@ void tg__report_after_fork(void);
 void tg__report_flush(void);
 /* The file an output option names for this process (see report.c). */
 void tg__output_path(const char *opt, char *out, size_t n);
+/* The text report's file (the log option with %p expanded). */
+void tg__log_path(char *out, size_t n);
+/* The run as a whole (run.c): its start and end for the JSON report, and
+ * the note a reporting process leaves for `tangle run`. run_mark writes the
+ * JSON with them (report.c). */
+void tg__run_begin(void);
+void tg__run_after_fork(void);
+void tg__run_end(void);
+int tg__run_is_owner(void);
+void tg__run_note(unsigned long n);
+struct tg_report_meta;
+void tg__run_meta(struct tg_report_meta *m);
+void tg__report_run_mark(void);
 /* Called by tg__deadlock_policy before the process ends (the recorder
  * finishes its trace); NULL if none. */
 extern void (*tg__before_exit_hook)(void);

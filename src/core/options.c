@@ -171,12 +171,34 @@ int tg__options_parse(struct tg_options *o, const char *spec, char *err, size_t 
     return 0;
 }
 
+/* The default of d as text: a number, a choice, or "none" for a file. */
+static void default_text(const struct opt_def *d, const struct tg_options *dflt, char *out,
+                         size_t n)
+{
+    const char *field = (const char *)dflt + d->off;
+    if (d->type == OPT_PATH) {
+        snprintf(out, n, "%s", *field ? field : "none");
+    } else if (d->type == OPT_ENUM) {
+        const char *c = d->choices;
+        for (int idx = *(const int *)field; idx > 0 && strchr(c, '|'); idx--)
+            c = strchr(c, '|') + 1;
+        snprintf(out, n, "%.*s", (int)strcspn(c, "|"), c);
+    } else {
+        snprintf(out, n, "%d", *(const int *)field);
+    }
+}
+
 void tg__options_help(char *out, size_t outlen)
 {
     size_t used = 0;
     out[0] = '\0';
+    struct tg_options dflt;
+    tg__options_defaults(&dflt);
     for (size_t i = 0; i < sizeof defs / sizeof defs[0] && used < outlen; i++) {
-        int n = snprintf(out + used, outlen - used, "  %-13s %s\n", defs[i].key, defs[i].help);
+        char dv[64];
+        default_text(&defs[i], &dflt, dv, sizeof dv);
+        int n = snprintf(out + used, outlen - used, "  %-13s %s (default: %s)\n", defs[i].key,
+                         defs[i].help, dv);
         if (n < 0)
             break;
         used += (size_t)n;

@@ -6,6 +6,8 @@
 #define TG_CORE_OPTIONS_H
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 enum tg_on_deadlock { TG_ON_DEADLOCK_EXIT, TG_ON_DEADLOCK_ABORT, TG_ON_DEADLOCK_HANG };
 enum tg_color { TG_COLOR_AUTO, TG_COLOR_ALWAYS, TG_COLOR_NEVER };
@@ -41,7 +43,16 @@ void tg__options_defaults(struct tg_options *o);
 /* Parses `spec` into o. On error returns -1 and writes one sentence naming
  * the bad key or value and what is accepted into err. */
 int tg__options_parse(struct tg_options *o, const char *spec, char *err, size_t errlen);
-/* The option table as help text (one line per key). */
+/* The option table as help text (one line per key, with its default). */
 void tg__options_help(char *out, size_t outlen);
+/* Whether to colour output going to fd: color=always or never as set; auto
+ * colours a terminal unless NO_COLOR is set (and not empty). */
+static inline int tg__options_color(int setting, int fd)
+{
+    if (setting != TG_COLOR_AUTO)
+        return setting == TG_COLOR_ALWAYS;
+    const char *no = getenv("NO_COLOR"); /* no-color.org: set and not empty */
+    return !(no && *no) && isatty(fd);
+}
 
 #endif

@@ -39,6 +39,7 @@ static int json_dirty;
 void tg__report_after_fork(void)
 {
     report_lock.state = 0;
+    tg__run_after_fork();
     /* The child reports its own findings, into its own file. */
     n_found = 0;
     reports_made = 0;
@@ -234,6 +235,11 @@ static void expand(const char *path, char *out, size_t n)
     out[k] = '\0';
 }
 
+void tg__log_path(char *out, size_t n)
+{
+    expand(tg__opt.log, out, n);
+}
+
 /* An output file of this process: the path as given for the process that
  * `tangle run` started (TANGLE_JSON_OWNER), path.PID for its children. */
 void tg__output_path(const char *opt, char *out, size_t n)
@@ -257,7 +263,8 @@ static void write_json(void)
     char prog[512] = "";
     ssize_t r = readlink("/proc/self/exe", prog, sizeof prog - 1);
     prog[r > 0 ? r : 0] = '\0';
-    struct tg_report_meta meta = {.tool_version = "0.1.0", .pid = (long)getpid(), .program = prog};
+    struct tg_report_meta meta = {.tool_version = TG_VERSION, .pid = (long)getpid(), .program = prog};
+    tg__run_meta(&meta);
     tg__render_json(&b, found, n_found, &meta);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -289,7 +296,7 @@ static void write_text(const struct tg_finding *f)
         else
             close_fd = 1;
     }
-    int color = tg__opt.color == TG_COLOR_ALWAYS || (tg__opt.color == TG_COLOR_AUTO && isatty(fd));
+    int color = tg__options_color(tg__opt.color, fd);
     struct tg_buf b = {0};
     tg__buf_printf(&b, "==%ld== ", (long)getpid());
     tg__render_text(&b, f, color);
@@ -396,6 +403,7 @@ int tg__report_locked(struct tg_finding *f)
         reports_made++;
         write_text(f);
         write_json();
+        tg__run_note(reports_made);
     } else {
         tg__finding_free(f);
     }
@@ -412,6 +420,17 @@ void tg__report_flush(void)
     tg__lock_give(&report_lock);
 }
 
+/* The JSON at the start and at the end of the run (run.c keeps the times):
+ * the process `tangle run` started writes it at once, so that a clean run
+ * says it was watched; others only once they have reported. */
+void tg__report_run_mark(void)
+{
+    tg__lock_take(&report_lock);
+    if (n_found || tg__run_is_owner())
+        write_json();
+    tg__lock_give(&report_lock);
+}
+
 void (*tg__before_exit_hook)(void);
 
 void tg__deadlock_policy(void)
@@ -420,8 +439,11 @@ void tg__deadlock_policy(void)
         tg__before_exit_hook();
     /* Another thread may still be writing the report of this deadlock:
      * wait for it, and never let go, so the process ends after it. */
-    if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG)
+    if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG) {
         tg__lock_take(&report_lock);
+        tg__run_end();
+        write_json();
+    }
     switch (tg__opt.on_deadlock) {
     case TG_ON_DEADLOCK_HANG:
         dprintf(2, "tangle: on_deadlock=hang: the program is left as it is, for a debugger "

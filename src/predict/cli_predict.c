@@ -5,6 +5,7 @@
  * are reported, 2 for bad usage, 1 when the trace is unreadable or damaged
  * (what was intact is still analysed and reported first). */
 #include "predict/spd.h"
+#include "core/options.h"
 #include "report/report.h"
 
 #include <errno.h>
@@ -164,7 +165,7 @@ static int spool_stdin(char *path, size_t n)
 
 static int emit(const struct pargs *a, struct tg_finding **fs, long n, const char *file)
 {
-    struct tg_report_meta meta = {TG_VERSION, 0, file};
+    struct tg_report_meta meta = {.tool_version = TG_VERSION, .program = file};
     struct tg_buf b = {0};
     int rc = 0;
     if (a->json_out) {
@@ -183,7 +184,7 @@ static int emit(const struct pargs *a, struct tg_finding **fs, long n, const cha
     if (a->json) {
         tg__render_json(&b, fs, (int)n, &meta);
     } else {
-        int color = isatty(1);
+        int color = tg__options_color(TG_COLOR_AUTO, 1);
         for (long i = 0; i < n; i++) {
             tg__render_text(&b, fs[i], color);
             tg__buf_puts(&b, "\n");

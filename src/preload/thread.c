@@ -363,7 +363,11 @@ TG_EXPORT int pthread_setname_np(pthread_t t, const char *name)
 
 __attribute__((constructor)) static void tangle_start(void)
 {
-    if (setup() == 0 && !tg__current) {
+    tg__run_begin();
+    if (setup() != 0)
+        return;
+    tg__report_run_mark(); /* the JSON says the run is watched */
+    if (!tg__current) {
         struct tg_actor *main_actor = register_thread();
         if (main_actor) {
             main_actor->created = 0; /* the process made it, not a call */
@@ -378,6 +382,8 @@ __attribute__((destructor)) static void tangle_end(void)
     if (__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) != 2)
         return;
     tg__record_finish();
+    tg__run_end();
+    tg__report_run_mark(); /* the JSON gets its end time */
     if (tg__reports_made() == 0)
         return;
     /* Like the sanitizers: a run that reported anything ends with

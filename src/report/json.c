@@ -136,6 +136,10 @@ void tg__render_json(struct tg_buf *b, struct tg_finding *const *fs, int n,
     tg__buf_json_str(b, meta ? meta->tool_version : NULL);
     tg__buf_printf(b, ",\"pid\":%ld,\"program\":", meta ? meta->pid : 0L);
     tg__buf_json_str(b, meta ? meta->program : NULL);
+    tg__buf_printf(b, ",\"watched\":%s,\"start\":", meta && meta->watched ? "true" : "false");
+    tg__buf_json_str(b, meta ? meta->start : NULL);
+    tg__buf_puts(b, ",\"end\":");
+    tg__buf_json_str(b, meta ? meta->end : NULL);
     tg__buf_puts(b, ",\"reports\":[");
     for (int i = 0; i < n; i++) {
         tg__buf_puts(b, i ? ",\n" : "\n");

@@ -13,7 +13,11 @@ struct tg_report_meta {
     const char *tool_version;
     long pid;            /* 0 when not a live run (traces) */
     const char *program; /* command or trace file name; may be NULL */
+    int watched;         /* 1: a run tangle watched (pid, start, end are its) */
+    const char *start;   /* ISO 8601 UTC times the watch began and ended; */
+    const char *end;     /* NULL when unknown (end: still running or killed) */
 };
+
 
 /* Human-readable text, as printed on stderr. `color` adds ANSI colours. */
 void tg__render_text(struct tg_buf *out, const struct tg_finding *f, int color);

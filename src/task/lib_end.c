@@ -12,8 +12,16 @@
 #include "core/internal.h"
 #include "core/options.h"
 
+__attribute__((constructor)) static void tangle_tasks_start(void)
+{
+    tg__run_begin();
+}
+
 __attribute__((destructor)) static void tangle_tasks_end(void)
 {
+    tg__run_end();
+    if (tg__opt.json[0])
+        tg__report_run_mark();
     if (tg__reports_made() == 0)
         return;
     tg__report_flush();

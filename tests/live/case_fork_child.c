@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* A threaded program forks while another thread holds locks; the child
  * keeps working (locks, threads) and its own deadlock is caught and
- * reported in FILE.PID. The parent sees the child end with status 66. */
-// EXIT: 0
+ * reported in FILE.PID. The parent sees the child end with status 66, and
+ * the run ends with 66 too: a child's finding is the run's. */
+// EXIT: 66
 // JSON: child
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "deadlock"

@@ -66,6 +66,12 @@ struct tg_config {
     int64_t long_hold_ns;     /* hazard: a task lock held this long (default 5 s; 0 off) */
     int starvation_fatal;     /* 1: a long-running task starving others is treated as a
                                  deadlock (the program ends with status 66); default 0 */
+    int budget;               /* cooperative budget: after this many calls that may wait
+                                 (lock, acquire, send, receive, select, join, event and
+                                 wait-group waits) without a switch, the next such call
+                                 yields first, so that a loop of calls that succeed at
+                                 once cannot starve the other tasks (default 128, like
+                                 Tokio; 0 off). try calls never yield. */
 };
 /* The configuration in force; change it before the first tg_run(). */
 void tg_config_get(struct tg_config *c);

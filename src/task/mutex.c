@@ -69,12 +69,17 @@ void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
 
 static int tg__mutex_lock(tg_mutex *m, int64_t deadline, int flags, uintptr_t pc)
 {
-    struct tg_task *t = tg__self();
+    struct tg__sched *s = tg__sched_self;
+    struct tg_task *t = s ? s->current : NULL;
     if (!t)
         return TG_ENOTASK;
-    if (tg__mutex_cas(m, 0, (uintptr_t)t)) {
-        tg__mutex_won(m, t, pc);
-        return 0;
+    /* The last unit of budget is spent by tg__task_block, which yields:
+     * the fast path stays free of calls. */
+    if (__builtin_expect(--s->budget != 0, 1)) {
+        if (tg__mutex_cas(m, 0, (uintptr_t)t)) {
+            tg__mutex_won(m, t, pc);
+            return 0;
+        }
     }
     struct tg_sel arm = { .op = TG_SEL_LOCK, .obj = m };
     int r = tg__task_block(&arm, 1, deadline, flags, pc);

@@ -8,9 +8,10 @@
  * to run, so cross-thread wake-ups never use a lock tangle would record.
  *
  * A task that parks or yields switches directly to the next runnable task;
- * every 64 switches, and whenever nothing is runnable, control returns to the
- * scheduler loop, which fires timers, polls descriptors and handles
- * cancellations.
+ * every 64 switches (a yield with nothing else runnable counts as one), and
+ * whenever nothing is runnable, control returns to the scheduler loop, which
+ * fires timers, polls descriptors and handles cancellations. So a task
+ * polling a flag with tg_yield() cannot starve timers or descriptors.
  */
 #define _GNU_SOURCE
 #include "task/task_int.h"
@@ -42,7 +43,11 @@ struct tg_config tg__config = {
     .long_task_ns = 1000000000,
     .long_hold_ns = 5000000000,
     .starvation_fatal = 0,
+    .budget = 128,
 };
+/* What a switch refills tg__sched.budget with: tg_config.budget, or (off)
+ * more operations than a program can make between two switches. */
+static unsigned long tg__budget_full = 128;
 
 /* ---- solo mode (see task_int.h) ------------------------------------------ */
 int tg__shared;
@@ -194,6 +199,7 @@ void tg__task_wake(struct tg_task *t)
 static inline void tg__jump(struct tg__sched *s, struct tg__ctx *from, void **fake, struct tg_task *to)
 {
     s->current = to;
+    s->budget = tg__budget_full;
     if (to)
         to->state = TG__T_RUNNING;
     if (tg__detect_on)
@@ -219,10 +225,22 @@ static void tg__switch_out(struct tg__sched *s, struct tg_task *t)
     tg__inbox_drain(s);
     struct tg_task *next = (s->switches & 63) ? tg__rq_pop(s) : NULL;
     if (next == t) {
+        /* Nothing else to run: counted as a switch all the same, so that
+         * a task yielding in a loop still lets the loop fire timers. */
         t->state = TG__T_RUNNING;
+        s->budget = tg__budget_full;
+        __atomic_store_n(&s->switches, s->switches + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&s->run_since, tg__coarse(), __ATOMIC_RELAXED);
         return;
     }
     tg__jump(s, &t->ctx, &t->asan_fake, next);
+}
+
+void tg__coop_yield(struct tg__sched *s)
+{
+    struct tg_task *t = s->current;
+    tg__rq_push(s, t);
+    tg__switch_out(s, t);
 }
 
 int tg__park_wait(struct tg__park *p)
@@ -561,6 +579,8 @@ int tg_run(tg_fn main_fn, void *arg)
     }
 #endif
     tg__det_configure();
+    tg__budget_full = tg__config.budget > 0 ? (unsigned long)tg__config.budget : ULONG_MAX;
+    s->budget = tg__budget_full;
     tg__task_watchdog_start(0);
     tg__sched_self = s;
     if (tg__detect_on)

@@ -218,6 +218,8 @@ struct tg__sched {
     void *idle_res;           /* engine resource the idle host is shown waiting on */
     int host_idle;            /* the host's idle wait is published */
     unsigned long switches;   /* atomic (relaxed): read by the watchdog */
+    unsigned long budget;     /* operations the running task may still make before
+                                 it yields (tg__coop); refilled by every switch */
     int64_t run_since;        /* coarse time the current task started running */
     unsigned long starve_said; /* switch count of the run last reported */
     struct tg__sched *pool_next, *all_next;
@@ -238,6 +240,17 @@ static inline struct tg_task *tg__self(void)
 {
     struct tg__sched *s = tg__sched_self;
     return s ? s->current : NULL;
+}
+/* The cooperative budget (tg_config.budget, like Tokio's): every operation
+ * that may wait spends one unit of the running task's budget, and the one
+ * that finds it spent yields first, so a loop of operations that always
+ * succeed at once cannot keep the scheduler's other tasks from running.
+ * Every switch refills it. */
+void tg__coop_yield(struct tg__sched *s);
+static inline void tg__coop(struct tg__sched *s)
+{
+    if (__builtin_expect(s->budget-- <= 1, 0)) /* 0: a fast path spent the last unit */
+        tg__coop_yield(s);
 }
 /* Makes a parked task runnable; callable from any thread, once per park. */
 void tg__task_wake(struct tg_task *t);
@@ -337,9 +350,12 @@ enum { TG__OP_JOIN = 16, TG__OP_WG, TG__OP_COND };
  * A cancelled task does not start a wait (unless flags say so). */
 static inline int tg__block_start(struct tg_task **tp, int flags)
 {
-    struct tg_task *t = tg__self();
+    struct tg__sched *s = tg__sched_self;
+    struct tg_task *t = s ? s->current : NULL;
     if (!t)
         return TG_ENOTASK;
+    if (!(flags & TG__B_TRY))
+        tg__coop(s);
     if (!(flags & (TG__B_NOCANCEL | TG__B_TRY)) && __atomic_load_n(&t->cancelled, __ATOMIC_RELAXED))
         return TG_ECANCELED;
     /* Before anything is queued: a claim of this wait sets it again. */

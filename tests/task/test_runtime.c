@@ -995,6 +995,128 @@ static void test_remote_cancel(void)
 /* (Expected for test_remote_cancel: a task parked on a channel in another
  * thread's scheduler is cancelled and joined from this one; it returns 1.) */
 
+/* ---- starvation: yield loops and ready operations ------------------------------------ */
+static int poll_flags;
+static int yfd[2];
+static tg_task *poll_victim;
+static void poll_set(int bit) { __atomic_fetch_or(&poll_flags, bit, __ATOMIC_SEQ_CST); }
+static void *poll_sleeper(void *arg) { (void)arg; CHECK_EQ(tg_sleep(MS), 0); poll_set(1); return NULL; }
+static void *poll_reader(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_fd_wait(yfd[0], TG_READABLE), TG_READABLE);
+    poll_set(2);
+    return NULL;
+}
+static void *poll_victim_fn(void *arg)
+{
+    tg_event never;
+    (void)arg;
+    tg_event_init(&never);
+    CHECK_EQ(tg_event_wait(&never), TG_ECANCELED);
+    poll_set(4);
+    return NULL;
+}
+static void *poll_canceller(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_cancel(poll_victim), 0);
+    return NULL;
+}
+static void *t_yield_poll(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(pipe(yfd), 0);
+    tg_task *a, *b;
+    tg_spawn(&a, "sleeper", poll_sleeper, NULL);
+    tg_spawn(&b, "reader", poll_reader, NULL);
+    tg_spawn(&poll_victim, "victim", poll_victim_fn, NULL);
+    tg_yield(); /* all three park */
+    CHECK_EQ(write(yfd[1], "x", 1), 1);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, poll_canceller, NULL), 0);
+    /* A task polling a flag with tg_yield() while nothing else is runnable:
+     * the timer, the descriptor and the other thread's cancellation must
+     * still get through. (The 30 s limit only turns a hang into a failure.) */
+    int64_t give_up = tg_now() + 30000 * MS;
+    while (__atomic_load_n(&poll_flags, __ATOMIC_SEQ_CST) != 7 && tg_now() < give_up)
+        tg_yield();
+    CHECK_EQ(poll_flags, 7);
+    pthread_join(th, NULL);
+    tg_join(a, NULL);
+    tg_join(b, NULL);
+    tg_join(poll_victim, NULL);
+    return NULL;
+}
+/* Expected: a 1 ms sleep ends, a readable pipe wakes its waiter and a
+ * cancellation from a plain thread arrives while the main task loops on
+ * tg_yield() with nothing else runnable. */
+static void test_yield_poll(void) { CHECK_EQ(tg_run(t_yield_poll, NULL), 0); }
+
+static int coop_ran;
+static void *coop_mark(void *arg) { (void)arg; coop_ran = 1; return NULL; }
+enum { COOP_CHAN, COOP_SELECT, COOP_MUTEX };
+/* Runs one kind of always-ready operation in a loop until a task spawned
+ * before it has run (or 100,000 rounds); returns the rounds made. */
+static long coop_rounds(int kind, tg_chan *ch, tg_mutex *m)
+{
+    long i, v = 0;
+    coop_ran = 0;
+    tg_spawn(NULL, "mark", coop_mark, NULL);
+    for (i = 0; i < 100000 && !coop_ran; i++) {
+        if (kind == COOP_CHAN) {
+            CHECK_EQ(tg_chan_send(ch, &i), 0);
+            CHECK_EQ(tg_chan_recv(ch, &v), 0);
+            CHECK_EQ(v, i);
+        } else if (kind == COOP_SELECT) {
+            struct tg_sel arm = { .op = TG_SEL_LOCK, .obj = m };
+            CHECK_EQ(tg_select(&arm, 1, TG_FOREVER), 0);
+            CHECK_EQ(tg_mutex_unlock(m), 0);
+        } else {
+            CHECK_EQ(tg_mutex_lock(m), 0);
+            CHECK_EQ(tg_mutex_unlock(m), 0);
+        }
+    }
+    return i;
+}
+static void *t_coop(void *arg)
+{
+    int on = arg != NULL;
+    tg_chan ch;
+    tg_mutex m;
+    CHECK_EQ(tg_chan_init(&ch, sizeof(long), TG_CHAN_UNBOUNDED), 0);
+    tg_mutex_init(&m);
+    for (int kind = COOP_CHAN; kind <= COOP_MUTEX; kind++) {
+        long rounds = coop_rounds(kind, &ch, &m);
+        if (on) {
+            CHECK(coop_ran);
+            CHECK(rounds <= 128); /* at least one call per round, 128 per switch */
+        } else {
+            CHECK(!coop_ran);
+            CHECK_EQ(rounds, 100000);
+            tg_yield();
+            CHECK(coop_ran);
+        }
+    }
+    tg_chan_destroy(&ch);
+    return NULL;
+}
+/* Expected: with the default budget (128), a task that sends and receives
+ * on a channel with room, selects a free lock, or locks a free mutex in a
+ * loop lets a runnable task run within 128 rounds. */
+static void test_coop_budget(void) { CHECK_EQ(tg_run(t_coop, (void *)1), 0); }
+/* Expected: with budget 0 (off) the same loops run 100,000 rounds without
+ * a switch. */
+static void test_coop_off(void)
+{
+    struct tg_config c;
+    tg_config_get(&c);
+    CHECK_EQ(c.budget, 128);
+    c.budget = 0;
+    tg_config_set(&c);
+    CHECK_EQ(tg_run(t_coop, NULL), 0);
+}
+
 /* ---- stack overflow ------------------------------------------------------------------ */
 static int recurse(int n)
 {
@@ -1050,6 +1172,9 @@ static const struct test_case tests[] = {
     { "ordered_locks", test_ordered_locks },
     { "select_ordered", test_select_ordered },
     { "stack_overflow", test_stack_overflow },
+    { "yield_poll", test_yield_poll },
+    { "coop_budget", test_coop_budget },
+    { "coop_off", test_coop_off },
     { NULL, NULL },
 };
 

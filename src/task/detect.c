@@ -44,9 +44,10 @@ int tg__det_holds(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; ret
 void tg__det_idle(struct tg__sched *s) { (void)s; }
 void tg__det_busy(struct tg__sched *s) { (void)s; }
 void tg__det_hold_across_switch(struct tg_task *t) { (void)t; }
-void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving,
+                              const uintptr_t *pcs, int n)
 {
-    (void)s; (void)t; (void)ns; (void)starving;
+    (void)s; (void)t; (void)ns; (void)starving; (void)pcs; (void)n;
 }
 void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 {
@@ -545,16 +546,20 @@ static void tg__add_starved(struct tg_finding *f, struct tg__sched *s)
     }
 }
 
-void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving)
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving,
+                              const uintptr_t *pcs, int n)
 {
     if (!t->actor)
         return;
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LONG_RUNNING_TASK, t->actor,
-        "task \"%s\" has run for %.1f s without yielding%s", t->name, (double)ns / 1e9,
+        "task \"%s\" has run for %.1f s without yielding%s%s", t->name, (double)ns / 1e9,
+        n > 0 ? " (\"at\" below: where it runs now)" : "",
         starving ? ": the runnable tasks listed after it cannot run on its scheduler thread" : "");
     if (f) {
         tg__finding_clear_where(f); /* the watchdog's own stack says nothing */
+        if (n > 0)
+            tg__stack_from_pcs(&f->where, pcs, n);
         if (starving)
             tg__add_starved(f, s);
         f->advice = tg__strdup("a task runs until it waits or calls tg_yield(); break long "

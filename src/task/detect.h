@@ -89,7 +89,9 @@ void tg__det_hold_across_switch(struct tg_task *t);
  * a plain dump). */
 int tg__det_dump(int fd);
 /* Hazards raised by the runtime itself (watchdog, lock held too long). */
-void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving);
+/* pcs (n of them, innermost first; n may be 0) is where t runs, sampled. */
+void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving,
+                              const uintptr_t *pcs, int n);
 void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns);
 
 #ifndef TG_TASK_NO_ENGINE

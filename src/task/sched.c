@@ -582,6 +582,8 @@ int tg_run(tg_fn main_fn, void *arg)
     tg__budget_full = tg__config.budget > 0 ? (unsigned long)tg__config.budget : ULONG_MAX;
     s->budget = tg__budget_full;
     tg__task_watchdog_start(0);
+    s->thread = pthread_self();
+    s->tid = (long)syscall(SYS_gettid);
     tg__sched_self = s;
     if (tg__detect_on)
         tg__det_sched_start(s);

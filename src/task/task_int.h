@@ -14,6 +14,7 @@
 #define TG_TASK_INT_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -222,6 +223,12 @@ struct tg__sched {
                                  it yields (tg__coop); refilled by every switch */
     int64_t run_since;        /* coarse time the current task started running */
     unsigned long starve_said; /* switch count of the run last reported */
+    pthread_t thread;         /* the host thread, for the watchdog's stack sample */
+    long tid;
+    unsigned sample_req;      /* atomic: the watchdog's last request for a sample */
+    unsigned sample_seq;      /* atomic: the request the sample below answers */
+    int sample_n;
+    uintptr_t sample_pcs[32]; /* the host thread's stack, innermost first */
     struct tg__sched *pool_next, *all_next;
     int in_use;
     void *asan_bottom;

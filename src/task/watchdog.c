@@ -8,15 +8,137 @@
  * yielded since. A task starving others past the threshold is reported
  * once per run; with starvation_fatal the deadlock policy then applies, since
  * a task that never yields hangs its whole scheduler thread.
+ *
+ * To say where such a task runs, the watchdog samples its scheduler thread's
+ * stack the way the pthread watchdog asks a stuck thread for its own: a
+ * signal whose handler records the thread's return addresses (no thread can
+ * unwind another). The signal is sent only while the thread is running on a
+ * CPU ('R' in /proc), so a thread inside a system call is never
+ * interrupted, and only when the program has no handler of its own for it.
  */
+#define _GNU_SOURCE
 #include "task/watchdog.h"
 #include "task/task_int.h"
 #include "task/detect.h"
 
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 int64_t tg__coarse_now;
+
+#define TG__SAMPLE_SIGNAL (SIGRTMAX - 6)
+
+/* The address the signal interrupted, or 0 where unknown. */
+static uintptr_t tg__interrupted_pc(void *uc)
+{
+#if defined(__x86_64__)
+    return (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)((ucontext_t *)uc)->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* On the scheduler thread: answers the watchdog's latest request. Frames
+ * above the interrupted one (this handler, the signal trampoline) are left
+ * out; the interrupted address is stored plus one, because reports read
+ * every address as a return address and look up the byte before it. */
+static void tg__on_sample(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)si;
+    int saved = errno;
+    struct tg__sched *s = tg__sched_self;
+    unsigned req = s ? __atomic_load_n(&s->sample_req, __ATOMIC_ACQUIRE) : 0;
+    if (s && req != __atomic_load_n(&s->sample_seq, __ATOMIC_RELAXED)) {
+        void *raw[48];
+        int n = backtrace(raw, 48), from = n > 2 ? 2 : n, k = 0;
+        uintptr_t pc = tg__interrupted_pc(uc);
+        for (int i = 0; pc && i < n; i++)
+            if ((uintptr_t)raw[i] == pc) {
+                from = i;
+                break;
+            }
+        for (int i = from; i < n && k < (int)(sizeof s->sample_pcs / sizeof s->sample_pcs[0]); i++)
+            s->sample_pcs[k++] = (uintptr_t)raw[i] + (i == from && pc ? 1 : 0);
+        s->sample_n = k;
+        __atomic_store_n(&s->sample_seq, req, __ATOMIC_RELEASE);
+    }
+    errno = saved;
+}
+
+/* Installs the handler once; 1 if it is ours. */
+static int tg__sampler_ready(void)
+{
+    static int state; /* 0 not tried, 1 ours, 2 unavailable */
+    if (state)
+        return state == 1;
+    void *warm[4];
+    backtrace(warm, 4); /* loads the unwinder here, not in the handler */
+    struct sigaction old, sa;
+    state = 2;
+    if (sigaction(TG__SAMPLE_SIGNAL, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+        return 0; /* the program's: leave it alone */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = tg__on_sample;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(TG__SAMPLE_SIGNAL, &sa, NULL) == 0)
+        state = 1;
+    return state == 1;
+}
+
+/* 1 if thread tid is running or runnable (not inside a blocking call). */
+static int tg__thread_on_cpu(long tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name may hold anything */
+    return p && p[1] == ' ' && p[2] == 'R';
+}
+
+/* Samples s's thread's stack into pcs; returns how many (0: none). Waits
+ * up to 100 ms for the answer. */
+static int tg__sample(struct tg__sched *s, uintptr_t *pcs, int max)
+{
+    if (!tg__sampler_ready() || !tg__thread_on_cpu(s->tid))
+        return 0;
+    unsigned req = __atomic_load_n(&s->sample_req, __ATOMIC_RELAXED) + 1;
+    if (req == 0)
+        req = 1;
+    __atomic_store_n(&s->sample_req, req, __ATOMIC_RELEASE);
+    if (pthread_kill(s->thread, TG__SAMPLE_SIGNAL) != 0)
+        return 0;
+    struct timespec ms = { 0, 1000 * 1000 };
+    for (int i = 0; i < 100; i++) {
+        if (__atomic_load_n(&s->sample_seq, __ATOMIC_ACQUIRE) == req) {
+            int n = s->sample_n < max ? s->sample_n : max;
+            memcpy(pcs, s->sample_pcs, (size_t)n * sizeof *pcs);
+            /* A later request's answer may have overwritten it meanwhile. */
+            return __atomic_load_n(&s->sample_seq, __ATOMIC_ACQUIRE) == req ? n : 0;
+        }
+        nanosleep(&ms, NULL);
+    }
+    return 0;
+}
 
 static void tg__watch_scheds(void)
 {
@@ -32,7 +154,11 @@ static void tg__watch_scheds(void)
         if (tg__det_task_blocked(t))
             continue; /* blocked in a thread-level wait: the engine's case */
         int starving = __atomic_load_n(&s->rq_head, __ATOMIC_RELAXED) != NULL;
-        tg__det_hazard_long_task(s, t, now - since, starving);
+        uintptr_t pcs[32];
+        int n = tg__sample(s, pcs, 32);
+        if (__atomic_load_n(&s->switches, __ATOMIC_RELAXED) != sw)
+            continue; /* it yielded meanwhile: the sample may show another task */
+        tg__det_hazard_long_task(s, t, now - since, starving, pcs, n);
 #ifndef TG_TASK_NO_ENGINE
         if (starving && tg__config.starvation_fatal)
             tg__deadlock_policy();

@@ -326,7 +326,9 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
     for (int i = 0; i < a->n_held; i++) {
         const struct tg_held *h = &a->held[i];
         const struct tg_res *r = tg__held_res(h);
-        if (hold_valid(h) && (!r || r->kind != TG_RES_SEM))
+        /* Semaphores have no owner; a robust mutex's next locker gets
+         * EOWNERDEAD (nobody waits forever). */
+        if (hold_valid(h) && (!r || (r->kind != TG_RES_SEM && !(r->flags & TG_RF_ROBUST))))
             lock_holds++;
     }
     if (report_holds && lock_holds && tg__opt.exit_holding) {

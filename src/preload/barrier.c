@@ -19,9 +19,20 @@ TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierat
     return rc;
 }
 
+/* The barrier instance this thread last came out of: every thread of
+ * that round has been let go, so destroying it now is legal (glibc waits
+ * for the stragglers to leave), although they may not have returned yet
+ * and still look like waiters. */
+static __thread struct {
+    pthread_barrier_t *b;
+    uint64_t id;
+} passed;
+
 TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 {
-    struct tg_res *r = tg__destroying((uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
+    struct tg_res *r = tg__res_lookup((uintptr_t)b);
+    if (!(passed.b == b && r && r->id == passed.id))
+        r = tg__destroying((uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
     int rc = REAL(barrier_destroy)(b);
     tg__destroyed(r, rc);
     return rc;
@@ -39,5 +50,9 @@ TG_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
     a->wait_stack = site;
     int rc = REAL(barrier_wait)(b);
     tg__wait_end(a);
+    if (rc == 0 || rc == PTHREAD_BARRIER_SERIAL_THREAD) {
+        passed.b = b;
+        passed.id = r->id;
+    }
     return rc;
 }

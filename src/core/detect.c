@@ -98,6 +98,8 @@ static int index_of(const struct snapshot *ss, const struct tg_actor *a)
     return -1;
 }
 
+uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
+
 /* A thread inside a published lock call that the watchdog has seen
  * unchanged over two ticks is blocked in it (see tg_actor.pending). */
 static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
@@ -108,7 +110,10 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
     if (!p || a->watch_stuck < 2 || p != a->watch_pending ||
         __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) != a->watch_seq)
         return;
-    struct tg_res *r = tg__res_get(p, TG_RES_MUTEX, 0, a->pending_pc);
+    struct tg_res *r = tg__res_lookup(p);
+    if (!r)
+        r = tg__res_get(p, TG_RES_MUTEX, tg__res_flags_hook ? tg__res_flags_hook(p, TG_RES_MUTEX) : 0,
+                        a->pending_pc);
     if (!r)
         return;
     s->st = ST_BLOCKED;

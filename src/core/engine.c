@@ -297,7 +297,13 @@ out:
 
 struct tg_res *tg__held_res(const struct tg_held *h)
 {
-    return h->res ? h->res : tg__res_get(h->addr, TG_RES_MUTEX, 0, h->pc);
+    if (h->res)
+        return h->res;
+    struct tg_res *r = tg__res_lookup(h->addr);
+    if (r)
+        return r;
+    return tg__res_get(h->addr, TG_RES_MUTEX,
+                       tg__res_flags_hook ? tg__res_flags_hook(h->addr, TG_RES_MUTEX) : 0, h->pc);
 }
 
 /* 1 if h still stands for a hold of the instance it was taken on. */

@@ -25,6 +25,11 @@ extern void (*tg__first_wait_hook)(void);
  * seen stuck, so the frontend can have the actor capture its own stack
  * (a thread cannot unwind another). NULL if the frontend cannot. */
 extern void (*tg__stuck_hook)(struct tg_actor *a);
+/* The flags an object's own memory shows (process-shared, robust), for
+ * entries the engine creates itself (a lock first seen held or waited
+ * for); set by the frontend, NULL if it cannot tell. Safe on memory that
+ * is gone. */
+extern uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 

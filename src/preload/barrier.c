@@ -41,7 +41,9 @@ TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 TG_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 {
     struct tg_actor *a = tg__self();
-    struct tg_res *r = a ? tg__res_get((uintptr_t)b, TG_RES_BARRIER, 0, CALLER_PC) : NULL;
+    struct tg_res *r = a ? tg__res_get((uintptr_t)b, TG_RES_BARRIER,
+                                       tg__object_flags(b, TG_RES_BARRIER), CALLER_PC) : NULL;
+    r = a ? tg__live_res(a, r, b, CALLER_PC) : NULL;
     if (!r)
         return REAL(barrier_wait)(b);
     uint32_t site = tg__wait_site(CALLER_PC);

@@ -86,8 +86,9 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     struct tg_actor *a = tg__self();
     if (!a)
         return real_wait(c, m, clk, abs, which);
-    struct tg_res *cr = tg__res_get((uintptr_t)c, TG_RES_COND, 0, pc);
-    struct tg_res *mr = tg__res_get((uintptr_t)m, TG_RES_MUTEX, 0, pc);
+    struct tg_res *cr = tg__res_get((uintptr_t)c, TG_RES_COND, tg__object_flags(c, TG_RES_COND), pc);
+    struct tg_res *mr = tg__res_get((uintptr_t)m, TG_RES_MUTEX, tg__object_flags(m, TG_RES_MUTEX), pc);
+    cr = tg__live_res(a, cr, c, pc);
     struct waiting wt = {.a = a, .cr = cr, .m = m, .pc = pc};
     for (int i = a->n_held - 1; mr && i >= 0; i--) {
         if (a->held[i].addr == (uintptr_t)m) {
@@ -105,8 +106,6 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
                    "between the check and the wait.",
                    "waits on condition #%llu with mutex #%llu, which it does not hold",
                    (unsigned long long)cr->id, (unsigned long long)mr->id);
-    if (cr && (cr->flags & TG_RF_DESTROYED))
-        tg__misuse_after_destroy(a, cr, pc);
     if (cr && cr->cond_mutex && cr->cond_mutex != (uintptr_t)m &&
         __atomic_load_n(&cr->waiters, __ATOMIC_RELAXED) > 0)
         tg__misuse(TG_HAZARD_COND_MUTEX_MISMATCH, a, pc,

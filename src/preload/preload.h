@@ -112,6 +112,17 @@ void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t fla
 struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
 void tg__destroyed(struct tg_res *r, int rc);
 
+/* What glibc's objects say about themselves (objects.c). The flags of an
+ * object from its own bytes (process-shared, robust, kind); its size. */
+uint32_t tg__object_flags(const void *obj, enum tg_res_kind kind);
+size_t tg__object_size(enum tg_res_kind kind);
+/* r, the entry of the object at obj, fit for use: if r was destroyed and
+ * the bytes show a new object there (a static initialiser, a C++
+ * constructor), a new instance; if they do not, r after a use-after-
+ * destroy report. */
+struct tg_res *tg__live_res(struct tg_actor *a, struct tg_res *r, const void *obj, uintptr_t pc);
+void tg__objects_setup(void);
+
 /* The recorder (record.c); every call is guarded by REC(). */
 extern int tg__recording;
 #define REC(call)                                                                       \

@@ -86,10 +86,8 @@ static int lock_common(pthread_rwlock_t *l, int write, uintptr_t pc, clockid_t c
         return write ? REAL(rwlock_wrlock)(l) : REAL(rwlock_rdlock)(l);
     }
     enum tg_mode mode = write ? TG_MODE_WRITE : TG_MODE_READ;
+    struct tg_res *r = tg__live_res(a, rwlock_res(l, pc), l, pc); /* before the lock changes l */
     int rc = write ? REAL(rwlock_trywrlock)(l) : REAL(rwlock_tryrdlock)(l);
-    struct tg_res *r = rwlock_res(l, pc);
-    if (TG_UNLIKELY(r && (r->flags & TG_RF_DESTROYED)))
-        tg__misuse_after_destroy(a, r, pc);
     if (TG_LIKELY(rc == 0)) {
         if (TG_LIKELY(r != NULL)) {
             if (TG_UNLIKELY(!write && (r->flags & TG_RF_WRITER_PREF)) && tg__holds(a, r, NULL))

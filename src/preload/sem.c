@@ -100,9 +100,8 @@ static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uint
     struct tg_actor *a = tg__self();
     if (!a)
         return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
-    struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, 0, pc);
-    if (r && (r->flags & TG_RF_DESTROYED))
-        tg__misuse_after_destroy(a, r, pc);
+    struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, tg__object_flags(s, TG_RES_SEM), pc);
+    r = tg__live_res(a, r, s, pc);
     if (REAL(sem_trywait)(s) == 0) {
         if (r)
             took(a, r, pc, 0);
@@ -145,7 +144,9 @@ TG_EXPORT int sem_trywait(sem_t *s)
     int rc = REAL(sem_trywait)(s);
     struct tg_actor *a;
     if (rc == 0 && (a = tg__self()) != NULL) {
-        struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, 0, CALLER_PC);
+        struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, tg__object_flags(s, TG_RES_SEM),
+                                       CALLER_PC);
+        r = tg__live_res(a, r, s, CALLER_PC);
         if (r)
             took(a, r, CALLER_PC, 0);
     }
@@ -155,11 +156,9 @@ TG_EXPORT int sem_trywait(sem_t *s)
 TG_EXPORT int sem_post(sem_t *s)
 {
     struct tg_actor *a = tg__self();
-    struct tg_res *r = a ? tg__res_lookup((uintptr_t)s) : NULL;
+    struct tg_res *r = a ? tg__live_res(a, tg__res_lookup((uintptr_t)s), s, CALLER_PC) : NULL;
     if (r && (r->flags & TG_RF_LOCKLIKE) && give_back(a, r) != 0)
         tg__released_by_other(a, r);
-    if (r && (r->flags & TG_RF_DESTROYED))
-        tg__misuse_after_destroy(a, r, CALLER_PC);
     int rc = REAL(sem_post)(s);
     int value = 0;
     if (rc != 0 && a && sem_getvalue(s, &value) == 0 && value == SEM_VALUE_MAX) {

@@ -202,6 +202,7 @@ static int setup(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tg__guard--;
     tg__first_wait_hook = start_watchdog;
+    tg__objects_setup();
     tg__before_exit_hook = tg__record_finish;
     tg__record_start();
     __atomic_store_n(&setup_state, 2, __ATOMIC_RELEASE);

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* objects.c: what glibc's own objects say about themselves.
+ *
+ * An object tangle never saw initialised (sem_open's semaphores, a mutex
+ * or condition another process set up in shared memory, a statically
+ * initialised lock) carries its process-shared and robust attributes in
+ * its own bytes; and an object that comes back to life at an address
+ * after a destroy (by a static initialiser, a C++ constructor) shows it by
+ * bytes that changed since glibc destroyed it. Layouts are glibc's on
+ * 64-bit Linux (stable since 2.25); where a field is unknown the answer
+ * is "nothing special". */
+#include "preload/preload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* glibc's internal values, read from public and internal layouts:
+ * mutex __kind bits, condition __wrefs bits, and the "shared" word of
+ * semaphores (third int) and barriers (fourth int), 128 when shared. */
+#define MUTEX_ROBUST 16
+#define MUTEX_PSHARED 128
+#define MUTEX_DESTROYED (-1)
+#define COND_PSHARED 1u
+#define COND_DESTROYED 4u
+#define FUTEX_SHARED_WORD 128
+
+size_t tg__object_size(enum tg_res_kind kind)
+{
+    switch (kind) {
+    case TG_RES_MUTEX: return sizeof(pthread_mutex_t);
+    case TG_RES_RWLOCK: return sizeof(pthread_rwlock_t);
+    case TG_RES_COND: return sizeof(pthread_cond_t);
+    case TG_RES_SEM: return sizeof(sem_t);
+    case TG_RES_BARRIER: return sizeof(pthread_barrier_t);
+    case TG_RES_SPIN: return sizeof(pthread_spinlock_t);
+    default: return 0;
+    }
+}
+
+uint32_t tg__object_flags(const void *obj, enum tg_res_kind kind)
+{
+    uint32_t f = 0;
+    switch (kind) {
+    case TG_RES_MUTEX: {
+        int k = ((const pthread_mutex_t *)obj)->__data.__kind;
+        if (k == MUTEX_DESTROYED)
+            break;
+        if ((k & 3) == PTHREAD_MUTEX_RECURSIVE)
+            f |= TG_RF_RECURSIVE;
+        if ((k & 3) == PTHREAD_MUTEX_ERRORCHECK)
+            f |= TG_RF_ERRORCHECK;
+        if (k & MUTEX_ROBUST)
+            f |= TG_RF_ROBUST;
+        if (k & MUTEX_PSHARED)
+            f |= TG_RF_PSHARED;
+        break;
+    }
+    case TG_RES_RWLOCK: {
+        const pthread_rwlock_t *l = obj;
+        if (l->__data.__flags == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP)
+            f |= TG_RF_WRITER_PREF;
+        if (l->__data.__shared)
+            f |= TG_RF_PSHARED;
+        break;
+    }
+    case TG_RES_COND:
+        if (((const pthread_cond_t *)obj)->__data.__wrefs & COND_PSHARED)
+            f |= TG_RF_PSHARED;
+        break;
+    case TG_RES_SEM:
+        if (((const int *)obj)[2] == FUTEX_SHARED_WORD)
+            f |= TG_RF_PSHARED;
+        break;
+    case TG_RES_BARRIER:
+        if (((const int *)obj)[3] == FUTEX_SHARED_WORD)
+            f |= TG_RF_PSHARED;
+        break;
+    default:
+        break;
+    }
+    return f;
+}
+
+/* Reads n bytes at addr without faulting if they are gone (the engine
+ * asks about locks from other threads, whose memory may have been freed
+ * or unmapped since). 0, or -1 if unreadable. */
+static int peek(uintptr_t addr, void *out, size_t n)
+{
+    struct iovec local = {out, n}, remote = {(void *)addr, n};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n)
+        return 0;
+    if (errno == EFAULT)
+        return -1;
+    /* Refused (a seccomp profile, say): the same through /proc. */
+    int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, out, n, (off_t)addr);
+    close(fd);
+    return got == (ssize_t)n ? 0 : -1;
+}
+
+/* The engine's hook (tg__res_flags_hook) for entries it creates itself. */
+static uint32_t flags_at(uintptr_t addr, enum tg_res_kind kind)
+{
+    union {
+        pthread_mutex_t m;
+        pthread_rwlock_t l;
+        pthread_cond_t c;
+        sem_t s;
+        pthread_barrier_t b;
+    } u;
+    size_t n = tg__object_size(kind);
+    if (n == 0 || n > sizeof u || peek(addr, &u, n) != 0)
+        return 0;
+    return tg__object_flags(&u, kind);
+}
+
+void tg__objects_setup(void)
+{
+    tg__res_flags_hook = flags_at;
+}
+
+/* 1 if the bytes at obj show a new object, not the one glibc destroyed:
+ * a destroyed mutex has kind -1 and a destroyed condition its destroy
+ * bit, both cleared by any initialiser; an rwlock's destroy leaves its
+ * bytes alone, so only a static initialiser's bytes (zero but for the
+ * kind) count as new. Semaphores and barriers have no static initialiser:
+ * only an init call (seen) makes them new. */
+static int reborn(const struct tg_res *r, const void *obj)
+{
+    switch (r->kind) {
+    case TG_RES_MUTEX:
+        return ((const pthread_mutex_t *)obj)->__data.__kind != MUTEX_DESTROYED;
+    case TG_RES_COND:
+        return !(((const pthread_cond_t *)obj)->__data.__wrefs & COND_DESTROYED);
+    case TG_RES_RWLOCK: {
+        pthread_rwlock_t l;
+        memcpy(&l, obj, sizeof l);
+        l.__data.__flags = 0;
+        static const pthread_rwlock_t zero;
+        return memcmp(&l, &zero, sizeof l) == 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+struct tg_res *tg__live_res(struct tg_actor *a, struct tg_res *r, const void *obj, uintptr_t pc)
+{
+    if (TG_LIKELY(!r || !(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED)))
+        return r;
+    enum tg_res_kind kind = (enum tg_res_kind)r->kind;
+    if (!reborn(r, obj)) {
+        tg__misuse_after_destroy(a, r, pc);
+        return r;
+    }
+    /* A new object at the old address (a static initialiser, a C++
+     * constructor): a new instance, created here. */
+    struct tg_res *fresh = tg__res_init(r->addr, kind, tg__object_flags(obj, kind) | TG_RF_STATIC_INIT, pc);
+    return fresh ? fresh : r;
+}

@@ -206,9 +206,10 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         memset(a, 0, TG__ACTOR_CLEARED);
         a->held = held;
         a->cap_held = cap;
-        a->vc = vc; /* reset by tg__hb_fork */
+        a->vc = vc; /* stale: its owner is the record's last user */
         a->id = ++next_actor_id;
         a->chain_salt = a->id * 0x9E3779B97F4A7C15ull; /* ids start at 1: never 0 */
+        a->chain_stale = a->chain_cache != NULL;
         a->kind = kind;
         a->parent = parent;
         a->created = created;

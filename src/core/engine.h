@@ -66,6 +66,9 @@ struct tg_res {
     uintptr_t created_pc;     /* caller of init, or of the first use */
     uintptr_t cond_mutex;     /* cond: address of the mutex its waiters use, 0 if none */
     _Atomic uint32_t waiters; /* conditions: actors now waiting on it */
+    /* Semaphores, while lock order is on: the clock their posts carry to
+     * their waiters (lockorder.c); kept across instances, reset by owner. */
+    struct tg_vc *_Atomic hb;
 };
 
 /* One held lock; the held list is a stack, usually popped from the top.
@@ -156,19 +159,25 @@ struct tg_actor {
      * raw return addresses, valid when pending_stack_seq == pending_seq. */
     int pending_n;
     _Atomic uint64_t pending_stack_seq;
-    /* Lock order (lockorder.c): its vector clock over creates and joins. */
+    /* Lock order (lockorder.c): its vector clock over creates, joins and
+     * semaphores. Kept across reuse of the record; stale unless its owner
+     * is this actor's id. */
     struct tg_vc *vc;
     void *user;               /* frontend's own data */
     /* Everything from here on is not cleared when a record is reused (a
      * task's spawn clears only the fields above). */
     uintptr_t pending_pcs[32]; /* valid as said above */
-    /* Chains of held locks this actor has had validated (lockorder.c): 256
-     * entries, allocated by the first nested acquisition (most tasks never
-     * nest: 2 KB each for 100,000 tasks was 400 MB in the 4 KB size class).
-     * Entries are stored xor chain_salt, so those a previous user of the
-     * record left never match. */
+    /* Chains of held locks this actor has had validated (lockorder.c): an
+     * open-addressing set of 1 << chain_bits keys, allocated by the first
+     * nested acquisition (most tasks never nest) and grown while it is
+     * less than half full, so its hit rate survives thousands of chains.
+     * Keys are stored xor chain_salt (never 0, the empty mark): those a
+     * previous user of the record left never match, and the first slow path
+     * of a new user (chain_stale) clears them. */
     uint64_t chain_salt;
     uint64_t *chain_cache;
+    uint32_t chain_bits, chain_used;
+    int chain_stale;
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
     struct tg_wait_alt *any_buf;
@@ -257,7 +266,8 @@ void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
  * could really deadlock is reported as a potential deadlock. */
 extern int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
-/* After a blocking acquisition (not a trylock) pushed a hold. */
+/* After a blocking acquisition (not a trylock) pushed a hold. A chain this
+ * actor has had validated costs one probe of its own set, usually one. */
 static inline void tg__lockorder_note(struct tg_actor *a)
 {
     int n = a->n_held;
@@ -265,13 +275,30 @@ static inline void tg__lockorder_note(struct tg_actor *a)
         return;
     uint64_t k = a->held[n - 1].chain;
     const uint64_t *cache = a->chain_cache;
-    if (TG_LIKELY(cache && cache[(k * 0x9E3779B97F4A7C15ull) >> 56] == (k ^ a->chain_salt)))
-        return;
+    if (TG_LIKELY(cache != NULL)) {
+        uint64_t want = k ^ a->chain_salt;
+        size_t mask = ((size_t)1 << a->chain_bits) - 1;
+        for (size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));;
+             i = (i + 1) & mask) {
+            if (TG_LIKELY(cache[i] == want))
+                return;
+            if (cache[i] == 0)
+                break;
+        }
+    }
     tg__lockorder_slow(a);
 }
-/* Happens-before through creation and joins, for the lock-order filter. */
+/* Happens-before through creation, joins and semaphores, for the
+ * lock-order filter. Each costs O(threads alive) (clock slots of joined
+ * threads are reused), takes no engine lock, and does nothing while lock
+ * order is off. Only the actor itself calls them, except that a creator
+ * calls tg__hb_fork for a child that has not started yet. */
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child);
 void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined);
+/* A post of semaphore r by a orders a's past before the wait it ends. */
+void tg__hb_post(struct tg_actor *a, struct tg_res *r);
+/* a's wait on semaphore r succeeded: it is ordered after r's posts. */
+void tg__hb_wait(struct tg_actor *a, struct tg_res *r);
 
 /* ---- waits ------------------------------------------------------------- */
 /* Publish "a waits for w" (before reading anyone else's state). */

@@ -18,8 +18,15 @@ static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_r
     h->mode = (uint8_t)m;
     h->released_by_other = 0;
     h->since = TG_UNLIKELY(tg__hold_watch) ? tg__now_ns() : 0;
-    uint64_t prev = a->n_held ? a->held[a->n_held - 1].chain : 1469598103934665603ull;
-    h->chain = (prev ^ (addr + (uint64_t)m)) * 1099511628211ull;
+    /* A relock of the newest hold (a recursive mutex going deeper) keeps
+     * the chain: it adds no lock order, and must not cost a slow path per
+     * level. */
+    const struct tg_held *below = a->n_held ? &a->held[a->n_held - 1] : NULL;
+    if (below && below->addr == addr)
+        h->chain = below->chain;
+    else
+        h->chain = ((below ? below->chain : 1469598103934665603ull) ^ (addr + (uint64_t)m)) *
+                   1099511628211ull;
     /* The new entry must be complete before a reader can count it. */
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
 }

@@ -19,91 +19,248 @@
  * Trylocks add no edges. All of it runs under the engine lock. */
 #include "core/internal.h"
 
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int tg__lockorder_on = 1;
 
-/* ---- vector clocks ------------------------------------------------------- */
+/* ---- happens-before ------------------------------------------------------
+ *
+ * Vector clocks over clock slots, kept sorted by slot. A thread's slot is
+ * reused for a later thread once someone has joined it: the joiner keeps
+ * the slot on its free list and gives it to its next child, whose clock
+ * starts past everything the joiner knows of the slot. Whoever learns the
+ * new clock therefore comes after the join too, so an old occurrence's
+ * (slot, clock) still orders correctly; and the clocks stay as long as the
+ * threads alive (plus threads never joined), not as the threads ever made. */
 
-struct tg_vc {
-    int n, cap;
-    struct { uint64_t actor; uint64_t clock; } *e;
+struct hb_entry {
+    uint32_t slot, clock;
 };
 
-static uint64_t vc_get(const struct tg_vc *vc, uint64_t actor)
+struct tg_vc {
+    uint64_t owner;        /* actor id (resource instance for semaphores) */
+    uint32_t slot;         /* actors: their own slot */
+    int n, cap;
+    struct hb_entry *e;    /* sorted by slot */
+    int n_free, cap_free;
+    uint32_t *free_slots;  /* slots whose last user's end this actor knows */
+    _Atomic int busy;      /* semaphores: posters and waiters take turns */
+};
+
+static _Atomic uint32_t next_slot;
+
+static int vc_find(const struct hb_entry *e, int n, uint32_t slot)
 {
-    for (int i = 0; vc && i < vc->n; i++)
-        if (vc->e[i].actor == actor)
-            return vc->e[i].clock;
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (e[mid].slot < slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint32_t clock_at(const struct hb_entry *e, int n, uint32_t slot)
+{
+    int i = vc_find(e, n, slot);
+    return i < n && e[i].slot == slot ? e[i].clock : 0;
+}
+
+static int vc_reserve(struct tg_vc *vc, int need)
+{
+    if (need <= vc->cap)
+        return 0;
+    int cap = vc->cap ? vc->cap : 4;
+    while (cap < need)
+        cap *= 2;
+    struct hb_entry *e = tg__realloc(vc->e, (size_t)cap * sizeof *e);
+    if (!e)
+        return -1;
+    vc->e = e;
+    vc->cap = cap;
     return 0;
 }
 
-static void vc_set(struct tg_vc *vc, uint64_t actor, uint64_t clock)
+static void vc_set(struct tg_vc *vc, uint32_t slot, uint32_t clock)
 {
-    for (int i = 0; i < vc->n; i++) {
-        if (vc->e[i].actor == actor) {
-            vc->e[i].clock = clock;
-            return;
+    int i = vc_find(vc->e, vc->n, slot);
+    if (i < vc->n && vc->e[i].slot == slot) {
+        vc->e[i].clock = clock;
+        return;
+    }
+    if (vc_reserve(vc, vc->n + 1) != 0)
+        return; /* out of memory: an ordering is forgotten (one report too many at worst) */
+    memmove(&vc->e[i + 1], &vc->e[i], (size_t)(vc->n - i) * sizeof *vc->e);
+    vc->e[i].slot = slot;
+    vc->e[i].clock = clock;
+    vc->n++;
+}
+
+/* dst = max(dst, src), in O(dst->n + src->n). */
+static void vc_merge(struct tg_vc *dst, const struct hb_entry *src, int n_src)
+{
+    if (n_src == 0 || vc_reserve(dst, dst->n + n_src) != 0)
+        return;
+    int i = dst->n - 1, j = n_src - 1, k = dst->n + n_src - 1;
+    while (j >= 0) { /* merged from the back, leaving a gap at the front */
+        if (i >= 0 && dst->e[i].slot > src[j].slot) {
+            dst->e[k--] = dst->e[i--];
+        } else if (i >= 0 && dst->e[i].slot == src[j].slot) {
+            struct hb_entry m = dst->e[i--];
+            if (src[j].clock > m.clock)
+                m.clock = src[j].clock;
+            dst->e[k--] = m;
+            j--;
+        } else {
+            dst->e[k--] = src[j--];
         }
     }
-    if (vc->n == vc->cap) {
-        int cap = vc->cap ? vc->cap * 2 : 4;
-        void *p = tg__realloc(vc->e, (size_t)cap * sizeof *vc->e);
-        if (!p)
-            return;
-        vc->e = p;
-        vc->cap = cap;
-    }
-    vc->e[vc->n].actor = actor;
-    vc->e[vc->n++].clock = clock;
+    if (i >= 0) /* the rest of dst is in place below the gap: close it */
+        k -= i + 1;
+    int n = dst->n + n_src - 1 - k;
+    memmove(dst->e, &dst->e[k + 1], (size_t)n * sizeof *dst->e);
+    dst->n = n;
 }
 
-static struct tg_vc *vc_of(struct tg_actor *a)
+static void free_push(struct tg_vc *vc, uint32_t slot)
 {
-    if (!a->vc) {
-        a->vc = tg__alloc(sizeof *a->vc);
-        if (a->vc)
-            vc_set(a->vc, a->id, 1);
+    if (vc->n_free == vc->cap_free) {
+        int cap = vc->cap_free ? vc->cap_free * 2 : 8;
+        uint32_t *f = tg__realloc(vc->free_slots, (size_t)cap * sizeof *f);
+        if (!f)
+            return; /* the slot is never reused: clocks grow a little */
+        vc->free_slots = f;
+        vc->cap_free = cap;
     }
-    return a->vc;
+    vc->free_slots[vc->n_free++] = slot;
 }
 
-static void vc_copy(struct tg_vc *dst, const struct tg_vc *src)
+/* The clock *pvc as owned by `owner`, allocated or emptied if it was not. */
+static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
 {
-    dst->n = 0;
-    for (int i = 0; src && i < src->n; i++)
-        vc_set(dst, src->e[i].actor, src->e[i].clock);
+    struct tg_vc *vc = *pvc;
+    if (!vc && !(vc = *pvc = tg__alloc(sizeof *vc)))
+        return NULL;
+    if (vc->owner != owner) {
+        vc->owner = owner;
+        vc->slot = 0;
+        vc->n = 0;
+        vc->n_free = 0;
+    }
+    return vc;
+}
+
+/* a's own clock; a thread never seen created gets a slot of its own. */
+static struct tg_vc *hb_self(struct tg_actor *a)
+{
+    struct tg_vc *vc = vc_own(&a->vc, a->id);
+    if (vc && !vc->slot) {
+        vc->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
+        vc_set(vc, vc->slot, 1);
+    }
+    return vc;
+}
+
+static void hb_tick(struct tg_vc *vc)
+{
+    vc_set(vc, vc->slot, clock_at(vc->e, vc->n, vc->slot) + 1);
 }
 
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
 {
-    if (!parent || !child)
+    if (!tg__lockorder_on || !parent || !child)
         return;
     tg__guard++;
-    tg__lock();
-    struct tg_vc *pv = vc_of(parent), *cv = vc_of(child);
-    if (pv && cv) {
-        vc_copy(cv, pv);
-        vc_set(cv, child->id, 1);
-        vc_set(pv, parent->id, vc_get(pv, parent->id) + 1);
+    struct tg_vc *pv = hb_self(parent), *cv = vc_own(&child->vc, child->id);
+    if (pv && cv && vc_reserve(cv, pv->n + 1) == 0) {
+        memcpy(cv->e, pv->e, (size_t)pv->n * sizeof *pv->e);
+        cv->n = pv->n;
+        cv->slot = pv->n_free ? pv->free_slots[--pv->n_free]
+                              : __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
+        vc_set(cv, cv->slot, clock_at(pv->e, pv->n, cv->slot) + 1);
+        hb_tick(pv);
     }
-    tg__unlock();
     tg__guard--;
 }
 
 void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
 {
-    if (!joiner || !joined)
+    if (!tg__lockorder_on || !joiner || !joined)
+        return;
+    struct tg_vc *tv = joined->vc;
+    if (!tv || tv->owner != joined->id || !tv->slot)
         return;
     tg__guard++;
-    tg__lock();
-    struct tg_vc *jv = vc_of(joiner), *tv = joined->vc;
-    for (int i = 0; jv && tv && i < tv->n; i++)
-        if (vc_get(jv, tv->e[i].actor) < tv->e[i].clock)
-            vc_set(jv, tv->e[i].actor, tv->e[i].clock);
-    tg__unlock();
+    struct tg_vc *jv = hb_self(joiner);
+    if (jv) {
+        vc_merge(jv, tv->e, tv->n);
+        /* The joined thread has ended and the joiner knows all it knew:
+         * its slot, and those it freed, may go to the joiner's children. */
+        free_push(jv, tv->slot);
+        for (int i = 0; i < tv->n_free; i++)
+            free_push(jv, tv->free_slots[i]);
+        tv->owner = 0;
+    }
+    tg__guard--;
+}
+
+static struct tg_vc *sem_clock(struct tg_res *r)
+{
+    struct tg_vc *vc = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
+    if (vc)
+        return vc;
+    struct tg_vc *fresh = tg__alloc(sizeof *fresh);
+    if (!fresh)
+        return NULL;
+    if (!__atomic_compare_exchange_n(&r->hb, &vc, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        tg__free(fresh);
+        return vc;
+    }
+    return fresh;
+}
+
+/* Held for a merge only, never across a call out; a signal handler that
+ * posts while its thread is in here is not watched (tg__guard). */
+static void sem_take(struct tg_vc *vc)
+{
+    while (__atomic_exchange_n(&vc->busy, 1, __ATOMIC_ACQUIRE))
+        sched_yield();
+}
+
+void tg__hb_post(struct tg_actor *a, struct tg_res *r)
+{
+    if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
+        return; /* a binary semaphore is a lock: no ordering, as for mutexes */
+    tg__guard++;
+    struct tg_vc *av = hb_self(a), *sv = sem_clock(r);
+    if (av && sv) {
+        sem_take(sv);
+        vc_merge(vc_own(&sv, r->id), av->e, av->n);
+        __atomic_store_n(&sv->busy, 0, __ATOMIC_RELEASE);
+        hb_tick(av);
+    }
+    tg__guard--;
+}
+
+void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
+{
+    if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
+        return;
+    struct tg_vc *sv = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
+    if (!sv)
+        return;
+    tg__guard++;
+    struct tg_vc *av = hb_self(a);
+    sem_take(sv);
+    if (av && sv->owner == r->id)
+        vc_merge(av, sv->e, sv->n);
+    __atomic_store_n(&sv->busy, 0, __ATOMIC_RELEASE);
     tg__guard--;
 }
 
@@ -111,7 +268,11 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
 
 #define MAX_OCC 4
 #define MAX_GATES 16
+/* An acquisition adds edges from at most this many of the newest holds: a
+ * thread holding N locks costs O(N), not O(N^2), in edges and time. */
+#define HOLD_WINDOW 64
 
+/* One actor's taking of an edge's two locks. */
 struct occ {
     uint64_t actor;
     long tid;
@@ -119,30 +280,49 @@ struct occ {
     uintptr_t from_pc, to_pc;
     uint32_t from_stack, to_stack;
     uint8_t from_mode, to_mode;
-    int n_gates;
-    uint64_t gates[MAX_GATES];
-    struct tg_vc vc;
+    uint8_t n_gates;
+    uint32_t slot, clock;      /* the actor's epoch then */
+    int vc_n;
+    uint64_t *gates;           /* the other locks it held, n_gates of them */
+    struct hb_entry *vc;       /* its clock then, vc_n entries */
 };
 
 struct edge {
     uint64_t from, to;           /* node keys */
     struct tg_res *from_res, *to_res;
     uint64_t from_id, to_id;     /* instance serials, to describe them */
-    int next_out;                /* next edge leaving `from`, -1 at the end */
+    int from_node, to_node;
+    int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
+    int back;                    /* it closed a cycle: outside the topological order */
+    uint64_t acyclic_at;         /* graph_version + 1 when no cycle ran through it */
     int n_occ;
-    struct occ occ[MAX_OCC];
+    struct occ *occ[MAX_OCC];
+};
+
+/* A lock (or class) in the graph. Nodes are kept in a topological order of
+ * the edges that close no cycle (Pearce and Kelly's dynamic algorithm):
+ * while no edge closes a cycle, a new edge or occurrence needs no search. */
+struct node {
+    uint64_t key;
+    int first_out, first_in;
+    int64_t ord;
 };
 
 static struct edge *edges;
 static int n_edges, cap_edges;
+static struct node *nodes;
+static int n_nodes, cap_nodes;
+static int64_t next_ord;
+static int n_back;               /* edges that closed a cycle */
 /* key -> index, open addressing; slot value index+1, 0 empty */
-static int *edge_index, *node_first;
-static uint64_t *node_keys;
+static int *edge_index, *node_index;
 static size_t edge_cap, node_cap;
-static int n_nodes;
 static uint64_t *reported;      /* cycle signatures already reported */
 static int n_reported, cap_reported;
 static int full_warned;
+/* Bumped by every new edge: a search that found no path back is valid
+ * until the graph grows. */
+static uint64_t graph_version;
 
 static uint64_t mix(uint64_t a, uint64_t b)
 {
@@ -164,51 +344,42 @@ static int grow_table(int **idx, size_t *cap, size_t need)
     return 1; /* caller rehashes */
 }
 
+static void node_index_put(int i)
+{
+    size_t j = mix(nodes[i].key, 1) & (node_cap - 1);
+    while (node_index[j])
+        j = (j + 1) & (node_cap - 1);
+    node_index[j] = i + 1;
+}
+
+/* The node of key, -1 if none (or, with create, out of memory). */
 static int node_find(uint64_t key, int create)
 {
-    if (create && n_nodes * 2 + 2 >= (int)node_cap) {
-        size_t old_cap = node_cap;
-        int *old_first = node_first;
-        uint64_t *old_keys = node_keys;
-        size_t ncap = node_cap ? node_cap * 2 : 1024;
-        int *nf = tg__alloc(ncap * sizeof *nf);
-        uint64_t *nk = tg__alloc(ncap * sizeof *nk);
-        if (!nf || !nk) {
-            tg__free(nf);
-            tg__free(nk);
-            return -1;
-        }
-        for (size_t i = 0; i < ncap; i++)
-            nf[i] = -2; /* empty */
-        node_first = nf;
-        node_keys = nk;
-        node_cap = ncap;
-        for (size_t i = 0; i < old_cap; i++) {
-            if (old_first[i] == -2)
-                continue;
-            size_t j = mix(old_keys[i], 1) & (ncap - 1);
-            while (nf[j] != -2)
-                j = (j + 1) & (ncap - 1);
-            nf[j] = old_first[i];
-            nk[j] = old_keys[i];
-        }
-        tg__free(old_first);
-        tg__free(old_keys);
-    }
-    if (!node_cap)
-        return -1;
-    size_t j = mix(key, 1) & (node_cap - 1);
-    while (node_first[j] != -2) {
-        if (node_keys[j] == key)
-            return (int)j;
-        j = (j + 1) & (node_cap - 1);
-    }
+    for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
+         j = (j + 1) & (node_cap - 1))
+        if (nodes[node_index[j] - 1].key == key)
+            return node_index[j] - 1;
     if (!create)
         return -1;
-    node_keys[j] = key;
-    node_first[j] = -1;
-    n_nodes++;
-    return (int)j;
+    if (n_nodes == cap_nodes) {
+        int cap = cap_nodes ? cap_nodes * 2 : 256;
+        struct node *nn = tg__realloc(nodes, (size_t)cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        nodes = nn;
+        cap_nodes = cap;
+    }
+    int g = grow_table(&node_index, &node_cap, (size_t)n_nodes + 1);
+    if (g < 0)
+        return -1;
+    for (int i = 0; g > 0 && i < n_nodes; i++)
+        node_index_put(i);
+    struct node *nd = &nodes[n_nodes];
+    nd->key = key;
+    nd->first_out = nd->first_in = -1;
+    nd->ord = next_ord++;
+    node_index_put(n_nodes);
+    return n_nodes++;
 }
 
 static int edge_find(uint64_t from, uint64_t to)
@@ -233,6 +404,108 @@ static void edge_index_put(int i)
     edge_index[j] = i + 1;
 }
 
+static uint32_t *seen_marks(void);
+static uint32_t seen_stamp;
+
+/* The nodes reachable from `start` over ordered edges through nodes whose
+ * order is within (lo, hi), following out-edges (dir 0) or in-edges (1),
+ * appended to *list; returns 1 if `stop` was reached. */
+static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **list, int *n, int *cap,
+                 uint32_t *seen)
+{
+    int base = *n;
+    if (*n == *cap) {
+        int *l = tg__realloc(*list, (size_t)(*cap = *cap ? *cap * 2 : 64) * sizeof *l);
+        if (!l)
+            return -1;
+        *list = l;
+    }
+    (*list)[(*n)++] = start;
+    seen[start] = seen_stamp;
+    for (int k = base; k < *n; k++) { /* the list doubles as the work queue */
+        int x = (*list)[k];
+        for (int e = dir ? nodes[x].first_in : nodes[x].first_out; e >= 0;
+             e = dir ? edges[e].next_in : edges[e].next_out) {
+            if (edges[e].back)
+                continue;
+            int y = dir ? edges[e].from_node : edges[e].to_node;
+            if (y == stop)
+                return 1;
+            if (seen[y] == seen_stamp || nodes[y].ord <= lo || nodes[y].ord >= hi)
+                continue;
+            seen[y] = seen_stamp;
+            if (*n == *cap) {
+                int *l = tg__realloc(*list, (size_t)(*cap *= 2) * sizeof *l);
+                if (!l)
+                    return -1;
+                *list = l;
+            }
+            (*list)[(*n)++] = y;
+        }
+    }
+    return 0;
+}
+
+static int by_ord(const void *a, const void *b)
+{
+    int64_t x = nodes[*(const int *)a].ord, y = nodes[*(const int *)b].ord;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Keeps the order topological for the new edge u -> v, or marks the edge
+ * as closing a cycle (also when memory runs out: then it is searched). */
+static void order_edge(int e)
+{
+    int u = edges[e].from_node, v = edges[e].to_node;
+    if (nodes[u].ord < nodes[v].ord)
+        return;
+    int *list = NULL, n = 0, cap = 0;
+    uint32_t *seen = seen_marks();
+    int r = seen ? reach(v, 0, -1, nodes[u].ord + 1, u, &list, &n, &cap, seen) : -1;
+    if (r == 0 && nodes[u].ord == nodes[v].ord)
+        r = -1; /* cannot happen: orders are distinct */
+    if (r != 0) {
+        edges[e].back = 1;
+        n_back++;
+        tg__free(list);
+        return;
+    }
+    int forward = n; /* list[0..forward): reached from v; then those reaching u */
+    if (reach(u, 1, nodes[v].ord, INT64_MAX, -1, &list, &n, &cap, seen) < 0) {
+        edges[e].back = 1;
+        n_back++;
+        tg__free(list);
+        return;
+    }
+    int64_t *ords = tg__alloc((size_t)n * sizeof *ords);
+    if (!ords) {
+        edges[e].back = 1;
+        n_back++;
+        tg__free(list);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        ords[i] = nodes[list[i]].ord;
+    qsort(ords, (size_t)n, sizeof *ords, cmp_i64);
+    qsort(list, (size_t)forward, sizeof *list, by_ord);
+    qsort(list + forward, (size_t)(n - forward), sizeof *list, by_ord);
+    /* Those reaching u go first, then those reached from v, each keeping
+     * its relative order, in the same set of order numbers. */
+    int k = 0;
+    for (int i = forward; i < n; i++)
+        nodes[list[i]].ord = ords[k++];
+    for (int i = 0; i < forward; i++)
+        nodes[list[i]].ord = ords[k++];
+    tg__free(ords);
+    tg__free(list);
+}
+
 static int edge_new(uint64_t from, uint64_t to)
 {
     if (n_edges == cap_edges) {
@@ -249,17 +522,22 @@ static int edge_new(uint64_t from, uint64_t to)
     if (g > 0)
         for (int i = 0; i < n_edges; i++)
             edge_index_put(i);
-    int from_node = node_find(from, 1);
-    if (from_node < 0 || node_find(to, 1) < 0)
+    int from_node = node_find(from, 1), to_node = node_find(to, 1);
+    if (from_node < 0 || to_node < 0)
         return -1;
-    from_node = node_find(from, 0); /* the table may have grown */
     struct edge *e = &edges[n_edges];
     memset(e, 0, sizeof *e);
     e->from = from;
     e->to = to;
-    e->next_out = node_first[from_node];
-    node_first[from_node] = n_edges;
+    e->from_node = from_node;
+    e->to_node = to_node;
+    e->next_out = nodes[from_node].first_out;
+    nodes[from_node].first_out = n_edges;
+    e->next_in = nodes[to_node].first_in;
+    nodes[to_node].first_in = n_edges;
     edge_index_put(n_edges);
+    graph_version++;
+    order_edge(n_edges);
     return n_edges++;
 }
 
@@ -275,7 +553,7 @@ static int conflicts(const struct edge *want, uint8_t want_mode, uint8_t held_mo
 
 static int happens_before(const struct occ *a, const struct occ *b)
 {
-    return vc_get(&b->vc, a->actor) >= vc_get(&a->vc, a->actor) && vc_get(&a->vc, a->actor) > 0;
+    return a->clock > 0 && clock_at(b->vc, b->vc_n, a->slot) >= a->clock;
 }
 
 static int gated(const struct occ *const *chosen, int n)
@@ -315,8 +593,8 @@ static int choose(const int *path, int n, const struct occ **chosen)
         const struct edge *e = &edges[path[k]];
         chosen[k] = NULL;
         for (int i = 0; i < e->n_occ && !chosen[k]; i++)
-            if (compatible(chosen, k, &e->occ[i]))
-                chosen[k] = &e->occ[i];
+            if (compatible(chosen, k, e->occ[i]))
+                chosen[k] = e->occ[i];
         if (!chosen[k])
             return 0;
     }
@@ -365,7 +643,7 @@ static int already_reported(uint64_t sig)
 struct cycle_step {
     struct tg_res *from_res, *to_res;
     uint64_t from_id, to_id;
-    struct occ o;      /* its vc is not copied */
+    struct occ o;      /* its gates and clock are not copied */
     uint64_t next_actor;
 };
 struct cycle {
@@ -387,7 +665,8 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
         st->from_id = e->from_id;
         st->to_id = e->to_id;
         st->o = *chosen[k];
-        memset(&st->o.vc, 0, sizeof st->o.vc);
+        st->o.gates = NULL; /* neither is needed by the report */
+        st->o.vc = NULL;
         st->next_actor = chosen[(k + 1) % n]->actor;
     }
     return c;
@@ -450,6 +729,27 @@ static struct tg_finding *build(const struct cycle *c)
     return f;
 }
 
+/* The search's visited marks, one per node slot, kept between searches
+ * and told apart by a stamp: a search costs what it visits, not the size
+ * of the graph. */
+static uint32_t *seen_mark;
+static size_t seen_cap;
+
+static uint32_t *seen_marks(void)
+{
+    if (seen_cap < (size_t)cap_nodes) {
+        tg__free(seen_mark);
+        seen_mark = tg__alloc((size_t)cap_nodes * sizeof *seen_mark); /* zeroed */
+        seen_cap = seen_mark ? (size_t)cap_nodes : 0;
+        seen_stamp = 0;
+    }
+    if (++seen_stamp == 0) {
+        memset(seen_mark, 0, seen_cap * sizeof *seen_mark);
+        seen_stamp = 1;
+    }
+    return seen_mark;
+}
+
 /* Depth-first search for paths from `start` back to `goal`, checking each
  * cycle found; stops at the first reportable one. Bounded in steps. */
 static struct cycle *search(int first_edge)
@@ -458,16 +758,16 @@ static struct cycle *search(int first_edge)
     int cap = 64, depth = 0;
     int *stack = tg__alloc((size_t)cap * sizeof *stack); /* edge on the path at each depth */
     int *cursor = tg__alloc((size_t)cap * sizeof *cursor);
-    char *seen = tg__alloc(node_cap ? node_cap : 1);
+    uint32_t *seen = seen_marks(); /* seen[node] == seen_stamp: visited */
     struct cycle *found = NULL;
     long steps = 0;
+    int any_path = 0;
     if (!stack || !cursor || !seen)
         goto out;
     stack[0] = first_edge;
-    int nd = node_find(edges[first_edge].to, 0);
-    cursor[0] = nd >= 0 ? node_first[nd] : -1;
-    if (nd >= 0)
-        seen[nd] = 1;
+    int nd = edges[first_edge].to_node;
+    cursor[0] = nodes[nd].first_out;
+    seen[nd] = seen_stamp;
     while (depth >= 0 && steps++ < 1000000) {
         int e = cursor[depth];
         if (e < 0) {
@@ -476,6 +776,7 @@ static struct cycle *search(int first_edge)
         }
         cursor[depth] = edges[e].next_out;
         if (edges[e].to == goal) {
+            any_path = 1;
             stack[depth + 1] = e;
             int n = depth + 2;
             const struct occ **chosen = tg__alloc((size_t)n * sizeof *chosen);
@@ -487,10 +788,10 @@ static struct cycle *search(int first_edge)
                 break;
             continue;
         }
-        int to = node_find(edges[e].to, 0);
-        if (to < 0 || seen[to])
+        int to = edges[e].to_node;
+        if (seen[to] == seen_stamp)
             continue;
-        seen[to] = 1;
+        seen[to] = seen_stamp;
         if (depth + 2 >= cap) {
             cap *= 2;
             int *ns = tg__realloc(stack, (size_t)cap * sizeof *ns);
@@ -502,12 +803,13 @@ static struct cycle *search(int first_edge)
             cursor = nc;
         }
         stack[++depth] = e;
-        cursor[depth] = node_first[to];
+        cursor[depth] = nodes[to].first_out;
     }
+    if (!any_path && depth < 0)
+        edges[first_edge].acyclic_at = graph_version + 1;
 out:
     tg__free(stack);
     tg__free(cursor);
-    tg__free(seen);
     return found;
 }
 
@@ -520,16 +822,115 @@ static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
     return tg__opt.lock_classes && r->created_pc ? (r->created_pc | 1ull << 63) : r->id;
 }
 
-/* Adds the occurrence for `a` taking `top` while holding `h`; returns the
- * edge if it or the occurrence is new, else -1. */
-static int add_edge(struct tg_actor *a, const struct tg_held *h, struct tg_res *hr,
-                    const struct tg_held *top, struct tg_res *tr, uint32_t to_stack)
+/* What one slow path knows of its actor: its clock and the locks it holds
+ * that can act as gates (the outermost ones). */
+struct taker {
+    struct tg_actor *a;
+    struct tg_vc *vc;
+    const struct tg_held *top;
+    struct tg_res *top_res;
+    uint32_t to_stack;
+    int n_gates;
+    uintptr_t gate_addr[MAX_GATES + 1];
+    uint64_t gate_key[MAX_GATES + 1];
+};
+
+static void taker_init(struct taker *t, struct tg_actor *a, uint32_t to_stack)
 {
-    uint64_t from = node_key(hr, h), to = node_key(tr, top);
+    t->a = a;
+    t->vc = hb_self(a);
+    t->top = &a->held[a->n_held - 1];
+    t->top_res = tg__held_res(t->top);
+    t->to_stack = to_stack;
+    t->n_gates = 0;
+    for (int k = 0; k < a->n_held - 1 && t->n_gates < MAX_GATES + 1; k++) {
+        const struct tg_held *g = &a->held[k];
+        if (g->released_by_other || g->addr == t->top->addr)
+            continue;
+        t->gate_addr[t->n_gates] = g->addr;
+        t->gate_key[t->n_gates++] = node_key(tg__held_res(g), g);
+    }
+}
+
+/* 1 if occurrence o came before what the taker does now. */
+static int before_now(const struct occ *o, const struct taker *t)
+{
+    return t->vc && o->clock > 0 && clock_at(t->vc->e, t->vc->n, o->slot) >= o->clock;
+}
+
+/* Where an occurrence of the taker goes in e: a free place, or one whose
+ * occurrence came before it (that one can join no cycle the new one could
+ * not: whatever runs at once with the new one ran after the old one, or at
+ * once with both); -1 if the taker has one already or all are needed. */
+static int occ_place(const struct edge *e, const struct taker *t)
+{
+    int replace = -1;
+    for (int k = 0; k < e->n_occ; k++) {
+        if (e->occ[k]->actor == t->a->id)
+            return -1;
+        if (replace < 0 && before_now(e->occ[k], t))
+            replace = k;
+    }
+    return e->n_occ < MAX_OCC ? e->n_occ : replace;
+}
+
+static void occ_free(struct occ *o)
+{
+    if (o) {
+        tg__free(o->gates);
+        tg__free(o->vc);
+        tg__free(o);
+    }
+}
+
+static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
+{
+    struct tg_actor *a = t->a;
+    struct occ *o = tg__alloc(sizeof *o);
+    if (!o)
+        return NULL;
+    o->actor = a->id;
+    o->tid = a->tid;
+    snprintf(o->name, sizeof o->name, "%s", a->name);
+    o->from_pc = h->pc;
+    o->from_stack = h->stack;
+    o->to_pc = t->top->pc;
+    o->to_stack = t->to_stack;
+    o->from_mode = h->mode;
+    o->to_mode = t->top->mode;
+    int n = 0;
+    for (int k = 0; k < t->n_gates; k++)
+        n += t->gate_addr[k] != h->addr;
+    if (n > MAX_GATES)
+        n = MAX_GATES;
+    if (n && (o->gates = tg__alloc((size_t)n * sizeof *o->gates)))
+        for (int k = 0; k < t->n_gates && o->n_gates < n; k++)
+            if (t->gate_addr[k] != h->addr)
+                o->gates[o->n_gates++] = t->gate_key[k];
+    if (t->vc) {
+        o->slot = t->vc->slot;
+        o->clock = clock_at(t->vc->e, t->vc->n, t->vc->slot);
+        if (t->vc->n && (o->vc = tg__alloc((size_t)t->vc->n * sizeof *o->vc))) {
+            memcpy(o->vc, t->vc->e, (size_t)t->vc->n * sizeof *o->vc);
+            o->vc_n = t->vc->n;
+        }
+    }
+    return o;
+}
+
+/* The edge h -> top for the taker, if an occurrence of it is to be added:
+ * creates the edge unless `dry`. Returns the edge, -1 if nothing is new. */
+static int edge_for(const struct taker *t, const struct tg_held *h, int dry, int *place)
+{
+    struct tg_res *hr = tg__held_res(h), *tr = t->top_res;
+    uint64_t from = node_key(hr, h), to = node_key(tr, t->top);
     if (from == to)
         return -1; /* a class taken twice, or a recursive relock */
     int i = edge_find(from, to);
     if (i < 0) {
+        *place = 0;
+        if (dry)
+            return 0;
         i = edge_new(from, to);
         if (i < 0) {
             tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
@@ -541,56 +942,121 @@ static int add_edge(struct tg_actor *a, const struct tg_held *h, struct tg_res *
         edges[i].to_res = tr;
         edges[i].from_id = hr ? hr->id : 0;
         edges[i].to_id = tr ? tr->id : 0;
+        return i;
     }
-    struct edge *e = &edges[i];
-    for (int k = 0; k < e->n_occ; k++)
-        if (e->occ[k].actor == a->id)
-            return -1;
-    if (e->n_occ == MAX_OCC)
-        return -1;
-    struct occ *o = &e->occ[e->n_occ++];
-    memset(o, 0, sizeof *o);
-    o->actor = a->id;
-    o->tid = a->tid;
-    snprintf(o->name, sizeof o->name, "%s", a->name);
-    o->from_pc = h->pc;
-    o->from_stack = h->stack;
-    o->to_pc = top->pc;
-    o->to_stack = to_stack;
-    o->from_mode = h->mode;
-    o->to_mode = top->mode;
-    for (int k = 0; k < a->n_held - 1 && o->n_gates < MAX_GATES; k++) {
-        const struct tg_held *g = &a->held[k];
-        if (g != h && g->addr != h->addr && !g->released_by_other)
-            o->gates[o->n_gates++] = node_key(tg__held_res(g), g);
-    }
-    vc_copy(&o->vc, vc_of(a));
-    return i;
+    *place = occ_place(&edges[i], t);
+    return *place < 0 ? -1 : i;
 }
 
+/* One pass over the taker's newest holds: with `dry`, 1 if any occurrence
+ * would be new (the caller then captures the stack, unlocked, and comes
+ * back); otherwise adds them and searches for a cycle through each. */
+static int pass(const struct taker *t, int dry, struct cycle **found)
+{
+    const struct tg_actor *a = t->a;
+    int n = a->n_held, first = n - 1 > HOLD_WINDOW ? n - 1 - HOLD_WINDOW : 0;
+    for (int i = first; i < n - 1 && !*found; i++) {
+        const struct tg_held *h = &a->held[i];
+        if (h->released_by_other || h->addr == t->top->addr)
+            continue;
+        int place, e = edge_for(t, h, dry, &place);
+        if (e < 0)
+            continue;
+        if (dry)
+            return 1;
+        struct occ *o = occ_new(t, h);
+        if (!o)
+            continue;
+        struct edge *ed = &edges[e];
+        if (place == ed->n_occ)
+            ed->n_occ++;
+        else
+            occ_free(ed->occ[place]);
+        ed->occ[place] = o;
+        /* Only an edge that closed a cycle, or any while one exists, can
+         * be on a cycle; one that a search found on none stays so until
+         * the graph grows. */
+        if ((n_back > 0 || ed->back) && ed->acyclic_at != graph_version + 1)
+            *found = search(e);
+    }
+    return 0;
+}
+
+#define CHAIN_MIN_BITS 8
+#define CHAIN_MAX_BITS 22
+
+/* Remembers that a's chain `key` is validated (the table is a's own). */
+static void chain_cache_put(struct tg_actor *a, uint64_t key)
+{
+    uint64_t v = key ^ a->chain_salt;
+    if (a->chain_stale) { /* a previous user's entries */
+        if (a->chain_bits > CHAIN_MIN_BITS) {
+            tg__free(a->chain_cache);
+            a->chain_cache = NULL;
+        } else if (a->chain_cache) {
+            memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
+        }
+        a->chain_used = 0;
+        a->chain_stale = 0;
+    }
+    if (!v)
+        return; /* never cached: 0 marks an empty entry */
+    if (!a->chain_cache || (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
+        uint64_t *old = a->chain_cache;
+        uint32_t old_bits = a->chain_bits;
+        uint32_t bits = !old ? CHAIN_MIN_BITS : old_bits < CHAIN_MAX_BITS ? old_bits + 1 : old_bits;
+        uint64_t *nc = tg__alloc(sizeof *nc << bits); /* zeroed */
+        if (!nc)
+            return;
+        a->chain_used = 0;
+        for (size_t i = 0; old && bits > old_bits && i < (size_t)1 << old_bits; i++) {
+            uint64_t k = old[i] ^ a->chain_salt;
+            size_t j = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+            if (!old[i])
+                continue;
+            while (nc[j])
+                j = (j + 1) & (((size_t)1 << bits) - 1);
+            nc[j] = old[i];
+            a->chain_used++;
+        } /* at the largest size the set starts again empty: a cache */
+        a->chain_cache = nc;
+        a->chain_bits = bits;
+        tg__free(old);
+    }
+    size_t mask = ((size_t)1 << a->chain_bits) - 1;
+    size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));
+    while (a->chain_cache[j] && a->chain_cache[j] != v)
+        j = (j + 1) & mask;
+    if (!a->chain_cache[j]) {
+        a->chain_cache[j] = v;
+        a->chain_used++;
+    }
+}
+
+/* A chain the actor has not had validated: each of its newest holds and
+ * the lock just taken make an edge. The stack of the acquisition is
+ * captured only when an occurrence is new, outside the engine lock. */
 void tg__lockorder_slow(struct tg_actor *a)
 {
-    int n = a->n_held;
-    const struct tg_held *top = &a->held[n - 1];
+    const struct tg_held *top = &a->held[a->n_held - 1];
     uint64_t key = top->chain;
-    uint32_t to_stack = top->stack ? top->stack : tg__stack_capture(2);
+    uint32_t to_stack = top->stack;
     struct cycle *c = NULL;
+    struct taker t;
     tg__guard++;
     tg__lock();
-    struct tg_res *tr = tg__held_res(top);
-    for (int i = 0; i < n - 1 && !c; i++) {
-        const struct tg_held *h = &a->held[i];
-        if (h->released_by_other || h->addr == top->addr)
-            continue;
-        int e = add_edge(a, h, tg__held_res(h), top, tr, to_stack);
-        if (e >= 0)
-            c = search(e);
+    taker_init(&t, a, to_stack);
+    if (pass(&t, 1, &c)) {
+        if (!to_stack) {
+            tg__unlock();
+            to_stack = tg__stack_capture(2);
+            tg__lock();
+            taker_init(&t, a, to_stack);
+        }
+        pass(&t, 0, &c);
     }
-    if (!a->chain_cache && (a->chain_cache = tg__alloc(256 * sizeof *a->chain_cache)))
-        memset(a->chain_cache, 0, 256 * sizeof *a->chain_cache); /* 0 never matches a salted key */
-    if (a->chain_cache) /* as in tg__lockorder_note */
-        a->chain_cache[(key * 0x9E3779B97F4A7C15ull) >> 56] = key ^ a->chain_salt;
     tg__unlock();
+    chain_cache_put(a, key);
     if (c) {
         struct tg_finding *f = build(c); /* with the program's malloc: no engine lock */
         tg__free(c);

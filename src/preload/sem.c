@@ -75,8 +75,10 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
 
 static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
 {
-    if (!(r->flags & TG_RF_LOCKLIKE))
+    if (!(r->flags & TG_RF_LOCKLIKE)) {
+        tg__hb_wait(a, r); /* after the posts that let it through */
         return;
+    }
     drop_stale(a, r);
     if (slow)
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
@@ -156,7 +158,12 @@ TG_EXPORT int sem_trywait(sem_t *s)
 TG_EXPORT int sem_post(sem_t *s)
 {
     struct tg_actor *a = tg__self();
-    struct tg_res *r = a ? tg__live_res(a, tg__res_lookup((uintptr_t)s), s, CALLER_PC) : NULL;
+    struct tg_res *r = !a ? NULL
+                       : tg__live_res(a, tg__lockorder_on ? tg__res_get((uintptr_t)s, TG_RES_SEM, 0,
+                                                                          CALLER_PC)
+                                                          : tg__res_lookup((uintptr_t)s),
+                                      s, CALLER_PC);
+    tg__hb_post(a, r); /* before the post: its waiter must find the clock */
     if (r && (r->flags & TG_RF_LOCKLIKE) && give_back(a, r) != 0)
         tg__released_by_other(a, r);
     int rc = REAL(sem_post)(s);

@@ -57,6 +57,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_OWNED_PERMITS 0x0040u /* semaphore whose permits only holders return */
 #define TG_RF_DESTROYED    0x0080u
 #define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
+#define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -288,6 +289,9 @@ static inline void tg__lockorder_note(struct tg_actor *a)
     }
     tg__lockorder_slow(a);
 }
+/* Lock instance `id` ends: its lock-order edges are retired (takes the
+ * engine lock; called only for instances flagged TG_RF_IN_GRAPH). */
+void tg__lockorder_forget(uint64_t id);
 /* Happens-before through creation, joins and semaphores, for the
  * lock-order filter. Each costs O(threads alive) (clock slots of joined
  * threads are reused), takes no engine lock, and does nothing while lock

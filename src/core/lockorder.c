@@ -293,7 +293,9 @@ struct edge {
     uint64_t from_id, to_id;     /* instance serials, to describe them */
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
+    int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
     int back;                    /* it closed a cycle: outside the topological order */
+    int dead;                    /* retired: its place is on the free list (next_out) */
     uint64_t acyclic_at;         /* graph_version + 1 when no cycle ran through it */
     int n_occ;
     struct occ *occ[MAX_OCC];
@@ -309,9 +311,11 @@ struct node {
 };
 
 static struct edge *edges;
-static int n_edges, cap_edges;
+static int n_edges, cap_edges;   /* n_edges: places used, live or retired */
+static int free_edge = -1;       /* retired places, linked by next_out */
 static struct node *nodes;
-static int n_nodes, cap_nodes;
+static int n_nodes, cap_nodes;   /* a retired node has key 0 */
+static int free_node = -1;       /* linked by first_out */
 static int64_t next_ord;
 static int n_back;               /* edges that closed a cycle */
 /* key -> index, open addressing; slot value index+1, 0 empty */
@@ -361,7 +365,7 @@ static int node_find(uint64_t key, int create)
             return node_index[j] - 1;
     if (!create)
         return -1;
-    if (n_nodes == cap_nodes) {
+    if (free_node < 0 && n_nodes == cap_nodes) {
         int cap = cap_nodes ? cap_nodes * 2 : 256;
         struct node *nn = tg__realloc(nodes, (size_t)cap * sizeof *nn);
         if (!nn)
@@ -369,17 +373,21 @@ static int node_find(uint64_t key, int create)
         nodes = nn;
         cap_nodes = cap;
     }
-    int g = grow_table(&node_index, &node_cap, (size_t)n_nodes + 1);
+    int g = grow_table(&node_index, &node_cap, (size_t)n_nodes + 1); /* counts retired ones */
     if (g < 0)
         return -1;
     for (int i = 0; g > 0 && i < n_nodes; i++)
-        node_index_put(i);
-    struct node *nd = &nodes[n_nodes];
+        if (nodes[i].key)
+            node_index_put(i);
+    int i = free_node >= 0 ? free_node : n_nodes++;
+    if (i == free_node)
+        free_node = nodes[i].first_out;
+    struct node *nd = &nodes[i];
     nd->key = key;
     nd->first_out = nd->first_in = -1;
     nd->ord = next_ord++;
-    node_index_put(n_nodes);
-    return n_nodes++;
+    node_index_put(i);
+    return i;
 }
 
 static int edge_find(uint64_t from, uint64_t to)
@@ -508,7 +516,7 @@ static void order_edge(int e)
 
 static int edge_new(uint64_t from, uint64_t to)
 {
-    if (n_edges == cap_edges) {
+    if (free_edge < 0 && n_edges == cap_edges) {
         int cap = cap_edges ? cap_edges * 2 : 256;
         struct edge *e = tg__realloc(edges, (size_t)cap * sizeof *e);
         if (!e)
@@ -519,26 +527,116 @@ static int edge_new(uint64_t from, uint64_t to)
     int g = grow_table(&edge_index, &edge_cap, (size_t)n_edges + 1);
     if (g < 0)
         return -1;
-    if (g > 0)
-        for (int i = 0; i < n_edges; i++)
+    for (int i = 0; g > 0 && i < n_edges; i++)
+        if (!edges[i].dead)
             edge_index_put(i);
     int from_node = node_find(from, 1), to_node = node_find(to, 1);
     if (from_node < 0 || to_node < 0)
         return -1;
-    struct edge *e = &edges[n_edges];
+    int i = free_edge >= 0 ? free_edge : n_edges++;
+    if (i == free_edge)
+        free_edge = edges[i].next_out;
+    struct edge *e = &edges[i];
     memset(e, 0, sizeof *e);
     e->from = from;
     e->to = to;
     e->from_node = from_node;
     e->to_node = to_node;
+    e->prev_out = e->prev_in = -1;
     e->next_out = nodes[from_node].first_out;
-    nodes[from_node].first_out = n_edges;
+    if (e->next_out >= 0)
+        edges[e->next_out].prev_out = i;
+    nodes[from_node].first_out = i;
     e->next_in = nodes[to_node].first_in;
-    nodes[to_node].first_in = n_edges;
-    edge_index_put(n_edges);
+    if (e->next_in >= 0)
+        edges[e->next_in].prev_in = i;
+    nodes[to_node].first_in = i;
+    edge_index_put(i);
     graph_version++;
-    order_edge(n_edges);
-    return n_edges++;
+    order_edge(i);
+    return i;
+}
+
+/* Removes slot j from an open-addressing index, moving later entries of
+ * its probe run back so that no lookup stops short. */
+static void index_remove(int *idx, size_t cap, size_t j, uint64_t (*hash)(int))
+{
+    size_t mask = cap - 1;
+    idx[j] = 0;
+    for (size_t k = (j + 1) & mask; idx[k]; k = (k + 1) & mask) {
+        size_t home = hash(idx[k] - 1) & mask;
+        /* The entry at k may move to j if j lies on its way from home. */
+        if (((k - home) & mask) >= ((k - j) & mask)) {
+            idx[j] = idx[k];
+            idx[k] = 0;
+            j = k;
+        }
+    }
+}
+
+static uint64_t edge_hash(int i)
+{
+    return mix(edges[i].from, edges[i].to);
+}
+
+static uint64_t node_hash(int i)
+{
+    return mix(nodes[i].key, 1);
+}
+
+static void occ_free(struct occ *o);
+
+static void edge_retire(int i)
+{
+    struct edge *e = &edges[i];
+    if (e->prev_out >= 0)
+        edges[e->prev_out].next_out = e->next_out;
+    else
+        nodes[e->from_node].first_out = e->next_out;
+    if (e->next_out >= 0)
+        edges[e->next_out].prev_out = e->prev_out;
+    if (e->prev_in >= 0)
+        edges[e->prev_in].next_in = e->next_in;
+    else
+        nodes[e->to_node].first_in = e->next_in;
+    if (e->next_in >= 0)
+        edges[e->next_in].prev_in = e->prev_in;
+    size_t j = mix(e->from, e->to) & (edge_cap - 1);
+    while (edge_index[j] != i + 1)
+        j = (j + 1) & (edge_cap - 1);
+    index_remove(edge_index, edge_cap, j, edge_hash);
+    for (int k = 0; k < e->n_occ; k++)
+        occ_free(e->occ[k]);
+    n_back -= e->back;
+    e->dead = 1;
+    e->next_out = free_edge;
+    free_edge = i;
+}
+
+/* The lock instance `id` ends (destroyed, or initialised again): its node and
+ * every edge to or from it leave the graph, so that short-lived locks
+ * leave nothing behind. Cycles already reported stay reported. */
+void tg__lockorder_forget(uint64_t id)
+{
+    tg__guard++;
+    tg__lock();
+    int nd = node_find(id, 0);
+    if (nd >= 0 && !tg__opt.lock_classes) {
+        while (nodes[nd].first_out >= 0)
+            edge_retire(nodes[nd].first_out);
+        while (nodes[nd].first_in >= 0)
+            edge_retire(nodes[nd].first_in);
+        size_t j = mix(nodes[nd].key, 1) & (node_cap - 1);
+        while (node_index[j] != nd + 1)
+            j = (j + 1) & (node_cap - 1);
+        index_remove(node_index, node_cap, j, node_hash);
+        nodes[nd].key = 0;
+        nodes[nd].first_out = free_node;
+        free_node = nd;
+        graph_version++;
+    }
+    tg__unlock();
+    tg__guard--;
 }
 
 /* ---- feasibility of a cycle ------------------------------------------------ */
@@ -940,6 +1038,11 @@ static int edge_for(const struct taker *t, const struct tg_held *h, int dry, int
         }
         edges[i].from_res = hr;
         edges[i].to_res = tr;
+        /* Instances in the graph leave it when they end (res.c). */
+        if (hr && !tg__opt.lock_classes)
+            __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+        if (tr && !tg__opt.lock_classes)
+            __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
         edges[i].from_id = hr ? hr->id : 0;
         edges[i].to_id = tr ? tr->id : 0;
         return i;

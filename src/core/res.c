@@ -2,54 +2,83 @@
 /* res.c: the resource table: tangle's state kept beside the user's lock
  * objects, keyed by address. Lookups take no lock; inserts are serialized
  * by a small spin lock of their own (an insert happens once per address).
- * The table never moves, so an entry pointer stays valid for the life of
- * the process; a destroyed entry may be reused for another address. */
+ *
+ * The table is a list of levels, each an open-addressing array twice the
+ * size of the one before, mapped when the previous one is half full: memory
+ * follows the number of locks (about 100 bytes each, not a page each for
+ * scattered keys) and no fixed size stops a program. Entries never move,
+ * so an entry pointer stays valid for the life of the process; a destroyed
+ * entry may be reused for another address. Past max_locks entries, new
+ * locks are not watched (one warning). */
 #include "core/internal.h"
 
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
-static struct tg_res *table;
-static size_t mask;
-static int bits;
+#define LEVEL0_BITS 12
+#define MAX_LEVELS 24
+
+static struct tg_res *levels[MAX_LEVELS];
+static _Atomic int n_levels;
+static size_t level_used[MAX_LEVELS]; /* entries ever claimed, under insert_lock */
+static size_t total_used;
 static _Atomic int insert_lock;
 static _Atomic uint64_t next_id;
 static int full_warned;
 
-void tg__res_table_init(void)
+static inline int level_bits(int l)
 {
-    if (table)
-        return;
-    size_t cap = 64;
-    bits = 6;
-    while (cap < (size_t)tg__opt.max_locks * 2) {
-        cap <<= 1;
-        bits++;
-    }
-    void *p = mmap(NULL, cap * sizeof *table, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return;
-    mask = cap - 1;
-    table = p;
+    return LEVEL0_BITS + l;
 }
 
-static inline size_t slot_of(uintptr_t addr)
+static int add_level(void)
+{
+    int l = __atomic_load_n(&n_levels, __ATOMIC_RELAXED);
+    if (l == MAX_LEVELS)
+        return -1;
+    void *p = mmap(NULL, sizeof(struct tg_res) << level_bits(l), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    levels[l] = p;
+    __atomic_store_n(&n_levels, l + 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void tg__res_table_init(void)
+{
+    if (!__atomic_load_n(&n_levels, __ATOMIC_ACQUIRE))
+        add_level();
+}
+
+static inline size_t slot_of(uintptr_t addr, int bits)
 {
     return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
-struct tg_res *tg__res_lookup(uintptr_t addr)
+/* The entry of addr in level l, or NULL when a probe meets an empty slot
+ * (a level is at most half full, so probes are short). */
+static inline struct tg_res *level_lookup(int l, uintptr_t addr)
 {
-    if (TG_UNLIKELY(!table))
-        return NULL;
-    for (size_t i = slot_of(addr), n = 0; n <= mask; i = (i + 1) & mask, n++) {
-        uintptr_t k = __atomic_load_n(&table[i].addr, __ATOMIC_ACQUIRE);
+    struct tg_res *t = levels[l];
+    size_t mask = ((size_t)1 << level_bits(l)) - 1;
+    for (size_t i = slot_of(addr, level_bits(l));; i = (i + 1) & mask) {
+        uintptr_t k = __atomic_load_n(&t[i].addr, __ATOMIC_ACQUIRE);
         if (k == addr)
-            return &table[i];
+            return &t[i];
         if (k == 0)
             return NULL;
+    }
+}
+
+struct tg_res *tg__res_lookup(uintptr_t addr)
+{
+    /* Newest level first: it holds about half of all entries. */
+    for (int l = __atomic_load_n(&n_levels, __ATOMIC_ACQUIRE) - 1; l >= 0; l--) {
+        struct tg_res *r = level_lookup(l, addr);
+        if (r)
+            return r;
     }
     return NULL;
 }
@@ -75,44 +104,64 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 
-/* Finds addr, or claims a slot for it (an empty one, or a destroyed entry
- * met on the way). *fresh tells which. */
-static struct tg_res *find_or_claim(uintptr_t addr, int *fresh)
+/* Claims a slot for addr (not in the table): a destroyed entry met on
+ * its probe path in some level, or an empty slot of a level less than half
+ * full (a new level if none is). */
+static struct tg_res *claim(uintptr_t addr, int *fresh)
 {
-    struct tg_res *reuse = NULL;
-    *fresh = 0;
-    for (size_t i = slot_of(addr), n = 0; n <= mask; i = (i + 1) & mask, n++) {
-        uintptr_t k = __atomic_load_n(&table[i].addr, __ATOMIC_ACQUIRE);
-        if (k == addr)
-            return &table[i];
-        if (k == 0) {
-            struct tg_res *r = reuse ? reuse : &table[i];
-            *fresh = 1;
-            return r;
+    int nl = __atomic_load_n(&n_levels, __ATOMIC_RELAXED);
+    *fresh = 1;
+    for (int l = nl - 1; l >= 0; l--) {
+        struct tg_res *t = levels[l];
+        size_t mask = ((size_t)1 << level_bits(l)) - 1;
+        for (size_t i = slot_of(addr, level_bits(l));; i = (i + 1) & mask) {
+            uintptr_t k = __atomic_load_n(&t[i].addr, __ATOMIC_RELAXED);
+            if (k == 0)
+                break;
+            if (__atomic_load_n(&t[i].flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED)
+                return &t[i];
         }
-        if (!reuse && (__atomic_load_n(&table[i].flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED))
-            reuse = &table[i];
     }
-    if (reuse)
-        *fresh = 1;
-    return reuse;
+    if (total_used >= (size_t)tg__opt.max_locks)
+        return NULL;
+    int l = nl - 1;
+    if (l < 0 || (level_used[l] + 1) * 2 > (size_t)1 << level_bits(l)) {
+        if (add_level() != 0)
+            return NULL;
+        l++;
+    }
+    struct tg_res *t = levels[l];
+    size_t mask = ((size_t)1 << level_bits(l)) - 1, i = slot_of(addr, level_bits(l));
+    while (__atomic_load_n(&t[i].addr, __ATOMIC_RELAXED))
+        i = (i + 1) & mask;
+    level_used[l]++;
+    total_used++;
+    *fresh = 2; /* an empty slot: its address is published last */
+    return &t[i];
 }
 
 static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, int reinit,
                              uintptr_t pc)
 {
-    if (!table)
+    if (!__atomic_load_n(&n_levels, __ATOMIC_ACQUIRE))
         return NULL;
+    uint64_t old_graph = 0;
     ins_lock();
-    int fresh;
-    struct tg_res *r = find_or_claim(addr, &fresh);
+    int fresh = 0;
+    struct tg_res *r = tg__res_lookup(addr);
+    if (!r)
+        r = claim(addr, &fresh);
     if (r && fresh) {
         fill(r, kind, flags, pc);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
     } else if (r && reinit) {
+        if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH)
+            old_graph = r->id;
         fill(r, kind, flags, pc);
     }
     ins_unlock();
+    if (old_graph) /* the instance it replaces had lock-order edges */
+        tg__lockorder_forget(old_graph);
     if (!r)
         tg__warn_once(&full_warned,
                       "the lock table is full (%d locks); further locks are not watched. "
@@ -140,7 +189,9 @@ void tg__res_after_fork(void)
 
 void tg__res_destroy(struct tg_res *r)
 {
-    __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
+    uint32_t was = __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
+    if (was & TG_RF_IN_GRAPH)
+        tg__lockorder_forget(r->id);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

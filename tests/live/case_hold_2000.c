@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two threads each hold 2,000 locks at once (nested in one order), and a
  * recursive mutex is taken 100,000 deep: holding N locks costs O(N), so
  * both finish at once and nothing is reported. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread churn: 300 generations of two threads, created and joined, take
  * a then b; then two threads of one generation take them in opposite
  * orders. Every earlier occurrence of a -> b came before the late b -> a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thread churn where every inversion is ordered: generation g takes a then
  * b, generation g + 1 (created after g was joined) takes b then a, 300
  * times over; clock slots of joined threads are reused by later ones, and

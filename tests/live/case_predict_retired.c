@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lock churn: 20,000 short-lived mutexes, each initialised at one of 8
  * reused addresses, taken under a table lock, then destroyed; in between,
  * another thread takes an object lock and then the table lock, always on

@@ -54,6 +54,7 @@ struct snapshot {
     int n_refs;
     struct hold_ref *refs; /* every copied hold, sorted by address */
     int wakers;            /* actors that progress and could wake a waiter */
+    int signals;           /* tg__signal_may_post(), -1 until asked */
 };
 
 static void copy_held(struct snap *s, const struct tg_actor *a)
@@ -186,6 +187,7 @@ static int first_ref(const struct snapshot *ss, uintptr_t addr)
 static int take(struct snapshot *ss)
 {
     ss->n = 0;
+    ss->signals = -1;
     ss->v = tg__alloc(((size_t)tg__actor_slots + 1) * sizeof *ss->v);
     if (!ss->v)
         return -1;
@@ -312,6 +314,8 @@ static int counts_as_waker(const struct snap *s)
 
 /* Someone who progresses and might wake a waiter (the waiter asking does
  * not progress itself, so it is never counted). */
+static uint64_t any_holder_id(struct snapshot *ss, const struct tg_res *r);
+
 static int any_waker(const struct snapshot *ss)
 {
     return ss->wakers > 0;
@@ -350,7 +354,15 @@ static int eval_one(struct snapshot *ss, int i, const struct tg_wait_desc *w, in
     case TG_RES_SEM:
         if (rflags & TG_RF_OWNED_PERMITS)
             return any_holder_prog(ss, w->res, blocker);
-        return definite || any_waker(ss);
+        if (definite || any_waker(ss))
+            return 1;
+        /* A signal handler may post it, unless it is a binary semaphore
+         * taken as a lock and still held: its holder is what it waits for. */
+        if ((rflags & TG_RF_LOCKLIKE) && any_holder_id(ss, w->res))
+            return 0;
+        if (ss->signals < 0)
+            ss->signals = tg__signal_may_post();
+        return ss->signals;
     case TG_RES_COND:
         if (w->mutex && !holders_prog(ss, w->mutex, 0, blocker))
             return 0;
@@ -702,7 +714,9 @@ int tg__scan(int stall_only)
                 old = 0;
         }
         if (live > 0 && stuck_n == live && tg__opt.stall_ms > 0) {
-            if (old && sig == stall_sig)
+            /* Last, as it costs system calls: a thread tangle never saw
+             * (a C11 thread, a libc helper) may be the waker. */
+            if (old && sig == stall_sig && !tg__threads_unseen())
                 found |= report_component(&ss, first, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 1);
             stall_sig = sig;
         } else {

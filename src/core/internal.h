@@ -30,6 +30,17 @@ extern void (*tg__stuck_hook)(struct tg_actor *a);
  * for); set by the frontend, NULL if it cannot tell. Safe on memory that
  * is gone. */
 extern uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
+/* What may wake a stalled process unseen (unseen.c), asked before a stall
+ * is declared, engine lock held. tg__threads_unseen: 1 if the kernel lists
+ * a live thread of the process that no live actor stands for (only once
+ * the frontend sets tg__os_threads_known: it registers every thread that
+ * calls it, with its tid; tg__watchdog_tid is its own). tg__signal_may_post:
+ * 1 if the program has a handler for a signal that can come from outside
+ * (a timer, another process), which may post a semaphore. */
+extern int tg__os_threads_known;
+extern _Atomic long tg__watchdog_tid;
+int tg__threads_unseen(void);
+int tg__signal_may_post(void);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 

@@ -71,6 +71,7 @@ static void *watchdog(void *arg)
 {
     (void)arg;
     tg__no_actor = 1;
+    __atomic_store_n(&tg__watchdog_tid, (long)gettid(), __ATOMIC_RELAXED);
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -203,6 +204,7 @@ static int setup(void)
     tg__guard--;
     tg__first_wait_hook = start_watchdog;
     tg__objects_setup();
+    tg__os_threads_known = 1; /* every thread that calls us is registered with its tid */
     tg__before_exit_hook = tg__record_finish;
     tg__record_start();
     __atomic_store_n(&setup_state, 2, __ATOMIC_RELEASE);

@@ -130,6 +130,31 @@ struct tg__prim {
     void *res;                /* tangle's record of this resource, or NULL */
 };
 
+/* ---- static initializers --------------------------------------------------
+ * Every primitive may be initialized statically instead of by its _init
+ * call, like PTHREAD_MUTEX_INITIALIZER:
+ *
+ *     static tg_mutex cache_lock = TG_MUTEX_INIT;
+ *     static tg_chan jobs = TG_CHAN_INIT(sizeof(struct job), 16);
+ *
+ * tangle registers such a primitive on its first acquisition or wait (its
+ * creation site in reports is that first use). A statically initialized
+ * buffered channel allocates its ring on its first buffered send. Calling
+ * the _destroy function is optional for them. */
+#define TG__PRIM_INIT(kind) { 0, (kind), NULL }
+#define TG__WAITQ_INIT { NULL, NULL }
+#define TG_MUTEX_INIT { TG__PRIM_INIT(1), 0, 0, TG__WAITQ_INIT }
+#define TG_RWLOCK_INIT { TG__PRIM_INIT(2), 0, NULL, 0, TG__WAITQ_INIT }
+/* permits >= 0; flags 0 or TG_SEM_SIGNAL, as for tg_sem_init. */
+#define TG_SEM_INIT(permits, flags) { TG__PRIM_INIT(3), (permits), (flags), TG__WAITQ_INIT }
+#define TG_EVENT_INIT { TG__PRIM_INIT(4), 0, TG__WAITQ_INIT }
+#define TG_COND_INIT { TG__PRIM_INIT(5), TG__WAITQ_INIT }
+#define TG_WAITGROUP_INIT { TG__PRIM_INIT(6), 0, TG__WAITQ_INIT }
+/* elem_size > 0; capacity 0, > 0 or TG_CHAN_UNBOUNDED, as for tg_chan_init. */
+#define TG_CHAN_INIT(elem_size, capacity)                                             \
+    { TG__PRIM_INIT(7), (elem_size), (capacity), NULL,                                \
+      (capacity) == TG_CHAN_UNBOUNDED ? 16 : (capacity), 0, 0, 0, TG__WAITQ_INIT, TG__WAITQ_INIT }
+
 /* ---- mutex ---------------------------------------------------------------- */
 typedef struct tg_mutex {
     struct tg__prim p;

@@ -314,7 +314,11 @@ int tg__cli_record(int argc, char **argv)
             printf("Usage: tangle record -o FILE [run options] -- PROG [ARGS...]\n\n"
                    "Runs PROG as 'tangle run' does and writes a binary trace of its lock events\n"
                    "to FILE (format: docs/trace-format.md) for 'tangle predict FILE'. Memory\n"
-                   "does not grow with the trace. 'tangle run --help' lists the run options.\n");
+                   "does not grow with the trace.\n\n"
+                   "Options:\n"
+                   "  -o, --output FILE     the trace file (required)\n"
+                   "  -h, --help            this text\n"
+                   "and every option of 'tangle run' ('tangle run --help').\n");
             free(args);
             return 0;
         }

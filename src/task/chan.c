@@ -81,6 +81,8 @@ static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
     }
     if (c->count == c->cap && (c->capacity != TG_CHAN_UNBOUNDED || tg__chan_grow(c) != 0))
         return 0; /* full (or an unbounded channel out of memory: wait for room) */
+    if (!c->buf && !(c->buf = malloc((size_t)c->cap * c->elem_size)))
+        return 0; /* TG_CHAN_INIT: the ring is made by the first buffered send */
     memcpy(tg__slot(c, c->count), w->data, c->elem_size);
     c->count++;
     return 1;

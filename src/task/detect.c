@@ -18,6 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* task.h's static initializers (TG_MUTEX_INIT, ...) spell the kinds. */
+_Static_assert(TG__K_MUTEX == 1 && TG__K_RWLOCK == 2 && TG__K_SEM == 3 && TG__K_EVENT == 4 &&
+               TG__K_COND == 5 && TG__K_WAITGROUP == 6 && TG__K_CHAN == 7,
+               "update the TG_*_INIT macros in include/tangle/task.h");
+
 int tg__detect_on;
 
 #ifdef TG_TASK_NO_ENGINE
@@ -30,6 +35,7 @@ void tg__det_task_exit(struct tg_task *t) { (void)t; }
 void tg__det_task_reap(struct tg_task *t) { (void)t; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
 void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
+void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc) { (void)pc; return p->res; }
 int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                  uintptr_t pc, int check)
 {
@@ -153,6 +159,23 @@ void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc)
     p->res = tg__res_init((uintptr_t)p, tg__res_kind(p->kind), (uint32_t)flags, pc);
 }
 
+/* A primitive initialized statically (TG_*_INIT in task.h) has no record
+ * until its first acquisition or wait registers one, found or made under
+ * the engine's insert lock, so two first uses at once get the same. */
+void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc)
+{
+    void *r = __atomic_load_n(&p->res, __ATOMIC_ACQUIRE);
+    if (r || p->kind < TG__K_MUTEX || p->kind > TG__K_CHAN || !tg__config.detect ||
+        tg__engine_init() != 0)
+        return r;
+    int flags = p->kind == TG__K_RWLOCK ? TG_RF_WRITER_PREF
+              : p->kind == TG__K_SEM && !(((tg_sem *)p)->flags & TG_SEM_SIGNAL) ? TG_RF_OWNED_PERMITS
+              : 0;
+    r = tg__res_get((uintptr_t)p, tg__res_kind(p->kind), (uint32_t)flags, pc);
+    __atomic_store_n(&p->res, r, __ATOMIC_RELEASE);
+    return r;
+}
+
 void tg__det_res_destroy(struct tg__prim *p)
 {
     if (p->res)
@@ -190,6 +213,8 @@ int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target
     } else {
         w.res = ((struct tg__prim *)obj)->res;
         if (!w.res)
+            w.res = tg__det_res_lazy(obj, pc);
+        if (!w.res)
             return 0;
         w.kind = w.res->kind;
         w.mode = tg__det_mode(wkind);
@@ -206,7 +231,7 @@ static int tg__det_wait_arms(struct tg_task *t, const struct tg__lz_arm *arms, i
         alts[i] = (struct tg_wait_alt){ .kind = TG_RES_JOIN };
         if (arms[i].kind == TG__W_JOIN) {
             alts[i].target = ((struct tg_task *)arms[i].obj)->actor;
-        } else if ((alts[i].res = ((struct tg__prim *)arms[i].obj)->res)) {
+        } else if ((alts[i].res = tg__det_res_lazy(arms[i].obj, pc))) {
             alts[i].kind = alts[i].res->kind;
             alts[i].mode = tg__det_mode(arms[i].kind);
         } else { /* a primitive the engine does not know: anyone may end it */

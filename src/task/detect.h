@@ -44,6 +44,8 @@ void tg__det_task_reap(struct tg_task *t);
 /* Register a primitive (its engine record goes to p->res). */
 void tg__det_res_init(struct tg__prim *p, int engine_flags, uintptr_t pc);
 void tg__det_res_destroy(struct tg__prim *p);
+/* p->res, registering a statically initialized primitive on first use. */
+void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc);
 /* Publishes that t waits (wkind on obj; target for joins) and, when `check`
  * is set, runs detection now. Returns 1 when a deadlock was reported and the
  * policy let the program continue. */
@@ -102,7 +104,7 @@ static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to)
 }
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 {
-    if (t->actor && p->res) {
+    if (t->actor && (p->res || tg__det_res_lazy(p, pc))) {
         tg__acquired(t->actor, (struct tg_res *)p->res, (enum tg_mode)mode, pc);
         t->task_holds++;
     }

@@ -22,7 +22,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cmake --install "$build" --prefix "$p" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; echo "FAIL: cmake --install"; exit 1; }
 libdir=$(dirname "$(find "$p" -name 'libtangle.so.0' | head -n 1)")
 [ -n "$libdir" ] && [ "$libdir" != . ] || { echo "FAIL: no libtangle.so.0 installed"; find "$p"; exit 1; }
-for f in bin/tangle include/tangle/task.h; do
+for f in bin/tangle include/tangle/task.h share/man/man1/tangle.1 share/man/man3/tangle-tasks.3 \
+         share/bash-completion/completions/tangle; do
     [ -e "$p/$f" ] || fail "$f was not installed"
 done
 for f in libtangle.so libtangle-tasks.so libtangle-tasks.so.0 pkgconfig/tangle.pc \

@@ -19,7 +19,9 @@
 #define _GNU_SOURCE
 #include "tangle/task.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -129,6 +131,69 @@ static void *b_spawn(void *arg)
     return NULL;
 }
 
+/* ---- costs that must not grow with the number of blocked tasks ---------- */
+static tg_event idle_go;
+static void *idle_waiter(void *arg)
+{
+    (void)arg;
+    tg_event_wait(&idle_go);
+    return NULL;
+}
+static int64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+/* A plain thread: lets the process settle, measures its CPU time over one
+ * idle second, then wakes every task. */
+static void *idle_meter(void *arg)
+{
+    (void)arg;
+    struct timespec settle = { 0, 300 * 1000 * 1000 }, second = { 1, 0 };
+    nanosleep(&settle, NULL);
+    int64_t c0 = cpu_ns(), t0 = tg_now();
+    nanosleep(&second, NULL);
+    result_ns = (double)(cpu_ns() - c0) / ((double)(tg_now() - t0) / 1e6);
+    tg_event_set(&idle_go);
+    return NULL;
+}
+/* N tasks blocked on an event set by another thread: CPU ns the process
+ * spends per ms while they wait (the watchdogs and the idle scheduler). */
+static void *b_idle(void *arg)
+{
+    (void)arg;
+    struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
+    tg_event_init(&idle_go);
+    for (long i = 0; i < N; i++)
+        tg_spawn_opts(NULL, "waiter", idle_waiter, NULL, &o);
+    tg_yield(); /* every waiter parks */
+    pthread_t th;
+    pthread_create(&th, NULL, idle_meter, NULL);
+    tg_event_wait(&idle_go);
+    pthread_join(th, NULL);
+    return NULL;
+}
+/* Spawn+join while 100,000 other tasks stay blocked (compare spawn_join). */
+static void *b_spawn_live(void *arg)
+{
+    (void)arg;
+    struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
+    tg_event_init(&idle_go);
+    for (long i = 0; i < 100000; i++)
+        tg_spawn_opts(NULL, "waiter", idle_waiter, NULL, &o);
+    tg_yield();
+    int64_t t0 = tg_now();
+    for (long i = 0; i < N; i++) {
+        tg_task *t;
+        tg_spawn_opts(&t, "child", nothing, NULL, &o);
+        tg_join(t, NULL);
+    }
+    result_ns = (double)(tg_now() - t0) / N;
+    tg_event_set(&idle_go);
+    return NULL;
+}
+
 struct bench {
     const char *name;
     tg_fn fn;
@@ -140,6 +205,9 @@ static const struct bench benches[] = {
     { "mutex_uncont", b_mutex_uncont, 50000000 },
     { "mutex_cont", b_mutex_cont, 5000000 },
     { "spawn_join", b_spawn, 1000000 },
+    { "spawn_live", b_spawn_live, 1000000 },
+    { "idle_1k", b_idle, 1000 },
+    { "idle_100k", b_idle, 100000 },
 };
 
 /* Runs one benchmark in a child process; returns ns/op or -1. */
@@ -190,7 +258,7 @@ int main(int argc, char **argv)
         known |= only && strcmp(only, benches[i].name) == 0;
     if (!known) {
         fprintf(stderr, "bench_task: no benchmark named \"%s\" (yield, chan_rtt, mutex_uncont, "
-                        "mutex_cont, spawn_join)\n", only);
+                        "mutex_cont, spawn_join, spawn_live, idle_1k, idle_100k)\n", only);
         return 2;
     }
 #ifdef BENCH_NO_ENGINE
@@ -218,6 +286,9 @@ int main(int argc, char **argv)
         else
             printf("%-14s %12s %12.1f %8s\n", benches[i].name, "-", best[1], "-");
     }
+    if (!only || strncmp(only, "idle", 4) == 0)
+        printf("idle_*: CPU ns per ms while 1,000 or 100,000 tasks wait for another thread "
+               "(at scale 1); spawn_live: spawn_join with 100,000 tasks blocked.\n");
     printf("peers: libdill, libmill and neco are not packaged in Debian 12 (apt-cache shows "
            "no candidates) and nothing else may be downloaded here, so they are not measured; "
            "see the issue for their published numbers on this machine class.\n");

@@ -126,25 +126,39 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
     copy_held(s, a);
 }
 
-/* The watchdog's tick: which published lock calls have not moved since
- * the last one. Caller holds the engine lock. */
-static void watch_pending_calls(void)
+/* One actor's pending lock call at this tick; 1 if whether it counts as
+ * blocked (two ticks unchanged) changed. */
+static int watch_pending_call(struct tg_actor *a)
 {
-    for (int i = 0; i < tg__actor_slots; i++) {
-        struct tg_actor *a = tg__actors[i];
-        if (!a)
-            continue;
-        uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
-        uint64_t q = __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED);
-        if (p && p == a->watch_pending && q == a->watch_seq) {
-            if (a->watch_stuck < 1000 && ++a->watch_stuck == 1 && tg__stuck_hook)
-                tg__stuck_hook(a);
-        } else {
-            a->watch_stuck = 0;
-        }
-        a->watch_pending = p;
-        a->watch_seq = q;
+    int was = a->watch_stuck >= 2;
+    uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
+    uint64_t q = __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED);
+    if (p && p == a->watch_pending && q == a->watch_seq) {
+        if (a->watch_stuck < 1000 && ++a->watch_stuck == 1 && tg__stuck_hook)
+            tg__stuck_hook(a);
+    } else {
+        a->watch_stuck = 0;
     }
+    a->watch_pending = p;
+    a->watch_seq = q;
+    return was != (a->watch_stuck >= 2);
+}
+
+/* The watchdog's tick: which published lock calls have not moved since
+ * the last one; 1 if any started or stopped counting as blocked. Only
+ * threads, and the task each runs, can be inside one (a task blocked in a
+ * pthread call blocks its host with it), so tasks that are not running are
+ * not visited. Caller holds the engine lock. */
+static int watch_pending_calls(void)
+{
+    int changed = 0;
+    for (int i = 0; i < tg__n_threads; i++) {
+        struct tg_actor *a = tg__threads[i], *task = __atomic_load_n(&a->running, __ATOMIC_ACQUIRE);
+        changed |= watch_pending_call(a);
+        if (task && task != a)
+            changed |= watch_pending_call(task);
+    }
+    return changed;
 }
 
 static int ref_cmp(const void *a, const void *b)
@@ -674,21 +688,39 @@ int tg__wait_check(struct tg_actor *a)
 /* The stall the watchdog saw last time, to confirm it is unchanged. */
 static uint64_t stall_sig;
 
+/* 1 while the last scan left nothing stuck, nothing awaiting its settle
+ * time and no stall to confirm: until tg__changed is set again, another
+ * scan would find the same. */
+static int scan_quiet;
+
 int tg__scan(int stall_only)
 {
     int found = 0;
     tg__guard++;
     tg__lock();
-    watch_pending_calls();
+    int changed = watch_pending_calls();
+    /* Cleared before the snapshot is read: a change made after this is
+     * either in the snapshot or sets the flag again (tg__wait_begin and
+     * tg__actor_exit fence between their store and their check). */
+    changed |= __atomic_exchange_n(&tg__changed, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (scan_quiet && !changed) {
+        tg__unlock();
+        tg__guard--;
+        return 0;
+    }
+    int any_stuck = 0;
     struct snapshot ss;
     if (take(&ss) == 0) {
         if (!stall_only) {
             reduce(&ss, M_DEFINITE);
             uint64_t settle = tg__now_ns() - 500000000ull;
-            for (int i = 0; i < ss.n; i++)
+            for (int i = 0; i < ss.n; i++) {
+                any_stuck |= stuck(&ss.v[i]);
                 if (stuck(&ss.v[i]) && (ss.v[i].wait_stack || (ss.v[i].seq >> 63) ||
                                         ss.v[i].a->wait_since_ns < settle))
                     found |= report_component(&ss, i, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
+            }
             if (!found && tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE)) {
                 reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
                 for (int i = 0; i < ss.n; i++)
@@ -722,7 +754,10 @@ int tg__scan(int stall_only)
         } else {
             stall_sig = 0;
         }
+        scan_quiet = !stall_only && !found && !any_stuck && stuck_n == 0;
         release(&ss);
+    } else {
+        scan_quiet = 0;
     }
     tg__unlock();
     tg__guard--;

@@ -19,6 +19,10 @@ __thread int tg__guard __attribute__((tls_model("initial-exec")));
 
 struct tg_actor **tg__actors;
 int tg__actor_slots;
+struct tg_actor **tg__threads;
+int tg__n_threads;
+static int cap_threads;
+int tg__changed = 1;
 void (*tg__first_wait_hook)(void);
 void (*tg__stuck_hook)(struct tg_actor *a);
 int tg__hold_watch;
@@ -116,6 +120,11 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
         if (a->n_held == 0)
             tg__actors[i] = NULL;
     }
+    tg__n_threads = 0;
+    if (survivor && tg__actors[survivor->slot] == survivor && survivor->kind == TG_ACTOR_THREAD &&
+        cap_threads > 0)
+        tg__threads[tg__n_threads++] = survivor;
+    tg__changed = 1;
     __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
     tg__alloc_after_fork();
     tg__res_after_fork();
@@ -158,6 +167,34 @@ struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, 
  * one taken, so that creating many actors is not quadratic. */
 static int slot_hint;
 
+/* Under the engine lock: a thread actor joins or leaves tg__threads. A
+ * list that cannot grow leaves the actor out: its pending lock calls are
+ * then not watched (the table-full warning says the same of the registry). */
+static void threads_add(struct tg_actor *a)
+{
+    if (tg__n_threads == cap_threads) {
+        int cap = cap_threads ? 2 * cap_threads : 64;
+        struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
+        if (!v)
+            return;
+        if (tg__n_threads)
+            memcpy(v, tg__threads, (size_t)tg__n_threads * sizeof *v);
+        tg__free(tg__threads);
+        tg__threads = v;
+        cap_threads = cap;
+    }
+    tg__threads[tg__n_threads++] = a;
+}
+
+static void threads_remove(struct tg_actor *a)
+{
+    for (int i = 0; i < tg__n_threads; i++)
+        if (tg__threads[i] == a) {
+            tg__threads[i] = tg__threads[--tg__n_threads];
+            return;
+        }
+}
+
 static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
                                    uint64_t parent, uint32_t created, uintptr_t created_pc)
 {
@@ -166,6 +203,8 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
     /* A reapable old record goes to the new actor, slot and all. */
     struct tg_actor *a = old && reapable(old) ? old : NULL;
     int slot = a ? a->slot : -1;
+    if (a && a->kind == TG_ACTOR_THREAD)
+        threads_remove(a);
     if (old && !a && tg__actors[old->slot] == old) /* not forgotten by a fork */
         old->joined = 1;
     if (!a && (a = free_actors)) {
@@ -222,6 +261,8 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         tg__actors[slot] = a;
         if (slot >= tg__actor_slots)
             tg__actor_slots = slot + 1;
+        if (kind == TG_ACTOR_THREAD)
+            threads_add(a);
     }
     tg__unlock();
     tg__guard--;
@@ -329,6 +370,8 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
     if (!a)
         return;
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the scan's clear of tg__changed */
+    tg__note_change();
     int lock_holds = 0;
     for (int i = 0; i < a->n_held; i++) {
         const struct tg_held *h = &a->held[i];
@@ -366,6 +409,8 @@ void tg__actor_reap(struct tg_actor *a)
     tg__guard++;
     tg__lock();
     if (reapable(a)) {
+        if (a->kind == TG_ACTOR_THREAD)
+            threads_remove(a);
         tg__actors[a->slot] = NULL;
         a->user = free_actors;
         free_actors = a;
@@ -425,6 +470,7 @@ void tg__wait_begin(struct tg_actor *a, const struct tg_wait_desc *w)
      * else's state, so two threads blocking at once cannot both miss the
      * cycle. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tg__note_change();
     if (TG_UNLIKELY(!__atomic_load_n(&first_wait_done, __ATOMIC_RELAXED)) &&
         !__atomic_exchange_n(&first_wait_done, 1, __ATOMIC_ACQ_REL) && tg__first_wait_hook)
         tg__first_wait_hook();

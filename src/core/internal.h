@@ -17,6 +17,23 @@ void tg__unlock(void);
 /* The registry, read under the engine lock. */
 extern struct tg_actor **tg__actors;
 extern int tg__actor_slots; /* high-water mark of used slots */
+/* The thread actors among them (no tasks), also under the engine lock:
+ * what the watchdog walks on every tick, so that its cost follows the
+ * number of threads, not of tasks. */
+extern struct tg_actor **tg__threads;
+extern int tg__n_threads;
+
+/* Set when something happened that could make an actor stuck (a wait
+ * began, an actor ended); cleared by a scan. A scan that found nothing
+ * stuck is not repeated until it is set again, so an idle process with
+ * many blocked tasks costs the watchdog nothing per tick. A store only
+ * when it was clear, so that the line stays shared between threads. */
+extern int tg__changed;
+static inline void tg__note_change(void)
+{
+    if (!__atomic_load_n(&tg__changed, __ATOMIC_RELAXED))
+        __atomic_store_n(&tg__changed, 1, __ATOMIC_RELAXED);
+}
 
 /* Called once, on the first wait, by tg__wait_begin; the frontend sets it
  * to start its watchdog. */

@@ -32,9 +32,9 @@ static struct tg_actor *actor_of(pthread_t t)
     struct tg_actor *found = NULL;
     tg__guard++;
     tg__lock();
-    for (int i = 0; i < tg__actor_slots && !found; i++) {
-        struct tg_actor *a = tg__actors[i];
-        if (a && a->kind == TG_ACTOR_THREAD && (pthread_t)a->user == t)
+    for (int i = 0; i < tg__n_threads && !found; i++) { /* threads only: not every task */
+        struct tg_actor *a = tg__threads[i];
+        if ((pthread_t)a->user == t)
             found = a;
     }
     tg__unlock();

@@ -464,6 +464,12 @@ void tg__det_unpark_slow(struct tg_task *t, int st)
 
 void tg__det_publish_parked(struct tg__sched *s)
 {
+    /* Waits are deferred only by tasks that ran: if none ran since the
+     * last time, every deferred wait is published already. */
+    unsigned long sw = __atomic_load_n(&s->switches, __ATOMIC_RELAXED);
+    if (s->published_at == sw)
+        return;
+    s->published_at = sw;
     tg__spin_lock(&s->list_lock);
     for (struct tg_task *t = s->all; t; t = t->all_next)
         if (t->state == TG__T_BLOCKED && __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE) == 1)

@@ -8,7 +8,7 @@
 #
 #   run.sh PROGRAM TANGLE JCHECK MEASURE WORKDIR [SQLITE_THREADS]
 #
-# PROGRAM is one of: pigz xz zstd lbzip2 sqlite python-threading
+# PROGRAM is one of: pigz xz zstd lbzip2 sort git sqlite python-threading
 # python-fork-thread python-workload memcached. Exit status: 0 passed,
 # 1 failed, 77 skipped (a package is missing: it says which) or a known
 # failure (a bug someone is fixing: it says which, with the evidence, and
@@ -156,6 +156,14 @@ pigz) need pigz pigz; compressor pigz "pigz -p 4 -c" "pigz -d -p 4 -c" ;;
 xz) need xz xz-utils; compressor xz "xz -T4 --block-size=1MiB -1 -c" "xz -T4 -d -c" ;;
 zstd) need zstd zstd; compressor zstd "zstd -q -T4 -B1048576 -3 -c" "zstd -q -T4 -d -c" ;;
 lbzip2) need lbzip2 lbzip2; compressor lbzip2 "lbzip2 -n 4 -c" "lbzip2 -n 4 -d -c" ;;
+sort)
+    need sort coreutils
+    awk 'BEGIN { srand(7); for (i = 0; i < 300000; i++) print int(rand() * 1e9) }' > "$work/numbers"
+    check sort.parallel "$work/numbers" out sort --parallel=4 -S 20M -n ;;
+git)
+    need git git
+    git -C "$here" rev-parse --git-dir >/dev/null 2>&1 || skip "the source tree is not a git checkout"
+    check git.grep /dev/null out git -C "$here/../.." grep --threads=4 -c -e pthread_mutex -e lock ;;
 sqlite)
     [ -n "$sqlite_bin" ] && [ -x "$sqlite_bin" ] || skip "sqlite_threads not built (Debian package: libsqlite3-dev)"
     check sqlite.threads /dev/null out "$sqlite_bin" "$work/test.db" ;;
@@ -163,7 +171,8 @@ python-threading|python-fork-thread)
     [ -n "$py" ] && "$py" -c 'import test.test_threading' 2>/dev/null ||
         skip "CPython's test suite not installed (Debian package: libpython3.$("${py:-python3}" -c 'import sys; print(sys.version_info[1])' 2>/dev/null)-testsuite)"
     if [ "$prog" = python-threading ]; then
-        check test_threading /dev/null status "$py" -m test test_threading -i '*test_3_join_in_forked_from_thread'
+        check cpython_thread_tests /dev/null status "$py" -m test test_threading test_thread test_threading_local \
+            test_queue -i '*test_3_join_in_forked_from_thread'
     else
         limit=${REAL_TIMEOUT:-30}
         check test_3_join_in_forked_from_thread /dev/null status "$py" -m test test_threading \

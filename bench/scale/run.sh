@@ -10,7 +10,8 @@
 # The mode defaults to $SCALE_MODE, else quick (a few minutes); full uses
 # the issue's sizes and takes longer. SCALE_TIMEOUT (seconds; 30 quick, 120
 # full) bounds every single run: a run past it is killed and shown as
-# "timed out after N s". Time is the probe's own timing of its operations
+# "timed out after N s". SCALE_PROBES picks probes (default: churn pairs
+# objects lockchurn memcached). Time is the probe's own timing of its operations
 # (wall_s adds start-up and exit); peak MB is the peak resident set from
 # wait4. Any report from tangle or TSan on these race- and deadlock-free
 # probes is a false one and is printed as such.
@@ -126,17 +127,28 @@ growth() {
     }' "$results"
 }
 
-for n in $churn; do probe churn "$n" "$n" churn "$n"; done
-growth churn "$churn"
-for k in $pair_ks; do probe pairs "$k" $((pair_iters * 2)) pairs "$k" "$pair_iters"; done
-growth pairs "$pair_ks"
-for n in $objects; do probe objects "$n" $((object_iters * 2)) objects "$n" "$object_iters"; done
-growth objects "$objects"
-for n in $lockchurn; do probe lockchurn "$n" "$n" lockchurn "$n"; done
-growth lockchurn "$lockchurn"
+wanted() { case " ${SCALE_PROBES:-churn pairs objects lockchurn memcached} " in *" $1 "*) return 0 ;; esac; return 1; }
+if wanted churn; then
+    for n in $churn; do probe churn "$n" "$n" churn "$n"; done
+    growth churn "$churn"
+fi
+if wanted pairs; then
+    for k in $pair_ks; do probe pairs "$k" $((pair_iters * 2)) pairs "$k" "$pair_iters"; done
+    growth pairs "$pair_ks"
+fi
+if wanted objects; then
+    for n in $objects; do probe objects "$n" $((object_iters * 2)) objects "$n" "$object_iters"; done
+    growth objects "$objects"
+fi
+if wanted lockchurn; then
+    for n in $lockchurn; do probe lockchurn "$n" "$n" lockchurn "$n"; done
+    growth lockchurn "$lockchurn"
+fi
 [ -s "$work/notes" ] && { echo "runs that failed:"; cat "$work/notes"; }
 echo "(time: the probe's own timing of its operations; x_plain, x_tsan: time ratios;"
 echo " targets (issue 10): tangle <= 1.5x plain, never slower than TSan, growth within 1.3x)"
-echo
-sh "$src/memcached.sh" "$slap"
+if wanted memcached; then
+    echo
+    sh "$src/memcached.sh" "$slap"
+fi
 exit 0

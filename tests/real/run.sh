@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Real Debian programs under `tangle run` (issue 15): each check runs a
-# program plain, then under tangle, and passes when tangle reported nothing
-# (no exit status 66, no finding in the JSON of the process or of any child
-# it started), the exit status and the output match the plain run, nothing
+# program plain, then under tangle, and passes when tangle watched it and
+# reported nothing (no exit status 66, no finding in the JSON of the process
+# or of any child it started), the exit status and the output match the plain run, nothing
 # was left running, and both ended within the time limit.
 #
 #   run.sh PROGRAM TANGLE JCHECK MEASURE WORKDIR [SQLITE_THREADS]
@@ -90,6 +90,11 @@ compare() {
     fi
     [ "$(field "$work/$label.tangle.m" left)" = yes ] && [ "$(field "$work/$label.plain.m" left)" = no ] &&
         echo "processes were still running after it ended (none are, plain)" >> "$p"
+    if [ ! -f "$work/$label.json" ]; then
+        echo "tangle wrote no JSON report" >> "$p"
+    elif ! "$jcheck" "$work/$label.json" 'watched == true' >/dev/null 2>&1; then
+        echo "tangle did not watch it (its JSON says \"watched\": false)" >> "$p"
+    fi
     findings "$work/$label.json" >> "$p"
     verdict "$label" "$p"
 }

@@ -6,12 +6,14 @@
  * PROG runs in its own process group with stdin, stdout and stderr
  * inherited. When it ends, one line goes to stdout (or to FILE):
  *     measure: wall_s=W maxrss_kb=K status=S left=L
- * S is the exit status, "signal N", or "timeout" when PROG (and its whole
- * process group) was killed after SECONDS. K is the peak resident set of
- * PROG and of the descendants it waited for (wait4's rusage). L is "yes"
- * when processes of PROG's group were still there after PROG ended (they
- * are killed: nothing outlives a measurement), else "no". The exit status
- * of measure is 0 unless it could not run PROG at all. */
+ * S is the exit status, "signal N", or "timeout" when PROG was stopped
+ * after SECONDS: SIGTERM to PROG first, so that a supervisor such as
+ * `tangle run` can end and reap its child (its peak memory then counts),
+ * then SIGKILL to the whole process group 5 seconds later. K is the peak
+ * resident set of PROG and of the descendants it waited for (wait4's
+ * rusage). L is "yes" when processes of PROG's group were still there
+ * after PROG ended (they are killed: nothing outlives a measurement), else
+ * "no". The exit status of measure is 0 unless it could not run PROG. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -95,8 +97,11 @@ int main(int argc, char **argv)
     }
     setpgid(pid, pid);
     int ended = wait_until(pid, t0 + limit);
-    if (!ended)
-        kill(-pid, SIGKILL);
+    if (!ended) {
+        kill(pid, SIGTERM);
+        if (!wait_until(pid, now() + 5))
+            kill(-pid, SIGKILL);
+    }
     int st = 0;
     struct rusage ru = {0};
     while (wait4(pid, &st, 0, &ru) < 0 && errno == EINTR)

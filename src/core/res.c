@@ -3,84 +3,78 @@
  * objects, keyed by address. Lookups take no lock; inserts are serialized
  * by a small spin lock of their own (an insert happens once per address).
  *
- * The table is a list of levels, each an open-addressing array twice the
- * size of the one before, mapped when the previous one is half full: memory
- * follows the number of locks (about 100 bytes each, not a page each for
- * scattered keys) and no fixed size stops a program. Entries never move,
- * so an entry pointer stays valid for the life of the process; a destroyed
- * entry may be reused for another address. Past max_locks entries, new
- * locks are not watched (one warning). */
+ * Entries are handed out densely from mapped slabs and never move, so an
+ * entry pointer stays valid for the life of the process; a destroyed entry
+ * may be reused for another address. An open-addressing index of
+ * (address, entry) pairs, at most half full, finds them; when it fills, a
+ * twice larger copy replaces it (the old one stays readable for lookups in
+ * flight, which at worst miss an entry and take the insert path, where the
+ * current index answers). Memory follows the number of locks (about 100
+ * bytes each, not a page per scattered lock), and no fixed size stops a
+ * program. Past max_locks entries new locks are not watched (one warning). */
 #include "core/internal.h"
 
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
-#define LEVEL0_BITS 12
-#define MAX_LEVELS 24
+#define INDEX0 4096
+#define SLAB 4096 /* entries per mapping */
 
-static struct tg_res *levels[MAX_LEVELS];
-static _Atomic int n_levels;
-static size_t level_used[MAX_LEVELS]; /* entries ever claimed, under insert_lock */
-static size_t total_used;
+struct slot {
+    _Atomic uintptr_t addr;   /* 0: empty */
+    struct tg_res *_Atomic res;
+};
+
+struct index {
+    size_t mask;
+    struct slot s[];
+};
+
+static struct index *_Atomic cur;
+static size_t used;           /* slots of cur in use, under insert_lock */
+static struct tg_res *slab;
+static size_t slab_left;
 static _Atomic int insert_lock;
 static _Atomic uint64_t next_id;
 static int full_warned;
 
-static inline int level_bits(int l)
+static struct index *index_new(size_t cap)
 {
-    return LEVEL0_BITS + l;
-}
-
-static int add_level(void)
-{
-    int l = __atomic_load_n(&n_levels, __ATOMIC_RELAXED);
-    if (l == MAX_LEVELS)
-        return -1;
-    void *p = mmap(NULL, sizeof(struct tg_res) << level_bits(l), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return -1;
-    levels[l] = p;
-    __atomic_store_n(&n_levels, l + 1, __ATOMIC_RELEASE);
-    return 0;
+    struct index *ix = mmap(NULL, sizeof *ix + cap * sizeof ix->s[0], PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ix == MAP_FAILED)
+        return NULL;
+    ix->mask = cap - 1;
+    return ix;
 }
 
 void tg__res_table_init(void)
 {
-    if (!__atomic_load_n(&n_levels, __ATOMIC_ACQUIRE))
-        add_level();
+    if (!__atomic_load_n(&cur, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&cur, index_new(INDEX0), __ATOMIC_RELEASE);
 }
 
-static inline size_t slot_of(uintptr_t addr, int bits)
+static inline size_t slot_of(uintptr_t addr, size_t mask)
 {
-    return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-}
-
-/* The entry of addr in level l, or NULL when a probe meets an empty slot
- * (a level is at most half full, so probes are short). */
-static inline struct tg_res *level_lookup(int l, uintptr_t addr)
-{
-    struct tg_res *t = levels[l];
-    size_t mask = ((size_t)1 << level_bits(l)) - 1;
-    for (size_t i = slot_of(addr, level_bits(l));; i = (i + 1) & mask) {
-        uintptr_t k = __atomic_load_n(&t[i].addr, __ATOMIC_ACQUIRE);
-        if (k == addr)
-            return &t[i];
-        if (k == 0)
-            return NULL;
-    }
+    return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 24) & mask;
 }
 
 struct tg_res *tg__res_lookup(uintptr_t addr)
 {
-    /* Newest level first: it holds about half of all entries. */
-    for (int l = __atomic_load_n(&n_levels, __ATOMIC_ACQUIRE) - 1; l >= 0; l--) {
-        struct tg_res *r = level_lookup(l, addr);
-        if (r)
-            return r;
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+    if (TG_UNLIKELY(!ix))
+        return NULL;
+    for (size_t i = slot_of(addr, ix->mask);; i = (i + 1) & ix->mask) {
+        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_ACQUIRE);
+        if (k == addr) {
+            struct tg_res *r = __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED);
+            if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
+                return r;
+        } else if (k == 0) {
+            return NULL;
+        }
     }
-    return NULL;
 }
 
 static void ins_lock(void)
@@ -104,46 +98,72 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 
-/* Claims a slot for addr (not in the table): a destroyed entry met on
- * its probe path in some level, or an empty slot of a level less than half
- * full (a new level if none is). */
+static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
+{
+    size_t i = slot_of(addr, ix->mask);
+    while (__atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED))
+        i = (i + 1) & ix->mask;
+    __atomic_store_n(&ix->s[i].res, r, __ATOMIC_RELAXED);
+    __atomic_store_n(&ix->s[i].addr, addr, __ATOMIC_RELEASE);
+}
+
+/* Under insert_lock: a twice larger index once this one is half full. */
+static int index_room(void)
+{
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
+    if ((used + 1) * 2 <= ix->mask + 1)
+        return 0;
+    struct index *nx = index_new((ix->mask + 1) * 2);
+    if (!nx)
+        return -1;
+    for (size_t i = 0; i <= ix->mask; i++) {
+        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED);
+        if (k)
+            put(nx, k, __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED));
+    }
+    __atomic_store_n(&cur, nx, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* Claims an entry for addr (not in the table): a destroyed one met on
+ * its probe path, else a new one. *fresh is 1 for a reused entry (its
+ * address changes), 2 for a new one (the caller publishes it). */
 static struct tg_res *claim(uintptr_t addr, int *fresh)
 {
-    int nl = __atomic_load_n(&n_levels, __ATOMIC_RELAXED);
-    *fresh = 1;
-    for (int l = nl - 1; l >= 0; l--) {
-        struct tg_res *t = levels[l];
-        size_t mask = ((size_t)1 << level_bits(l)) - 1;
-        for (size_t i = slot_of(addr, level_bits(l));; i = (i + 1) & mask) {
-            uintptr_t k = __atomic_load_n(&t[i].addr, __ATOMIC_RELAXED);
-            if (k == 0)
-                break;
-            if (__atomic_load_n(&t[i].flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED)
-                return &t[i];
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
+    for (size_t i = slot_of(addr, ix->mask);; i = (i + 1) & ix->mask) {
+        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED);
+        if (k == 0)
+            break;
+        struct tg_res *r = __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED) {
+            *fresh = 1;
+            __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
+            __atomic_store_n(&ix->s[i].addr, addr, __ATOMIC_RELEASE);
+            return r;
         }
     }
-    if (total_used >= (size_t)tg__opt.max_locks)
+    if (used >= (size_t)tg__opt.max_locks || index_room() != 0)
         return NULL;
-    int l = nl - 1;
-    if (l < 0 || (level_used[l] + 1) * 2 > (size_t)1 << level_bits(l)) {
-        if (add_level() != 0)
+    if (!slab_left) {
+        void *p = mmap(NULL, SLAB * sizeof *slab, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
             return NULL;
-        l++;
+        slab = p;
+        slab_left = SLAB;
     }
-    struct tg_res *t = levels[l];
-    size_t mask = ((size_t)1 << level_bits(l)) - 1, i = slot_of(addr, level_bits(l));
-    while (__atomic_load_n(&t[i].addr, __ATOMIC_RELAXED))
-        i = (i + 1) & mask;
-    level_used[l]++;
-    total_used++;
-    *fresh = 2; /* an empty slot: its address is published last */
-    return &t[i];
+    struct tg_res *r = slab++;
+    slab_left--;
+    used++;
+    *fresh = 2;
+    return r;
 }
 
 static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, int reinit,
                              uintptr_t pc)
 {
-    if (!__atomic_load_n(&n_levels, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&cur, __ATOMIC_ACQUIRE))
         return NULL;
     uint64_t old_graph = 0;
     ins_lock();
@@ -154,6 +174,8 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     if (r && fresh) {
         fill(r, kind, flags, pc);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
+        if (fresh == 2)
+            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
     } else if (r && reinit) {
         if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH)
             old_graph = r->id;

@@ -244,8 +244,10 @@ TG_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
         if (!a)
             return REAL(spin_lock)(l);
         struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
-        if (r)
+        if (r) {
             tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+            tg__lockorder_note(a); /* spinlocks nest like mutexes */
+        }
         return 0;
     }
     struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
@@ -256,6 +258,7 @@ TG_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
     for (unsigned i = 1;; i++) {
         if (REAL(spin_trylock)(l) == 0) {
             tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
+            tg__lockorder_note(a);
             return 0;
         }
         if ((i & 1023) == 0 && tg__now_ns() > until)
@@ -263,8 +266,10 @@ TG_EXPORT int pthread_spin_lock(pthread_spinlock_t *l)
     }
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_SPIN, .mode = TG_MODE_EXCL, .pc = CALLER_PC};
     int rc = tg__block(a, &w, (void *)l, NULL, spin_untimed, CLOCK_MONOTONIC, NULL);
-    if (rc == 0)
+    if (rc == 0) {
         tg__acquired_slow(a, r, TG_MODE_EXCL, CALLER_PC);
+        tg__lockorder_note(a);
+    }
     return rc;
 }
 

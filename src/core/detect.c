@@ -100,6 +100,18 @@ static int index_of(const struct snapshot *ss, const struct tg_actor *a)
 }
 
 uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
+long (*tg__mutex_owner_hook)(uintptr_t addr);
+
+/* In a fork child, a hold copied from a thread of the parent stands only
+ * while the lock was not reset since: a mutex whose memory names another
+ * owner (none, after a static re-initialisation) is not held by it. */
+static int reset_since_fork(const struct snap *h, const struct tg_res *r)
+{
+    if (!(h->a->aflags & TG_AF_FORKED_AWAY) || r->kind != TG_RES_MUTEX || !tg__mutex_owner_hook)
+        return 0;
+    long owner = tg__mutex_owner_hook(r->addr);
+    return owner >= 0 && owner != h->a->tid;
+}
 
 /* A thread inside a published lock call that the watchdog has seen
  * unchanged over two ticks is blocked in it (see tg_actor.pending). */
@@ -293,6 +305,8 @@ static int holders_prog(struct snapshot *ss, const struct tg_res *r, int write_o
             continue;
         if (h->st == ST_EXITED && (flags & TG_RF_ROBUST))
             continue; /* the waiter will get EOWNERDEAD */
+        if (h->st == ST_EXITED && reset_since_fork(h, r))
+            continue;
         if (live_holder(hd, r) && (!write_only || hd->mode != TG_MODE_READ)) {
             *blocker = j;
             return 0;
@@ -523,6 +537,14 @@ static uint64_t any_holder_id(struct snapshot *ss, const struct tg_res *r)
     return 0;
 }
 
+static int forked_away(const struct snapshot *ss, const int *order, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (ss->v[order[k]].st == ST_EXITED && (ss->v[order[k]].a->aflags & TG_AF_FORKED_AWAY))
+            return 1;
+    return 0;
+}
+
 static const char *mode_name(const struct tg_wait_desc *w)
 {
     if (w->kind == TG_RES_RWLOCK)
@@ -544,7 +566,9 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
             break;
         int waiting = s->st == ST_BLOCKED;
         tg__describe_actor(info, s->a, waiting ? &s->w : NULL, s->wait_stack, s->held, s->n_held);
-        info->state = s->st == ST_EXITED ? "exited" : s->st == ST_STUCK ? "runnable" : "blocked";
+        info->state = s->st == ST_EXITED
+                          ? ((s->a->aflags & TG_AF_FORKED_AWAY) ? "parent-only" : "exited")
+                          : s->st == ST_STUCK ? "runnable" : "blocked";
         if (waiting) {
             info->wait.mode = mode_name(&s->w);
             if (s->blocker >= 0)
@@ -598,6 +622,16 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
         f->advice = tg__strdup("a non-recursive lock taken twice by the same thread or task "
                                "never opens; release it before calling code that takes it "
                                "again, or make that code expect the lock to be held.");
+    } else if (exited && forked_away(ss, order, n)) {
+        f->summary = tg__sprintf("%d %s%s of this fork child wait%s for a lock that another thread "
+                                 "held when fork() was called; that thread was not copied into "
+                                 "the child, so nothing here can ever release the lock",
+                                 live, what, live > 1 ? "s" : "", live > 1 ? "" : "s");
+        f->advice = tg__strdup("a child of a threaded program inherits every lock the other "
+                               "threads held at fork(), but not those threads: re-initialise "
+                               "such locks in the child, take them around fork() in "
+                               "pthread_atfork handlers, or call only async-signal-safe "
+                               "functions in the child until exec.");
     } else if (exited) {
         f->summary = tg__sprintf("%d %s%s wait%s for a lock held by a thread that has exited", live,
                                  what, live > 1 ? "s" : "", live > 1 ? "" : "s");

@@ -124,6 +124,7 @@ enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
 
 #define TG_AF_INTERNAL 0x1u   /* tangle's own thread: never part of a stall */
 #define TG_AF_HOST     0x2u   /* a scheduler thread: it progresses only through its tasks */
+#define TG_AF_FORKED_AWAY 0x4u /* fork child: a thread of the parent, whose holds were copied */
 
 struct tg_actor {
     uint64_t id;              /* 1, 2, ... in creation order; never reused */

@@ -47,6 +47,10 @@ extern void (*tg__stuck_hook)(struct tg_actor *a);
  * for); set by the frontend, NULL if it cannot tell. Safe on memory that
  * is gone. */
 extern uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
+/* The owner a mutex's own memory names (glibc keeps the owner's tid), 0
+ * if none, -1 if it cannot tell; set by the frontend. Safe on memory
+ * that is gone. */
+extern long (*tg__mutex_owner_hook)(uintptr_t addr);
 /* What may wake a stalled process unseen (unseen.c), asked before a stall
  * is declared, engine lock held. tg__threads_unseen: 1 if the kernel lists
  * a live thread of the process that no live actor stands for (only once

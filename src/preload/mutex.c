@@ -151,6 +151,8 @@ TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
         return REAL(mutex_lock)(m);
     if (TG_UNLIKELY(recently_held(a, m)) && !(mutex_flags(m) & TG_RF_RECURSIVE))
         return lock_slow(a, m, pc, CLOCK_REALTIME, NULL);
+    if (TG_UNLIKELY(tg__inherited_holds))
+        return lock_fast(m, pc, CLOCK_REALTIME, NULL);
     /* Untimed lock: glibc's own fast path (its trylock costs several ns
      * more), with the call published for the watchdog in case it blocks. */
     a->pending_pc = pc;

@@ -119,9 +119,18 @@ static uint32_t flags_at(uintptr_t addr, enum tg_res_kind kind)
     return tg__object_flags(&u, kind);
 }
 
+static long owner_at(uintptr_t addr)
+{
+    pthread_mutex_t m;
+    if (peek(addr, &m, sizeof m) != 0 || m.__data.__kind == MUTEX_DESTROYED)
+        return -1;
+    return m.__data.__owner;
+}
+
 void tg__objects_setup(void)
 {
     tg__res_flags_hook = flags_at;
+    tg__mutex_owner_hook = owner_at;
 }
 
 /* 1 if the bytes at obj show a new object, not the one glibc destroyed:

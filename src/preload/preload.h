@@ -81,6 +81,10 @@ static inline struct tg_actor *tg__self(void)
     return tg__self_slow();
 }
 
+/* 1 in a fork child's thread when other threads of the parent held locks
+ * at fork() (thread.c). */
+extern __thread int tg__inherited_holds __attribute__((tls_model("initial-exec")));
+
 /* A wait with tangle's cycle check in the middle: `timed` is called first
  * with a deadline check_ms away (skipped if it is NULL or answers EINVAL),
  * then the check runs, then the call proper: `timed` with the user's

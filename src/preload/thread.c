@@ -160,10 +160,56 @@ static void fork_parent(void)
     tg__unlock();
 }
 
+/* Set in a fork child's only thread when other threads held locks at
+ * fork(): its mutex locks then try first, so that a wait for one of those
+ * (which hangs for good) is checked even before the child has a watchdog. */
+__thread int tg__inherited_holds __attribute__((tls_model("initial-exec")));
+
+/* In a fork child, before the engine forgets the other threads: those
+ * alive at fork() live on in the parent only. Returns how many of them
+ * held something. */
+static int mark_forked_away(const struct tg_actor *me)
+{
+    int n = 0;
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a || a == me || __atomic_load_n(&a->state, __ATOMIC_RELAXED) == TG_ST_EXITED)
+            continue;
+        a->aflags |= TG_AF_FORKED_AWAY;
+        n += a->n_held > 0;
+    }
+    return n;
+}
+
+/* Their holds are tied to the lock instances of the moment: an init in
+ * the child (the usual reset) starts a new lock that nobody holds. */
+static void pin_forked_holds(void)
+{
+    for (int i = 0; i < tg__actor_slots; i++) {
+        struct tg_actor *a = tg__actors[i];
+        if (!a || !(a->aflags & TG_AF_FORKED_AWAY))
+            continue;
+        for (int k = 0; k < a->n_held; k++) {
+            struct tg_held *h = &a->held[k];
+            struct tg_res *r = tg__held_res(h);
+            if (!r)
+                continue;
+            h->res = r;
+            if (!h->res_id)
+                h->res_id = r->id;
+        }
+    }
+}
+
 static void fork_child(void)
 {
     struct tg_actor *me = tg__current;
+    int inherited = mark_forked_away(me);
     tg__engine_after_fork_child(me);
+    if (inherited) {
+        pin_forked_holds();
+        tg__inherited_holds = 1;
+    }
     if (me)
         me->tid = gettid();
     __atomic_store_n(&watchdog_started, 0, __ATOMIC_RELAXED);

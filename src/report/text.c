@@ -146,6 +146,9 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
                 actor_name(b, h);
                 if (h->state && h->state[0] == 'e')
                     tg__buf_puts(b, ", which has exited without releasing it");
+                else if (h->state && !strcmp(h->state, "parent-only"))
+                    tg__buf_puts(b, ", a thread of the parent process: fork() copied its "
+                                    "locks into this child, not the thread");
             } else {
                 tg__buf_printf(b, "actor %llu", (unsigned long long)a->wait.holder);
             }

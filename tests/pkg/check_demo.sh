@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# check_demo.sh SRC BUILD: `make demo` shows the demo, not the build: its
+# output has the demo's lines and no compiler or make progress lines, and
+# is short.
+set -u
+src=$1 build=$2
+command -v make >/dev/null 2>&1 || { echo "SKIP: make is not installed"; exit 0; }
+out=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" demo BUILD="$build" 2>&1 </dev/null)
+st=$?
+fail=0
+[ "$st" = 0 ] || { echo "FAIL: make demo exited $st"; fail=1; }
+printf '%s\n' "$out" | grep -q '^== demo: ' || { echo "FAIL: no '== demo:' line"; fail=1; }
+if printf '%s\n' "$out" | grep -Eq 'Building C object|Linking C|Built target|%\]|Entering directory'; then
+    echo "FAIL: make demo shows build output"
+    fail=1
+fi
+lines=$(printf '%s\n' "$out" | wc -l)
+[ "$lines" -le 60 ] || { echo "FAIL: make demo printed $lines lines"; fail=1; }
+[ "$fail" = 0 ] || { printf '%s\n' "$out" | head -n 80; exit 1; }
+echo "ok: make demo shows the demo in $lines lines, without build output"

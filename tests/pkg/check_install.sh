@@ -86,5 +86,13 @@ fi
 if [ -x "$tmp/cm/consumer_tasks" ]; then
     expect 66 "installed 'tangle run'" "$p/bin/tangle" run -- "$tmp/cm/consumer_tasks" unlock
 fi
+# make install PREFIX=... (the README's way) installs the same, DESTDIR staged.
+if command -v make >/dev/null 2>&1; then
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$src" install BUILD="$build" \
+        PREFIX=/opt/tangle DESTDIR="$tmp/stage" >"$tmp/make.log" 2>&1 || { tail -n 20 "$tmp/make.log"; fail "make install"; }
+    for f in bin/tangle include/tangle/task.h share/man/man1/tangle.1; do
+        [ -e "$tmp/stage/opt/tangle/$f" ] || fail "make install PREFIX=/opt/tangle DESTDIR=... did not install $f"
+    done
+fi
 [ "$fails" = 0 ] || exit 1
 echo "ok: installed, and an outside program built with pkg-config and find_package runs"

@@ -38,7 +38,7 @@ static const struct opt_def defs[] = {
      "report threads that exit holding locks"},
     {"timed_cycles", OPT_BOOL, OFF(timed_cycles), 0, 1, NULL,
      "report cycles closed only through timed waits"},
-    {"max_locks", OPT_INT, OFF(max_locks), 64, 1 << 28, NULL, "capacity of the lock table"},
+    {"max_locks", OPT_INT, OFF(max_locks), 64, 1 << 28, NULL, "most locks watched at once (the table grows)"},
     {"max_threads", OPT_INT, OFF(max_threads), 16, 1 << 22, NULL, "capacity of the thread table"},
     {"stack_depth", OPT_INT, OFF(stack_depth), 1, 256, NULL, "frames kept per stack"},
     {"symbolize", OPT_BOOL, OFF(symbolize), 0, 1, NULL, "resolve function, file and line"},

@@ -7,9 +7,12 @@
  * PATTERN, anywhere in the finding's stacks. '#' starts a comment. */
 #include "core/internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint32_t off_mask;
 
@@ -29,16 +32,50 @@ static int hazard_by_name(const char *name, size_t len)
     return -1;
 }
 
+/* The whole file, NUL-terminated, from tangle's own allocator: options
+ * are read inside the first hook, which may run inside the program's
+ * malloc, so neither stdio nor malloc may be used here. */
+static char *read_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = tg__alloc(cap);
+    for (ssize_t k = 1; buf && k > 0;) {
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = tg__realloc(buf, cap);
+            if (!buf)
+                break;
+        }
+        k = read(fd, buf + len, cap - 1 - len);
+        if (k < 0 && errno == EINTR)
+            k = 1;
+        else if (k < 0) {
+            tg__free(buf);
+            buf = NULL;
+        } else
+            len += (size_t)k;
+    }
+    close(fd);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
 static int load_rules(const char *path, char *err, size_t n)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    char *text = read_file(path);
+    if (!text) {
         snprintf(err, n, "cannot read the suppressions file '%s'", path);
         return -1;
     }
-    char line[512];
     int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
         lineno++;
         char *hash = strchr(line, '#');
         if (hash)
@@ -54,19 +91,19 @@ static int load_rules(const char *path, char *err, size_t n)
             strlen(colon + 1) >= sizeof rules->pattern) {
             snprintf(err, n, "%s:%d: a suppression is 'sub-kind:function' or "
                      "'sub-kind:file[:line]', not '%s'", path, lineno, s);
-            fclose(f);
+            tg__free(text);
             return -1;
         }
         size_t klen = (size_t)(colon - s);
         if (!(klen == 1 && *s == '*') && strncmp(s, "deadlock", klen) != 0 &&
             strncmp(s, "potential-deadlock", klen) != 0 && hazard_by_name(s, klen) < 0) {
             snprintf(err, n, "%s:%d: unknown finding kind '%.*s'", path, lineno, (int)klen, s);
-            fclose(f);
+            tg__free(text);
             return -1;
         }
-        struct rule *nr = realloc(rules, (size_t)(n_rules + 1) * sizeof *rules);
+        struct rule *nr = tg__realloc(rules, (size_t)(n_rules + 1) * sizeof *rules);
         if (!nr) {
-            fclose(f);
+            tg__free(text);
             snprintf(err, n, "out of memory reading '%s'", path);
             return -1;
         }
@@ -75,7 +112,7 @@ static int load_rules(const char *path, char *err, size_t n)
         snprintf(rules[n_rules].pattern, sizeof rules->pattern, "%s", colon + 1);
         n_rules++;
     }
-    fclose(f);
+    tg__free(text);
     return 0;
 }
 

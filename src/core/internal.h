@@ -88,6 +88,12 @@ void *tg__realloc(void *p, size_t n);
 void tg__alloc_after_fork(void);
 
 void tg__stack_init(void);
+/* Return addresses of the calling thread, innermost first, without this
+ * function's own frame; never calls malloc, dlopen or a pthread lock
+ * (unwind.c). Returns 0 frames until tg__unwind_init has run, which must
+ * be called where the program holds none of its locks (a constructor). */
+int tg__backtrace(void **pcs, int max);
+void tg__unwind_init(void);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);
 void tg__report_after_fork(void);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* stack.c: call stacks captured on slow paths and interned.
  *
- * A stack is captured with glibc's backtrace() (the unwinder reads
- * .eh_frame, so programs need no frame pointers), tangle's own frames are
+ * A stack is captured with the unwinder (it reads .eh_frame, so programs
+ * need no frame pointers; unwind.c), tangle's own frames are
  * dropped, and the rest is stored once in an append-only arena; the id is
  * what actors and holds keep. The arena never shrinks, so ids stay valid for
  * the life of the process; when it fills, captures return 0 (no stack) after
@@ -10,7 +10,6 @@
 #define _GNU_SOURCE
 #include "core/internal.h"
 
-#include <execinfo.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +53,6 @@ void tg__stack_init(void)
         return;
     index_tab = ix;
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&tg__stack_init);
-    /* The first backtrace() loads the unwinder (dlopen, malloc): do it now,
-     * not in the middle of a report. */
-    void *warm[4];
-    backtrace(warm, 4);
     arena = a;
 }
 
@@ -104,7 +99,7 @@ uint32_t tg__stack_capture(int skip)
     if (depth > MAX_DEPTH)
         depth = MAX_DEPTH;
     tg__guard++;
-    int n = backtrace(raw, depth);
+    int n = tg__backtrace(raw, depth);
     tg__guard--;
     uintptr_t pcs[MAX_DEPTH];
     int k = 0;

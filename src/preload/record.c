@@ -95,7 +95,10 @@ static uint32_t thread_id(struct tg_actor *a)
     return (uint32_t)a->id;
 }
 
-static uint32_t object_id(struct tg_res *r)
+/* name: the lock's symbol, looked up by the caller before it took
+ * rec_lock (the lookup calls the program's malloc, which must never run
+ * under a lock of tangle's that malloc's own hooks can wait for). */
+static uint32_t object_id(struct tg_res *r, const char *name)
 {
     if (!r || !id_ok(r->id))
         return TG_NO_OBJ;
@@ -104,9 +107,7 @@ static uint32_t object_id(struct tg_res *r)
                    : r->kind == TG_RES_COND ? TG_OBJ_COND
                    : r->kind == TG_RES_MUTEX || r->kind == TG_RES_SPIN ? TG_OBJ_MUTEX
                                                                        : TG_OBJ_OTHER;
-        char *name = tg__data_symbol(r->addr);
         tg__trace_writer_object(&writer, (uint32_t)r->id, kind, name);
-        free(name);
     }
     return (uint32_t)r->id;
 }
@@ -166,9 +167,17 @@ static void event(int op, int mode, int flags, struct tg_actor *a, uint32_t obj,
 
 static uint32_t res_id_locked(struct tg_res *r)
 {
+    char *name = NULL;
+    if (r && r->id < TG__MAX_ID && tg__recording &&
+        !(__atomic_load_n(&declared_obj[r->id >> 3], __ATOMIC_RELAXED) & (1u << (r->id & 7)))) {
+        tg__guard++;
+        name = tg__data_symbol(r->addr);
+        tg__guard--;
+    }
     tg__lock_take(&rec_lock);
-    uint32_t id = tg__recording ? object_id(r) : TG_NO_OBJ;
+    uint32_t id = tg__recording ? object_id(r, name) : TG_NO_OBJ;
     tg__lock_give(&rec_lock);
+    free(name);
     return id;
 }
 
@@ -228,7 +237,8 @@ void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t
 }
 
 /* Gives every declared site its text, writes the end record, and stops.
- * Safe to call more than once. */
+ * Safe to call more than once; the program's malloc is called with no
+ * lock of tangle's held. */
 void tg__record_finish(void)
 {
     tg__lock_take(&rec_lock);
@@ -236,7 +246,8 @@ void tg__record_finish(void)
         tg__lock_give(&rec_lock);
         return;
     }
-    tg__recording = 0;
+    tg__recording = 0; /* from here on nobody else touches the writer */
+    tg__lock_give(&rec_lock);
     tg__guard++;
     struct tg_stack all = {0};
     uintptr_t *pcs = n_sites ? malloc((size_t)n_sites * sizeof *pcs) : NULL;
@@ -273,7 +284,6 @@ void tg__record_finish(void)
     close(rec_fd);
     rec_fd = -1;
     tg__guard--;
-    tg__lock_give(&rec_lock);
 }
 
 void tg__record_after_fork_child(void)

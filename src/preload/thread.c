@@ -4,7 +4,6 @@
 #include "preload/preload.h"
 
 #include <errno.h>
-#include <execinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +100,7 @@ static void on_stack_signal(int sig)
     if (a && __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) && a->watch_stuck &&
         seq == a->watch_seq) {
         void *raw[64];
-        int n = backtrace(raw, 64), k = 0, from = -1;
+        int n = tg__backtrace(raw, 64), k = 0, from = -1;
         for (int i = 0; i < n; i++)
             if ((uintptr_t)raw[i] == a->pending_pc)
                 from = i; /* the caller of the lock: the program's frame */
@@ -412,6 +411,7 @@ TG_EXPORT int pthread_setname_np(pthread_t t, const char *name)
 
 __attribute__((constructor)) static void tangle_start(void)
 {
+    tg__unwind_init(); /* here, where the program is inside none of its locks */
     tg__run_begin();
     if (setup() != 0)
         return;

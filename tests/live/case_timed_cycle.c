@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* ABBA where one side uses a timed lock: the cycle breaks when the timeout
  * expires, so it is a "will time out" hazard, not a deadlock, and the
- * program finishes. */
+ * program finishes. The untimed side is seen by the watchdog after two
+ * ticks; the timeout is long enough (4 s) for that to happen on a loaded
+ * machine, where a 1 s timeout once expired first. */
 // EXIT: 66
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "hazard"
@@ -24,7 +26,7 @@ static void *worker(void *arg)
     pthread_barrier_wait(&both);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1;
+    ts.tv_sec += 4;
     if (pthread_mutex_timedlock(&lock_a, &ts) == 0) // @timed
         pthread_mutex_unlock(&lock_a);
     pthread_mutex_unlock(&lock_b);

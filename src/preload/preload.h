@@ -136,6 +136,8 @@ extern int tg__recording;
     } while (0)
 void tg__record_start(void);
 void tg__record_finish(void);
+/* Writes the block in progress (the watchdog, every tick). */
+void tg__record_tick(void);
 void tg__record_after_fork_child(void);
 void tg__rec_acquire(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, int mode,
                      int try_, uintptr_t pc, uint32_t stack);

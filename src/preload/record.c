@@ -15,7 +15,13 @@
  *
  * Recording is off by default; the hooks test one global before calling
  * in. A forked child stops recording (its events would interleave with the
- * parent's in the same file). */
+ * parent's in the same file).
+ *
+ * Nothing is lost when the program ends without exit(): _exit() and
+ * _Exit() are interposed to finish the trace first, and the watchdog
+ * writes the current block on every tick, so a program killed by a signal
+ * keeps all but its last ~100 ms. A trace that ends with no lock event is
+ * said to be empty at once. */
 #include "preload/preload.h"
 #include "report/report.h"
 #include "trace/ops.h"
@@ -27,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int tg__recording;
@@ -38,6 +45,8 @@ static unsigned char *declared_thread, *declared_obj, *declared_site; /* bitmaps
 static uint32_t *sites;  /* declared site ids, in order */
 static int n_sites, cap_sites;
 static int limit_warned;
+static pid_t rec_pid;      /* a vfork child (same memory, another pid) leaves the trace alone */
+static char rec_path[1100];
 
 static int test_and_set(unsigned char *bits, uint32_t id)
 {
@@ -52,8 +61,8 @@ void tg__record_start(void)
 {
     if (!tg__opt.record[0] || tg__recording)
         return;
-    char path[1100];
-    tg__output_path(tg__opt.record, path, sizeof path);
+    char *path = rec_path;
+    tg__output_path(tg__opt.record, rec_path, sizeof rec_path);
     size_t bytes = TG__MAX_ID / 8;
     declared_thread = mmap(NULL, bytes * 3, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -70,6 +79,7 @@ void tg__record_start(void)
                    "exists and is writable. No trace is written.\n", path);
         return;
     }
+    rec_pid = getpid();
     tg__recording = 1;
 }
 
@@ -281,9 +291,38 @@ void tg__record_finish(void)
     if (rc != 0)
         dprintf(2, "tangle: warning: the trace could not be written completely (%s).\n",
                 strerror(-rc));
+    else if (writer.nevents == 0)
+        dprintf(2, "tangle: warning: the trace '%s' holds no lock event: the program took no "
+                   "lock, condition or thread operation that tangle saw.\n", rec_path);
     close(rec_fd);
     rec_fd = -1;
     tg__guard--;
+}
+
+void tg__record_tick(void)
+{
+    if (!tg__recording)
+        return;
+    tg__lock_take(&rec_lock);
+    if (tg__recording)
+        tg__trace_writer_flush(&writer);
+    tg__lock_give(&rec_lock);
+}
+
+/* As glibc's _exit (the whole process ends, no handler runs), after the
+ * trace is finished. */
+TG_EXPORT void _exit(int status)
+{
+    if (tg__recording && getpid() == rec_pid)
+        tg__record_finish();
+    syscall(SYS_exit_group, status);
+    for (;;)
+        syscall(SYS_exit, status);
+}
+
+TG_EXPORT void _Exit(int status)
+{
+    _exit(status);
 }
 
 void tg__record_after_fork_child(void)

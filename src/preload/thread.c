@@ -3,11 +3,14 @@
  * fork, the watchdog, and the library's constructor and destructor. */
 #include "preload/preload.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
@@ -66,6 +69,56 @@ static void on_thread_exit(void *p)
         tg__actor_reap(a);
 }
 
+/* Whether a thread of the program still runs, as far as tangle knows: a
+ * racy look at the actor table, only a hint for the check below. */
+static int known_threads_alive(void)
+{
+    for (int i = 0; i < __atomic_load_n(&tg__actor_slots, __ATOMIC_RELAXED); i++) {
+        struct tg_actor *a = __atomic_load_n(&tg__actors[i], __ATOMIC_ACQUIRE);
+        if (a && a->kind == TG_ACTOR_THREAD &&
+            __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the calling thread is the only live one in the process, by the
+ * kernel's list (a leader that ended with pthread_exit stays there as a
+ * zombie). Reads /proc with system calls only. */
+static int alone_in_process(void)
+{
+    int dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return 0;
+    pid_t me = gettid();
+    int others = 0;
+    char buf[4096];
+    long n;
+    while (!others && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n && !others;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            off += d->d_reclen;
+            long tid = strtol(d->d_name, NULL, 10);
+            if (tid <= 0 || tid == me)
+                continue;
+            char path[64], stat[256];
+            snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            ssize_t k = fd >= 0 ? read(fd, stat, sizeof stat - 1) : -1;
+            if (fd >= 0)
+                close(fd);
+            if (k <= 0)
+                continue; /* gone meanwhile */
+            stat[k] = '\0';
+            char *paren = strrchr(stat, ')');
+            char state = paren && paren[1] ? paren[2] : 'R';
+            others = state != 'Z' && state != 'X';
+        }
+    }
+    close(dir);
+    return !others && n == 0;
+}
+
 static void *watchdog(void *arg)
 {
     (void)arg;
@@ -80,6 +133,12 @@ static void *watchdog(void *arg)
             ;
         if (tg__scan(0))
             tg__deadlock_policy();
+        REC(tg__record_tick());
+        /* The program's last thread ended with pthread_exit (main may):
+         * without tangle the process would end now, with exit(0), as glibc
+         * does for the last thread. The watchdog must not keep it alive. */
+        if (!known_threads_alive() && alone_in_process())
+            exit(0);
     }
     return NULL;
 }

@@ -5,7 +5,10 @@
  * block that is cut short, fails its checksum or does not parse is skipped:
  * the reader scans forward for the next block header, marks the trace as
  * damaged, and says where (byte offset, block number) once. A file without
- * its end marker was cut short; everything before the cut is still read. */
+ * its end marker was cut short; everything before the cut is still read.
+ * Blocks whose record count differs from their header, records after the
+ * end marker, and a total of events that differs from the one the end
+ * marker gives (a block duplicated or lost) are damage too. */
 #include "trace/binary_format.h"
 #include "trace/reader_impl.h"
 
@@ -37,6 +40,8 @@ int tg__binary_start(struct tg_trace_reader *r)
     r->block = 0;
     r->bp = r->bend = NULL;
     r->saw_end = 0;
+    r->end_count = 0;
+    r->block_want = r->block_got = 0;
     r->nevents = 0;
     r->nrecords = 0;
     return 0;
@@ -160,6 +165,7 @@ static int meta_record(struct tg_trace_reader *r, int tag, const unsigned char *
         if (get_var(pp, e, &n) < 0)
             return -1;
         r->saw_end = 1;
+        r->end_count = n;
         return 0;
     }
     if (get_var(pp, e, &id) < 0 || id >= TG__MAX_ID)
@@ -255,9 +261,19 @@ static int next_block(struct tg_trace_reader *r)
         if (have < 0)
             return -1;
         if (have == 0) {
-            if (!r->saw_end)
+            if (!r->saw_end && r->block == 0)
+                damage(r, "the trace has no block at all: the recording was cut short before "
+                       "it wrote any event", 1);
+            else if (!r->saw_end)
                 damage(r, "the trace ends without its end marker (the recording was cut short)",
                        r->block + 1);
+            else if (r->end_count != r->nevents) {
+                char what[200];
+                snprintf(what, sizeof what, "the trace holds %llu events but its end marker "
+                         "counts %llu (a block is duplicated or missing)",
+                         (unsigned long long)r->nevents, (unsigned long long)r->end_count);
+                damage(r, what, r->block);
+            }
             return 1;
         }
         const unsigned char *h = (const unsigned char *)r->buf + r->start;
@@ -288,6 +304,8 @@ static int next_block(struct tg_trace_reader *r)
         }
         r->bp = h + TG__BLOCK_HEADER_LEN;
         r->bend = r->bp + len;
+        r->block_want = get_u32le(h + 8);
+        r->block_got = 0;
         r->start += TG__BLOCK_HEADER_LEN + len;
         r->block++;
         return 0;
@@ -298,6 +316,13 @@ int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
 {
     for (;;) {
         if (r->bp >= r->bend) {
+            if (r->bp && r->block_got != r->block_want) {
+                char what[120];
+                snprintf(what, sizeof what, "a block holds %u records but its header "
+                         "announces %u", r->block_got, r->block_want);
+                damage(r, what, r->block);
+                r->block_got = r->block_want; /* said once per block */
+            }
             int rc = next_block(r);
             if (rc < 0)
                 return TG_TRACE_ERR;
@@ -308,6 +333,14 @@ int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
         int tag = *r->bp++;
         int rc;
         r->nrecords++;
+        r->block_got++;
+        if (r->saw_end) {
+            damage(r, "records after the end marker (a block is duplicated, or two traces "
+                   "were joined)", r->block);
+            r->bp = r->bend;
+            r->block_got = r->block_want;
+            continue;
+        }
         if (tag > TG__REC_EVENT && tag < TG__REC_EVENT + TG_EV__COUNT)
             rc = event_record(r, tag - TG__REC_EVENT, &r->bp, r->bend, ev);
         else if (tag >= TG__REC_THREAD && tag <= TG__REC_END)
@@ -317,6 +350,7 @@ int tg__binary_next(struct tg_trace_reader *r, struct tg_trace_event *ev)
         if (rc < 0) {
             damage(r, "a malformed record inside a block with a valid checksum", r->block);
             r->bp = r->bend;
+            r->block_got = r->block_want;
             continue;
         }
         if (tag > TG__REC_EVENT)

@@ -125,6 +125,12 @@ struct tg_trace_reader *tg__trace_open(const char *path, char *errbuf, size_t er
         tg__trace_close(r);
         return NULL;
     }
+    if (r->end == r->start) {
+        snprintf(errbuf, errlen, "%s: the trace is empty (0 bytes): nothing was recorded in "
+                 "it; record the program again", path);
+        tg__trace_close(r);
+        return NULL;
+    }
     if (r->end - r->start >= TG__MAGIC_LEN &&
         memcmp(r->buf + r->start, TG__MAGIC, TG__MAGIC_LEN) == 0) {
         r->format = "binary";

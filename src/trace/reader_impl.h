@@ -47,6 +47,8 @@ struct tg_trace_reader {
     uint32_t block;        /* index of the current block */
     const unsigned char *bp, *bend; /* records of the current block */
     int saw_end;
+    uint64_t end_count;    /* events the end marker says were written */
+    uint32_t block_want, block_got; /* records the block header announces, and decoded */
     uint32_t *tid_map, tid_cap;    /* binary thread id -> dense id + 1 */
     uint32_t *obj_map, obj_cap;
     struct tg__site *sites;

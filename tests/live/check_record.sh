@@ -20,6 +20,19 @@ t2=$(grep -n "@t2_a" "$src/case_predict_abba.c" | cut -d: -f1)
     "reports[0].threads[*].waits_for.stack[0].function ~ \"case_predict_abba.c:$t2\"" \
     || fail "the predicted deadlock does not cite the recorded lines"
 
+# A program that ends with _exit(): its trace is complete all the same.
+rm -f "$work/abba_exit.tgt"
+"$tangle" record -o "$work/abba_exit.tgt" -- "$abba" _exit >/dev/null 2>"$work/record_exit.stderr"
+[ $? = 0 ] || fail "record of the ABBA program ending with _exit: expected its own status 0"
+"$tangle" predict --json "$work/abba_exit.json" "$work/abba_exit.tgt" >/dev/null 2>"$work/predict_exit.stderr"
+[ $? = 66 ] || fail "predict on the trace of a program that ended with _exit: expected exit 66 ($(cat "$work/predict_exit.stderr"))"
+"$jcheck" "$work/abba_exit.json" 'reports# == 1' || fail "the _exit trace predicts no deadlock"
+
+# A run that took no lock says at record time that its trace is empty.
+"$tangle" record -o "$work/empty.tgt" -- /bin/true >/dev/null 2>"$work/record_empty.stderr" \
+    || fail "record of /bin/true"
+grep -q "holds no lock event" "$work/record_empty.stderr" || fail "an empty trace is not said to be empty"
+
 "$tangle" record -o "$work/long.tgt" -- "$long" >"$work/long.out" 2>&1 || fail "record of the long run"
 size=$(wc -c < "$work/long.tgt")
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "$work/long.out")

@@ -2,7 +2,9 @@
 /* test_binary.c: the binary trace format. Round trip of every record kind,
  * truncation at many offsets (a prefix of whole blocks is still read and the
  * damage is reported), a corrupted block (skipped, the rest still read),
- * a wrong version, a failing fd, and prediction over a binary trace. */
+ * a wrong version, a failing fd, and prediction over a binary trace.
+ * Validation: an empty file, a block whose record count is wrong, a block
+ * written twice (in the middle, and the last one) are all reported. */
 #include "trace/trace.h"
 #include "trace/writer.h"
 
@@ -28,6 +30,7 @@ static int failures;
     } while (0)
 
 static char dir[4096];
+static int compare_events = 1; /* off where a repeated block shifts the events */
 
 static void path_of(char *out, size_t n, const char *name)
 {
@@ -92,7 +95,7 @@ static long read_trace(const char *path, int *damaged, char *err, size_t errlen)
         uint32_t th, obj, site, aux;
         char name[32];
         synth(expect, &op, &mode, &flags, &th, &obj, &site, &aux);
-        if (!tg__trace_damaged(r)) {
+        if (compare_events && !tg__trace_damaged(r)) {
             CHECK(ev.op == op && ev.mode == mode && ev.flags == flags, "event %u op/mode/flags", expect);
             snprintf(name, sizeof name, th == 0 ? "main (T0)" : "T%u", th);
             CHECK(!strcmp(tg__trace_thread_name(r, ev.thread), name), "event %u thread %s vs %s",
@@ -181,6 +184,95 @@ static void test_corruption(void)
     long got = read_trace(q, &damaged, err, sizeof err);
     CHECK(damaged && strstr(err, "checksum"), "corruption not reported: %s", err);
     CHECK(got > 80000 && got < 100000, "after skipping one block, read %ld events", got);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned char *buf = malloc((size_t)size);
+    CHECK(fd >= 0 && buf && pread(fd, buf, (size_t)size, 0) == size, "read %s", path);
+    close(fd);
+    *len = (size_t)size;
+    return buf;
+}
+
+static void spit(const char *path, const unsigned char *a, size_t alen, const unsigned char *b,
+                 size_t blen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && write(fd, a, alen) == (ssize_t)alen &&
+          (!blen || write(fd, b, blen) == (ssize_t)blen), "write %s", path);
+    close(fd);
+}
+
+static uint32_t u32_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Offsets of the blocks of a trace image (at most max); their number. */
+static int blocks_of(const unsigned char *t, size_t len, size_t *off, int max)
+{
+    int n = 0;
+    for (size_t o = TG__FILE_HEADER_LEN; o + TG__BLOCK_HEADER_LEN <= len && n < max;
+         o += TG__BLOCK_HEADER_LEN + u32_at(t + o + 4))
+        off[n++] = o;
+    return n;
+}
+
+static void test_validation(void)
+{
+    char p[4200], q[4200], err[600];
+    int damaged = 0;
+    path_of(q, sizeof q, "empty.tgt");
+    spit(q, (const unsigned char *)"", 0, NULL, 0);
+    CHECK(read_trace(q, &damaged, err, sizeof err) < 0 && strstr(err, "empty (0 bytes)"),
+          "a 0-byte trace: %s", err);
+
+    path_of(p, sizeof p, "round.tgt");
+    size_t len, off[4096];
+    unsigned char *t = slurp(p, &len);
+    int nb = blocks_of(t, len, off, 4096);
+    CHECK(nb > 4, "only %d blocks", nb);
+
+    /* Block 2 announces one record more, with a checksum that matches. */
+    unsigned char *h = t + off[1];
+    uint32_t want = u32_at(h + 8) + 1, crc;
+    h[8] = (unsigned char)want, h[9] = (unsigned char)(want >> 8);
+    h[10] = (unsigned char)(want >> 16), h[11] = (unsigned char)(want >> 24);
+    crc = tg__block_crc(h, h + TG__BLOCK_HEADER_LEN, u32_at(h + 4));
+    h[12] = (unsigned char)crc, h[13] = (unsigned char)(crc >> 8);
+    h[14] = (unsigned char)(crc >> 16), h[15] = (unsigned char)(crc >> 24);
+    path_of(q, sizeof q, "count.tgt");
+    spit(q, t, len, NULL, 0);
+    damaged = 0;
+    read_trace(q, &damaged, err, sizeof err);
+    CHECK(damaged && strstr(err, "records but its header announces"), "record count: %s", err);
+    free(t);
+
+    /* Block 3 written twice. */
+    t = slurp(p, &len);
+    path_of(q, sizeof q, "dup.tgt");
+    int fd = open(q, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(write(fd, t, off[3]) == (ssize_t)off[3] && write(fd, t + off[2], off[3] - off[2]) ==
+          (ssize_t)(off[3] - off[2]) && write(fd, t + off[3], len - off[3]) ==
+          (ssize_t)(len - off[3]), "write dup");
+    close(fd);
+    damaged = 0;
+    compare_events = 0;
+    long got = read_trace(q, &damaged, err, sizeof err);
+    CHECK(damaged && strstr(err, "duplicated or missing"), "duplicated block: %s", err);
+    CHECK(got > 100000, "a duplicated block's events are read too (%ld)", got);
+
+    /* The last block (with the end marker) written twice. */
+    path_of(q, sizeof q, "dup_end.tgt");
+    spit(q, t, len, t + off[nb - 1], len - off[nb - 1]);
+    damaged = 0;
+    read_trace(q, &damaged, err, sizeof err);
+    CHECK(damaged && strstr(err, "after the end marker"), "duplicated last block: %s", err);
+    compare_events = 1;
+    free(t);
 }
 
 static void test_version(void)
@@ -290,6 +382,7 @@ int main(int argc, char **argv)
     test_round_trip();
     test_truncation();
     test_corruption();
+    test_validation();
     test_version();
     test_huge_numbers();
     test_write_error();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unwind.c: raw call stacks that never allocate nor take the program's
  * locks.
  *

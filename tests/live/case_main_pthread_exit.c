@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main ends with pthread_exit while a worker still runs; when the worker
  * returns, the process ends with status 0 and its atexit handlers run,
  * exactly as without tangle (issue 15, item 12: tangle's watchdog thread

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_allocators.sh TANGLE LIBTANGLE JCHECK ABBA [ABBA_JEMALLOC] WORKDIR:
 # tangle under other malloc implementations (issue 17, item 1). jemalloc
 # takes a pthread mutex inside its first malloc, which tangle sees before

@@ -6,7 +6,7 @@
  * stays valid after the engine state it was taken from has changed.
  *
  * A frame is either raw (a return address, symbolized later by
- * tg__symbolize_finding) or already symbolic (a trace reader knows only a
+ * tg__symbolize_findings) or already symbolic (a trace reader knows only a
  * location string such as "Foo.java:12"). */
 #ifndef TG_CORE_FINDING_H
 #define TG_CORE_FINDING_H
@@ -51,6 +51,7 @@ struct tg_frame {
     const char *function;  /* owned; NULL if unknown */
     const char *file;      /* owned; NULL if unknown */
     int line;              /* 0 if unknown */
+    int inlined;           /* inlined into the next frame (same pc) */
 };
 
 struct tg_stack {

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* report.c: where findings go. Each new finding is symbolized, printed on
- * stderr (or the log file) and added to the JSON document, which is
- * rewritten whole (write to a temporary file, then rename) so that it is
- * valid JSON even if the program is killed a moment later. Repeats of a
+ * stderr (or the log file) and appended to the JSON document in one write,
+ * so that it is valid JSON even if the program is killed a moment later
+ * (the first finding and the final repeat counts rewrite it whole, through
+ * a temporary file and a rename). Repeats of a
  * finding (same kind and sites) are counted instead of printed. */
 #define _GNU_SOURCE
 #include "core/internal.h"
 #include "report/report.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,13 +37,16 @@ static uint64_t *found_keys;
 static int n_found, cap_found;
 static unsigned long reports_made;
 static int json_dirty;
+static int json_in_file; /* findings the JSON file holds; -1 after a failure */
 
 void tg__report_after_fork(void)
 {
     report_lock.state = 0;
     tg__run_after_fork();
+    tg__symbolize_after_fork();
     /* The child reports its own findings, into its own file. */
     n_found = 0;
+    json_in_file = 0;
     reports_made = 0;
     memset(sites, 0, sizeof sites);
 }
@@ -252,12 +257,41 @@ void tg__output_path(const char *opt, char *out, size_t n)
     }
 }
 
-static void write_json(void)
+/* Where the text report goes, for messages about the JSON one. */
+static void text_destination(char *out, size_t n)
 {
-    if (!tg__opt.json[0])
+    if (tg__opt.quiet)
+        snprintf(out, n, "nowhere (quiet=1)");
+    else if (tg__opt.log[0])
+        expand(tg__opt.log, out, n);
+    else
+        snprintf(out, n, "standard error");
+}
+
+/* Says once that the JSON report could not be written, why, and where the
+ * findings can still be read. */
+static void json_failed(const char *path, int err)
+{
+    static int said;
+    if (said)
         return;
-    char path[1100], tmp[1200];
-    tg__output_path(tg__opt.json, path, sizeof path);
+    said = 1;
+    char text[1100];
+    text_destination(text, sizeof text);
+    dprintf(2, "tangle: error: the JSON report could not be written to %s (%s); the findings "
+               "are in the text report (%s).\n", path, strerror(err), text);
+}
+
+static int write_whole(int fd, const struct tg_buf *b)
+{
+    return b->failed || tg__buf_write_fd(b, fd) != 0 ? -1 : 0;
+}
+
+/* The whole document, written to a temporary file and renamed over the
+ * old one. Done for the first finding and at exit (final repeat counts). */
+static void write_json_whole(const char *path)
+{
+    char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     struct tg_buf b = {0};
     char prog[512] = "";
@@ -266,20 +300,64 @@ static void write_json(void)
     struct tg_report_meta meta = {.tool_version = TG_VERSION, .pid = (long)getpid(), .program = prog};
     tg__run_meta(&meta);
     tg__render_json(&b, found, n_found, &meta);
+    errno = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err = errno;
     if (fd >= 0) {
-        int ok = tg__buf_write_fd(&b, fd) == 0 && !b.failed;
+        int ok = write_whole(fd, &b) == 0 && fsync(fd) == 0;
+        err = errno ? errno : EIO;
         close(fd);
-        if (!ok || rename(tmp, path) != 0) {
+        if (ok && rename(tmp, path) == 0) {
+            json_in_file = n_found;
+            json_dirty = 0;
+        } else {
+            if (ok)
+                err = errno;
             unlink(tmp);
-            dprintf(2, "tangle: warning: could not write the JSON report to %s.\n", path);
+            json_failed(path, err);
+            json_in_file = -1;
         }
     } else {
-        dprintf(2, "tangle: warning: could not create the JSON report %s; check that its "
-                   "folder exists and is writable.\n", path);
+        json_failed(path, err);
+        json_in_file = -1;
     }
     tg__buf_free(&b);
-    json_dirty = 0;
+}
+
+/* Findings after the first are appended: the document's closing "\n]}\n"
+ * is overwritten by ",\n{...}\n]}\n" in one write, so the file stays valid
+ * JSON and a report costs the size of one finding, not of all of them. */
+static void write_json(void)
+{
+    if (!tg__opt.json[0])
+        return;
+    char path[1100];
+    tg__output_path(tg__opt.json, path, sizeof path);
+    if (json_in_file <= 0 || json_in_file >= n_found) {
+        write_json_whole(path);
+        return;
+    }
+    struct tg_buf b = {0};
+    for (int i = json_in_file; i < n_found; i++) {
+        tg__buf_puts(&b, ",\n");
+        tg__render_json_one(&b, found[i]);
+    }
+    tg__buf_puts(&b, "\n]}\n");
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    char tail[4];
+    if (end < 4 || pread(fd, tail, 4, end - 4) != 4 || memcmp(tail, "\n]}\n", 4) != 0 ||
+        lseek(fd, end - 4, SEEK_SET) != end - 4 || write_whole(fd, &b) != 0) {
+        /* Not the file we wrote (or a failed write): write it whole. */
+        if (fd >= 0)
+            close(fd);
+        tg__buf_free(&b);
+        write_json_whole(path);
+        return;
+    }
+    close(fd);
+    json_in_file = n_found;
+    tg__buf_free(&b);
 }
 
 static void write_text(const struct tg_finding *f)
@@ -393,8 +471,10 @@ int tg__report_locked(struct tg_finding *f)
             fresh = 0;
         }
     }
-    if (fresh && (tg__opt.symbolize || tg__opt.suppress[0]))
+    if (fresh && (tg__opt.symbolize || tg__opt.suppress[0])) {
+        tg__report_set_path_prefix(tg__opt.strip_path_prefix);
         tg__symbolize_findings(&f, 1);
+    }
     if (fresh && tg__suppressed(f))
         fresh = 0;
     if (fresh) {

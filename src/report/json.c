@@ -14,7 +14,7 @@ static void frames(struct tg_buf *b, const struct tg_stack *s)
         tg__buf_puts(b, i ? ",{\"function\":" : "{\"function\":");
         tg__buf_json_str(b, fr->function);
         tg__buf_puts(b, ",\"file\":");
-        tg__buf_json_str(b, fr->file);
+        tg__buf_json_str(b, tg__report_path(fr->file));
         if (fr->line > 0)
             tg__buf_printf(b, ",\"line\":%d", fr->line);
         else
@@ -22,10 +22,11 @@ static void frames(struct tg_buf *b, const struct tg_stack *s)
         tg__buf_puts(b, ",\"module\":");
         tg__buf_json_str(b, fr->module);
         if (fr->pc)
-            tg__buf_printf(b, ",\"offset\":\"0x%lx\",\"pc\":\"0x%lx\"}", (unsigned long)fr->offset,
+            tg__buf_printf(b, ",\"offset\":\"0x%lx\",\"pc\":\"0x%lx\"", (unsigned long)fr->offset,
                            (unsigned long)fr->pc);
         else
-            tg__buf_puts(b, ",\"offset\":null,\"pc\":null}");
+            tg__buf_puts(b, ",\"offset\":null,\"pc\":null");
+        tg__buf_puts(b, fr->inlined ? ",\"inlined\":true}" : ",\"inlined\":false}");
     }
     tg__buf_puts(b, "]");
 }

@@ -28,16 +28,39 @@ void tg__render_json(struct tg_buf *out, struct tg_finding *const *fs, int n,
 /* One report object (for streaming). */
 void tg__render_json_one(struct tg_buf *out, const struct tg_finding *f);
 
-/* Fills module/function/file/line of every raw frame, running addr2line at
- * most once per module and never waiting more than a few seconds. Frames it
- * cannot resolve keep module+offset. Safe in a process whose other threads
- * are deadlocked (posix_spawn, no fork of the whole process). */
+/* ---- symbolization --------------------------------------------------------
+ *
+ * A symbolizer turns return addresses of one process into frames: function
+ * (demangled), file (full path, as the debug information has it), line,
+ * module and offset, with each inlined call a frame of its own (flagged
+ * `inlined`, same pc). It uses libdw when libdw.so.1 can be loaded, else
+ * addr2line, and caches answers per address; frames it cannot resolve keep
+ * module+offset, and a function name is given only by a symbol that covers
+ * the address. It never forks the whole process and never waits without a
+ * deadline. Not thread-safe: one caller at a time per symbolizer. */
+struct tg_symbolizer;
+/* For process pid, or 0 for this one. NULL only when out of memory. */
+struct tg_symbolizer *tg__symbolizer_open(long pid);
+void tg__symbolizer_close(struct tg_symbolizer *s);
+/* Symbolizes the return addresses pcs[0..n) (innermost first) into *out,
+ * which the caller frees like any finding stack. 0, or -1 out of memory. */
+int tg__symbolizer_stack(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
+                         struct tg_stack *out);
+
+/* This process: fills every raw frame of the findings, inlined callers
+ * expanded. Thread-safe. */
 void tg__symbolize_findings(struct tg_finding **fs, int n);
+/* The same for one stack, one frame per address (no inline expansion), so
+ * that frame i still stands for pcs[i]. */
+void tg__symbolize_stack(struct tg_stack *s);
+/* In a fork child: forget a lock another thread of the parent held. */
+void tg__symbolize_after_fork(void);
+
+/* Paths as printed: the prefix (strip_path_prefix) removed. */
+void tg__report_set_path_prefix(const char *prefix);
+const char *tg__report_path(const char *file);
 
 /* The global variable at addr, as "name" or "name+offset" (malloc'd), from
  * the symbol table of the module that contains it; NULL if none. */
 char *tg__data_symbol(uintptr_t addr);
-/* The same as tg__symbolize_findings, for one stack. */
-void tg__symbolize_stack(struct tg_stack *s);
-
 #endif

@@ -1,41 +1,112 @@
 /* SPDX-License-Identifier: MIT */
-/* symbolize.c: return addresses to function, file and line.
+/* symbolize.c: return addresses to functions, files and lines.
  *
- * The toolchain's own symbolizer (binutils addr2line) runs once per module
- * per call, started with posix_spawn so that a process whose other threads
- * are deadlocked is not forked whole. Each run is bounded by a deadline and
- * killed past it. Where it is missing or fails, dladdr gives the exported
- * symbol name and the frame keeps its module+offset: never a crash, never a
- * hang. */
+ * A symbolizer belongs to one process (this one, or another read by
+ * `tangle attach`). It finds the module of each address, asks libdw (or,
+ * without it, addr2line) for the chain of inlined calls there, and caches
+ * the answer per address, so that the thousandth report of a program costs
+ * no more than the first. Frames it cannot resolve keep module+offset;
+ * when no symbols can be had at all it says so once, and why. Nothing here
+ * forks the whole process or waits without a deadline, so it is safe in a
+ * process whose other threads are deadlocked. */
 #define _GNU_SOURCE
 #include "report/report.h"
+#include "report/sym.h"
 
 #include <dlfcn.h>
-#include <errno.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <link.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <ucontext.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "core/lock.h"
 
-#define DEADLINE_MS 5000
+/* Answers kept per process: enough for every frame of thousands of
+ * distinct reports; past it, answers are computed again, never dropped. */
+#define CACHE_MAX (1 << 16)
+
+struct cached {
+    uintptr_t pc;
+    struct tg__sym_answer a;
+};
+
+struct tg_symbolizer {
+    long pid;                /* 0: this process */
+    struct tg__dw *dw;       /* NULL: libdw not available */
+    int dw_tried;
+    int a2l_failed;          /* addr2line could not be run */
+    struct cached *cache;    /* open addressing on pc; pc 0 marks a free slot */
+    size_t cache_cap, cache_n;
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+void tg__sym_answer_free(struct tg__sym_answer *a)
+{
+    free(a->module);
+    for (int i = 0; i < a->n; i++) {
+        free(a->loc[i].function);
+        free(a->loc[i].file);
+    }
+    memset(a, 0, sizeof *a);
+}
+
+char *tg__sym_demangle(const char *name)
+{
+    static char *(*demangle)(const char *, char *, size_t *, int *);
+    static int looked;
+    if (!name)
+        return NULL;
+    if (strncmp(name, "_Z", 2) != 0)
+        return strdup(name);
+    if (!looked) {
+        looked = 1;
+        demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(RTLD_DEFAULT,
+                                                                            "__cxa_demangle");
+        if (!demangle) {
+            void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+            if (h)
+                demangle = (char *(*)(const char *, char *, size_t *, int *))dlsym(
+                    h, "__cxa_demangle");
+        }
+    }
+    int status = -1;
+    char *out = demangle ? demangle(name, NULL, NULL, &status) : NULL;
+    if (out && status == 0)
+        return out;
+    free(out);
+    return strdup(name);
+}
+
+static const char *path_prefix;
+
+void tg__report_set_path_prefix(const char *prefix)
+{
+    path_prefix = prefix && prefix[0] ? prefix : NULL;
+}
+
+const char *tg__report_path(const char *file)
+{
+    if (!file || !path_prefix)
+        return file;
+    size_t n = strlen(path_prefix);
+    return strncmp(file, path_prefix, n) == 0 && file[n] ? file + n : file;
+}
+
+/* ---- which module holds an address ------------------------------------------ */
 
 struct module_q {
     uintptr_t pc;
-    const char *path;    /* owned by the loader or by exe_path */
+    char path[4096];
     uintptr_t bias;
     int found;
 };
-
-static char exe_path[4096];
 
 static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -43,281 +114,437 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
     struct module_q *q = arg;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (q->pc >= lo && q->pc < lo + ph->p_memsz) {
-            q->bias = info->dlpi_addr;
-            q->path = info->dlpi_name;
-            if (!q->path || !q->path[0]) {
-                if (!exe_path[0]) {
-                    ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
-                    exe_path[n > 0 ? n : 0] = '\0';
-                }
-                q->path = exe_path;
-            }
-            q->found = 1;
-            return 1;
+        if (ph->p_type != PT_LOAD || q->pc < lo || q->pc >= lo + ph->p_memsz)
+            continue;
+        q->bias = info->dlpi_addr;
+        if (info->dlpi_name && info->dlpi_name[0]) {
+            snprintf(q->path, sizeof q->path, "%s", info->dlpi_name);
+        } else {
+            ssize_t n = readlink("/proc/self/exe", q->path, sizeof q->path - 1);
+            q->path[n > 0 ? n : 0] = '\0';
         }
+        q->found = q->path[0] != '\0';
+        return 1;
     }
     return 0;
 }
 
-static long now_ms(void)
+/* Another process: the file mapping that holds pc in /proc/PID/maps, its
+ * bias being the start of the file's first mapping (0 for ET_EXEC). */
+static void maps_lookup(long pid, struct module_q *q)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* The environment for addr2line, without tangle's own variables so that the
- * symbolizer is not watched itself. */
-static char **clean_env(void)
-{
-    size_t n = 0;
-    while (environ && environ[n])
-        n++;
-    char **env = calloc(n + 1, sizeof *env);
-    if (!env)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 && strncmp(environ[i], "TANGLE_", 7) != 0)
-            env[k++] = environ[i];
-    return env;
-}
-
-/* Runs addr2line on `n` offsets of `module`, reading its whole output into
- * *out (NUL-terminated). Returns 0 on success. */
-static int run_addr2line(const char *module, const uintptr_t *offs, int n, char **out)
-{
-    char **argv = calloc((size_t)n + 6, sizeof *argv);
-    char *nums = calloc((size_t)n, 24);
-    char **env = clean_env();
-    int pipefd[2] = {-1, -1};
-    int rc = -1;
-    pid_t pid = -1;
-    struct tg_buf b = {0};
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0;
-    if (!argv || !nums || !env || pipe2(pipefd, O_CLOEXEC) != 0)
-        goto done;
-    int k = 0;
-    argv[k++] = "addr2line";
-    argv[k++] = "-f";
-    argv[k++] = "-C";
-    argv[k++] = "-e";
-    argv[k++] = (char *)module;
-    for (int i = 0; i < n; i++) {
-        snprintf(nums + i * 24, 24, "0x%lx", (unsigned long)offs[i]);
-        argv[k++] = nums + i * 24;
-    }
-    if (posix_spawn_file_actions_init(&fa) != 0)
-        goto done;
-    fa_ok = 1;
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawnp(&pid, "addr2line", &fa, NULL, argv, env) != 0) {
-        pid = -1;
-        goto done;
-    }
-    close(pipefd[1]);
-    pipefd[1] = -1;
-    long deadline = now_ms() + DEADLINE_MS;
-    for (;;) {
-        long left = deadline - now_ms();
-        if (left <= 0)
-            goto done;
-        struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-        int pr = poll(&p, 1, (int)left);
-        if (pr < 0 && errno == EINTR)
+    char path[64], line[4608];
+    snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    char first_path[4096] = "";
+    uintptr_t first_start = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, off;
+        int pos = 0;
+        if (sscanf(line, "%lx-%lx %*s %lx %*s %*s%n", &lo, &hi, &off, &pos) != 3)
             continue;
-        if (pr <= 0)
-            goto done;
-        char chunk[4096];
-        ssize_t r = read(pipefd[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
+        char *file = line + pos;
+        file += strspn(file, " ");
+        file[strcspn(file, "\n")] = '\0';
+        if (file[0] != '/')
             continue;
-        if (r <= 0)
-            break;
-        tg__buf_put(&b, chunk, (size_t)r);
-    }
-    rc = b.failed ? -1 : 0;
-done:
-    if (pid > 0) {
-        int st;
-        if (rc != 0)
-            kill(pid, SIGKILL);
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-    }
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
-    if (pipefd[0] >= 0)
-        close(pipefd[0]);
-    if (pipefd[1] >= 0)
-        close(pipefd[1]);
-    free(argv);
-    free(nums);
-    free(env);
-    if (rc == 0 && b.data) {
-        *out = b.data;
-    } else {
-        tg__buf_free(&b);
-        rc = -1;
-    }
-    return rc;
-}
-
-/* Applies addr2line's two-line answers to the frames, in order. */
-static void apply_output(char *text, struct tg_frame **frs, int n)
-{
-    char *save = NULL;
-    char *line = strtok_r(text, "\n", &save);
-    for (int i = 0; i < n && line; i++) {
-        char *loc = strtok_r(NULL, "\n", &save);
-        if (!loc)
-            break;
-        if (strcmp(line, "??") != 0) {
-            free((char *)frs[i]->function);
-            frs[i]->function = tg__strdup(line);
+        if (strcmp(file, first_path) != 0) {
+            snprintf(first_path, sizeof first_path, "%s", file);
+            first_start = lo - off;
         }
-        char *disc = strstr(loc, " (discriminator");
-        if (disc)
-            *disc = '\0';
-        char *colon = strrchr(loc, ':');
-        if (colon && strncmp(loc, "??", 2) != 0) {
-            *colon = '\0';
-            int ln = atoi(colon + 1);
-            if (ln > 0) {
-                const char *base = strrchr(loc, '/');
-                frs[i]->file = tg__strdup(base ? base + 1 : loc);
-                frs[i]->line = ln;
+        if (q->pc >= lo && q->pc < hi) {
+            snprintf(q->path, sizeof q->path, "%s", file);
+            q->bias = first_start;
+            q->found = 1;
+            break;
+        }
+    }
+    fclose(f);
+    if (!q->found)
+        return;
+    int fd = open(q->path, O_RDONLY | O_CLOEXEC);
+    Elf64_Ehdr eh;
+    if (fd >= 0 && read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && eh.e_type == ET_EXEC)
+        q->bias = 0;
+    if (fd >= 0)
+        close(fd);
+}
+
+static void find_module(const struct tg_symbolizer *s, struct module_q *q)
+{
+    if (s->pid)
+        maps_lookup(s->pid, q);
+    else
+        dl_iterate_phdr(phdr_cb, q);
+}
+
+/* ---- the cache ------------------------------------------------------------- */
+
+static struct cached *cache_slot(struct tg_symbolizer *s, uintptr_t pc)
+{
+    if (!s->cache)
+        return NULL;
+    size_t mask = s->cache_cap - 1;
+    for (size_t i = (size_t)((pc * 0x9E3779B97F4A7C15ull) >> 20) & mask;; i = (i + 1) & mask)
+        if (s->cache[i].pc == pc || s->cache[i].pc == 0)
+            return &s->cache[i];
+}
+
+static int cache_grow(struct tg_symbolizer *s)
+{
+    size_t cap = s->cache_cap ? s->cache_cap * 2 : 1024;
+    struct cached *old = s->cache;
+    size_t old_cap = s->cache_cap;
+    s->cache = calloc(cap, sizeof *s->cache);
+    if (!s->cache) {
+        s->cache = old;
+        return -1;
+    }
+    s->cache_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].pc)
+            *cache_slot(s, old[i].pc) = old[i];
+    free(old);
+    return 0;
+}
+
+static void answer_copy(struct tg__sym_answer *dst, const struct tg__sym_answer *src)
+{
+    *dst = *src;
+    dst->module = src->module ? strdup(src->module) : NULL;
+    for (int i = 0; i < src->n; i++) {
+        dst->loc[i].function = src->loc[i].function ? strdup(src->loc[i].function) : NULL;
+        dst->loc[i].file = src->loc[i].file ? strdup(src->loc[i].file) : NULL;
+    }
+}
+
+/* Keeps a copy of a (the cache owns it); a is left to the caller. */
+static void cache_put(struct tg_symbolizer *s, uintptr_t pc, const struct tg__sym_answer *a)
+{
+    if (s->cache_n >= CACHE_MAX || ((s->cache_n + 1) * 2 > s->cache_cap && cache_grow(s) != 0))
+        return;
+    struct cached *c = cache_slot(s, pc);
+    c->pc = pc;
+    answer_copy(&c->a, a);
+    s->cache_n++;
+}
+
+/* ---- the symbolizer -------------------------------------------------------- */
+
+struct tg_symbolizer *tg__symbolizer_open(long pid)
+{
+    struct tg_symbolizer *s = calloc(1, sizeof *s);
+    if (s)
+        s->pid = pid;
+    return s;
+}
+
+void tg__symbolizer_close(struct tg_symbolizer *s)
+{
+    if (!s)
+        return;
+    tg__dw_close(s->dw);
+    for (size_t i = 0; i < s->cache_cap; i++)
+        if (s->cache[i].pc)
+            tg__sym_answer_free(&s->cache[i].a);
+    free(s->cache);
+    free(s);
+}
+
+static int said_no_symbolizer, said_no_debug;
+
+/* Once per process: why frames will show module+offset only. */
+static void say_once(const struct tg_symbolizer *s, const struct tg__sym_answer *a)
+{
+    if (!s->dw && s->a2l_failed && !said_no_symbolizer) {
+        said_no_symbolizer = 1;
+        dprintf(2, "tangle: note: stacks show module+offset, not functions and lines: neither "
+                   "libdw (Debian package libdw1) nor addr2line (binutils) could be used.\n");
+    }
+    if (a->module && !a->has_debug && !said_no_debug && s->dw &&
+        strncmp(a->module, "/lib", 4) != 0 && strncmp(a->module, "/usr/", 5) != 0 &&
+        !strstr(a->module, "linux-vdso") && !strstr(a->module, "libtangle")) {
+        said_no_debug = 1;
+        dprintf(2, "tangle: note: %s has no debug information, so its frames show no file "
+                   "and line: build it with -g (or install its debug symbols).\n", a->module);
+    }
+}
+
+/* Without any symbolizer: the dynamic symbol whose extent covers pc. */
+static void dladdr_answer(uintptr_t pc, struct tg__sym_answer *a)
+{
+    Dl_info di;
+    const ElfW(Sym) *sym = NULL;
+    if (dladdr1((void *)(pc - 1), &di, (void **)&sym, RTLD_DL_SYMENT) && di.dli_sname && sym &&
+        sym->st_size > 0 && pc - 1 - (uintptr_t)di.dli_saddr < sym->st_size) {
+        a->loc[0].function = tg__sym_demangle(di.dli_sname);
+        a->n = 1;
+    }
+}
+
+/* Answers for pcs[0..n), each computed or copied from the cache. */
+static void answer_all(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
+                       struct tg__sym_answer *ans)
+{
+    if (!s->dw_tried) {
+        s->dw_tried = 1;
+        s->dw = tg__dw_open(s->pid);
+    }
+    char *todo = calloc((size_t)n + 1, 1);
+    for (int i = 0; i < n; i++) {
+        struct cached *c = cache_slot(s, pcs[i]);
+        if (c && c->pc == pcs[i] && pcs[i]) {
+            answer_copy(&ans[i], &c->a);
+            continue;
+        }
+        if (!pcs[i] || !todo)
+            continue;
+        if (s->dw && tg__dw_lookup(s->dw, pcs[i], &ans[i]) == 0)
+            continue;
+        struct module_q q = {.pc = pcs[i] - 1};
+        find_module(s, &q);
+        if (!q.found)
+            continue;
+        ans[i].module = strdup(q.path);
+        ans[i].offset = pcs[i] - q.bias;
+        todo[i] = !s->dw && !strstr(q.path, "linux-vdso");
+    }
+    /* addr2line, one run per module. */
+    for (int i = 0; todo && i < n; i++) {
+        if (!todo[i])
+            continue;
+        int m = 0;
+        uintptr_t *offs = malloc((size_t)n * sizeof *offs);
+        struct tg__sym_answer **grp = malloc((size_t)n * sizeof *grp);
+        for (int j = i; offs && grp && j < n; j++) {
+            if (todo[j] && ans[j].module && !strcmp(ans[j].module, ans[i].module)) {
+                todo[j] = 0;
+                offs[m] = ans[j].offset;
+                grp[m++] = &ans[j];
             }
         }
-        line = strtok_r(NULL, "\n", &save);
+        if (m && !s->a2l_failed && tg__a2l_lookup(ans[i].module, offs, m, grp) != 0)
+            s->a2l_failed = 1;
+        for (int k = 0; k < m && s->a2l_failed && !s->pid; k++)
+            dladdr_answer(pcs[grp[k] - ans], grp[k]);
+        free(offs);
+        free(grp);
     }
+    for (int i = 0; i < n; i++) {
+        if (!pcs[i])
+            continue;
+        struct cached *c = cache_slot(s, pcs[i]);
+        if (!c || c->pc != pcs[i])
+            cache_put(s, pcs[i], &ans[i]);
+        say_once(s, &ans[i]);
+    }
+    free(todo);
 }
 
-struct frame_list {
-    struct tg_frame **v;
-    int n, cap;
+/* Frames for one answer, innermost first (inlined ones flagged), into fr
+ * (room for TG_SYM_MAX_INLINE); returns how many. Takes over a's strings. */
+static int answer_frames(uintptr_t pc, struct tg__sym_answer *a, struct tg_frame *fr)
+{
+    int n = a->n > 0 ? a->n : 1;
+    for (int k = 0; k < n; k++) {
+        memset(&fr[k], 0, sizeof fr[k]);
+        fr[k].pc = pc;
+        fr[k].offset = a->offset;
+        fr[k].module = k == 0 ? a->module : (a->module ? strdup(a->module) : NULL);
+        fr[k].function = a->loc[k].function;
+        fr[k].file = a->loc[k].file;
+        fr[k].line = a->loc[k].line;
+        fr[k].inlined = k + 1 < n;
+    }
+    return n;
+}
+
+int tg__symbolizer_stack(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
+                         struct tg_stack *out)
+{
+    struct tg__sym_answer *ans = calloc((size_t)n + 1, sizeof *ans);
+    size_t cap = 1;
+    while (cap < (size_t)n * TG_SYM_MAX_INLINE)
+        cap *= 2;
+    struct tg_frame *frames = calloc(cap, sizeof *frames);
+    if (!ans || !frames) {
+        free(ans);
+        free(frames);
+        return -1;
+    }
+    answer_all(s, pcs, n, ans);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += answer_frames(pcs[i], &ans[i], &frames[k]);
+    free(ans);
+    out->frames = frames;
+    out->n = k;
+    return 0;
+}
+
+/* ---- this process's findings ---------------------------------------------- */
+
+static tg_lock_t self_lock = TG_LOCK_INIT;
+static struct tg_symbolizer *self_sym;
+
+void tg__symbolize_after_fork(void)
+{
+    self_lock.state = 0;
+}
+
+static struct tg_symbolizer *self_take(void)
+{
+    tg__lock_take(&self_lock);
+    if (!self_sym)
+        self_sym = tg__symbolizer_open(0);
+    return self_sym;
+}
+
+/* Replaces the raw frames of s by symbolized ones, inlined callers
+ * expanded when `expand`; frames that are already symbolic stay. */
+static void stack_symbolize(struct tg_symbolizer *sym, struct tg_stack *s, int expand)
+{
+    int raw = 0;
+    for (int i = 0; i < s->n; i++)
+        raw += s->frames[i].pc && !s->frames[i].function && !s->frames[i].file && !s->frames[i].module;
+    if (!raw || !sym)
+        return;
+    uintptr_t *pcs = malloc((size_t)s->n * sizeof *pcs);
+    struct tg__sym_answer *ans = calloc((size_t)s->n, sizeof *ans);
+    size_t cap = 1;
+    while (cap < (size_t)s->n * (expand ? TG_SYM_MAX_INLINE : 1))
+        cap *= 2;
+    struct tg_frame *nf = calloc(cap, sizeof *nf);
+    if (!pcs || !ans || !nf) {
+        free(pcs);
+        free(ans);
+        free(nf);
+        return;
+    }
+    for (int i = 0; i < s->n; i++) {
+        const struct tg_frame *f = &s->frames[i];
+        pcs[i] = f->pc && !f->function && !f->file && !f->module ? f->pc : 0;
+    }
+    answer_all(sym, pcs, s->n, ans);
+    int k = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (!pcs[i]) {
+            nf[k++] = s->frames[i];
+            continue;
+        }
+        struct tg_frame tmp[TG_SYM_MAX_INLINE];
+        int m = answer_frames(pcs[i], &ans[i], tmp);
+        int keep = expand ? m : 1;
+        for (int j = 0; j < m; j++) {
+            if (j < keep) {
+                nf[k++] = tmp[j];
+                nf[k - 1].inlined = expand ? tmp[j].inlined : 0;
+            } else {
+                free((char *)tmp[j].module);
+                free((char *)tmp[j].function);
+                free((char *)tmp[j].file);
+            }
+        }
+    }
+    free(s->frames);
+    s->frames = nf;
+    s->n = k;
+    free(pcs);
+    free(ans);
+}
+
+static void res_symbolize(struct tg_symbolizer *sym, struct tg_res_info *r)
+{
+    stack_symbolize(sym, &r->created, 0);
+}
+
+/* libdw needs more stack than a thread of the program may have (threads of
+ * 64 KB are common): this process's symbolization runs on a stack of its
+ * own, switched to with swapcontext under self_lock. Its pages are touched
+ * only as used. */
+#define SYM_STACK (8u << 20)
+static void *sym_stack;
+static ucontext_t sym_caller, sym_ctx;
+static void (*sym_fn)(void *);
+static void *sym_arg;
+
+static void sym_trampoline(void)
+{
+    sym_fn(sym_arg);
+}
+
+static void on_sym_stack(void (*fn)(void *), void *arg)
+{
+    if (!sym_stack) {
+        void *p = mmap(NULL, SYM_STACK, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+        sym_stack = p == MAP_FAILED ? NULL : p;
+    }
+    if (!sym_stack || getcontext(&sym_ctx) != 0) {
+        fn(arg); /* no room for a stack: as before, on the caller's */
+        return;
+    }
+    sym_fn = fn;
+    sym_arg = arg;
+    sym_ctx.uc_stack.ss_sp = sym_stack;
+    sym_ctx.uc_stack.ss_size = SYM_STACK;
+    sym_ctx.uc_link = &sym_caller;
+    makecontext(&sym_ctx, sym_trampoline, 0);
+    if (swapcontext(&sym_caller, &sym_ctx) != 0)
+        fn(arg);
+}
+
+struct findings_job {
+    struct tg_finding **fs;
+    int n;
 };
 
-static void collect(struct frame_list *l, struct tg_stack *s)
+static void findings_job(void *arg)
 {
-    for (int i = 0; i < s->n; i++) {
-        if (!s->frames[i].pc || s->frames[i].function || s->frames[i].file)
-            continue;
-        if (l->n == l->cap) {
-            int cap = l->cap ? l->cap * 2 : 64;
-            struct tg_frame **v = realloc(l->v, (size_t)cap * sizeof *v);
-            if (!v)
-                return;
-            l->v = v;
-            l->cap = cap;
-        }
-        l->v[l->n++] = &s->frames[i];
-    }
-}
-
-static void collect_res(struct frame_list *l, struct tg_res_info *r)
-{
-    collect(l, &r->created);
-}
-
-static void collect_finding(struct frame_list *l, struct tg_finding *f)
-{
-    collect(l, &f->where);
-    for (int i = 0; i < f->n_actors; i++) {
-        struct tg_actor_info *a = &f->actors[i];
-        collect(l, &a->created);
-        collect(l, &a->wait.stack);
-        collect_res(l, &a->wait.res);
-        for (int j = 0; j < a->wait.n_any; j++)
-            collect_res(l, &a->wait.any[j].res);
-        for (int j = 0; j < a->n_holds; j++) {
-            collect(l, &a->holds[j].acquired);
-            collect_res(l, &a->holds[j].res);
+    struct findings_job *job = arg;
+    struct tg_symbolizer *sym = self_sym;
+    for (int n = 0; n < job->n; n++) {
+        struct tg_finding *f = job->fs[n];
+        stack_symbolize(sym, &f->where, 1);
+        for (int i = 0; i < f->n_actors; i++) {
+            struct tg_actor_info *a = &f->actors[i];
+            stack_symbolize(sym, &a->created, 1);
+            stack_symbolize(sym, &a->wait.stack, 1);
+            res_symbolize(sym, &a->wait.res);
+            for (int j = 0; j < a->wait.n_any; j++)
+                res_symbolize(sym, &a->wait.any[j].res);
+            for (int j = 0; j < a->n_holds; j++) {
+                stack_symbolize(sym, &a->holds[j].acquired, 1);
+                res_symbolize(sym, &a->holds[j].res);
+            }
         }
     }
 }
-
-static void symbolize_list(struct frame_list *lp);
 
 void tg__symbolize_findings(struct tg_finding **fs, int nf)
 {
-    struct frame_list l = {0};
-    for (int i = 0; i < nf; i++)
-        collect_finding(&l, fs[i]);
-    symbolize_list(&l);
+    struct findings_job job = {fs, nf};
+    self_take();
+    on_sym_stack(findings_job, &job);
+    tg__lock_give(&self_lock);
+}
+
+static void stack_job(void *arg)
+{
+    stack_symbolize(self_sym, arg, 0);
 }
 
 void tg__symbolize_stack(struct tg_stack *s)
 {
-    struct frame_list l = {0};
-    collect(&l, s);
-    symbolize_list(&l);
-}
-
-/* Locates every frame's module, then runs the symbolizer module by module. */
-static void symbolize_list(struct frame_list *lp)
-{
-    struct frame_list l = *lp;
-    const char **paths = calloc((size_t)l.n + 1, sizeof *paths);
-    char *done = calloc((size_t)l.n + 1, 1);
-    if (!paths || !done)
-        goto out;
-    for (int i = 0; i < l.n; i++) {
-        struct tg_frame *fr = l.v[i];
-        struct module_q q = {.pc = fr->pc - 1};
-        dl_iterate_phdr(phdr_cb, &q);
-        if (!q.found)
-            continue;
-        paths[i] = q.path;
-        fr->module = tg__strdup(q.path);
-        fr->offset = fr->pc - q.bias;
-        Dl_info di;
-        if (dladdr((void *)(fr->pc - 1), &di) && di.dli_sname)
-            fr->function = tg__strdup(di.dli_sname);
-    }
-    for (int i = 0; i < l.n; i++) {
-        if (done[i] || !paths[i] || strstr(paths[i], "linux-vdso"))
-            continue;
-        int m = 0;
-        struct tg_frame **grp = calloc((size_t)l.n, sizeof *grp);
-        uintptr_t *offs = calloc((size_t)l.n, sizeof *offs);
-        if (!grp || !offs) {
-            free(grp);
-            free(offs);
-            break;
-        }
-        for (int j = i; j < l.n; j++) {
-            if (!done[j] && paths[j] && strcmp(paths[j], paths[i]) == 0) {
-                done[j] = 1;
-                grp[m] = l.v[j];
-                offs[m++] = l.v[j]->offset - 1;
-            }
-        }
-        char *text = NULL;
-        if (run_addr2line(paths[i], offs, m, &text) == 0)
-            apply_output(text, grp, m);
-        free(text);
-        free(grp);
-        free(offs);
-    }
-out:
-    free(paths);
-    free(done);
-    free(l.v);
+    self_take();
+    on_sym_stack(stack_job, s);
+    tg__lock_give(&self_lock);
 }
 
 /* ---- data symbols: which global a lock is ------------------------------- */
-
-#include <elf.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 /* Looks off up among the STT_OBJECT symbols of an ELF file's .symtab (or
  * .dynsym). Returns a malloc'd "name" or "name+N", or NULL. */
@@ -357,9 +584,11 @@ static char *elf_object_at(const char *path, uintptr_t off)
                     continue;
                 if (off < sym[k].st_value || off >= sym[k].st_value + (sym[k].st_size ? sym[k].st_size : 1))
                     continue;
-                const char *name = (const char *)img + strs->sh_offset + sym[k].st_name;
+                char *name = tg__sym_demangle((const char *)img + strs->sh_offset + sym[k].st_name);
                 uintptr_t delta = off - sym[k].st_value;
-                result = delta ? tg__sprintf("%s+%lu", name, (unsigned long)delta) : tg__strdup(name);
+                result = delta && name ? tg__sprintf("%s+%lu", name, (unsigned long)delta) : name;
+                if (result != name)
+                    free(name);
                 break;
             }
         }

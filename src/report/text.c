@@ -17,15 +17,18 @@ static const char *c_on(int color, const char *code) { return color ? code : "";
 
 static void frame(struct tg_buf *b, const struct tg_frame *fr)
 {
+    const char *file = tg__report_path(fr->file);
     tg__buf_puts(b, fr->function ? fr->function : "??");
-    if (fr->file && fr->line > 0)
-        tg__buf_printf(b, " %s:%d", fr->file, fr->line);
-    else if (fr->file)
-        tg__buf_printf(b, " %s", fr->file);
+    if (file && fr->line > 0)
+        tg__buf_printf(b, " %s:%d", file, fr->line);
+    else if (file)
+        tg__buf_printf(b, " %s", file);
     else if (fr->module)
-        tg__buf_printf(b, " (%s+0x%lx)", fr->module, (unsigned long)fr->offset);
+        tg__buf_printf(b, " (%s+0x%lx)", tg__report_path(fr->module), (unsigned long)fr->offset);
     else if (fr->pc)
         tg__buf_printf(b, " (0x%lx)", (unsigned long)fr->pc);
+    if (fr->inlined)
+        tg__buf_puts(b, " (inlined)");
 }
 
 static void stack(struct tg_buf *b, const struct tg_stack *s, const char *indent)
@@ -158,7 +161,9 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         tg__buf_puts(b, "\n");
     }
     if (a->created.n > 0) {
-        tg__buf_puts(b, "    started in ");
+        /* Named again: after "held by thread N" an unnamed line would read
+         * as if it were about thread N. */
+        tg__buf_printf(b, "    %s %llu was started in ", who(a), (unsigned long long)a->id);
         frame(b, &a->created.frames[0]);
         tg__buf_puts(b, "\n");
     }

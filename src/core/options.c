@@ -54,6 +54,8 @@ static const struct opt_def defs[] = {
      "predict deadlocks from the order locks are taken (potential-deadlock reports)"},
     {"record", OPT_PATH, OFF(record), 0, 1024, NULL,
      "write a binary trace of the run for 'tangle predict' (%p: pid)"},
+    {"symbolizer", OPT_ENUM, OFF(symbolizer), 0, 0, "auto|addr2line",
+     "how stacks are symbolized: libdw if it can be loaded, else addr2line; or addr2line only"},
     {"strip_path_prefix", OPT_PATH, OFF(strip_path_prefix), 0, 512, NULL,
      "remove this prefix from source file paths in reports"},
     {"lock_classes", OPT_BOOL, OFF(lock_classes), 0, 1, NULL,

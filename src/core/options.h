@@ -35,6 +35,7 @@ struct tg_options {
     int lock_order;         /* predict deadlocks from the order locks are taken */
     int lock_classes;       /* lock order by creation site instead of instance */
     char record[1024];      /* binary trace of the run ("" for none); %p: pid */
+    int symbolizer;         /* 0 auto (libdw, else addr2line), 1 addr2line only */
     char strip_path_prefix[512]; /* removed from the front of source paths in reports */
 };
 

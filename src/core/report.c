@@ -473,6 +473,7 @@ int tg__report_locked(struct tg_finding *f)
     }
     if (fresh && (tg__opt.symbolize || tg__opt.suppress[0])) {
         tg__report_set_path_prefix(tg__opt.strip_path_prefix);
+        tg__symbolize_use_libdw(tg__opt.symbolizer == 0);
         tg__symbolize_findings(&f, 1);
     }
     if (fresh && tg__suppressed(f))

@@ -104,7 +104,10 @@ static int run_addr2line(const char *module, const uintptr_t *offs, int n, char 
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawnp(&pid, "addr2line", &fa, NULL, argv, env) != 0) {
+    /* TANGLE_ADDR2LINE names another addr2line (a cross binutils, say). */
+    const char *tool = getenv("TANGLE_ADDR2LINE");
+    if ((tool && tool[0] ? posix_spawn(&pid, tool, &fa, NULL, argv, env)
+                         : posix_spawnp(&pid, "addr2line", &fa, NULL, argv, env)) != 0) {
         pid = -1;
         goto done;
     }

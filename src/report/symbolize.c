@@ -45,6 +45,11 @@ struct tg_symbolizer {
     size_t cache_cap, cache_n;
 };
 
+/* This process's symbolizer, made at its first report. */
+static tg_lock_t self_lock = TG_LOCK_INIT;
+static struct tg_symbolizer *self_sym;
+static int self_no_libdw;
+
 /* ---- small helpers -------------------------------------------------------- */
 
 void tg__sym_answer_free(struct tg__sym_answer *a)
@@ -261,8 +266,11 @@ static void say_once(const struct tg_symbolizer *s, const struct tg__sym_answer 
 {
     if (!s->dw && s->a2l_failed && !said_no_symbolizer) {
         said_no_symbolizer = 1;
-        dprintf(2, "tangle: note: stacks show module+offset, not functions and lines: neither "
-                   "libdw (Debian package libdw1) nor addr2line (binutils) could be used.\n");
+        dprintf(2, "tangle: note: stacks show module+offset, not functions and lines: %s, and "
+                   "addr2line (binutils) could not be run.\n",
+                s == self_sym && self_no_libdw ? "libdw was not used (symbolizer=addr2line)"
+                                               : "libdw (Debian package libdw1) could not be "
+                                                 "loaded");
     }
     if (a->module && !a->has_debug && !said_no_debug && s->dw &&
         strncmp(a->module, "/lib", 4) != 0 && strncmp(a->module, "/usr/", 5) != 0 &&
@@ -387,8 +395,11 @@ int tg__symbolizer_stack(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
 
 /* ---- this process's findings ---------------------------------------------- */
 
-static tg_lock_t self_lock = TG_LOCK_INIT;
-static struct tg_symbolizer *self_sym;
+
+void tg__symbolize_use_libdw(int on)
+{
+    self_no_libdw = !on;
+}
 
 void tg__symbolize_after_fork(void)
 {
@@ -398,8 +409,11 @@ void tg__symbolize_after_fork(void)
 static struct tg_symbolizer *self_take(void)
 {
     tg__lock_take(&self_lock);
-    if (!self_sym)
+    if (!self_sym) {
         self_sym = tg__symbolizer_open(0);
+        if (self_sym)
+            self_sym->dw_tried = self_no_libdw;
+    }
     return self_sym;
 }
 
@@ -458,7 +472,7 @@ static void stack_symbolize(struct tg_symbolizer *sym, struct tg_stack *s, int e
 
 static void res_symbolize(struct tg_symbolizer *sym, struct tg_res_info *r)
 {
-    stack_symbolize(sym, &r->created, 0);
+    stack_symbolize(sym, &r->created, 1);
 }
 
 /* libdw needs more stack than a thread of the program may have (threads of

@@ -31,6 +31,17 @@ static void frame(struct tg_buf *b, const struct tg_frame *fr)
         tg__buf_puts(b, " (inlined)");
 }
 
+/* The frame a one-line mention ("created in ...") names: the first that is
+ * not inside a system header (an inlined std::mutex::lock, say), when the
+ * stack has one. */
+static const struct tg_frame *headline(const struct tg_stack *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!s->frames[i].file || strncmp(s->frames[i].file, "/usr/include/", 13) != 0)
+            return &s->frames[i];
+    return &s->frames[0];
+}
+
 static void stack(struct tg_buf *b, const struct tg_stack *s, const char *indent)
 {
     for (int i = 0; i < s->n; i++) {
@@ -53,7 +64,7 @@ static void res(struct tg_buf *b, const struct tg_res_info *r)
         tg__buf_printf(b, " at 0x%lx", (unsigned long)r->addr);
     if (r->created.n > 0) {
         tg__buf_puts(b, ", created in ");
-        frame(b, &r->created.frames[0]);
+        frame(b, headline(&r->created));
     }
 }
 
@@ -164,7 +175,7 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         /* Named again: after "held by thread N" an unnamed line would read
          * as if it were about thread N. */
         tg__buf_printf(b, "    %s %llu was started in ", who(a), (unsigned long long)a->id);
-        frame(b, &a->created.frames[0]);
+        frame(b, headline(&a->created));
         tg__buf_puts(b, "\n");
     }
     if (a->n_holds == 0)

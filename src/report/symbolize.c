@@ -477,7 +477,7 @@ static void res_symbolize(struct tg_symbolizer *sym, struct tg_res_info *r)
 
 /* libdw needs more stack than a thread of the program may have (threads of
  * 64 KB are common): this process's symbolization runs on a stack of its
- * own, switched to with swapcontext under self_lock. Its pages are touched
+ * own, switched to under self_lock. Its pages are touched
  * only as used. */
 #define SYM_STACK (8u << 20)
 static void *sym_stack;
@@ -485,11 +485,27 @@ static ucontext_t sym_caller, sym_ctx;
 static void (*sym_fn)(void *);
 static void *sym_arg;
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define FIBER_START(save, bottom, size) __sanitizer_start_switch_fiber(save, bottom, size)
+#define FIBER_DONE(save, bottom, size) __sanitizer_finish_switch_fiber(save, bottom, size)
+#else
+#define FIBER_START(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
+#define FIBER_DONE(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
+#endif
+static const void *caller_bottom;
+static size_t caller_size;
+static void *caller_fake; /* ASan's fake stack of the caller */
+
 static void sym_trampoline(void)
 {
+    FIBER_DONE(NULL, &caller_bottom, &caller_size);
     sym_fn(sym_arg);
+    FIBER_START(NULL, caller_bottom, caller_size); /* back through uc_link */
 }
 
+/* getcontext/setcontext rather than swapcontext, which ASan warns about;
+ * the switch is announced to ASan as a fiber switch. */
 static void on_sym_stack(void (*fn)(void *), void *arg)
 {
     if (!sym_stack) {
@@ -507,8 +523,19 @@ static void on_sym_stack(void (*fn)(void *), void *arg)
     sym_ctx.uc_stack.ss_size = SYM_STACK;
     sym_ctx.uc_link = &sym_caller;
     makecontext(&sym_ctx, sym_trampoline, 0);
-    if (swapcontext(&sym_caller, &sym_ctx) != 0)
+    volatile int back = 0;
+    if (getcontext(&sym_caller) != 0) {
         fn(arg);
+        return;
+    }
+    if (!back) {
+        back = 1;
+        FIBER_START(&caller_fake, sym_stack, SYM_STACK);
+        setcontext(&sym_ctx);
+        fn(arg); /* setcontext failed */
+        return;
+    }
+    FIBER_DONE(caller_fake, NULL, NULL);
 }
 
 struct findings_job {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "report/report.h"
 #include "core/options.h"
 
 #ifndef TANGLE_LIBDIR_REL
@@ -141,7 +142,7 @@ static int write_unwatched_json(const char *path, const char *prog)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(f, "{\"tool\":\"tangle\",\"schema\":1,\"version\":\"%s\",\"pid\":null,\"program\":\"",
+    fprintf(f, "{\"tool\":\"tangle\",\"schema\":" TG_REPORT_SCHEMA_STR ",\"version\":\"%s\",\"pid\":null,\"program\":\"",
             TG_VERSION);
     for (const unsigned char *c = (const unsigned char *)prog; *c; c++) {
         if (*c == '"' || *c == '\\')

@@ -63,6 +63,25 @@ void tg__buf_printf(struct tg_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (1-4), or 0 when the
+ * bytes there are not one (stray continuation, overlong form, surrogate,
+ * beyond U+10FFFF, or cut short). */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    int n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if (n == 3 && ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)))
+        return 0;
+    if (n == 4 && ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
 void tg__buf_json_str(struct tg_buf *b, const char *s)
 {
     if (!s) {
@@ -70,7 +89,8 @@ void tg__buf_json_str(struct tg_buf *b, const char *s)
         return;
     }
     tg__buf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = 1;
         switch (*p) {
         case '"': tg__buf_puts(b, "\\\""); break;
         case '\\': tg__buf_puts(b, "\\\\"); break;
@@ -78,11 +98,18 @@ void tg__buf_json_str(struct tg_buf *b, const char *s)
         case '\t': tg__buf_puts(b, "\\t"); break;
         case '\r': tg__buf_puts(b, "\\r"); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
+            if (*p < 0x20 || *p == 0x7f) {
                 tg__buf_printf(b, "\\u%04x", *p);
-            else
-                tg__buf_put(b, (const char *)p, 1);
+            } else if ((n = utf8_len(p)) > 0) {
+                tg__buf_put(b, (const char *)p, (size_t)n);
+            } else {
+                /* Not UTF-8 (a thread named with Latin-1 bytes, say): the
+                 * replacement character keeps the document valid. */
+                tg__buf_puts(b, "\\ufffd");
+                n = 1;
+            }
         }
+        p += n;
     }
     tg__buf_put(b, "\"", 1);
 }

@@ -115,6 +115,9 @@ struct tg_finding {
     struct tg_actor_info *actors; /* owned; for a cycle, in cycle order */
     struct tg_stack where; /* for a hazard: the call that raised it; may be empty */
     unsigned long repeats; /* how many more times the same finding was seen */
+    unsigned long id;      /* 1, 2, ... in the order reported; 0 until reported */
+    unsigned long predicted_by; /* a deadlock: the id of the potential deadlock, reported
+                                   before, over the same locks; 0 if none */
     int cycle_length;      /* the first cycle_length actors form a cycle, each waiting
                               for the next (the last for the first); 0: no cycle */
 };

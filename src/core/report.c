@@ -385,6 +385,34 @@ static void write_text(const struct tg_finding *f)
         close(fd);
 }
 
+/* Whether every lock a's cycle actors wait for is among b's. */
+static int same_locks(const struct tg_finding *a, const struct tg_finding *b)
+{
+    int na = a->cycle_length ? a->cycle_length : a->n_actors;
+    int nb = b->cycle_length ? b->cycle_length : b->n_actors;
+    if (na != nb || na == 0)
+        return 0;
+    for (int i = 0; i < na; i++) {
+        uint64_t id = a->actors[i].wait.res.id;
+        int seen = 0;
+        for (int j = 0; j < nb && !seen; j++)
+            seen = id && b->actors[j].wait.present && b->actors[j].wait.res.id == id;
+        if (!seen)
+            return 0;
+    }
+    return 1;
+}
+
+/* One bug, one story: a deadlock over the locks of a potential deadlock
+ * reported earlier names that report (JSON predicted_by). */
+static unsigned long predicted_by(const struct tg_finding *f)
+{
+    for (int i = 0; i < n_found; i++)
+        if (found[i]->kind == TG_FINDING_POTENTIAL_DEADLOCK && same_locks(f, found[i]))
+            return found[i]->id;
+    return 0;
+}
+
 static struct site *site_slot(enum tg_hazard h, uintptr_t pc)
 {
     size_t i = (size_t)((pc * 0x9E3779B97F4A7C15ull + (unsigned)h) >> 52) & (SITES - 1);
@@ -479,6 +507,9 @@ int tg__report_locked(struct tg_finding *f)
     if (fresh && tg__suppressed(f))
         fresh = 0;
     if (fresh) {
+        f->id = (unsigned long)n_found + 1;
+        if (f->kind == TG_FINDING_DEADLOCK)
+            f->predicted_by = predicted_by(f);
         found[n_found] = f;
         found_keys[n_found++] = key;
         reports_made++;

@@ -168,6 +168,8 @@ static int emit(const struct pargs *a, struct tg_finding **fs, long n, const cha
     struct tg_report_meta meta = {.tool_version = TG_VERSION, .program = file};
     struct tg_buf b = {0};
     int rc = 0;
+    for (long i = 0; i < n; i++)
+        fs[i]->id = (unsigned long)i + 1; /* report ids, as a live run numbers them */
     if (a->json_out) {
         tg__render_json(&b, fs, (int)n, &meta);
         FILE *f = fopen(a->json_out, "w");

@@ -169,21 +169,52 @@ static const char *mode_name(struct ctx *c, uint32_t lock, uint8_t m)
 {
     if (m == TG_MODE_READ)
         return "read";
-    return lock < c->s->jbase && c->s->lk[lock].rw ? "write" : "exclusive";
+    return lock < c->s->jbase && c->s->lk[lock].rw ? "write" : NULL; /* schema: rwlocks only */
 }
 
-/* A one-frame stack for an event: for a text trace the LOC text as the
- * function and the trace file and line where the event is; for a binary
- * trace the recorded site (symbolic text or raw return addresses). */
+/* The line number ending "FILE:LINE" (the colon's position in *colon), or 0. */
+static int file_line(const char *text, size_t *colon)
+{
+    const char *c = strrchr(text, ':');
+    if (!c || c == text || !c[1] || strspn(c + 1, "0123456789") != strlen(c + 1))
+        return 0;
+    long n = strtol(c + 1, NULL, 10);
+    *colon = (size_t)(c - text);
+    return n > 0 && n < 0x7fffffff ? (int)n : 0;
+}
+
+/* A frame from a location text: "FUNCTION FILE:LINE" (binary traces) or
+ * "FILE:LINE" (text traces) become function, file and line as the schema
+ * has them; any other text stays whole as the function. */
+static int text_frame(struct tg_stack *st, const char *text, int with_function)
+{
+    const char *sp = with_function ? strrchr(text, ' ') : NULL;
+    const char *loc = sp ? sp + 1 : text;
+    size_t colon = 0;
+    int line = (!with_function || sp) ? file_line(loc, &colon) : 0;
+    if (!line)
+        return tg__stack_symbolic(st, text, NULL, 0);
+    char *fn = sp ? tg__sprintf("%.*s", (int)(sp - text), text) : NULL;
+    char *file = tg__sprintf("%.*s", (int)colon, loc);
+    int rc = file && (fn || !sp) ? tg__stack_symbolic(st, fn, file, line) : -1;
+    free(fn);
+    free(file);
+    return rc;
+}
+
+/* A one-frame stack for an event: for a text trace its LOC (a source
+ * FILE:LINE, else "loc LOC"); for a binary trace the recorded site
+ * (symbolic text or raw return addresses). */
 static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const char *path)
 {
     const struct tg_trace_loc *l = loc_at(c, pos);
+    (void)path;
     if (c->binary) {
         uint32_t site = l ? l->site : TG_NO_OBJ;
         const uint64_t *pcs;
         const char *text = tg__trace_site_text(c->r, site);
         if (text)
-            return tg__stack_symbolic(st, text, NULL, 0);
+            return text_frame(st, text, 1);
         int n = tg__trace_site_frames(c->r, site, &pcs);
         if (n > 0) {
             uintptr_t tmp[TG__MAX_FRAMES_COPY];
@@ -194,13 +225,17 @@ static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const cha
             return tg__stack_from_pcs(st, tmp, n);
         }
         char *fn = tg__sprintf("event %llu", (unsigned long long)pos);
-        int rc = fn ? tg__stack_symbolic(st, fn, path, 0) : -1;
+        int rc = fn ? tg__stack_symbolic(st, fn, NULL, 0) : -1;
         free(fn);
         return rc;
     }
     const char *text = l && l->text ? l->text : "";
-    char *fn = tg__sprintf("%s%s", text[0] ? "loc " : "event", text);
-    int rc = fn ? tg__stack_symbolic(st, fn, path, pos > 0x7fffffff ? 0 : (int)pos) : -1;
+    size_t colon;
+    if (file_line(text, &colon))
+        return text_frame(st, text, 0);
+    char *fn = text[0] ? tg__sprintf("loc %s", text)
+                       : tg__sprintf("event at trace line %llu", (unsigned long long)pos);
+    int rc = fn ? tg__stack_symbolic(st, fn, NULL, 0) : -1;
     free(fn);
     return rc;
 }
@@ -328,6 +363,7 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
                     : NULL;
     free(wit);
     f->repeats = r->repeats;
+    f->cycle_length = (int)r->k; /* the actors below, each waiting for the next */
     if (!f->summary || !f->advice)
         goto fail;
     for (uint32_t i = 0; i < r->k; i++) {

@@ -110,7 +110,7 @@ static void actor(struct tg_buf *b, const struct tg_actor_info *a)
 
 void tg__render_json_one(struct tg_buf *b, const struct tg_finding *f)
 {
-    tg__buf_puts(b, "{\"kind\":");
+    tg__buf_printf(b, "{\"id\":%lu,\"kind\":", f->id);
     tg__buf_json_str(b, tg__finding_kind_name(f->kind));
     tg__buf_puts(b, ",\"hazard\":");
     tg__buf_json_str(b, f->kind == TG_FINDING_HAZARD ? tg__hazard_name(f->hazard) : NULL);
@@ -127,13 +127,16 @@ void tg__render_json_one(struct tg_buf *b, const struct tg_finding *f)
     }
     tg__buf_puts(b, "],\"where\":");
     frames(b, &f->where);
-    tg__buf_puts(b, "}");
+    if (f->predicted_by)
+        tg__buf_printf(b, ",\"predicted_by\":%lu}", f->predicted_by);
+    else
+        tg__buf_puts(b, ",\"predicted_by\":null}");
 }
 
 void tg__render_json(struct tg_buf *b, struct tg_finding *const *fs, int n,
                      const struct tg_report_meta *meta)
 {
-    tg__buf_puts(b, "{\"tool\":\"tangle\",\"schema\":1,\"version\":");
+    tg__buf_puts(b, "{\"tool\":\"tangle\",\"schema\":" TG_REPORT_SCHEMA_STR ",\"version\":");
     tg__buf_json_str(b, meta ? meta->tool_version : NULL);
     tg__buf_printf(b, ",\"pid\":%ld,\"program\":", meta ? meta->pid : 0L);
     tg__buf_json_str(b, meta ? meta->program : NULL);

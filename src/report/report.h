@@ -9,6 +9,9 @@
 #include "core/buf.h"
 #include "core/finding.h"
 
+/* The version of the JSON report's schema (docs/report-schema.json). */
+#define TG_REPORT_SCHEMA_STR "2"
+
 struct tg_report_meta {
     const char *tool_version;
     long pid;            /* 0 when not a live run (traces) */

@@ -203,6 +203,44 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     }
 }
 
+/* The stack that says where a finding is: a hazard's call, else the first
+ * wait, else the first acquisition. */
+static const struct tg_stack *main_stack(const struct tg_finding *f)
+{
+    if (f->where.n > 0)
+        return &f->where;
+    for (int i = 0; i < f->n_actors; i++)
+        if (f->actors[i].wait.present && f->actors[i].wait.stack.n > 0)
+            return &f->actors[i].wait.stack;
+    for (int i = 0; i < f->n_actors; i++)
+        if (f->actors[i].n_holds > 0 && f->actors[i].holds[0].acquired.n > 0)
+            return &f->actors[i].holds[0].acquired;
+    return NULL;
+}
+
+/* The sanitizers' closing line: "SUMMARY: tangle: KIND FILE:LINE in FUNCTION",
+ * one line that CI logs and editors can match. */
+static void summary_line(struct tg_buf *b, const struct tg_finding *f)
+{
+    if (f->kind == TG_FINDING_HAZARD && f->hazard == TG_HAZARD_NONE)
+        return; /* a dump, not a finding */
+    tg__buf_printf(b, "SUMMARY: tangle: %s", f->kind == TG_FINDING_HAZARD
+                                                 ? tg__hazard_name(f->hazard)
+                                                 : tg__finding_kind_name(f->kind));
+    const struct tg_stack *s = main_stack(f);
+    const struct tg_frame *fr = s ? headline(s) : NULL;
+    const char *file = fr ? tg__report_path(fr->file) : NULL;
+    if (file && fr->line > 0)
+        tg__buf_printf(b, " %s:%d", file, fr->line);
+    else if (fr && fr->module)
+        tg__buf_printf(b, " (%s+0x%lx)", tg__report_path(fr->module), (unsigned long)fr->offset);
+    if (fr && fr->function)
+        tg__buf_printf(b, " in %s", fr->function);
+    if (f->predicted_by)
+        tg__buf_printf(b, " (predicted by report %lu)", f->predicted_by);
+    tg__buf_puts(b, "\n");
+}
+
 void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
 {
     const char *kind = f->kind == TG_FINDING_DEADLOCK ? "DEADLOCK"
@@ -212,6 +250,9 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
     if (f->kind == TG_FINDING_HAZARD)
         tg__buf_printf(b, " (%s)", tg__hazard_name(f->hazard));
     tg__buf_printf(b, ": %s\n", f->summary ? f->summary : "");
+    if (f->predicted_by)
+        tg__buf_printf(b, "  It was predicted: report %lu above is the same lock-order cycle, "
+                          "found before it happened.\n", f->predicted_by);
     for (int i = 0; i < f->n_actors; i++) {
         if (i > 0 && i == f->cycle_length)
             tg__buf_puts(b, "  Also blocked for good because of it:\n");
@@ -225,4 +266,5 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
         tg__buf_printf(b, "  (seen %lu more times)\n", f->repeats);
     if (f->advice)
         tg__buf_printf(b, "  What to do: %s\n", f->advice);
+    summary_line(b, f);
 }

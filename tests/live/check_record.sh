@@ -16,8 +16,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 t1=$(grep -n "@t1_b" "$src/case_predict_abba.c" | cut -d: -f1)
 t2=$(grep -n "@t2_a" "$src/case_predict_abba.c" | cut -d: -f1)
 "$jcheck" "$work/abba.json" 'reports# == 1' 'reports[0].kind == "potential-deadlock"' \
-    "reports[0].threads[*].waits_for.stack[0].function ~ \"case_predict_abba.c:$t1\"" \
-    "reports[0].threads[*].waits_for.stack[0].function ~ \"case_predict_abba.c:$t2\"" \
+    "reports[0].threads[*].waits_for.stack[0].file ~ \"case_predict_abba.c\"" \
+    "reports[0].threads[*].waits_for.stack[0].line == $t1" \
+    "reports[0].threads[*].waits_for.stack[0].line == $t2" \
     || fail "the predicted deadlock does not cite the recorded lines"
 
 # A program that ends with _exit(): its trace is complete all the same.

@@ -20,6 +20,7 @@ static void usage(FILE *out)
 #ifdef TANGLE_HAVE_PREDICT
             "  tangle predict [options] TRACE           predict deadlocks from a recorded trace\n"
 #endif
+            "  tangle report [--format F] FILE.json     a saved JSON report as text, json, sarif or dot\n"
             "  tangle --help | --version\n"
             "\n"
             "'tangle run --help' lists the options of run. Without the wrapper, set\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 #ifdef TANGLE_HAVE_PREDICT
     if (!strcmp(cmd, "predict"))
         return tg__cli_predict(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return tg__cli_report(argc - 1, argv + 1);
 #endif
     fprintf(stderr, "tangle: unknown command '%s'. Run 'tangle --help' for the commands.\n", cmd);
     return 2;

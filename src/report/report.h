@@ -30,6 +30,20 @@ void tg__render_json(struct tg_buf *out, struct tg_finding *const *fs, int n,
                      const struct tg_report_meta *meta);
 /* One report object (for streaming). */
 void tg__render_json_one(struct tg_buf *out, const struct tg_finding *f);
+/* SARIF 2.1.0: one run, a rule per kind, a result per finding with its
+ * threads' waits and acquisitions as related locations and their stacks. */
+void tg__render_sarif(struct tg_buf *out, struct tg_finding *const *fs, int n,
+                      const struct tg_report_meta *meta);
+/* Graphviz DOT: per finding, who waits for which lock and who holds it. */
+void tg__render_dot(struct tg_buf *out, struct tg_finding *const *fs, int n);
+/* Suppression lines (docs/suppressions.md) that would silence each finding. */
+void tg__render_suppressions(struct tg_buf *out, struct tg_finding *const *fs, int n);
+
+/* Reads a JSON report (any schema version so far) back into findings:
+ * *out (n of them) and meta's fields, all malloc'd. 0, or -1 with a
+ * sentence in err. */
+int tg__report_read_json(const char *text, struct tg_finding ***out, int *n,
+                         struct tg_report_meta *meta, char *err, size_t errlen);
 
 /* ---- symbolization --------------------------------------------------------
  *

@@ -268,3 +268,25 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
         tg__buf_printf(b, "  What to do: %s\n", f->advice);
     summary_line(b, f);
 }
+
+void tg__render_suppressions(struct tg_buf *b, struct tg_finding *const *fs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct tg_finding *f = fs[i];
+        const struct tg_stack *s = main_stack(f);
+        const struct tg_frame *fr = s ? headline(s) : NULL;
+        const char *kind = f->kind == TG_FINDING_HAZARD ? tg__hazard_name(f->hazard)
+                                                        : tg__finding_kind_name(f->kind);
+        tg__buf_printf(b, "# report %lu: %s\n", f->id ? f->id : (unsigned long)i + 1,
+                       f->summary ? f->summary : kind);
+        if (fr && fr->function)
+            tg__buf_printf(b, "%s:%s\n", kind, fr->function);
+        else if (fr && fr->file && fr->line > 0)
+            tg__buf_printf(b, "%s:%s:%d\n", kind, tg__report_path(fr->file), fr->line);
+        else if (fr && fr->module)
+            tg__buf_printf(b, "%s:%s\n", kind, fr->module);
+        else
+            tg__buf_printf(b, "# (no frame to name: report %lu cannot be suppressed by place)\n",
+                           f->id ? f->id : (unsigned long)i + 1);
+    }
+}

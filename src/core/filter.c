@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* filter.c: which findings the user asked not to see: hazard sub-kinds
  * turned off (hazards_off=a,b) and suppressions (suppress=FILE). A
- * suppression line is "SUBKIND:PATTERN": SUBKIND is a hazard sub-kind,
- * "deadlock", "potential-deadlock" or "*"; PATTERN matches a frame whose
- * function is PATTERN, whose file is PATTERN, or whose "file:line" is
- * PATTERN, anywhere in the finding's stacks. '#' starts a comment. */
+ * suppression line is "KIND:PATTERN" (what matches what: report/suppress.c
+ * and docs/suppressions.md). '#' starts a comment. */
 #include "core/internal.h"
+#include "report/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,8 +94,7 @@ static int load_rules(const char *path, char *err, size_t n)
             return -1;
         }
         size_t klen = (size_t)(colon - s);
-        if (!(klen == 1 && *s == '*') && strncmp(s, "deadlock", klen) != 0 &&
-            strncmp(s, "potential-deadlock", klen) != 0 && hazard_by_name(s, klen) < 0) {
+        if (!tg__suppress_kind_known(s, klen)) {
             snprintf(err, n, "%s:%d: unknown finding kind '%.*s'", path, lineno, (int)klen, s);
             tg__free(text);
             return -1;
@@ -139,46 +137,10 @@ int tg__hazard_on(enum tg_hazard h)
     return tg__opt.hazards && !(off_mask & (1u << h));
 }
 
-static int frame_matches(const struct tg_frame *fr, const char *pat)
-{
-    if (fr->function && !strcmp(fr->function, pat))
-        return 1;
-    if (!fr->file)
-        return 0;
-    size_t fl = strlen(fr->file);
-    if (!strcmp(fr->file, pat))
-        return 1;
-    if (!strncmp(pat, fr->file, fl) && pat[fl] == ':')
-        return atoi(pat + fl + 1) == fr->line;
-    return 0;
-}
-
-static int stack_matches(const struct tg_stack *s, const char *pat)
-{
-    for (int i = 0; i < s->n; i++)
-        if (frame_matches(&s->frames[i], pat))
-            return 1;
-    return 0;
-}
-
 int tg__suppressed(const struct tg_finding *f)
 {
-    const char *kind = f->kind == TG_FINDING_HAZARD ? tg__hazard_name(f->hazard)
-                                                    : tg__finding_kind_name(f->kind);
-    for (int r = 0; r < n_rules; r++) {
-        if (strcmp(rules[r].kind, "*") && strcmp(rules[r].kind, kind))
-            continue;
-        const char *pat = rules[r].pattern;
-        if (stack_matches(&f->where, pat))
+    for (int r = 0; r < n_rules; r++)
+        if (tg__suppress_kind_matches(rules[r].kind, f) && tg__suppress_matches(rules[r].pattern, f))
             return 1;
-        for (int i = 0; i < f->n_actors; i++) {
-            const struct tg_actor_info *a = &f->actors[i];
-            if (stack_matches(&a->wait.stack, pat))
-                return 1;
-            for (int j = 0; j < a->n_holds; j++)
-                if (stack_matches(&a->holds[j].acquired, pat))
-                    return 1;
-        }
-    }
     return 0;
 }

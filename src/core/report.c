@@ -37,6 +37,8 @@ static uint64_t *found_keys;
 static int n_found, cap_found;
 static unsigned long reports_made;
 static int json_dirty;
+/* Deadlocks reported, and deadlocks the user's suppressions silenced. */
+static unsigned long kept_deadlocks, suppressed_deadlocks;
 static int json_in_file; /* findings the JSON file holds; -1 after a failure */
 
 void tg__report_after_fork(void)
@@ -504,8 +506,11 @@ int tg__report_locked(struct tg_finding *f)
         tg__symbolize_use_libdw(tg__opt.symbolizer == 0);
         tg__symbolize_findings(&f, 1);
     }
-    if (fresh && tg__suppressed(f))
+    if (fresh && tg__suppressed(f)) {
         fresh = 0;
+        suppressed_deadlocks += f->kind == TG_FINDING_DEADLOCK;
+    }
+    kept_deadlocks += fresh && f->kind == TG_FINDING_DEADLOCK;
     if (fresh) {
         f->id = (unsigned long)n_found + 1;
         if (f->kind == TG_FINDING_DEADLOCK)
@@ -547,6 +552,11 @@ void (*tg__before_exit_hook)(void);
 
 void tg__deadlock_policy(void)
 {
+    tg__lock_take(&report_lock);
+    int silenced = !kept_deadlocks && suppressed_deadlocks;
+    tg__lock_give(&report_lock);
+    if (silenced)
+        return; /* suppressed: the program hangs as it would without tangle */
     if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG && tg__before_exit_hook)
         tg__before_exit_hook();
     /* Another thread may still be writing the report of this deadlock:
@@ -569,6 +579,12 @@ void tg__deadlock_policy(void)
         dprintf(2, "tangle: the program was stopped (exit status %d); run with "
                    "on_deadlock=hang to keep it for a debugger, or on_deadlock=abort for a "
                    "core dump.\n", tg__opt.exitcode);
+        /* What the program printed but had not flushed yet: only if no
+         * thread holds stdout's lock (a deadlocked one may). */
+        if (ftrylockfile(stdout) == 0) {
+            fflush_unlocked(stdout);
+            funlockfile(stdout);
+        }
         _exit(tg__opt.exitcode);
     }
 }

@@ -39,6 +39,13 @@ void tg__render_dot(struct tg_buf *out, struct tg_finding *const *fs, int n);
 /* Suppression lines (docs/suppressions.md) that would silence each finding. */
 void tg__render_suppressions(struct tg_buf *out, struct tg_finding *const *fs, int n);
 
+/* Suppressions (docs/suppressions.md): whether KIND (a line's part before
+ * the colon, len bytes) names a kind of finding; whether it covers f; and
+ * whether PATTERN matches a frame of f. */
+int tg__suppress_kind_known(const char *kind, size_t len);
+int tg__suppress_kind_matches(const char *kind, const struct tg_finding *f);
+int tg__suppress_matches(const char *pattern, const struct tg_finding *f);
+
 /* Reads a JSON report (any schema version so far) back into findings:
  * *out (n of them) and meta's fields, all malloc'd. 0, or -1 with a
  * sentence in err. */

@@ -34,7 +34,7 @@ _tangle()
     case $prev in
         --on-deadlock) COMPREPLY=($(compgen -W "exit abort hang" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text json$([[ $cmd == report ]] && echo " sarif dot")" -- "$cur")); return ;;
         -O)
             local keys
             keys=$(_tangle_help "$tangle" | sed -n '/with these keys:/,/^$/s/^  \([a-z_][a-z_]*\) .*/\1=/p')

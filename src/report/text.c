@@ -122,7 +122,7 @@ static void wait_any(struct tg_buf *b, const struct tg_finding *f, const struct 
                 if (h)
                     actor_name(b, h);
                 else
-                    tg__buf_printf(b, "actor %llu", (unsigned long long)alt->holder);
+                    tg__buf_printf(b, "thread or task %llu", (unsigned long long)alt->holder);
             }
         }
         tg__buf_puts(b, "\n");
@@ -164,7 +164,7 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
                     tg__buf_puts(b, ", a thread of the parent process: fork() copied its "
                                     "locks into this child, not the thread");
             } else {
-                tg__buf_printf(b, "actor %llu", (unsigned long long)a->wait.holder);
+                tg__buf_printf(b, "thread or task %llu", (unsigned long long)a->wait.holder);
             }
             tg__buf_puts(b, "\n");
         }

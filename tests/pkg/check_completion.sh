@@ -16,7 +16,7 @@ expect() { # expect "WANTED" WORD...
     got=$(complete_line "$tangle" "$@")
     [ "$got" = "$want" ] || { echo "FAIL: tangle $*<TAB> gave '$got', expected '$want'"; fails=$((fails + 1)); }
 }
-expect "record run " r
+expect "record report run " r
 expect "--on-deadlock " run --on
 expect "abort exit hang " run --on-deadlock ""
 expect "always auto " run --color a
@@ -24,5 +24,6 @@ expect "stall_ms= " run -O stall
 expect "--json " run --js
 expect "--output " record --out
 expect "--format " predict --for
+expect "dot json sarif text " report --format ""
 [ "$fails" = 0 ] || exit 1
 echo "ok: bash completion completes commands, options, values and keys"

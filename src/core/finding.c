@@ -39,6 +39,7 @@ const char *tg__finding_kind_name(enum tg_finding_kind k)
     case TG_FINDING_DEADLOCK: return "deadlock";
     case TG_FINDING_POTENTIAL_DEADLOCK: return "potential-deadlock";
     case TG_FINDING_HAZARD: return "hazard";
+    case TG_FINDING_THREADS: return "threads";
     }
     return "unknown";
 }

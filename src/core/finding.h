@@ -17,7 +17,9 @@
 enum tg_finding_kind {
     TG_FINDING_DEADLOCK,           /* happened: actors blocked for good */
     TG_FINDING_POTENTIAL_DEADLOCK, /* predicted from lock order or a trace */
-    TG_FINDING_HAZARD              /* see tg_hazard */
+    TG_FINDING_HAZARD,             /* see tg_hazard */
+    TG_FINDING_THREADS             /* not a problem: what a group of threads is doing
+                                      (tangle attach/core when no deadlock explains them) */
 };
 
 /* Hazard sub-kinds. Their names (tg__hazard_name) are part of the JSON

@@ -245,6 +245,7 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
 {
     const char *kind = f->kind == TG_FINDING_DEADLOCK ? "DEADLOCK"
                        : f->kind == TG_FINDING_POTENTIAL_DEADLOCK ? "POTENTIAL DEADLOCK"
+                       : f->kind == TG_FINDING_THREADS            ? "THREADS"
                                                                  : "HAZARD";
     tg__buf_printf(b, "%stangle: %s%s", RED(color), kind, OFF(color));
     if (f->kind == TG_FINDING_HAZARD)

@@ -10,6 +10,8 @@ int tg__cli_run(int argc, char **argv);
 int tg__cli_record(int argc, char **argv);
 int tg__cli_predict(int argc, char **argv);
 int tg__cli_report(int argc, char **argv);
+int tg__cli_attach(int argc, char **argv);
+int tg__cli_core(int argc, char **argv);
 
 /* Exit statuses of `tangle run` when the program was not started (each is
  * documented in tangle(1) and `tangle run --help`). Otherwise the status is

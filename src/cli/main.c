@@ -21,6 +21,8 @@ static void usage(FILE *out)
             "  tangle predict [options] TRACE           predict deadlocks from a recorded trace\n"
 #endif
             "  tangle report [--format F] FILE.json     a saved JSON report as text, json, sarif or dot\n"
+            "  tangle attach [options] PID              explain a running process's threads and deadlocks\n"
+            "  tangle core [options] COREFILE [EXE]     the same for a core dump\n"
             "  tangle --help | --version\n"
             "\n"
             "'tangle run --help' lists the options of run. Without the wrapper, set\n"
@@ -52,6 +54,10 @@ int main(int argc, char **argv)
         return tg__cli_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "record"))
         return tg__cli_record(argc - 1, argv + 1);
+    if (!strcmp(cmd, "attach"))
+        return tg__cli_attach(argc - 1, argv + 1);
+    if (!strcmp(cmd, "core"))
+        return tg__cli_core(argc - 1, argv + 1);
 #ifdef TANGLE_HAVE_PREDICT
     if (!strcmp(cmd, "predict"))
         return tg__cli_predict(argc - 1, argv + 1);

@@ -1,0 +1,519 @@
+/* graph.c: the wait-for graph of a stopped process, and its findings.
+ *
+ * Each blocked thread waits for at most one other: the owner TID of the
+ * mutex, the writer of the rwlock, the thread it joins. So the graph is a
+ * set of chains, and a chain either ends (at a running thread, a wait with
+ * no known owner) or closes a cycle. Findings, in the engine's struct:
+ *  - every cycle (a thread waiting for a mutex it owns is a cycle of one);
+ *    with a timed wait in it, a timed-cycle hazard instead;
+ *  - waits for a lock whose owner TID is not a live thread: that thread
+ *    exited without releasing it;
+ *  - a whole-process stall: every thread in an untimed wait on something
+ *    only another thread of the process could end;
+ *  - then every other thread, grouped by identical stack and wait, as
+ *    "threads" reports (one per group, with how many more are like it).
+ * Threads whose chain leads into a cycle or a dead owner are listed after
+ * it ("also blocked for good because of it"). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach/attach.h"
+
+#define NONE (-1)
+#define EXITED (-2)
+
+struct graph {
+    struct tg__target *t;
+    const struct tg__glibc *g;
+    int n;
+    int *next;      /* index of the thread i waits for, NONE or EXITED */
+    int *finding;   /* finding that lists thread i, or -1 */
+    uintptr_t *objs;/* resource ids: index + 1 */
+    int n_objs;
+    struct tg_finding **fs;
+    int n_fs, cap_fs;
+    int failed;
+};
+
+static uint64_t res_id(struct graph *gr, uintptr_t obj)
+{
+    for (int i = 0; i < gr->n_objs; i++)
+        if (gr->objs[i] == obj)
+            return (uint64_t)i + 1;
+    gr->objs[gr->n_objs++] = obj;
+    return (uint64_t)gr->n_objs;
+}
+
+static int owner_edge(const struct tg__wait_info *w)
+{
+    return (w->kind == TG_W_MUTEX || w->kind == TG_W_RWLOCK || w->kind == TG_W_JOIN) && w->owner > 0;
+}
+
+/* Blocked on something only another thread of the process can end. */
+static int untimed_internal(const struct tg__wait_info *w)
+{
+    return !w->timed && w->kind >= TG_W_MUTEX && w->kind <= TG_W_FUTEX;
+}
+
+static const char *mutex_detail(int kind)
+{
+    static const char *const base[4] = {"normal", "recursive", "errorcheck", "adaptive"};
+    static char buf[4][64];
+    static int slot;
+    if (kind < 0)
+        return NULL;
+    char *b = buf[slot++ & 3];
+    snprintf(b, 64, "%s%s%s%s", base[kind & 3], kind & 16 ? ", robust" : "",
+             kind & 32 ? ", priority-inheritance" : "", kind & 64 ? ", priority-protect" : "");
+    return b;
+}
+
+static const char *kind_name(enum tg__wait_kind k)
+{
+    switch (k) {
+    case TG_W_MUTEX: return "mutex";
+    case TG_W_RWLOCK: return "rwlock";
+    case TG_W_JOIN: return "thread";
+    case TG_W_COND: return "condition";
+    case TG_W_SEM: return "semaphore";
+    case TG_W_BARRIER: return "barrier";
+    case TG_W_FUTEX: return "futex";
+    default: return NULL;
+    }
+}
+
+static const char *thread_name(const struct tg__tthread *th)
+{
+    return th->name[0] ? th->name : NULL;
+}
+
+/* The resource a thread waits on, as the reporters show it. */
+static void fill_res(struct graph *gr, struct tg_res_info *r, const struct tg__tthread *th)
+{
+    const struct tg__wait_info *w = &th->wait;
+    if (w->kind == TG_W_JOIN) {
+        int j = tg__thread_index(gr->t, w->owner);
+        r->kind = "thread";
+        r->id = j >= 0 ? (uint64_t)j + 1 : 0;
+        r->addr = w->obj;
+        r->name = j >= 0 ? tg__strdup(thread_name(&gr->t->threads[j])) : NULL;
+        return;
+    }
+    r->kind = kind_name(w->kind);
+    if (r->kind) {
+        r->addr = w->obj;
+        r->id = w->obj ? res_id(gr, w->obj) : 0;
+        r->name = w->obj ? tg__data_name(gr->t, w->obj) : NULL;
+    }
+    if (w->kind == TG_W_MUTEX) {
+        r->detail = tg__strdup(mutex_detail(w->mutex_kind));
+    } else if (w->kind == TG_W_RWLOCK && gr->g->known) {
+        const char *pref = w->rw_flags == 2 ? "writer-preferring" : w->rw_flags == 1 ? "writer-preferring, recursive readers" : NULL;
+        if (!w->owner && w->count > 0)
+            r->detail = tg__sprintf("%s%sheld for reading by %d thread%s, which glibc only counts: "
+                                    "they cannot be named from outside",
+                                    pref ? pref : "", pref ? "; " : "", w->count, w->count == 1 ? "" : "s");
+        else
+            r->detail = tg__strdup(pref);
+    } else if (w->kind == TG_W_BARRIER && w->count > 0) {
+        r->detail = tg__sprintf("for %d threads", w->count);
+    } else if (w->kind == TG_W_IO || w->kind == TG_W_SLEEP) {
+        r->kind = w->syscall;
+        if (w->kind == TG_W_IO && strcmp(w->syscall, "poll") && strcmp(w->syscall, "ppoll") &&
+            strcmp(w->syscall, "select") && strcmp(w->syscall, "pselect6") &&
+            strcmp(w->syscall, "wait4") && strcmp(w->syscall, "waitid"))
+            r->detail = tg__sprintf("file descriptor %d", (int)th->regs.arg[0]);
+    } else if (w->kind == TG_W_SYSCALL) {
+        r->kind = "system call";
+        r->detail = tg__sprintf("number %ld", th->regs.syscall);
+    }
+}
+
+static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tthread *th, int from)
+{
+    if (from < 0 || from >= th->n_pcs)
+        from = 0;
+    if (tg__stack_from_pcs(s, th->pcs + from, th->n_pcs - from) != 0) {
+        gr->failed = 1;
+        return;
+    }
+    /* tg__symbolize treats frame 0 as the current pc; a trimmed stack's
+     * first frame is a return address, so it is symbolized here. */
+    tg__symbolize(gr->t, s);
+}
+
+/* Locks thread j holds, as far as the waits of others show them. */
+static void fill_holds(struct graph *gr, struct tg_actor_info *a, long tid)
+{
+    struct tg__target *t = gr->t;
+    for (int i = 0; i < t->n_threads; i++) {
+        const struct tg__wait_info *w = &t->threads[i].wait;
+        if (w->owner != tid || (w->kind != TG_W_MUTEX && w->kind != TG_W_RWLOCK))
+            continue;
+        int dup = 0;
+        for (int k = 0; k < a->n_holds; k++)
+            dup |= a->holds[k].res.addr == w->obj;
+        if (dup)
+            continue;
+        struct tg_hold *h = tg__actor_info_add_hold(a);
+        if (!h) {
+            gr->failed = 1;
+            return;
+        }
+        fill_res(gr, &h->res, &t->threads[i]);
+        h->mode = w->kind == TG_W_RWLOCK ? "write" : "exclusive";
+        h->count = (w->kind == TG_W_MUTEX && (w->mutex_kind & 3) == 1 && w->count > 0) ? w->count : 1;
+    }
+}
+
+static const char *state_of(const struct tg__tthread *th)
+{
+    return th->wait.kind == TG_W_RUNNING ? "running" : "blocked";
+}
+
+static void fill_actor(struct graph *gr, struct tg_actor_info *a, int i, int with_holds)
+{
+    const struct tg__tthread *th = &gr->t->threads[i];
+    const struct tg__wait_info *w = &th->wait;
+    a->id = (uint64_t)i + 1;
+    a->tid = th->tid;
+    a->kind = "thread";
+    a->name = tg__strdup(thread_name(th));
+    a->state = state_of(th);
+    if (w->kind != TG_W_RUNNING) {
+        a->wait.present = 1;
+        fill_res(gr, &a->wait.res, th);
+        a->wait.mode = w->kind == TG_W_RWLOCK ? (w->write ? "write" : "read")
+                       : w->kind == TG_W_MUTEX ? "exclusive" : NULL;
+        a->wait.timed = w->timed;
+        if (gr->next[i] >= 0)
+            a->wait.holder = (uint64_t)gr->next[i] + 1;
+        fill_stack(gr, &a->wait.stack, th, w->api_frame);
+    }
+    if (with_holds)
+        fill_holds(gr, a, th->tid);
+}
+
+static struct tg_finding *new_finding(struct graph *gr, enum tg_finding_kind kind, enum tg_hazard hz)
+{
+    if (gr->n_fs == gr->cap_fs) {
+        int cap = gr->cap_fs ? gr->cap_fs * 2 : 8;
+        struct tg_finding **p = realloc(gr->fs, (size_t)cap * sizeof *p);
+        if (!p) {
+            gr->failed = 1;
+            return NULL;
+        }
+        gr->fs = p;
+        gr->cap_fs = cap;
+    }
+    struct tg_finding *f = tg__finding_new(kind, hz);
+    if (!f) {
+        gr->failed = 1;
+        return NULL;
+    }
+    gr->fs[gr->n_fs++] = f;
+    return f;
+}
+
+static int add_thread(struct graph *gr, struct tg_finding *f, int i)
+{
+    struct tg_actor_info *a = tg__finding_add_actor(f);
+    if (!a) {
+        gr->failed = 1;
+        return -1;
+    }
+    fill_actor(gr, a, i, 1);
+    gr->finding[i] = gr->n_fs - 1;
+    return 0;
+}
+
+static char *label(const struct tg__target *t, int i)
+{
+    const struct tg__tthread *th = &t->threads[i];
+    return th->name[0] ? tg__sprintf("thread %d \"%s\" (tid %ld)", i + 1, th->name, th->tid)
+                       : tg__sprintf("thread %d (tid %ld)", i + 1, th->tid);
+}
+
+static void cycle_finding(struct graph *gr, int start)
+{
+    struct tg__target *t = gr->t;
+    int len = 0, timed = 0;
+    int i = start;
+    do {
+        timed |= t->threads[i].wait.timed;
+        len++;
+        i = gr->next[i];
+    } while (i != start);
+    struct tg_finding *f = new_finding(gr, timed ? TG_FINDING_HAZARD : TG_FINDING_DEADLOCK,
+                                       timed ? TG_HAZARD_TIMED_CYCLE : TG_HAZARD_NONE);
+    if (!f)
+        return;
+    f->cycle_length = len;
+    i = start;
+    do {
+        add_thread(gr, f, i);
+        i = gr->next[i];
+    } while (i != start);
+    const struct tg__wait_info *w = &t->threads[start].wait;
+    if (len == 1) {
+        char *who = label(t, start);
+        f->summary = tg__sprintf("%s waits for a %s it already holds", who, kind_name(w->kind));
+        free(who);
+        f->advice = tg__strdup("a non-recursive lock taken twice by the same thread never "
+                               "succeeds; release it first, or make the mutex recursive if "
+                               "re-entry is intended");
+    } else if (timed) {
+        f->summary = tg__sprintf("%d threads wait for each other; only a timeout breaks the cycle", len);
+        f->advice = tg__strdup("the waits below will time out and fail; take the locks in one "
+                               "agreed order everywhere");
+    } else {
+        int joins = 0;
+        for (int k = 0; k < f->n_actors; k++)
+            joins += f->actors[k].wait.res.kind && !strcmp(f->actors[k].wait.res.kind, "thread");
+        int parked = 0;
+        for (int k = 0; k < len; k++)
+            parked |= t->threads[f->actors[k].id - 1].wait.parked;
+        f->summary = tg__sprintf("%d threads wait for each other in a cycle%s%s", len,
+                                 joins == len ? " of joins" : joins ? " of locks and joins" : "",
+                                 parked ? " (the kernel saw this priority-inheritance cycle and "
+                                          "glibc parked a thread for good)" : "");
+        f->advice = tg__strdup(joins ? "a thread joined while it holds what the joined one "
+                                       "needs (or two threads join each other) never returns; "
+                                       "release locks before joining, and join in one direction"
+                                     : "each holds what the next one waits for; take the locks in "
+                                       "one agreed order everywhere (or release before waiting)");
+    }
+}
+
+static void exited_finding(struct graph *gr, long dead_tid)
+{
+    struct tg__target *t = gr->t;
+    struct tg_finding *f = new_finding(gr, TG_FINDING_DEADLOCK, TG_HAZARD_NONE);
+    if (!f)
+        return;
+    int waiters = 0;
+    for (int i = 0; i < t->n_threads; i++)
+        if (gr->next[i] == EXITED && t->threads[i].wait.owner == dead_tid && gr->finding[i] < 0) {
+            add_thread(gr, f, i);
+            waiters++;
+        }
+    struct tg_actor_info *dead = tg__finding_add_actor(f);
+    if (!dead) {
+        gr->failed = 1;
+        return;
+    }
+    dead->id = (uint64_t)t->n_threads + (uint64_t)gr->n_fs;
+    dead->tid = dead_tid;
+    dead->kind = "thread";
+    dead->state = "exited";
+    fill_holds(gr, dead, dead_tid);
+    for (int k = 0; k < f->n_actors - 1; k++)
+        f->actors[k].wait.holder = dead->id;
+    f->summary = tg__sprintf("%d thread%s wait%s for a lock held by a thread that has exited "
+                             "(tid %ld)", waiters, waiters == 1 ? "" : "s", waiters == 1 ? "s" : "",
+                             dead_tid);
+    f->advice = tg__strdup("the exited thread returned (or called pthread_exit, or was "
+                           "cancelled) while holding the lock; release every lock on every "
+                           "path out of a thread (robust mutexes make this recoverable)");
+}
+
+/* Threads whose chain leads into a listed finding join it, after its cycle. */
+static void add_followers(struct graph *gr)
+{
+    struct tg__target *t = gr->t;
+    for (int round = 0; round < t->n_threads; round++) {
+        int added = 0;
+        for (int i = 0; i < t->n_threads; i++) {
+            int j = gr->next[i];
+            if (gr->finding[i] >= 0 || j < 0 || gr->finding[j] < 0)
+                continue;
+            struct tg_finding *f = gr->fs[gr->finding[j]];
+            if (f->kind == TG_FINDING_THREADS)
+                continue;
+            struct tg_actor_info *a = tg__finding_add_actor(f);
+            if (!a) {
+                gr->failed = 1;
+                return;
+            }
+            fill_actor(gr, a, i, 1);
+            gr->finding[i] = gr->finding[j];
+            added++;
+        }
+        if (!added)
+            break;
+    }
+}
+
+static void stall_finding(struct graph *gr)
+{
+    struct tg__target *t = gr->t;
+    int rest = 0;
+    for (int i = 0; i < t->n_threads; i++) {
+        if (!untimed_internal(&t->threads[i].wait))
+            return;
+        rest += gr->finding[i] < 0;
+    }
+    if (rest == 0)
+        return;
+    struct tg_finding *f = new_finding(gr, TG_FINDING_DEADLOCK, TG_HAZARD_NONE);
+    if (!f)
+        return;
+    for (int i = 0; i < t->n_threads; i++)
+        if (gr->finding[i] < 0)
+            add_thread(gr, f, i);
+    f->summary = tg__sprintf("every thread of the process is blocked in an untimed wait and none "
+                             "of them can wake another: a whole-process stall (%d thread%s below)",
+                             rest, rest == 1 ? "" : "s");
+    f->advice = tg__strdup("each one below waits for a condition, semaphore, barrier or lock "
+                           "that only another thread of this process could signal, post or "
+                           "release, and all of them are waiting");
+}
+
+/* Sort key for grouping: same wait, same object, same stack. */
+static struct tg__target *sort_target;
+
+static int group_cmp(const struct tg__tthread *a, const struct tg__tthread *b)
+{
+    const struct tg__wait_info *x = &a->wait, *y = &b->wait;
+    if (x->kind != y->kind)
+        return (x->kind > y->kind) - (x->kind < y->kind);
+    if (x->obj != y->obj)
+        return (x->obj > y->obj) - (x->obj < y->obj);
+    if (x->timed != y->timed || x->write != y->write)
+        return (x->timed * 2 + x->write) - (y->timed * 2 + y->write);
+    if (a->n_pcs != b->n_pcs)
+        return a->n_pcs - b->n_pcs;
+    /* A running thread's innermost pc differs from instant to instant. */
+    for (int k = x->kind == TG_W_RUNNING ? 1 : 0; k < a->n_pcs; k++)
+        if (a->pcs[k] != b->pcs[k])
+            return (a->pcs[k] > b->pcs[k]) - (a->pcs[k] < b->pcs[k]);
+    return 0;
+}
+
+static int by_group(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    int c = group_cmp(&sort_target->threads[a], &sort_target->threads[b]);
+    return c ? c : (a > b) - (a < b);
+}
+
+static int by_first(const void *pa, const void *pb)
+{
+    const int *a = pa, *b = pb; /* pairs: first member, group start */
+    return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+static void group_findings(struct graph *gr)
+{
+    struct tg__target *t = gr->t;
+    int *idx = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
+    int *groups = malloc(sizeof(int) * 2 * (size_t)(t->n_threads + 1));
+    if (!idx || !groups) {
+        free(idx);
+        free(groups);
+        gr->failed = 1;
+        return;
+    }
+    int n = 0, ng = 0;
+    for (int i = 0; i < t->n_threads; i++)
+        if (gr->finding[i] < 0)
+            idx[n++] = i;
+    sort_target = t;
+    qsort(idx, (size_t)n, sizeof *idx, by_group);
+    for (int k = 0; k < n; k++)
+        if (k == 0 || group_cmp(&t->threads[idx[k - 1]], &t->threads[idx[k]]) != 0) {
+            groups[2 * ng] = idx[k];
+            groups[2 * ng + 1] = k;
+            ng++;
+        }
+    qsort(groups, (size_t)ng, 2 * sizeof *groups, by_first);
+    for (int g = 0; g < ng && !gr->failed; g++) {
+        int start = groups[2 * g + 1], end = start + 1;
+        while (end < n && !group_cmp(&t->threads[idx[start]], &t->threads[idx[end]]))
+            end++;
+        struct tg_finding *f = new_finding(gr, TG_FINDING_THREADS, TG_HAZARD_NONE);
+        if (!f)
+            break;
+        int first = idx[start];
+        add_thread(gr, f, first);
+        if (t->threads[first].wait.kind == TG_W_RUNNING)
+            fill_stack(gr, &f->where, &t->threads[first], 0);
+        f->repeats = (unsigned long)(end - start - 1);
+        char more[256] = "";
+        if (end - start > 1) {
+            int len = snprintf(more, sizeof more, " (and %d more like it: tid", end - start - 1);
+            int shown = 0;
+            for (int k = start + 1; k < end && shown < 8; k++, shown++)
+                len += snprintf(more + len, sizeof more - (size_t)len, "%s %ld", shown ? "," : "",
+                                t->threads[idx[k]].tid);
+            snprintf(more + len, sizeof more - (size_t)len, "%s)", end - start - 1 > 8 ? ", ..." : "");
+        }
+        char *who = label(t, first);
+        const struct tg__wait_info *w = &t->threads[first].wait;
+        f->summary = tg__sprintf("%s %s%s", who,
+                                 w->kind == TG_W_RUNNING ? "is running (not in a system call)"
+                                 : untimed_internal(w) ? "is blocked"
+                                 : w->kind == TG_W_SYSCALL ? "is in a system call"
+                                                           : w->timed ? "waits with a timeout"
+                                                                      : "waits",
+                                 more);
+        free(who);
+    }
+    free(idx);
+    free(groups);
+}
+
+int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct tg_finding ***out)
+{
+    struct graph gr = {.t = t, .g = g, .n = t->n_threads};
+    gr.next = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
+    gr.finding = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
+    gr.objs = malloc(sizeof(uintptr_t) * (size_t)(2 * t->n_threads + 1));
+    int *color = calloc((size_t)t->n_threads + 1, sizeof(int));
+    if (!gr.next || !gr.finding || !gr.objs || !color)
+        gr.failed = 1;
+    for (int i = 0; i < t->n_threads && !gr.failed; i++) {
+        const struct tg__wait_info *w = &t->threads[i].wait;
+        gr.finding[i] = -1;
+        gr.next[i] = NONE;
+        if (owner_edge(w)) {
+            int j = tg__thread_index(t, w->owner);
+            gr.next[i] = j >= 0 ? j : w->kind == TG_W_JOIN ? NONE : EXITED;
+        }
+    }
+    /* Cycles: walk each chain once; a node met again on the same walk
+     * closes a cycle. */
+    for (int s = 0; s < t->n_threads && !gr.failed; s++) {
+        int i = s;
+        while (i >= 0 && color[i] == 0) {
+            color[i] = s + 1;
+            i = gr.next[i];
+        }
+        if (i >= 0 && color[i] == s + 1)
+            cycle_finding(&gr, i);
+    }
+    for (int i = 0; i < t->n_threads && !gr.failed; i++)
+        if (gr.next[i] == EXITED && gr.finding[i] < 0)
+            exited_finding(&gr, t->threads[i].wait.owner);
+    if (!gr.failed)
+        add_followers(&gr);
+    if (!gr.failed)
+        stall_finding(&gr);
+    if (!gr.failed)
+        group_findings(&gr);
+    free(gr.next);
+    free(gr.finding);
+    free(gr.objs);
+    free(color);
+    if (gr.failed) {
+        for (int i = 0; i < gr.n_fs; i++)
+            tg__finding_free(gr.fs[i]);
+        free(gr.fs);
+        *out = NULL;
+        return -1;
+    }
+    *out = gr.fs;
+    return gr.n_fs;
+}

@@ -1,0 +1,291 @@
+/* unwind.c: stacks and symbols of the target, with elfutils' libdwfl.
+ *
+ * Why libdwfl: it reads the modules of a live process (/proc/PID/maps) or
+ * of a core (its notes and link map) the same way, unwinds with the CFI of
+ * each module (glibc is built without frame pointers, so walking %rbp
+ * would lose frames), finds separate debug info, and symbolizes with line
+ * tables, all in-process. libunwind-ptrace unwinds too but leaves modules,
+ * cores and symbols to us; gdb is far too slow for 10,000 threads.
+ *
+ * We give libdwfl our own thread callbacks instead of
+ * dwfl_linux_proc_attach: that one attaches, stops and releases one thread
+ * at a time, while we stop the whole process first (ptrace.c), so the
+ * stacks are one consistent moment and the stop is as short as we make it. */
+#define _GNU_SOURCE
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/user.h>
+
+#include "attach/attach.h"
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks proc_callbacks = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks core_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .debuginfo_path = &debuginfo_path,
+};
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+    (void)dwfl;
+    struct tg__target *t = arg;
+    intptr_t i = (intptr_t)*thread_argp; /* index + 1 of the previous one */
+    if (i >= t->n_threads)
+        return 0;
+    *thread_argp = (void *)(i + 1);
+    return (pid_t)t->threads[i].tid;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+    (void)dwfl;
+    return tg__target_read(arg, (uintptr_t)addr, result, sizeof *result) == 0;
+}
+
+/* next_thread hands out index+1 as each thread's argument; the callbacks
+ * get the target itself only as the Dwfl's argument, kept here for the
+ * one unwind that runs at a time. */
+static struct tg__target *current_target;
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+    const struct tg__tthread *th = &current_target->threads[(intptr_t)thread_arg - 1];
+#if defined(__x86_64__)
+    const struct user_regs_struct *r = th->raw_regs;
+    /* DWARF numbering of x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
+    Dwarf_Word regs[17] = {r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp, r->r8,
+                           r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rip};
+    if (!dwfl_thread_state_registers(thread, 0, 17, regs))
+        return false;
+    dwfl_thread_state_register_pc(thread, r->rip);
+    return true;
+#else
+    (void)thread;
+    (void)th;
+    return false;
+#endif
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+    .next_thread = next_thread,
+    .memory_read = memory_read,
+    .set_initial_registers = set_initial_registers,
+};
+
+static int report_modules(struct tg__target *t)
+{
+    Dwfl *dwfl = dwfl_begin(t->is_core ? &core_callbacks : &proc_callbacks);
+    if (!dwfl)
+        return -1;
+    t->dwfl = dwfl;
+    dwfl_report_begin(dwfl);
+    int r = t->is_core ? dwfl_core_file_report(dwfl, t->core_elf, t->exe[0] ? t->exe : NULL)
+                       : dwfl_linux_proc_report(dwfl, (pid_t)t->pid);
+    dwfl_report_end(dwfl, NULL, NULL);
+    return r < 0 || (!t->is_core && r != 0) ? -1 : 0;
+}
+
+/* Loads what unwinding and naming need from one module's files. */
+static int preload_module(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)userdata;
+    (void)name;
+    (void)start;
+    (void)arg;
+    Dwarf_Addr bias;
+    dwfl_module_getsymtab(m);
+    dwfl_module_eh_cfi(m, &bias);
+    dwfl_module_dwarf_cfi(m, &bias);
+    return DWARF_CB_OK;
+}
+
+static void no_debuginfod(struct tg__target *t)
+{
+    /* debuginfod would fetch over the network while the target is stopped. */
+    unsetenv("DEBUGINFOD_URLS");
+    /* --no-debuginfo: an absolute directory that holds nothing stops the
+     * search for separate debug info (what a machine without it sees). */
+    static char nowhere[] = "/nonexistent-tangle-debuginfo";
+    if (t->no_debuginfo)
+        debuginfo_path = nowhere;
+}
+
+int tg__unwind_prepare(struct tg__target *t, long pid)
+{
+    no_debuginfod(t);
+    t->pid = pid;
+    if (report_modules(t) != 0) {
+        tg__unwind_free(t);
+        return -1;
+    }
+    dwfl_getmodules(t->dwfl, preload_module, NULL, 0);
+    return 0;
+}
+
+static int frame_cb(Dwfl_Frame *state, void *arg)
+{
+    struct tg__tthread *th = arg;
+    Dwarf_Addr pc;
+    bool activation;
+    if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
+        return DWARF_CB_ABORT;
+    if (th->n_pcs < TG__ATTACH_SAVED_FRAMES) {
+        static const unsigned regs[TG__ATTACH_SAVED_REGS] = {3, 6, 12, 13, 14, 15};
+        for (int k = 0; k < TG__ATTACH_SAVED_REGS; k++) {
+            Dwarf_Word v = 0;
+            th->saved[th->n_pcs][k] = dwfl_frame_reg(state, regs[k], &v) == 0 ? v : 0;
+        }
+    }
+    th->pcs[th->n_pcs++] = (uintptr_t)pc;
+    return th->n_pcs < TG__ATTACH_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+static int thread_cb(Dwfl_Thread *thread, void *arg)
+{
+    struct tg__target *t = arg;
+    int i = tg__thread_index(t, dwfl_thread_tid(thread));
+    struct tg__tthread *th = i >= 0 ? &t->threads[i] : NULL;
+    if (th) {
+        th->n_pcs = 0;
+        dwfl_thread_getframes(thread, frame_cb, th); /* a partial stack is still a stack */
+        if (th->n_pcs == 0) {
+            th->pcs[0] = (uintptr_t)th->regs.pc;
+            th->n_pcs = 1;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+    long x = ((const struct tg__tthread *)a)->tid, y = ((const struct tg__tthread *)b)->tid;
+    return (x > y) - (x < y);
+}
+
+int tg__unwind_all(struct tg__target *t)
+{
+    no_debuginfod(t);
+    qsort(t->threads, (size_t)t->n_threads, sizeof *t->threads, by_tid);
+    current_target = t;
+    if ((!t->dwfl && report_modules(t) != 0) ||
+        !dwfl_attach_state(t->dwfl, t->is_core ? t->core_elf : NULL, (pid_t)t->pid, &thread_callbacks, t)) {
+        snprintf(t->error, sizeof t->error, "cannot read the modules of the %s: %s.",
+                 t->is_core ? "core file" : "process", dwfl_errmsg(-1));
+        t->error_status = TG_ATTACH_EXIT_UNREADABLE;
+        return -1;
+    }
+    dwfl_getthreads(t->dwfl, thread_cb, t);
+    return 0;
+}
+
+static Dwfl_Module *module_at(struct tg__target *t, uintptr_t a)
+{
+    return t->dwfl ? dwfl_addrmodule(t->dwfl, a) : NULL;
+}
+
+/* libdwfl looks a symbol up by scanning the module's whole symbol table;
+ * thousands of threads share a few dozen distinct pcs, so names are cached
+ * by address (a miss only costs the lookup again). */
+#define NAME_CACHE 4096
+
+struct name_cache {
+    uintptr_t addr[NAME_CACHE];
+    const char *name[NAME_CACHE];
+};
+
+const char *tg__function_at(struct tg__target *t, uintptr_t pc, int activation)
+{
+    uintptr_t a = activation ? pc : pc - 1;
+    if (!t->name_cache)
+        t->name_cache = calloc(1, sizeof(struct name_cache));
+    struct name_cache *c = t->name_cache;
+    size_t slot = (a * 0x9E3779B97F4A7C15ull >> 40) % NAME_CACHE;
+    if (c && c->addr[slot] == a)
+        return c->name[slot];
+    Dwfl_Module *m = module_at(t, a);
+    const char *name = m ? dwfl_module_addrname(m, a) : NULL;
+    if (c) {
+        c->addr[slot] = a;
+        c->name[slot] = name;
+    }
+    return name;
+}
+
+void tg__symbolize(struct tg__target *t, struct tg_stack *s)
+{
+    for (int i = 0; i < s->n; i++) {
+        struct tg_frame *fr = &s->frames[i];
+        if (!fr->pc || fr->function || fr->module)
+            continue;
+        uintptr_t a = i == 0 ? fr->pc : fr->pc - 1;
+        Dwfl_Module *m = module_at(t, a);
+        if (!m)
+            continue;
+        const char *mname = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        Dwarf_Addr bias = 0;
+        dwfl_module_getelf(m, &bias);
+        fr->module = tg__strdup(mname);
+        fr->offset = fr->pc - (uintptr_t)bias;
+        fr->function = tg__strdup(dwfl_module_addrname(m, a));
+        Dwfl_Line *ln = dwfl_module_getsrc(m, a);
+        int line = 0;
+        const char *file = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL) : NULL;
+        if (file) {
+            fr->file = tg__strdup(file);
+            fr->line = line;
+        }
+    }
+}
+
+char *tg__data_name(struct tg__target *t, uintptr_t addr)
+{
+    Dwfl_Module *m = module_at(t, addr);
+    if (!m)
+        return NULL;
+    GElf_Off off;
+    GElf_Sym sym;
+    const char *name = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+    if (!name || GELF_ST_TYPE(sym.st_info) != STT_OBJECT || (sym.st_size && off >= sym.st_size))
+        return NULL;
+    return off ? tg__sprintf("%s+%lu", name, (unsigned long)off) : tg__strdup(name);
+}
+
+static int find_libc(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)userdata;
+    (void)start;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-2.", 7)) {
+        *(Dwfl_Module **)arg = m;
+        return DWARF_CB_ABORT;
+    }
+    return DWARF_CB_OK;
+}
+
+void *tg__libc_module(struct tg__target *t)
+{
+    Dwfl_Module *libc = NULL;
+    if (t->dwfl)
+        dwfl_getmodules(t->dwfl, find_libc, &libc, 0);
+    return libc;
+}
+
+void tg__unwind_free(struct tg__target *t)
+{
+    free(t->name_cache);
+    t->name_cache = NULL;
+    if (t->dwfl)
+        dwfl_end(t->dwfl);
+    t->dwfl = NULL;
+}

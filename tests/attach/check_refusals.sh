@@ -1,0 +1,110 @@
+#!/bin/sh
+# check_refusals.sh TANGLE HANG_PROG RING_PROG WORKDIR: the cases where
+# tangle attach cannot or must not read a process, each with its message
+# and exit status, and that the target is left as it was:
+#   already traced (strace)         -> 3, names the tracer
+#   another user's process          -> 3, names both users
+#   the target exits while read     -> 4
+#   --kill                          -> the target is gone afterwards
+#   a 32-bit program                -> 4 (skipped without a 32-bit compiler)
+set -u
+tangle=$1 hang=$2 ring=$3 work=$4
+mkdir -p "$work"
+fail=0
+pids=
+cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+
+start() { # start PROG ARGS...: sets $pid once the program printed ready
+    rm -f "$work/out"
+    "$@" >"$work/out" 2>&1 &
+    pid=$!
+    pids="$pids $pid"
+    i=0
+    until grep -q ready "$work/out" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 300 ] && { echo "FAIL: $1 never got ready"; exit 1; }
+        sleep 0.1
+    done
+}
+tracer_of() { sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null; }
+expect() { # expect NAME STATUS TEXT: checks $status and $work/tangle.out
+    if [ "$status" = "$2" ] && grep -qF -- "$3" "$work/tangle.out"; then
+        echo "PASS $1"
+    else
+        echo "FAIL $1: exit status $status (expected $2), output:"; cat "$work/tangle.out"; fail=1
+    fi
+}
+
+# 0. ptrace at all?
+start "$hang"
+timeout -k 5 60 "$tangle" attach "$pid" >"$work/tangle.out" 2>&1
+if [ $? = 3 ]; then
+    echo "SKIP: ptrace is not allowed here: $(cat "$work/tangle.out")"
+    exit 77
+fi
+
+# 1. Already traced.
+if command -v strace >/dev/null 2>&1; then
+    strace -p "$pid" -o /dev/null 2>/dev/null &
+    spid=$!
+    i=0
+    until [ "$(tracer_of "$pid")" = "$spid" ]; do
+        i=$((i + 1)); [ $i -gt 300 ] && break
+        sleep 0.1
+    done
+    timeout -k 5 60 "$tangle" attach "$pid" >"$work/tangle.out" 2>&1
+    status=$?
+    expect already_traced 3 "is already traced by process $spid (strace)"
+    kill "$spid"; wait "$spid" 2>/dev/null
+else
+    echo "SKIP already_traced: strace is not installed"
+fi
+
+# 2. Another user's process.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$tangle" 2>/dev/null; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups timeout -k 5 60 "$tangle" attach "$pid" >"$work/tangle.out" 2>&1
+    status=$?
+    expect other_user 3 "belongs to user root and tangle runs as"
+else
+    echo "SKIP other_user: needs root, setpriv, and a tangle binary user 65534 can run"
+fi
+
+# 3. The target exits while tangle holds it stopped.
+TANGLE_TEST_ATTACH_PAUSE_MS=3000 timeout -k 5 60 "$tangle" attach "$pid" >"$work/tangle.out" 2>&1 &
+tpid=$!
+i=0
+until [ "$(tracer_of "$pid")" != 0 ] && [ -n "$(tracer_of "$pid")" ]; do
+    i=$((i + 1)); [ $i -gt 300 ] && break
+    sleep 0.05
+done
+sleep 0.5 # (if it is still stopping threads, the test holds all the same)
+kill -9 "$pid"
+wait "$tpid"
+status=$?
+expect exits_while_read 4 "exited while tangle was reading it"
+
+# 4. --kill.
+start "$ring" 2 normal
+timeout -k 5 60 "$tangle" attach --kill "$pid" >"$work/tangle.out" 2>&1
+status=$?
+wait "$pid" 2>/dev/null
+if [ $status = 66 ] && ! kill -0 "$pid" 2>/dev/null; then
+    echo "PASS kill"
+else
+    echo "FAIL kill: exit status $status, process alive: $(kill -0 "$pid" 2>/dev/null && echo yes)"; fail=1
+fi
+
+# 5. A 32-bit program.
+printf 'int main(void){for(;;)__asm__ volatile("pause");}\n' >"$work/p32.c"
+if cc -m32 -o "$work/p32" "$work/p32.c" 2>/dev/null; then
+    "$work/p32" & p32=$!
+    pids="$pids $p32"
+    sleep 0.2
+    timeout -k 5 60 "$tangle" attach "$p32" >"$work/tangle.out" 2>&1
+    status=$?
+    expect 32bit 4 "32-bit"
+else
+    echo "SKIP 32bit: no 32-bit C compiler here (cc -m32 fails: gcc-multilib is not installed)"
+fi
+exit $fail

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench_attach.sh TANGLE IDLE_PROG [SIZES...]: time to attach, analyse and
 # detach a process of N idle threads (IDLE_PROG N: N workers on one
 # condition, main in read), for tangle attach, gdb's "thread apply all bt"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* attach.h: reading a process that was not started under tangle, or its core
  * dump, and explaining what each of its threads waits for.
  *

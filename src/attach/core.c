@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core.c: the threads and memory of a core dump.
  *
  * A core file is checked before anything is believed from it: it must be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc.c: where glibc keeps the owner of each primitive, per version.
  *
  * glibc records a mutex's owner TID (__owner), an rwlock's writer TID

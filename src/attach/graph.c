@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* graph.c: the wait-for graph of a stopped process, and its findings.
  *
  * Each blocked thread waits for at most one other: the owner TID of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ptrace.c: stopping every thread of a live process and letting it go.
  *
  * Each thread is seized (PTRACE_SEIZE, which sends no signal) and then

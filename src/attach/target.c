@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* target.c: reading the memory of a stopped process or of a core dump.
  *
  * Reads go through a small direct-mapped cache of 4 KB pages: the unwinder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unwind.c: stacks and symbols of the target, with elfutils' libdwfl.
  *
  * Why libdwfl: it reads the modules of a live process (/proc/PID/maps) or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wait.c: what each stopped thread is blocked in.
  *
  * The registers say which system call a thread sleeps in (a blocked call

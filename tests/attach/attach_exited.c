@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A worker locks a mutex and returns without unlocking it; two threads
  * then wait for it forever. Its owner TID names no live thread. */
 // EXIT: 66

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A healthy server: 200 idle workers wait on one condition, one thread
  * polls a pipe, one reads from it, one sleeps, main waits in accept-like
  * read. Nothing is deadlocked: tangle attach exits 0 and shows every

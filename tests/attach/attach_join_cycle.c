@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two threads join each other: each sleeps on the other's TID word. */
 // EXIT: 66
 // CHECK: reports[0].kind == "deadlock"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main holds a mutex and joins a worker that waits for that mutex: a
  * cycle of one lock wait and one join. */
 // EXIT: 66

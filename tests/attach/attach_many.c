@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ARGS: N idle workers on one condition, main reading a pipe: tangle
  * attach must read them all in seconds, group them, and say how long the
  * process was stopped. */

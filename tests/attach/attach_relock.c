@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A thread locks a default mutex it already holds: glibc hangs it for
  * good. tangle attach sees the owner TID is the waiter's own. */
 // EXIT: 66

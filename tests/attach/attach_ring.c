@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* N threads each hold one mutex and wait for the next one's: a cycle of
  * length N. ARGS: N KIND, KIND one of normal recursive errorcheck adaptive
  * robust pi. The program runs without tangle; tangle attach must find the

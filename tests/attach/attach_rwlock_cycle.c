@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A writer holds an rwlock and waits for a mutex whose owner waits to
  * write the same rwlock: glibc records the writer's TID. */
 // EXIT: 66

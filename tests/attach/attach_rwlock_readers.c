@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two readers hold an rwlock and sleep; a writer waits for it. glibc only
  * counts readers, so the wait names the lock and says its readers cannot
  * be named; the readers sleep (pause), so nothing is a deadlock. */

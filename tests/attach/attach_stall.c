@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every thread waits for something only another could provide: a
  * condition nobody signals, a semaphore nobody posts, a barrier that
  * needs one more, and main joins one of them. No owner closes a cycle; the

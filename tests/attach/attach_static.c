@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A statically linked program deadlocks on two mutexes. Without
  * libc.so there is no glibc version to trust, so owners are not read:
  * the report shows the stacks and the futex waits and says why. Every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_refusals.sh TANGLE HANG_PROG RING_PROG WORKDIR: the cases where
 # tangle attach cannot or must not read a process, each with its message
 # and exit status, and that the target is left as it was:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # check_signals.sh TANGLE SIGNAL_COUNTER WORKDIR: sends 300 queued real-time
 # signals to a process while tangle attaches to it again and again; the
 # process must receive every one (a signal caught while stopping a thread

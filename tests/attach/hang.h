@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hang.h: helpers for the programs tangle attach is tested on. Each
  * program sets up a hang, prints "ready" (run_attach.sh waits for it) and
  * then blocks for good; the test kills it. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run_attach.sh: starts a hung test program WITHOUT tangle, then runs
 # `tangle attach` (or `tangle core` on a dump of it) and checks the result.
 # Directives, as comments in the source (or in a *.case file):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Counts real-time signals (which are queued, never merged) while its
  * threads sleep in waits; on SIGTERM prints the count and exits. With
  * check_signals.sh: attaching over and over while signals arrive must

@@ -55,7 +55,7 @@ static void usage(FILE *out, int core)
 static int write_json(const char *path, struct tg_finding **fs, int n, long pid, const char *prog)
 {
     struct tg_buf b = {0};
-    struct tg_report_meta meta = {.tool_version = "0.1.0", .pid = pid, .program = prog};
+    struct tg_report_meta meta = {.tool_version = TG_VERSION, .pid = pid, .program = prog};
     tg__render_json(&b, fs, n, &meta);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int r = fd >= 0 && !b.failed ? tg__buf_write_fd(&b, fd) : -1;

@@ -126,8 +126,10 @@ int tg__core_open(struct tg__target *t, const char *core, const char *exe);
 int tg__unwind_prepare(struct tg__target *t, long pid);
 /* Reports modules (unless prepared) and unwinds every thread. */
 int tg__unwind_all(struct tg__target *t);
-/* Module, function, file and line of every raw frame of s. */
-void tg__symbolize(struct tg__target *t, struct tg_stack *s);
+/* Module, function, file and line of every raw frame of s, with the
+ * functions inlined at each pc as frames of their own. first_is_pc: the
+ * first frame is where the thread is, not a return address. */
+void tg__symbolize(struct tg__target *t, struct tg_stack *s, int first_is_pc);
 /* Function name at pc (for frames: pass the return address), or NULL. Static. */
 const char *tg__function_at(struct tg__target *t, uintptr_t pc, int activation);
 /* A data symbol covering addr: "name" or "name+off" (malloc'd) or NULL. */

@@ -140,9 +140,7 @@ static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tt
         gr->failed = 1;
         return;
     }
-    /* tg__symbolize treats frame 0 as the current pc; a trimmed stack's
-     * first frame is a return address, so it is symbolized here. */
-    tg__symbolize(gr->t, s);
+    tg__symbolize(gr->t, s, from == 0);
 }
 
 /* Locks thread j holds, as far as the waits of others show them. */

@@ -222,30 +222,134 @@ const char *tg__function_at(struct tg__target *t, uintptr_t pc, int activation)
     return name;
 }
 
-void tg__symbolize(struct tg__target *t, struct tg_stack *s)
+/* The name of a subprogram or inlined subroutine (through its abstract
+ * origin), or NULL. */
+static const char *die_name(Dwarf_Die *die)
 {
-    for (int i = 0; i < s->n; i++) {
-        struct tg_frame *fr = &s->frames[i];
-        if (!fr->pc || fr->function || fr->module)
-            continue;
-        uintptr_t a = i == 0 ? fr->pc : fr->pc - 1;
-        Dwfl_Module *m = module_at(t, a);
-        if (!m)
-            continue;
-        const char *mname = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-        Dwarf_Addr bias = 0;
-        dwfl_module_getelf(m, &bias);
-        fr->module = tg__strdup(mname);
-        fr->offset = fr->pc - (uintptr_t)bias;
-        fr->function = tg__strdup(dwfl_module_addrname(m, a));
-        Dwfl_Line *ln = dwfl_module_getsrc(m, a);
-        int line = 0;
-        const char *file = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL) : NULL;
-        if (file) {
-            fr->file = tg__strdup(file);
-            fr->line = line;
+    Dwarf_Attribute attr;
+    const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!n)
+        n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+    return n;
+}
+
+/* Appends one frame (copying the strings) to the array being built. */
+static struct tg_frame *push(struct tg_frame **out, int *n, int *cap, const struct tg_frame *fr)
+{
+    if (*n == *cap) {
+        int c = *cap ? *cap * 2 : 16;
+        struct tg_frame *p = realloc(*out, (size_t)c * sizeof *p);
+        if (!p)
+            return NULL;
+        *out = p;
+        *cap = c;
+    }
+    struct tg_frame *f = &(*out)[(*n)++];
+    *f = *fr;
+    f->module = tg__strdup(fr->module);
+    f->function = tg__strdup(fr->function);
+    f->file = tg__strdup(fr->file);
+    return f;
+}
+
+static int is_function(Dwarf_Die *die)
+{
+    int tag = dwarf_tag(die);
+    return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram;
+}
+
+/* The innermost function (inlined or not) among scopes[from..n), or -1. */
+static int first_function(Dwarf_Die *scopes, int n, int from)
+{
+    for (int k = from; k < n; k++)
+        if (is_function(&scopes[k]))
+            return k;
+    return -1;
+}
+
+/* One pc as frames: the functions inlined at it, innermost first, each at
+ * the line where the next one out called it, then the function it is in.
+ * dwarf_getscopes follows an inlined function into its abstract origin,
+ * so each step outwards walks the concrete tree with dwarf_getscopes_die. */
+static void expand(Dwfl_Module *m, uintptr_t a, struct tg_frame *base, struct tg_frame **out, int *n,
+                   int *cap)
+{
+    Dwarf_Addr cu_bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(m, a, &cu_bias);
+    Dwarf_Die *scopes = NULL;
+    int ns = cu ? dwarf_getscopes(cu, a - cu_bias, &scopes) : 0;
+    int k = ns > 0 ? first_function(scopes, ns, 0) : -1;
+    if (k < 0) {
+        free(scopes);
+        push(out, n, cap, base);
+        return;
+    }
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    Dwarf_Die cur = scopes[k];
+    free(scopes);
+    struct tg_frame fr = *base;
+    for (int depth = 0; depth < 16; depth++) {
+        const char *name = die_name(&cur);
+        if (name)
+            fr.function = name;
+        if (!push(out, n, cap, &fr) || dwarf_tag(&cur) != DW_TAG_inlined_subroutine)
+            break;
+        Dwarf_Attribute attr;
+        Dwarf_Word file = 0, line = 0;
+        dwarf_formudata(dwarf_attr(&cur, DW_AT_call_file, &attr), &file);
+        dwarf_formudata(dwarf_attr(&cur, DW_AT_call_line, &attr), &line);
+        fr = *base;
+        fr.file = files && file < nfiles ? dwarf_filesrc(files, file, NULL, NULL) : NULL;
+        fr.line = (int)line;
+        Dwarf_Die *chain = NULL;
+        int nc = dwarf_getscopes_die(&cur, &chain);
+        int j = nc > 1 ? first_function(chain, nc, 1) : -1;
+        if (j >= 0)
+            cur = chain[j];
+        free(chain);
+        if (j < 0) {
+            push(out, n, cap, &fr);
+            break;
         }
     }
+}
+
+void tg__symbolize(struct tg__target *t, struct tg_stack *s, int first_is_pc)
+{
+    struct tg_frame *out = NULL;
+    int n = 0, cap = 0;
+    for (int i = 0; i < s->n; i++) {
+        struct tg_frame fr = s->frames[i];
+        uintptr_t a = i == 0 && first_is_pc ? fr.pc : fr.pc - 1;
+        Dwfl_Module *m = fr.pc && !fr.function && !fr.module ? module_at(t, a) : NULL;
+        if (!m) {
+            push(&out, &n, &cap, &fr);
+            continue;
+        }
+        Dwarf_Addr bias = 0;
+        dwfl_module_getelf(m, &bias);
+        fr.module = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+        fr.offset = fr.pc - (uintptr_t)bias;
+        fr.function = dwfl_module_addrname(m, a);
+        Dwfl_Line *ln = dwfl_module_getsrc(m, a);
+        fr.file = ln ? dwfl_lineinfo(ln, NULL, &fr.line, NULL, NULL, NULL) : NULL;
+        if (!fr.file)
+            fr.line = 0;
+        expand(m, a, &fr, &out, &n, &cap);
+    }
+    /* Replace the raw stack with the symbolized one (on out-of-memory,
+     * the frames that fit). */
+    for (int i = 0; i < s->n; i++) {
+        free((char *)s->frames[i].module);
+        free((char *)s->frames[i].function);
+        free((char *)s->frames[i].file);
+    }
+    free(s->frames);
+    s->frames = out;
+    s->n = n;
 }
 
 char *tg__data_name(struct tg__target *t, uintptr_t addr)

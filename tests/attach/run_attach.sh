@@ -9,7 +9,8 @@
 #            abort (tangle core on the core the kernel writes on SIGABRT)
 #   // OPTS: extra options for tangle attach/core
 #   // EXIT: expected exit status                       (required)
-#   // CHECK: jcheck assertion on the JSON report        (any number)
+#   // CHECK: jcheck assertion on the JSON report        (any number);
+#             @LINE(tag) is the number of the source line marked "// @tag"
 #   // STDOUT: text that must appear in tangle's output  (any number)
 # The program prints "ready" once its threads are about to block. Because
 # "about to" is not "blocked", the attach is retried (a few times, a
@@ -25,6 +26,14 @@ mkdir -p "$work"
 out="$work/$name"
 rm -rf "$out".*
 directive() { sed -n "s|^[[:space:]]*// $1: \{0,1\}||p" "$src"; }
+with_lines() { # replaces each @LINE(tag) by the line that carries "// @tag"
+    line=$1
+    while tag=$(printf '%s\n' "$line" | sed -n 's/.*@LINE(\([A-Za-z0-9_]*\)).*/\1/p') && [ -n "$tag" ]; do
+        num=$(grep -n "// @$tag\$" "$src" | head -n 1 | cut -d: -f1)
+        line=$(printf '%s\n' "$line" | sed "s/@LINE($tag)/${num:-0}/")
+    done
+    printf '%s\n' "$line"
+}
 args=$(directive ARGS)
 mode=$(directive MODE)
 [ -n "$mode" ] || mode=attach
@@ -78,7 +87,7 @@ check() { # check STATUS OUTPUT JSON: 0 when everything expected holds
     if [ -n "$checks" ]; then
         set --
         while IFS= read -r c; do
-            [ -n "$c" ] && set -- "$@" "$c"
+            [ -n "$c" ] && set -- "$@" "$(with_lines "$c")"
         done <<EOF2
 $checks
 EOF2

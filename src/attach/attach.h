@@ -57,6 +57,8 @@ struct tg__wait_info {
     int mutex_kind;        /* glibc's __kind, -1 unknown */
     int rw_flags;          /* rwlock: glibc's __flags, -1 unknown */
     int api_frame;         /* index of the libc entry point in pcs, -1 none */
+    int shared;            /* a process-shared futex: others may wake it */
+    long elsewhere;        /* the owner is a thread of that other process (-1: unknown which) */
     int parked;            /* glibc parked the thread for good after the kernel
                               found a priority-inheritance deadlock (EDEADLK) */
     const char *syscall;   /* name of the system call (static), or NULL */

@@ -16,9 +16,11 @@
  * Threads whose chain leads into a cycle or a dead owner are listed after
  * it ("also blocked for good because of it"). */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attach/attach.h"
 
@@ -38,6 +40,27 @@ struct graph {
     int failed;
 };
 
+/* The process a thread id belongs to when it is not the target's (a
+ * process-shared lock held in another process), or 0. A core cannot be
+ * asked: there, a process-shared mutex (glibc's kind bit 128) is taken to be
+ * held elsewhere rather than by an exited thread. */
+static long other_process(const struct tg__target *t, const struct tg__wait_info *w)
+{
+    if (t->is_core)
+        return w->kind == TG_W_MUTEX && w->mutex_kind >= 0 && (w->mutex_kind & 128) ? -1 : 0;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/status", w->owner);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *tg = strstr(buf, "\nTgid:");
+    long tgid = tg ? strtol(tg + 6, NULL, 10) : 0;
+    return tgid > 0 && tgid != t->pid ? tgid : 0;
+}
+
 static uint64_t res_id(struct graph *gr, uintptr_t obj)
 {
     for (int i = 0; i < gr->n_objs; i++)
@@ -52,10 +75,11 @@ static int owner_edge(const struct tg__wait_info *w)
     return (w->kind == TG_W_MUTEX || w->kind == TG_W_RWLOCK || w->kind == TG_W_JOIN) && w->owner > 0;
 }
 
-/* Blocked on something only another thread of the process can end. */
+/* Blocked on something only another thread of the process can end (a
+ * process-shared primitive can be ended from outside). */
 static int untimed_internal(const struct tg__wait_info *w)
 {
-    return !w->timed && w->kind >= TG_W_MUTEX && w->kind <= TG_W_FUTEX;
+    return !w->timed && !w->shared && !w->elsewhere && w->kind >= TG_W_MUTEX && w->kind <= TG_W_FUTEX;
 }
 
 static const char *mutex_detail(int kind)
@@ -108,7 +132,13 @@ static void fill_res(struct graph *gr, struct tg_res_info *r, const struct tg__t
         r->id = w->obj ? res_id(gr, w->obj) : 0;
         r->name = w->obj ? tg__data_name(gr->t, w->obj) : NULL;
     }
-    if (w->kind == TG_W_MUTEX) {
+    if (w->kind == TG_W_MUTEX && w->elsewhere) {
+        r->detail = w->elsewhere > 0
+                        ? tg__sprintf("%s; held by thread %ld of another process, %ld",
+                                      mutex_detail(w->mutex_kind), w->owner, w->elsewhere)
+                        : tg__sprintf("%s; held by thread %ld, not a thread of this process",
+                                      mutex_detail(w->mutex_kind), w->owner);
+    } else if (w->kind == TG_W_MUTEX) {
         r->detail = tg__strdup(mutex_detail(w->mutex_kind));
     } else if (w->kind == TG_W_RWLOCK && gr->g->known) {
         const char *pref = w->rw_flags == 2 ? "writer-preferring" : w->rw_flags == 1 ? "writer-preferring, recursive readers" : NULL;
@@ -480,6 +510,8 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
         if (owner_edge(w)) {
             int j = tg__thread_index(t, w->owner);
             gr.next[i] = j >= 0 ? j : w->kind == TG_W_JOIN ? NONE : EXITED;
+            if (gr.next[i] == EXITED && (t->threads[i].wait.elsewhere = other_process(t, w)) != 0)
+                gr.next[i] = NONE;
         }
     }
     /* Cycles: walk each chain once; a node met again on the same walk

@@ -240,7 +240,7 @@ static void read_owner(struct tg__target *t, const struct tg__glibc *g, struct t
             read_int(t, futex + (uintptr_t)g->mutex_owner, &owner);
             read_int(t, futex + (uintptr_t)g->mutex_kind, &kind);
             read_int(t, futex + (uintptr_t)g->mutex_count, &count);
-            w->mutex_kind = kind & 0x7f;
+            w->mutex_kind = kind & 0xff;
             w->count = count;
             /* Robust and PI mutexes keep the owner in the lock word too. */
             if (owner <= 0 && (kind & 0x30))
@@ -306,6 +306,10 @@ void tg__attach_classify(struct tg__target *t, const struct tg__glibc *g)
         }
         int op = (int)th->regs.arg[1] & FUTEX_CMD_MASK_;
         w->syscall = "futex";
+        /* Without FUTEX_PRIVATE_FLAG the word is shared with other
+         * processes, which can end the wait (not for a join: glibc waits on
+         * the TID word as a shared futex because the kernel wakes it). */
+        w->shared = !(th->regs.arg[1] & 128);
         (void)op; /* WAIT, WAIT_BITSET, LOCK_PI and LOCK_PI2 all take the timeout 4th */
         w->timed = restarted || th->regs.arg[3] != 0;
         w->kind = TG_W_FUTEX;
@@ -320,5 +324,7 @@ void tg__attach_classify(struct tg__target *t, const struct tg__glibc *g)
             }
         }
         read_owner(t, g, th);
+        if (w->kind == TG_W_JOIN)
+            w->shared = 0;
     }
 }

@@ -171,8 +171,15 @@ static void on_stack_signal(int sig)
     errno = saved;
 }
 
+/* The signal is sent only while tangle's handler is the one installed,
+ * checked before every send: a program that took the signal over or reset
+ * it to its default (which would kill it) after the watchdog started is
+ * never sent it. */
 static void ask_for_stack(struct tg_actor *a)
 {
+    struct sigaction cur;
+    if (sigaction(STACK_SIGNAL, NULL, &cur) != 0 || cur.sa_handler != on_stack_signal)
+        return;
     if (a->kind == TG_ACTOR_THREAD && a->user)
         pthread_kill((pthread_t)a->user, STACK_SIGNAL);
 }

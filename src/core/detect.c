@@ -633,10 +633,23 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                                "pthread_atfork handlers, or call only async-signal-safe "
                                "functions in the child until exec.");
     } else if (exited) {
-        f->summary = tg__sprintf("%d %s%s wait%s for a lock held by a thread that has exited", live,
-                                 what, live > 1 ? "s" : "", live > 1 ? "" : "s");
-        f->advice = tg__strdup("the exited thread returned (or called pthread_exit, or was "
-                               "cancelled) without unlocking; unlock on every path out of it.");
+        const struct tg_actor *gone = NULL;
+        for (int k = 0; k < n && !gone; k++)
+            if (ss->v[order[k]].st == ST_EXITED)
+                gone = ss->v[order[k]].a;
+        if (gone->kind == TG_ACTOR_TASK) {
+            f->summary = tg__sprintf("%d %s%s wait%s for a lock held by %s, which ended without "
+                                     "releasing it", live, what, live > 1 ? "s" : "",
+                                     live > 1 ? "" : "s", TG_LABEL(gone));
+            f->advice = tg__strdup("the task returned (on an error path, or after a failed or "
+                                   "cancelled wait) without unlocking; unlock on every path out "
+                                   "of it.");
+        } else {
+            f->summary = tg__sprintf("%d %s%s wait%s for a lock held by a thread that has exited",
+                                     live, what, live > 1 ? "s" : "", live > 1 ? "" : "s");
+            f->advice = tg__strdup("the exited thread returned (or called pthread_exit, or was "
+                                   "cancelled) without unlocking; unlock on every path out of it.");
+        }
     } else if (hz == TG_HAZARD_TIMED_CYCLE) {
         f->summary = tg__sprintf("%d %ss wait for each other; only a timeout breaks the cycle",
                                  cycle_len, what);

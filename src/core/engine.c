@@ -386,9 +386,13 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
             TG_HAZARD_EXIT_HOLDING_LOCK, a, "%s ended while holding %d lock%s", TG_LABEL(a),
             lock_holds, lock_holds > 1 ? "s" : "");
         if (f) {
-            f->advice = tg__strdup("release every lock on every path out of the thread "
-                                   "(early returns, error paths, pthread_exit, cancellation); "
-                                   "anyone who waits for these locks now waits forever.");
+            f->advice = tg__strdup(a->kind == TG_ACTOR_TASK
+                ? "release every lock on every path out of the task (early returns, error "
+                  "paths, failed or cancelled waits); anyone who waits for these locks now "
+                  "waits forever."
+                : "release every lock on every path out of the thread "
+                  "(early returns, error paths, pthread_exit, cancellation); "
+                  "anyone who waits for these locks now waits forever.");
             tg__report(f);
         }
     }

@@ -159,7 +159,9 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
             if (h) {
                 actor_name(b, h);
                 if (h->state && h->state[0] == 'e')
-                    tg__buf_puts(b, ", which has exited without releasing it");
+                    tg__buf_puts(b, h->kind && strcmp(h->kind, "task") == 0
+                                        ? ", which ended without releasing it"
+                                        : ", which has exited without releasing it");
                 else if (h->state && !strcmp(h->state, "parent-only"))
                     tg__buf_puts(b, ", a thread of the parent process: fork() copied its "
                                     "locks into this child, not the thread");

@@ -5,7 +5,8 @@
   check_example.py --src FILE.c --status N [--report SPEC]... [--none]
                    [--cycle N] [--any-of N] [--waits-on KIND] -- EXE [ARGS]
 
-SPEC is KIND[/HAZARD]:TASK,TASK:TAG,TAG. A report matches when its kind (and
+SPEC is KIND[/HAZARD]:TASK,TASK:TAG,TAG[:SUMMARY] (SUMMARY: words the
+report's summary must contain). A report matches when its kind (and
 hazard) match, every named task appears among its actors, and every tagged
 source line (a line of FILE.c containing "@TAG") appears in one of its
 stacks; with --cycle, its cycle_length is N; with --any-of, one of its
@@ -100,7 +101,7 @@ def main():
               "; ".join(r.get("summary", "") for r in reports))
         ok = False
     for spec in a.report:
-        kh, tasks, tg = (spec.split(":") + ["", ""])[:3]
+        kh, tasks, tg, summary = (spec.split(":", 3) + ["", "", ""])[:4]
         kind, _, hazard = kh.partition("/")
         tasks = [t for t in tasks.split(",") if t]
         missing = [t for t in tg.split(",") if t and t not in tags]
@@ -109,7 +110,8 @@ def main():
             ok = False
             continue
         lines = [(base, tags[t]) for t in tg.split(",") if t]
-        if not any(matches(r, kind, hazard, tasks, lines, a.cycle, a.any_of, a.waits_on) for r in reports):
+        if not any(matches(r, kind, hazard, tasks, lines, a.cycle, a.any_of, a.waits_on)
+                   and summary in r.get("summary", "") for r in reports):
             print(f"FAIL: no report matches {spec} (lines {lines}); reports: " +
                   json.dumps([{"kind": r.get("kind"), "hazard": r.get("hazard"),
                                "tasks": [t.get("name") for t in r.get("threads", [])],

@@ -3,11 +3,36 @@
  * and anyone may complete it, so a barrier wait is stuck only in a stall. */
 #include "preload/preload.h"
 
+/* Threads now waiting at barrier r (published waits). */
+static int waiting_at(const struct tg_res *r)
+{
+    int n = 0;
+    tg__guard++;
+    tg__lock();
+    for (int i = 0; i < tg__actor_slots; i++) {
+        const struct tg_actor *t = tg__actors[i];
+        if (t && t->state != TG_ST_EXITED && (__atomic_load_n(&t->wait_seq, __ATOMIC_ACQUIRE) & 1) &&
+            t->wait.res == r)
+            n++;
+    }
+    tg__unlock();
+    tg__guard--;
+    return n;
+}
+
 TG_EXPORT int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *attr,
                                    unsigned count)
 {
+    struct tg_actor *a = tg__self();
+    struct tg_res *old = a ? tg__res_lookup((uintptr_t)b) : NULL;
+    int n = old && !(old->flags & TG_RF_DESTROYED) ? waiting_at(old) : 0;
+    if (n > 0)
+        tg__misuse(TG_HAZARD_BARRIER_MISUSE, a, CALLER_PC,
+                   "initialise a barrier again only once nobody waits at it (after destroy).",
+                   "initialises barrier #%llu again while %d thread%s wait%s at it; they may "
+                   "never be let through", (unsigned long long)old->id, n, n > 1 ? "s" : "",
+                   n > 1 ? "" : "s");
     int rc = REAL(barrier_init)(b, attr, count);
-    struct tg_actor *a;
     if (rc != 0 && count == 0 && (a = tg__self()) != NULL)
         tg__misuse(TG_HAZARD_BARRIER_MISUSE, a, CALLER_PC,
                    "a barrier needs a count of at least 1; check pthread_barrier_init's result.",
@@ -31,6 +56,11 @@ static __thread struct {
 TG_EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 {
     struct tg_res *r = tg__res_lookup((uintptr_t)b);
+    struct tg_actor *a;
+    if (!r && !(tg__object_flags(b, TG_RES_BARRIER) & TG_RF_PSHARED) && (a = tg__self()) != NULL)
+        tg__misuse(TG_HAZARD_BARRIER_MISUSE, a, CALLER_PC,
+                   "destroy only a barrier pthread_barrier_init set up.",
+                   "destroys barrier %p, which was never initialised", (void *)b);
     if (!(passed.b == b && r && r->id == passed.id))
         r = tg__destroying((uintptr_t)b, TG_RES_BARRIER, CALLER_PC);
     int rc = REAL(barrier_destroy)(b);

@@ -80,6 +80,33 @@ static __attribute__((noinline)) int cancellable_wait(struct waiting *wt, pthrea
     return rc;
 }
 
+/* A wait without holding m: say what m is instead (not a mutex at all,
+ * another thread's, or simply not locked). */
+static void not_held(struct tg_actor *a, const struct tg_res *cr, const struct tg_res *mr,
+                     pthread_mutex_t *m, uintptr_t pc)
+{
+    const char *advice = "lock the mutex before pthread_cond_wait; without it a signal can be "
+                         "lost between the check and the wait.";
+    unsigned long long c = (unsigned long long)cr->id;
+    if (mr->kind != TG_RES_MUTEX || !tg__object_valid(m, TG_RES_MUTEX)) {
+        tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc,
+                   "pass pthread_cond_wait the pthread_mutex_t that protects the condition.",
+                   "waits on condition #%llu with %p as its mutex, which is %s%s", c, (void *)m,
+                   mr->kind != TG_RES_MUTEX ? "a " : "not a mutex (misaligned)",
+                   mr->kind != TG_RES_MUTEX ? tg__res_kind_name((enum tg_res_kind)mr->kind) : "");
+        return;
+    }
+    long owner = m->__data.__owner;
+    if (owner > 0 && owner != a->tid)
+        tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc, advice,
+                   "waits on condition #%llu with mutex #%llu, which another thread (tid %ld) "
+                   "holds", c, (unsigned long long)mr->id, owner);
+    else
+        tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc, advice,
+                   "waits on condition #%llu with mutex #%llu, which it does not hold", c,
+                   (unsigned long long)mr->id);
+}
+
 static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
                        const struct timespec *abs, int which, uintptr_t pc)
 {
@@ -100,12 +127,9 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     if (wt.had) {
         tg__released(a, mr);
         REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
-    } else if (cr && mr)
-        tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc,
-                   "lock the mutex before pthread_cond_wait; without it a signal can be lost "
-                   "between the check and the wait.",
-                   "waits on condition #%llu with mutex #%llu, which it does not hold",
-                   (unsigned long long)cr->id, (unsigned long long)mr->id);
+    } else if (cr && mr) {
+        not_held(a, cr, mr, m, pc);
+    }
     if (cr && cr->cond_mutex && cr->cond_mutex != (uintptr_t)m &&
         __atomic_load_n(&cr->waiters, __ATOMIC_RELAXED) > 0)
         tg__misuse(TG_HAZARD_COND_MUTEX_MISMATCH, a, pc,

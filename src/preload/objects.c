@@ -127,6 +127,17 @@ static long owner_at(uintptr_t addr)
     return m.__data.__owner;
 }
 
+int tg__object_valid(const void *obj, enum tg_res_kind kind)
+{
+    if (kind == TG_RES_SEM) {
+        int w = ((const int *)obj)[2];
+        return w == 0 || w == FUTEX_SHARED_WORD;
+    }
+    if (kind == TG_RES_MUTEX)
+        return ((uintptr_t)obj & (_Alignof(pthread_mutex_t) - 1)) == 0;
+    return 1;
+}
+
 void tg__objects_setup(void)
 {
     tg__res_flags_hook = flags_at;

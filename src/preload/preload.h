@@ -126,6 +126,9 @@ size_t tg__object_size(enum tg_res_kind kind);
  * destroy report. */
 struct tg_res *tg__live_res(struct tg_actor *a, struct tg_res *r, const void *obj, uintptr_t pc);
 void tg__objects_setup(void);
+/* 0 if obj cannot be an object of that kind (a semaphore's bytes
+ * overwritten or never set, a misaligned mutex); 1 if it may be. */
+int tg__object_valid(const void *obj, enum tg_res_kind kind);
 
 /* The recorder (record.c); every call is guarded by REC(). */
 extern int tg__recording;

@@ -104,6 +104,12 @@ static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uint
         return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
     struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, tg__object_flags(s, TG_RES_SEM), pc);
     r = tg__live_res(a, r, s, pc);
+    if (!tg__object_valid(s, TG_RES_SEM))
+        tg__misuse(TG_HAZARD_SEM_MISUSE, a, pc,
+                   "initialise a semaphore with sem_init (or open it with sem_open) before use, "
+                   "and do not write over it.",
+                   "waits on %p, whose bytes are not a semaphore's (never initialised, or "
+                   "overwritten); glibc may let the wait through", (void *)s);
     if (REAL(sem_trywait)(s) == 0) {
         if (r)
             took(a, r, pc, 0);

@@ -34,6 +34,7 @@ static void timer_poster(union sigval v)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     sem_init(&ready, 0, 0);
     thrd_t t;
     thrd_create(&t, c11_poster, NULL);

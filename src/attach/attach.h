@@ -112,6 +112,9 @@ int tg__target_read(struct tg__target *t, uintptr_t addr, void *buf, size_t n);
 
 /* Index of the thread with that TID in t->threads (sorted by TID), or -1. */
 int tg__thread_index(const struct tg__target *t, long tid);
+/* x86-64: th takes ownership of r (a malloc'd struct user_regs_struct) and
+ * reads its pc, stack pointer, syscall number, result and arguments. */
+void tg__thread_set_regs(struct tg__tthread *th, void *r);
 
 /* Stops every thread of pid (ptrace seize + interrupt), reads registers.
  * On failure returns -1 with t->error/t->error_status set and nothing left

@@ -323,17 +323,7 @@ static int read_regs(struct tg__tthread *th, int *bits)
         free(r);
         return -1;
     }
-    th->raw_regs = r;
-    th->regs.pc = r->rip;
-    th->regs.sp = r->rsp;
-    th->regs.syscall = (long)r->orig_rax;
-    th->regs.ret = (long)r->rax;
-    th->regs.arg[0] = r->rdi;
-    th->regs.arg[1] = r->rsi;
-    th->regs.arg[2] = r->rdx;
-    th->regs.arg[3] = r->r10;
-    th->regs.arg[4] = r->r8;
-    th->regs.arg[5] = r->r9;
+    tg__thread_set_regs(th, r);
     return 0;
 }
 #endif

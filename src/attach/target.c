@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <sys/user.h>
+#endif
 
 #include "attach/attach.h"
 
@@ -91,3 +94,21 @@ void tg__target_free(struct tg__target *t)
     t->mem_fd = -1;
     tg__unwind_free(t);
 }
+
+#if defined(__x86_64__)
+void tg__thread_set_regs(struct tg__tthread *th, void *regs)
+{
+    const struct user_regs_struct *r = regs;
+    th->raw_regs = regs;
+    th->regs.pc = r->rip;
+    th->regs.sp = r->rsp;
+    th->regs.syscall = (long)r->orig_rax;
+    th->regs.ret = (long)r->rax;
+    th->regs.arg[0] = r->rdi;
+    th->regs.arg[1] = r->rsi;
+    th->regs.arg[2] = r->rdx;
+    th->regs.arg[3] = r->r10;
+    th->regs.arg[4] = r->r8;
+    th->regs.arg[5] = r->r9;
+}
+#endif

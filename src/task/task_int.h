@@ -223,6 +223,8 @@ struct tg__sched {
                                  it yields (tg__coop); refilled by every switch */
     int64_t run_since;        /* coarse time the current task started running */
     unsigned long starve_said; /* switch count of the run last reported */
+    unsigned long watch_sw;   /* watchdog only: switch count it last saw, and */
+    int64_t watch_cpu;        /* the host thread's CPU time (ns) when it saw it */
     unsigned long published_at; /* switch count when parked waits were last published */
     pthread_t thread;         /* the host thread, for the watchdog's stack sample */
     long tid;

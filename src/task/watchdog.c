@@ -9,6 +9,13 @@
  * once per run; with starvation_fatal the deadlock policy then applies, since
  * a task that never yields hangs its whole scheduler thread.
  *
+ * Time counts as the task's only where the task had the CPU: its scheduler
+ * thread's CPU time must have grown by the threshold since the watchdog
+ * first saw this run, or the thread must be asleep inside a blocking call
+ * (a task blocking its scheduler) for the threshold of wall time. A thread
+ * that is runnable but waits for a CPU on a loaded machine is no task's
+ * fault, and was once reported as one.
+ *
  * To say where such a task runs, the watchdog samples its scheduler thread's
  * stack the way the pthread watchdog asks a stuck thread for its own: a
  * signal whose handler records the thread's return addresses (no thread can
@@ -98,8 +105,9 @@ static int tg__sampler_ready(void)
     return state == 1;
 }
 
-/* 1 if thread tid is running or runnable (not inside a blocking call). */
-static int tg__thread_on_cpu(long tid)
+/* Thread tid's scheduling state from /proc ('R' running or runnable, 'S'
+ * or 'D' asleep in a call, ...), or 0 where it cannot be read. */
+static char tg__thread_state(long tid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
@@ -112,14 +120,27 @@ static int tg__thread_on_cpu(long tid)
         return 0;
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the name may hold anything */
-    return p && p[1] == ' ' && p[2] == 'R';
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* CPU time (ns) thread tid has used, or -1 when unknown. The clock id is
+ * the kernel's per-thread CPU clock encoding (what glibc's
+ * pthread_getcpuclockid builds), made from the tid so that a thread that
+ * ended gives an error, never another thread's time. */
+static int64_t tg__thread_cpu_ns(long tid)
+{
+    clockid_t id = (clockid_t)((~(unsigned)tid << 3) | 6); /* per-thread, scheduler clock */
+    struct timespec ts;
+    if (tid <= 0 || clock_gettime(id, &ts) != 0)
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Samples s's thread's stack into pcs; returns how many (0: none). Waits
  * up to 100 ms for the answer. */
 static int tg__sample(struct tg__sched *s, uintptr_t *pcs, int max)
 {
-    if (!tg__sampler_ready() || !tg__thread_on_cpu(s->tid))
+    if (!tg__sampler_ready() || tg__thread_state(s->tid) != 'R')
         return 0;
     unsigned req = __atomic_load_n(&s->sample_req, __ATOMIC_RELAXED) + 1;
     if (req == 0)
@@ -147,8 +168,20 @@ static void tg__watch_scheds(void)
         unsigned long sw = __atomic_load_n(&s->switches, __ATOMIC_RELAXED);
         struct tg_task *t = __atomic_load_n(&s->current, __ATOMIC_RELAXED);
         int64_t since = __atomic_load_n(&s->run_since, __ATOMIC_RELAXED);
+        int64_t cpu = tg__thread_cpu_ns(s->tid);
+        if (sw != s->watch_sw) {
+            s->watch_sw = sw; /* a new run: its CPU time counts from here */
+            s->watch_cpu = cpu;
+        }
         if (!__atomic_load_n(&s->in_use, __ATOMIC_RELAXED) || !t ||
             now - since < tg__config.long_task_ns || s->starve_said == sw)
+            continue;
+        /* The run is long in wall time: was it the task's? The watchdog saw
+         * this run start up to 100 ms late, so its CPU count may fall short
+         * by that much; it says so a tick later. */
+        char st = tg__thread_state(s->tid);
+        if (cpu >= 0 && s->watch_cpu >= 0 && cpu - s->watch_cpu < tg__config.long_task_ns &&
+            st != 'S' && st != 'D')
             continue;
         s->starve_said = sw; /* once per uninterrupted run */
         if (tg__det_task_blocked(t))

@@ -7,6 +7,7 @@
  * allocation. */
 #define _GNU_SOURCE
 #include "core/internal.h"
+#include "core/procstat.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,18 +24,8 @@ _Atomic long tg__watchdog_tid;
  * main thread that called pthread_exit stays listed as one). */
 static int thread_gone(long tid)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 1;
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the name may hold anything */
-    return p && (p[2] == 'Z' || p[2] == 'X');
+    char st = tg__proc_thread_state(tid);
+    return st == 0 || st == 'Z' || st == 'X';
 }
 
 static int known_tid(long tid)

@@ -2,6 +2,7 @@
 /* thread.c: threads as actors: registration, create/join/detach, exit,
  * fork, the watchdog, and the library's constructor and destructor. */
 #include "preload/preload.h"
+#include "core/procstat.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -101,17 +102,9 @@ static int alone_in_process(void)
             long tid = strtol(d->d_name, NULL, 10);
             if (tid <= 0 || tid == me)
                 continue;
-            char path[64], stat[256];
-            snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            ssize_t k = fd >= 0 ? read(fd, stat, sizeof stat - 1) : -1;
-            if (fd >= 0)
-                close(fd);
-            if (k <= 0)
+            char state = tg__proc_thread_state(tid);
+            if (!state)
                 continue; /* gone meanwhile */
-            stat[k] = '\0';
-            char *paren = strrchr(stat, ')');
-            char state = paren && paren[1] ? paren[2] : 'R';
             others = state != 'Z' && state != 'X';
         }
     }

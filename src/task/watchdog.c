@@ -27,6 +27,7 @@
 #include "task/watchdog.h"
 #include "task/task_int.h"
 #include "task/detect.h"
+#include "core/procstat.h"
 
 #include <errno.h>
 #include <execinfo.h>
@@ -105,24 +106,6 @@ static int tg__sampler_ready(void)
     return state == 1;
 }
 
-/* Thread tid's scheduling state from /proc ('R' running or runnable, 'S'
- * or 'D' asleep in a call, ...), or 0 where it cannot be read. */
-static char tg__thread_state(long tid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the name may hold anything */
-    return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* CPU time (ns) thread tid has used, or -1 when unknown. The clock id is
  * the kernel's per-thread CPU clock encoding (what glibc's
  * pthread_getcpuclockid builds), made from the tid so that a thread that
@@ -140,7 +123,7 @@ static int64_t tg__thread_cpu_ns(long tid)
  * up to 100 ms for the answer. */
 static int tg__sample(struct tg__sched *s, uintptr_t *pcs, int max)
 {
-    if (!tg__sampler_ready() || tg__thread_state(s->tid) != 'R')
+    if (!tg__sampler_ready() || tg__proc_thread_state(s->tid) != 'R')
         return 0;
     unsigned req = __atomic_load_n(&s->sample_req, __ATOMIC_RELAXED) + 1;
     if (req == 0)
@@ -179,7 +162,7 @@ static void tg__watch_scheds(void)
         /* The run is long in wall time: was it the task's? The watchdog saw
          * this run start up to 100 ms late, so its CPU count may fall short
          * by that much; it says so a tick later. */
-        char st = tg__thread_state(s->tid);
+        char st = tg__proc_thread_state(s->tid);
         if (cpu >= 0 && s->watch_cpu >= 0 && cpu - s->watch_cpu < tg__config.long_task_ns &&
             st != 'S' && st != 'D')
             continue;

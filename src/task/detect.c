@@ -32,7 +32,7 @@ void tg__det_sched_start(struct tg__sched *s) { (void)s; }
 void tg__det_sched_end(struct tg__sched *s) { (void)s; }
 void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
 void tg__det_task_exit(struct tg_task *t) { (void)t; }
-void tg__det_task_reap(struct tg_task *t) { (void)t; }
+void tg__det_task_reap(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
 void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
 void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc) { (void)pc; return p->res; }
@@ -128,10 +128,10 @@ void tg__det_task_exit(struct tg_task *t)
     tg__actor_exit(t->actor, 1);
 }
 
-void tg__det_task_reap(struct tg_task *t)
+void tg__det_task_reap(struct tg__sched *s, struct tg_task *t)
 {
-    /* Kept for the next spawn: one engine lock instead of two per task. */
-    struct tg__sched *s = t->sched;
+    /* Kept for the next spawn of s (the freeing thread's own scheduler, so
+     * no other thread touches it): one engine lock instead of two per task. */
     if (t->actor) {
         tg__actor_reap(s->reaped); /* the one kept before, if any */
         s->reaped = t->actor;

@@ -40,7 +40,8 @@ void tg__det_sched_end(struct tg__sched *s);
 void tg__det_task_new(struct tg_task *t, struct tg_task *parent);
 /* The task ended; its remaining holds are reported. */
 void tg__det_task_exit(struct tg_task *t);
-void tg__det_task_reap(struct tg_task *t);
+/* t's record is freed by a task of scheduler s (its own, or its joiner's). */
+void tg__det_task_reap(struct tg__sched *s, struct tg_task *t);
 /* Register a primitive (its engine record goes to p->res). */
 void tg__det_res_init(struct tg__prim *p, int engine_flags, uintptr_t pc);
 void tg__det_res_destroy(struct tg__prim *p);

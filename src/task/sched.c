@@ -195,6 +195,8 @@ void tg__task_wake(struct tg_task *t)
 }
 
 /* ---- switching ------------------------------------------------------------ */
+static void tg__reap_zombie(struct tg__sched *s);
+
 /* Resumes `to` (NULL: the scheduler loop) from the context saved in *from. */
 static inline void tg__jump(struct tg__sched *s, struct tg__ctx *from, void **fake, struct tg_task *to)
 {
@@ -215,6 +217,18 @@ static inline void tg__jump(struct tg__sched *s, struct tg__ctx *from, void **fa
     (void)fake;
     tg__ctx_switch(from, to ? &to->ctx : &s->ctx);
 #endif
+    /* Back on this context: a task that ended by switching here is off its
+     * stack now, and is finished before anything else runs. */
+    if (__builtin_expect(s->zombie != NULL, 0))
+        tg__reap_zombie(s);
+}
+
+/* What runs after the current task: the next runnable one, or (NULL) the
+ * loop, every 64 switches, so that timers and descriptors are served. */
+static inline struct tg_task *tg__next(struct tg__sched *s)
+{
+    tg__inbox_drain(s);
+    return (s->switches & 63) ? tg__rq_pop(s) : NULL;
 }
 
 /* The running task t stops running (it is queued or parked already). */
@@ -222,8 +236,7 @@ static void tg__switch_out(struct tg__sched *s, struct tg_task *t)
 {
     if (tg__detect_on && t->actor)
         tg__det_switch_out_check(t);
-    tg__inbox_drain(s);
-    struct tg_task *next = (s->switches & 63) ? tg__rq_pop(s) : NULL;
+    struct tg_task *next = tg__next(s);
     if (next == t) {
         /* Nothing else to run: counted as a switch all the same, so that
          * a task yielding in a loop still lets the loop fire timers. */
@@ -298,7 +311,28 @@ int tg_sleep(int64_t ns)
     return tg_sleep_until(ns >= TG_FOREVER - tg_now() ? TG_FOREVER : tg_now() + ns);
 }
 
-/* ---- task lifetime --------------------------------------------------------- */
+/* ---- task lifetime --------------------------------------------------------- *
+ * A task's record lives at the top of its own stack mapping, so a spawn
+ * allocates nothing when a cached stack fits, and the record is freed with
+ * the stack: by its joiner once tg_join returns, or, for a detached task,
+ * by its scheduler once the task has switched away for the last time. A
+ * task that ended holding task locks is never freed: it stays their (dead)
+ * holder in reports and for the waiters' detection.
+ *
+ * A task ends on its own stack: it claims its joiners, makes those of its
+ * own scheduler runnable and switches straight to the next runnable task
+ * (the joiner, in the usual spawn-then-join), without a detour through the
+ * loop. Whatever context runs next on the thread finishes the ended task
+ * first (tg__reap_zombie): only then, off its stack, is it marked done and
+ * are joiners on other threads woken, since those may free it at once. */
+static void tg__task_free(struct tg__sched *s, struct tg_task *t)
+{
+    if (tg__detect_on && t->actor)
+        tg__det_task_reap(s, t);
+    struct tg__stack st = t->stack; /* the record is inside it */
+    tg__stack_free(s, &st);
+}
+
 static void tg__task_main(void *arg)
 {
     struct tg_task *t = arg;
@@ -306,11 +340,29 @@ static void tg__task_main(void *arg)
 #ifdef TG__ASAN
     __sanitizer_finish_switch_fiber(NULL, NULL, NULL);
 #endif
+    if (s->zombie)
+        tg__reap_zombie(s);
     t->result = t->fn(t->arg);
     if (tg__detect_on && t->actor)
         tg__det_task_exit(t);
+    /* Joiners of this scheduler cannot run before this task has left its
+     * stack: wake them now. The others wait for tg__reap_zombie. */
+    struct tg__wakes k = { 0 }, later = { 0 };
+    struct tg__waiter *w;
+    tg__spin_lock(&t->join_lock);
+    while ((w = tg__waitq_claim_first(&t->joinq, -1)))
+        tg__wakes_add(&k, w);
+    tg__spin_unlock(&t->join_lock);
+    for (struct tg__waiter *n; (w = k.head); k.head = n) {
+        n = w->next;
+        if (w->park->task->sched == s)
+            tg__rq_push(s, w->park->task);
+        else
+            tg__wakes_add(&later, w);
+    }
     s->zombie = t;
-    tg__jump(s, &t->ctx, NULL, NULL);
+    s->zombie_wakes = later.head;
+    tg__jump(s, &t->ctx, NULL, tg__next(s));
     __builtin_unreachable();
 }
 
@@ -322,13 +374,14 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
         return TG_ENOTASK;
     if (!fn)
         return TG_EINVAL;
-    struct tg_task *t = calloc(1, sizeof *t);
-    if (!t)
+    struct tg__stack st;
+    if (tg__stack_alloc(s, stack_size ? stack_size : tg__config.stack_size, &st) != 0)
         return TG_ENOMEM;
-    if (tg__stack_alloc(s, stack_size ? stack_size : tg__config.stack_size, &t->stack) != 0) {
-        free(t);
-        return TG_ENOMEM;
-    }
+    uintptr_t rec = ((uintptr_t)st.base + st.size - sizeof(struct tg_task)) & ~(uintptr_t)63;
+    struct tg_task *t = (struct tg_task *)rec;
+    /* Not the select arms (valid only up to lz.n_any) nor the name. */
+    memset(t, 0, offsetof(struct tg_task, lz.any));
+    t->stack = st;
     t->sched = s;
     t->fn = fn;
     t->arg = arg;
@@ -338,7 +391,7 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
     size_t len = strnlen(name, sizeof t->name - 1); /* not snprintf: spawn is hot */
     memcpy(t->name, name, len);
     t->name[len] = 0;
-    tg__ctx_make(&t->ctx, t->stack.base, t->stack.size, tg__task_main, t);
+    tg__ctx_make(&t->ctx, st.base, rec - (uintptr_t)st.base, tg__task_main, t);
     tg__spin_lock(&s->list_lock);
     t->all_next = s->all;
     if (s->all)
@@ -365,13 +418,18 @@ int tg_spawn_opts(tg_task **t, const char *name, tg_fn fn, void *arg, const stru
                      (uintptr_t)__builtin_return_address(0));
 }
 
-/* The loop's half of a task's end: free its stack, wake its joiner. */
+/* The thread's half of a task's end, run off its stack: unlist it, mark it
+ * done, wake its joiners of other threads (and any that came meanwhile). */
 static void tg__reap_zombie(struct tg__sched *s)
 {
     struct tg_task *t = s->zombie;
     struct tg__wakes k = { 0 };
     s->zombie = NULL;
-    tg__stack_free(s, &t->stack);
+    for (struct tg__waiter *w = s->zombie_wakes, *n; w; w = n) {
+        n = w->next;
+        tg__wakes_add(&k, w);
+    }
+    s->zombie_wakes = NULL;
     tg__spin_lock(&s->list_lock);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
@@ -389,11 +447,8 @@ static void tg__reap_zombie(struct tg__sched *s)
         tg__wakes_add(&k, w);
     tg__spin_unlock(&t->join_lock);
     /* From here a joiner may free t. */
-    if (detached && t->holds == 0 && t->task_holds == 0) {
-        if (tg__detect_on && t->actor)
-            tg__det_task_reap(t);
-        free(t);
-    }
+    if (detached && t->holds == 0 && t->task_holds == 0)
+        tg__task_free(s, t);
     tg__wakes_flush(&k);
 }
 
@@ -420,11 +475,8 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
         *result = t->result;
     /* A task that ended holding task locks stays allocated: it remains their
      * (dead) holder in reports and for the waiters' detection. */
-    if (t->holds == 0 && t->task_holds == 0) {
-        if (tg__detect_on && t->actor)
-            tg__det_task_reap(t);
-        free(t);
-    }
+    if (t->holds == 0 && t->task_holds == 0)
+        tg__task_free(tg__sched_self, t);
     return 0;
 }
 
@@ -517,8 +569,6 @@ static void tg__idle(struct tg__sched *s)
 static void tg__loop(struct tg__sched *s)
 {
     for (;;) {
-        if (s->zombie)
-            tg__reap_zombie(s);
         if (s->n_tasks == 0)
             break;
         tg__inbox_drain(s);

@@ -209,7 +209,8 @@ struct tg__sched {
     long n_tasks, n_fd_waits;
     struct tg__park **heap;
     int heap_n, heap_cap;
-    struct tg_task *zombie;   /* a task that just ended, cleaned up by the loop */
+    struct tg_task *zombie;   /* a task that just ended, finished by the next context */
+    struct tg__waiter *zombie_wakes; /* its joiners on other threads, claimed */
     struct tg__stack cache[16];
     int n_cache;
     int list_lock;

@@ -443,7 +443,7 @@ static void tg__reap_zombie(struct tg__sched *s)
     tg__spin_lock(&t->join_lock);
     t->state = TG__T_DONE;
     struct tg__waiter *w;
-    while ((w = tg__waitq_claim_first(&t->joinq, -1)))
+    while (t->joinq.head && (w = tg__waitq_claim_first(&t->joinq, -1)))
         tg__wakes_add(&k, w);
     tg__spin_unlock(&t->join_lock);
     /* From here a joiner may free t. */
@@ -467,10 +467,28 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
         return TG_EDEADLK;
     if (!t || t->detached)
         return TG_EINVAL;
-    struct tg_sel arm = { .op = TG__OP_JOIN, .obj = t };
-    int r = tg__task_block(&arm, 1, deadline, 0, (uintptr_t)__builtin_return_address(0));
-    if (r < 0)
-        return r;
+    /* tg__task_block's one-arm path, without its dispatch on the arm. */
+    int e = tg__block_start(&self, 0);
+    if (e)
+        return e;
+    struct tg__park p;
+    struct tg__waiter w = { .park = &p, .op = TG__OP_JOIN };
+    tg__park_init(&p, self, deadline);
+    if (deadline == TG_FOREVER)
+        p.lock = &t->join_lock; /* every claim will hold it */
+    tg__spin_lock(&t->join_lock);
+    int done = t->state == TG__T_DONE;
+    if (!done)
+        tg__waitq_push(&t->joinq, &t->join_lock, &w);
+    tg__spin_unlock(&t->join_lock);
+    if (!done) {
+        int r = tg__park_as(&p, 0, TG__W_JOIN, t, t, 0, NULL,
+                            (uintptr_t)__builtin_return_address(0));
+        if (r != 0) {
+            tg__waiters_withdraw(&w, 1, -1);
+            return r;
+        }
+    }
     if (result)
         *result = t->result;
     /* A task that ended holding task locks stays allocated: it remains their

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_task.c: costs of tangle tasks, detection off and on, side by side.
  *
- *   bench_task [scale [benchmark [on|off]]]
+ *   bench_task [--peers DIR] [scale [benchmark [on|off]]]
  *
  * scale 1 is about a second per configuration; naming one benchmark, and
  * optionally one detection mode, runs only that (for profiling).
@@ -242,19 +242,109 @@ static double run_child(const struct bench *b, int detect, double scale)
     return ns;
 }
 
+/* ---- peers, side by side (--peers DIR) ----------------------------------- *
+ * DIR holds the peers' source trees, built by the user (none of their code
+ * is in this repository): DIR/libdill and DIR/libmill with libdill.a or
+ * libmill.a beside their header (or in .libs/, where autotools leaves it),
+ * and DIR/neco with neco.c and neco.h (compiled with the benchmark). Each
+ * peer's benchmark (bench/task/peers/NAME.c, the same operations through
+ * the library's public API) is compiled into a temporary folder, run three
+ * times at the same scale, and the best figure of each operation kept. */
+#define N_BENCH (sizeof benches / sizeof benches[0])
+static const char *const peer_names[] = { "libdill", "libmill", "neco" };
+#define N_PEERS 3
+static double peer_best[N_PEERS][N_BENCH];
+
+static int file_exists(const char *path) { return access(path, R_OK) == 0; }
+
+/* Builds peer p's benchmark into exe; 0 on success, else says why. */
+static int peer_build(const char *dir, int p, const char *exe)
+{
+    const char *name = peer_names[p];
+    char src[4096], lib[4096], cmd[16384];
+    snprintf(src, sizeof src, "%s/%s/%s.h", dir, name, name);
+    if (!file_exists(src)) {
+        printf("  %s: not measured (no %s)\n", name, src);
+        return -1;
+    }
+    if (p == 2) {
+        snprintf(lib, sizeof lib, "%s/neco/neco.c", dir);
+    } else {
+        snprintf(lib, sizeof lib, "%s/%s/lib%s.a", dir, name, name + 3);
+        if (!file_exists(lib))
+            snprintf(lib, sizeof lib, "%s/%s/.libs/lib%s.a", dir, name, name + 3);
+    }
+    if (!file_exists(lib)) {
+        printf("  %s: not measured (no %s: build it first)\n", name, lib);
+        return -1;
+    }
+    const char *cc = getenv("CC") ? getenv("CC") : BENCH_CC;
+    snprintf(cmd, sizeof cmd, "'%s' -O2 -w -I'%s' -I'%s/%s' -o '%s' '%s/%s.c' '%s' -lpthread",
+             cc, BENCH_PEERS_SRC, dir, name, exe, BENCH_PEERS_SRC, name, lib);
+    if (system(cmd) != 0) {
+        printf("  %s: not measured (its benchmark did not build: %s)\n", name, cmd);
+        return -1;
+    }
+    return 0;
+}
+
+static void peers_run(const char *dir, double scale)
+{
+    char tmp[] = "/tmp/bench_task_peers.XXXXXX";
+    if (!mkdtemp(tmp)) {
+        printf("peers: not measured (no temporary folder)\n");
+        return;
+    }
+    for (int p = 0; p < N_PEERS; p++) {
+        for (size_t i = 0; i < N_BENCH; i++)
+            peer_best[p][i] = -1;
+        char exe[4200], cmd[4300], name[64];
+        snprintf(exe, sizeof exe, "%s/%s", tmp, peer_names[p]);
+        if (peer_build(dir, p, exe) != 0)
+            continue;
+        snprintf(cmd, sizeof cmd, "'%s' %g", exe, scale);
+        for (int rep = 0; rep < 3; rep++) {
+            FILE *f = popen(cmd, "r");
+            if (!f)
+                break;
+            double ns;
+            char val[64];
+            while (fscanf(f, "%63s %63s", name, val) == 2)
+                for (size_t i = 0; i < N_BENCH; i++)
+                    if (strcmp(name, benches[i].name) == 0 && sscanf(val, "%lf", &ns) == 1 &&
+                        (peer_best[p][i] < 0 || ns < peer_best[p][i]))
+                        peer_best[p][i] = ns;
+            pclose(f);
+        }
+        unlink(exe);
+    }
+    rmdir(tmp);
+}
+
 int main(int argc, char **argv)
 {
-    double scale = argc > 1 ? atof(argv[1]) : 1.0;
-    const char *only = argc > 2 ? argv[2] : NULL; /* one benchmark, for profiling */
+    const char *peers = NULL, *pos[3] = { NULL, NULL, NULL };
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc)
+            peers = argv[++i];
+        else if (strncmp(argv[i], "--peers=", 8) == 0)
+            peers = argv[i] + 8;
+        else if (npos < 3)
+            pos[npos++] = argv[i];
+    }
+    double scale = pos[0] ? atof(pos[0]) : 1.0;
+    const char *only = pos[1]; /* one benchmark, for profiling */
     int modes = 3; /* bit 0: detection off, bit 1: on */
-    if (argc > 3)
-        modes = strcmp(argv[3], "off") == 0 ? 1 : strcmp(argv[3], "on") == 0 ? 2 : 0;
+    if (pos[2])
+        modes = strcmp(pos[2], "off") == 0 ? 1 : strcmp(pos[2], "on") == 0 ? 2 : 0;
     if (scale <= 0 || !modes) {
-        fprintf(stderr, "usage: bench_task [SCALE [BENCHMARK [on|off]]]: SCALE is a positive number\n");
+        fprintf(stderr, "usage: bench_task [--peers DIR] [SCALE [BENCHMARK [on|off]]]: SCALE is a "
+                        "positive number\n");
         return 2;
     }
     int known = !only;
-    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++)
+    for (size_t i = 0; i < N_BENCH; i++)
         known |= only && strcmp(only, benches[i].name) == 0;
     if (!known) {
         fprintf(stderr, "bench_task: no benchmark named \"%s\" (yield, chan_rtt, mutex_uncont, "
@@ -267,30 +357,59 @@ int main(int argc, char **argv)
 #endif
     printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
     printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
-    for (size_t i = 0; i < sizeof benches / sizeof benches[0]; i++) {
+    double best[N_BENCH][2];
+    for (size_t i = 0; i < N_BENCH; i++) {
+        best[i][0] = best[i][1] = 1e30;
         if (only && strcmp(only, benches[i].name) != 0)
             continue;
-        double best[2] = { 1e30, 1e30 };
         for (int rep = 0; rep < 3; rep++)
             for (int d = 0; d < 2; d++) {
                 if (!(modes >> d & 1))
                     continue;
                 double ns = run_child(&benches[i], d, scale);
-                if (ns > 0 && ns < best[d])
-                    best[d] = ns;
+                if (ns > 0 && ns < best[i][d])
+                    best[i][d] = ns;
             }
         if (modes == 3)
-            printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[0], best[1], best[1] / best[0]);
+            printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[i][0], best[i][1],
+                   best[i][1] / best[i][0]);
         else if (modes == 1)
-            printf("%-14s %12.1f %12s %8s\n", benches[i].name, best[0], "-", "-");
+            printf("%-14s %12.1f %12s %8s\n", benches[i].name, best[i][0], "-", "-");
         else
-            printf("%-14s %12s %12.1f %8s\n", benches[i].name, "-", best[1], "-");
+            printf("%-14s %12s %12.1f %8s\n", benches[i].name, "-", best[i][1], "-");
     }
     if (!only || strncmp(only, "idle", 4) == 0)
         printf("idle_*: CPU ns per ms while 1,000 or 100,000 tasks wait for another thread "
                "(at scale 1); spawn_live: spawn_join with 100,000 tasks blocked.\n");
-    printf("peers: libdill, libmill and neco are not packaged in Debian 12 (apt-cache shows "
-           "no candidates) and nothing else may be downloaded here, so they are not measured; "
-           "see the issue for their published numbers on this machine class.\n");
+    if (!peers) {
+        printf("peers (libdill, libmill, neco): not measured; give --peers DIR, a folder with "
+               "their built source trees (see bench/task/bench_task.c).\n");
+        return 0;
+    }
+    printf("side by side with peers (ns per operation, best of 3 runs; - : no such "
+           "primitive or not measured), from %s:\n", peers);
+    peers_run(peers, scale);
+    printf("%-14s %10s %10s", "benchmark", "tangle off", "tangle on");
+    for (int p = 0; p < N_PEERS; p++)
+        printf(" %10s", peer_names[p]);
+    printf("\n");
+    for (size_t i = 0; i < 5; i++) { /* the operations every peer program runs */
+        if (only && strcmp(only, benches[i].name) != 0)
+            continue;
+        printf("%-14s", benches[i].name);
+        for (int d = 0; d < 2; d++)
+            if (best[i][d] < 1e30)
+                printf(" %10.1f", best[i][d]);
+            else
+                printf(" %10s", "-");
+        for (int p = 0; p < N_PEERS; p++)
+            if (peer_best[p][i] >= 0)
+                printf(" %10.1f", peer_best[p][i]);
+            else
+                printf(" %10s", "-");
+        printf("\n");
+    }
+    printf("libmill's spawn_join is go() of a coroutine that runs to its end at once (it has "
+           "no join); libdill's is go() then hclose(); libdill and libmill have no mutex.\n");
     return 0;
 }

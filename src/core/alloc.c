@@ -65,8 +65,9 @@ void *tg__alloc(size_t n)
         chunk_pos += size;
     }
     tg__lock_give(&alloc_lock);
+    *(size_t *)p = n; /* what the caller asked for: realloc copies no more */
     ((int *)p)[2] = s;
-    memset(p + HEADER, 0, size - HEADER);
+    memset(p + HEADER, 0, n);
     return p + HEADER;
 }
 
@@ -93,7 +94,7 @@ void *tg__realloc(void *ptr, size_t n)
         return q;
     char *p = (char *)ptr - HEADER;
     int s = ((int *)p)[2];
-    size_t old = s > MAX_SHIFT ? *(size_t *)p - HEADER : ((size_t)1 << s) - HEADER;
+    size_t old = s > MAX_SHIFT ? *(size_t *)p - HEADER : *(size_t *)p;
     memcpy(q, ptr, old < n ? old : n);
     tg__free(ptr);
     return q;

@@ -62,6 +62,9 @@ extern int tg__os_threads_known;
 extern _Atomic long tg__watchdog_tid;
 int tg__threads_unseen(void);
 int tg__signal_may_post(void);
+/* tg__stack_capture with the engine lock held (it is released around the
+ * unwinder, if the stack was not seen before). */
+uint32_t tg__stack_capture_locked(int skip);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 
@@ -93,6 +96,9 @@ void tg__stack_init(void);
  * (unwind.c). Returns 0 frames until tg__unwind_init has run, which must
  * be called where the program holds none of its locks (a constructor). */
 int tg__backtrace(void **pcs, int max);
+/* The same, with where each return address was found on the stack
+ * (meaningful on x86-64 only; a caller checks them before relying on them). */
+int tg__backtrace_at(void **pcs, uintptr_t *slots, int max);
 void tg__unwind_init(void);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);

@@ -49,6 +49,8 @@ struct tg_vc {
     int n_free, cap_free;
     uint32_t *free_slots;  /* slots whose last user's end this actor knows */
     _Atomic int busy;      /* semaphores: posters and waiters take turns */
+    uint32_t version;      /* bumped by every change of the entries */
+    struct who *snap;      /* actors: the latest snapshot of this clock, or NULL */
 };
 
 static _Atomic uint32_t next_slot;
@@ -89,6 +91,7 @@ static int vc_reserve(struct tg_vc *vc, int need)
 
 static void vc_set(struct tg_vc *vc, uint32_t slot, uint32_t clock)
 {
+    vc->version++;
     int i = vc_find(vc->e, vc->n, slot);
     if (i < vc->n && vc->e[i].slot == slot) {
         vc->e[i].clock = clock;
@@ -107,6 +110,7 @@ static void vc_merge(struct tg_vc *dst, const struct hb_entry *src, int n_src)
 {
     if (n_src == 0 || vc_reserve(dst, dst->n + n_src) != 0)
         return;
+    dst->version++;
     int i = dst->n - 1, j = n_src - 1, k = dst->n + n_src - 1;
     while (j >= 0) { /* merged from the back, leaving a gap at the front */
         if (i >= 0 && dst->e[i].slot > src[j].slot) {
@@ -152,6 +156,7 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
         vc->slot = 0;
         vc->n = 0;
         vc->n_free = 0;
+        vc->version++;
     }
     return vc;
 }
@@ -179,6 +184,7 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
     tg__guard++;
     struct tg_vc *pv = hb_self(parent), *cv = vc_own(&child->vc, child->id);
     if (pv && cv && vc_reserve(cv, pv->n + 1) == 0) {
+        cv->version++;
         memcpy(cv->e, pv->e, (size_t)pv->n * sizeof *pv->e);
         cv->n = pv->n;
         cv->slot = pv->n_free ? pv->free_slots[--pv->n_free]
@@ -272,19 +278,29 @@ void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
  * thread holding N locks costs O(N), not O(N^2), in edges and time. */
 #define HOLD_WINDOW 64
 
-/* One actor's taking of an edge's two locks. */
-struct occ {
+/* Who took an edge, and what it knew then: an actor with its clock at
+ * one moment. Occurrences an actor adds between two changes of its clock
+ * share one (counted references, under the engine lock), so an occurrence
+ * costs 48 bytes, not a copy of the clock each. */
+struct who {
+    int refs;
+    uint32_t version;          /* of the clock it copies */
     uint64_t actor;
     long tid;
     char name[32];
+    uint32_t slot, clock;      /* the actor's epoch then (clock 0: unknown) */
+    int vc_n;
+    struct hb_entry vc[];      /* its clock then */
+};
+
+/* One actor's taking of an edge's two locks. */
+struct occ {
+    struct who *who;
     uintptr_t from_pc, to_pc;
     uint32_t from_stack, to_stack;
+    uint64_t *gates;           /* the other locks it held, n_gates of them */
     uint8_t from_mode, to_mode;
     uint8_t n_gates;
-    uint32_t slot, clock;      /* the actor's epoch then */
-    int vc_n;
-    uint64_t *gates;           /* the other locks it held, n_gates of them */
-    struct hb_entry *vc;       /* its clock then, vc_n entries */
 };
 
 struct edge {
@@ -423,10 +439,12 @@ static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **lis
 {
     int base = *n;
     if (*n == *cap) {
-        int *l = tg__realloc(*list, (size_t)(*cap = *cap ? *cap * 2 : 64) * sizeof *l);
+        int ncap = *cap ? *cap * 2 : 64;
+        int *l = tg__realloc(*list, (size_t)ncap * sizeof *l);
         if (!l)
             return -1;
         *list = l;
+        *cap = ncap;
     }
     (*list)[(*n)++] = start;
     seen[start] = seen_stamp;
@@ -443,10 +461,11 @@ static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **lis
                 continue;
             seen[y] = seen_stamp;
             if (*n == *cap) {
-                int *l = tg__realloc(*list, (size_t)(*cap *= 2) * sizeof *l);
+                int *l = tg__realloc(*list, (size_t)*cap * 2 * sizeof *l);
                 if (!l)
                     return -1;
                 *list = l;
+                *cap *= 2;
             }
             (*list)[(*n)++] = y;
         }
@@ -466,38 +485,43 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The reorder's work lists, kept between edges (under the engine lock):
+ * an edge that needs a reorder allocates nothing. */
+static int *order_list, order_cap;
+static int64_t *order_ords;
+static int order_ords_cap;
+
 /* Keeps the order topological for the new edge u -> v, or marks the edge
- * as closing a cycle (also when memory runs out: then it is searched). */
+ * as closing a cycle (also when memory runs out: then it is searched).
+ * An edge that agrees with the order, the common case, costs a compare. */
 static void order_edge(int e)
 {
     int u = edges[e].from_node, v = edges[e].to_node;
     if (nodes[u].ord < nodes[v].ord)
         return;
-    int *list = NULL, n = 0, cap = 0;
+    int n = 0;
     uint32_t *seen = seen_marks();
-    int r = seen ? reach(v, 0, -1, nodes[u].ord + 1, u, &list, &n, &cap, seen) : -1;
+    int r = seen ? reach(v, 0, -1, nodes[u].ord + 1, u, &order_list, &n, &order_cap, seen) : -1;
     if (r == 0 && nodes[u].ord == nodes[v].ord)
         r = -1; /* cannot happen: orders are distinct */
+    int forward = n; /* list[0..forward): reached from v; then those reaching u */
+    if (r == 0 && reach(u, 1, nodes[v].ord, INT64_MAX, -1, &order_list, &n, &order_cap, seen) < 0)
+        r = -1;
+    if (r == 0 && n > order_ords_cap) {
+        int cap = n < 64 ? 64 : n * 2;
+        tg__free(order_ords);
+        order_ords = tg__alloc((size_t)cap * sizeof *order_ords);
+        order_ords_cap = order_ords ? cap : 0;
+        if (!order_ords)
+            r = -1;
+    }
     if (r != 0) {
         edges[e].back = 1;
         n_back++;
-        tg__free(list);
         return;
     }
-    int forward = n; /* list[0..forward): reached from v; then those reaching u */
-    if (reach(u, 1, nodes[v].ord, INT64_MAX, -1, &list, &n, &cap, seen) < 0) {
-        edges[e].back = 1;
-        n_back++;
-        tg__free(list);
-        return;
-    }
-    int64_t *ords = tg__alloc((size_t)n * sizeof *ords);
-    if (!ords) {
-        edges[e].back = 1;
-        n_back++;
-        tg__free(list);
-        return;
-    }
+    int *list = order_list;
+    int64_t *ords = order_ords;
     for (int i = 0; i < n; i++)
         ords[i] = nodes[list[i]].ord;
     qsort(ords, (size_t)n, sizeof *ords, cmp_i64);
@@ -510,8 +534,6 @@ static void order_edge(int e)
         nodes[list[i]].ord = ords[k++];
     for (int i = 0; i < forward; i++)
         nodes[list[i]].ord = ords[k++];
-    tg__free(ords);
-    tg__free(list);
 }
 
 static int edge_new(uint64_t from, uint64_t to)
@@ -651,7 +673,7 @@ static int conflicts(const struct edge *want, uint8_t want_mode, uint8_t held_mo
 
 static int happens_before(const struct occ *a, const struct occ *b)
 {
-    return a->clock > 0 && clock_at(b->vc, b->vc_n, a->slot) >= a->clock;
+    return a->who->clock > 0 && clock_at(b->who->vc, b->who->vc_n, a->who->slot) >= a->who->clock;
 }
 
 static int gated(const struct occ *const *chosen, int n)
@@ -675,7 +697,7 @@ static int gated(const struct occ *const *chosen, int n)
 static int compatible(const struct occ *const *chosen, int k, const struct occ *o)
 {
     for (int j = 0; j < k; j++) {
-        if (chosen[j]->actor == o->actor)
+        if (chosen[j]->who->actor == o->who->actor)
             return 0;
         if (happens_before(chosen[j], o) || happens_before(o, chosen[j]))
             return 0;
@@ -741,7 +763,12 @@ static int already_reported(uint64_t sig)
 struct cycle_step {
     struct tg_res *from_res, *to_res;
     uint64_t from_id, to_id;
-    struct occ o;      /* its gates and clock are not copied */
+    uint64_t actor;
+    long tid;
+    char name[32];
+    uintptr_t from_pc, to_pc;
+    uint32_t from_stack, to_stack;
+    uint8_t from_mode, to_mode;
     uint64_t next_actor;
 };
 struct cycle {
@@ -762,10 +789,17 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
         st->to_res = e->to_res;
         st->from_id = e->from_id;
         st->to_id = e->to_id;
-        st->o = *chosen[k];
-        st->o.gates = NULL; /* neither is needed by the report */
-        st->o.vc = NULL;
-        st->next_actor = chosen[(k + 1) % n]->actor;
+        const struct occ *o = chosen[k];
+        st->actor = o->who->actor;
+        st->tid = o->who->tid;
+        memcpy(st->name, o->who->name, sizeof st->name);
+        st->from_pc = o->from_pc;
+        st->to_pc = o->to_pc;
+        st->from_stack = o->from_stack;
+        st->to_stack = o->to_stack;
+        st->from_mode = o->from_mode;
+        st->to_mode = o->to_mode;
+        st->next_actor = chosen[(k + 1) % n]->who->actor;
     }
     return c;
 }
@@ -797,7 +831,7 @@ static struct tg_finding *build(const struct cycle *c)
     f->cycle_length = n;
     for (int k = 0; k < n; k++) {
         const struct cycle_step *e = &c->step[k];
-        const struct occ *o = &e->o;
+        const struct cycle_step *o = e;
         struct tg_actor_info *info = tg__finding_add_actor(f);
         if (!info)
             break;
@@ -953,7 +987,8 @@ static void taker_init(struct taker *t, struct tg_actor *a, uint32_t to_stack)
 /* 1 if occurrence o came before what the taker does now. */
 static int before_now(const struct occ *o, const struct taker *t)
 {
-    return t->vc && o->clock > 0 && clock_at(t->vc->e, t->vc->n, o->slot) >= o->clock;
+    const struct who *w = o->who;
+    return t->vc && w->clock > 0 && clock_at(t->vc->e, t->vc->n, w->slot) >= w->clock;
 }
 
 /* Where an occurrence of the taker goes in e: a free place, or one whose
@@ -964,7 +999,7 @@ static int occ_place(const struct edge *e, const struct taker *t)
 {
     int replace = -1;
     for (int k = 0; k < e->n_occ; k++) {
-        if (e->occ[k]->actor == t->a->id)
+        if (e->occ[k]->who->actor == t->a->id)
             return -1;
         if (replace < 0 && before_now(e->occ[k], t))
             replace = k;
@@ -972,24 +1007,64 @@ static int occ_place(const struct edge *e, const struct taker *t)
     return e->n_occ < MAX_OCC ? e->n_occ : replace;
 }
 
+static void who_release(struct who *w)
+{
+    if (w && --w->refs == 0)
+        tg__free(w);
+}
+
 static void occ_free(struct occ *o)
 {
     if (o) {
         tg__free(o->gates);
-        tg__free(o->vc);
+        who_release(o->who);
         tg__free(o);
     }
 }
 
+/* The taker as it is now, shared with its earlier occurrences while its
+ * clock, name and thread id have not changed; NULL if out of memory. */
+static struct who *who_now(const struct taker *t)
+{
+    const struct tg_actor *a = t->a;
+    struct tg_vc *vc = t->vc;
+    struct who *w = vc ? vc->snap : NULL;
+    if (w && w->version == vc->version && w->actor == a->id && w->tid == a->tid &&
+        !memcmp(w->name, a->name, sizeof w->name)) {
+        w->refs++;
+        return w;
+    }
+    int n = vc ? vc->n : 0;
+    w = tg__alloc(sizeof *w + (size_t)n * sizeof w->vc[0]);
+    if (!w)
+        return NULL;
+    w->refs = 1;
+    w->actor = a->id;
+    w->tid = a->tid;
+    memcpy(w->name, a->name, sizeof w->name);
+    w->name[sizeof w->name - 1] = 0;
+    if (vc) {
+        w->version = vc->version;
+        w->slot = vc->slot;
+        w->clock = clock_at(vc->e, vc->n, vc->slot);
+        memcpy(w->vc, vc->e, (size_t)n * sizeof w->vc[0]);
+        w->vc_n = n;
+        who_release(vc->snap);
+        vc->snap = w;
+        w->refs++; /* the clock's own reference */
+    }
+    return w;
+}
+
 static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 {
-    struct tg_actor *a = t->a;
     struct occ *o = tg__alloc(sizeof *o);
     if (!o)
         return NULL;
-    o->actor = a->id;
-    o->tid = a->tid;
-    snprintf(o->name, sizeof o->name, "%s", a->name);
+    if (!(o->who = who_now(t))) {
+        tg__free(o);
+        return NULL;
+    }
     o->from_pc = h->pc;
     o->from_stack = h->stack;
     o->to_pc = t->top->pc;
@@ -1005,14 +1080,6 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
         for (int k = 0; k < t->n_gates && o->n_gates < n; k++)
             if (t->gate_addr[k] != h->addr)
                 o->gates[o->n_gates++] = t->gate_key[k];
-    if (t->vc) {
-        o->slot = t->vc->slot;
-        o->clock = clock_at(t->vc->e, t->vc->n, t->vc->slot);
-        if (t->vc->n && (o->vc = tg__alloc((size_t)t->vc->n * sizeof *o->vc))) {
-            memcpy(o->vc, t->vc->e, (size_t)t->vc->n * sizeof *o->vc);
-            o->vc_n = t->vc->n;
-        }
-    }
     return o;
 }
 
@@ -1151,10 +1218,9 @@ void tg__lockorder_slow(struct tg_actor *a)
     taker_init(&t, a, to_stack);
     if (pass(&t, 1, &c)) {
         if (!to_stack) {
-            tg__unlock();
-            to_stack = tg__stack_capture(2);
-            tg__lock();
-            taker_init(&t, a, to_stack);
+            /* Released and taken again around the unwinder if the stack
+             * is new: the holds stay a's own, but the graph may change. */
+            t.to_stack = to_stack = tg__stack_capture_locked(2);
         }
         pass(&t, 0, &c);
     }

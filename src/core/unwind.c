@@ -24,9 +24,11 @@
 
 typedef _Unwind_Reason_Code (*backtrace_fn)(_Unwind_Trace_Fn, void *);
 typedef _Unwind_Ptr (*getip_fn)(struct _Unwind_Context *);
+typedef _Unwind_Word (*getcfa_fn)(struct _Unwind_Context *);
 
 static backtrace_fn do_backtrace;
 static getip_fn get_ip;
+static getcfa_fn get_cfa;
 
 void tg__unwind_init(void)
 {
@@ -38,10 +40,12 @@ void tg__unwind_init(void)
     if (h) {
         *(void **)&bt = dlsym(h, "_Unwind_Backtrace");
         *(void **)&get_ip = dlsym(h, "_Unwind_GetIP");
+        *(void **)&get_cfa = dlsym(h, "_Unwind_GetCFA");
     }
-    if (!bt || !get_ip) { /* not found by name: the ones tangle was linked with */
+    if (!bt || !get_ip || !get_cfa) { /* not found by name: the ones tangle was linked with */
         bt = _Unwind_Backtrace;
         get_ip = _Unwind_GetIP;
+        get_cfa = _Unwind_GetCFA;
     }
     __atomic_store_n(&do_backtrace, bt, __ATOMIC_RELEASE);
     tg__guard--;
@@ -49,6 +53,7 @@ void tg__unwind_init(void)
 
 struct walk {
     void **pcs;
+    uintptr_t *slots;
     int n, max;
 };
 
@@ -58,17 +63,28 @@ static _Unwind_Reason_Code step(struct _Unwind_Context *ctx, void *arg)
     uintptr_t pc = (uintptr_t)get_ip(ctx);
     if (pc == 0)
         return _URC_END_OF_STACK;
-    if (w->n >= 0)
+    if (w->n >= 0) {
         w->pcs[w->n] = (void *)pc;
+        /* The context's CFA is still its callee's (libgcc moves it one
+         * frame late); on x86-64 a call pushes the return address just
+         * below it. */
+        if (w->slots)
+            w->slots[w->n] = (uintptr_t)get_cfa(ctx) - sizeof(uintptr_t);
+    }
     return ++w->n >= w->max ? _URC_END_OF_STACK : _URC_NO_REASON;
 }
 
-int tg__backtrace(void **pcs, int max)
+int tg__backtrace_at(void **pcs, uintptr_t *slots, int max)
 {
     backtrace_fn bt = __atomic_load_n(&do_backtrace, __ATOMIC_ACQUIRE);
     if (max <= 0 || !bt)
         return 0;
-    struct walk w = {pcs, -1, max}; /* -1: this function's own frame is not kept */
+    struct walk w = {pcs, slots, -1, max}; /* -1: this function's own frame is not kept */
     bt(step, &w);
     return w.n > 0 ? w.n : 0;
+}
+
+int tg__backtrace(void **pcs, int max)
+{
+    return tg__backtrace_at(pcs, NULL, max);
 }

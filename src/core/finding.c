@@ -26,6 +26,7 @@ static const char *const hazard_names[TG_HAZARD__COUNT] = {
     [TG_HAZARD_HOLD_ACROSS_SWITCH] = "hold-across-switch",
     [TG_HAZARD_LONG_RUNNING_TASK] = "long-running-task",
     [TG_HAZARD_FREED_WHILE_HELD] = "freed-while-held",
+    [TG_HAZARD_INVERSION_ONE_THREAD] = "inversion-one-thread",
 };
 
 const char *tg__hazard_name(enum tg_hazard h)

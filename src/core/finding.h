@@ -43,6 +43,7 @@ enum tg_hazard {
     TG_HAZARD_HOLD_ACROSS_SWITCH,   /* a task yielded holding a thread-level lock */
     TG_HAZARD_LONG_RUNNING_TASK,
     TG_HAZARD_FREED_WHILE_HELD,
+    TG_HAZARD_INVERSION_ONE_THREAD, /* a lock-order cycle shown by one thread only */
     TG_HAZARD__COUNT
 };
 

@@ -16,7 +16,11 @@
  * once: different actors, no lock held by all of them (a gate), no two
  * ordered by create/join, and each wanted lock held in a conflicting mode
  * (two reads of a reader-preferring rwlock do not block each other).
- * Trylocks add no edges. All of it runs under the engine lock. */
+ * Trylocks add no edges. A cycle whose every edge one actor showed (in
+ * both orders, in one thread), and nothing else, is not yet a deadlock:
+ * it is a hazard ("inversion-one-thread"), reported once; when a second
+ * actor shows one of its edges, the same cycle becomes a potential
+ * deadlock. All of it runs under the engine lock. */
 #include "core/internal.h"
 
 #include <sched.h>
@@ -706,27 +710,64 @@ static int compatible(const struct occ *const *chosen, int k, const struct occ *
 }
 
 /* Picks one occurrence per edge of the cycle (edges[path[i]]), greedily
- * with one step of backtracking per edge; 1 if a feasible choice exists. */
+ * from each occurrence of the first edge in turn (an actor that showed
+ * every edge must not hide the second actor of its first one); 1 if a
+ * feasible choice exists. */
 static int choose(const int *path, int n, const struct occ **chosen)
 {
-    for (int k = 0; k < n; k++) {
-        const struct edge *e = &edges[path[k]];
-        chosen[k] = NULL;
-        for (int i = 0; i < e->n_occ && !chosen[k]; i++)
-            if (compatible(chosen, k, e->occ[i]))
-                chosen[k] = e->occ[i];
-        if (!chosen[k])
-            return 0;
+    const struct edge *e0 = &edges[path[0]];
+    for (int start = 0; start < e0->n_occ; start++) {
+        chosen[0] = e0->occ[start];
+        int k = 1;
+        for (; k < n; k++) {
+            const struct edge *e = &edges[path[k]];
+            chosen[k] = NULL;
+            for (int i = 0; i < e->n_occ && !chosen[k]; i++)
+                if (compatible(chosen, k, e->occ[i]))
+                    chosen[k] = e->occ[i];
+            if (!chosen[k])
+                break;
+        }
+        if (k < n)
+            continue;
+        /* Each wanted lock must be held by the next actor in a mode that
+         * blocks the want. */
+        for (k = 0; k < n; k++) {
+            const struct edge *e = &edges[path[k]];
+            const struct occ *next = chosen[(k + 1) % n];
+            if (!conflicts(e, chosen[k]->to_mode, next->from_mode))
+                break;
+        }
+        if (k == n && !gated(chosen, n))
+            return 1;
     }
-    /* Each wanted lock must be held by the next actor in a mode that
-     * blocks the want. */
-    for (int k = 0; k < n; k++) {
-        const struct edge *e = &edges[path[k]];
-        const struct occ *next = chosen[(k + 1) % n];
-        if (!conflicts(e, chosen[k]->to_mode, next->from_mode))
-            return 0;
+    return 0;
+}
+
+/* The same for one actor alone: 1 if the actor of edge 0's occurrence k0
+ * showed every edge of the cycle, in modes that would block a second actor
+ * running the same code, and under no common gate. */
+static int choose_one(const int *path, int n, const struct occ **chosen)
+{
+    const struct edge *e0 = &edges[path[0]];
+    for (int k0 = 0; k0 < e0->n_occ; k0++) {
+        uint64_t actor = e0->occ[k0]->actor;
+        int k = 0;
+        for (; k < n; k++) {
+            const struct edge *e = &edges[path[k]];
+            chosen[k] = NULL;
+            for (int i = 0; i < e->n_occ && !chosen[k]; i++)
+                if (e->occ[i]->actor == actor)
+                    chosen[k] = e->occ[i];
+            if (!chosen[k] ||
+                (k > 0 && !conflicts(&edges[path[k - 1]], chosen[k - 1]->to_mode, chosen[k]->from_mode)))
+                break;
+        }
+        if (k == n && conflicts(&edges[path[n - 1]], chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
+            !gated(chosen, n))
+            return 1;
     }
-    return !gated(chosen, n);
+    return 0;
 }
 
 /* ---- reporting -------------------------------------------------------------- */
@@ -741,11 +782,22 @@ static uint64_t cycle_signature(const int *path, int n)
     return mix(sum, x);
 }
 
-static int already_reported(uint64_t sig)
+/* A one-actor cycle's signature is told apart from the same cycle's
+ * potential deadlock, which may be reported after it. */
+#define ONE_THREAD_SIG 0x5bd1e9955bd1e995ull
+
+static int was_reported(uint64_t sig)
 {
     for (int i = 0; i < n_reported; i++)
         if (reported[i] == sig)
             return 1;
+    return 0;
+}
+
+static int already_reported(uint64_t sig)
+{
+    if (was_reported(sig))
+        return 1;
     if (n_reported == cap_reported) {
         int cap = cap_reported ? cap_reported * 2 : 16;
         uint64_t *r = tg__realloc(reported, (size_t)cap * sizeof *r);
@@ -773,6 +825,7 @@ struct cycle_step {
 };
 struct cycle {
     int n;
+    int one_actor;     /* shown by one actor only: a hazard */
     struct cycle_step step[];
 };
 
@@ -825,7 +878,9 @@ static void describe_lock(struct tg_res_info *info, struct tg_res *r, uint64_t i
 static struct tg_finding *build(const struct cycle *c)
 {
     int n = c->n;
-    struct tg_finding *f = tg__finding_new(TG_FINDING_POTENTIAL_DEADLOCK, TG_HAZARD_NONE);
+    struct tg_finding *f = c->one_actor
+                               ? tg__finding_new(TG_FINDING_HAZARD, TG_HAZARD_INVERSION_ONE_THREAD)
+                               : tg__finding_new(TG_FINDING_POTENTIAL_DEADLOCK, TG_HAZARD_NONE);
     if (!f)
         return NULL;
     f->cycle_length = n;
@@ -843,7 +898,7 @@ static struct tg_finding *build(const struct cycle *c)
         info->wait.present = 1;
         describe_lock(&info->wait.res, e->to_res, e->to_id);
         info->wait.mode = mode_name(e->to_res, o->to_mode);
-        info->wait.holder = e->next_actor;
+        info->wait.holder = c->one_actor ? 0 : e->next_actor;
         tg__stack_to_info(&info->wait.stack, o->to_stack, o->to_pc);
         struct tg_hold *h = tg__actor_info_add_hold(info);
         if (h) {
@@ -852,6 +907,15 @@ static struct tg_finding *build(const struct cycle *c)
             h->count = 1;
             tg__stack_to_info(&h->acquired, o->from_stack, o->from_pc);
         }
+    }
+    if (c->one_actor) {
+        f->summary = tg__sprintf("lock-order inversion seen in one thread: it took %d locks in "
+                                 "orders that form a cycle (no deadlock yet: one thread cannot "
+                                 "block itself this way)", n);
+        f->advice = tg__strdup("the moment a second thread runs one of these paths while this "
+                               "one runs another, each can hold what the other waits for. Take "
+                               "these locks in one agreed order everywhere.");
+        return f;
     }
     f->summary = tg__sprintf("%d threads take %d locks in an order that can deadlock (it did "
                              "not happen in this run)", n, n);
@@ -891,7 +955,8 @@ static struct cycle *search(int first_edge)
     int *stack = tg__alloc((size_t)cap * sizeof *stack); /* edge on the path at each depth */
     int *cursor = tg__alloc((size_t)cap * sizeof *cursor);
     uint32_t *seen = seen_marks(); /* seen[node] == seen_stamp: visited */
-    struct cycle *found = NULL;
+    struct cycle *found = NULL, *one = NULL; /* one: a cycle of one actor, if no other */
+    uint64_t one_sig = 0;
     long steps = 0;
     int any_path = 0;
     if (!stack || !cursor || !seen)
@@ -912,9 +977,16 @@ static struct cycle *search(int first_edge)
             stack[depth + 1] = e;
             int n = depth + 2;
             const struct occ **chosen = tg__alloc((size_t)n * sizeof *chosen);
-            if (chosen && choose(stack, n, chosen) &&
-                !already_reported(cycle_signature(stack, n)))
-                found = copy_cycle(stack, n, chosen);
+            uint64_t sig = cycle_signature(stack, n);
+            if (chosen && choose(stack, n, chosen)) {
+                if (!already_reported(sig))
+                    found = copy_cycle(stack, n, chosen);
+            } else if (chosen && !one && tg__hazard_on(TG_HAZARD_INVERSION_ONE_THREAD) &&
+                       !was_reported(sig ^ ONE_THREAD_SIG) && !was_reported(sig) &&
+                       choose_one(stack, n, chosen) && (one = copy_cycle(stack, n, chosen))) {
+                one->one_actor = 1;
+                one_sig = sig ^ ONE_THREAD_SIG;
+            }
             tg__free(chosen);
             if (found)
                 break;
@@ -942,6 +1014,9 @@ static struct cycle *search(int first_edge)
 out:
     tg__free(stack);
     tg__free(cursor);
+    if (!found && one && !already_reported(one_sig))
+        return one;
+    tg__free(one);
     return found;
 }
 

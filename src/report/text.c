@@ -139,7 +139,8 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         tg__buf_printf(b, " (tid %ld)", a->tid);
     if (a->state && a->wait.present == 0 && f->kind != TG_FINDING_HAZARD)
         tg__buf_printf(b, " is %s", a->state);
-    int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK;
+    int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK ||
+                    (f->kind == TG_FINDING_HAZARD && f->hazard == TG_HAZARD_INVERSION_ONE_THREAD);
     if (a->wait.present && a->wait.n_any > 0) {
         wait_any(b, f, a);
     } else if (a->wait.present && a->wait.res.kind && !strcmp(a->wait.res.kind, "scheduler")) {

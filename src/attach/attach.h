@@ -29,6 +29,13 @@ enum {
     TG_ATTACH_EXIT_DEADLOCK = 66
 };
 
+/* glibc's bits in an rwlock's __readers word (and its futex words). */
+#define TG__RW_WRPHASE 1u     /* a writer holds it */
+#define TG__RW_WRLOCKED 2u    /* a writer holds it, or is queued first in a read phase */
+#define TG__RW_RWAITING 4u    /* readers wait on __readers itself (writer-preferring) */
+#define TG__RW_READER_SHIFT 3 /* above: the number of readers */
+#define TG__RW_FUTEX_USED 0x80000000u
+
 /* The registers the analysis needs, architecture-neutral. */
 struct tg__regs {
     uint64_t pc, sp;
@@ -56,12 +63,14 @@ struct tg__wait_info {
     int count;             /* recursive mutex: depth; rwlock: readers */
     int mutex_kind;        /* glibc's __kind, -1 unknown */
     int rw_flags;          /* rwlock: glibc's __flags, -1 unknown */
+    unsigned rw_state;     /* rwlock: glibc's __readers word (phase bits, reader count) */
     int api_frame;         /* index of the libc entry point in pcs, -1 none */
     int shared;            /* a process-shared futex: others may wake it */
     long elsewhere;        /* the owner is a thread of that other process (-1: unknown which) */
     int parked;            /* glibc parked the thread for good after the kernel
                               found a priority-inheritance deadlock (EDEADLK) */
     const char *syscall;   /* name of the system call (static), or NULL */
+    int holds_self;        /* the engine's records show the waiter holds it itself */
 };
 
 struct tg__tthread {
@@ -69,6 +78,7 @@ struct tg__tthread {
     char name[32];
     int stop_sig;          /* a signal caught while stopping it, re-sent on detach */
     int seized;            /* traced by us */
+    int internal;          /* tangle's own thread (under tangle run): not shown */
     int stopped;           /* and its stop was collected */
     void *raw_regs;        /* architecture's user_regs_struct, for the unwinder */
     struct tg__regs regs;
@@ -78,6 +88,26 @@ struct tg__tthread {
     /* callee-saved registers as each of the innermost frames sees them
      * (0 when unknown): where a pointer argument may still live */
     uint64_t saved[TG__ATTACH_SAVED_FRAMES][TG__ATTACH_SAVED_REGS];
+};
+
+/* A lock held, from the engine's records (records.c). */
+#define TG__ATTACH_HOLD_FRAMES 16
+enum { TG_REC_EXCL, TG_REC_READ, TG_REC_WRITE };
+struct tg__thold {
+    uintptr_t addr;
+    const char *kind;      /* "mutex", "rwlock", ... (static) */
+    int mode;              /* TG_REC_* */
+    int n_pcs;             /* where it was acquired, innermost return address first */
+    uintptr_t pcs[TG__ATTACH_HOLD_FRAMES];
+};
+
+/* One thread the engine knows (alive, or exited while holding locks). */
+struct tg__record {
+    long tid;
+    int exited;
+    int internal;          /* one of tangle's own threads */
+    int n_holds;
+    struct tg__thold *holds;
 };
 
 struct tg__target {
@@ -103,6 +133,11 @@ struct tg__target {
     double stopped_ms;     /* how long the live target was stopped */
     int unstopped;         /* threads that did not stop (not shown) */
     double total_ms;
+    /* the engine's records, when the target runs under tangle (records.c) */
+    int records;           /* they were found and read */
+    char records_note[256];/* why they were found but not used */
+    int n_recs;
+    struct tg__record *recs; /* sorted by tid */
     char error[512];       /* why something failed, a sentence for the user */
     int error_status;      /* exit status for that failure */
 };
@@ -141,6 +176,13 @@ const char *tg__function_at(struct tg__target *t, uintptr_t pc, int activation);
 char *tg__data_name(struct tg__target *t, uintptr_t addr);
 /* The module (Dwfl_Module *) holding libc.so, or NULL when there is none. */
 void *tg__libc_module(struct tg__target *t);
+
+/* Reads the engine's records from a target that runs under tangle (while
+ * it is stopped); leaves t->records 0 when there are none. */
+void tg__records_read(struct tg__target *t);
+/* The record of the thread with that tid, or NULL. */
+const struct tg__record *tg__record_of(const struct tg__target *t, long tid);
+void tg__records_free(struct tg__target *t);
 
 /* glibc layouts (glibc.c). */
 struct tg__glibc {

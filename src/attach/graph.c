@@ -33,6 +33,8 @@ struct graph {
     int n;
     int *next;      /* index of the thread i waits for, NONE or EXITED */
     int *finding;   /* finding that lists thread i, or -1 */
+    char *reread;   /* thread i waits behind a queued writer of a writer-preferring
+                       rwlock (1), or is that writer (2): next[i] is not a holder */
     uintptr_t *objs;/* resource ids: index + 1 */
     int n_objs;
     struct tg_finding **fs;
@@ -162,6 +164,26 @@ static void fill_res(struct graph *gr, struct tg_res_info *r, const struct tg__t
     }
 }
 
+/* Under tangle run, libtangle's frames sit between the program and libc:
+ * they are tangle's, not the program's, and are dropped. */
+static void drop_tangle_frames(struct tg_stack *s)
+{
+    int k = 0;
+    for (int i = 0; i < s->n; i++) {
+        struct tg_frame *fr = &s->frames[i];
+        const char *base = fr->module ? strrchr(fr->module, '/') : NULL;
+        base = base ? base + 1 : fr->module;
+        if (i > 0 && base && !strncmp(base, "libtangle", 9)) {
+            free((char *)fr->module);
+            free((char *)fr->function);
+            free((char *)fr->file);
+            continue;
+        }
+        s->frames[k++] = *fr;
+    }
+    s->n = k;
+}
+
 static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tthread *th, int from)
 {
     if (from < 0 || from >= th->n_pcs)
@@ -171,12 +193,85 @@ static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tt
         return;
     }
     tg__symbolize(gr->t, s, from == 0);
+    if (gr->t->records)
+        drop_tangle_frames(s);
 }
 
-/* Locks thread j holds, as far as the waits of others show them. */
+/* Locks a thread holds, from the engine's records: every one, in its mode,
+ * with where it was acquired. 0 when there is no record of tid. */
+static int record_holds(struct graph *gr, struct tg_actor_info *a, long tid)
+{
+    struct tg__target *t = gr->t;
+    const struct tg__record *r = t->records ? tg__record_of(t, tid) : NULL;
+    if (!r)
+        return 0;
+    for (int k = 0; k < r->n_holds; k++) {
+        const struct tg__thold *o = &r->holds[k];
+        int dup = 0;
+        for (int j = 0; j < a->n_holds && !dup; j++)
+            if (a->holds[j].res.addr == o->addr) {
+                a->holds[j].count++;
+                dup = 1;
+            }
+        if (dup)
+            continue;
+        struct tg_hold *h = tg__actor_info_add_hold(a);
+        if (!h) {
+            gr->failed = 1;
+            return 1;
+        }
+        /* Described as a waiter on it describes it, when there is one. */
+        int waiter = -1;
+        for (int i = 0; i < t->n_threads && waiter < 0; i++)
+            if (t->threads[i].wait.obj == o->addr &&
+                (t->threads[i].wait.kind == TG_W_MUTEX || t->threads[i].wait.kind == TG_W_RWLOCK))
+                waiter = i;
+        if (waiter >= 0) {
+            fill_res(gr, &h->res, &t->threads[waiter]);
+        } else {
+            h->res.kind = o->kind;
+            h->res.addr = o->addr;
+            h->res.id = res_id(gr, o->addr);
+            h->res.name = tg__data_name(t, o->addr);
+        }
+        h->mode = o->mode == TG_REC_READ ? "read" : o->mode == TG_REC_WRITE ? "write" : "exclusive";
+        h->count = 1;
+        if (o->n_pcs > 0) {
+            if (tg__stack_from_pcs(&h->acquired, o->pcs, o->n_pcs) != 0) {
+                gr->failed = 1;
+                return 1;
+            }
+            tg__symbolize(t, &h->acquired, 0);
+        }
+    }
+    return 1;
+}
+
+/* The thread the engine's records show holding obj (for a writer's wait:
+ * a reader), preferring another thread over the waiter itself; 0 if none. */
+static long record_holder(const struct tg__target *t, uintptr_t obj, long self, int *self_holds)
+{
+    long found = 0;
+    *self_holds = 0;
+    for (int i = 0; i < t->n_recs; i++)
+        for (int k = 0; k < t->recs[i].n_holds; k++) {
+            if (t->recs[i].holds[k].addr != obj)
+                continue;
+            if (t->recs[i].tid == self && !t->recs[i].exited)
+                *self_holds = 1;
+            else if (!found)
+                found = t->recs[i].tid;
+        }
+    return found ? found : *self_holds ? self : 0;
+}
+
+/* Locks thread j holds, as far as the waits of others show them (or, under
+ * tangle, as its records say). */
 static void fill_holds(struct graph *gr, struct tg_actor_info *a, long tid)
 {
     struct tg__target *t = gr->t;
+    if (record_holds(gr, a, tid))
+        return;
     for (int i = 0; i < t->n_threads; i++) {
         const struct tg__wait_info *w = &t->threads[i].wait;
         if (w->owner != tid || (w->kind != TG_W_MUTEX && w->kind != TG_W_RWLOCK))
@@ -217,7 +312,7 @@ static void fill_actor(struct graph *gr, struct tg_actor_info *a, int i, int wit
         a->wait.mode = w->kind == TG_W_RWLOCK ? (w->write ? "write" : "read")
                        : w->kind == TG_W_MUTEX ? "exclusive" : NULL;
         a->wait.timed = w->timed;
-        if (gr->next[i] >= 0)
+        if (gr->next[i] >= 0 && !gr->reread[i])
             a->wait.holder = (uint64_t)gr->next[i] + 1;
         fill_stack(gr, &a->wait.stack, th, w->api_frame);
     }
@@ -286,7 +381,37 @@ static void cycle_finding(struct graph *gr, int start)
         i = gr->next[i];
     } while (i != start);
     const struct tg__wait_info *w = &t->threads[start].wait;
-    if (len == 1) {
+    int rr = -1;
+    for (int k = 0; k < len && rr < 0; k++)
+        if (gr->reread[f->actors[k].id - 1] == 1)
+            rr = (int)f->actors[k].id - 1;
+    if (rr >= 0) {
+        const struct tg__wait_info *rw = &t->threads[rr].wait;
+        char *who = label(t, rr), *writer = label(t, gr->next[rr]);
+        char *name = tg__data_name(t, rw->obj);
+        if (rw->holds_self)
+            f->summary = tg__sprintf("re-read of a writer-preferring rwlock: %s holds %s%s%s for "
+                                     "reading (tangle's records) and asks for it again behind %s, "
+                                     "which waits to write it: the reader waits for the writer and "
+                                     "the writer for the reader", who, name ? "'" : "",
+                                     name ? name : "the rwlock", name ? "'" : "", writer);
+        else
+            f->summary = tg__sprintf("re-read of a writer-preferring rwlock: %s waits to read %s%s%s "
+                                     "behind %s, which waits to write it, and the %d reader%s holding "
+                                     "it can only be threads that wait on it (every other thread is "
+                                     "blocked for good): a thread that holds it for reading asked for "
+                                     "it again, and waits for the writer that waits for it", who,
+                                     name ? "'" : "", name ? name : "rwlock", name ? "'" : "", writer,
+                                     rw->count, rw->count == 1 ? "" : "s");
+        f->advice = tg__strdup("a writer-preferring rwlock (PTHREAD_RWLOCK_PREFER_WRITER_"
+                               "NONRECURSIVE_NP) must not be read-locked again by a thread that "
+                               "holds it for reading: a writer queued in between blocks the "
+                               "second read. Pass down that the lock is held instead of taking "
+                               "it again, or use the default (reader-preferring) kind");
+        free(who);
+        free(writer);
+        free(name);
+    } else if (len == 1) {
         char *who = label(t, start);
         f->summary = tg__sprintf("%s waits for a %s it already holds", who, kind_name(w->kind));
         free(who);
@@ -348,6 +473,96 @@ static void exited_finding(struct graph *gr, long dead_tid)
                            "path out of a thread (robust mutexes make this recoverable)");
 }
 
+/* The writer-preferring re-read. A reader of a writer-preferring rwlock
+ * (glibc's PREFER_WRITER_NONRECURSIVE) waits, on the lock's __readers word,
+ * while readers hold it and a writer is queued (WRLOCKED in a read phase).
+ * The reader waits for that writer; the writer waits for the readers, whom
+ * glibc only counts. When the readers can only be among the threads that
+ * wait on the lock (every other thread is blocked for good, or there are
+ * fewer others than readers), a reader waiting on it holds it: the cycle
+ * reader -> writer -> reader closes and is said by name. Otherwise the
+ * same shape is a recursive-read hazard: a deadlock if the waiting reader
+ * is one of the readers, which cannot be seen from outside. */
+static int on_lock(const struct tg__wait_info *w, uintptr_t obj)
+{
+    return w->kind == TG_W_RWLOCK && w->obj == obj;
+}
+
+static void reread_pass(struct graph *gr)
+{
+    struct tg__target *t = gr->t;
+    for (int i = 0; i < t->n_threads; i++) {
+        const struct tg__wait_info *w = &t->threads[i].wait;
+        if (w->kind != TG_W_RWLOCK || w->write || w->rw_flags != 2 || w->count <= 0 ||
+            (w->rw_state & (TG__RW_WRPHASE | TG__RW_WRLOCKED)) != TG__RW_WRLOCKED ||
+            gr->next[i] != NONE)
+            continue;
+        int writer = -1, others = 0, others_stuck = 1;
+        for (int j = 0; j < t->n_threads; j++) {
+            const struct tg__wait_info *x = &t->threads[j].wait;
+            if (on_lock(x, w->obj)) {
+                if (x->write && writer < 0)
+                    writer = j;
+            } else if (!t->threads[j].internal) {
+                others++;
+                others_stuck &= untimed_internal(x);
+            }
+        }
+        if (writer < 0)
+            continue;
+        gr->next[i] = writer;
+        gr->reread[i] = 1;
+        if (w->holds_self) { /* the records say so: the writer waits for this reader */
+            gr->next[writer] = i;
+            continue;
+        }
+        if ((others_stuck || w->count > others) && !w->timed && !t->threads[writer].wait.timed &&
+            gr->next[writer] == NONE) {
+            gr->next[writer] = i;
+            gr->reread[writer] = 2;
+            continue;
+        }
+        if (gr->finding[i] >= 0)
+            continue;
+        struct tg_finding *f = new_finding(gr, TG_FINDING_HAZARD, TG_HAZARD_RECURSIVE_READ);
+        if (!f)
+            return;
+        add_thread(gr, f, i);
+        if (gr->finding[writer] < 0)
+            add_thread(gr, f, writer);
+        char *who = label(t, i), *wr = label(t, writer), *name = tg__data_name(t, w->obj);
+        f->summary = tg__sprintf("%s waits to read writer-preferring rwlock %s%s%s behind %s, "
+                                 "which waits to write it; if %s already holds it for reading "
+                                 "(glibc only counts its %d reader%s), neither can go on",
+                                 who, name ? "'" : "", name ? name : "", name ? "'" : "", wr, who,
+                                 w->count, w->count == 1 ? "" : "s");
+        f->advice = tg__strdup("a writer-preferring rwlock must not be read-locked again by a "
+                               "thread that holds it for reading: a writer queued in between "
+                               "blocks the second read");
+        free(who);
+        free(wr);
+        free(name);
+    }
+}
+
+/* Under tangle, the engine's records name what glibc cannot: the readers
+ * of an rwlock a writer waits for, and the holder of a lock whose owner
+ * field cannot be read. A reader queued behind a writer of a
+ * writer-preferring rwlock waits for that writer, not for the readers
+ * (reread_pass). */
+static void records_owner(struct tg__target *t, struct tg__tthread *th)
+{
+    struct tg__wait_info *w = &th->wait;
+    if (!t->records || (w->kind != TG_W_MUTEX && w->kind != TG_W_RWLOCK))
+        return;
+    int self_holds;
+    long holder = record_holder(t, w->obj, th->tid, &self_holds);
+    w->holds_self = self_holds;
+    if (w->owner || (w->kind == TG_W_RWLOCK && !w->write))
+        return;
+    w->owner = holder;
+}
+
 /* Threads whose chain leads into a listed finding join it, after its cycle. */
 static void add_followers(struct graph *gr)
 {
@@ -380,6 +595,8 @@ static void stall_finding(struct graph *gr)
     struct tg__target *t = gr->t;
     int rest = 0;
     for (int i = 0; i < t->n_threads; i++) {
+        if (t->threads[i].internal)
+            continue;
         if (!untimed_internal(&t->threads[i].wait))
             return;
         rest += gr->finding[i] < 0;
@@ -390,7 +607,7 @@ static void stall_finding(struct graph *gr)
     if (!f)
         return;
     for (int i = 0; i < t->n_threads; i++)
-        if (gr->finding[i] < 0)
+        if (gr->finding[i] < 0 && !t->threads[i].internal)
             add_thread(gr, f, i);
     f->summary = tg__sprintf("every thread of the process is blocked in an untimed wait and none "
                              "of them can wake another: a whole-process stall (%d thread%s below)",
@@ -447,7 +664,7 @@ static void group_findings(struct graph *gr)
     }
     int n = 0, ng = 0;
     for (int i = 0; i < t->n_threads; i++)
-        if (gr->finding[i] < 0)
+        if (gr->finding[i] < 0 && !t->threads[i].internal)
             idx[n++] = i;
     sort_target = t;
     qsort(idx, (size_t)n, sizeof *idx, by_group);
@@ -499,14 +716,16 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
     struct graph gr = {.t = t, .g = g, .n = t->n_threads};
     gr.next = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
     gr.finding = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
+    gr.reread = calloc((size_t)t->n_threads + 1, 1);
     gr.objs = malloc(sizeof(uintptr_t) * (size_t)(2 * t->n_threads + 1));
     int *color = calloc((size_t)t->n_threads + 1, sizeof(int));
-    if (!gr.next || !gr.finding || !gr.objs || !color)
+    if (!gr.next || !gr.finding || !gr.reread || !gr.objs || !color)
         gr.failed = 1;
     for (int i = 0; i < t->n_threads && !gr.failed; i++) {
         const struct tg__wait_info *w = &t->threads[i].wait;
         gr.finding[i] = -1;
         gr.next[i] = NONE;
+        records_owner(t, &t->threads[i]);
         if (owner_edge(w)) {
             int j = tg__thread_index(t, w->owner);
             gr.next[i] = j >= 0 ? j : w->kind == TG_W_JOIN ? NONE : EXITED;
@@ -514,6 +733,8 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
                 gr.next[i] = NONE;
         }
     }
+    if (!gr.failed)
+        reread_pass(&gr);
     /* Cycles: walk each chain once; a node met again on the same walk
      * closes a cycle. */
     for (int s = 0; s < t->n_threads && !gr.failed; s++) {
@@ -536,6 +757,7 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
         group_findings(&gr);
     free(gr.next);
     free(gr.finding);
+    free(gr.reread);
     free(gr.objs);
     free(color);
     if (gr.failed) {

@@ -92,6 +92,7 @@ void tg__target_free(struct tg__target *t)
     if (t->mem_fd >= 0)
         close(t->mem_fd);
     t->mem_fd = -1;
+    tg__records_free(t);
     tg__unwind_free(t);
 }
 

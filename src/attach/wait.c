@@ -144,11 +144,19 @@ static int read_int(struct tg__target *t, uintptr_t addr, int *v)
     return tg__target_read(t, addr, v, sizeof *v);
 }
 
-/* Of two candidate rwlock bases, the one whose shape fits (__shared 0/1,
- * __flags 0..2, padding zero), preferring one a symbol names exactly. */
-static uintptr_t rwlock_base(struct tg__target *t, const struct tg__glibc *g, uintptr_t futex)
+/* An rwlock waiter sleeps on one of three words: __writers_futex or
+ * __wrphase_futex (their expected values carry FUTEX_USED), or, a reader
+ * of a writer-preferring rwlock that a writer is queued on, __readers
+ * itself (with RWAITING set). Of the candidate bases the one whose shape
+ * fits (__shared 0/1, __flags 0..2, padding zero), preferring one a symbol
+ * names exactly. */
+static uintptr_t rwlock_base(struct tg__target *t, const struct tg__glibc *g, uintptr_t futex,
+                             unsigned expected)
 {
+    int on_readers = !(expected & TG__RW_FUTEX_USED) && (expected & TG__RW_RWAITING);
     uintptr_t cand[2] = {futex - (uintptr_t)g->rw_writers_futex, futex - (uintptr_t)g->rw_wrphase_futex};
+    if (on_readers)
+        cand[0] = futex - (uintptr_t)g->rw_readers;
     int fits[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
         int w[14];
@@ -254,13 +262,15 @@ static void read_owner(struct tg__target *t, const struct tg__glibc *g, struct t
             w->obj = futex;
             return;
         }
-        w->obj = rwlock_base(t, g, futex);
+        w->obj = rwlock_base(t, g, futex, (unsigned)th->regs.arg[2]);
         if (read_int(t, w->obj + (uintptr_t)g->rw_cur_writer, &v) == 0 && v > 0)
             w->owner = v;
         if (read_int(t, w->obj + (uintptr_t)g->rw_flags, &v) == 0)
             w->rw_flags = v;
-        if (read_int(t, w->obj + (uintptr_t)g->rw_readers, &v) == 0)
-            w->count = (int)((unsigned)v >> 3);
+        if (read_int(t, w->obj + (uintptr_t)g->rw_readers, &v) == 0) {
+            w->rw_state = (unsigned)v;
+            w->count = (int)((unsigned)v >> TG__RW_READER_SHIFT);
+        }
         break;
     case TG_W_JOIN:
         /* The joiner sleeps on the joined thread's TID word. */

@@ -77,6 +77,7 @@ static int explain(struct tg__target *t, const char *json, int quiet, int kill_a
             fprintf(stderr, "tangle: unwound in %.1f ms\n", tg__now_ms() - t0);
         tg__glibc_layout(t, &g);
         tg__attach_classify(t, &g);
+        tg__records_read(t);
         if (times)
             fprintf(stderr, "tangle: classified at %.1f ms\n", tg__now_ms() - t0);
     }
@@ -109,6 +110,12 @@ static int explain(struct tg__target *t, const char *json, int quiet, int kill_a
                                "uninterruptible sleep, state D, for example in a disk or NFS "
                                "wait) and %s not shown.\n", t->unstopped,
                            t->unstopped == 1 ? "" : "s", t->unstopped == 1 ? "is" : "are");
+        if (t->records)
+            tg__buf_printf(&b, "tangle: note: the %s ran under tangle: which thread holds each lock, "
+                               "in which mode, and where it was acquired come from tangle's own "
+                               "records.\n", t->is_core ? "process of this core" : "process");
+        else if (t->records_note[0])
+            tg__buf_printf(&b, "tangle: note: %s.\n", t->records_note);
         if (!g.known)
             tg__buf_printf(&b, "tangle: note: %s.\n", g.why);
         else if (!g.checked)

@@ -22,6 +22,7 @@
  * pointers (tangle is built with them) out to the program's frame. */
 #define _GNU_SOURCE
 #include "core/internal.h"
+#include "core/anchor.h"
 
 #include <link.h>
 #include <stdlib.h>
@@ -175,6 +176,7 @@ void tg__stack_init(void)
     index_tab = ix;
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&tg__stack_init);
     arena = a;
+    tg__attach_anchor.stack_arena = &arena;
 }
 
 static uint64_t hash_pcs(const uintptr_t *pcs, int n)

@@ -8,6 +8,8 @@
 #   // MODE: attach (default) | gcore (tangle core on a gcore dump) |
 #            abort (tangle core on the core the kernel writes on SIGABRT)
 #   // OPTS: extra options for tangle attach/core
+#   // UNDER: options of `tangle run`: the program runs under tangle (its
+#             child), and attach reads that child
 #   // EXIT: expected exit status                       (required)
 #   // CHECK: jcheck assertion on the JSON report        (any number);
 #             @LINE(tag) is the number of the source line marked "// @tag"
@@ -54,8 +56,11 @@ if [ "$probe_status" = 3 ]; then
 fi
 
 pid=
+runner=
 cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    [ -n "$runner" ] && kill -9 "$runner" 2>/dev/null
+    wait 2>/dev/null
 }
 trap cleanup EXIT
 
@@ -66,6 +71,10 @@ if [ "$mode" = abort ]; then
     mkdir -p "$out.d"
     # shellcheck disable=SC2086
     (cd "$out.d" && ulimit -c unlimited && exec "$prog" $args) >"$out.stdout" 2>&1 &
+    pid=$!
+elif [ -n "$(directive UNDER)" ]; then
+    # shellcheck disable=SC2086
+    "$tangle" run $(directive UNDER) -- "$prog" $args >"$out.stdout" 2>&1 &
     pid=$!
 else
     # shellcheck disable=SC2086
@@ -78,6 +87,11 @@ until grep -q ready "$out.stdout" 2>/dev/null; do
     [ $i -gt 600 ] && { echo "FAIL $name: the program never printed ready" >&2; exit 1; }
     sleep 0.1
 done
+if [ -n "$(directive UNDER)" ]; then # the program is tangle run's child
+    runner=$pid
+    pid=$(cat "/proc/$runner/task/$runner/children" 2>/dev/null | cut -d' ' -f1)
+    [ -n "$pid" ] || { echo "FAIL $name: tangle run has no child process" >&2; kill -9 "$runner"; exit 1; }
+fi
 
 check() { # check STATUS OUTPUT JSON: 0 when everything expected holds
     ok=0

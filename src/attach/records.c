@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* records.c: the engine's own records, in a process that runs under
+ * `tangle run` (or in its core dump).
+ *
+ * glibc keeps only the owner of a mutex and the writer of an rwlock; the
+ * engine keeps, for every thread, each lock it holds, in which mode, and
+ * where it was acquired. libtangle exports tg__attach_anchor (core/anchor.h)
+ * for this: it is looked up in the target's libtangle module, checked to
+ * come from this very tangle (magic, version, record sizes), and the actor
+ * registry and the stack arena it points at are copied out of the stopped
+ * target. Anything that does not check out leaves the reading to glibc's
+ * fields alone, with a note saying why. */
+#define _GNU_SOURCE
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach/attach.h"
+#include "core/anchor.h"
+#include "core/engine.h"
+
+static const char *kind_name(uint32_t kind)
+{
+    switch (kind) {
+    case TG_RES_MUTEX: return "mutex";
+    case TG_RES_RWLOCK: return "rwlock";
+    case TG_RES_SEM: return "semaphore";
+    case TG_RES_SPIN: return "spinlock";
+    default: return "lock";
+    }
+}
+
+struct found {
+    Dwarf_Addr addr;
+    int n;
+};
+
+static int find_anchor(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)userdata;
+    (void)start;
+    struct found *f = arg;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    if (strncmp(base, "libtangle", 9))
+        return DWARF_CB_OK;
+    int n = dwfl_module_getsymtab(m);
+    for (int i = 1; i < n; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *s = dwfl_module_getsym_info(m, i, &sym, &addr, NULL, NULL, NULL);
+        if (s && !strcmp(s, "tg__attach_anchor") && sym.st_shndx != SHN_UNDEF) {
+            f->addr = addr;
+            f->n++;
+            return DWARF_CB_ABORT;
+        }
+    }
+    return DWARF_CB_OK;
+}
+
+static int by_tid(const void *a, const void *b)
+{
+    long x = ((const struct tg__record *)a)->tid, y = ((const struct tg__record *)b)->tid;
+    return (x > y) - (x < y);
+}
+
+/* Where a hold was acquired: its interned stack, else its call site. */
+static void hold_stack(struct tg__target *t, uintptr_t arena, const struct tg_held *h, struct tg__thold *out)
+{
+    uintptr_t n = 0;
+    if (arena && h->stack && tg__target_read(t, arena + h->stack * sizeof(uintptr_t), &n, sizeof n) == 0 &&
+        n > 0 && n <= 256) {
+        int k = n < TG__ATTACH_HOLD_FRAMES ? (int)n : TG__ATTACH_HOLD_FRAMES;
+        if (tg__target_read(t, arena + (h->stack + 1) * sizeof(uintptr_t), out->pcs, (size_t)k * sizeof(uintptr_t)) == 0) {
+            out->n_pcs = k;
+            return;
+        }
+    }
+    out->pcs[0] = h->pc;
+    out->n_pcs = h->pc ? 1 : 0;
+}
+
+/* One actor's record: 0, or -1 when it cannot be read. */
+static int read_actor(struct tg__target *t, uintptr_t arena, uintptr_t at, struct tg__record *r)
+{
+    struct tg_actor a;
+    if (tg__target_read(t, at, &a, sizeof a) != 0)
+        return -1;
+    if (a.kind != TG_ACTOR_THREAD || a.tid <= 0 || a.n_held < 0 || a.n_held > 4096)
+        return -1;
+    memset(r, 0, sizeof *r);
+    r->tid = a.tid;
+    r->exited = a.state == TG_ST_EXITED;
+    r->internal = (a.aflags & TG_AF_INTERNAL) != 0;
+    if (a.n_held == 0)
+        return 0;
+    struct tg_held *held = malloc((size_t)a.n_held * sizeof *held);
+    r->holds = calloc((size_t)a.n_held, sizeof *r->holds);
+    if (!held || !r->holds || tg__target_read(t, (uintptr_t)a.held, held, (size_t)a.n_held * sizeof *held) != 0) {
+        free(held);
+        free(r->holds);
+        r->holds = NULL;
+        return -1;
+    }
+    for (int k = 0; k < a.n_held; k++) {
+        const struct tg_held *h = &held[k];
+        if (h->released_by_other)
+            continue;
+        struct tg__thold *o = &r->holds[r->n_holds++];
+        o->addr = h->addr;
+        o->mode = h->mode == TG_MODE_READ ? TG_REC_READ : h->mode == TG_MODE_WRITE ? TG_REC_WRITE : TG_REC_EXCL;
+        o->kind = "mutex"; /* a hold taken on the cheapest path is a mutex's */
+        struct tg_res res;
+        if (h->res && tg__target_read(t, (uintptr_t)h->res, &res, sizeof res) == 0 && res.addr == h->addr)
+            o->kind = kind_name(res.kind);
+        hold_stack(t, arena, h, o);
+    }
+    free(held);
+    return 0;
+}
+
+void tg__records_read(struct tg__target *t)
+{
+    struct found f = {0};
+    if (t->dwfl)
+        dwfl_getmodules(t->dwfl, find_anchor, &f, 0);
+    if (!f.n)
+        return; /* not under tangle */
+    struct tg__anchor an;
+    if (tg__target_read(t, (uintptr_t)f.addr, &an, sizeof an) != 0 ||
+        memcmp(an.magic, TG__ANCHOR_MAGIC, sizeof TG__ANCHOR_MAGIC) != 0) {
+        snprintf(t->records_note, sizeof t->records_note,
+                 "the process runs under tangle, but its records could not be read; owners come "
+                 "from glibc's fields alone");
+        return;
+    }
+    if (strncmp(an.version, TG_VERSION, sizeof an.version) != 0 ||
+        an.actor_size != sizeof(struct tg_actor) || an.held_size != sizeof(struct tg_held) ||
+        an.res_size != sizeof(struct tg_res) || an.wait_size != sizeof(struct tg_wait_desc)) {
+        snprintf(t->records_note, sizeof t->records_note,
+                 "the process runs under tangle %.16s, whose records this tangle (%s) cannot "
+                 "read; owners come from glibc's fields alone", an.version, TG_VERSION);
+        return;
+    }
+    uintptr_t registry = 0, arena = 0;
+    int slots = 0;
+    if (tg__target_read(t, (uintptr_t)an.actors, &registry, sizeof registry) != 0 ||
+        tg__target_read(t, (uintptr_t)an.actor_slots, &slots, sizeof slots) != 0 ||
+        (an.stack_arena && tg__target_read(t, (uintptr_t)an.stack_arena, &arena, sizeof arena) != 0))
+        registry = 0;
+    t->records = 1;
+    if (!registry || slots <= 0)
+        return; /* under tangle, but no thread registered yet */
+    uintptr_t *ptrs = malloc((size_t)slots * sizeof *ptrs);
+    t->recs = calloc((size_t)slots, sizeof *t->recs);
+    if (!ptrs || !t->recs || tg__target_read(t, registry, ptrs, (size_t)slots * sizeof *ptrs) != 0) {
+        free(ptrs);
+        free(t->recs);
+        t->recs = NULL;
+        t->records = 0;
+        return;
+    }
+    for (int i = 0; i < slots; i++)
+        if (ptrs[i] && read_actor(t, arena, ptrs[i], &t->recs[t->n_recs]) == 0)
+            t->n_recs++;
+    free(ptrs);
+    qsort(t->recs, (size_t)t->n_recs, sizeof *t->recs, by_tid);
+    /* tangle's own threads are not the program's: they are left out of
+     * the report and of the whole-process stall. */
+    long watchdog = 0;
+    if (tg__target_read(t, (uintptr_t)an.watchdog_tid, &watchdog, sizeof watchdog) != 0)
+        watchdog = 0;
+    for (int i = 0; i < t->n_threads; i++) {
+        const struct tg__record *r = tg__record_of(t, t->threads[i].tid);
+        t->threads[i].internal = t->threads[i].tid == watchdog || (r && r->internal && !r->exited);
+    }
+}
+
+const struct tg__record *tg__record_of(const struct tg__target *t, long tid)
+{
+    /* An exited actor's tid may be reused by a live thread: the live one
+     * sorts next to it and wins. */
+    const struct tg__record *best = NULL;
+    int lo = 0, hi = t->n_recs;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (t->recs[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int i = lo; i < t->n_recs && t->recs[i].tid == tid; i++)
+        if (!best || (best->exited && !t->recs[i].exited))
+            best = &t->recs[i];
+    return best;
+}
+
+void tg__records_free(struct tg__target *t)
+{
+    for (int i = 0; i < t->n_recs; i++)
+        free(t->recs[i].holds);
+    free(t->recs);
+    t->recs = NULL;
+    t->n_recs = 0;
+}

@@ -751,13 +751,13 @@ static int choose_one(const int *path, int n, const struct occ **chosen)
 {
     const struct edge *e0 = &edges[path[0]];
     for (int k0 = 0; k0 < e0->n_occ; k0++) {
-        uint64_t actor = e0->occ[k0]->actor;
+        uint64_t actor = e0->occ[k0]->who->actor;
         int k = 0;
         for (; k < n; k++) {
             const struct edge *e = &edges[path[k]];
             chosen[k] = NULL;
             for (int i = 0; i < e->n_occ && !chosen[k]; i++)
-                if (e->occ[i]->actor == actor)
+                if (e->occ[i]->who->actor == actor)
                     chosen[k] = e->occ[i];
             if (!chosen[k] ||
                 (k > 0 && !conflicts(&edges[path[k - 1]], chosen[k - 1]->to_mode, chosen[k]->from_mode)))

@@ -130,7 +130,7 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
     if (!r)
         return;
     s->st = ST_BLOCKED;
-    s->w = (struct tg_wait_desc){.res = r, .kind = r->kind, .mode = TG_MODE_EXCL, .pc = a->pending_pc};
+    s->w = (struct tg_wait_desc){.res = r, .kind = r->kind, .mode = a->pending_mode, .pc = a->pending_pc};
     s->wait_stack = 0;
     if (__atomic_load_n(&a->pending_stack_seq, __ATOMIC_ACQUIRE) == a->watch_seq && a->pending_n > 0)
         s->wait_stack = tg__stack_intern_locked(a->pending_pcs, a->pending_n);

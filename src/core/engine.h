@@ -154,6 +154,7 @@ struct tg_actor {
     uintptr_t pending;        /* address of the lock, 0 if none */
     uintptr_t pending_pc;
     uint64_t pending_seq;     /* bumped by every pending call */
+    uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
     uintptr_t watch_pending;  /* the watchdog's last look at them */
     uint64_t watch_seq;
     int watch_stuck;          /* ticks the call has been seen unchanged */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
@@ -143,9 +144,23 @@ static void *watchdog(void *arg)
  * is used only if the program has no handler of its own for it. */
 #define STACK_SIGNAL (SIGRTMAX - 7)
 
-static void on_stack_signal(int sig)
+/* The instruction the signal interrupted, 0 if unknown. */
+static uintptr_t interrupted_pc(const void *uc)
+{
+#if defined(__x86_64__)
+    return (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+static void on_stack_signal(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
+    (void)info;
     int saved = errno;
     struct tg_actor *a = tg__current;
     uint64_t seq = a ? __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) : 0;
@@ -153,9 +168,14 @@ static void on_stack_signal(int sig)
         seq == a->watch_seq) {
         void *raw[64];
         int n = tg__backtrace(raw, 64), k = 0, from = -1;
+        /* The stack starts at the caller of the lock, the program's frame;
+         * a lock the program annotated itself (annotate.c) has returned
+         * from its pre-lock call and spins or waits in the program's own
+         * code: from the interrupted instruction there. */
+        uintptr_t here = interrupted_pc(uc);
         for (int i = 0; i < n; i++)
-            if ((uintptr_t)raw[i] == a->pending_pc)
-                from = i; /* the caller of the lock: the program's frame */
+            if ((uintptr_t)raw[i] == a->pending_pc || (from < 0 && here && (uintptr_t)raw[i] == here))
+                from = i;
         for (int i = from; from >= 0 && i < n && k < 32; i++)
             a->pending_pcs[k++] = (uintptr_t)raw[i];
         a->pending_n = k;
@@ -171,7 +191,7 @@ static void on_stack_signal(int sig)
 static void ask_for_stack(struct tg_actor *a)
 {
     struct sigaction cur;
-    if (sigaction(STACK_SIGNAL, NULL, &cur) != 0 || cur.sa_handler != on_stack_signal)
+    if (sigaction(STACK_SIGNAL, NULL, &cur) != 0 || cur.sa_sigaction != on_stack_signal)
         return;
     if (a->kind == TG_ACTOR_THREAD && a->user)
         pthread_kill((pthread_t)a->user, STACK_SIGNAL);
@@ -183,8 +203,8 @@ static void install_stack_signal(void)
     if (sigaction(STACK_SIGNAL, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
         return; /* the program's: leave it alone (stacks stay one frame) */
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stack_signal;
-    sa.sa_flags = SA_RESTART;
+    sa.sa_sigaction = on_stack_signal;
+    sa.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     if (sigaction(STACK_SIGNAL, &sa, NULL) == 0)
         tg__stuck_hook = ask_for_stack;

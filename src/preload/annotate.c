@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/* annotate.c: locks the program describes itself (include/tangle/annotate.h).
+ *
+ * An annotated lock goes through the engine as a pthread mutex does
+ * (mutex.c): pre_lock publishes the call on the thread's own actor with
+ * plain stores, and the watchdog takes a call it sees unchanged over two
+ * ticks for a blocked wait (asking the thread, by a signal, for its
+ * stack); post_lock pushes the hold on the thread's own list and feeds the
+ * lock-order graph; pre_unlock pops it, and reports an unlock of a lock the
+ * thread does not hold. The only table access is one lookup of the lock's
+ * entry per operation.
+ *
+ * Between a pre call and its post call the thread runs the lock's own code,
+ * which may take other locks or wait on a futex: tangle's guard is raised
+ * there, so those are not watched on their own (what ThreadSanitizer does
+ * too). A bracket opened while the thread is not watched (inside another
+ * bracket, in tangle's own threads) is counted and closed without effect.
+ *
+ * An annotated lock is a mutex to the engine until its first read lock
+ * makes it an rwlock; a lock never created is created by its first use. */
+#include "preload/annotate.h"
+
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+/* Brackets opened while the thread was not watched, still open. */
+static TLS unsigned ignored;
+/* The watched lock bracket in progress: its lock, and what was published
+ * for it (republished after a divert). */
+static TLS struct tg_res *op_res;
+static TLS uintptr_t op_addr, op_pc;
+static TLS unsigned op_flags;
+static TLS int op_waiting; /* the bracket published a wait (pre_wait) */
+/* pre_divert lowered the guard of the bracket at this depth (0: none). */
+static TLS unsigned guard_depth, diverted_at;
+/* A condition-like wait's lock, given up for the wait. */
+static TLS struct tg_held saved_hold;
+static TLS int saved_had;
+static TLS uintptr_t saved_addr;
+
+/* Set by the public calls: `pc` is a line of the lock's own code, shared
+ * by every use of the lock, so a misuse report is kept once per caller of
+ * that code rather than once per pc. */
+#define FROM_LOCK_CODE (1u << 31)
+
+/* The key under which a misuse at pc is reported once (a slow path: a
+ * stack is taken). */
+static uintptr_t misuse_site(uintptr_t pc, unsigned flags)
+{
+    if (!(flags & FROM_LOCK_CODE))
+        return pc;
+    const uintptr_t *pcs;
+    int n = tg__stack_get(tg__stack_capture(0), &pcs);
+    for (int i = 0; i + 1 < n; i++)
+        if (pcs[i] == pc)
+            return pc ^ (pcs[i + 1] * 0x9E3779B97F4A7C15ull);
+    return pc;
+}
+
+static uint32_t create_flags(unsigned flags)
+{
+    uint32_t f = 0;
+    if (flags & TG_LOCK_WRITE_REENTRANT)
+        f |= TG_RF_RECURSIVE;
+    if (flags & TG_LOCK_WRITER_PREFERRING)
+        f |= TG_RF_WRITER_PREF;
+    if (flags & TG_LOCK_LINKER_INIT)
+        f |= TG_RF_STATIC_INIT;
+    return f;
+}
+
+/* The entry of the lock at addr, fit for use: created on first use (with
+ * creation flags given to this operation), a new instance if it was
+ * destroyed and is used again without a create (a static lock), an rwlock
+ * once it is read-locked. NULL only if the table is full. */
+static struct tg_res *lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup(addr);
+    uint32_t want = create_flags(flags);
+    enum tg_res_kind kind = (flags & (TG_LOCK_READ | TG_LOCK_WRITER_PREFERRING)) ? TG_RES_RWLOCK
+                                                                               : TG_RES_MUTEX;
+    if (TG_UNLIKELY(!r))
+        return tg__res_get(addr, kind, want, pc);
+    uint32_t have = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    if (TG_UNLIKELY(have & TG_RF_DESTROYED))
+        return tg__res_init(addr, kind, want | TG_RF_STATIC_INIT, pc);
+    if (TG_UNLIKELY(kind == TG_RES_RWLOCK && r->kind == TG_RES_MUTEX))
+        __atomic_store_n(&r->kind, TG_RES_RWLOCK, __ATOMIC_RELAXED);
+    if (TG_UNLIKELY((want & ~have) & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF)))
+        __atomic_fetch_or(&r->flags, want & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF), __ATOMIC_RELAXED);
+    return r;
+}
+
+/* Opens a watched bracket: nothing the lock's code does inside is seen. */
+static inline void bracket_open(void)
+{
+    tg__guard++;
+    guard_depth++;
+}
+
+/* Closes a bracket: 1 if it was a watched one (then the thread is watched
+ * again), 0 if it was opened while not watched. */
+static inline int bracket_close(void)
+{
+    if (TG_UNLIKELY(ignored)) {
+        ignored--;
+        return 0;
+    }
+    if (TG_UNLIKELY(guard_depth == 0))
+        return 0; /* a post without its pre: nothing to undo */
+    if (TG_UNLIKELY(diverted_at == guard_depth)) { /* a divert left open */
+        diverted_at = 0;
+        tg__guard++;
+    }
+    guard_depth--;
+    tg__guard--;
+    return 1;
+}
+
+static inline void publish(struct tg_actor *a, uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    a->pending_pc = pc;
+    a->pending_mode = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
+    a->pending_seq++;
+    __atomic_store_n(&a->pending, addr, __ATOMIC_RELEASE);
+}
+
+/* A relock in a process whose watchdog has not started (one thread so
+ * far): only the watchdog can see it hang, so it starts now. */
+static void relock_without_watchdog(struct tg_actor *a, uintptr_t addr)
+{
+    for (int i = 0; i < a->n_held; i++)
+        if (a->held[i].addr == addr && tg__first_wait_hook) {
+            tg__first_wait_hook();
+            return;
+        }
+}
+
+void tg__ann_create(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    enum tg_res_kind kind = (flags & TG_LOCK_WRITER_PREFERRING) ? TG_RES_RWLOCK : TG_RES_MUTEX;
+    tg__initialized(0, addr, kind, create_flags(flags), pc);
+}
+
+void tg__ann_destroy(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    (void)flags;
+    struct tg_res *r = tg__res_lookup(addr);
+    if (!r || (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_STATIC_INIT))
+        return; /* linker-initialised, or never created: it lives on */
+    r = tg__destroying(addr, (enum tg_res_kind)r->kind, misuse_site(pc, flags));
+    tg__destroyed(r, 0);
+}
+
+void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a)) {
+        ignored++;
+        return;
+    }
+    struct tg_res *r = lock_res(addr, flags, pc);
+    op_res = r;
+    op_addr = addr;
+    op_pc = pc;
+    op_flags = flags;
+    op_waiting = 0;
+    if (!(flags & TG_LOCK_TRY) && TG_LIKELY(r != NULL)) {
+        if (TG_UNLIKELY(!tg__watchdog_running()))
+            relock_without_watchdog(a, addr);
+        publish(a, addr, flags, pc);
+    }
+    bracket_open();
+}
+
+void tg__ann_post_lock(uintptr_t addr, unsigned flags, int recursion, uintptr_t pc)
+{
+    if (!bracket_close())
+        return;
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a))
+        return;
+    __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
+    a->pending_mode = TG_MODE_EXCL;
+    if (flags & TG_LOCK_TRY_FAILED)
+        return;
+    struct tg_res *r = op_res && op_addr == addr ? op_res : lock_res(addr, flags, pc);
+    op_res = NULL;
+    if (TG_UNLIKELY(!r))
+        return;
+    enum tg_mode m = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
+    int levels = (flags & TG_LOCK_RECURSIVE_LOCK) && recursion > 1 ? recursion : 1;
+    for (int i = 0; i < levels; i++)
+        tg__acquired(a, r, m, pc);
+    if (!(flags & TG_LOCK_TRY))
+        tg__lockorder_note(a);
+    REC(tg__rec_acquire(a, addr, (enum tg_res_kind)r->kind, m, (flags & TG_LOCK_TRY) != 0, pc, 0));
+}
+
+int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a)) {
+        ignored++;
+        return 0;
+    }
+    int levels = 0;
+    if (flags & TG_LOCK_RECURSIVE_UNLOCK) {
+        while (tg__release_addr(a, addr, pc) == 0)
+            levels++;
+    } else {
+        levels = tg__release_addr(a, addr, pc) == 0;
+    }
+    if (TG_LIKELY(levels > 0)) {
+        REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
+    } else {
+        struct tg_res *r = lock_res(addr, flags & TG_LOCK_READ, pc);
+        enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
+        tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
+        if (r)
+            tg__released_by_other(a, r);
+    }
+    op_res = NULL;
+    bracket_open();
+    return (flags & TG_LOCK_RECURSIVE_UNLOCK) ? levels : 0;
+}
+
+void tg__ann_post_unlock(uintptr_t addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    bracket_close();
+}
+
+void tg__ann_quiet_begin(void)
+{
+    if (tg__self() == NULL)
+        ignored++;
+    else
+        bracket_open();
+}
+
+void tg__ann_quiet_end(void)
+{
+    bracket_close();
+}
+
+/* Divert: inside a watched bracket, the thread is watched again until
+ * post_divert; a lock call it makes there replaces the published call,
+ * which post_divert publishes again. */
+static void divert_begin(void)
+{
+    if (ignored || guard_depth == 0 || diverted_at)
+        return;
+    diverted_at = guard_depth;
+    tg__guard--;
+}
+
+static void divert_end(void)
+{
+    if (ignored || !diverted_at || diverted_at != guard_depth)
+        return;
+    diverted_at = 0;
+    struct tg_actor *a = tg__self();
+    if (a && op_res && !(op_flags & TG_LOCK_TRY) && !op_waiting)
+        publish(a, op_addr, op_flags, op_pc);
+    tg__guard++;
+}
+
+void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t pc)
+{
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a)) {
+        ignored++;
+        return;
+    }
+    uint32_t rf = (flags & TG_WAIT_SHARED) ? TG_RF_PSHARED : 0;
+    struct tg_res *r = tg__res_get(addr, mutex ? TG_RES_COND : TG_RES_EVENT, rf, pc);
+    struct tg_res *mr = mutex ? lock_res(mutex, 0, pc) : NULL;
+    saved_had = 0;
+    saved_addr = mutex;
+    for (int i = a->n_held - 1; mutex && i >= 0; i--) {
+        if (a->held[i].addr == mutex) {
+            saved_hold = a->held[i];
+            saved_had = 1;
+            tg__release_addr(a, mutex, pc);
+            REC(tg__rec_release(a, mutex, TG_RES_MUTEX, pc));
+            break;
+        }
+    }
+    op_res = NULL;
+    op_waiting = 0;
+    if (r) {
+        uint32_t site = tg__wait_site(pc);
+        struct tg_wait_desc w = {.res = r, .kind = r->kind, .mode = TG_MODE_EXCL,
+                                 .flags = (flags & TG_WAIT_TIMED) ? TG_WF_TIMED : 0,
+                                 .mutex = mr, .pc = pc};
+        if (mutex)
+            r->cond_mutex = mutex;
+        tg__wait_begin(a, &w);
+        a->wait_stack = site;
+        op_waiting = 1;
+    }
+    bracket_open();
+}
+
+void tg__ann_post_wait(uintptr_t addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    if (!bracket_close())
+        return;
+    struct tg_actor *a = tg__self();
+    if (!a)
+        return;
+    if (op_waiting)
+        tg__wait_end(a);
+    op_waiting = 0;
+    if (!saved_addr)
+        return;
+    if (saved_had) {
+        const struct tg_held *h = &saved_hold;
+        tg__push_hold(a, h->addr, h->res, h->res_id, (enum tg_mode)h->mode, h->pc);
+        a->held[a->n_held - 1].stack = h->stack;
+    } else {
+        tg__acquired_addr(a, saved_addr, TG_MODE_EXCL, 0);
+    }
+    REC(tg__rec_acquire(a, saved_addr, TG_RES_MUTEX, TG_MODE_EXCL, 0, saved_hold.pc, 0));
+    saved_addr = 0;
+}
+
+/* ---- the public calls --------------------------------------------------- */
+
+TG_EXPORT void tg_annotate_lock_create(void *addr, unsigned flags)
+{
+    tg__ann_create((uintptr_t)addr, flags, CALLER_PC);
+}
+
+TG_EXPORT void tg_annotate_lock_destroy(void *addr, unsigned flags)
+{
+    tg__ann_destroy((uintptr_t)addr, flags | FROM_LOCK_CODE, CALLER_PC);
+}
+
+TG_EXPORT void tg_annotate_pre_lock(void *addr, unsigned flags)
+{
+    tg__ann_pre_lock((uintptr_t)addr, flags, CALLER_PC);
+}
+
+TG_EXPORT void tg_annotate_post_lock(void *addr, unsigned flags, int recursion)
+{
+    tg__ann_post_lock((uintptr_t)addr, flags, recursion, CALLER_PC);
+}
+
+TG_EXPORT int tg_annotate_pre_unlock(void *addr, unsigned flags)
+{
+    return tg__ann_pre_unlock((uintptr_t)addr, flags | FROM_LOCK_CODE, CALLER_PC);
+}
+
+TG_EXPORT void tg_annotate_post_unlock(void *addr, unsigned flags)
+{
+    tg__ann_post_unlock((uintptr_t)addr, flags);
+}
+
+TG_EXPORT void tg_annotate_pre_signal(void *addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    tg__ann_quiet_begin();
+}
+
+TG_EXPORT void tg_annotate_post_signal(void *addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    tg__ann_quiet_end();
+}
+
+TG_EXPORT void tg_annotate_pre_divert(void *addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    divert_begin();
+}
+
+TG_EXPORT void tg_annotate_post_divert(void *addr, unsigned flags)
+{
+    (void)addr;
+    (void)flags;
+    divert_end();
+}
+
+TG_EXPORT void tg_annotate_pre_wait(void *addr, unsigned flags)
+{
+    tg__ann_pre_wait((uintptr_t)addr, flags, 0, CALLER_PC);
+}
+
+TG_EXPORT void tg_annotate_post_wait(void *addr, unsigned flags)
+{
+    tg__ann_post_wait((uintptr_t)addr, flags);
+}

@@ -58,6 +58,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_DESTROYED    0x0080u
 #define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
 #define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
+#define TG_RF_CLAIMED      0x0400u /* a destroyed entry being given to another address */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */

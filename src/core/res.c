@@ -136,7 +136,12 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
         if (k == 0)
             break;
         struct tg_res *r = __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED);
-        if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED) {
+        uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+        /* Taken from its destroyed state at once: an init at its own
+         * address (tg__res_init, without insert_lock) cannot take it too. */
+        if ((f & TG_RF_DESTROYED) &&
+            __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
             *fresh = 1;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
             __atomic_store_n(&ix->s[i].addr, addr, __ATOMIC_RELEASE);
@@ -199,9 +204,33 @@ struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags
     return insert(addr, kind, flags | TG_RF_STATIC_INIT, 0, pc);
 }
 
+/* An init at the address of an entry: a new instance in the same entry,
+ * without insert_lock (a program that creates and destroys a lock per
+ * object does this all the time). The entry's flags are swapped in one
+ * step, so that an insert elsewhere cannot claim a destroyed entry at the
+ * same moment; if one just did, the init takes the insert path. */
+static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup(addr);
+    if (!r)
+        return NULL;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    if ((f & TG_RF_CLAIMED) ||
+        !__atomic_compare_exchange_n(&r->flags, &f, f & ~(TG_RF_DESTROYED | TG_RF_IN_GRAPH), 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) ||
+        __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
+        return NULL;
+    uint64_t old = r->id;
+    fill(r, kind, flags, pc);
+    if (f & TG_RF_IN_GRAPH) /* the instance it replaces had lock-order edges */
+        tg__lockorder_forget(old);
+    return r;
+}
+
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
-    return insert(addr, kind, flags, 1, pc);
+    struct tg_res *r = reinit(addr, kind, flags, pc);
+    return r ? r : insert(addr, kind, flags, 1, pc);
 }
 
 void tg__res_after_fork(void)

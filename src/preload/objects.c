@@ -138,6 +138,25 @@ int tg__object_valid(const void *obj, enum tg_res_kind kind)
     return 1;
 }
 
+int tg__object_idle(const void *obj, enum tg_res_kind kind)
+{
+    switch (kind) {
+    case TG_RES_MUTEX: /* the lock word: 0 unlocked, else locked (and maybe waited for) */
+        return __atomic_load_n(&((const pthread_mutex_t *)obj)->__data.__lock, __ATOMIC_ACQUIRE) == 0;
+    case TG_RES_SPIN:
+        return __atomic_load_n((const int *)obj, __ATOMIC_ACQUIRE) == 0;
+    case TG_RES_RWLOCK: {
+        const pthread_rwlock_t *l = obj;
+        return __atomic_load_n(&l->__data.__readers, __ATOMIC_ACQUIRE) == 0 &&
+               __atomic_load_n(&l->__data.__writers, __ATOMIC_ACQUIRE) == 0 &&
+               __atomic_load_n(&l->__data.__writers_futex, __ATOMIC_ACQUIRE) == 0 &&
+               __atomic_load_n(&l->__data.__cur_writer, __ATOMIC_ACQUIRE) == 0;
+    }
+    default:
+        return 0;
+    }
+}
+
 void tg__objects_setup(void)
 {
     tg__res_flags_hook = flags_at;

@@ -126,6 +126,11 @@ size_t tg__object_size(enum tg_res_kind kind);
  * destroy report. */
 struct tg_res *tg__live_res(struct tg_actor *a, struct tg_res *r, const void *obj, uintptr_t pc);
 void tg__objects_setup(void);
+/* 1 if glibc's own bytes say that nobody holds or waits for the lock at
+ * obj (a mutex or spinlock unlocked, an rwlock in its initial state); 0 if
+ * someone may, or the kind keeps no such record. Lets a destroy skip the
+ * search for holders and waiters. */
+int tg__object_idle(const void *obj, enum tg_res_kind kind);
 /* 0 if obj cannot be an object of that kind (a semaphore's bytes
  * overwritten or never set, a misaligned mutex); 1 if it may be. */
 int tg__object_valid(const void *obj, enum tg_res_kind kind);

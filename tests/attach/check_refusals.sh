@@ -7,7 +7,9 @@
 #   another user's process          -> 3, names both users
 #   the target exits while read     -> 4
 #   --kill                          -> the target is gone afterwards
+#   Yama's ptrace_scope, a container -> 3, each with what to do (see below)
 #   a 32-bit program                -> 4 (skipped without a 32-bit compiler)
+#   the core of a 32-bit program    -> 4 (the same, and gcore)
 set -u
 tangle=$1 hang=$2 ring=$3 work=$4
 mkdir -p "$work"
@@ -71,6 +73,48 @@ else
     echo "SKIP other_user: needs root, setpriv, and a tangle binary user 65534 can run"
 fi
 
+# 2b. Yama and containers. The kernel here may have no Yama module, and
+# this test does not change the machine's sysctl, so the refusal is real
+# but made another way: a process of user 65534 that made itself not
+# dumpable, which that same user may not trace. Which explanation tangle
+# gives is then chosen from the ptrace_scope file it reads, here a stand-in
+# (TANGLE_TEST_YAMA_FILE): 1, 2 and 3 say Yama and what to do; no such file
+# (no Yama) says container or set-uid. The real Yama refusal is the same
+# EPERM from PTRACE_SEIZE.
+printf '#include <stdio.h>\n#include <sys/prctl.h>\n#include <unistd.h>\nint main(void){prctl(PR_SET_DUMPABLE,0);printf("ready\\n");fflush(stdout);for(;;)pause();}\n' >"$work/nodump.c"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 && cc -o "$work/nodump" "$work/nodump.c" 2>/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$tangle" 2>/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$work/nodump" 2>/dev/null; then
+    nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    rm -f "$work/out"
+    $nobody "$work/nodump" >"$work/out" 2>&1 &
+    npid=$!
+    pids="$pids $npid"
+    i=0
+    until grep -q ready "$work/out" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 300 ] && break
+        sleep 0.1
+    done
+    echo 1 >"$work/yama1"; echo 2 >"$work/yama2"; echo 3 >"$work/yama3"
+    chmod 644 "$work/yama1" "$work/yama2" "$work/yama3"
+    for scope in 1 2 3; do
+        TANGLE_TEST_YAMA_FILE="$work/yama$scope" $nobody timeout -k 5 60 "$tangle" attach "$npid" >"$work/tangle.out" 2>&1
+        status=$?
+        case $scope in
+        1) expect yama_1 3 "kernel.yama.ptrace_scope is 1: a process may trace only its own children). Run tangle as root" ;;
+        2) expect yama_2 3 "kernel.yama.ptrace_scope is 2: only root may trace). Run tangle as root" ;;
+        3) expect yama_3 3 "Use a core dump instead" ;;
+        esac
+    done
+    TANGLE_TEST_YAMA_FILE=/nonexistent $nobody timeout -k 5 60 "$tangle" attach "$npid" >"$work/tangle.out" 2>&1
+    status=$?
+    expect container 3 "docker run --cap-add SYS_PTRACE"
+    [ "$(tracer_of "$npid")" = 0 ] || { echo "FAIL yama: the refused process is traced"; fail=1; }
+    kill -9 "$npid"
+else
+    echo "SKIP yama/container: needs root, setpriv, a C compiler, and files user 65534 can run"
+fi
+
 # 3. The target exits while tangle holds it stopped.
 TANGLE_TEST_ATTACH_PAUSE_MS=3000 timeout -k 5 60 "$tangle" attach "$pid" >"$work/tangle.out" 2>&1 &
 tpid=$!
@@ -105,6 +149,15 @@ if cc -m32 -o "$work/p32" "$work/p32.c" 2>/dev/null; then
     timeout -k 5 60 "$tangle" attach "$p32" >"$work/tangle.out" 2>&1
     status=$?
     expect 32bit 4 "32-bit"
+    [ "$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$p32/status")" != T ] || { echo "FAIL 32bit: left stopped"; fail=1; }
+    rm -f "$work"/core32*
+    if command -v gcore >/dev/null 2>&1 && gcore -o "$work/core32" "$p32" >/dev/null 2>&1; then
+        timeout -k 5 60 "$tangle" core "$(ls "$work"/core32* | head -n 1)" "$work/p32" >"$work/tangle.out" 2>&1
+        status=$?
+        expect core_32bit 4 "is the core of a program of another architecture (or 32-bit)"
+    else
+        echo "SKIP core_32bit: gcore is not installed or could not dump the 32-bit program"
+    fi
 else
     echo "SKIP 32bit: no 32-bit C compiler here (cc -m32 fails: gcc-multilib is not installed)"
 fi

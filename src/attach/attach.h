@@ -110,6 +110,23 @@ struct tg__record {
     struct tg__thold *holds;
 };
 
+/* One task of tangle's task runtime, from the engine's records. */
+struct tg__rtask {
+    uint64_t id;           /* the engine's actor id */
+    char name[32];
+    long host;             /* tid of the thread it last ran on, 0 if none */
+    int waiting;           /* parked in a wait */
+    const char *wait_kind; /* "mutex", "channel", ...; "task" for a join (static) */
+    uintptr_t wait_obj;
+    int wait_mode;         /* TG_REC_* */
+    int timed;
+    uint64_t target;       /* a join: the actor id it waits for */
+    int n_pcs;             /* where it waits */
+    uintptr_t pcs[TG__ATTACH_HOLD_FRAMES];
+    int n_holds;
+    struct tg__thold *holds;
+};
+
 struct tg__target {
     long pid;
     int is_core;
@@ -138,6 +155,8 @@ struct tg__target {
     char records_note[256];/* why they were found but not used */
     int n_recs;
     struct tg__record *recs; /* sorted by tid */
+    int n_tasks;
+    struct tg__rtask *tasks; /* tasks alive, in registry order */
     char error[512];       /* why something failed, a sentence for the user */
     int error_status;      /* exit status for that failure */
 };
@@ -183,6 +202,10 @@ void tg__records_read(struct tg__target *t);
 /* The record of the thread with that tid, or NULL. */
 const struct tg__record *tg__record_of(const struct tg__target *t, long tid);
 void tg__records_free(struct tg__target *t);
+/* Findings about the tasks of the records (tasks.c): their wait-for
+ * cycles, then the other waiting tasks grouped; appended to *fs (n, cap).
+ * ids of task actors start above first_id. -1 on out-of-memory. */
+int tg__task_findings(struct tg__target *t, struct tg_finding ***fs, int *n, int *cap, uint64_t first_id);
 
 /* glibc layouts (glibc.c). */
 struct tg__glibc {

@@ -751,6 +751,9 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
             exited_finding(&gr, t->threads[i].wait.owner);
     if (!gr.failed)
         add_followers(&gr);
+    if (!gr.failed && t->n_tasks > 0 &&
+        tg__task_findings(t, &gr.fs, &gr.n_fs, &gr.cap_fs, (uint64_t)t->n_threads) != 0)
+        gr.failed = 1;
     if (!gr.failed)
         stall_finding(&gr);
     if (!gr.failed)

@@ -12,6 +12,7 @@
  * fields alone, with a note saying why. */
 #define _GNU_SOURCE
 #include <elfutils/libdwfl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,10 @@ static const char *kind_name(uint32_t kind)
     case TG_RES_RWLOCK: return "rwlock";
     case TG_RES_SEM: return "semaphore";
     case TG_RES_SPIN: return "spinlock";
+    case TG_RES_COND: return "condition";
+    case TG_RES_BARRIER: return "barrier";
+    case TG_RES_CHANNEL: return "channel";
+    case TG_RES_EVENT: return "event";
     default: return "lock";
     }
 }
@@ -65,59 +70,107 @@ static int by_tid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Where a hold was acquired: its interned stack, else its call site. */
-static void hold_stack(struct tg__target *t, uintptr_t arena, const struct tg_held *h, struct tg__thold *out)
+/* An interned stack (id), else the one call site pc; returns the frames. */
+static int read_stack(struct tg__target *t, uintptr_t arena, uint32_t id, uintptr_t pc, uintptr_t *pcs)
 {
     uintptr_t n = 0;
-    if (arena && h->stack && tg__target_read(t, arena + h->stack * sizeof(uintptr_t), &n, sizeof n) == 0 &&
+    if (arena && id && tg__target_read(t, arena + id * sizeof(uintptr_t), &n, sizeof n) == 0 &&
         n > 0 && n <= 256) {
         int k = n < TG__ATTACH_HOLD_FRAMES ? (int)n : TG__ATTACH_HOLD_FRAMES;
-        if (tg__target_read(t, arena + (h->stack + 1) * sizeof(uintptr_t), out->pcs, (size_t)k * sizeof(uintptr_t)) == 0) {
-            out->n_pcs = k;
-            return;
-        }
+        if (tg__target_read(t, arena + (id + 1) * sizeof(uintptr_t), pcs, (size_t)k * sizeof(uintptr_t)) == 0)
+            return k;
     }
-    out->pcs[0] = h->pc;
-    out->n_pcs = h->pc ? 1 : 0;
+    pcs[0] = pc;
+    return pc ? 1 : 0;
 }
 
-/* One actor's record: 0, or -1 when it cannot be read. */
-static int read_actor(struct tg__target *t, uintptr_t arena, uintptr_t at, struct tg__record *r)
+/* The held list of actor a, copied: 0, or -1. */
+static int read_holds(struct tg__target *t, uintptr_t arena, const struct tg_actor *a,
+                      struct tg__thold **out, int *n_out)
 {
-    struct tg_actor a;
-    if (tg__target_read(t, at, &a, sizeof a) != 0)
-        return -1;
-    if (a.kind != TG_ACTOR_THREAD || a.tid <= 0 || a.n_held < 0 || a.n_held > 4096)
-        return -1;
-    memset(r, 0, sizeof *r);
-    r->tid = a.tid;
-    r->exited = a.state == TG_ST_EXITED;
-    r->internal = (a.aflags & TG_AF_INTERNAL) != 0;
-    if (a.n_held == 0)
+    *out = NULL;
+    *n_out = 0;
+    if (a->n_held == 0)
         return 0;
-    struct tg_held *held = malloc((size_t)a.n_held * sizeof *held);
-    r->holds = calloc((size_t)a.n_held, sizeof *r->holds);
-    if (!held || !r->holds || tg__target_read(t, (uintptr_t)a.held, held, (size_t)a.n_held * sizeof *held) != 0) {
+    struct tg_held *held = malloc((size_t)a->n_held * sizeof *held);
+    struct tg__thold *holds = calloc((size_t)a->n_held, sizeof *holds);
+    if (!held || !holds || tg__target_read(t, (uintptr_t)a->held, held, (size_t)a->n_held * sizeof *held) != 0) {
         free(held);
-        free(r->holds);
-        r->holds = NULL;
+        free(holds);
         return -1;
     }
-    for (int k = 0; k < a.n_held; k++) {
+    int n = 0;
+    for (int k = 0; k < a->n_held; k++) {
         const struct tg_held *h = &held[k];
         if (h->released_by_other)
             continue;
-        struct tg__thold *o = &r->holds[r->n_holds++];
+        struct tg__thold *o = &holds[n++];
         o->addr = h->addr;
         o->mode = h->mode == TG_MODE_READ ? TG_REC_READ : h->mode == TG_MODE_WRITE ? TG_REC_WRITE : TG_REC_EXCL;
         o->kind = "mutex"; /* a hold taken on the cheapest path is a mutex's */
         struct tg_res res;
         if (h->res && tg__target_read(t, (uintptr_t)h->res, &res, sizeof res) == 0 && res.addr == h->addr)
             o->kind = kind_name(res.kind);
-        hold_stack(t, arena, h, o);
+        o->n_pcs = read_stack(t, arena, h->stack, h->pc, o->pcs);
     }
     free(held);
+    *out = holds;
+    *n_out = n;
     return 0;
+}
+
+/* A task's record: 0, or -1 when it is not a live task or unreadable. */
+static int read_task(struct tg__target *t, uintptr_t arena, const struct tg_actor *a, struct tg__rtask *r)
+{
+    memset(r, 0, sizeof *r);
+    if (a->state == TG_ST_EXITED || a->n_held < 0 || a->n_held > 4096)
+        return -1;
+    r->id = a->id;
+    memcpy(r->name, a->name, sizeof r->name);
+    r->name[sizeof r->name - 1] = '\0';
+    if (a->host)
+        tg__target_read(t, (uintptr_t)a->host + offsetof(struct tg_actor, tid), &r->host, sizeof r->host);
+    if ((a->wait_seq & 1) && !a->wait.any) {
+        const struct tg_wait_desc *w = &a->wait;
+        r->waiting = 1;
+        r->timed = (w->flags & TG_WF_TIMED) != 0;
+        r->wait_mode = w->mode == TG_MODE_READ ? TG_REC_READ : w->mode == TG_MODE_WRITE ? TG_REC_WRITE : TG_REC_EXCL;
+        struct tg_res res;
+        if (w->kind == TG_RES_JOIN) {
+            r->wait_kind = "task";
+            if (w->target)
+                tg__target_read(t, (uintptr_t)w->target + offsetof(struct tg_actor, id), &r->target, sizeof r->target);
+        } else if (w->res && tg__target_read(t, (uintptr_t)w->res, &res, sizeof res) == 0) {
+            r->wait_kind = kind_name(res.kind);
+            r->wait_obj = res.addr;
+        } else {
+            r->wait_kind = kind_name(w->kind);
+        }
+        r->n_pcs = read_stack(t, arena, a->wait_stack, w->pc, r->pcs);
+    }
+    return read_holds(t, arena, a, &r->holds, &r->n_holds);
+}
+
+/* One actor's record (a thread's into t->recs, a task's into t->tasks). */
+static void read_actor(struct tg__target *t, uintptr_t arena, uintptr_t at)
+{
+    struct tg_actor a;
+    if (tg__target_read(t, at, &a, sizeof a) != 0 || a.n_held < 0 || a.n_held > 4096)
+        return;
+    if (a.kind == TG_ACTOR_TASK) {
+        if (read_task(t, arena, &a, &t->tasks[t->n_tasks]) == 0)
+            t->n_tasks++;
+        return;
+    }
+    if (a.kind != TG_ACTOR_THREAD || a.tid <= 0)
+        return;
+    struct tg__record *r = &t->recs[t->n_recs];
+    memset(r, 0, sizeof *r);
+    r->tid = a.tid;
+    r->exited = a.state == TG_ST_EXITED;
+    r->internal = (a.aflags & TG_AF_INTERNAL) != 0;
+    if (read_holds(t, arena, &a, &r->holds, &r->n_holds) == 0)
+        t->n_recs++;
 }
 
 void tg__records_read(struct tg__target *t)
@@ -154,16 +207,16 @@ void tg__records_read(struct tg__target *t)
         return; /* under tangle, but no thread registered yet */
     uintptr_t *ptrs = malloc((size_t)slots * sizeof *ptrs);
     t->recs = calloc((size_t)slots, sizeof *t->recs);
-    if (!ptrs || !t->recs || tg__target_read(t, registry, ptrs, (size_t)slots * sizeof *ptrs) != 0) {
+    t->tasks = calloc((size_t)slots, sizeof *t->tasks);
+    if (!ptrs || !t->recs || !t->tasks || tg__target_read(t, registry, ptrs, (size_t)slots * sizeof *ptrs) != 0) {
         free(ptrs);
-        free(t->recs);
-        t->recs = NULL;
+        tg__records_free(t);
         t->records = 0;
         return;
     }
     for (int i = 0; i < slots; i++)
-        if (ptrs[i] && read_actor(t, arena, ptrs[i], &t->recs[t->n_recs]) == 0)
-            t->n_recs++;
+        if (ptrs[i])
+            read_actor(t, arena, ptrs[i]);
     free(ptrs);
     qsort(t->recs, (size_t)t->n_recs, sizeof *t->recs, by_tid);
     /* tangle's own threads are not the program's: they are left out of
@@ -203,4 +256,9 @@ void tg__records_free(struct tg__target *t)
     free(t->recs);
     t->recs = NULL;
     t->n_recs = 0;
+    for (int i = 0; i < t->n_tasks; i++)
+        free(t->tasks[i].holds);
+    free(t->tasks);
+    t->tasks = NULL;
+    t->n_tasks = 0;
 }

@@ -8,6 +8,7 @@
 #   // MODE: attach (default) | gcore (tangle core on a gcore dump) |
 #            abort (tangle core on the core the kernel writes on SIGABRT)
 #   // OPTS: extra options for tangle attach/core
+#   // READY: what the program's output shows once it hangs (default: ready)
 #   // UNDER: options of `tangle run`: the program runs under tangle (its
 #             child), and attach reads that child
 #   // EXIT: expected exit status                       (required)
@@ -82,7 +83,8 @@ else
     pid=$!
 fi
 i=0
-until grep -q ready "$out.stdout" 2>/dev/null; do
+ready_text=$(directive READY)
+until grep -qF -- "${ready_text:-ready}" "$out.stdout" 2>/dev/null; do
     i=$((i + 1))
     [ $i -gt 600 ] && { echo "FAIL $name: the program never printed ready" >&2; exit 1; }
     sleep 0.1

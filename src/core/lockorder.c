@@ -376,8 +376,14 @@ static void node_index_put(int i)
     node_index[j] = i + 1;
 }
 
-/* The node of key, -1 if none (or, with create, out of memory). */
-static int node_find(uint64_t key, int create)
+/* The node of key, -1 if none (or, with create, out of memory). A node
+ * created here takes its place in the order from `born`: a lock
+ * instance's serial, so that locks nested in the order they were created
+ * (a table before its objects, a parent before its children) need no
+ * reordering; 0 for classes and locks without an entry, which are
+ * placed in the order they are met. Instances take even places, the
+ * others odd ones, so that no two nodes share one. */
+static int node_find(uint64_t key, int create, uint64_t born)
 {
     for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
          j = (j + 1) & (node_cap - 1))
@@ -405,7 +411,7 @@ static int node_find(uint64_t key, int create)
     struct node *nd = &nodes[i];
     nd->key = key;
     nd->first_out = nd->first_in = -1;
-    nd->ord = next_ord++;
+    nd->ord = born ? (int64_t)(born * 2) : (next_ord++) * 2 + 1;
     node_index_put(i);
     return i;
 }
@@ -540,7 +546,7 @@ static void order_edge(int e)
         nodes[list[i]].ord = ords[k++];
 }
 
-static int edge_new(uint64_t from, uint64_t to)
+static int edge_new(uint64_t from, uint64_t to, uint64_t from_born, uint64_t to_born)
 {
     if (free_edge < 0 && n_edges == cap_edges) {
         int cap = cap_edges ? cap_edges * 2 : 256;
@@ -556,7 +562,7 @@ static int edge_new(uint64_t from, uint64_t to)
     for (int i = 0; g > 0 && i < n_edges; i++)
         if (!edges[i].dead)
             edge_index_put(i);
-    int from_node = node_find(from, 1), to_node = node_find(to, 1);
+    int from_node = node_find(from, 1, from_born), to_node = node_find(to, 1, to_born);
     if (from_node < 0 || to_node < 0)
         return -1;
     int i = free_edge >= 0 ? free_edge : n_edges++;
@@ -646,7 +652,7 @@ void tg__lockorder_forget(uint64_t id)
 {
     tg__guard++;
     tg__lock();
-    int nd = node_find(id, 0);
+    int nd = node_find(id, 0, 0);
     if (nd >= 0 && !tg__opt.lock_classes) {
         while (nodes[nd].first_out >= 0)
             edge_retire(nodes[nd].first_out);
@@ -1171,7 +1177,8 @@ static int edge_for(const struct taker *t, const struct tg_held *h, int dry, int
         *place = 0;
         if (dry)
             return 0;
-        i = edge_new(from, to);
+        int classes = tg__opt.lock_classes;
+        i = edge_new(from, to, hr && !classes ? hr->id : 0, tr && !classes ? tr->id : 0);
         if (i < 0) {
             tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
                           "prediction stops here.");

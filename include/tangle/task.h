@@ -146,7 +146,7 @@ struct tg__prim {
 #define TG_MUTEX_INIT { TG__PRIM_INIT(1), 0, 0, TG__WAITQ_INIT }
 #define TG_RWLOCK_INIT { TG__PRIM_INIT(2), 0, NULL, 0, TG__WAITQ_INIT }
 /* permits >= 0; flags 0 or TG_SEM_SIGNAL, as for tg_sem_init. */
-#define TG_SEM_INIT(permits, flags) { TG__PRIM_INIT(3), (permits), (flags), TG__WAITQ_INIT }
+#define TG_SEM_INIT(permits, flags) { TG__PRIM_INIT(3), (permits), (flags), TG__WAITQ_INIT, 0 }
 #define TG_EVENT_INIT { TG__PRIM_INIT(4), 0, TG__WAITQ_INIT }
 #define TG_COND_INIT { TG__PRIM_INIT(5), TG__WAITQ_INIT }
 #define TG_WAITGROUP_INIT { TG__PRIM_INIT(6), 0, TG__WAITQ_INIT }
@@ -199,6 +199,7 @@ typedef struct tg_sem {
     long permits;
     unsigned flags;
     struct tg__waitq q;
+    void *holders;            /* with detection: the tasks holding its permits */
 } tg_sem;
 int tg_sem_init(tg_sem *s, long permits, unsigned flags);
 int tg_sem_destroy(tg_sem *s);

@@ -318,22 +318,37 @@ int tg__held_grow(struct tg_actor *a)
     return 0;
 }
 
+/* Under the engine lock: marks a's newest live hold of r released; 1 if
+ * it had one. */
+static int release_one_for(struct tg_actor *a, struct tg_res *r)
+{
+    for (int j = a->n_held - 1; j >= 0; j--) {
+        struct tg_held *h = &a->held[j];
+        if (tg__held_is(h, r)) {
+            __atomic_store_n(&h->released_by_other, 1, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
 {
     tg__lock();
     for (int i = 0; i < tg__actor_slots; i++) {
         struct tg_actor *a = tg__actors[i];
-        if (!a || a == releaser)
-            continue;
-        for (int j = a->n_held - 1; j >= 0; j--) {
-            struct tg_held *h = &a->held[j];
-            if (tg__held_is(h, r)) {
-                __atomic_store_n(&h->released_by_other, 1, __ATOMIC_RELEASE);
-                goto out;
-            }
-        }
+        if (a && a != releaser && release_one_for(a, r))
+            break;
     }
-out:
+    tg__unlock();
+}
+
+void tg__released_for(struct tg_actor *holder, struct tg_res *r)
+{
+    if (!holder)
+        return;
+    tg__lock();
+    release_one_for(holder, r);
     tg__unlock();
 }
 

@@ -262,6 +262,10 @@ int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mo
 int tg__held_grow(struct tg_actor *a);
 /* Another actor released r for its holder (misuse, or a semaphore). */
 void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+/* The same when the caller knows the holder (the task runtime keeps each
+ * owned semaphore's holders): costs what the holder holds, not a walk of
+ * every actor. */
+void tg__released_for(struct tg_actor *holder, struct tg_res *r);
 
 /* ---- lock order (lockorder.c) ------------------------------------------- */
 /* Online prediction: every nesting of locks adds edges held -> taken to a

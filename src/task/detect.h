@@ -126,6 +126,12 @@ static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
     else /* a permit returned for someone else: their hold ends */
         tg__released_by_other(t->actor, (struct tg_res *)p->res);
 }
+/* Another task returned a permit of p that `holder` held: its hold ends. */
+static inline void tg__det_released_for(struct tg_task *holder, struct tg__prim *p)
+{
+    if (holder->actor && p->res)
+        tg__released_for(holder->actor, (struct tg_res *)p->res);
+}
 
 /* Writes t's wait record (the seqlock protocol is described in detect.c):
  * tg__lz_open, the fields, tg__lz_close. */
@@ -236,6 +242,7 @@ static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (vo
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 { (void)t; (void)p; (void)mode; (void)pc; }
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }
+static inline void tg__det_released_for(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; }
 static inline void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
 #endif
 

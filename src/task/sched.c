@@ -329,6 +329,8 @@ static void tg__task_free(struct tg__sched *s, struct tg_task *t)
 {
     if (tg__detect_on && t->actor)
         tg__det_task_reap(s, t);
+    if (t->permits[1].more)
+        tg__permits_free(t);
     struct tg__stack st = t->stack; /* the record is inside it */
     tg__stack_free(s, &st);
 }

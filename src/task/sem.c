@@ -11,6 +11,8 @@
 #include "task/task_int.h"
 #include "task/detect.h"
 
+#include <stdlib.h>
+
 int tg_sem_init(tg_sem *s, long permits, unsigned flags)
 {
     if (!s || permits < 0 || (flags & ~(unsigned)TG_SEM_SIGNAL))
@@ -20,6 +22,7 @@ int tg_sem_init(tg_sem *s, long permits, unsigned flags)
     s->permits = permits;
     s->flags = flags;
     s->q.head = s->q.tail = NULL;
+    s->holders = NULL;
     /* Permits of a semaphore that is not a signal return only through
      * their holders, so a permit wait depends on the holders: a permit
      * cycle is caught when it closes, not only as a stall. */
@@ -34,6 +37,10 @@ int tg_sem_destroy(tg_sem *s)
         return TG_EINVAL;
     if (s->q.head)
         return TG_EBUSY;
+    /* Permits still held end with the semaphore (their nodes are freed). */
+    for (struct tg__permits *n = s->holders; n; n = n->next)
+        n->sem = NULL;
+    s->holders = NULL;
     tg__det_res_destroy(&s->p);
     return 0;
 }
@@ -56,10 +63,94 @@ void tg__sem_grant(tg_sem *s, struct tg__wakes *k)
     }
 }
 
+/* ---- holders (detection on, owned permits) ---------------------------- */
+static struct tg__permits *tg__permits_next(struct tg_task *t, struct tg__permits *n)
+{
+    return n == &t->permits[0] ? &t->permits[1] : n->more;
+}
+
+/* t's node for s; else, with make, a free one (allocated if need be); else
+ * NULL. */
+static struct tg__permits *tg__permits_of(struct tg_task *t, tg_sem *s, int make)
+{
+    struct tg__permits *free_node = NULL, *n;
+    for (n = &t->permits[0]; n; n = tg__permits_next(t, n)) {
+        if (n->sem == s)
+            return n;
+        if (!n->sem && !free_node)
+            free_node = n;
+    }
+    if (!make || free_node)
+        return free_node && make ? free_node : NULL;
+    if (!(n = calloc(1, sizeof *n)))
+        return NULL; /* then this hold is not listed (see tg__sem_unhold) */
+    n->more = t->permits[1].more;
+    t->permits[1].more = n;
+    return n;
+}
+
+/* Under s's lock: one permit more or less for node n. */
+static void tg__permits_add(tg_sem *s, struct tg__permits *n, struct tg_task *t, long d)
+{
+    if (!n->sem) {
+        n->sem = s;
+        n->task = t;
+        n->n = 0;
+        n->prev = NULL;
+        n->next = s->holders;
+        if (n->next)
+            n->next->prev = n;
+        s->holders = n;
+    }
+    if ((n->n += d) > 0)
+        return;
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        s->holders = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    n->sem = NULL;
+}
+
+void tg__permits_free(struct tg_task *t)
+{
+    for (struct tg__permits *n = t->permits[1].more, *next; n; n = next) {
+        next = n->more;
+        free(n);
+    }
+    t->permits[1].more = NULL;
+}
+
 void tg__sem_won(tg_sem *s, struct tg_task *t, uintptr_t pc)
 {
-    if (tg__detect_on && !(s->flags & TG_SEM_SIGNAL))
-        tg__det_acquired(t, &s->p, TG__MODE_EXCL, pc);
+    if (!tg__detect_on || (s->flags & TG_SEM_SIGNAL) || !t->actor)
+        return;
+    tg__det_acquired(t, &s->p, TG__MODE_EXCL, pc);
+    tg__spin_lock(&s->p.lock);
+    struct tg__permits *n = tg__permits_of(t, s, 1);
+    if (n)
+        tg__permits_add(s, n, t, 1);
+    tg__spin_unlock(&s->p.lock);
+}
+
+/* The calling task t returns a permit of s: its own, or (a task may return
+ * one for another, as with a plain semaphore) a listed holder's, whose hold
+ * ends; or a permit nobody holds, which ends no hold. */
+static void tg__sem_unhold(tg_sem *s, struct tg_task *t)
+{
+    tg__spin_lock(&s->p.lock);
+    struct tg__permits *n = tg__permits_of(t, s, 0);
+    struct tg_task *holder = n ? t : s->holders ? ((struct tg__permits *)s->holders)->task : NULL;
+    if (!n)
+        n = s->holders;
+    if (n)
+        tg__permits_add(s, n, n->task, -1);
+    tg__spin_unlock(&s->p.lock);
+    if (holder == t)
+        tg__det_released(t, &s->p);
+    else if (holder)
+        tg__det_released_for(holder, &s->p);
 }
 
 static int tg__sem_acquire(tg_sem *s, int64_t deadline, int flags, uintptr_t pc)
@@ -79,8 +170,8 @@ int tg_sem_release(tg_sem *s)
     struct tg_task *t = tg__self();
     if (!t)
         return TG_ENOTASK;
-    if (tg__detect_on && !(s->flags & TG_SEM_SIGNAL))
-        tg__det_released(t, &s->p);
+    if (tg__detect_on && !(s->flags & TG_SEM_SIGNAL) && t->actor)
+        tg__sem_unhold(s, t);
     struct tg__wakes k = { 0 };
     tg__spin_lock(&s->p.lock);
     s->permits++;

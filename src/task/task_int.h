@@ -152,6 +152,19 @@ struct tg__stack {
 
 enum { TG__T_RUNNABLE, TG__T_RUNNING, TG__T_BLOCKED, TG__T_DONE };
 
+/* The permits one task holds of one owned semaphore, with detection on: a
+ * node of the semaphore's holder list (tg_sem.holders), so that a permit
+ * released by a task that does not hold one ends a known holder's hold
+ * without a search of every actor. A task has two nodes in its record and
+ * allocates more only while it holds permits of three semaphores or more. */
+struct tg__permits {
+    struct tg__permits *prev, *next; /* in sem->holders; guarded by its lock */
+    tg_sem *sem;              /* NULL: the node is free */
+    struct tg_task *task;
+    long n;                   /* permits held */
+    struct tg__permits *more; /* the task's next node */
+};
+
 /* One arm of a select as tangle's engine sees it: a TG__W_* kind and the
  * primitive (for joins, the task awaited). A select of more arms than fit
  * is published at once and not followed by chain walks. */
@@ -184,6 +197,7 @@ struct tg_task {
     uintptr_t wait_pc, spawn_pc;
     void *asan_fake;
     int claimed;              /* atomic: its current wait was claimed (it will run) */
+    struct tg__permits permits[2]; /* (sem.c); permits[1].more: allocated ones */
     struct {                  /* the current wait, as tangle's engine sees it */
         int state;            /* atomic: 0 none, 1 deferred, 2 published, 3 being published */
         unsigned ver;         /* atomic: odd while the fields below are rewritten */
@@ -405,6 +419,8 @@ int tg__mutex_relock(tg_mutex *m, uintptr_t pc);
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc);
 void tg__rwlock_won(tg_rwlock *l, struct tg_task *t, int write, uintptr_t pc);
 void tg__sem_won(tg_sem *s, struct tg_task *t, uintptr_t pc);
+/* Frees the permit nodes t allocated (sem.c). */
+void tg__permits_free(struct tg_task *t);
 
 /* A primitive's spinlock (first field of every primitive). */
 static inline int *tg__prim_lock(void *obj) { return &((struct tg__prim *)obj)->lock; }

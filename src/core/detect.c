@@ -552,6 +552,20 @@ static const char *mode_name(const struct tg_wait_desc *w)
     return NULL;
 }
 
+/* The call a thread-level wait of this kind is made in, for reports. */
+static const char *blocking_call(uint32_t kind)
+{
+    switch (kind) {
+    case TG_RES_MUTEX: return "pthread_mutex_lock";
+    case TG_RES_RWLOCK: return "a pthread rwlock lock";
+    case TG_RES_SEM: return "sem_wait";
+    case TG_RES_COND: return "pthread_cond_wait";
+    case TG_RES_BARRIER: return "pthread_barrier_wait";
+    case TG_RES_JOIN: return "pthread_join";
+    default: return "a blocking call";
+    }
+}
+
 static struct tg_finding *build(struct snapshot *ss, const int *order, int n, int cycle_len,
                                 enum tg_finding_kind kind, enum tg_hazard hz, int stall)
 {
@@ -597,7 +611,34 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
             exited++;
         else
             live++;
-    if (stall) {
+    int stuck = -1; /* a runnable task whose host another task blocks */
+    for (int k = 0; k < n && stuck < 0; k++)
+        if (ss->v[order[k]].st == ST_STUCK)
+            stuck = order[k];
+    if (stuck >= 0) {
+        const struct snap *b = &ss->v[ss->v[stuck].host_runner];
+        char names[256];
+        int len = 0, many = 0;
+        names[0] = 0;
+        for (int k = 0; k < n; k++) {
+            const struct snap *s = &ss->v[order[k]];
+            if (s->st != ST_STUCK || s->host_runner != ss->v[stuck].host_runner ||
+                len >= (int)sizeof names - 1)
+                continue;
+            len += snprintf(names + len, sizeof names - (size_t)len, "%s%s", many ? ", " : "",
+                            TG_LABEL(s->a));
+            many++;
+        }
+        f->summary = tg__sprintf("%s blocks its scheduler thread (tid %ld) inside %s, so %s, "
+                                 "which %s runnable, cannot run", TG_LABEL(b->a), b->a->tid,
+                                 blocking_call(b->w.kind), names, many > 1 ? "are" : "is");
+        f->advice = tg__strdup("a task that makes a blocking call (a pthread lock, a join, read, "
+                               "sleep) stops every task of its scheduler thread, including the "
+                               "one that would end the wait; use the task primitives (tg_mutex, "
+                               "tg_join, tg_fd_wait, tg_sleep), which park only the task, or "
+                               "release thread-level locks before anything that can switch "
+                               "tasks.");
+    } else if (stall) {
         int tasks = 0;
         for (int k = 0; k < n; k++)
             tasks += ss->v[order[k]].a->kind == TG_ACTOR_TASK;

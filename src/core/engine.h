@@ -262,6 +262,10 @@ int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mo
 int tg__held_grow(struct tg_actor *a);
 /* Another actor released r for its holder (misuse, or a semaphore). */
 void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+/* Set by a frontend that can say more about its actors' waits (the task
+ * runtime: a channel's direction and fill): a malloc'd sentence or NULL,
+ * called while a finding is built (outside the engine lock). */
+extern char *(*tg__wait_note_hook)(const struct tg_actor *a, const struct tg_wait_desc *w);
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of
  * every actor. */

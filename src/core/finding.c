@@ -168,6 +168,7 @@ void tg__finding_free(struct tg_finding *f)
         for (int j = 0; j < a->wait.n_any; j++)
             res_info_free(&a->wait.any[j].res);
         free(a->wait.any);
+        free(a->wait.note);
         for (int j = 0; j < a->n_holds; j++) {
             res_info_free(&a->holds[j].res);
             stack_free(&a->holds[j].acquired);

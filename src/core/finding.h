@@ -95,6 +95,8 @@ struct tg_wait {
     struct tg_stack stack; /* where it waits */
     int n_any;             /* > 0: it waits for any one of these (res above is any[0]) */
     struct tg_wait_alt_info *any; /* owned */
+    char *note;            /* owned or NULL: the frontend's words on the wait (a task
+                              channel's direction and fill, a wait group's count) */
 };
 
 struct tg_actor_info {

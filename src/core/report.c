@@ -132,6 +132,8 @@ static void describe_waited(struct tg_res_info *out, const struct tg_res *res, u
     }
 }
 
+char *(*tg__wait_note_hook)(const struct tg_actor *a, const struct tg_wait_desc *w);
+
 void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
                         const struct tg_wait_desc *wait, uint32_t wait_stack,
                         const struct tg_held *held, int n_held)
@@ -157,6 +159,8 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
                 info->wait.any[k].mode = alt->mode == TG_MODE_READ ? "read" : "write";
             info->wait.n_any = k + 1;
         }
+        if (tg__wait_note_hook)
+            info->wait.note = tg__wait_note_hook(a, wait);
     }
     for (int i = 0; i < n_held; i++) {
         const struct tg_held *h = &held[i];

@@ -88,6 +88,10 @@ static void actor(struct tg_buf *b, const struct tg_actor_info *a)
         } else {
             tg__buf_puts(b, "null");
         }
+        if (a->wait.note) {
+            tg__buf_puts(b, ",\"note\":");
+            tg__buf_json_str(b, a->wait.note);
+        }
         tg__buf_puts(b, "}");
     } else {
         tg__buf_puts(b, "null");

@@ -154,6 +154,8 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         int join = waited(b, &a->wait.res, a->wait.mode);
         tg__buf_puts(b, "\n");
         stack(b, &a->wait.stack, "      ");
+        if (a->wait.note)
+            tg__buf_printf(b, "    %s\n", a->wait.note);
         if (a->wait.holder && !join) {
             const struct tg_actor_info *h = find_actor(f, a->wait.holder);
             tg__buf_puts(b, predicted ? "    while holding what is wanted by " : "    which is held by ");

@@ -144,6 +144,7 @@ static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
         tg__wakes_flush(&k);
     if (done)
         return w.result;
+    t->wait_op = op;
     int r = tg__park_as(&p, 0, TG__W_CHANNEL, c, NULL, 0, NULL, pc);
     tg__waiters_withdraw(&w, 1, r);
     return r < 0 ? r : w.result;

@@ -63,12 +63,61 @@ int tg__det_dump(int fd) { (void)fd; return -1; }
 
 #else
 
+/* A report's words on a task's wait, which only the runtime knows: which
+ * way a channel wait goes, how full the channel is and whether anyone waits
+ * on the other side; a wait group's count. Read without the primitive's
+ * lock (a report must not take it): exact when the tasks are stuck, which
+ * is when a report names them. */
+static char *tg__wait_note(const struct tg_task *t, const struct tg__prim *p)
+{
+    if (p->kind == TG__K_CHAN) {
+        const tg_chan *c = (const tg_chan *)p;
+        long n = __atomic_load_n(&c->count, __ATOMIC_RELAXED);
+        int other = __atomic_load_n(t->wait_op == TG_SEL_SEND ? &c->recvq.head : &c->sendq.head,
+                                    __ATOMIC_RELAXED) != NULL;
+        char fill[96];
+        if (c->capacity == 0)
+            snprintf(fill, sizeof fill, "the channel is unbuffered");
+        else if (c->capacity < 0)
+            snprintf(fill, sizeof fill, "the channel is unbounded and holds %ld", n);
+        else
+            snprintf(fill, sizeof fill, "the channel %s (%ld of %ld)",
+                     n == 0 ? "is empty" : n >= c->capacity ? "is full" : "holds some", n,
+                     c->capacity);
+        if (t->wait_op == TG_SEL_SEND)
+            return tg__sprintf("it waits to send: %s and %s; any task receiving from it "
+                               "would complete the send", fill,
+                               other ? "a task waits to receive from it"
+                                     : "no task waits to receive from it");
+        return tg__sprintf("it waits to receive: %s and %s; any task sending on it (or "
+                           "closing it) would complete the receive", fill,
+                           other ? "a task waits to send on it" : "no task waits to send on it");
+    }
+    if (p->kind == TG__K_WAITGROUP) {
+        long n = __atomic_load_n(&((const tg_waitgroup *)p)->count, __ATOMIC_RELAXED);
+        return tg__sprintf("the wait group still counts %ld: it opens after %ld more "
+                           "tg_waitgroup_done() call%s", n, n, n == 1 ? "" : "s");
+    }
+    return NULL;
+}
+
+/* The engine's hook: the same for a task's published one-arm wait. */
+static char *tg__det_wait_note(const struct tg_actor *a, const struct tg_wait_desc *w)
+{
+    if (a->kind != TG_ACTOR_TASK || !a->user || !w->res || w->n_any > 0 ||
+        (w->kind != TG_RES_CHANNEL && w->kind != TG_RES_EVENT))
+        return NULL;
+    return tg__wait_note(a->user, (const struct tg__prim *)w->res->addr);
+}
+
 void tg__det_configure(void)
 {
     static int state; /* 0: not yet, 1: being decided, 2: decided */
     int expected = 0;
     if (__atomic_compare_exchange_n(&state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&tg__detect_on, tg__config.detect && tg__engine_init() == 0, __ATOMIC_RELAXED);
+        if (tg__detect_on)
+            tg__wait_note_hook = tg__det_wait_note;
         __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
         return;
     }
@@ -645,6 +694,8 @@ static void tg__dump_wait(struct tg_actor_info *info, const struct tg_task *t)
     const struct tg__prim *p = obj;
     if (p->kind >= TG__K_MUTEX && p->kind <= TG__K_CHAN && p->res) {
         tg__res_describe(p->res, &info->wait.res);
+        if (!t->wait_what) /* a one-arm wait (not a select) */
+            info->wait.note = tg__wait_note(t, p);
         if (p->kind == TG__K_MUTEX) {
             const struct tg_task *o = (const struct tg_task *)(
                 __atomic_load_n(&((const tg_mutex *)obj)->state, __ATOMIC_RELAXED) & ~(uintptr_t)1);

@@ -164,6 +164,7 @@ static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int f
     }
     if (tg__detect_on)
         check = tg__arm_wait_kind(&arms[0], p->task, &kind, &target);
+    p->task->wait_op = arms[0].op;
     return tg__park_as(p, flags, kind, arms[0].obj, target, check, NULL, pc);
 }
 

@@ -193,6 +193,7 @@ struct tg_task {
     int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
     const char *wait_what;    /* for tg_dump: what it waits on */
+    int wait_op;              /* a one-arm wait's enum tg_sel_op (reports: a channel's direction) */
     const void *wait_obj;
     uintptr_t wait_pc, spawn_pc;
     void *asan_fake;

@@ -3,7 +3,8 @@
 """check_example.py: runs a task example under tangle and checks its report.
 
   check_example.py --src FILE.c --status N [--report SPEC]... [--none]
-                   [--cycle N] [--any-of N] [--waits-on KIND] -- EXE [ARGS]
+                   [--cycle N] [--any-of N] [--waits-on KIND] [--note WORDS]
+                   -- EXE [ARGS]
 
 SPEC is KIND[/HAZARD]:TASK,TASK:TAG,TAG[:SUMMARY] (SUMMARY: words the
 report's summary must contain). A report matches when its kind (and
@@ -12,7 +13,8 @@ source line (a line of FILE.c containing "@TAG") appears in one of its
 stacks; with --cycle, its cycle_length is N; with --any-of, one of its
 actors waits for any one of N alternatives (a select), each naming the
 actor that holds it; with --waits-on, one of its actors waits on a resource
-of that kind. Every SPEC must be matched by some report. --none requires that no
+of that kind; with --note, one of its actors' waits carries a note (the
+runtime's words on it) containing WORDS. Every SPEC must be matched by some report. --none requires that no
 report is made. The exit status must be N. Exits 0 on success, 1 with an
 explanation otherwise.
 """
@@ -54,8 +56,15 @@ def waits_on(rep, kind):
                for t in rep.get("threads", []))
 
 
-def matches(rep, kind, hazard, tasks, lines, cycle=None, any_of=None, waits_kind=None):
+def noted(rep, words):
+    return any(words in ((t.get("waits_for") or {}).get("note") or "")
+               for t in rep.get("threads", []))
+
+
+def matches(rep, kind, hazard, tasks, lines, cycle=None, any_of=None, waits_kind=None, note=None):
     if rep.get("kind") != kind or (hazard and rep.get("hazard") != hazard):
+        return False
+    if note is not None and not noted(rep, note):
         return False
     if waits_kind is not None and not waits_on(rep, waits_kind):
         return False
@@ -78,6 +87,7 @@ def main():
     ap.add_argument("--cycle", type=int)
     ap.add_argument("--any-of", type=int)
     ap.add_argument("--waits-on")
+    ap.add_argument("--note")
     ap.add_argument("--timeout", type=int, default=60)
     ap.add_argument("cmd", nargs="+")
     a = ap.parse_args()
@@ -110,7 +120,7 @@ def main():
             ok = False
             continue
         lines = [(base, tags[t]) for t in tg.split(",") if t]
-        if not any(matches(r, kind, hazard, tasks, lines, a.cycle, a.any_of, a.waits_on)
+        if not any(matches(r, kind, hazard, tasks, lines, a.cycle, a.any_of, a.waits_on, a.note)
                    and summary in r.get("summary", "") for r in reports):
             print(f"FAIL: no report matches {spec} (lines {lines}); reports: " +
                   json.dumps([{"kind": r.get("kind"), "hazard": r.get("hazard"),

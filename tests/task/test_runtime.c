@@ -685,6 +685,53 @@ static void *t_permit_other(void *arg)
  * permits count right throughout. */
 static void test_permit_other(void) { CHECK_EQ(tg_run(t_permit_other, NULL), 0); }
 
+/* ---- what a dump says of channel and wait group waits ----------------------------------- */
+static tg_chan nch;
+static tg_waitgroup nwg;
+static void *note_receiver(void *arg)
+{
+    (void)arg;
+    int v;
+    CHECK_EQ(tg_chan_recv(&nch, &v), 0);
+    return NULL;
+}
+static void *note_wg_waiter(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(tg_waitgroup_wait(&nwg), 0);
+    return NULL;
+}
+static void *t_dump_notes(void *arg)
+{
+    (void)arg;
+    static char buf[8192];
+    tg_chan_init(&nch, sizeof(int), 0);
+    tg_waitgroup_init(&nwg);
+    tg_waitgroup_add(&nwg, 2);
+    tg_task *r, *w;
+    tg_spawn(&r, "receiver", note_receiver, NULL);
+    tg_spawn(&w, "wg-waiter", note_wg_waiter, NULL);
+    tg_yield();
+    dump_to(buf, sizeof buf);
+    int v = 7;
+    CHECK_EQ(tg_chan_send(&nch, &v), 0);
+    tg_waitgroup_done(&nwg);
+    tg_waitgroup_done(&nwg);
+    CHECK_EQ(tg_join(r, NULL), 0);
+    CHECK_EQ(tg_join(w, NULL), 0);
+    CHECK(strstr(buf, "\"receiver\"") != NULL && strstr(buf, "\"wg-waiter\"") != NULL);
+    if (strstr(buf, "was started in")) { /* the engine's dump */
+        CHECK(strstr(buf, "it waits to receive: the channel is unbuffered and no task waits "
+                          "to send on it") != NULL);
+        CHECK(strstr(buf, "the wait group still counts 2") != NULL);
+    }
+    return NULL;
+}
+/* Expected: with the engine, a dump says that the receiver waits to
+ * receive on an unbuffered channel nobody sends on, and that the wait
+ * group still counts 2. */
+static void test_dump_notes(void) { CHECK_EQ(tg_run(t_dump_notes, NULL), 0); }
+
 /* ---- stress: select arms racing across two schedulers ---------------------------------- */
 static tg_mutex sm[2];
 static tg_chan sch;
@@ -1227,6 +1274,7 @@ static const struct test_case tests[] = {
     { "coop_budget", test_coop_budget },
     { "coop_off", test_coop_off },
     { "permit_other", test_permit_other },
+    { "dump_notes", test_dump_notes },
     { NULL, NULL },
 };
 

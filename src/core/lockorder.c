@@ -302,7 +302,10 @@ struct occ {
     struct who *who;
     uintptr_t from_pc, to_pc;
     uint32_t from_stack, to_stack;
-    uint64_t *gates;           /* the other locks it held, n_gates of them */
+    union {                    /* the other locks it held, n_gates of them: */
+        uint64_t one;          /* one is kept in place (the usual case), */
+        uint64_t *many;        /* more in a block of their own */
+    } gates;
     uint8_t from_mode, to_mode;
     uint8_t n_gates;
 };
@@ -686,15 +689,20 @@ static int happens_before(const struct occ *a, const struct occ *b)
     return a->who->clock > 0 && clock_at(b->who->vc, b->who->vc_n, a->who->slot) >= a->who->clock;
 }
 
+static uint64_t occ_gate(const struct occ *o, int j)
+{
+    return o->n_gates == 1 ? o->gates.one : o->gates.many[j];
+}
+
 static int gated(const struct occ *const *chosen, int n)
 {
     for (int g = 0; g < chosen[0]->n_gates; g++) {
-        uint64_t gate = chosen[0]->gates[g];
+        uint64_t gate = occ_gate(chosen[0], g);
         int all = 1;
         for (int k = 1; k < n && all; k++) {
             int has = 0;
             for (int j = 0; j < chosen[k]->n_gates; j++)
-                has |= chosen[k]->gates[j] == gate;
+                has |= occ_gate(chosen[k], j) == gate;
             all = has;
         }
         if (all)
@@ -1124,7 +1132,8 @@ static struct occ *occ_alloc(void)
 static void occ_free(struct occ *o)
 {
     if (o) {
-        tg__free(o->gates);
+        if (o->n_gates > 1)
+            tg__free(o->gates.many);
         who_release(o->who);
         o->who = (struct who *)(void *)occ_free_list;
         occ_free_list = o;
@@ -1185,10 +1194,12 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
         n += t->gate_addr[k] != h->addr;
     if (n > MAX_GATES)
         n = MAX_GATES;
-    if (n && (o->gates = tg__alloc((size_t)n * sizeof *o->gates)))
-        for (int k = 0; k < t->n_gates && o->n_gates < n; k++)
-            if (t->gate_addr[k] != h->addr)
-                o->gates[o->n_gates++] = t->gate_key[k];
+    uint64_t *to = &o->gates.one;
+    if (n > 1 && !(to = o->gates.many = tg__alloc((size_t)n * sizeof *to)))
+        n = 0; /* out of memory: no gates (one report too many at worst) */
+    for (int k = 0; k < t->n_gates && o->n_gates < n; k++)
+        if (t->gate_addr[k] != h->addr)
+            to[o->n_gates++] = t->gate_key[k];
     return o;
 }
 

@@ -10,6 +10,7 @@
  * by a futex lock of their own that calls nothing. Blocks above 1 MiB are
  * mapped one by one. Memory is never returned to the system except for
  * those large blocks. */
+#define _GNU_SOURCE
 #include "core/internal.h"
 #include "core/lock.h"
 
@@ -89,6 +90,17 @@ void tg__free(void *ptr)
 
 void *tg__realloc(void *ptr, size_t n)
 {
+    /* A large block stays large: the kernel moves its pages to a larger
+     * mapping (zero-filled beyond), without copying them and without the
+     * old and the new block both resident at the peak. */
+    if (ptr && class_of(n) > MAX_SHIFT && ((int *)((char *)ptr - HEADER))[2] > MAX_SHIFT) {
+        char *p = (char *)ptr - HEADER;
+        char *q = mremap(p, *(size_t *)p, n + HEADER, MREMAP_MAYMOVE);
+        if (q != MAP_FAILED) {
+            *(size_t *)q = n + HEADER;
+            return q + HEADER;
+        }
+    }
     void *q = tg__alloc(n);
     if (!q || !ptr)
         return q;

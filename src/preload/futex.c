@@ -12,8 +12,9 @@
  * FUTEX_PRIVATE_FLAG) may be woken by another process: such a wait is
  * never published, so it never makes a stall.
  *
- * The wait first runs with a deadline check_ms away; only a wait that
- * outlasts it takes its stack, then waits as asked. The second call may
+ * The wait first runs, unpublished, with a deadline check_ms away; only a
+ * wait that outlasts it is published, takes its stack, and waits as
+ * asked. The second call may
  * return EAGAIN where one call would have slept (the word changed in
  * between): every futex user must take that as a spurious wake-up, which
  * it is. The futexes of tangle's own locks (calls from its own code) are
@@ -74,31 +75,29 @@ static void add_ms(struct timespec *ts, int ms)
     }
 }
 
-/* An untimed wait on a private futex by a watched thread of the program:
- * published as an event wait for the stall detector. */
-static long published_wait(struct tg_actor *a, long uaddr, long op, long val, long a5, long a6,
-                           uintptr_t pc)
+/* An untimed wait on a private futex by a watched thread of the program.
+ * It first waits check_ms unpublished (most waits end there, at no cost
+ * to tangle and with no entry for the futex); one that outlasts that is
+ * published as an event wait, takes its stack, and waits as asked. */
+static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long a5, long a6,
+                         uintptr_t pc)
 {
-    struct tg_res *r = tg__res_get((uintptr_t)uaddr, TG_RES_EVENT, 0, pc);
-    if (!r)
-        return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
-    struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
-    tg__wait_begin(a, &w);
-    long rc = -1;
-    errno = ETIMEDOUT;
     if (tg__opt.check_ms > 0) {
         struct timespec soon = {0, 0};
         if ((op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET) /* an absolute deadline */
             clock_gettime((op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &soon);
         add_ms(&soon, tg__opt.check_ms);
-        rc = raw_syscall(SYS_futex, uaddr, op, val, (long)&soon, a5, a6);
+        long rc = raw_syscall(SYS_futex, uaddr, op, val, (long)&soon, a5, a6);
+        if (rc != -1 || errno != ETIMEDOUT)
+            return rc;
     }
-    if (rc == -1 && errno == ETIMEDOUT) {
-        int saved = errno;
-        a->wait_stack = tg__stack_capture(1);
-        errno = saved;
-        rc = raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
-    }
+    struct tg_res *r = tg__res_get((uintptr_t)uaddr, TG_RES_EVENT, 0, pc);
+    if (!r)
+        return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
+    struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
+    tg__wait_begin(a, &w);
+    a->wait_stack = tg__stack_capture(1);
+    long rc = raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
     int saved = errno;
     tg__wait_end(a);
     errno = saved;
@@ -122,5 +121,5 @@ TG_EXPORT long syscall(long n, ...)
     struct tg_actor *me = tg__self();
     if (!me)
         return raw_syscall(n, a, b, c, d, e, f);
-    return published_wait(me, a, b, c, e, f, pc);
+    return watched_wait(me, a, b, c, e, f, pc);
 }

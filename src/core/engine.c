@@ -386,7 +386,12 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
         return;
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the scan's clear of tg__changed */
-    tg__note_change();
+    /* An end can leave others stuck: on its holds, or, for a thread, by
+     * leaving only blocked actors behind. A task that holds nothing leaves
+     * its host thread running (an idle host asks for a scan itself), so
+     * the many tasks that come and go cost the watchdog no scan. */
+    if (a->kind != TG_ACTOR_TASK || a->n_held > 0)
+        tg__note_change();
     int lock_holds = 0;
     for (int i = 0; i < a->n_held; i++) {
         const struct tg_held *h = &a->held[i];

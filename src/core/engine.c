@@ -215,12 +215,8 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
             a->chain_cache = NULL; /* kept across reuse, so not in the memset below */
             a->any_buf = NULL;
             a->any_cap = 0;
-            a->cap_held = 16;
-            a->held = tg__alloc((size_t)a->cap_held * sizeof *a->held);
-            if (!a->held) {
-                tg__free(a);
-                a = NULL;
-            }
+            a->cap_held = (int)(sizeof a->held_inline / sizeof a->held_inline[0]);
+            a->held = a->held_inline;
         }
     }
     if (a && slot < 0) {
@@ -306,7 +302,7 @@ int tg__held_grow(struct tg_actor *a)
     /* The old array is not freed: a detector may still be reading it (it
      * reads a blocked actor's holds, and this actor was blocked a moment
      * ago). Growth doubles, so the leak is bounded by the final size. */
-    int cap = a->cap_held * 2;
+    int cap = a->cap_held < 16 ? 16 : a->cap_held * 2; /* out of held_inline: 16 at once */
     struct tg_held *h = tg__alloc((size_t)cap * sizeof *h);
     if (!h) {
         tg__warn_once(&held_warned, "out of memory for held locks; some are not watched.");

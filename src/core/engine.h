@@ -186,6 +186,11 @@ struct tg_actor {
      * allocated by the first one and grown as needed; kept across reuse. */
     struct tg_wait_alt *any_buf;
     int any_cap;
+    /* Where its held list starts: most actors (tasks above all) never hold
+     * more than this many at once, and an allocation of its own would
+     * double what the engine keeps per task. tg__held_grow moves the list
+     * out and leaves this unused. */
+    struct tg_held held_inline[2];
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 

@@ -106,6 +106,20 @@ struct tg_actor_info *tg__finding_add_actor(struct tg_finding *f)
     return grow_one((void **)&f->actors, &f->n_actors, sizeof *f->actors);
 }
 
+struct tg_place *tg__finding_add_place(struct tg_finding *f, int steps)
+{
+    struct tg_place *p = grow_one((void **)&f->places, &f->n_places, sizeof *f->places);
+    if (!p)
+        return NULL;
+    p->steps = steps > 0 ? calloc((size_t)steps, sizeof *p->steps) : NULL;
+    if (steps > 0 && !p->steps) {
+        f->n_places--;
+        return NULL;
+    }
+    p->n = steps;
+    return p;
+}
+
 struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a)
 {
     return grow_one((void **)&a->holds, &a->n_holds, sizeof *a->holds);
@@ -134,6 +148,24 @@ int tg__stack_symbolic(struct tg_stack *s, const char *function, const char *fil
     fr->function = tg__strdup(function);
     fr->file = tg__strdup(file);
     fr->line = line;
+    return 0;
+}
+
+int tg__stack_copy(struct tg_stack *dst, const struct tg_stack *src, int max)
+{
+    int n = src->n < max ? src->n : max;
+    dst->n = 0;
+    dst->frames = NULL;
+    for (int i = 0; i < n; i++) {
+        const struct tg_frame *s = &src->frames[i];
+        struct tg_frame *d = grow_one((void **)&dst->frames, &dst->n, sizeof *dst->frames);
+        if (!d)
+            return -1;
+        *d = *s;
+        d->module = tg__strdup(s->module);
+        d->function = tg__strdup(s->function);
+        d->file = tg__strdup(s->file);
+    }
     return 0;
 }
 
@@ -177,6 +209,16 @@ void tg__finding_free(struct tg_finding *f)
         stack_free(&a->created);
     }
     free(f->actors);
+    for (int i = 0; i < f->n_places; i++) {
+        for (int j = 0; j < f->places[i].n; j++) {
+            free(f->places[i].steps[j].actor_name);
+            free(f->places[i].steps[j].lock_name);
+            stack_free(&f->places[i].steps[j].acquired);
+            stack_free(&f->places[i].steps[j].waits);
+        }
+        free(f->places[i].steps);
+    }
+    free(f->places);
     stack_free(&f->where);
     free(f->summary);
     free(f->advice);

@@ -111,6 +111,22 @@ struct tg_actor_info {
     struct tg_stack created; /* where it was spawned; may be empty */
 };
 
+/* One place a bug showed: for each thread of the cycle, in cycle order,
+ * which thread, the lock it waits for, where it took the lock it holds and
+ * where it waits for the next (the innermost few frames of each). */
+struct tg_place_step {
+    uint64_t actor;
+    char *actor_name;      /* owned or NULL */
+    uint64_t lock;         /* the lock waited for: id and name (owned or NULL) */
+    char *lock_name;
+    struct tg_stack acquired;
+    struct tg_stack waits;
+};
+struct tg_place {
+    int n;
+    struct tg_place_step *steps; /* owned */
+};
+
 struct tg_finding {
     enum tg_finding_kind kind;
     enum tg_hazard hazard;
@@ -125,6 +141,15 @@ struct tg_finding {
                                    before, over the same locks; 0 if none */
     int cycle_length;      /* the first cycle_length actors form a cycle, each waiting
                               for the next (the last for the first); 0: no cycle */
+    /* One bug, one report (src/report/bug.c). A deadlock that was predicted
+     * points at that prediction (not owned: it stays in the list of findings,
+     * with merged_into set to the deadlock's id, and documents render it inside
+     * the deadlock). A potential deadlock seen again over the same kinds of
+     * locks at other call sites keeps those sites as further places. */
+    const struct tg_finding *prediction;
+    unsigned long merged_into;
+    int n_places;
+    struct tg_place *places; /* owned: other places than the actors' own sites */
 };
 
 const char *tg__finding_kind_name(enum tg_finding_kind k);
@@ -134,6 +159,10 @@ const char *tg__hazard_name(enum tg_hazard h);
 struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard hazard);
 struct tg_actor_info *tg__finding_add_actor(struct tg_finding *f);
 struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a);
+/* A place with `steps` zeroed steps, appended to f->places. */
+struct tg_place *tg__finding_add_place(struct tg_finding *f, int steps);
+/* dst = the innermost max frames of src, strings copied. */
+int tg__stack_copy(struct tg_stack *dst, const struct tg_stack *src, int max);
 int tg__stack_from_pcs(struct tg_stack *s, const uintptr_t *pcs, int n);
 int tg__stack_symbolic(struct tg_stack *s, const char *function, const char *file, int line);
 char *tg__strdup(const char *s);

@@ -345,6 +345,8 @@ static void write_json(void)
     }
     struct tg_buf b = {0};
     for (int i = json_in_file; i < n_found; i++) {
+        if (found[i]->merged_into)
+            continue;
         tg__buf_puts(&b, ",\n");
         tg__render_json_one(&b, found[i]);
     }
@@ -391,31 +393,36 @@ static void write_text(const struct tg_finding *f)
         close(fd);
 }
 
-/* Whether every lock a's cycle actors wait for is among b's. */
-static int same_locks(const struct tg_finding *a, const struct tg_finding *b)
+/* One bug, one report (report/bug.c): a potential deadlock of a bug
+ * already reported is folded into that report (another place, or a
+ * repeat) instead of being reported again; a deadlock of a bug that was
+ * predicted takes the prediction in. Returns 1 when f was folded. */
+static int same_bug(struct tg_finding *f)
 {
-    int na = a->cycle_length ? a->cycle_length : a->n_actors;
-    int nb = b->cycle_length ? b->cycle_length : b->n_actors;
-    if (na != nb || na == 0)
+    uint64_t key = tg__bug_key(f);
+    if (!key)
         return 0;
-    for (int i = 0; i < na; i++) {
-        uint64_t id = a->actors[i].wait.res.id;
-        int seen = 0;
-        for (int j = 0; j < nb && !seen; j++)
-            seen = id && b->actors[j].wait.present && b->actors[j].wait.res.id == id;
-        if (!seen)
-            return 0;
+    for (int i = 0; i < n_found; i++) {
+        struct tg_finding *g = found[i];
+        if (g->kind != TG_FINDING_POTENTIAL_DEADLOCK || tg__bug_key(g) != key)
+            continue;
+        if (f->kind == TG_FINDING_POTENTIAL_DEADLOCK) {
+            if (tg__opt.symbolize)
+                tg__symbolize_findings(&f, 1);
+            tg__bug_fold(g, f);
+            json_dirty = 1;
+            return 1;
+        }
+        if (!g->merged_into) {
+            f->predicted_by = g->id;
+            f->prediction = g;
+            json_in_file = 0; /* the prediction leaves the list: rewrite it whole */
+        }
+        return 0;
     }
-    return 1;
-}
-
-/* One bug, one story: a deadlock over the locks of a potential deadlock
- * reported earlier names that report (JSON predicted_by). */
-static unsigned long predicted_by(const struct tg_finding *f)
-{
-    for (int i = 0; i < n_found; i++)
-        if (found[i]->kind == TG_FINDING_POTENTIAL_DEADLOCK && same_locks(f, found[i]))
-            return found[i]->id;
+    for (int i = 0; f->kind == TG_FINDING_POTENTIAL_DEADLOCK && i < n_found; i++)
+        if (found[i]->kind == TG_FINDING_DEADLOCK && tg__bug_key(found[i]) == key)
+            return 1; /* predicted only after it happened: the deadlock says it all */
     return 0;
 }
 
@@ -492,6 +499,8 @@ int tg__report_locked(struct tg_finding *f)
             break;
         }
     }
+    if (fresh && same_bug(f))
+        fresh = 0;
     if (fresh && n_found == cap_found) {
         int cap = cap_found ? cap_found * 2 : 16;
         struct tg_finding **nf = realloc(found, (size_t)cap * sizeof *nf);
@@ -517,8 +526,8 @@ int tg__report_locked(struct tg_finding *f)
     kept_deadlocks += fresh && f->kind == TG_FINDING_DEADLOCK;
     if (fresh) {
         f->id = (unsigned long)n_found + 1;
-        if (f->kind == TG_FINDING_DEADLOCK)
-            f->predicted_by = predicted_by(f);
+        if (f->prediction)
+            ((struct tg_finding *)f->prediction)->merged_into = f->id;
         found[n_found] = f;
         found_keys[n_found++] = key;
         reports_made++;

@@ -273,6 +273,7 @@ int tg__cli_predict(int argc, char **argv)
         status = 1;
         goto out;
     }
+    n = tg__findings_merge(fs, (int)n); /* one bug, one report: places of one cycle */
     if (emit(&a, fs, n, a.file) < 0)
         status = 1;
     struct tg__spd_stats st;

@@ -20,6 +20,8 @@ void tg__render_dot(struct tg_buf *b, struct tg_finding *const *fs, int n)
     tg__buf_puts(b, "digraph tangle {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
     for (int i = 0; i < n; i++) {
         const struct tg_finding *f = fs[i];
+        if (f->merged_into)
+            continue; /* drawn as the deadlock it became */
         int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK;
         tg__buf_printf(b, "  subgraph cluster_%d {\n    label=", i + 1);
         char title[600];

@@ -132,9 +132,34 @@ void tg__render_json_one(struct tg_buf *b, const struct tg_finding *f)
     tg__buf_puts(b, "],\"where\":");
     frames(b, &f->where);
     if (f->predicted_by)
-        tg__buf_printf(b, ",\"predicted_by\":%lu}", f->predicted_by);
+        tg__buf_printf(b, ",\"predicted_by\":%lu", f->predicted_by);
     else
-        tg__buf_puts(b, ",\"predicted_by\":null}");
+        tg__buf_puts(b, ",\"predicted_by\":null");
+    tg__buf_puts(b, ",\"prediction\":");
+    if (f->prediction)
+        tg__render_json_one(b, f->prediction);
+    else
+        tg__buf_puts(b, "null");
+    tg__buf_puts(b, ",\"places\":[");
+    for (int i = 0; i < f->n_places; i++) {
+        const struct tg_place *p = &f->places[i];
+        tg__buf_puts(b, i ? ",[" : "[");
+        for (int j = 0; j < p->n; j++) {
+            const struct tg_place_step *st = &p->steps[j];
+            tg__buf_printf(b, "%s{\"thread\":%llu,\"thread_name\":", j ? "," : "",
+                           (unsigned long long)st->actor);
+            tg__buf_json_str(b, st->actor_name);
+            tg__buf_printf(b, ",\"lock\":%llu,\"lock_name\":", (unsigned long long)st->lock);
+            tg__buf_json_str(b, st->lock_name);
+            tg__buf_puts(b, ",\"acquired\":");
+            frames(b, &p->steps[j].acquired);
+            tg__buf_puts(b, ",\"waits\":");
+            frames(b, &p->steps[j].waits);
+            tg__buf_puts(b, "}");
+        }
+        tg__buf_puts(b, "]");
+    }
+    tg__buf_puts(b, "]}");
 }
 
 void tg__render_json(struct tg_buf *b, struct tg_finding *const *fs, int n,
@@ -149,8 +174,11 @@ void tg__render_json(struct tg_buf *b, struct tg_finding *const *fs, int n,
     tg__buf_puts(b, ",\"end\":");
     tg__buf_json_str(b, meta ? meta->end : NULL);
     tg__buf_puts(b, ",\"reports\":[");
+    int k = 0;
     for (int i = 0; i < n; i++) {
-        tg__buf_puts(b, i ? ",\n" : "\n");
+        if (fs[i]->merged_into)
+            continue; /* inside the report of the deadlock it became */
+        tg__buf_puts(b, k++ ? ",\n" : "\n");
         tg__render_json_one(b, fs[i]);
     }
     tg__buf_puts(b, "\n]}\n");

@@ -350,6 +350,7 @@ static struct tg_finding *read_finding(const struct jv *o)
     const char *kind = k && k->t == J_STR ? k->str : "";
     enum tg_finding_kind fk = !strcmp(kind, "deadlock") ? TG_FINDING_DEADLOCK
                               : !strcmp(kind, "potential-deadlock") ? TG_FINDING_POTENTIAL_DEADLOCK
+                              : !strcmp(kind, "threads")            ? TG_FINDING_THREADS
                                                                      : TG_FINDING_HAZARD;
     enum tg_hazard hz = TG_HAZARD_NONE;
     const struct jv *h = get(o, "hazard");
@@ -373,6 +374,20 @@ static struct tg_finding *read_finding(const struct jv *o)
         read_actor(a, threads->items[i]);
     }
     read_stack(&f->where, get(o, "where"));
+    const struct jv *places = get(o, "places");
+    for (int i = 0; places && places->t == J_ARR && i < places->n; i++) {
+        const struct jv *steps = places->items[i];
+        int n = steps && steps->t == J_ARR ? steps->n : 0;
+        struct tg_place *p = tg__finding_add_place(f, n);
+        for (int j = 0; p && j < n; j++) {
+            p->steps[j].actor = (uint64_t)num_of(steps->items[j], "thread");
+            p->steps[j].actor_name = str_of(steps->items[j], "thread_name");
+            p->steps[j].lock = (uint64_t)num_of(steps->items[j], "lock");
+            p->steps[j].lock_name = str_of(steps->items[j], "lock_name");
+            read_stack(&p->steps[j].acquired, get(steps->items[j], "acquired"));
+            read_stack(&p->steps[j].waits, get(steps->items[j], "waits"));
+        }
+    }
     return f;
 }
 
@@ -394,11 +409,24 @@ int tg__report_read_json(const char *text, struct tg_finding ***out, int *n,
         jv_free(doc);
         return -1;
     }
-    struct tg_finding **fs = calloc((size_t)reports->n + 1, sizeof *fs);
+    /* Room for each report and the prediction it may hold (schema 3). */
+    struct tg_finding **fs = calloc(2 * (size_t)reports->n + 1, sizeof *fs);
     int k = 0;
-    for (int i = 0; fs && i < reports->n; i++)
-        if ((fs[k] = read_finding(reports->items[i])))
+    for (int i = 0; fs && i < reports->n; i++) {
+        const struct jv *pred = get(reports->items[i], "prediction");
+        struct tg_finding *p = pred && pred->t == J_OBJ ? read_finding(pred) : NULL;
+        if (p)
+            fs[k++] = p;
+        if ((fs[k] = read_finding(reports->items[i]))) {
+            if (p) {
+                p->merged_into = fs[k]->id ? fs[k]->id : (unsigned long)-1;
+                fs[k]->prediction = p;
+            }
             k++;
+        } else if (p) {
+            p->merged_into = 0;
+        }
+    }
     if (meta) {
         memset(meta, 0, sizeof *meta);
         meta->pid = (long)num_of(doc, "pid");

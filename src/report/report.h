@@ -10,7 +10,7 @@
 #include "core/finding.h"
 
 /* The version of the JSON report's schema (docs/report-schema.json). */
-#define TG_REPORT_SCHEMA_STR "2"
+#define TG_REPORT_SCHEMA_STR "3"
 
 struct tg_report_meta {
     const char *tool_version;
@@ -21,6 +21,18 @@ struct tg_report_meta {
     const char *end;     /* NULL when unknown (end: still running or killed) */
 };
 
+
+/* One bug, one report (bug.c). tg__bug_key: the bug a lock cycle (a
+ * deadlock or potential deadlock over locks) is, as a nonzero key; 0 for
+ * any other finding. Two findings with one key are the same lock-order bug.
+ * tg__bug_fold: counts `from` as another sighting of `into` (repeats) and
+ * keeps its call sites as a place of into's when they are new; returns 1
+ * if a place was added. tg__findings_merge: folds every potential deadlock
+ * into the first one with its key, frees the folded ones, and returns how
+ * many findings are left in fs (in their order). */
+uint64_t tg__bug_key(const struct tg_finding *f);
+int tg__bug_fold(struct tg_finding *into, const struct tg_finding *from);
+int tg__findings_merge(struct tg_finding **fs, int n);
 
 /* Human-readable text, as printed on stderr. `color` adds ANSI colours. */
 void tg__render_text(struct tg_buf *out, const struct tg_finding *f, int color);

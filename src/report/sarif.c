@@ -164,6 +164,29 @@ static void result(struct tg_buf *b, const struct tg_finding *f, int rule_index)
                 related(b, h, &id, msg);
         }
     }
+    if (f->prediction)
+        for (int i = 0; i < f->prediction->n_actors; i++) {
+            const struct tg_actor_info *a = &f->prediction->actors[i];
+            char who[200], msg[400];
+            actor_label(who, sizeof who, a);
+            snprintf(msg, sizeof msg, "predicted in report %lu: %s took a lock here, then another",
+                     f->predicted_by, who);
+            for (int j = 0; j < a->n_holds; j++) {
+                const struct tg_frame *h = user_frame(&a->holds[j].acquired);
+                if (h)
+                    related(b, h, &id, msg);
+            }
+        }
+    for (int i = 0; i < f->n_places; i++)
+        for (int j = 0; j < f->places[i].n; j++) {
+            const struct tg_place_step *st = &f->places[i].steps[j];
+            const struct tg_frame *h = st->acquired.n ? user_frame(&st->acquired) : NULL;
+            const struct tg_frame *w = st->waits.n ? user_frame(&st->waits) : NULL;
+            if (h)
+                related(b, h, &id, "the same bug also shows here: a lock taken first");
+            if (w)
+                related(b, w, &id, "the same bug also shows here: the next lock taken");
+        }
     tg__buf_puts(b, "],\"stacks\":[");
     int first = 1;
     if (f->where.n)
@@ -177,6 +200,8 @@ static void result(struct tg_buf *b, const struct tg_finding *f, int rule_index)
     tg__buf_printf(b, "],\"properties\":{\"tangleId\":%lu,\"repeats\":%lu", f->id, f->repeats);
     if (f->predicted_by)
         tg__buf_printf(b, ",\"predictedBy\":%lu", f->predicted_by);
+    if (f->n_places)
+        tg__buf_printf(b, ",\"otherPlaces\":%d", f->n_places);
     tg__buf_puts(b, "}}");
 }
 
@@ -213,8 +238,11 @@ void tg__render_sarif(struct tg_buf *b, struct tg_finding *const *fs, int n,
         tg__buf_puts(b, "}}");
     }
     tg__buf_puts(b, "]}},\"results\":[");
+    int k = 0;
     for (int i = 0; i < n; i++) {
-        if (i)
+        if (fs[i]->merged_into)
+            continue; /* inside the result of the deadlock it became */
+        if (k++)
             tg__buf_puts(b, ",\n");
         result(b, fs[i], index ? index[i] : 0);
     }

@@ -208,6 +208,47 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     }
 }
 
+/* A site in a place: its innermost two frames, which see past a lock
+ * wrapper ("possess yarn.c:115, called from get_space pigz.c:1400"). */
+static void site(struct tg_buf *b, const struct tg_stack *s)
+{
+    if (s->n == 0) {
+        tg__buf_puts(b, "(unknown)");
+        return;
+    }
+    frame(b, &s->frames[0]);
+    for (int i = 1; i < s->n && i < 2; i++) {
+        tg__buf_puts(b, s->frames[i - 1].inlined ? ", inlined in " : ", called from ");
+        frame(b, &s->frames[i]);
+    }
+}
+
+/* The other places the same bug showed (bug.c). */
+static void places(struct tg_buf *b, const struct tg_finding *f)
+{
+    if (f->n_places == 0)
+        return;
+    tg__buf_printf(b, "  The same bug (the same kinds of locks in a cycle) also showed at %d other "
+                      "place%s:\n", f->n_places, f->n_places > 1 ? "s" : "");
+    for (int i = 0; i < f->n_places; i++) {
+        const struct tg_place *p = &f->places[i];
+        for (int j = 0; j < p->n; j++) {
+            const struct tg_place_step *st = &p->steps[j];
+            tg__buf_printf(b, "    %s thread %llu", j ? " " : "-", (unsigned long long)st->actor);
+            if (st->actor_name && st->actor_name[0])
+                tg__buf_printf(b, " \"%s\"", st->actor_name);
+            tg__buf_puts(b, " took a lock in ");
+            site(b, &st->acquired);
+            tg__buf_printf(b, ",\n        then lock #%llu", (unsigned long long)st->lock);
+            if (st->lock_name)
+                tg__buf_printf(b, " '%s'", st->lock_name);
+            tg__buf_puts(b, " in ");
+            site(b, &st->waits);
+            tg__buf_puts(b, "\n");
+        }
+    }
+}
+
 /* The stack that says where a finding is: a hazard's call, else the first
  * wait, else the first acquisition. */
 static const struct tg_stack *main_stack(const struct tg_finding *f)
@@ -257,8 +298,9 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
         tg__buf_printf(b, " (%s)", tg__hazard_name(f->hazard));
     tg__buf_printf(b, ": %s\n", f->summary ? f->summary : "");
     if (f->predicted_by)
-        tg__buf_printf(b, "  It was predicted: report %lu above is the same lock-order cycle, "
-                          "found before it happened.\n", f->predicted_by);
+        tg__buf_printf(b, "  It was predicted: report %lu above is this same bug (the same "
+                          "locks in a cycle), found before it happened; it is one bug, and the "
+                          "JSON, SARIF and HTML reports carry it once.\n", f->predicted_by);
     for (int i = 0; i < f->n_actors; i++) {
         if (i > 0 && i == f->cycle_length)
             tg__buf_puts(b, "  Also blocked for good because of it:\n");
@@ -268,6 +310,7 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
         tg__buf_puts(b, "  at:\n");
         stack(b, &f->where, "      ");
     }
+    places(b, f);
     if (f->repeats)
         tg__buf_printf(b, "  (seen %lu more times)\n", f->repeats);
     if (f->advice)

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* One bug, one story: two threads first nest two locks in opposite orders
+/* One bug, one report: two threads first nest two locks in opposite orders
  * without meeting (a potential deadlock is reported), then meet and really
- * deadlock. The deadlock names the earlier report (predicted_by), so a
- * reader and CI see one bug. */
+ * deadlock. The JSON holds one report, the deadlock, with the prediction
+ * inside it, as a run that deadlocked without predicting first would. */
 // EXIT: 66
-// CHECK: reports# == 2
-// CHECK: reports[0].id == 1
-// CHECK: reports[0].kind == "potential-deadlock"
-// CHECK: reports[0].predicted_by == null
-// CHECK: reports[1].id == 2
-// CHECK: reports[1].kind == "deadlock"
-// CHECK: reports[1].predicted_by == 1
-// STDERR: It was predicted: report 1 above is the same lock-order cycle
+// CHECK: reports# == 1
+// CHECK: reports[0].id == 2
+// CHECK: reports[0].kind == "deadlock"
+// CHECK: reports[0].predicted_by == 1
+// CHECK: reports[0].prediction.id == 1
+// CHECK: reports[0].prediction.kind == "potential-deadlock"
+// CHECK: reports[0].prediction.prediction == null
+// CHECK: reports[0].places# == 0
+// STDERR: It was predicted: report 1 above is this same bug
 // STDERR: (predicted by report 1)
 // STDERR: SUMMARY: tangle: potential-deadlock
 // STDERR: SUMMARY: tangle: deadlock

@@ -233,6 +233,16 @@ def tangle(prog, trace):
                 name = "join:" + name[len("the end of thread "):]
             cyc.add((th["name"], name))
         got.add(frozenset(cyc))
+        # One bug, one report: other threads showing the same cycle of
+        # locks are further places of it.
+        for place in rep["places"]:
+            cyc = set()
+            for st in place:
+                name = st["lock_name"]
+                if name.startswith("the end of thread "):
+                    name = "join:" + name[len("the end of thread "):]
+                cyc.add((st["thread_name"], name))
+            got.add(frozenset(cyc))
     return got, path
 
 

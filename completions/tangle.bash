@@ -34,14 +34,14 @@ _tangle()
     case $prev in
         --on-deadlock) COMPREPLY=($(compgen -W "exit abort hang" -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text json$([[ $cmd == report ]] && echo " sarif dot")" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text json$([[ $cmd == report ]] && echo " sarif dot html")" -- "$cur")); return ;;
         -O)
             local keys
             keys=$(_tangle_help "$tangle" | sed -n '/with these keys:/,/^$/s/^  \([a-z_][a-z_]*\) .*/\1=/p')
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "$keys" -- "$cur"))
             return ;;
-        --json | --log | -o | --output | --suppress) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --json | --html | --sarif | --log | -o | --output | --suppress) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --exitcode | --stall-ms | --check-ms | --max-patterns | --max-warnings) return ;;
     esac
     if [[ $cur == -* ]]; then

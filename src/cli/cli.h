@@ -11,6 +11,11 @@ int tg__cli_record(int argc, char **argv);
 int tg__cli_predict(int argc, char **argv);
 int tg__cli_report(int argc, char **argv);
 int tg__cli_attach(int argc, char **argv);
+/* Renders the JSON report at `in` as `format` (text, json, sarif, dot, html,
+ * or "suppressions") into out_path (NULL: standard output); `who` starts
+ * each error message. 0, or 2 with the reason on stderr. */
+int tg__cli_convert(const char *in, const char *format, const char *out_path, const char *prefix,
+                    const char *who);
 int tg__cli_core(int argc, char **argv);
 
 /* Exit statuses of `tangle run` when the program was not started (each is

@@ -15,7 +15,8 @@ static void report_usage(FILE *out)
             "Renders a JSON report written by tangle run, tangle predict or the task runtime.\n"
             "\n"
             "  --format F              text (default), json, sarif (SARIF 2.1.0, for code\n"
-            "                          scanning), dot (Graphviz: dot -Tsvg)\n"
+            "                          scanning), dot (Graphviz: dot -Tsvg), html (one\n"
+            "                          self-contained page: no network needed)\n"
             "  --suppressions          print the suppression lines that would silence each\n"
             "                          report (docs/suppressions.md)\n"
             "  --strip-path-prefix P   remove P from the front of source paths\n"
@@ -77,14 +78,22 @@ int tg__cli_report(int argc, char **argv)
         return 2;
     }
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "sarif") &&
-        strcmp(format, "dot")) {
-        fprintf(stderr, "tangle report: --format takes text, json, sarif or dot, not '%s'.\n",
+        strcmp(format, "dot") && strcmp(format, "html")) {
+        fprintf(stderr, "tangle report: --format takes text, json, sarif, dot or html, not '%s'.\n",
                 format);
         return 2;
     }
+    return tg__cli_convert(in, suppressions ? "suppressions" : format, out_path, prefix,
+                           "tangle report");
+}
+
+int tg__cli_convert(const char *in, const char *format, const char *out_path, const char *prefix,
+                    const char *who)
+{
+    int suppressions = !strcmp(format, "suppressions");
     char *text = slurp(in);
     if (!text) {
-        fprintf(stderr, "tangle report: cannot read '%s': %s.\n", in, strerror(errno));
+        fprintf(stderr, "%s: cannot read '%s': %s.\n", who, in, strerror(errno));
         return 2;
     }
     struct tg_finding **fs = NULL;
@@ -94,7 +103,7 @@ int tg__cli_report(int argc, char **argv)
     int rc = tg__report_read_json(text, &fs, &n, &meta, err, sizeof err);
     free(text);
     if (rc != 0) {
-        fprintf(stderr, "tangle report: cannot use '%s': %s.\n", in, err);
+        fprintf(stderr, "%s: cannot use '%s': %s.\n", who, in, err);
         return 2;
     }
     tg__report_set_path_prefix(prefix);
@@ -107,6 +116,8 @@ int tg__cli_report(int argc, char **argv)
         tg__render_sarif(&b, fs, n, &meta);
     else if (!strcmp(format, "dot"))
         tg__render_dot(&b, fs, n);
+    else if (!strcmp(format, "html"))
+        tg__render_html(&b, fs, n, &meta);
     else
         for (int i = 0; i < n; i++) {
             tg__render_text(&b, fs[i], 0);
@@ -116,7 +127,7 @@ int tg__cli_report(int argc, char **argv)
     rc = 0;
     if (!out || (b.len && fwrite(b.data, 1, b.len, out) != b.len) || b.failed ||
         (out_path ? fclose(out) : fflush(out)) != 0) {
-        fprintf(stderr, "tangle report: cannot write %s: %s.\n", out_path ? out_path : "the output",
+        fprintf(stderr, "%s: cannot write %s: %s.\n", who, out_path ? out_path : "the output",
                 strerror(errno));
         rc = 2;
     }

@@ -36,6 +36,8 @@ static void run_usage(FILE *out)
             "Options:\n"
             "  --json FILE           also write the findings as JSON (schema: docs/report-schema.md);\n"
             "                        child processes write FILE.PID\n"
+            "  --html FILE           also write the findings as one self-contained HTML page\n"
+            "  --sarif FILE          also write the findings as SARIF 2.1.0 (code scanning)\n"
             "  --log FILE            write the text report to FILE instead of stderr\n"
             "  --on-deadlock WHAT    exit (default), abort (core dump) or hang (attach a debugger)\n"
             "  --exitcode N          exit status when anything was reported (default 66)\n"
@@ -176,7 +178,7 @@ int tg__cli_run(int argc, char **argv)
     const char *env = getenv("TANGLE_OPTIONS");
     if (env)
         snprintf(spec, sizeof spec, "%s", env);
-    const char *json = NULL;
+    const char *json = NULL, *html = NULL, *sarif = NULL;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -184,6 +186,17 @@ int tg__cli_run(int argc, char **argv)
         if (!strcmp(a, "--")) {
             i++;
             break;
+        }
+        if (!strcmp(a, "--html") || !strcmp(a, "--sarif") || !strncmp(a, "--html=", 7) ||
+            !strncmp(a, "--sarif=", 8)) {
+            const char **dst = a[2] == 'h' ? &html : &sarif;
+            const char *eq = strchr(a, '=');
+            if (!eq && i + 1 >= argc) {
+                fprintf(stderr, "tangle run: option '%s' needs a value.\n", a);
+                return 2;
+            }
+            *dst = eq ? eq + 1 : argv[++i];
+            continue;
         }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             run_usage(stdout);
@@ -270,6 +283,26 @@ int tg__cli_run(int argc, char **argv)
                         "TANGLE_LIB to its path.\n");
         return TG_RUN_USAGE;
     }
+    /* HTML and SARIF are made from the JSON report when the program ends:
+     * without --json it goes to a temporary file. */
+    char tmp_json[PATH_MAX] = "";
+    if ((html || sarif) && !json) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tmp_json, sizeof tmp_json, "%s/tangle-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        int fd = mkstemp(tmp_json);
+        if (fd < 0 || strchr(tmp_json, ':')) {
+            fprintf(stderr, "tangle run: cannot create a temporary JSON report for --html/--sarif "
+                            "(%s); give --json FILE.\n", strerror(errno));
+            return 2;
+        }
+        close(fd);
+        json = tmp_json;
+        snprintf(o.json, sizeof o.json, "%s", json);
+        if (add_opt(spec, sizeof spec, "json", json) != 0) {
+            unlink(tmp_json);
+            goto too_long;
+        }
+    }
     if (json && write_unwatched_json(o.json, prog) != 0) {
         fprintf(stderr, "tangle run: cannot write the JSON report '%s': %s.\n", o.json,
                 strerror(errno));
@@ -288,7 +321,14 @@ int tg__cli_run(int argc, char **argv)
     }
     if (TANGLE_ASAN_RUNTIME[0])
         setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 0);
-    return tg__cli_supervise(prog, argv + i, rundir, o.exitcode);
+    rc = tg__cli_supervise(prog, argv + i, rundir, o.exitcode);
+    if (html && tg__cli_convert(o.json, "html", html, o.strip_path_prefix, "tangle run --html"))
+        fprintf(stderr, "tangle run: the HTML report could not be made.\n");
+    if (sarif && tg__cli_convert(o.json, "sarif", sarif, o.strip_path_prefix, "tangle run --sarif"))
+        fprintf(stderr, "tangle run: the SARIF report could not be made.\n");
+    if (tmp_json[0])
+        unlink(tmp_json);
+    return rc;
 too_long:
     fprintf(stderr, "tangle run: the options are too long.\n");
     return 2;

@@ -704,9 +704,21 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                                "select waits for a task stuck the same way; take the locks in "
                                "one agreed order everywhere (or release before waiting).");
     } else {
-        f->summary = tg__sprintf("%d %ss wait for each other in a cycle", cycle_len, what);
-        f->advice = tg__strdup("each holds what the next one waits for; take the locks in one "
-                               "agreed order everywhere (or release before waiting).");
+        int joins = 0;
+        for (int k = 0; k < cycle_len; k++)
+            joins += ss->v[order[k]].w.kind == TG_RES_JOIN;
+        f->summary = tg__sprintf("%d %ss wait for each other in a cycle%s", cycle_len, what,
+                                 joins == cycle_len ? " of joins"
+                                 : joins            ? " of locks and joins"
+                                                    : "");
+        f->advice = tg__strdup(
+            joins == cycle_len
+                ? "each waits for the next one to finish, and none can: join in one direction "
+                  "only (a thread never joins one that may join it, directly or through others)."
+            : joins ? "a thread joins one that needs a lock it holds: release locks before "
+                      "joining, or let the joined thread finish without them."
+                    : "each holds what the next one waits for; take the locks in one agreed "
+                      "order everywhere (or release before waiting).");
     }
     return f;
 }

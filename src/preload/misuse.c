@@ -118,7 +118,9 @@ void tg__misuse_unlock(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind
            "between threads wants a semaphore or a condition instead.");
 }
 
-void tg__misuse_destroy(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
+/* rc: what glibc answered (-1: not known yet, the report comes first). */
+static void misuse_destroy(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc,
+                           int rc)
 {
     /* Semaphores and barriers have sub-kinds of their own (the issue's
      * list); locks and conditions share destroy-in-use. */
@@ -133,15 +135,17 @@ void tg__misuse_destroy(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kin
     struct tg_res *r = tg__res_lookup(addr);
     unsigned long long id = r ? (unsigned long long)r->id : 0;
     struct tg_finding *f;
+    /* Said as it went: glibc refuses to destroy a held mutex (EBUSY), and
+     * then the mutex lives on. */
+    const char *done = rc == EBUSY ? "'s destroy was refused by glibc (EBUSY; it lives on)"
+                       : rc == 0   ? " is destroyed"
+                                   : " is being destroyed";
     if (held)
-        f = tg__hazard_new(hz, a,
-                           "%s #%llu is destroyed while %s holds it%s",
-                           kind_name(kind), id, TG_LABEL(o.a),
-                           waiters ? " and others wait for it" : "");
+        f = tg__hazard_new(hz, a, "%s #%llu%s while %s holds it%s", kind_name(kind), id, done,
+                           TG_LABEL(o.a), waiters ? " and others wait for it" : "");
     else
-        f = tg__hazard_new(hz, a,
-                           "%s #%llu is destroyed while %d thread%s wait%s on it", kind_name(kind),
-                           id, waiters, waiters > 1 ? "s" : "", waiters > 1 ? "" : "s");
+        f = tg__hazard_new(hz, a, "%s #%llu%s while %d thread%s wait%s on it", kind_name(kind),
+                           id, done, waiters, waiters > 1 ? "s" : "", waiters > 1 ? "" : "s");
     if (f && held && o.a != a) {
         struct tg_actor_info *info = tg__finding_add_actor(f);
         if (info)
@@ -230,22 +234,52 @@ void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t fla
         tg__res_init(addr, kind, flags, pc);
 }
 
+void tg__misuse_destroy(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
+{
+    misuse_destroy(a, addr, kind, pc, -1);
+}
+
+/* A mutex, rwlock or spinlock destroy in progress on this thread: glibc
+ * answers it at once (0, or EBUSY for a held mutex), so its misuse is
+ * reported with the answer. Other kinds are reported before the call (a
+ * condition's or a barrier's destroy can wait for its waiters). */
+static __thread struct {
+    uintptr_t addr, pc;
+    enum tg_res_kind kind;
+    int pending;
+} destroy_call __attribute__((tls_model("initial-exec")));
+
 struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
+    destroy_call.pending = 0;
     if (!a)
         return NULL;
     /* The common case, a lock nobody holds or waits for, is read from the
      * lock itself: no engine lock, no walk over the threads. (A thread
      * between publishing its lock call and reaching glibc is not counted
      * then: it will use a destroyed lock, reported when it does.) */
-    if (!tg__object_idle((const void *)addr, kind))
-        tg__misuse_destroy(a, addr, kind, pc);
+    if (tg__object_idle((const void *)addr, kind))
+        return tg__res_lookup(addr);
+    if (kind == TG_RES_MUTEX || kind == TG_RES_RWLOCK || kind == TG_RES_SPIN) {
+        destroy_call.addr = addr;
+        destroy_call.pc = pc;
+        destroy_call.kind = kind;
+        destroy_call.pending = 1;
+    } else {
+        misuse_destroy(a, addr, kind, pc, -1);
+    }
     return tg__res_lookup(addr);
 }
 
 void tg__destroyed(struct tg_res *r, int rc)
 {
+    if (destroy_call.pending) {
+        destroy_call.pending = 0;
+        struct tg_actor *a = tg__self();
+        if (a)
+            misuse_destroy(a, destroy_call.addr, destroy_call.kind, destroy_call.pc, rc);
+    }
     if (r && rc == 0)
         tg__res_destroy(r);
 }

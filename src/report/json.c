@@ -20,7 +20,7 @@ static void frames(struct tg_buf *b, const struct tg_stack *s)
         else
             tg__buf_puts(b, ",\"line\":null");
         tg__buf_puts(b, ",\"module\":");
-        tg__buf_json_str(b, fr->module);
+        tg__buf_json_str(b, tg__report_path(fr->module));
         if (fr->pc)
             tg__buf_printf(b, ",\"offset\":\"0x%lx\",\"pc\":\"0x%lx\"", (unsigned long)fr->offset,
                            (unsigned long)fr->pc);

@@ -46,6 +46,10 @@ void tg__render_json_one(struct tg_buf *out, const struct tg_finding *f);
  * threads' waits and acquisitions as related locations and their stacks. */
 void tg__render_sarif(struct tg_buf *out, struct tg_finding *const *fs, int n,
                       const struct tg_report_meta *meta);
+/* One self-contained HTML page (no network, no external assets): each
+ * report with its stacks folded, and its cycle as an inline SVG graph. */
+void tg__render_html(struct tg_buf *out, struct tg_finding *const *fs, int n,
+                     const struct tg_report_meta *meta);
 /* Graphviz DOT: per finding, who waits for which lock and who holds it. */
 void tg__render_dot(struct tg_buf *out, struct tg_finding *const *fs, int n);
 /* Suppression lines (docs/suppressions.md) that would silence each finding. */

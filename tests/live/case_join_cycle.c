@@ -6,6 +6,9 @@
 // CHECK: reports[0].cycle_length == 2
 // CHECK: reports[0].threads# == 3
 // CHECK: reports[0].threads[2].name == "main"
+// CHECK: reports[0].summary ~ "in a cycle of joins"
+// CHECK: reports[0].advice ~ "join in one direction only"
+// CHECK: !reports[0].advice ~ "take the locks in one agreed order"
 // CHECK: reports[0].threads[*].waits_for.lock.kind == "thread"
 // CHECK: reports[0].threads[*].waits_for.stack[0].line == @LINE(join_b)
 // CHECK: reports[0].threads[*].waits_for.stack[0].line == @LINE(join_a)

@@ -4,6 +4,7 @@
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "deadlock"
 // CHECK: reports[0].threads# == 2
+// CHECK: reports[0].advice ~ "release locks before joining"
 // CHECK: reports[0].threads[*].waits_for.lock.kind == "thread"
 // CHECK: reports[0].threads[*].waits_for.lock.kind == "mutex"
 // CHECK: reports[0].threads[*].holds[0].acquired[0].line == @LINE(hold)

@@ -13,6 +13,7 @@
 // CHECK: reports[*].where[0].line == @LINE(use_mutex)
 // CHECK: reports[*].where[0].line == @LINE(use_rw)
 // CHECK: !reports[*].kind == "deadlock"
+// CHECK: reports[*].summary ~ "destroy was refused by glibc (EBUSY; it lives on) while"
 #include <pthread.h>
 #include <semaphore.h>
 #include <unistd.h>

@@ -24,6 +24,6 @@ expect "stall_ms= " run -O stall
 expect "--json " run --js
 expect "--output " record --out
 expect "--format " predict --for
-expect "dot json sarif text " report --format ""
+expect "dot html json sarif text " report --format ""
 [ "$fails" = 0 ] || exit 1
 echo "ok: bash completion completes commands, options, values and keys"

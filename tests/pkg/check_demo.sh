@@ -15,6 +15,16 @@ if printf '%s\n' "$out" | grep -Eq 'Building C object|Linking C|Built target|%\]
     echo "FAIL: make demo shows build output"
     fail=1
 fi
+# The same report as SARIF and HTML (the README links samples of both).
+if printf '%s\n' "$out" | grep -q 'caught the deadlock'; then
+    for f in bank.json bank.sarif bank.html; do
+        [ -s "$build/demo/$f" ] || { echo "FAIL: make demo did not write $build/demo/$f"; fail=1; }
+    done
+    grep -q '"ruleId":"deadlock"' "$build/demo/bank.sarif" 2>/dev/null ||
+        { echo "FAIL: bank.sarif has no deadlock result"; fail=1; }
+    grep -q '<section class="report deadlock"' "$build/demo/bank.html" 2>/dev/null ||
+        { echo "FAIL: bank.html has no deadlock report"; fail=1; }
+fi
 lines=$(printf '%s\n' "$out" | wc -l)
 # Up to two reports (a potential deadlock, then the deadlock it predicted), with
 # inlined frames: about 70 lines.

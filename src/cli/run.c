@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ static void run_usage(FILE *out)
             "  --on-deadlock WHAT    exit (default), abort (core dump) or hang (attach a debugger)\n"
             "  --exitcode N          exit status when anything was reported (default 66)\n"
             "  --stall-ms N          report a global stall after N ms (default 1000; 0: off)\n"
+            "  --long-wait-ms N      report, once, a wait longer than N ms that no deadlock\n"
+            "                        explains, with what its holder is doing (default: off)\n"
+            "  --dump-signal SIG     on signal SIG (USR1, USR2, a number...) print what every\n"
+            "                        thread holds and waits for, and go on\n"
             "  --check-ms N          a blocked thread checks for a cycle after N ms (default 10)\n"
             "  --no-hazards          report deadlocks only, no hazards\n"
             "  --quiet               no text report (use with --json)\n"
@@ -161,6 +166,26 @@ static int write_unwatched_json(const char *path, const char *prog)
 /* A private directory where watched processes leave a note when they
  * report (see supervise.c); NULL (and no summary of children) if none can
  * be made. */
+/* A signal by name (USR1, SIGUSR1) or number; 0 if it is neither. Only
+ * signals a program may reasonably hand to tangle are named. */
+static int signal_number(const char *s)
+{
+    static const struct {
+        const char *name;
+        int sig;
+    } names[] = {{"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+                 {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+                 {"URG", SIGURG}, {"WINCH", SIGWINCH}, {"PWR", SIGPWR}};
+    if (!strncmp(s, "SIG", 3))
+        s += 3;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(s, names[i].name))
+            return names[i].sig;
+    char *end;
+    long n = strtol(s, &end, 10);
+    return *s && !*end && n > 0 && n < 65 ? (int)n : 0;
+}
+
 static char *make_run_dir(char *out, size_t n)
 {
     const char *tmp = getenv("TMPDIR");
@@ -213,6 +238,7 @@ int tg__cli_run(int argc, char **argv)
                 {"--json", "json"},         {"--log", "log"},
                 {"--on-deadlock", "on_deadlock"}, {"--exitcode", "exitcode"},
                 {"--stall-ms", "stall_ms"}, {"--check-ms", "check_ms"},
+                {"--long-wait-ms", "long_wait_ms"}, {"--dump-signal", "dump_signal"},
                 {"--color", "color"},       {"-O", NULL},
             };
             size_t k;
@@ -238,6 +264,17 @@ int tg__cli_run(int argc, char **argv)
             }
             key = map[k][1];
             val = inl;
+            char signo[16];
+            if (key && !strcmp(key, "dump_signal")) {
+                int sig = signal_number(val);
+                if (sig <= 0) {
+                    fprintf(stderr, "tangle run: --dump-signal takes a signal name or number "
+                                    "(USR1, USR2, 10...), not '%s'.\n", val);
+                    return 2;
+                }
+                snprintf(signo, sizeof signo, "%d", sig);
+                val = signo;
+            }
             if (!key) { /* -O key=value */
                 if (!strchr(val, '=')) {
                     fprintf(stderr, "tangle run: -O takes key=value, not '%s'.\n", val);

@@ -21,9 +21,14 @@
 #define _GNU_SOURCE
 #include "core/internal.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/procstat.h"
 
 enum { ST_RUNNING, ST_BLOCKED, ST_EXITED, ST_STUCK };
 enum { M_DEFINITE = 1, M_TIMED_BLOCKS = 2 };
@@ -566,12 +571,90 @@ static const char *blocking_call(uint32_t kind)
     }
 }
 
+/* How long a snapshot actor has waited so far, in ms; 0 if not known. A
+ * lock call seen unchanged by the watchdog has waited about that many of
+ * its ticks. */
+static long waited_ms(const struct snap *s, uint64_t now)
+{
+    if (s->st != ST_BLOCKED)
+        return 0;
+    if (s->seq >> 63)
+        return (long)s->a->watch_stuck * tg__opt.watchdog_ms;
+    uint64_t since = s->a->wait_since_ns;
+    return since && now > since ? (long)((now - since) / 1000000u) : 0;
+}
+
+/* The system call a thread sleeps in, from /proc/self/task/TID/syscall
+ * (its first field is the call's number); NULL if not known. */
+static const char *syscall_name(long tid)
+{
+    static const struct {
+        long nr;
+        const char *name;
+    } calls[] = {
+        {SYS_read, "read"}, {SYS_write, "write"}, {SYS_readv, "readv"}, {SYS_writev, "writev"},
+        {SYS_pread64, "pread"}, {SYS_pwrite64, "pwrite"}, {SYS_ppoll, "ppoll"},
+        {SYS_pselect6, "pselect"}, {SYS_epoll_pwait, "epoll_pwait"}, {SYS_futex, "futex"},
+        {SYS_nanosleep, "nanosleep"}, {SYS_clock_nanosleep, "clock_nanosleep"},
+        {SYS_accept4, "accept4"}, {SYS_connect, "connect"}, {SYS_recvfrom, "recvfrom"},
+        {SYS_recvmsg, "recvmsg"}, {SYS_sendto, "sendto"}, {SYS_sendmsg, "sendmsg"},
+        {SYS_wait4, "wait4"}, {SYS_waitid, "waitid"}, {SYS_flock, "flock"}, {SYS_fcntl, "fcntl"},
+        {SYS_ioctl, "ioctl"}, {SYS_openat, "openat"}, {SYS_fsync, "fsync"},
+        {SYS_rt_sigsuspend, "sigsuspend"}, {SYS_rt_sigtimedwait, "sigtimedwait"},
+        {SYS_msgrcv, "msgrcv"}, {SYS_semtimedop, "semtimedop"},
+#ifdef SYS_poll
+        {SYS_poll, "poll"},
+#endif
+#ifdef SYS_select
+        {SYS_select, "select"},
+#endif
+#ifdef SYS_epoll_wait
+        {SYS_epoll_wait, "epoll_wait"},
+#endif
+#ifdef SYS_accept
+        {SYS_accept, "accept"},
+#endif
+#ifdef SYS_pause
+        {SYS_pause, "pause"},
+#endif
+    };
+    char path[64], buf[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    if (buf[0] < '0' || buf[0] > '9')
+        return NULL; /* "running", or -1 for none */
+    long nr = strtol(buf, NULL, 10);
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+        if (calls[i].nr == nr)
+            return calls[i].name;
+    return "a system call";
+}
+
+/* A thread tangle sees running: running indeed, or asleep in the kernel. */
+static void running_state(struct tg_actor_info *info, const struct tg_actor *a)
+{
+    char st = a->tid && a->kind == TG_ACTOR_THREAD ? tg__proc_thread_state(a->tid) : 'R';
+    info->state = "running";
+    if (st == 'S' || st == 'D') {
+        info->state = "in-syscall";
+        info->syscall = tg__strdup(syscall_name(a->tid));
+    }
+}
+
 static struct tg_finding *build(struct snapshot *ss, const int *order, int n, int cycle_len,
                                 enum tg_finding_kind kind, enum tg_hazard hz, int stall)
 {
     struct tg_finding *f = tg__finding_new(kind, hz);
     if (!f)
         return NULL;
+    uint64_t now = tg__now_ns();
     f->cycle_length = stall ? 0 : cycle_len;
     for (int k = 0; k < n; k++) {
         struct snap *s = &ss->v[order[k]];
@@ -583,7 +666,10 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
         info->state = s->st == ST_EXITED
                           ? ((s->a->aflags & TG_AF_FORKED_AWAY) ? "parent-only" : "exited")
                           : s->st == ST_STUCK ? "runnable" : "blocked";
+        if (s->st == ST_RUNNING)
+            running_state(info, s->a);
         if (waiting) {
+            info->wait.waited_ms = waited_ms(s, now);
             info->wait.mode = mode_name(&s->w);
             if (s->blocker >= 0)
                 info->wait.holder = ss->v[s->blocker].a->id;
@@ -785,6 +871,142 @@ int tg__wait_check(struct tg_actor *a)
     return result;
 }
 
+/* ---- what every thread does (dump_signal) and long waits ---------------- */
+
+/* Running actors' holds too, as they were a moment ago: their owners
+ * change them without a lock, but the memory stays readable. */
+static void copy_running_holds(struct snapshot *ss)
+{
+    int copied = 0;
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i].st == ST_RUNNING && !ss->v[i].held) {
+            copy_held(&ss->v[i], ss->v[i].a);
+            copied = 1;
+        }
+    if (copied) {
+        tg__free(ss->refs);
+        index_holds(ss);
+    }
+}
+
+struct tg_finding *tg__snapshot_all(void)
+{
+    struct tg_finding *f = NULL;
+    tg__guard++;
+    tg__lock();
+    struct snapshot ss;
+    if (take(&ss) == 0) {
+        copy_running_holds(&ss);
+        reduce(&ss, M_DEFINITE);
+        int *order = ss.n ? tg__alloc((size_t)ss.n * sizeof *order) : NULL;
+        for (int i = 0; order && i < ss.n; i++)
+            order[i] = i;
+        if (order) {
+            tg__unlock(); /* built with the program's malloc: not under the engine lock */
+            f = build(&ss, order, ss.n, 0, TG_FINDING_THREADS, TG_HAZARD_NONE, 0);
+            tg__lock();
+            tg__free(order);
+        }
+        release(&ss);
+    }
+    tg__unlock();
+    tg__guard--;
+    if (f) {
+        int blocked = 0;
+        for (int i = 0; i < f->n_actors; i++)
+            blocked += f->actors[i].wait.present;
+        free(f->summary);
+        free(f->advice);
+        f->advice = NULL;
+        f->summary = tg__sprintf("what every thread and task is doing: %d of %d waiting", blocked,
+                                 f->n_actors);
+    }
+    return f;
+}
+
+/* A wait of ss->v[i] longer than long_wait_ms that no deadlock explains,
+ * reported once per wait: the waiter, whoever holds what it waits for, and
+ * so on along the chain of holders (running, asleep in a system call, or
+ * waiting themselves). Caller holds the engine lock. */
+static void report_long_wait(struct snapshot *ss, int i, long ms)
+{
+    struct snap *s = &ss->v[i];
+    s->a->long_wait_seq = s->seq;
+    if (tg__hazard_repeat(TG_HAZARD_LONG_WAIT, s->w.pc))
+        return;
+    copy_running_holds(ss);
+    int order[8], n = 0;
+    for (int k = i; k >= 0 && n < 8;) {
+        int dup = 0;
+        for (int j = 0; j < n; j++)
+            dup |= order[j] == k;
+        if (dup)
+            break;
+        order[n++] = k;
+        struct snap *c = &ss->v[k];
+        uint64_t holder = c->st == ST_BLOCKED && c->w.kind != TG_RES_JOIN ? any_holder_id(ss, c->w.res) : 0;
+        if (c->st == ST_BLOCKED && c->w.kind == TG_RES_JOIN && c->w.target)
+            holder = c->w.target->id;
+        k = -1;
+        for (int j = 0; holder && j < ss->n; j++)
+            if (ss->v[j].a->id == holder)
+                k = j;
+    }
+    tg__report_hold(); /* before the engine lock goes: see internal.h */
+    tg__unlock();
+    struct tg_finding *f = build(ss, order, n, 0, TG_FINDING_HAZARD, TG_HAZARD_LONG_WAIT, 0);
+    if (f) {
+        char what[200] = "";
+        if (n > 1) {
+            const struct tg_actor_info *h = &f->actors[1];
+            const char *how = !strcmp(h->state, "in-syscall") ? "is asleep in a system call"
+                              : h->wait.present               ? "waits itself (see below)"
+                              : !strcmp(h->state, "exited")   ? "has exited"
+                                                              : "is running";
+            snprintf(what, sizeof what, "; its holder, %s %llu, %s%s%s%s", h->kind,
+                     (unsigned long long)h->id, how, h->syscall ? " (" : "",
+                     h->syscall ? h->syscall : "", h->syscall ? ")" : "");
+        }
+        free(f->summary);
+        free(f->advice);
+        const struct tg_actor_info *w = &f->actors[0];
+        f->summary = tg__sprintf("%s %llu has waited %ld ms for %s #%llu (long_wait_ms=%d)%s",
+                                 w->kind, (unsigned long long)w->id, ms,
+                                 w->wait.res.kind ? w->wait.res.kind : "something",
+                                 (unsigned long long)w->wait.res.id, tg__opt.long_wait_ms, what);
+        f->advice = tg__strdup("not a deadlock tangle can prove: find out why the holder does not "
+                               "release (a read or a network call that does not return, a lock "
+                               "held across slow work); a timeout on that call, or releasing "
+                               "the lock before it, keeps the waiters moving.");
+    }
+    int fresh = f && tg__report_locked(f);
+    tg__report_release();
+    if (fresh)
+        tg__hazard_site(TG_HAZARD_LONG_WAIT, s->w.pc, f);
+    tg__lock();
+}
+
+/* Long waits of this snapshot (after a reduction): 1 if some wait is
+ * still under watch (so the watchdog must keep looking). */
+static int long_waits(struct snapshot *ss)
+{
+    if (tg__opt.long_wait_ms <= 0 || !tg__hazard_on(TG_HAZARD_LONG_WAIT))
+        return 0;
+    uint64_t now = tg__now_ns();
+    int watching = 0;
+    for (int i = 0; i < ss->n; i++) {
+        struct snap *s = &ss->v[i];
+        if (s->st != ST_BLOCKED || stuck(s) || s->a->long_wait_seq == s->seq)
+            continue;
+        long ms = waited_ms(s, now);
+        if (ms >= tg__opt.long_wait_ms)
+            report_long_wait(ss, i, ms);
+        else
+            watching = 1;
+    }
+    return watching;
+}
+
 /* The stall the watchdog saw last time, to confirm it is unchanged. */
 static uint64_t stall_sig;
 
@@ -828,6 +1050,7 @@ int tg__scan(int stall_only)
                         report_component(&ss, i, TG_FINDING_HAZARD, TG_HAZARD_TIMED_CYCLE, 0);
             }
         }
+        int watching = !stall_only && long_waits(&ss);
         reduce(&ss, 0);
         uint64_t sig = 1469598103934665603ull, now = tg__now_ns();
         int live = 0, stuck_n = 0, old = 1, first = -1;
@@ -854,7 +1077,7 @@ int tg__scan(int stall_only)
         } else {
             stall_sig = 0;
         }
-        scan_quiet = !stall_only && !found && !any_stuck && stuck_n == 0;
+        scan_quiet = !stall_only && !found && !any_stuck && stuck_n == 0 && !watching;
         release(&ss);
     } else {
         scan_quiet = 0;

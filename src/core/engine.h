@@ -148,6 +148,7 @@ struct tg_actor {
     int slot;                 /* index in the registry */
     int joined;               /* a join has returned: the record may be reused */
     uint64_t reported_seq;    /* wait_seq at which a deadlock naming it was reported */
+    uint64_t long_wait_seq;   /* wait_seq at which its long wait was reported */
     /* A lock call in progress, published with plain stores before a
      * frontend enters a blocking call without tg__wait_begin (the cheap
      * path for mutexes). The watchdog treats an actor whose pending call
@@ -333,6 +334,16 @@ void tg__wait_end(struct tg_actor *a);
  * to run): reports each deadlocked set once. `stall_only` restricts it to the
  * case where no actor can progress at all. */
 int tg__scan(int stall_only);
+
+/* What every thread and task is doing (holds, waits and for how long, what
+ * a running holder sleeps in), as a "threads" finding; NULL if none or out
+ * of memory. For dump_signal; takes the engine lock. */
+struct tg_finding *tg__snapshot_all(void);
+/* dump_signal: installs its handler (which only raises a flag); the
+ * watchdog calls tg__thread_dump_poll at each tick, which prints the dump on
+ * stderr (or the log) when asked, without counting it as a report. */
+void tg__thread_dump_install(void);
+void tg__thread_dump_poll(void);
 
 /* After TG_CHECK_DEADLOCK: apply on_deadlock (exit with exitcode, abort,
  * or return so that the caller blocks as the program would have). */

@@ -27,6 +27,7 @@ static const char *const hazard_names[TG_HAZARD__COUNT] = {
     [TG_HAZARD_LONG_RUNNING_TASK] = "long-running-task",
     [TG_HAZARD_FREED_WHILE_HELD] = "freed-while-held",
     [TG_HAZARD_INVERSION_ONE_THREAD] = "inversion-one-thread",
+    [TG_HAZARD_LONG_WAIT] = "long-wait",
 };
 
 const char *tg__hazard_name(enum tg_hazard h)
@@ -195,6 +196,7 @@ void tg__finding_free(struct tg_finding *f)
     for (int i = 0; i < f->n_actors; i++) {
         struct tg_actor_info *a = &f->actors[i];
         free((char *)a->name);
+        free(a->syscall);
         res_info_free(&a->wait.res);
         stack_free(&a->wait.stack);
         for (int j = 0; j < a->wait.n_any; j++)

@@ -44,6 +44,7 @@ enum tg_hazard {
     TG_HAZARD_LONG_RUNNING_TASK,
     TG_HAZARD_FREED_WHILE_HELD,
     TG_HAZARD_INVERSION_ONE_THREAD, /* a lock-order cycle shown by one thread only */
+    TG_HAZARD_LONG_WAIT,            /* a wait longer than long_wait_ms (off by default) */
     TG_HAZARD__COUNT
 };
 
@@ -97,6 +98,7 @@ struct tg_wait {
     struct tg_wait_alt_info *any; /* owned */
     char *note;            /* owned or NULL: the frontend's words on the wait (a task
                               channel's direction and fill, a wait group's count) */
+    long waited_ms;        /* > 0: how long it had waited when the finding was made */
 };
 
 struct tg_actor_info {
@@ -104,7 +106,8 @@ struct tg_actor_info {
     long tid;              /* OS thread id (for a task, its current host's), 0 if none */
     const char *kind;      /* "thread" or "task" (static) */
     const char *name;      /* owned or NULL */
-    const char *state;     /* "blocked", "running", "exited" (static) */
+    const char *state;     /* "blocked", "running", "in-syscall", "exited" (static) */
+    char *syscall;         /* owned or NULL: for "in-syscall", the system call it sleeps in */
     struct tg_wait wait;
     int n_holds;
     struct tg_hold *holds; /* owned */

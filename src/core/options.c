@@ -58,6 +58,10 @@ static const struct opt_def defs[] = {
      "how stacks are symbolized: libdw if it can be loaded, else addr2line; or addr2line only"},
     {"strip_path_prefix", OPT_PATH, OFF(strip_path_prefix), 0, 512, NULL,
      "remove this prefix from source file paths in reports"},
+    {"long_wait_ms", OPT_INT, OFF(long_wait_ms), 0, 3600000, NULL,
+     "report a wait longer than this many ms once, with what its holder is doing (0: off)"},
+    {"dump_signal", OPT_INT, OFF(dump_signal), 0, 64, NULL,
+     "this signal (a number, e.g. 10 for SIGUSR1) prints every thread: holds, waits, for how long"},
     {"lock_classes", OPT_BOOL, OFF(lock_classes), 0, 1, NULL,
      "lock order by where locks were created, to find inversions spread over instances"},
 };

@@ -37,6 +37,8 @@ struct tg_options {
     char record[1024];      /* binary trace of the run ("" for none); %p: pid */
     int symbolizer;         /* 0 auto (libdw, else addr2line), 1 addr2line only */
     char strip_path_prefix[512]; /* removed from the front of source paths in reports */
+    int long_wait_ms;       /* report a wait longer than this once (0: off) */
+    int dump_signal;        /* this signal prints what every thread does (0: none) */
 };
 
 extern struct tg_options tg__opt;

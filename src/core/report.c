@@ -561,6 +561,69 @@ void tg__report_run_mark(void)
     tg__lock_give(&report_lock);
 }
 
+/* ---- dumps on demand (dump_signal) ---------------------------------------- */
+
+/* The handler only raises a flag: a dump allocates and takes locks, which a
+ * signal handler must not. The watchdog writes the dump at its next tick. */
+static volatile sig_atomic_t dump_asked;
+
+static void on_dump_signal(int sig)
+{
+    (void)sig;
+    dump_asked = 1;
+}
+
+void tg__thread_dump_install(void)
+{
+    if (tg__opt.dump_signal <= 0)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_dump_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(tg__opt.dump_signal, &sa, NULL) != 0)
+        dprintf(2, "tangle: warning: dump_signal=%d cannot be handled (%s); no dumps.\n",
+                tg__opt.dump_signal, strerror(errno));
+}
+
+void tg__thread_dump_poll(void)
+{
+    if (!dump_asked)
+        return;
+    dump_asked = 0;
+    tg__guard++;
+    struct tg_finding *f = tg__snapshot_all();
+    if (f) {
+        if (tg__opt.symbolize) {
+            tg__report_set_path_prefix(tg__opt.strip_path_prefix);
+            tg__symbolize_use_libdw(tg__opt.symbolizer == 0);
+            tg__symbolize_findings(&f, 1);
+        }
+        int fd = 2, close_fd = 0;
+        if (tg__opt.log[0]) {
+            char path[1100];
+            expand(tg__opt.log, path, sizeof path);
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+            close_fd = fd >= 0;
+            if (fd < 0)
+                fd = 2;
+        }
+        struct tg_buf b = {0};
+        tg__buf_printf(&b, "==%ld== tangle: dump on signal %d (not a finding; the program goes on)\n"
+                           "==%ld== ",
+                       (long)getpid(), tg__opt.dump_signal, (long)getpid());
+        tg__render_text(&b, f, tg__options_color(tg__opt.color, fd));
+        tg__buf_puts(&b, "\n");
+        tg__buf_write_fd(&b, fd);
+        tg__buf_free(&b);
+        if (close_fd)
+            close(fd);
+        tg__finding_free(f);
+    }
+    tg__guard--;
+}
+
 void (*tg__before_exit_hook)(void);
 
 void tg__deadlock_policy(void)

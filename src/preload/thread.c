@@ -127,6 +127,7 @@ static void *watchdog(void *arg)
             ;
         if (tg__scan(0))
             tg__deadlock_policy();
+        tg__thread_dump_poll();
         REC(tg__record_tick());
         /* The program's last thread ended with pthread_exit (main may):
          * without tangle the process would end now, with exit(0), as glibc
@@ -327,6 +328,10 @@ static int setup(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tg__guard--;
     tg__first_wait_hook = start_watchdog;
+    if (tg__opt.dump_signal > 0) { /* the watchdog writes the dumps: start it now */
+        tg__thread_dump_install();
+        start_watchdog();
+    }
     tg__objects_setup();
     tg__os_threads_known = 1; /* every thread that calls us is registered with its tid */
     tg__before_exit_hook = tg__record_finish;

@@ -137,7 +137,9 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     actor_name(b, a);
     if (a->tid)
         tg__buf_printf(b, " <span class=\"note\">tid %ld</span>", a->tid);
-    if (a->state && !a->wait.present && f->kind != TG_FINDING_HAZARD)
+    if (a->state && !strcmp(a->state, "in-syscall"))
+        escf(b, " is asleep in a system call (%s)", a->syscall ? a->syscall : "unknown");
+    else if (a->state && !a->wait.present && f->kind != TG_FINDING_HAZARD)
         escf(b, " is %s", a->state);
     tg__buf_puts(b, "</h3>\n");
     if (a->wait.present) {
@@ -162,6 +164,8 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
                 escf(b, "%s access to ", a->wait.mode);
             res(b, &a->wait.res);
         }
+        if (a->wait.waited_ms > 0)
+            tg__buf_printf(b, ", for %ld ms so far", a->wait.waited_ms);
         const struct tg_actor_info *h = a->wait.holder ? find_actor(f, a->wait.holder) : NULL;
         if (h && !is_join(&a->wait.res)) {
             tg__buf_puts(b, predicted ? ", while holding what is wanted by " : ", held by ");

@@ -57,13 +57,20 @@ static void actor(struct tg_buf *b, const struct tg_actor_info *a)
     tg__buf_json_str(b, a->name);
     tg__buf_puts(b, ",\"state\":");
     tg__buf_json_str(b, a->state);
+    tg__buf_puts(b, ",\"syscall\":");
+    tg__buf_json_str(b, a->syscall);
     tg__buf_puts(b, ",\"waits_for\":");
     if (a->wait.present) {
         tg__buf_puts(b, "{\"lock\":");
         res(b, &a->wait.res);
         tg__buf_puts(b, ",\"mode\":");
         tg__buf_json_str(b, a->wait.mode);
-        tg__buf_printf(b, ",\"timed\":%s,\"holder\":", a->wait.timed ? "true" : "false");
+        tg__buf_printf(b, ",\"timed\":%s,\"waited_ms\":", a->wait.timed ? "true" : "false");
+        if (a->wait.waited_ms > 0)
+            tg__buf_printf(b, "%ld", a->wait.waited_ms);
+        else
+            tg__buf_puts(b, "null");
+        tg__buf_puts(b, ",\"holder\":");
         if (a->wait.holder)
             tg__buf_printf(b, "%llu", (unsigned long long)a->wait.holder);
         else

@@ -263,7 +263,7 @@ static const char *intern(const struct jv *o, const char *key)
     static const char *const known[] = {
         "mutex", "rwlock", "semaphore", "condition", "barrier", "spinlock", "channel", "event",
         "thread", "task", "scheduler", "lock", "resource", "read", "write", "exclusive",
-        "blocked", "runnable", "running", "exited",
+        "blocked", "runnable", "running", "exited", "in-syscall", "parent-only",
     };
     const struct jv *v = get(o, key);
     if (!v || v->t != J_STR)
@@ -309,6 +309,7 @@ static void read_wait(struct tg_wait *w, const struct jv *o)
     read_res(&w->res, get(o, "lock"));
     w->mode = intern(o, "mode");
     w->timed = num_of(o, "timed") != 0;
+    w->waited_ms = (long)num_of(o, "waited_ms");
     w->holder = (uint64_t)num_of(o, "holder");
     read_stack(&w->stack, get(o, "stack"));
     const struct jv *any = get(o, "any_of");
@@ -330,6 +331,7 @@ static void read_actor(struct tg_actor_info *a, const struct jv *o)
     a->kind = k && k->t == J_STR && !strcmp(k->str, "task") ? "task" : "thread";
     a->name = str_of(o, "name");
     a->state = intern(o, "state");
+    a->syscall = str_of(o, "syscall");
     read_wait(&a->wait, get(o, "waits_for"));
     const struct jv *holds = get(o, "holds");
     for (int i = 0; holds && holds->t == J_ARR && i < holds->n; i++) {

@@ -137,7 +137,9 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
     tg__buf_printf(b, "%s", OFF(color));
     if (a->tid)
         tg__buf_printf(b, " (tid %ld)", a->tid);
-    if (a->state && a->wait.present == 0 && f->kind != TG_FINDING_HAZARD)
+    if (a->state && !strcmp(a->state, "in-syscall"))
+        tg__buf_printf(b, " is asleep in a system call (%s)", a->syscall ? a->syscall : "unknown");
+    else if (a->state && a->wait.present == 0 && f->kind != TG_FINDING_HAZARD)
         tg__buf_printf(b, " is %s", a->state);
     int predicted = f->kind == TG_FINDING_POTENTIAL_DEADLOCK ||
                     (f->kind == TG_FINDING_HAZARD && f->hazard == TG_HAZARD_INVERSION_ONE_THREAD);
@@ -152,6 +154,8 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         tg__buf_printf(b, " %s%s for ", predicted ? "would wait" : "waits",
                        a->wait.timed ? " (with a timeout)" : "");
         int join = waited(b, &a->wait.res, a->wait.mode);
+        if (a->wait.waited_ms > 0)
+            tg__buf_printf(b, ", for %ld ms so far", a->wait.waited_ms);
         tg__buf_puts(b, "\n");
         stack(b, &a->wait.stack, "      ");
         if (a->wait.note)
@@ -268,7 +272,7 @@ static const struct tg_stack *main_stack(const struct tg_finding *f)
  * one line that CI logs and editors can match. */
 static void summary_line(struct tg_buf *b, const struct tg_finding *f)
 {
-    if (f->kind == TG_FINDING_HAZARD && f->hazard == TG_HAZARD_NONE)
+    if ((f->kind == TG_FINDING_HAZARD && f->hazard == TG_HAZARD_NONE) || f->kind == TG_FINDING_THREADS)
         return; /* a dump, not a finding */
     tg__buf_printf(b, "SUMMARY: tangle: %s", f->kind == TG_FINDING_HAZARD
                                                  ? tg__hazard_name(f->hazard)

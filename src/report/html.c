@@ -167,7 +167,11 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         if (a->wait.waited_ms > 0)
             tg__buf_printf(b, ", for %ld ms so far", a->wait.waited_ms);
         const struct tg_actor_info *h = a->wait.holder ? find_actor(f, a->wait.holder) : NULL;
-        if (h && !is_join(&a->wait.res)) {
+        if (h && !is_join(&a->wait.res) && !predicted && tg__queued_ahead(h, &a->wait.res)) {
+            tg__buf_puts(b, ", behind ");
+            actor_name(b, h);
+            tg__buf_puts(b, ", queued ahead of it for write access (it does not hold the lock)");
+        } else if (h && !is_join(&a->wait.res)) {
             tg__buf_puts(b, predicted ? ", while holding what is wanted by " : ", held by ");
             actor_name(b, h);
             if (h->state && h->state[0] == 'e')

@@ -34,6 +34,12 @@ uint64_t tg__bug_key(const struct tg_finding *f);
 int tg__bug_fold(struct tg_finding *into, const struct tg_finding *from);
 int tg__findings_merge(struct tg_finding **fs, int n);
 
+/* Whether a frame is the C library's, the loader's or tangle's own. */
+int tg__system_frame(const struct tg_frame *fr);
+/* Whether h, named as the one a wait on rwlock r waits for, does not hold
+ * r but is queued for write access to it (ahead of a reader). */
+int tg__queued_ahead(const struct tg_actor_info *h, const struct tg_res_info *r);
+
 /* Human-readable text, as printed on stderr. `color` adds ANSI colours. */
 void tg__render_text(struct tg_buf *out, const struct tg_finding *f, int color);
 /* The whole JSON document: {"tool":"tangle", ..., "reports":[...]}. The

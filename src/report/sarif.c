@@ -68,10 +68,15 @@ static int location(struct tg_buf *b, const struct tg_frame *fr, int id, const c
     return 1;
 }
 
-/* The first frame outside system headers (as the text report's one-line
- * mentions), or NULL for an empty stack. */
+/* The first frame of the program's own with a file (as the text report's
+ * one-line mentions: outside system headers and the C library), or NULL
+ * for an empty stack. */
 static const struct tg_frame *user_frame(const struct tg_stack *s)
 {
+    for (int i = 0; i < s->n; i++)
+        if (s->frames[i].file && strncmp(s->frames[i].file, "/usr/include/", 13) != 0 &&
+            !tg__system_frame(&s->frames[i]))
+            return &s->frames[i];
     for (int i = 0; i < s->n; i++)
         if (s->frames[i].file && strncmp(s->frames[i].file, "/usr/include/", 13) != 0)
             return &s->frames[i];

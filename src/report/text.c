@@ -31,15 +31,37 @@ static void frame(struct tg_buf *b, const struct tg_frame *fr)
         tg__buf_puts(b, " (inlined)");
 }
 
+/* Whether a frame is the C library's or tangle's own (glibc's thread
+ * start and exit, the loader, libtangle), not the program's. */
+int tg__system_frame(const struct tg_frame *fr)
+{
+    const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
+    m = m ? m + 1 : fr->module;
+    if (m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "libpthread", 10) ||
+              !strncmp(m, "ld-linux", 8) || !strncmp(m, "libtangle", 9)))
+        return 1;
+    return fr->file && (!strncmp(fr->file, "./nptl/", 7) || !strncmp(fr->file, "../sysdeps/", 11));
+}
+
 /* The frame a one-line mention ("created in ...") names: the first that is
- * not inside a system header (an inlined std::mutex::lock, say), when the
- * stack has one. */
+ * the program's own, outside a system header (an inlined std::mutex::lock,
+ * say) and outside the C library, when the stack has one. */
 static const struct tg_frame *headline(const struct tg_stack *s)
 {
     for (int i = 0; i < s->n; i++)
-        if (!s->frames[i].file || strncmp(s->frames[i].file, "/usr/include/", 13) != 0)
+        if ((!s->frames[i].file || strncmp(s->frames[i].file, "/usr/include/", 13) != 0) &&
+            !tg__system_frame(&s->frames[i]))
             return &s->frames[i];
     return &s->frames[0];
+}
+
+/* Whether a stack has a frame of the program's own. */
+static int has_own_frame(const struct tg_stack *s)
+{
+    for (int i = 0; i < s->n; i++)
+        if (!tg__system_frame(&s->frames[i]))
+            return 1;
+    return 0;
 }
 
 static void stack(struct tg_buf *b, const struct tg_stack *s, const char *indent)
@@ -71,6 +93,17 @@ static void res(struct tg_buf *b, const struct tg_res_info *r)
 static const char *who(const struct tg_actor_info *a)
 {
     return a->kind ? a->kind : "thread";
+}
+
+int tg__queued_ahead(const struct tg_actor_info *h, const struct tg_res_info *r)
+{
+    if (!r->kind || strcmp(r->kind, "rwlock") != 0 || !h->wait.present ||
+        h->wait.res.id != r->id || !h->wait.mode || strcmp(h->wait.mode, "write") != 0)
+        return 0;
+    for (int i = 0; i < h->n_holds; i++)
+        if (h->holds[i].res.id == r->id)
+            return 0;
+    return 1;
 }
 
 static const struct tg_actor_info *find_actor(const struct tg_finding *f, uint64_t id)
@@ -160,7 +193,14 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
         stack(b, &a->wait.stack, "      ");
         if (a->wait.note)
             tg__buf_printf(b, "    %s\n", a->wait.note);
-        if (a->wait.holder && !join) {
+        const struct tg_actor_info *q = a->wait.holder ? find_actor(f, a->wait.holder) : NULL;
+        if (q && !join && !predicted && tg__queued_ahead(q, &a->wait.res)) {
+            tg__buf_puts(b, "    behind ");
+            actor_name(b, q);
+            tg__buf_puts(b, ", queued ahead of it for write access (it does not hold the lock; "
+                            "a writer-preferring rwlock lets no new reader in while a writer "
+                            "waits)\n");
+        } else if (a->wait.holder && !join) {
             const struct tg_actor_info *h = find_actor(f, a->wait.holder);
             tg__buf_puts(b, predicted ? "    while holding what is wanted by " : "    which is held by ");
             if (h) {
@@ -257,7 +297,9 @@ static void places(struct tg_buf *b, const struct tg_finding *f)
  * wait, else the first acquisition. */
 static const struct tg_stack *main_stack(const struct tg_finding *f)
 {
-    if (f->where.n > 0)
+    /* A thread that returned holding a lock ends in glibc's code: the place
+     * to name is where it took the lock. */
+    if (f->where.n > 0 && (has_own_frame(&f->where) || f->hazard != TG_HAZARD_EXIT_HOLDING_LOCK))
         return &f->where;
     for (int i = 0; i < f->n_actors; i++)
         if (f->actors[i].wait.present && f->actors[i].wait.stack.n > 0)

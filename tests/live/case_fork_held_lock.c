@@ -12,6 +12,7 @@
 // CHECK: reports[0].threads[*].state == "parent-only"
 // CHECK: reports[0].threads[*].waits_for.stack[0].line == @LINE(child_lock)
 // STDOUT: child status 66
+// NOSTDERR: which has exited
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/wait.h>

@@ -2,6 +2,9 @@
 /* Threads that end holding locks: by pthread_exit and by cancellation.
  * Process exit from main while holding a lock is not a finding. */
 // EXIT: 66
+// NOSTDERR: SUMMARY: tangle: exit-holding-lock ./nptl
+// NOSTDERR: SUMMARY: tangle: exit-holding-lock ../sysdeps
+// STDERR: SUMMARY: tangle: exit-holding-lock /
 // CHECK: reports# == 2
 // CHECK: reports[0].hazard == "exit-holding-lock"
 // CHECK: reports[1].hazard == "exit-holding-lock"

@@ -9,6 +9,7 @@
 // CHECK: reports[*].threads[*].waits_for.mode == "write"
 // CHECK: reports[*].threads[*].waits_for.stack[0].line == @LINE(reread)
 // CHECK: reports[*].hazard == "recursive-read"
+// STDERR: queued ahead of it for write access (it does not hold the lock
 #include <pthread.h>
 #include <unistd.h>
 

@@ -34,6 +34,7 @@ static struct site {
 } sites[SITES];
 static struct tg_finding **found;
 static uint64_t *found_keys;
+static uint64_t *found_bugs; /* tg__bug_key of each, 0 for none */
 static int n_found, cap_found;
 static unsigned long reports_made;
 static int json_dirty;
@@ -404,7 +405,7 @@ static int same_bug(struct tg_finding *f)
         return 0;
     for (int i = 0; i < n_found; i++) {
         struct tg_finding *g = found[i];
-        if (g->kind != TG_FINDING_POTENTIAL_DEADLOCK || tg__bug_key(g) != key)
+        if (g->kind != TG_FINDING_POTENTIAL_DEADLOCK || found_bugs[i] != key)
             continue;
         if (f->kind == TG_FINDING_POTENTIAL_DEADLOCK) {
             if (tg__opt.symbolize)
@@ -421,7 +422,7 @@ static int same_bug(struct tg_finding *f)
         return 0;
     }
     for (int i = 0; f->kind == TG_FINDING_POTENTIAL_DEADLOCK && i < n_found; i++)
-        if (found[i]->kind == TG_FINDING_DEADLOCK && tg__bug_key(found[i]) == key)
+        if (found[i]->kind == TG_FINDING_DEADLOCK && found_bugs[i] == key)
             return 1; /* predicted only after it happened: the deadlock says it all */
     return 0;
 }
@@ -507,8 +508,11 @@ int tg__report_locked(struct tg_finding *f)
         uint64_t *nk = nf ? realloc(found_keys, (size_t)cap * sizeof *nk) : NULL;
         if (nf)
             found = nf;
-        if (nk) {
+        if (nk)
             found_keys = nk;
+        uint64_t *nb = nk ? realloc(found_bugs, (size_t)cap * sizeof *nb) : NULL;
+        if (nb) {
+            found_bugs = nb;
             cap_found = cap;
         } else {
             fresh = 0;
@@ -529,6 +533,7 @@ int tg__report_locked(struct tg_finding *f)
         if (f->prediction)
             ((struct tg_finding *)f->prediction)->merged_into = f->id;
         found[n_found] = f;
+        found_bugs[n_found] = tg__bug_key(f);
         found_keys[n_found++] = key;
         reports_made++;
         write_text(f);

@@ -11,6 +11,7 @@
  * on whether this run happened to predict it before it deadlocked. */
 #include "report/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Frames of each site kept in a place: enough to see past a lock wrapper. */
@@ -150,21 +151,41 @@ int tg__bug_fold(struct tg_finding *into, const struct tg_finding *from)
     return p != NULL;
 }
 
+/* The first finding of each bug, in a table keyed by the bug's key
+ * (open addressing, at most half full): merging costs one look-up per
+ * finding, however many there are. */
 int tg__findings_merge(struct tg_finding **fs, int n)
 {
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n)
+        cap *= 2;
+    struct slot {
+        uint64_t key;
+        int at;
+    } *tab = calloc(cap, sizeof *tab);
+    if (!tab)
+        return n; /* out of memory: every finding stays a report of its own */
     int k = 0;
     for (int i = 0; i < n; i++) {
         uint64_t key = fs[i]->kind == TG_FINDING_POTENTIAL_DEADLOCK ? tg__bug_key(fs[i]) : 0;
-        int into = -1;
-        for (int j = 0; key && j < k && into < 0; j++)
-            if (fs[j]->kind == TG_FINDING_POTENTIAL_DEADLOCK && tg__bug_key(fs[j]) == key)
-                into = j;
-        if (into >= 0) {
-            tg__bug_fold(fs[into], fs[i]);
+        struct slot *s = NULL;
+        for (size_t j = (size_t)(key * 0x9E3779B97F4A7C15ull) & (cap - 1); key;
+             j = (j + 1) & (cap - 1))
+            if (!tab[j].key || tab[j].key == key) {
+                s = &tab[j];
+                break;
+            }
+        if (s && s->key) {
+            tg__bug_fold(fs[s->at], fs[i]);
             tg__finding_free(fs[i]);
-        } else {
-            fs[k++] = fs[i];
+            continue;
         }
+        if (s) {
+            s->key = key;
+            s->at = k;
+        }
+        fs[k++] = fs[i];
     }
+    free(tab);
     return k;
 }

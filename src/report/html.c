@@ -178,6 +178,11 @@ static void actor(struct tg_buf *b, const struct tg_finding *f, const struct tg_
                 tg__buf_puts(b, ", which ended without releasing it");
         }
         tg__buf_puts(b, "</p>\n");
+        if (a->wait.note) {
+            tg__buf_puts(b, "<p class=\"note\">");
+            esc(b, a->wait.note);
+            tg__buf_puts(b, "</p>\n");
+        }
         stack(b, &a->wait.stack, "where it waits", 1);
     }
     for (int i = 0; i < a->n_holds; i++) {

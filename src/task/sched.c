@@ -654,6 +654,8 @@ int tg_run(tg_fn main_fn, void *arg)
     tg__task_watchdog_start(0);
     s->thread = pthread_self();
     s->tid = (long)syscall(SYS_gettid);
+    s->watch_sw = ~0ul; /* the watchdog has seen no run of this host yet */
+    s->asleep_cpu = -1;
     tg__sched_self = s;
     if (tg__detect_on)
         tg__det_sched_start(s);

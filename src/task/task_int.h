@@ -241,6 +241,8 @@ struct tg__sched {
     unsigned long starve_said; /* switch count of the run last reported */
     unsigned long watch_sw;   /* watchdog only: switch count it last saw, and */
     int64_t watch_cpu;        /* the host thread's CPU time (ns) when it saw it */
+    int64_t asleep_cpu;       /* watchdog only: that CPU time at its last check if
+                                 the thread was asleep in a call then, else -1 */
     unsigned long published_at; /* switch count when parked waits were last published */
     pthread_t thread;         /* the host thread, for the watchdog's stack sample */
     long tid;

@@ -12,7 +12,9 @@
  * Time counts as the task's only where the task had the CPU: its scheduler
  * thread's CPU time must have grown by the threshold since the watchdog
  * first saw this run, or the thread must be asleep inside a blocking call
- * (a task blocking its scheduler) for the threshold of wall time. A thread
+ * (a task blocking its scheduler) at two checks in a row, 100 ms apart,
+ * without using the CPU in between: one look at the state could catch a
+ * busy thread in the middle of a short system call or page fault. A thread
  * that is runnable but waits for a CPU on a loaded machine is no task's
  * fault, and was once reported as one.
  *
@@ -155,6 +157,7 @@ static void tg__watch_scheds(void)
         if (sw != s->watch_sw) {
             s->watch_sw = sw; /* a new run: its CPU time counts from here */
             s->watch_cpu = cpu;
+            s->asleep_cpu = -1;
         }
         if (!__atomic_load_n(&s->in_use, __ATOMIC_RELAXED) || !t ||
             now - since < tg__config.long_task_ns || s->starve_said == sw)
@@ -163,8 +166,11 @@ static void tg__watch_scheds(void)
          * this run start up to 100 ms late, so its CPU count may fall short
          * by that much; it says so a tick later. */
         char st = tg__proc_thread_state(s->tid);
+        int asleep = st == 'S' || st == 'D';
+        int blocking = asleep && cpu >= 0 && s->asleep_cpu >= 0 && cpu - s->asleep_cpu < 1000000;
+        s->asleep_cpu = asleep ? cpu : -1;
         if (cpu >= 0 && s->watch_cpu >= 0 && cpu - s->watch_cpu < tg__config.long_task_ns &&
-            st != 'S' && st != 'D')
+            !blocking)
             continue;
         s->starve_said = sw; /* once per uninterrupted run */
         if (tg__det_task_blocked(t))

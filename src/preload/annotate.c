@@ -22,20 +22,25 @@
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 
-/* Brackets opened while the thread was not watched, still open. */
-static TLS unsigned ignored;
-/* The watched lock bracket in progress: its lock, and what was published
- * for it (republished after a divert). */
-static TLS struct tg_res *op_res;
-static TLS uintptr_t op_addr, op_pc;
-static TLS unsigned op_flags;
-static TLS int op_waiting; /* the bracket published a wait (pre_wait) */
-/* pre_divert lowered the guard of the bracket at this depth (0: none). */
-static TLS unsigned guard_depth, diverted_at;
-/* A condition-like wait's lock, given up for the wait. */
-static TLS struct tg_held saved_hold;
-static TLS int saved_had;
-static TLS uintptr_t saved_addr;
+/* The thread's annotation state, in one thread-local struct (one address
+ * computation per call in a shared library). */
+static TLS struct {
+    /* Brackets opened while the thread was not watched, still open. */
+    unsigned ignored;
+    /* Watched brackets open; pre_divert lowered the guard of the one at
+     * this depth (0: none). */
+    unsigned guard_depth, diverted_at;
+    /* The watched lock bracket in progress: its lock, and what was
+     * published for it (published again after a divert). */
+    struct tg_res *op_res;
+    uintptr_t op_addr, op_pc;
+    unsigned op_flags;
+    int op_waiting; /* the bracket published a wait (pre_wait) */
+    /* A condition-like wait's lock, given up for the wait. */
+    int saved_had;
+    uintptr_t saved_addr;
+    struct tg_held saved_hold;
+} T;
 
 /* Set by the public calls: `pc` is a line of the lock's own code, shared
  * by every use of the lock, so a misuse report is kept once per caller of
@@ -72,9 +77,28 @@ static uint32_t create_flags(unsigned flags)
  * creation flags given to this operation), a new instance if it was
  * destroyed and is used again without a create (a static lock), an rwlock
  * once it is read-locked. NULL only if the table is full. */
-static struct tg_res *lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
+static struct tg_res *lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc,
+                                    struct tg_res *r);
+
+static inline struct tg_res *lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
 {
     struct tg_res *r = tg__res_lookup(addr);
+    /* The common case: a live lock that already is what the flags say. */
+    if (TG_LIKELY(r != NULL)) {
+        uint32_t have = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+        if (TG_LIKELY(!(have & TG_RF_DESTROYED) &&
+                      !(flags & ~(TG_LOCK_TRY | TG_LOCK_TRY_FAILED | TG_LOCK_READ |
+                                  TG_LOCK_WRITE_REENTRANT)) &&
+                      (!(flags & TG_LOCK_READ) || r->kind == TG_RES_RWLOCK) &&
+                      (!(flags & TG_LOCK_WRITE_REENTRANT) || (have & TG_RF_RECURSIVE))))
+            return r;
+    }
+    return lock_res_slow(addr, flags, pc, r);
+}
+
+static struct tg_res *lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc,
+                                    struct tg_res *r)
+{
     uint32_t want = create_flags(flags);
     enum tg_res_kind kind = (flags & (TG_LOCK_READ | TG_LOCK_WRITER_PREFERRING)) ? TG_RES_RWLOCK
                                                                                : TG_RES_MUTEX;
@@ -94,24 +118,24 @@ static struct tg_res *lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
 static inline void bracket_open(void)
 {
     tg__guard++;
-    guard_depth++;
+    T.guard_depth++;
 }
 
 /* Closes a bracket: 1 if it was a watched one (then the thread is watched
  * again), 0 if it was opened while not watched. */
 static inline int bracket_close(void)
 {
-    if (TG_UNLIKELY(ignored)) {
-        ignored--;
+    if (TG_UNLIKELY(T.ignored)) {
+        T.ignored--;
         return 0;
     }
-    if (TG_UNLIKELY(guard_depth == 0))
+    if (TG_UNLIKELY(T.guard_depth == 0))
         return 0; /* a post without its pre: nothing to undo */
-    if (TG_UNLIKELY(diverted_at == guard_depth)) { /* a divert left open */
-        diverted_at = 0;
+    if (TG_UNLIKELY(T.diverted_at == T.guard_depth)) { /* a divert left open */
+        T.diverted_at = 0;
         tg__guard++;
     }
-    guard_depth--;
+    T.guard_depth--;
     tg__guard--;
     return 1;
 }
@@ -155,15 +179,15 @@ void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a)) {
-        ignored++;
+        T.ignored++;
         return;
     }
     struct tg_res *r = lock_res(addr, flags, pc);
-    op_res = r;
-    op_addr = addr;
-    op_pc = pc;
-    op_flags = flags;
-    op_waiting = 0;
+    T.op_res = r;
+    T.op_addr = addr;
+    T.op_pc = pc;
+    T.op_flags = flags;
+    T.op_waiting = 0;
     if (!(flags & TG_LOCK_TRY) && TG_LIKELY(r != NULL)) {
         if (TG_UNLIKELY(!tg__watchdog_running()))
             relock_without_watchdog(a, addr);
@@ -183,8 +207,8 @@ void tg__ann_post_lock(uintptr_t addr, unsigned flags, int recursion, uintptr_t 
     a->pending_mode = TG_MODE_EXCL;
     if (flags & TG_LOCK_TRY_FAILED)
         return;
-    struct tg_res *r = op_res && op_addr == addr ? op_res : lock_res(addr, flags, pc);
-    op_res = NULL;
+    struct tg_res *r = T.op_res && T.op_addr == addr ? T.op_res : lock_res(addr, flags, pc);
+    T.op_res = NULL;
     if (TG_UNLIKELY(!r))
         return;
     enum tg_mode m = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
@@ -200,7 +224,7 @@ int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a)) {
-        ignored++;
+        T.ignored++;
         return 0;
     }
     int levels = 0;
@@ -219,7 +243,7 @@ int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
         if (r)
             tg__released_by_other(a, r);
     }
-    op_res = NULL;
+    T.op_res = NULL;
     bracket_open();
     return (flags & TG_LOCK_RECURSIVE_UNLOCK) ? levels : 0;
 }
@@ -234,7 +258,7 @@ void tg__ann_post_unlock(uintptr_t addr, unsigned flags)
 void tg__ann_quiet_begin(void)
 {
     if (tg__self() == NULL)
-        ignored++;
+        T.ignored++;
     else
         bracket_open();
 }
@@ -249,20 +273,20 @@ void tg__ann_quiet_end(void)
  * which post_divert publishes again. */
 static void divert_begin(void)
 {
-    if (ignored || guard_depth == 0 || diverted_at)
+    if (T.ignored || T.guard_depth == 0 || T.diverted_at)
         return;
-    diverted_at = guard_depth;
+    T.diverted_at = T.guard_depth;
     tg__guard--;
 }
 
 static void divert_end(void)
 {
-    if (ignored || !diverted_at || diverted_at != guard_depth)
+    if (T.ignored || !T.diverted_at || T.diverted_at != T.guard_depth)
         return;
-    diverted_at = 0;
+    T.diverted_at = 0;
     struct tg_actor *a = tg__self();
-    if (a && op_res && !(op_flags & TG_LOCK_TRY) && !op_waiting)
-        publish(a, op_addr, op_flags, op_pc);
+    if (a && T.op_res && !(T.op_flags & TG_LOCK_TRY) && !T.op_waiting)
+        publish(a, T.op_addr, T.op_flags, T.op_pc);
     tg__guard++;
 }
 
@@ -270,25 +294,25 @@ void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a)) {
-        ignored++;
+        T.ignored++;
         return;
     }
     uint32_t rf = (flags & TG_WAIT_SHARED) ? TG_RF_PSHARED : 0;
     struct tg_res *r = tg__res_get(addr, mutex ? TG_RES_COND : TG_RES_EVENT, rf, pc);
     struct tg_res *mr = mutex ? lock_res(mutex, 0, pc) : NULL;
-    saved_had = 0;
-    saved_addr = mutex;
+    T.saved_had = 0;
+    T.saved_addr = mutex;
     for (int i = a->n_held - 1; mutex && i >= 0; i--) {
         if (a->held[i].addr == mutex) {
-            saved_hold = a->held[i];
-            saved_had = 1;
+            T.saved_hold = a->held[i];
+            T.saved_had = 1;
             tg__release_addr(a, mutex, pc);
             REC(tg__rec_release(a, mutex, TG_RES_MUTEX, pc));
             break;
         }
     }
-    op_res = NULL;
-    op_waiting = 0;
+    T.op_res = NULL;
+    T.op_waiting = 0;
     if (r) {
         uint32_t site = tg__wait_site(pc);
         struct tg_wait_desc w = {.res = r, .kind = r->kind, .mode = TG_MODE_EXCL,
@@ -298,7 +322,7 @@ void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t
             r->cond_mutex = mutex;
         tg__wait_begin(a, &w);
         a->wait_stack = site;
-        op_waiting = 1;
+        T.op_waiting = 1;
     }
     bracket_open();
 }
@@ -312,20 +336,20 @@ void tg__ann_post_wait(uintptr_t addr, unsigned flags)
     struct tg_actor *a = tg__self();
     if (!a)
         return;
-    if (op_waiting)
+    if (T.op_waiting)
         tg__wait_end(a);
-    op_waiting = 0;
-    if (!saved_addr)
+    T.op_waiting = 0;
+    if (!T.saved_addr)
         return;
-    if (saved_had) {
-        const struct tg_held *h = &saved_hold;
+    if (T.saved_had) {
+        const struct tg_held *h = &T.saved_hold;
         tg__push_hold(a, h->addr, h->res, h->res_id, (enum tg_mode)h->mode, h->pc);
         a->held[a->n_held - 1].stack = h->stack;
     } else {
-        tg__acquired_addr(a, saved_addr, TG_MODE_EXCL, 0);
+        tg__acquired_addr(a, T.saved_addr, TG_MODE_EXCL, 0);
     }
-    REC(tg__rec_acquire(a, saved_addr, TG_RES_MUTEX, TG_MODE_EXCL, 0, saved_hold.pc, 0));
-    saved_addr = 0;
+    REC(tg__rec_acquire(a, T.saved_addr, TG_RES_MUTEX, TG_MODE_EXCL, 0, T.saved_hold.pc, 0));
+    T.saved_addr = 0;
 }
 
 /* ---- the public calls --------------------------------------------------- */

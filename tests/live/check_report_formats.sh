@@ -22,7 +22,12 @@ bad() { echo "FAIL: $*" >&2; fail=1; }
 "$tangle" run --json "$work/potential.json" -- "$live/case_predict_abba" >/dev/null 2>&1
 "$tangle" run --json "$work/hazard.json" -- "$live/case_misuse_unlock" >/dev/null 2>&1
 TANGLE_OPTIONS="json=$work/task.json" "$task/task_relock" direct >/dev/null 2>&1
-set -- deadlock:deadlock:1 potential:potential-deadlock:1 hazard:unlock-not-held:3 task:deadlock:1
+# One bug, one report: a deadlock that was predicted first, and an inversion
+# seen at two places, are one SARIF result each.
+"$tangle" run --json "$work/predicted.json" -- "$live/case_predicted_then_deadlock" >/dev/null 2>&1
+"$tangle" run --json "$work/places.json" -- "$live/case_one_bug_many_places" >/dev/null 2>&1
+set -- deadlock:deadlock:1 potential:potential-deadlock:1 hazard:unlock-not-held:3 task:deadlock:1 \
+    predicted:deadlock:1 places:potential-deadlock:1
 
 # Text: the same headline and a SUMMARY line per report.
 for c in "$@"; do
@@ -69,6 +74,8 @@ done
 [ -f "$schema" ] || say "skipped SARIF validation: no schema (npm is needed to fetch it once)"
 grep -q '"relatedLocations":\[{"id":1' "$work/deadlock.sarif" ||
     bad "deadlock.sarif has no related locations for the other thread"
+grep -q '"predictedBy":1' "$work/predicted.sarif" || bad "predicted.sarif does not say it was predicted"
+grep -q 'the same bug also shows here' "$work/places.sarif" || bad "places.sarif lacks the other place"
 
 # DOT, and SVG through Graphviz.
 "$tangle" report --format dot "$work/deadlock.json" >"$work/deadlock.dot" || bad "dot format failed"

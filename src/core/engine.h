@@ -66,6 +66,7 @@ struct tg_res {
     uint32_t kind;            /* enum tg_res_kind */
     _Atomic uint32_t flags;
     uintptr_t created_pc;     /* caller of init, or of the first use */
+    uintptr_t class_key;      /* lock_classes: init's call site and its caller, 0 if unknown */
     uintptr_t cond_mutex;     /* cond: address of the mutex its waiters use, 0 if none */
     _Atomic uint32_t waiters; /* conditions: actors now waiting on it */
     /* Semaphores, while lock order is on: the clock their posts carry to

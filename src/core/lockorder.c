@@ -1040,7 +1040,9 @@ static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
 {
     if (!r)
         return h->addr;
-    return tg__opt.lock_classes && r->created_pc ? (r->created_pc | 1ull << 63) : r->id;
+    if (!tg__opt.lock_classes || !r->created_pc)
+        return r->id;
+    return (r->class_key ? r->class_key : r->created_pc) | 1ull << 63;
 }
 
 /* What one slow path knows of its actor: its clock and the locks it holds

@@ -93,6 +93,7 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     r->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
     r->kind = kind;
     r->created_pc = pc;
+    r->class_key = 0;
     r->cond_mutex = 0;
     __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
@@ -227,10 +228,28 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     return r;
 }
 
+/* With lock_classes, a lock's class is where init was called together
+ * with the caller of that function, so that locks all made by one
+ * allocation wrapper (pigz's new_lock) fall into the classes of the
+ * wrapper's callers, not into one. Costs an unwind per init, so only then. */
+static uintptr_t class_of(uintptr_t pc)
+{
+    void *raw[16];
+    int n = tg__backtrace(raw, 16);
+    for (int i = 0; i + 1 < n; i++)
+        if ((uintptr_t)raw[i] == pc)
+            return (pc ^ ((uintptr_t)raw[i + 1] * 0x9E3779B97F4A7C15ull)) | 1u;
+    return 0;
+}
+
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
     struct tg_res *r = reinit(addr, kind, flags, pc);
-    return r ? r : insert(addr, kind, flags, 1, pc);
+    if (!r)
+        r = insert(addr, kind, flags, 1, pc);
+    if (r)
+        r->class_key = tg__opt.lock_classes ? class_of(pc) : 0;
+    return r;
 }
 
 void tg__res_after_fork(void)

@@ -159,10 +159,16 @@ static inline struct tg_task *tg__rq_pop(struct tg__sched *s)
     return t;
 }
 
-static void tg__inbox_drain(struct tg__sched *s)
+static void tg__inbox_take(struct tg__sched *s);
+/* Makes the tasks other threads woke runnable (a load when there are none). */
+static inline void tg__inbox_drain(struct tg__sched *s)
 {
-    if (!__atomic_load_n(&s->inbox, __ATOMIC_RELAXED))
-        return;
+    if (__atomic_load_n(&s->inbox, __ATOMIC_RELAXED))
+        tg__inbox_take(s);
+}
+
+static void tg__inbox_take(struct tg__sched *s)
+{
     struct tg_task *t = __atomic_exchange_n(&s->inbox, NULL, __ATOMIC_ACQUIRE), *rev = NULL;
     while (t) { /* the inbox is newest first: restore wake-up order */
         struct tg_task *n = t->next;

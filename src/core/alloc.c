@@ -22,6 +22,15 @@
 #define CHUNK (4u << 20)
 #define HEADER 16             /* keeps 16-byte alignment */
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* A fresh mapping may lie where a task's stack was unmapped, whose frames
+ * ASan had poisoned: tangle's own blocks start clean. */
+#define FRESH(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define FRESH(p, n) ((void)0)
+#endif
+
 static tg_lock_t alloc_lock = TG_LOCK_INIT;
 static void *free_list[MAX_SHIFT + 1];
 static char *chunk_pos, *chunk_end;
@@ -43,6 +52,7 @@ void *tg__alloc(size_t n)
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             return NULL;
+        FRESH(p, len);
         *(size_t *)p = len;
         ((int *)p)[2] = s;
         return p + HEADER; /* fresh mappings are zeroed */
@@ -59,6 +69,7 @@ void *tg__alloc(size_t n)
                 tg__lock_give(&alloc_lock);
                 return NULL;
             }
+            FRESH(c, CHUNK);
             chunk_pos = c;
             chunk_end = c + CHUNK;
         }
@@ -97,6 +108,7 @@ void *tg__realloc(void *ptr, size_t n)
         char *p = (char *)ptr - HEADER;
         char *q = mremap(p, *(size_t *)p, n + HEADER, MREMAP_MAYMOVE);
         if (q != MAP_FAILED) {
+            FRESH(q, n + HEADER);
             *(size_t *)q = n + HEADER;
             return q + HEADER;
         }

@@ -204,6 +204,7 @@ int tg__cli_run(int argc, char **argv)
     if (env)
         snprintf(spec, sizeof spec, "%s", env);
     const char *json = NULL, *html = NULL, *sarif = NULL;
+    char signo[16]; /* --dump-signal's number, while spec is being built */
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -264,7 +265,6 @@ int tg__cli_run(int argc, char **argv)
             }
             key = map[k][1];
             val = inl;
-            char signo[16];
             if (key && !strcmp(key, "dump_signal")) {
                 int sig = signal_number(val);
                 if (sig <= 0) {

@@ -105,6 +105,7 @@ static int index_of(const struct snapshot *ss, const struct tg_actor *a)
 }
 
 uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
+int (*tg__sem_count_hook)(uintptr_t addr);
 long (*tg__mutex_owner_hook)(uintptr_t addr);
 
 /* In a fork child, a hold copied from a thread of the parent stands only
@@ -385,6 +386,8 @@ static int eval_one(struct snapshot *ss, int i, const struct tg_wait_desc *w, in
         }
         return 1;
     case TG_RES_SEM:
+        if ((w->flags & TG_WF_COUNTED) && tg__sem_count_hook && tg__sem_count_hook(w->res->addr) > 0)
+            return 1; /* posted already: the waiter passes once it runs */
         if (rflags & TG_RF_OWNED_PERMITS)
             return any_holder_prog(ss, w->res, blocker);
         if (definite || any_waker(ss))

@@ -106,6 +106,8 @@ struct tg_wait_alt {
 /* What an actor waits for; filled in before it blocks. */
 #define TG_WF_TIMED 0x1u      /* the wait has a deadline */
 #define TG_WF_PARKED 0x2u     /* task-level wait: only the task is parked, its host runs on */
+#define TG_WF_COUNTED 0x4u    /* a POSIX semaphore: a count above zero lets the wait
+                                 through (tg__sem_count_hook reads it) */
 struct tg_wait_desc {
     struct tg_res *res;       /* NULL for TG_RES_JOIN */
     uint32_t kind;            /* enum tg_res_kind (== res->kind unless a join) */

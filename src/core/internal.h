@@ -51,6 +51,11 @@ extern uint32_t (*tg__res_flags_hook)(uintptr_t addr, enum tg_res_kind kind);
  * if none, -1 if it cannot tell; set by the frontend. Safe on memory
  * that is gone. */
 extern long (*tg__mutex_owner_hook)(uintptr_t addr);
+/* The count a POSIX semaphore's own memory holds, -1 if it cannot tell;
+ * set by the frontend, asked for TG_WF_COUNTED waits. A waiter that was
+ * posted but not yet scheduled still shows its wait: the count says it
+ * will pass. Safe on memory that is gone. */
+extern int (*tg__sem_count_hook)(uintptr_t addr);
 /* What may wake a stalled process unseen (unseen.c), asked before a stall
  * is declared, engine lock held. tg__threads_unseen: 1 if the kernel lists
  * a live thread of the process that no live actor stands for (only once

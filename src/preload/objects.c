@@ -119,6 +119,15 @@ static uint32_t flags_at(uintptr_t addr, enum tg_res_kind kind)
     return tg__object_flags(&u, kind);
 }
 
+static int sem_count_at(uintptr_t addr)
+{
+    sem_t s;
+    int v;
+    if (peek(addr, &s, sizeof s) != 0 || sem_getvalue(&s, &v) != 0)
+        return -1;
+    return v;
+}
+
 static long owner_at(uintptr_t addr)
 {
     pthread_mutex_t m;
@@ -161,6 +170,7 @@ void tg__objects_setup(void)
 {
     tg__res_flags_hook = flags_at;
     tg__mutex_owner_hook = owner_at;
+    tg__sem_count_hook = sem_count_at;
 }
 
 /* 1 if the bytes at obj show a new object, not the one glibc destroyed:

@@ -119,7 +119,7 @@ static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uint
         return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
     uint32_t site = tg__wait_site(pc);
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_SEM, .mode = TG_MODE_EXCL,
-                             .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
+                             .flags = TG_WF_COUNTED | (abs ? TG_WF_TIMED : 0), .pc = pc};
     tg__wait_begin(a, &w);
     a->wait_stack = site;
     int rc = abs ? sem_timed(s, clk, abs) : sem_untimed(s);

@@ -58,7 +58,7 @@ void *tg__alloc(size_t n)
         return p + HEADER; /* fresh mappings are zeroed */
     }
     size_t size = (size_t)1 << s;
-    tg__lock_take(&alloc_lock);
+    tg__own_lock(&alloc_lock);
     p = free_list[s];
     if (p) {
         free_list[s] = *(void **)(p + HEADER);
@@ -66,7 +66,7 @@ void *tg__alloc(size_t n)
         if (!chunk_pos || chunk_pos + size > chunk_end) {
             char *c = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (c == MAP_FAILED) {
-                tg__lock_give(&alloc_lock);
+                tg__own_unlock(&alloc_lock);
                 return NULL;
             }
             FRESH(c, CHUNK);
@@ -76,7 +76,7 @@ void *tg__alloc(size_t n)
         p = chunk_pos;
         chunk_pos += size;
     }
-    tg__lock_give(&alloc_lock);
+    tg__own_unlock(&alloc_lock);
     *(size_t *)p = n; /* what the caller asked for: realloc copies no more */
     ((int *)p)[2] = s;
     memset(p + HEADER, 0, n);
@@ -93,10 +93,10 @@ void tg__free(void *ptr)
         munmap(p, *(size_t *)p);
         return;
     }
-    tg__lock_take(&alloc_lock);
+    tg__own_lock(&alloc_lock);
     *(void **)(p + HEADER) = free_list[s];
     free_list[s] = p;
-    tg__lock_give(&alloc_lock);
+    tg__own_unlock(&alloc_lock);
 }
 
 void *tg__realloc(void *ptr, size_t n)

@@ -37,12 +37,12 @@ static _Atomic int first_wait_done;
 
 void tg__lock(void)
 {
-    tg__lock_take(&engine_lock);
+    tg__own_lock(&engine_lock);
 }
 
 void tg__unlock(void)
 {
-    tg__lock_give(&engine_lock);
+    tg__own_unlock(&engine_lock);
 }
 
 uint64_t tg__now_ns(void)

@@ -4,11 +4,28 @@
 #define TG_CORE_INTERNAL_H
 
 #include "core/engine.h"
+#include "core/lock.h"
 #include "core/options.h"
 
 /* >0 while this thread runs tangle's own code: frontends then pass calls
  * straight through, so tangle never watches (or deadlocks on) itself. */
 extern __thread int tg__guard __attribute__((tls_model("initial-exec")));
+
+/* tangle's own locks (lock.h), taken with tg__guard raised: a thread
+ * holding one runs tangle's code, so a signal handler that interrupts it
+ * and calls a hook (sem_post is async-signal-safe: a handler may) passes
+ * straight through instead of waiting for a lock its own thread holds. */
+static inline void tg__own_lock(tg_lock_t *l)
+{
+    tg__guard++;
+    tg__lock_take(l);
+}
+
+static inline void tg__own_unlock(tg_lock_t *l)
+{
+    tg__lock_give(l);
+    tg__guard--;
+}
 
 /* The engine lock: a leaf, taken only on slow paths. */
 void tg__lock(void);

@@ -441,20 +441,20 @@ int tg__hazard_repeat(enum tg_hazard h, uintptr_t pc)
     if (!tg__hazard_on(h))
         return 1; /* off: as good as seen */
     int seen = 0;
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
     struct site *s = site_slot(h, pc);
     if (s && s->finding && s->finding <= n_found) {
         found[s->finding - 1]->repeats++;
         json_dirty = 1;
         seen = 1;
     }
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
     return seen;
 }
 
 void tg__hazard_site(enum tg_hazard h, uintptr_t pc, const struct tg_finding *f)
 {
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
     struct site *s = site_slot(h, pc);
     for (int i = n_found - 1; s && i >= 0; i--) {
         if (found[i] == f) {
@@ -464,17 +464,17 @@ void tg__hazard_site(enum tg_hazard h, uintptr_t pc, const struct tg_finding *f)
             break;
         }
     }
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
 }
 
 void tg__report_hold(void)
 {
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
 }
 
 void tg__report_release(void)
 {
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
 }
 
 int tg__report(struct tg_finding *f)
@@ -549,10 +549,10 @@ int tg__report_locked(struct tg_finding *f)
 /* Called at exit by the frontend: the JSON gets final repeat counts. */
 void tg__report_flush(void)
 {
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
     if (json_dirty)
         write_json();
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
 }
 
 /* The JSON at the start and at the end of the run (run.c keeps the times):
@@ -560,10 +560,10 @@ void tg__report_flush(void)
  * says it was watched; others only once they have reported. */
 void tg__report_run_mark(void)
 {
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
     if (n_found || tg__run_is_owner())
         write_json();
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
 }
 
 /* ---- dumps on demand (dump_signal) ---------------------------------------- */
@@ -633,9 +633,9 @@ void (*tg__before_exit_hook)(void);
 
 void tg__deadlock_policy(void)
 {
-    tg__lock_take(&report_lock);
+    tg__own_lock(&report_lock);
     int silenced = !kept_deadlocks && suppressed_deadlocks;
-    tg__lock_give(&report_lock);
+    tg__own_unlock(&report_lock);
     if (silenced)
         return; /* suppressed: the program hangs as it would without tangle */
     if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG && tg__before_exit_hook)
@@ -643,7 +643,7 @@ void tg__deadlock_policy(void)
     /* Another thread may still be writing the report of this deadlock:
      * wait for it, and never let go, so the process ends after it. */
     if (tg__opt.on_deadlock != TG_ON_DEADLOCK_HANG) {
-        tg__lock_take(&report_lock);
+        tg__own_lock(&report_lock);
         tg__run_end();
         write_json();
     }

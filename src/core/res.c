@@ -77,8 +77,10 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
     }
 }
 
+/* tg__guard while held, as for tangle's other locks (lock.h). */
 static void ins_lock(void)
 {
+    tg__guard++;
     while (__atomic_exchange_n(&insert_lock, 1, __ATOMIC_ACQUIRE))
         sched_yield();
 }
@@ -86,6 +88,7 @@ static void ins_lock(void)
 static void ins_unlock(void)
 {
     __atomic_store_n(&insert_lock, 0, __ATOMIC_RELEASE);
+    tg__guard--;
 }
 
 static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)

@@ -166,13 +166,13 @@ static uint32_t pc_stack(uintptr_t pc, uint32_t stack)
 static void event(int op, int mode, int flags, struct tg_actor *a, uint32_t obj,
                   uint32_t stack, uint32_t aux)
 {
-    tg__lock_take(&rec_lock);
+    tg__own_lock(&rec_lock);
     if (tg__recording) {
         uint32_t t = thread_id(a), s = site_id(stack);
         if (t != TG_NO_OBJ && tg__recording)
             tg__trace_writer_event(&writer, op, mode, flags, t, obj, s, aux);
     }
-    tg__lock_give(&rec_lock);
+    tg__own_unlock(&rec_lock);
 }
 
 static uint32_t res_id_locked(struct tg_res *r)
@@ -184,9 +184,9 @@ static uint32_t res_id_locked(struct tg_res *r)
         name = tg__data_symbol(r->addr);
         tg__guard--;
     }
-    tg__lock_take(&rec_lock);
+    tg__own_lock(&rec_lock);
     uint32_t id = tg__recording ? object_id(r, name) : TG_NO_OBJ;
-    tg__lock_give(&rec_lock);
+    tg__own_unlock(&rec_lock);
     free(name);
     return id;
 }
@@ -214,10 +214,10 @@ void tg__rec_fork(struct tg_actor *parent, struct tg_actor *child, uint32_t stac
 {
     if (!child || !id_ok(child->id))
         return;
-    tg__lock_take(&rec_lock);
+    tg__own_lock(&rec_lock);
     if (tg__recording)
         thread_id(child); /* named before its first event */
-    tg__lock_give(&rec_lock);
+    tg__own_unlock(&rec_lock);
     event(TG_EV_FORK, 0, 0, parent, (uint32_t)child->id, stack, TG_NO_OBJ);
 }
 
@@ -251,13 +251,13 @@ void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t
  * lock of tangle's held. */
 void tg__record_finish(void)
 {
-    tg__lock_take(&rec_lock);
+    tg__own_lock(&rec_lock);
     if (!tg__recording) {
-        tg__lock_give(&rec_lock);
+        tg__own_unlock(&rec_lock);
         return;
     }
     tg__recording = 0; /* from here on nobody else touches the writer */
-    tg__lock_give(&rec_lock);
+    tg__own_unlock(&rec_lock);
     tg__guard++;
     struct tg_stack all = {0};
     uintptr_t *pcs = n_sites ? malloc((size_t)n_sites * sizeof *pcs) : NULL;
@@ -303,17 +303,18 @@ void tg__record_tick(void)
 {
     if (!tg__recording)
         return;
-    tg__lock_take(&rec_lock);
+    tg__own_lock(&rec_lock);
     if (tg__recording)
         tg__trace_writer_flush(&writer);
-    tg__lock_give(&rec_lock);
+    tg__own_unlock(&rec_lock);
 }
 
 /* As glibc's _exit (the whole process ends, no handler runs), after the
- * trace is finished. */
+ * trace is finished; not from a signal handler that interrupted tangle on
+ * this thread (the trace then ends at the watchdog's last flush). */
 TG_EXPORT void _exit(int status)
 {
-    if (tg__recording && getpid() == rec_pid)
+    if (tg__recording && getpid() == rec_pid && !tg__guard)
         tg__record_finish();
     syscall(SYS_exit_group, status);
     for (;;)

@@ -229,14 +229,26 @@ static void start_watchdog(void)
     pthread_attr_destroy(&attr);
 }
 
+/* fork() is async-signal-safe: a handler may call it while its thread
+ * is inside tangle (tg__guard). The engine lock is then not taken (the
+ * thread may hold it already); the child's thread stays guarded, so
+ * tangle watches nothing in that child rather than hang it. */
+static __thread int fork_locked;
+
 static void fork_prepare(void)
 {
+    if (tg__guard)
+        return;
     tg__lock();
+    fork_locked = 1;
 }
 
 static void fork_parent(void)
 {
-    tg__unlock();
+    if (fork_locked) {
+        fork_locked = 0;
+        tg__unlock();
+    }
 }
 
 /* Set in a fork child's only thread when other threads held locks at
@@ -283,6 +295,12 @@ static void pin_forked_holds(void)
 static void fork_child(void)
 {
     struct tg_actor *me = tg__current;
+    if (!fork_locked) { /* forked from inside tangle: see fork_prepare */
+        tg__recording = 0; /* the trace is the parent's */
+        return;
+    }
+    fork_locked = 0;
+    tg__guard--; /* fork_prepare's tg__lock, which the engine resets below */
     int inherited = mark_forked_away(me);
     tg__engine_after_fork_child(me);
     if (inherited) {

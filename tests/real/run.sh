@@ -26,10 +26,6 @@ failed=0 known=0 passed=0
 # work fixes it). Keep each one visible; delete the line once it passes.
 known_failure() {
     case $1 in
-    python-fork-thread) echo "issue 15 item 12 (helper host): a process whose last thread ends" \
-        "with pthread_exit is kept alive by tangle's watchdog thread. Here the last thread is" \
-        "the one that forked the child (reduced: a thread forks; in the child it creates and joins" \
-        "a thread, then returns; the child never ends under tangle), and the test waits 300 s" ;;
     esac
 }
 

@@ -70,14 +70,23 @@ static int by_tid(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The stack arena in the target: its segment table and their size. */
+struct arena {
+    uintptr_t segs;
+    uint32_t shift;
+};
+
 /* An interned stack (id), else the one call site pc; returns the frames. */
-static int read_stack(struct tg__target *t, uintptr_t arena, uint32_t id, uintptr_t pc, uintptr_t *pcs)
+static int read_stack(struct tg__target *t, const struct arena *ar, uint32_t id, uintptr_t pc,
+                      uintptr_t *pcs)
 {
-    uintptr_t n = 0;
-    if (arena && id && tg__target_read(t, arena + id * sizeof(uintptr_t), &n, sizeof n) == 0 &&
-        n > 0 && n <= 256) {
+    uintptr_t n = 0, seg = 0, rec = 0;
+    if (ar->segs && id && ar->shift > 0 && ar->shift < 32 &&
+        tg__target_read(t, ar->segs + (id >> ar->shift) * sizeof(uintptr_t), &seg, sizeof seg) == 0 &&
+        seg && (rec = seg + (id & ((1u << ar->shift) - 1)) * sizeof(uintptr_t)) &&
+        tg__target_read(t, rec, &n, sizeof n) == 0 && n > 0 && n <= 256) {
         int k = n < TG__ATTACH_HOLD_FRAMES ? (int)n : TG__ATTACH_HOLD_FRAMES;
-        if (tg__target_read(t, arena + (id + 1) * sizeof(uintptr_t), pcs, (size_t)k * sizeof(uintptr_t)) == 0)
+        if (tg__target_read(t, rec + sizeof(uintptr_t), pcs, (size_t)k * sizeof(uintptr_t)) == 0)
             return k;
     }
     pcs[0] = pc;
@@ -85,7 +94,7 @@ static int read_stack(struct tg__target *t, uintptr_t arena, uint32_t id, uintpt
 }
 
 /* The held list of actor a, copied: 0, or -1. */
-static int read_holds(struct tg__target *t, uintptr_t arena, const struct tg_actor *a,
+static int read_holds(struct tg__target *t, const struct arena *arena, const struct tg_actor *a,
                       struct tg__thold **out, int *n_out)
 {
     *out = NULL;
@@ -120,7 +129,7 @@ static int read_holds(struct tg__target *t, uintptr_t arena, const struct tg_act
 }
 
 /* A task's record: 0, or -1 when it is not a live task or unreadable. */
-static int read_task(struct tg__target *t, uintptr_t arena, const struct tg_actor *a, struct tg__rtask *r)
+static int read_task(struct tg__target *t, const struct arena *arena, const struct tg_actor *a, struct tg__rtask *r)
 {
     memset(r, 0, sizeof *r);
     if (a->state == TG_ST_EXITED || a->n_held < 0 || a->n_held > 4096)
@@ -152,7 +161,7 @@ static int read_task(struct tg__target *t, uintptr_t arena, const struct tg_acto
 }
 
 /* One actor's record (a thread's into t->recs, a task's into t->tasks). */
-static void read_actor(struct tg__target *t, uintptr_t arena, uintptr_t at)
+static void read_actor(struct tg__target *t, const struct arena *arena, uintptr_t at)
 {
     struct tg_actor a;
     if (tg__target_read(t, at, &a, sizeof a) != 0 || a.n_held < 0 || a.n_held > 4096)
@@ -196,11 +205,11 @@ void tg__records_read(struct tg__target *t)
                  "read; owners come from glibc's fields alone", an.version, TG_VERSION);
         return;
     }
-    uintptr_t registry = 0, arena = 0;
+    uintptr_t registry = 0;
+    struct arena arena = {(uintptr_t)an.stack_segs, an.stack_seg_shift};
     int slots = 0;
     if (tg__target_read(t, (uintptr_t)an.actors, &registry, sizeof registry) != 0 ||
-        tg__target_read(t, (uintptr_t)an.actor_slots, &slots, sizeof slots) != 0 ||
-        (an.stack_arena && tg__target_read(t, (uintptr_t)an.stack_arena, &arena, sizeof arena) != 0))
+        tg__target_read(t, (uintptr_t)an.actor_slots, &slots, sizeof slots) != 0)
         registry = 0;
     t->records = 1;
     if (!registry || slots <= 0)
@@ -216,7 +225,7 @@ void tg__records_read(struct tg__target *t)
     }
     for (int i = 0; i < slots; i++)
         if (ptrs[i])
-            read_actor(t, arena, ptrs[i]);
+            read_actor(t, &arena, ptrs[i]);
     free(ptrs);
     qsort(t->recs, (size_t)t->n_recs, sizeof *t->recs, by_tid);
     /* tangle's own threads are not the program's: they are left out of

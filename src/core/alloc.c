@@ -7,8 +7,9 @@
  * holding its lock, and the allocator's lock holder were waiting in one of
  * tangle's slow paths for the engine lock, both would hang. So the engine
  * allocates from mmap: power-of-two size classes with free lists, guarded
- * by a futex lock of their own that calls nothing. Blocks above 1 MiB are
- * mapped one by one. Memory is never returned to the system except for
+ * by a futex lock of their own that calls nothing, carved from chunks that
+ * start small and double (to 4 MiB), so that tangle's address space
+ * follows its use. Blocks above 1 MiB are mapped one by one. Memory is never returned to the system except for
  * those large blocks. */
 #define _GNU_SOURCE
 #include "core/internal.h"
@@ -19,7 +20,8 @@
 
 #define MIN_SHIFT 5           /* 32 bytes */
 #define MAX_SHIFT 20          /* 1 MiB */
-#define CHUNK (4u << 20)
+#define CHUNK0 (128u << 10)  /* the first chunk; each next one twice as large */
+#define CHUNK_MAX (4u << 20)
 #define HEADER 16             /* keeps 16-byte alignment */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -34,6 +36,7 @@
 static tg_lock_t alloc_lock = TG_LOCK_INIT;
 static void *free_list[MAX_SHIFT + 1];
 static char *chunk_pos, *chunk_end;
+static size_t chunk_size = CHUNK0;
 
 static int class_of(size_t n)
 {
@@ -50,8 +53,10 @@ void *tg__alloc(size_t n)
     if (s > MAX_SHIFT) {
         size_t len = n + HEADER;
         p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
+        if (p == MAP_FAILED) {
+            tg__out_of_memory("some threads, locks or reports are not watched");
             return NULL;
+        }
         FRESH(p, len);
         *(size_t *)p = len;
         ((int *)p)[2] = s;
@@ -64,14 +69,20 @@ void *tg__alloc(size_t n)
         free_list[s] = *(void **)(p + HEADER);
     } else {
         if (!chunk_pos || chunk_pos + size > chunk_end) {
-            char *c = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            while (chunk_size < size)
+                chunk_size *= 2;
+            char *c = mmap(NULL, chunk_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
             if (c == MAP_FAILED) {
                 tg__own_unlock(&alloc_lock);
+                tg__out_of_memory("some threads, locks or reports are not watched");
                 return NULL;
             }
-            FRESH(c, CHUNK);
+            FRESH(c, chunk_size);
             chunk_pos = c;
-            chunk_end = c + CHUNK;
+            chunk_end = c + chunk_size;
+            if (chunk_size < CHUNK_MAX)
+                chunk_size *= 2;
         }
         p = chunk_pos;
         chunk_pos += size;

@@ -23,7 +23,8 @@ struct tg__anchor {
     uint32_t actor_size, held_size, res_size, wait_size;
     struct tg_actor ***actors;  /* &tg__actors: the registry */
     int *actor_slots;           /* &tg__actor_slots: its high-water mark */
-    uintptr_t **stack_arena;    /* the stack arena: id -> [n, pc 0 .. pc n-1] */
+    uintptr_t *const *stack_segs; /* the stack arena's segment table: stack id -> */
+    uint32_t stack_seg_shift;     /* segs[id >> shift][id & mask]: [n, pc 0 .. pc n-1] */
     _Atomic long *watchdog_tid; /* &tg__watchdog_tid: tangle's own thread */
 };
 

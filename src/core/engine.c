@@ -67,6 +67,14 @@ void tg__warn_once(int *once, const char *fmt, ...)
         return;
 }
 
+void tg__out_of_memory(const char *consequence)
+{
+    static int once;
+    tg__warn_once(&once, "the system refused tangle memory (an address-space limit such as "
+                  "ulimit -v, or memory exhausted): %s; the program runs on. Raise the limit "
+                  "to watch all of it.", consequence);
+}
+
 int tg__engine_init(void)
 {
     if (TG_LIKELY(initialized))
@@ -101,6 +109,8 @@ int tg__engine_init(void)
     tg__res_table_init();
     tg__stack_init();
     initialized = tg__actors ? 1 : -1;
+    if (!tg__actors)
+        tg__out_of_memory("tangle watches nothing");
     tg__guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
     return initialized > 0 ? 0 : -1;

@@ -90,6 +90,11 @@ uint32_t tg__stack_capture_locked(int skip);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 
+/* The system refused tangle memory (an address-space limit such as
+ * ulimit -v, or memory exhausted): one warning for the process, saying
+ * what tangle no longer watches (`consequence`). */
+void tg__out_of_memory(const char *consequence);
+
 /* One-line warning on stderr, printed once per `once` flag. */
 void tg__warn_once(int *once, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

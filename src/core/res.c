@@ -43,8 +43,10 @@ static struct index *index_new(size_t cap)
 {
     struct index *ix = mmap(NULL, sizeof *ix + cap * sizeof ix->s[0], PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ix == MAP_FAILED)
+    if (ix == MAP_FAILED) {
+        tg__out_of_memory("locks not seen before are not watched");
         return NULL;
+    }
     ix->mask = cap - 1;
     return ix;
 }
@@ -157,8 +159,10 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
     if (!slab_left) {
         void *p = mmap(NULL, SLAB * sizeof *slab, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
+        if (p == MAP_FAILED) {
+            tg__out_of_memory("locks not seen before are not watched");
             return NULL;
+        }
         slab = p;
         slab_left = SLAB;
     }
@@ -193,7 +197,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     ins_unlock();
     if (old_graph) /* the instance it replaces had lock-order edges */
         tg__lockorder_forget(old_graph);
-    if (!r)
+    if (!r && used >= (size_t)tg__opt.max_locks)
         tg__warn_once(&full_warned,
                       "the lock table is full (%d locks); further locks are not watched. "
                       "Raise it with TANGLE_OPTIONS=max_locks=N.", tg__opt.max_locks);

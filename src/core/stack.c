@@ -32,10 +32,18 @@
 #define MAX_STACKS (1u << 17)
 #define ARENA_PCS (1u << 22)
 #define MAX_DEPTH 256
+/* The arena is mapped a segment at a time, as stacks come, and the index
+ * doubles as it fills: a program that never reports costs a few pages,
+ * and an address-space limit (ulimit -v) is met only by what is used. */
+#define SEG_SHIFT 16
+#define SEG_PCS (1u << SEG_SHIFT)
+#define N_SEGS (ARENA_PCS / SEG_PCS)
+#define INDEX0 4096u
 
-static uintptr_t *arena;       /* [len, pc...] records */
+static uintptr_t *_Atomic segs[N_SEGS]; /* [len, pc...] records, none across two */
 static uint32_t arena_used = 1; /* id 0 means "no stack" */
-static uint32_t *index_tab;    /* hash -> id */
+static uint32_t *index_tab;    /* hash -> id, index_mask + 1 slots */
+static uint32_t index_mask, n_stacks;
 static uintptr_t self_lo, self_hi; /* tangle's own code */
 static int full_warned;
 
@@ -163,20 +171,28 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+static void *map(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        tg__out_of_memory("new stacks are not kept (reports show one frame)");
+        return NULL;
+    }
+    return p;
+}
+
 void tg__stack_init(void)
 {
-    if (arena)
+    if (index_tab)
         return;
-    void *a = mmap(NULL, ARENA_PCS * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    void *ix = mmap(NULL, MAX_STACKS * 2 * sizeof(uint32_t), PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (a == MAP_FAILED || ix == MAP_FAILED)
+    uint32_t *ix = map(INDEX0 * sizeof *ix);
+    if (!ix)
         return;
-    index_tab = ix;
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&tg__stack_init);
-    arena = a;
-    tg__attach_anchor.stack_arena = &arena;
+    index_mask = INDEX0 - 1;
+    index_tab = ix;
+    tg__attach_anchor.stack_segs = (uintptr_t *const *)segs;
+    tg__attach_anchor.stack_seg_shift = SEG_SHIFT;
 }
 
 static uint64_t hash_pcs(const uintptr_t *pcs, int n)
@@ -187,32 +203,86 @@ static uint64_t hash_pcs(const uintptr_t *pcs, int n)
     return h;
 }
 
+static uintptr_t *record(uint32_t id)
+{
+    return &__atomic_load_n(&segs[id >> SEG_SHIFT], __ATOMIC_ACQUIRE)[id & (SEG_PCS - 1)];
+}
+
+/* Under the engine lock: the index twice as large, once half full. */
+static int index_room(void)
+{
+    if ((n_stacks + 1) * 2 <= index_mask + 1)
+        return 0;
+    if (index_mask + 1 >= MAX_STACKS * 2)
+        return -1;
+    uint32_t mask = index_mask * 2 + 1;
+    uint32_t *nx = map(((size_t)mask + 1) * sizeof *nx);
+    if (!nx)
+        return -1;
+    for (uint32_t i = 0; i <= index_mask; i++) {
+        uint32_t id = index_tab[i];
+        if (!id)
+            continue;
+        const uintptr_t *r = record(id);
+        uint32_t k = (uint32_t)hash_pcs(r + 1, (int)r[0]) & mask;
+        while (nx[k])
+            k = (k + 1) & mask;
+        nx[k] = id;
+    }
+    munmap(index_tab, ((size_t)index_mask + 1) * sizeof *index_tab);
+    index_tab = nx;
+    index_mask = mask;
+    return 0;
+}
+
+/* Under the engine lock: the id where a record of n pcs goes, its segment
+ * mapped; 0 if the arena is full or cannot grow. */
+static uint32_t arena_room(int n)
+{
+    uint32_t id = arena_used, need = (uint32_t)n + 1;
+    if ((id & (SEG_PCS - 1)) + need > SEG_PCS)
+        id = (id | (SEG_PCS - 1)) + 1; /* the rest of this segment stays unused */
+    if (id + need > ARENA_PCS)
+        return 0;
+    if (!__atomic_load_n(&segs[id >> SEG_SHIFT], __ATOMIC_RELAXED)) {
+        uintptr_t *seg = map(SEG_PCS * sizeof *seg);
+        if (!seg)
+            return 0;
+        __atomic_store_n(&segs[id >> SEG_SHIFT], seg, __ATOMIC_RELEASE);
+    }
+    return id;
+}
+
 /* Interns pcs[0..n); caller holds the engine lock. */
 static uint32_t intern(const uintptr_t *pcs, int n)
 {
-    if (!arena || n <= 0)
+    if (!index_tab || n <= 0)
         return 0;
     uint64_t h = hash_pcs(pcs, n);
-    uint32_t mask = MAX_STACKS * 2 - 1;
-    for (uint32_t i = (uint32_t)h & mask, probes = 0; probes <= mask; i = (i + 1) & mask, probes++) {
+    for (uint32_t i = (uint32_t)h & index_mask;; i = (i + 1) & index_mask) {
         uint32_t id = index_tab[i];
-        if (id == 0) {
-            if (arena_used + (uint32_t)n + 1 > ARENA_PCS || probes > MAX_STACKS) {
-                tg__warn_once(&full_warned, "the stack table is full; new reports show "
-                              "only the innermost frame.");
-                return 0;
-            }
-            id = arena_used;
-            arena[id] = (uintptr_t)n;
-            memcpy(&arena[id + 1], pcs, (size_t)n * sizeof *pcs);
-            arena_used += (uint32_t)n + 1;
-            index_tab[i] = id;
-            return id;
-        }
-        if (arena[id] == (uintptr_t)n && !memcmp(&arena[id + 1], pcs, (size_t)n * sizeof *pcs))
+        if (id == 0)
+            break;
+        const uintptr_t *r = record(id);
+        if (r[0] == (uintptr_t)n && !memcmp(r + 1, pcs, (size_t)n * sizeof *pcs))
             return id;
     }
-    return 0;
+    uint32_t id = index_room() == 0 ? arena_room(n) : 0;
+    if (!id) {
+        tg__warn_once(&full_warned, "the stack table is full; new reports show "
+                      "only the innermost frame.");
+        return 0;
+    }
+    uintptr_t *r = record(id);
+    r[0] = (uintptr_t)n;
+    memcpy(r + 1, pcs, (size_t)n * sizeof *pcs);
+    __atomic_store_n(&arena_used, id + (uint32_t)n + 1, __ATOMIC_RELEASE);
+    uint32_t i = (uint32_t)h & index_mask;
+    while (index_tab[i])
+        i = (i + 1) & index_mask;
+    index_tab[i] = id;
+    n_stacks++;
+    return id;
 }
 
 /* The capture itself; the engine lock is held on entry and on return,
@@ -280,12 +350,13 @@ uint32_t tg__stack_intern(const uintptr_t *pcs, int n)
 
 int tg__stack_get(uint32_t id, const uintptr_t **pcs)
 {
-    if (!arena || id == 0 || id >= arena_used) {
+    if (id == 0 || id >= __atomic_load_n(&arena_used, __ATOMIC_ACQUIRE)) {
         *pcs = NULL;
         return 0;
     }
-    *pcs = &arena[id + 1];
-    return (int)arena[id];
+    const uintptr_t *r = record(id);
+    *pcs = r + 1;
+    return (int)r[0];
 }
 
 void tg__stack_to_info(struct tg_stack *out, uint32_t id, uintptr_t fallback_pc)

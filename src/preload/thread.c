@@ -391,7 +391,6 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     struct tg_actor *parent = tg__self();
     if (!parent)
         return REAL(create)(t, attr, fn, arg);
-    start_watchdog(); /* no-op once running; needed again after fork */
     struct start *s = tg__alloc(sizeof *s); /* not malloc: a fork child may not have a usable one */
     if (!s)
         return REAL(create)(t, attr, fn, arg);
@@ -410,6 +409,8 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     tg__hb_fork(parent, child);
     REC(tg__rec_fork(parent, child, child ? child->created : 0));
     int rc = REAL(create)(t, attr, thread_start, s); /* s belongs to the child now */
+    if (rc == 0)
+        start_watchdog(); /* after: the program's thread comes first where memory is short */
     if (rc != 0) {
         if (child) {
             tg__actor_exit(child, 0);

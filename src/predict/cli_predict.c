@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -221,6 +222,36 @@ static void print_stats(const struct tg__spd *s, double t0)
             ru.ru_maxrss / 1024);
 }
 
+/* The analysis may take no more address space than the machine has (its
+ * memory and swap), so that a trace too large for it ends with an error
+ * of ours, not with the kernel's OOM killer. Returns that size in MiB, 0
+ * if the limit was left alone. */
+static unsigned long long limit_memory(void)
+{
+    struct sysinfo si;
+    struct rlimit rl;
+    if (sysinfo(&si) != 0 || getrlimit(RLIMIT_AS, &rl) != 0)
+        return 0;
+    unsigned long long have = ((unsigned long long)si.totalram + si.totalswap) * si.mem_unit;
+    if (have == 0 || (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= have))
+        return 0;
+    rl.rlim_cur = have;
+    return setrlimit(RLIMIT_AS, &rl) == 0 ? have >> 20 : 0;
+}
+
+static void explain_memory(const char *err, unsigned long long cap_mb)
+{
+    if (strncmp(err, "out of memory", 13) != 0)
+        return;
+    if (cap_mb)
+        fprintf(stderr, "tangle predict: the analysis stopped at this machine's memory (%llu MiB) "
+                "rather than be killed by the kernel; its memory grows with the locks, threads "
+                "and held locks of the trace, not with its length.\n", cap_mb);
+    else
+        fprintf(stderr, "tangle predict: the analysis ran out of the memory its limit allows "
+                "(ulimit -v).\n");
+}
+
 int tg__cli_predict(int argc, char **argv)
 {
     struct pargs a = {.exitcode = 66, .progress = isatty(2), .max_warnings = 20};
@@ -228,6 +259,7 @@ int tg__cli_predict(int argc, char **argv)
     if (rc || done)
         return rc;
     double t0 = seconds();
+    unsigned long long cap_mb = limit_memory();
     char err[600], tmp[4096];
     const char *path = a.file;
     int spool = -1;
@@ -262,6 +294,7 @@ int tg__cli_predict(int argc, char **argv)
     }
     if (tg__spd_load(s, r) < 0) {
         fprintf(stderr, "tangle predict: %s: %s\n", a.file, tg__spd_error(s));
+        explain_memory(tg__spd_error(s), cap_mb);
         status = 1;
         goto out;
     }
@@ -270,6 +303,7 @@ int tg__cli_predict(int argc, char **argv)
     snprintf(damage, sizeof damage, "%s", tg__trace_error(r));
     if ((n = tg__spd_analyse(s)) < 0 || (n = tg__spd_findings(s, r, a.file, &fs)) < 0) {
         fprintf(stderr, "tangle predict: %s: %s\n", a.file, tg__spd_error(s));
+        explain_memory(tg__spd_error(s), cap_mb);
         status = 1;
         goto out;
     }

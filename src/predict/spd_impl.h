@@ -58,6 +58,12 @@ struct tg__sev {
 #define TG__SEV_PER_BLOCK_MANY 32
 #define TG__MANY_THREADS 256
 
+/* Held sets are whole until they hold TG__HSET_BUDGET entries in all;
+ * past that, a nested acquire's held set is its thread's newest holds, at
+ * most TG__HOLD_WINDOW of them (store.c says why). */
+#define TG__HOLD_WINDOW 64
+#define TG__HSET_BUDGET (16u << 20)
+
 struct tg__held {
     uint32_t lock;
     uint32_t idx;        /* stored index of the acquire */
@@ -155,6 +161,7 @@ struct tg__spd {
     uint32_t n_hsets, cap_hsets;
     struct tg__hlock *hlocks;
     uint32_t n_hlocks, cap_hlocks;
+    unsigned long hsets_windowed; /* held sets cut to the window */
     uint32_t *hset_slots, hset_mask;
 
     struct tg__comp *comps;

@@ -113,18 +113,35 @@ static int object(struct tg__spd *s, uint32_t obj)
 
 /* ---- held sets and candidates ------------------------------------------ */
 
-/* The id of the set of locks thread t holds now (computed once per change). */
+/* The id of the set of locks thread t holds now (computed once per change).
+ * Each nested acquire stores its held set, so a thread nesting N locks
+ * stores N^2/2 entries (100,000 nested locks: 40 GB). Up to a budget of
+ * entries the sets are whole; past it, a set keeps its thread's
+ * TG__HOLD_WINDOW newest holds, as the online lock order does, and memory
+ * grows linearly. A lock held below the window then gives no edge to the
+ * locks taken above it (a deadlock through it can be missed), never a
+ * false report: the closure check, not the held set, proves each
+ * deadlock reachable. */
 static int32_t held_set(struct tg__spd *s, struct tg__thread *t)
 {
     if (t->hset >= 0)
         return t->hset;
-    struct tg__hlock tmp[64], *h = tmp;
-    uint32_t n = t->n_held;
-    if (n > 64 && !(h = malloc(n * sizeof *h)))
+    struct tg__hlock tmp[TG__HOLD_WINDOW], *h = tmp;
+    uint32_t n = t->n_held, first = 0;
+    if (n > TG__HOLD_WINDOW && s->n_hlocks + n > TG__HSET_BUDGET) {
+        first = n - TG__HOLD_WINDOW;
+        if (!s->hsets_windowed++)
+            WARN(s, "%s %llu: thread %s holds %u locks at once; from here on a nested acquire "
+                 "remembers only the %d newest as held (memory would grow with the square of "
+                 "the nesting), so a deadlock through a lock held deeper can be missed",
+                 unit(s), (unsigned long long)s->cur_pos,
+                 tg__trace_thread_name(s->rd, (uint32_t)(t - s->th)), n, TG__HOLD_WINDOW);
+    } else if (n > TG__HOLD_WINDOW && !(h = malloc(n * sizeof *h))) {
         return -1;
-    for (uint32_t i = 0; i < n; i++)
-        h[i] = (struct tg__hlock){t->held[i].lock, t->held[i].mode};
-    int64_t id = tg__spd_intern_hset(s, h, n);
+    }
+    for (uint32_t i = first; i < n; i++)
+        h[i - first] = (struct tg__hlock){t->held[i].lock, t->held[i].mode};
+    int64_t id = tg__spd_intern_hset(s, h, n - first);
     if (h != tmp)
         free(h);
     t->hset = id < 0 ? -1 : (int32_t)id;
@@ -154,7 +171,10 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
 {
     uint32_t l = ev->obj;
     uint8_t mode = ev->mode == TG_MODE_READ ? TG_MODE_READ : TG_MODE_WRITE;
-    for (uint32_t i = 0; i < t->n_held; i++) {
+    struct tg__lock *lk = &s->lk[l];
+    /* Only a lock someone holds can be a re-entry: a thread nesting N
+     * locks then costs O(N), not O(N^2), in these scans. */
+    for (uint32_t i = t->n_held; (lk->holder || lk->readers) && i-- > 0;) {
         if (t->held[i].lock == l) {
             /* A re-entry (monitor, recursive mutex, recursive read) is not a
              * new critical section. */
@@ -162,7 +182,6 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
             return 0;
         }
     }
-    struct tg__lock *lk = &s->lk[l];
     if (ev->mode != TG_MODE_EXCLUSIVE)
         lk->rw = 1;
     if ((lk->holder && lk->holder != tid + 1) || (mode == TG_MODE_WRITE && lk->readers)) {

@@ -154,6 +154,7 @@ void tg__rec_fork(struct tg_actor *parent, struct tg_actor *child, uint32_t stac
 void tg__rec_join(struct tg_actor *joiner, struct tg_actor *joined, uintptr_t pc);
 void tg__rec_wait(struct tg_actor *a, uintptr_t cond, uintptr_t mutex, uintptr_t pc);
 void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t pc);
+void tg__rec_sem(struct tg_actor *a, struct tg_res *r, int post, uintptr_t pc);
 int tg__watchdog_running(void);
 
 /* Pops the newest hold of addr (any kind) after checking its hold time;

@@ -246,6 +246,23 @@ void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t
         event(TG_EV_NOTIFY, 0, broadcast ? TG_EVF_BROADCAST : 0, a, co, s, TG_NO_OBJ);
 }
 
+/* A semaphore post is recorded as a write of the semaphore, a wait that
+ * went through as a read of it: `tangle predict` then orders the wait
+ * after the last post before it, as it orders a read after the write it
+ * saw. The semaphore is not named (naming calls malloc, and a signal
+ * handler may post). */
+void tg__rec_sem(struct tg_actor *a, struct tg_res *r, int post, uintptr_t pc)
+{
+    if (!r)
+        return;
+    uint32_t s = pc_stack(pc, 0);
+    tg__own_lock(&rec_lock);
+    uint32_t obj = tg__recording ? object_id(r, NULL) : TG_NO_OBJ;
+    tg__own_unlock(&rec_lock);
+    if (obj != TG_NO_OBJ)
+        event(post ? TG_EV_WRITE : TG_EV_READ, 0, 0, a, obj, s, TG_NO_OBJ);
+}
+
 /* Gives every declared site its text, writes the end record, and stops.
  * Safe to call more than once; the program's malloc is called with no
  * lock of tangle's held. */

@@ -75,6 +75,7 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
 
 static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
 {
+    REC(tg__rec_sem(a, r, 0, pc));
     if (!(r->flags & TG_RF_LOCKLIKE)) {
         tg__hb_wait(a, r); /* after the posts that let it through */
         return;
@@ -170,6 +171,8 @@ TG_EXPORT int sem_post(sem_t *s)
                                                           : tg__res_lookup((uintptr_t)s),
                                       s, CALLER_PC);
     tg__hb_post(a, r); /* before the post: its waiter must find the clock */
+    if (a)
+        REC(tg__rec_sem(a, r, 1, CALLER_PC)); /* before it too: the trace has it first */
     if (r && (r->flags & TG_RF_LOCKLIKE) && give_back(a, r) != 0)
         tg__released_by_other(a, r);
     int rc = REAL(sem_post)(s);

@@ -226,8 +226,19 @@ static void print_stats(const struct tg__spd *s, double t0)
  * memory and swap), so that a trace too large for it ends with an error
  * of ours, not with the kernel's OOM killer. Returns that size in MiB, 0
  * if the limit was left alone. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TG_PREDICT_NO_CAP 1 /* the sanitizers reserve terabytes of shadow */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define TG_PREDICT_NO_CAP 1
+#endif
+#endif
+
 static unsigned long long limit_memory(void)
 {
+#ifdef TG_PREDICT_NO_CAP
+    return 0;
+#endif
     struct sysinfo si;
     struct rlimit rl;
     if (sysinfo(&si) != 0 || getrlimit(RLIMIT_AS, &rl) != 0)

@@ -8,6 +8,8 @@
  * that signal is remembered and handed back on detach, so nothing is lost.
  * Every exit path detaches whatever was seized. */
 #define _GNU_SOURCE
+#include "core/procstat.h"
+
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
@@ -72,18 +74,8 @@ static void read_comm(long pid, long tid, char *out, size_t n)
 
 static char task_state(long pid, long tid)
 {
-    char path[96], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t r = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (r <= 0)
-        return 0;
-    buf[r] = '\0';
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : 0;
+    char c = tg__proc_task_state(pid, tid);
+    return c == '?' ? 0 : c;
 }
 
 static const char *user_name(long uid, char *buf, size_t n)

@@ -11,13 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* 'R' running or runnable, 'S'/'D' asleep in a call, 'Z'/'X' gone, ...;
+/* Thread tid of process pid (0: this process): 'R' running or runnable,
+ * 'S'/'D' asleep in a call, 'Z'/'X' gone, 't' stopped by a tracer, ...;
  * 0 when the file cannot be read (the thread has ended), '?' when its text
  * cannot be parsed. */
-static inline char tg__proc_thread_state(long tid)
+static inline char tg__proc_task_state(long pid, long tid)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    char path[96], buf[256];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
+    else
+        snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -28,6 +32,11 @@ static inline char tg__proc_thread_state(long tid)
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the name may hold anything */
     return p && p[1] == ' ' && p[2] ? p[2] : '?';
+}
+
+static inline char tg__proc_thread_state(long tid)
+{
+    return tg__proc_task_state(0, tid);
 }
 
 #endif

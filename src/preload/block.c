@@ -7,16 +7,6 @@
 
 #include <errno.h>
 
-static void add_ms(struct timespec *ts, int ms)
-{
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static int before(const struct timespec *a, const struct timespec *b)
 {
     return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -32,7 +22,7 @@ int tg__block(struct tg_actor *a, const struct tg_wait_desc *w, void *obj, tg_ti
         clockid_t clk = user_abs ? user_clk : CLOCK_MONOTONIC;
         struct timespec soon;
         clock_gettime(clk, &soon);
-        add_ms(&soon, tg__opt.check_ms);
+        tg__add_ms(&soon, tg__opt.check_ms);
         if (user_abs && !before(&soon, user_abs)) {
             rc = timed(obj, clk, user_abs); /* the user's deadline comes first */
             checked_early = 1;

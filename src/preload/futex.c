@@ -65,16 +65,6 @@ static long raw_syscall(long n, long a, long b, long c, long d, long e, long f)
     return ret;
 }
 
-static void add_ms(struct timespec *ts, int ms)
-{
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* An untimed wait on a private futex by a watched thread of the program.
  * It first waits check_ms unpublished (most waits end there, at no cost
  * to tangle and with no entry for the futex); one that outlasts that is
@@ -86,7 +76,7 @@ static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long
         struct timespec soon = {0, 0};
         if ((op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET) /* an absolute deadline */
             clock_gettime((op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &soon);
-        add_ms(&soon, tg__opt.check_ms);
+        tg__add_ms(&soon, tg__opt.check_ms);
         long rc = raw_syscall(SYS_futex, uaddr, op, val, (long)&soon, a5, a6);
         if (rc != -1 || errno != ETIMEDOUT)
             return rc;

@@ -71,6 +71,17 @@ void tg__real_resolve(void);
 
 /* This thread's actor, registering the thread on first use; NULL inside
  * tangle, in its own threads, while the thread exits, or if tangle is off. */
+/* ts plus ms milliseconds, normalised (the first, short leg of a wait). */
+static inline void tg__add_ms(struct timespec *ts, int ms)
+{
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 struct tg_actor *tg__self_slow(void);
 extern __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
 static inline struct tg_actor *tg__self(void)

@@ -61,120 +61,25 @@ static void *next(void **slot, const char *name)
         tg__ann_quiet_end();                                                            \
     } while (0)
 
-/* ---- GMutex ------------------------------------------------------------ */
-
-TG_EXPORT void g_mutex_init(void *m)
+/* An init and a clear: GLib's function runs unwatched; the lock exists for
+ * tangle from after its init until before its clear. */
+static void created(void *o, unsigned fl, obj_fn f, uintptr_t pc)
 {
-    obj_fn f = GLIB(mutex_init, "g_mutex_init");
     if (f)
-        QUIET(f(m));
-    tg__ann_create((uintptr_t)m, 0, CALLER_PC);
+        QUIET(f(o));
+    tg__ann_create((uintptr_t)o, fl, pc);
 }
 
-TG_EXPORT void g_mutex_clear(void *m)
+static void destroyed(void *o, obj_fn f, uintptr_t pc)
 {
-    obj_fn f = GLIB(mutex_clear, "g_mutex_clear");
-    tg__ann_destroy((uintptr_t)m, 0, CALLER_PC);
+    tg__ann_destroy((uintptr_t)o, 0, pc);
     if (f)
-        QUIET(f(m));
+        QUIET(f(o));
 }
 
-TG_EXPORT void g_mutex_lock(void *m)
-{
-    uintptr_t pc = CALLER_PC;
-    obj_fn f = GLIB(mutex_lock, "g_mutex_lock");
-    tg__ann_pre_lock((uintptr_t)m, 0, pc);
-    if (f)
-        f(m);
-    tg__ann_post_lock((uintptr_t)m, 0, 0, pc);
-}
-
-TG_EXPORT int g_mutex_trylock(void *m)
-{
-    uintptr_t pc = CALLER_PC;
-    try_fn f = GLIB(mutex_trylock, "g_mutex_trylock");
-    tg__ann_pre_lock((uintptr_t)m, TG_LOCK_TRY, pc);
-    int ok = f ? f(m) : 0;
-    tg__ann_post_lock((uintptr_t)m, TG_LOCK_TRY | (ok ? 0 : TG_LOCK_TRY_FAILED), 0, pc);
-    return ok;
-}
-
-TG_EXPORT void g_mutex_unlock(void *m)
-{
-    obj_fn f = GLIB(mutex_unlock, "g_mutex_unlock");
-    tg__ann_pre_unlock((uintptr_t)m, 0, CALLER_PC);
-    if (f)
-        f(m);
-    tg__ann_post_unlock((uintptr_t)m, 0);
-}
-
-/* ---- GRecMutex ---------------------------------------------------------- */
-
-TG_EXPORT void g_rec_mutex_init(void *m)
-{
-    obj_fn f = GLIB(rec_init, "g_rec_mutex_init");
-    if (f)
-        QUIET(f(m));
-    tg__ann_create((uintptr_t)m, TG_LOCK_WRITE_REENTRANT, CALLER_PC);
-}
-
-TG_EXPORT void g_rec_mutex_clear(void *m)
-{
-    obj_fn f = GLIB(rec_clear, "g_rec_mutex_clear");
-    tg__ann_destroy((uintptr_t)m, 0, CALLER_PC);
-    if (f)
-        QUIET(f(m));
-}
-
-TG_EXPORT void g_rec_mutex_lock(void *m)
-{
-    uintptr_t pc = CALLER_PC;
-    obj_fn f = GLIB(rec_lock, "g_rec_mutex_lock");
-    tg__ann_pre_lock((uintptr_t)m, TG_LOCK_WRITE_REENTRANT, pc);
-    if (f)
-        f(m);
-    tg__ann_post_lock((uintptr_t)m, TG_LOCK_WRITE_REENTRANT, 0, pc);
-}
-
-TG_EXPORT int g_rec_mutex_trylock(void *m)
-{
-    uintptr_t pc = CALLER_PC;
-    try_fn f = GLIB(rec_trylock, "g_rec_mutex_trylock");
-    unsigned fl = TG_LOCK_WRITE_REENTRANT | TG_LOCK_TRY;
-    tg__ann_pre_lock((uintptr_t)m, fl, pc);
-    int ok = f ? f(m) : 0;
-    tg__ann_post_lock((uintptr_t)m, fl | (ok ? 0 : TG_LOCK_TRY_FAILED), 0, pc);
-    return ok;
-}
-
-TG_EXPORT void g_rec_mutex_unlock(void *m)
-{
-    obj_fn f = GLIB(rec_unlock, "g_rec_mutex_unlock");
-    tg__ann_pre_unlock((uintptr_t)m, 0, CALLER_PC);
-    if (f)
-        f(m);
-    tg__ann_post_unlock((uintptr_t)m, 0);
-}
-
-/* ---- GRWLock: glibc's default rwlock inside, so readers are preferred --- */
-
-TG_EXPORT void g_rw_lock_init(void *l)
-{
-    obj_fn f = GLIB(rw_init, "g_rw_lock_init");
-    if (f)
-        QUIET(f(l));
-    tg__ann_create((uintptr_t)l, 0, CALLER_PC);
-}
-
-TG_EXPORT void g_rw_lock_clear(void *l)
-{
-    obj_fn f = GLIB(rw_clear, "g_rw_lock_clear");
-    tg__ann_destroy((uintptr_t)l, 0, CALLER_PC);
-    if (f)
-        QUIET(f(l));
-}
-
-static void rw_lock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
+/* A lock, trylock or unlock call bracketed for the engine, with flags fl
+ * (TG_LOCK_READ, TG_LOCK_WRITE_REENTRANT). */
+static void watched_lock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
 {
     tg__ann_pre_lock((uintptr_t)l, fl, pc);
     if (f)
@@ -182,7 +87,7 @@ static void rw_lock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
     tg__ann_post_lock((uintptr_t)l, fl, 0, pc);
 }
 
-static int rw_trylock(void *l, unsigned fl, try_fn f, uintptr_t pc)
+static int watched_trylock(void *l, unsigned fl, try_fn f, uintptr_t pc)
 {
     tg__ann_pre_lock((uintptr_t)l, fl | TG_LOCK_TRY, pc);
     int ok = f ? f(l) : 0;
@@ -190,7 +95,7 @@ static int rw_trylock(void *l, unsigned fl, try_fn f, uintptr_t pc)
     return ok;
 }
 
-static void rw_unlock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
+static void watched_unlock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
 {
     tg__ann_pre_unlock((uintptr_t)l, fl, pc);
     if (f)
@@ -198,34 +103,100 @@ static void rw_unlock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
     tg__ann_post_unlock((uintptr_t)l, fl);
 }
 
+/* ---- GMutex ------------------------------------------------------------ */
+
+TG_EXPORT void g_mutex_init(void *m)
+{
+    created(m, 0, GLIB(mutex_init, "g_mutex_init"), CALLER_PC);
+}
+
+TG_EXPORT void g_mutex_clear(void *m)
+{
+    destroyed(m, GLIB(mutex_clear, "g_mutex_clear"), CALLER_PC);
+}
+
+TG_EXPORT void g_mutex_lock(void *m)
+{
+    watched_lock(m, 0, GLIB(mutex_lock, "g_mutex_lock"), CALLER_PC);
+}
+
+TG_EXPORT int g_mutex_trylock(void *m)
+{
+    return watched_trylock(m, 0, GLIB(mutex_trylock, "g_mutex_trylock"), CALLER_PC);
+}
+
+TG_EXPORT void g_mutex_unlock(void *m)
+{
+    watched_unlock(m, 0, GLIB(mutex_unlock, "g_mutex_unlock"), CALLER_PC);
+}
+
+/* ---- GRecMutex ---------------------------------------------------------- */
+
+TG_EXPORT void g_rec_mutex_init(void *m)
+{
+    created(m, TG_LOCK_WRITE_REENTRANT, GLIB(rec_init, "g_rec_mutex_init"), CALLER_PC);
+}
+
+TG_EXPORT void g_rec_mutex_clear(void *m)
+{
+    destroyed(m, GLIB(rec_clear, "g_rec_mutex_clear"), CALLER_PC);
+}
+
+TG_EXPORT void g_rec_mutex_lock(void *m)
+{
+    watched_lock(m, TG_LOCK_WRITE_REENTRANT, GLIB(rec_lock, "g_rec_mutex_lock"), CALLER_PC);
+}
+
+TG_EXPORT int g_rec_mutex_trylock(void *m)
+{
+    return watched_trylock(m, TG_LOCK_WRITE_REENTRANT, GLIB(rec_trylock, "g_rec_mutex_trylock"), CALLER_PC);
+}
+
+TG_EXPORT void g_rec_mutex_unlock(void *m)
+{
+    watched_unlock(m, 0, GLIB(rec_unlock, "g_rec_mutex_unlock"), CALLER_PC);
+}
+
+/* ---- GRWLock: glibc's default rwlock inside, so readers are preferred --- */
+
+TG_EXPORT void g_rw_lock_init(void *l)
+{
+    created(l, 0, GLIB(rw_init, "g_rw_lock_init"), CALLER_PC);
+}
+
+TG_EXPORT void g_rw_lock_clear(void *l)
+{
+    destroyed(l, GLIB(rw_clear, "g_rw_lock_clear"), CALLER_PC);
+}
+
 TG_EXPORT void g_rw_lock_writer_lock(void *l)
 {
-    rw_lock(l, 0, GLIB(rw_wlock, "g_rw_lock_writer_lock"), CALLER_PC);
+    watched_lock(l, 0, GLIB(rw_wlock, "g_rw_lock_writer_lock"), CALLER_PC);
 }
 
 TG_EXPORT int g_rw_lock_writer_trylock(void *l)
 {
-    return rw_trylock(l, 0, GLIB(rw_trywlock, "g_rw_lock_writer_trylock"), CALLER_PC);
+    return watched_trylock(l, 0, GLIB(rw_trywlock, "g_rw_lock_writer_trylock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_writer_unlock(void *l)
 {
-    rw_unlock(l, 0, GLIB(rw_wunlock, "g_rw_lock_writer_unlock"), CALLER_PC);
+    watched_unlock(l, 0, GLIB(rw_wunlock, "g_rw_lock_writer_unlock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_reader_lock(void *l)
 {
-    rw_lock(l, TG_LOCK_READ, GLIB(rw_rlock, "g_rw_lock_reader_lock"), CALLER_PC);
+    watched_lock(l, TG_LOCK_READ, GLIB(rw_rlock, "g_rw_lock_reader_lock"), CALLER_PC);
 }
 
 TG_EXPORT int g_rw_lock_reader_trylock(void *l)
 {
-    return rw_trylock(l, TG_LOCK_READ, GLIB(rw_tryrlock, "g_rw_lock_reader_trylock"), CALLER_PC);
+    return watched_trylock(l, TG_LOCK_READ, GLIB(rw_tryrlock, "g_rw_lock_reader_trylock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_reader_unlock(void *l)
 {
-    rw_unlock(l, TG_LOCK_READ, GLIB(rw_runlock, "g_rw_lock_reader_unlock"), CALLER_PC);
+    watched_unlock(l, TG_LOCK_READ, GLIB(rw_runlock, "g_rw_lock_reader_unlock"), CALLER_PC);
 }
 
 /* ---- GCond: a wait gives up its GMutex and needs it back ---------------- */

@@ -106,6 +106,7 @@ struct tg__record {
     long tid;
     int exited;
     int internal;          /* one of tangle's own threads */
+    uintptr_t running;     /* a scheduler thread: the actor of the task it runs, 0 none */
     int n_holds;
     struct tg__thold *holds;
 };
@@ -115,6 +116,10 @@ struct tg__rtask {
     uint64_t id;           /* the engine's actor id */
     char name[32];
     long host;             /* tid of the thread it last ran on, 0 if none */
+    uintptr_t actor;       /* its record's address in the target */
+    int on_host;           /* it is the task its host thread runs now: when that
+                              thread is blocked (say in pthread_mutex_lock), the
+                              task is what waits */
     int waiting;           /* parked in a wait */
     const char *wait_kind; /* "mutex", "channel", ...; "task" for a join (static) */
     uintptr_t wait_obj;
@@ -202,10 +207,18 @@ void tg__records_read(struct tg__target *t);
 /* The record of the thread with that tid, or NULL. */
 const struct tg__record *tg__record_of(const struct tg__target *t, long tid);
 void tg__records_free(struct tg__target *t);
-/* Findings about the tasks of the records (tasks.c): their wait-for
- * cycles, then the other waiting tasks grouped; appended to *fs (n, cap).
- * ids of task actors start above first_id. -1 on out-of-memory. */
-int tg__task_findings(struct tg__target *t, struct tg_finding ***fs, int *n, int *cap, uint64_t first_id);
+/* Tasks of the records (tasks.c). The task task k waits for (a parked
+ * wait for a task lock held by another task, or a join), or -1. */
+int tg__task_waits_for(const struct tg__target *t, int k);
+/* Task k as actor a of a finding, with id base + k + 1; holder is the id of
+ * the actor it waits for (0: none). A task running on a blocked host is
+ * given that thread's wait by the caller. -1 on out-of-memory. */
+int tg__task_fill(struct tg__target *t, struct tg_actor_info *a, int k, uint64_t base, uint64_t holder);
+/* The parked tasks not listed yet (listed[k] == 0), grouped by what they
+ * wait for and where, appended to *fs (n, cap) as "threads" findings.
+ * -1 on out-of-memory. */
+int tg__task_groups(struct tg__target *t, struct tg_finding ***fs, int *n, int *cap, uint64_t base,
+                    const char *listed);
 
 /* glibc layouts (glibc.c). */
 struct tg__glibc {

@@ -4,7 +4,13 @@
  * Each blocked thread waits for at most one other: the owner TID of the
  * mutex, the writer of the rwlock, the thread it joins. So the graph is a
  * set of chains, and a chain either ends (at a running thread, a wait with
- * no known owner) or closes a cycle. Findings, in the engine's struct:
+ * no known owner) or closes a cycle. Under tangle run the tasks of the
+ * task runtime are nodes too (nodes n_threads and up): a parked task waits
+ * for the task that holds its task lock or that it joins; a thread waits
+ * for the task the records show holding its pthread lock (glibc names the
+ * task's scheduler thread); and a task that called a blocking pthread
+ * function blocks its thread, so it waits for what that thread waits for
+ * and stands for it in the report. Findings, in the engine's struct:
  *  - every cycle (a thread waiting for a mutex it owns is a cycle of one);
  *    with a timed wait in it, a timed-cycle hazard instead;
  *  - waits for a lock whose owner TID is not a live thread: that thread
@@ -30,13 +36,14 @@
 struct graph {
     struct tg__target *t;
     const struct tg__glibc *g;
-    int n;
-    int *next;      /* index of the thread i waits for, NONE or EXITED */
-    int *finding;   /* finding that lists thread i, or -1 */
+    int n;          /* nodes: the threads, then the tasks of the records */
+    int *next;      /* node node i waits for, NONE or EXITED */
+    int *finding;   /* finding that lists node i, or -1 */
+    int *blocks;    /* thread i: the task (node) running on it that it blocks for, or -1 */
     char *reread;   /* thread i waits behind a queued writer of a writer-preferring
                        rwlock (1), or is that writer (2): next[i] is not a holder */
     uintptr_t *objs;/* resource ids: index + 1 */
-    int n_objs;
+    int n_objs, cap_objs;
     struct tg_finding **fs;
     int n_fs, cap_fs;
     int failed;
@@ -68,6 +75,16 @@ static uint64_t res_id(struct graph *gr, uintptr_t obj)
     for (int i = 0; i < gr->n_objs; i++)
         if (gr->objs[i] == obj)
             return (uint64_t)i + 1;
+    if (gr->n_objs == gr->cap_objs) {
+        int cap = gr->cap_objs ? gr->cap_objs * 2 : 16;
+        uintptr_t *p = realloc(gr->objs, (size_t)cap * sizeof *p);
+        if (!p) {
+            gr->failed = 1;
+            return 0;
+        }
+        gr->objs = p;
+        gr->cap_objs = cap;
+    }
     gr->objs[gr->n_objs++] = obj;
     return (uint64_t)gr->n_objs;
 }
@@ -297,27 +314,62 @@ static const char *state_of(const struct tg__tthread *th)
     return th->wait.kind == TG_W_RUNNING ? "running" : "blocked";
 }
 
+/* Thread th's wait, as the wait of actor a (th's own, or the task's it
+ * blocks for); holder: the id of the actor it waits for, 0 none. */
+static void fill_wait(struct graph *gr, struct tg_actor_info *a, const struct tg__tthread *th, uint64_t holder)
+{
+    const struct tg__wait_info *w = &th->wait;
+    a->wait.present = 1;
+    fill_res(gr, &a->wait.res, th);
+    a->wait.mode = w->kind == TG_W_RWLOCK ? (w->write ? "write" : "read")
+                   : w->kind == TG_W_MUTEX ? "exclusive" : NULL;
+    a->wait.timed = w->timed;
+    a->wait.holder = holder;
+    fill_stack(gr, &a->wait.stack, th, w->api_frame);
+}
+
 static void fill_actor(struct graph *gr, struct tg_actor_info *a, int i, int with_holds)
 {
     const struct tg__tthread *th = &gr->t->threads[i];
-    const struct tg__wait_info *w = &th->wait;
     a->id = (uint64_t)i + 1;
     a->tid = th->tid;
     a->kind = "thread";
     a->name = tg__strdup(thread_name(th));
     a->state = state_of(th);
-    if (w->kind != TG_W_RUNNING) {
-        a->wait.present = 1;
-        fill_res(gr, &a->wait.res, th);
-        a->wait.mode = w->kind == TG_W_RWLOCK ? (w->write ? "write" : "read")
-                       : w->kind == TG_W_MUTEX ? "exclusive" : NULL;
-        a->wait.timed = w->timed;
-        if (gr->next[i] >= 0 && !gr->reread[i])
-            a->wait.holder = (uint64_t)gr->next[i] + 1;
-        fill_stack(gr, &a->wait.stack, th, w->api_frame);
-    }
+    if (th->wait.kind != TG_W_RUNNING)
+        fill_wait(gr, a, th, gr->next[i] >= 0 && !gr->reread[i] ? (uint64_t)gr->next[i] + 1 : 0);
     if (with_holds)
         fill_holds(gr, a, th->tid);
+}
+
+/* The thread a task blocks for (it called a blocking pthread function on
+ * it), or -1. */
+static int blocked_host(const struct graph *gr, int k)
+{
+    const struct tg__target *t = gr->t;
+    int h = t->tasks[k].on_host && !t->tasks[k].waiting ? tg__thread_index(t, t->tasks[k].host) : -1;
+    return h >= 0 && gr->blocks[h] == t->n_threads + k ? h : -1;
+}
+
+/* Task k (node n_threads + k) as an actor, with the resource ids the
+ * threads' entries use for the same locks. */
+static void fill_task_actor(struct graph *gr, struct tg_actor_info *a, int k)
+{
+    struct tg__target *t = gr->t;
+    int node = t->n_threads + k, h = blocked_host(gr, k);
+    uint64_t holder = gr->next[node] >= 0 ? (uint64_t)gr->next[node] + 1 : 0;
+    if (tg__task_fill(t, a, k, (uint64_t)t->n_threads, holder) != 0) {
+        gr->failed = 1;
+        return;
+    }
+    if (h >= 0) {
+        a->state = "blocked";
+        fill_wait(gr, a, &t->threads[h], holder);
+    } else if (a->wait.present && a->wait.res.addr && strcmp(a->wait.res.kind, "task")) {
+        a->wait.res.id = res_id(gr, a->wait.res.addr);
+    }
+    for (int i = 0; i < a->n_holds; i++)
+        a->holds[i].res.id = res_id(gr, a->holds[i].res.addr);
 }
 
 static struct tg_finding *new_finding(struct graph *gr, enum tg_finding_kind kind, enum tg_hazard hz)
@@ -341,17 +393,27 @@ static struct tg_finding *new_finding(struct graph *gr, enum tg_finding_kind kin
     return f;
 }
 
-static int add_thread(struct graph *gr, struct tg_finding *f, int i)
+/* Node i (a thread, or a task) as the next actor of finding fi. */
+static int add_node(struct graph *gr, int fi, int i)
 {
-    struct tg_actor_info *a = tg__finding_add_actor(f);
+    struct tg_actor_info *a = tg__finding_add_actor(gr->fs[fi]);
     if (!a) {
         gr->failed = 1;
         return -1;
     }
-    fill_actor(gr, a, i, 1);
-    gr->finding[i] = gr->n_fs - 1;
+    int nt = gr->t->n_threads;
+    gr->finding[i] = fi;
+    if (i < nt) {
+        fill_actor(gr, a, i, 1);
+    } else {
+        fill_task_actor(gr, a, i - nt);
+        int h = blocked_host(gr, i - nt);
+        if (h >= 0) /* the task stands for the thread it blocks */
+            gr->finding[h] = fi;
+    }
     return 0;
 }
+
 
 static char *label(const struct tg__target *t, int i)
 {
@@ -360,13 +422,47 @@ static char *label(const struct tg__target *t, int i)
                        : tg__sprintf("thread %d (tid %ld)", i + 1, th->tid);
 }
 
+/* Whether node i waits with a timeout. */
+static int node_timed(const struct graph *gr, int i)
+{
+    const struct tg__target *t = gr->t;
+    if (i < t->n_threads)
+        return t->threads[i].wait.timed;
+    int h = blocked_host(gr, i - t->n_threads);
+    return h >= 0 ? t->threads[h].wait.timed : t->tasks[i - t->n_threads].timed;
+}
+
+/* The words of a cycle with tasks in it (threads may be in it too). */
+static void task_cycle_words(struct tg_finding *f, int len, int tasks, int timed)
+{
+    int threads = len - tasks;
+    if (len == 1)
+        f->summary = tg__sprintf("task %llu waits for a lock it already holds",
+                                 (unsigned long long)f->actors[0].id);
+    else if (threads == 0)
+        f->summary = tg__sprintf("%d tasks wait for each other in a cycle%s", len,
+                                 timed ? "; only a timeout breaks it" : "");
+    else
+        f->summary = tg__sprintf("%d thread%s and %d task%s wait for each other in a cycle%s", threads,
+                                 threads == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s",
+                                 timed ? "; only a timeout breaks it" : "");
+    f->advice = tg__strdup(threads == 0
+                               ? "each task holds what the next one waits for; take the locks in "
+                                 "one agreed order everywhere (or release before waiting)"
+                               : "each holds what the next one waits for; take the locks in one "
+                                 "agreed order everywhere (or release before waiting). A task "
+                                 "that waits in a pthread function blocks its whole scheduler "
+                                 "thread: in tasks, prefer tg_mutex, which parks only the task");
+}
+
 static void cycle_finding(struct graph *gr, int start)
 {
     struct tg__target *t = gr->t;
-    int len = 0, timed = 0;
+    int len = 0, timed = 0, tasks = 0;
     int i = start;
     do {
-        timed |= t->threads[i].wait.timed;
+        timed |= node_timed(gr, i);
+        tasks += i >= t->n_threads;
         len++;
         i = gr->next[i];
     } while (i != start);
@@ -377,9 +473,13 @@ static void cycle_finding(struct graph *gr, int start)
     f->cycle_length = len;
     i = start;
     do {
-        add_thread(gr, f, i);
+        add_node(gr, gr->n_fs - 1, i);
         i = gr->next[i];
     } while (i != start);
+    if (tasks > 0) {
+        task_cycle_words(f, len, tasks, timed);
+        return;
+    }
     const struct tg__wait_info *w = &t->threads[start].wait;
     int rr = -1;
     for (int k = 0; k < len && rr < 0; k++)
@@ -450,7 +550,7 @@ static void exited_finding(struct graph *gr, long dead_tid)
     int waiters = 0;
     for (int i = 0; i < t->n_threads; i++)
         if (gr->next[i] == EXITED && t->threads[i].wait.owner == dead_tid && gr->finding[i] < 0) {
-            add_thread(gr, f, i);
+            add_node(gr, gr->n_fs - 1, i);
             waiters++;
         }
     struct tg_actor_info *dead = tg__finding_add_actor(f);
@@ -458,7 +558,7 @@ static void exited_finding(struct graph *gr, long dead_tid)
         gr->failed = 1;
         return;
     }
-    dead->id = (uint64_t)t->n_threads + (uint64_t)gr->n_fs;
+    dead->id = (uint64_t)t->n_threads + (uint64_t)t->n_tasks + (uint64_t)gr->n_fs;
     dead->tid = dead_tid;
     dead->kind = "thread";
     dead->state = "exited";
@@ -527,9 +627,9 @@ static void reread_pass(struct graph *gr)
         struct tg_finding *f = new_finding(gr, TG_FINDING_HAZARD, TG_HAZARD_RECURSIVE_READ);
         if (!f)
             return;
-        add_thread(gr, f, i);
+        add_node(gr, gr->n_fs - 1, i);
         if (gr->finding[writer] < 0)
-            add_thread(gr, f, writer);
+            add_node(gr, gr->n_fs - 1, writer);
         char *who = label(t, i), *wr = label(t, writer), *name = tg__data_name(t, w->obj);
         f->summary = tg__sprintf("%s waits to read writer-preferring rwlock %s%s%s behind %s, "
                                  "which waits to write it; if %s already holds it for reading "
@@ -563,26 +663,63 @@ static void records_owner(struct tg__target *t, struct tg__tthread *th)
     w->owner = holder;
 }
 
-/* Threads whose chain leads into a listed finding join it, after its cycle. */
-static void add_followers(struct graph *gr)
+/* The task the records show holding the lock thread th waits for, or -1.
+ * glibc names the task's scheduler thread as the owner (or, for readers,
+ * nobody): a task on another thread is not the holder glibc means. */
+static int task_holder(const struct tg__target *t, const struct tg__wait_info *w)
+{
+    if (!t->records || (w->kind != TG_W_MUTEX && w->kind != TG_W_RWLOCK))
+        return -1;
+    for (int k = 0; k < t->n_tasks; k++) {
+        const struct tg__rtask *r = &t->tasks[k];
+        if (w->owner && w->owner != r->host)
+            continue;
+        for (int i = 0; i < r->n_holds; i++)
+            if (r->holds[i].addr == w->obj)
+                return k;
+    }
+    return -1;
+}
+
+/* Task nodes: a parked task waits for the task that holds its task lock
+ * (or that it joins); a task that blocks its scheduler thread waits for
+ * what that thread waits for. A lock held by an exited thread ends the
+ * task's chain (the thread is listed with that finding). */
+static void task_edges(struct graph *gr)
 {
     struct tg__target *t = gr->t;
-    for (int round = 0; round < t->n_threads; round++) {
+    int nt = t->n_threads;
+    for (int k = 0; k < t->n_tasks; k++) {
+        const struct tg__rtask *r = &t->tasks[k];
+        int node = nt + k, h;
+        gr->finding[node] = -1;
+        gr->next[node] = NONE;
+        if (r->waiting) {
+            int j = tg__task_waits_for(t, k);
+            gr->next[node] = j >= 0 ? nt + j : NONE;
+        } else if (r->on_host && (h = tg__thread_index(t, r->host)) >= 0 &&
+                   t->threads[h].wait.kind != TG_W_RUNNING && !t->threads[h].internal) {
+            gr->blocks[h] = node;
+            gr->next[node] = gr->next[h] == EXITED ? NONE : gr->next[h];
+        }
+    }
+}
+
+/* Threads and tasks whose chain leads into a listed finding join it,
+ * after its cycle. A thread a task blocks is left to that task, which
+ * waits for the same. */
+static void add_followers(struct graph *gr)
+{
+    for (int round = 0; round < gr->n; round++) {
         int added = 0;
-        for (int i = 0; i < t->n_threads; i++) {
+        for (int i = 0; i < gr->n; i++) {
             int j = gr->next[i];
-            if (gr->finding[i] >= 0 || j < 0 || gr->finding[j] < 0)
+            if (gr->finding[i] >= 0 || j < 0 || gr->finding[j] < 0 ||
+                (i < gr->t->n_threads && gr->blocks[i] >= 0))
                 continue;
-            struct tg_finding *f = gr->fs[gr->finding[j]];
-            if (f->kind == TG_FINDING_THREADS)
+            if (gr->fs[gr->finding[j]]->kind == TG_FINDING_THREADS)
                 continue;
-            struct tg_actor_info *a = tg__finding_add_actor(f);
-            if (!a) {
-                gr->failed = 1;
-                return;
-            }
-            fill_actor(gr, a, i, 1);
-            gr->finding[i] = gr->finding[j];
+            add_node(gr, gr->finding[j], i);
             added++;
         }
         if (!added)
@@ -608,7 +745,7 @@ static void stall_finding(struct graph *gr)
         return;
     for (int i = 0; i < t->n_threads; i++)
         if (gr->finding[i] < 0 && !t->threads[i].internal)
-            add_thread(gr, f, i);
+            add_node(gr, gr->n_fs - 1, i);
     f->summary = tg__sprintf("every thread of the process is blocked in an untimed wait and none "
                              "of them can wake another: a whole-process stall (%d thread%s below)",
                              rest, rest == 1 ? "" : "s");
@@ -683,7 +820,7 @@ static void group_findings(struct graph *gr)
         if (!f)
             break;
         int first = idx[start];
-        add_thread(gr, f, first);
+        add_node(gr, gr->n_fs - 1, first);
         if (t->threads[first].wait.kind == TG_W_RUNNING)
             fill_stack(gr, &f->where, &t->threads[first], 0);
         f->repeats = (unsigned long)(end - start - 1);
@@ -713,20 +850,25 @@ static void group_findings(struct graph *gr)
 
 int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct tg_finding ***out)
 {
-    struct graph gr = {.t = t, .g = g, .n = t->n_threads};
-    gr.next = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
-    gr.finding = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
-    gr.reread = calloc((size_t)t->n_threads + 1, 1);
-    gr.objs = malloc(sizeof(uintptr_t) * (size_t)(2 * t->n_threads + 1));
-    int *color = calloc((size_t)t->n_threads + 1, sizeof(int));
-    if (!gr.next || !gr.finding || !gr.reread || !gr.objs || !color)
+    int n = t->n_threads + t->n_tasks, k;
+    struct graph gr = {.t = t, .g = g, .n = n};
+    gr.next = malloc(sizeof(int) * (size_t)(n + 1));
+    gr.finding = malloc(sizeof(int) * (size_t)(n + 1));
+    gr.blocks = malloc(sizeof(int) * (size_t)(t->n_threads + 1));
+    gr.reread = calloc((size_t)n + 1, 1);
+    int *color = calloc((size_t)n + 1, sizeof(int));
+    char *listed = calloc((size_t)t->n_tasks + 1, 1);
+    if (!gr.next || !gr.finding || !gr.blocks || !gr.reread || !color || !listed)
         gr.failed = 1;
     for (int i = 0; i < t->n_threads && !gr.failed; i++) {
         const struct tg__wait_info *w = &t->threads[i].wait;
         gr.finding[i] = -1;
         gr.next[i] = NONE;
+        gr.blocks[i] = -1;
         records_owner(t, &t->threads[i]);
-        if (owner_edge(w)) {
+        if ((k = task_holder(t, w)) >= 0) {
+            gr.next[i] = t->n_threads + k;
+        } else if (owner_edge(w)) {
             int j = tg__thread_index(t, w->owner);
             gr.next[i] = j >= 0 ? j : w->kind == TG_W_JOIN ? NONE : EXITED;
             if (gr.next[i] == EXITED && (t->threads[i].wait.elsewhere = other_process(t, w)) != 0)
@@ -735,9 +877,11 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
     }
     if (!gr.failed)
         reread_pass(&gr);
+    if (!gr.failed)
+        task_edges(&gr);
     /* Cycles: walk each chain once; a node met again on the same walk
      * closes a cycle. */
-    for (int s = 0; s < t->n_threads && !gr.failed; s++) {
+    for (int s = 0; s < n && !gr.failed; s++) {
         int i = s;
         while (i >= 0 && color[i] == 0) {
             color[i] = s + 1;
@@ -751,18 +895,22 @@ int tg__attach_findings(struct tg__target *t, const struct tg__glibc *g, struct 
             exited_finding(&gr, t->threads[i].wait.owner);
     if (!gr.failed)
         add_followers(&gr);
-    if (!gr.failed && t->n_tasks > 0 &&
-        tg__task_findings(t, &gr.fs, &gr.n_fs, &gr.cap_fs, (uint64_t)t->n_threads) != 0)
-        gr.failed = 1;
     if (!gr.failed)
         stall_finding(&gr);
+    for (k = 0; k < t->n_tasks && !gr.failed; k++)
+        listed[k] = gr.finding[t->n_threads + k] >= 0;
+    if (!gr.failed && t->n_tasks > 0 &&
+        tg__task_groups(t, &gr.fs, &gr.n_fs, &gr.cap_fs, (uint64_t)t->n_threads, listed) != 0)
+        gr.failed = 1;
     if (!gr.failed)
         group_findings(&gr);
     free(gr.next);
     free(gr.finding);
+    free(gr.blocks);
     free(gr.reread);
     free(gr.objs);
     free(color);
+    free(listed);
     if (gr.failed) {
         for (int i = 0; i < gr.n_fs; i++)
             tg__finding_free(gr.fs[i]);

@@ -129,12 +129,14 @@ static int read_holds(struct tg__target *t, const struct arena *arena, const str
 }
 
 /* A task's record: 0, or -1 when it is not a live task or unreadable. */
-static int read_task(struct tg__target *t, const struct arena *arena, const struct tg_actor *a, struct tg__rtask *r)
+static int read_task(struct tg__target *t, const struct arena *arena, const struct tg_actor *a, uintptr_t at,
+                     struct tg__rtask *r)
 {
     memset(r, 0, sizeof *r);
     if (a->state == TG_ST_EXITED || a->n_held < 0 || a->n_held > 4096)
         return -1;
     r->id = a->id;
+    r->actor = at;
     memcpy(r->name, a->name, sizeof r->name);
     r->name[sizeof r->name - 1] = '\0';
     if (a->host)
@@ -167,7 +169,7 @@ static void read_actor(struct tg__target *t, const struct arena *arena, uintptr_
     if (tg__target_read(t, at, &a, sizeof a) != 0 || a.n_held < 0 || a.n_held > 4096)
         return;
     if (a.kind == TG_ACTOR_TASK) {
-        if (read_task(t, arena, &a, &t->tasks[t->n_tasks]) == 0)
+        if (read_task(t, arena, &a, at, &t->tasks[t->n_tasks]) == 0)
             t->n_tasks++;
         return;
     }
@@ -178,6 +180,7 @@ static void read_actor(struct tg__target *t, const struct arena *arena, uintptr_
     r->tid = a.tid;
     r->exited = a.state == TG_ST_EXITED;
     r->internal = (a.aflags & TG_AF_INTERNAL) != 0;
+    r->running = (a.aflags & TG_AF_HOST) ? (uintptr_t)a.running : 0;
     if (read_holds(t, arena, &a, &r->holds, &r->n_holds) == 0)
         t->n_recs++;
 }
@@ -228,6 +231,10 @@ void tg__records_read(struct tg__target *t)
             read_actor(t, &arena, ptrs[i]);
     free(ptrs);
     qsort(t->recs, (size_t)t->n_recs, sizeof *t->recs, by_tid);
+    for (int k = 0; k < t->n_tasks; k++) {
+        const struct tg__record *h = t->tasks[k].host ? tg__record_of(t, t->tasks[k].host) : NULL;
+        t->tasks[k].on_host = h && !h->exited && h->running == t->tasks[k].actor;
+    }
     /* tangle's own threads are not the program's: they are left out of
      * the report and of the whole-process stall. */
     long watchdog = 0;

@@ -3,13 +3,13 @@
  *
  * A task parked on a task mutex, rwlock, channel or join is invisible to
  * glibc: its scheduler thread just sleeps. Under tangle the engine's
- * records say what each task waits for and what it holds, so the tasks'
- * wait-for graph is built as the threads' is: a task waiting for a lock
- * waits for a task that holds it (the first other holder, else itself),
- * a join waits for the joined task. Each cycle is a deadlock; the other
- * waiting tasks are listed grouped by what they wait for and where, so
- * 10,000 idle workers are one line. A lock held by a thread, not a task,
- * ends a chain. */
+ * records say what each task waits for and what it holds. This file says
+ * which task a parked task waits for (the first other holder of the lock,
+ * else itself; a join: the joined task), describes a task as an actor of a
+ * finding, and groups the parked tasks no finding lists, so 10,000 idle
+ * workers are one line. The cycles themselves are found in graph.c, over
+ * threads and tasks together: a thread may wait for a pthread mutex a task
+ * holds, and a task that called pthread_mutex_lock blocks its thread.  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,10 +59,9 @@ static int stack_of(struct tg__target *t, struct tg_stack *s, const uintptr_t *p
     return 0;
 }
 
-/* Task k as an actor of a finding; its id is base + k + 1. */
-static void fill_task(struct tg__target *t, struct out *o, struct tg_actor_info *a, int k, uint64_t base,
-                      int holder)
+int tg__task_fill(struct tg__target *t, struct tg_actor_info *a, int k, uint64_t base, uint64_t holder)
 {
+    int failed = 0;
     const struct tg__rtask *r = &t->tasks[k];
     a->id = base + (uint64_t)k + 1;
     a->tid = r->host;
@@ -85,29 +84,26 @@ static void fill_task(struct tg__target *t, struct out *o, struct tg_actor_info 
             a->wait.mode = strcmp(r->wait_kind, "mutex") && strcmp(r->wait_kind, "rwlock")
                                ? NULL : mode_name(r->wait_mode);
         }
-        if (holder >= 0)
-            a->wait.holder = base + (uint64_t)holder + 1;
+        a->wait.holder = holder;
         if (stack_of(t, &a->wait.stack, r->pcs, r->n_pcs) != 0)
-            o->failed = 1;
+            failed = 1;
     }
     for (int i = 0; i < r->n_holds; i++) {
         struct tg_hold *h = tg__actor_info_add_hold(a);
-        if (!h) {
-            o->failed = 1;
-            return;
-        }
+        if (!h)
+            return -1;
         h->res.kind = r->holds[i].kind;
         h->res.addr = r->holds[i].addr;
         h->res.name = tg__data_name(t, r->holds[i].addr);
         h->mode = mode_name(r->holds[i].mode);
         h->count = 1;
         if (stack_of(t, &h->acquired, r->holds[i].pcs, r->holds[i].n_pcs) != 0)
-            o->failed = 1;
+            failed = 1;
     }
+    return failed ? -1 : 0;
 }
 
-/* The task task k waits for, or -1. */
-static int waits_for(const struct tg__target *t, int k)
+int tg__task_waits_for(const struct tg__target *t, int k)
 {
     const struct tg__rtask *r = &t->tasks[k];
     if (!r->waiting)
@@ -151,75 +147,31 @@ static int by_wait(const void *pa, const void *pb)
     return c ? c : a - b;
 }
 
-int tg__task_findings(struct tg__target *t, struct tg_finding ***fs, int *n, int *cap, uint64_t base)
+int tg__task_groups(struct tg__target *t, struct tg_finding ***fs, int *n, int *cap, uint64_t base,
+                    const char *listed)
 {
     struct out o = {fs, n, cap, 0};
     int nt = t->n_tasks;
-    if (nt == 0)
-        return 0;
-    int *next = malloc(sizeof(int) * (size_t)nt), *color = calloc((size_t)nt, sizeof(int));
-    char *listed = calloc((size_t)nt, 1);
-    int *idx = malloc(sizeof(int) * (size_t)nt);
-    if (!next || !color || !listed || !idx)
-        o.failed = 1;
-    for (int k = 0; k < nt && !o.failed; k++)
-        next[k] = waits_for(t, k);
-    for (int s = 0; s < nt && !o.failed; s++) {
-        int i = s;
-        while (i >= 0 && !color[i]) {
-            color[i] = s + 1;
-            i = next[i];
-        }
-        if (i < 0 || color[i] != s + 1)
-            continue;
-        struct tg_finding *f = add(&o, TG_FINDING_DEADLOCK);
-        if (!f)
-            break;
-        int len = 0, timed = 0, start = i;
-        do {
-            struct tg_actor_info *a = tg__finding_add_actor(f);
-            if (!a) {
-                o.failed = 1;
-                break;
-            }
-            fill_task(t, &o, a, i, base, next[i]);
-            timed |= t->tasks[i].timed;
-            listed[i] = 1;
-            len++;
-            i = next[i];
-        } while (i != start);
-        if (timed) {
-            f->kind = TG_FINDING_HAZARD;
-            f->hazard = TG_HAZARD_TIMED_CYCLE;
-        }
-        f->cycle_length = len;
-        f->summary = len == 1 ? tg__sprintf("task %llu waits for a lock it already holds",
-                                            (unsigned long long)(base + (uint64_t)start + 1))
-                              : tg__sprintf("%d tasks wait for each other in a cycle%s", len,
-                                            timed ? "; only a timeout breaks it" : "");
-        f->advice = tg__strdup("each task holds what the next one waits for; take the locks in "
-                               "one agreed order everywhere (or release before waiting)");
-    }
-    /* The other waiting tasks, grouped. */
+    int *idx = nt ? malloc(sizeof(int) * (size_t)nt) : NULL;
+    if (nt && !idx)
+        return -1;
     int m = 0;
-    for (int k = 0; k < nt && !o.failed; k++)
+    for (int k = 0; k < nt; k++)
         if (t->tasks[k].waiting && !listed[k])
             idx[m++] = k;
     sort_t = t;
-    if (!o.failed)
-        qsort(idx, (size_t)m, sizeof *idx, by_wait);
+    qsort(idx, (size_t)m, sizeof *idx, by_wait);
     for (int s = 0; s < m && !o.failed;) {
         int e = s + 1;
         while (e < m && !same_wait(&t->tasks[idx[s]], &t->tasks[idx[e]]))
             e++;
         struct tg_finding *f = add(&o, TG_FINDING_THREADS);
         struct tg_actor_info *a = f ? tg__finding_add_actor(f) : NULL;
-        if (!a) {
+        if (!a || tg__task_fill(t, a, idx[s], base, 0) != 0) {
             o.failed = 1;
             break;
         }
         const struct tg__rtask *r = &t->tasks[idx[s]];
-        fill_task(t, &o, a, idx[s], base, -1);
         f->repeats = (unsigned long)(e - s - 1);
         char more[48] = "";
         if (e - s > 1)
@@ -229,9 +181,6 @@ int tg__task_findings(struct tg__target *t, struct tg_finding ***fs, int *n, int
                                  r->timed ? " with a timeout" : "", more);
         s = e;
     }
-    free(next);
-    free(color);
-    free(listed);
     free(idx);
     return o.failed ? -1 : 0;
 }

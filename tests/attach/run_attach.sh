@@ -14,6 +14,8 @@
 #   // EXIT: expected exit status                       (required)
 #   // CHECK: jcheck assertion on the JSON report        (any number);
 #             @LINE(tag) is the number of the source line marked "// @tag"
+#   // LINES: file       (*.case files) the program's source, beside the
+#             case file, where @LINE tags are looked up
 #   // STDOUT: text that must appear in tangle's output  (any number)
 # The program prints "ready" once its threads are about to block. Because
 # "about to" is not "blocked", the attach is retried (a few times, a
@@ -32,11 +34,13 @@ directive() { sed -n "s|^[[:space:]]*// $1: \{0,1\}||p" "$src"; }
 with_lines() { # replaces each @LINE(tag) by the line that carries "// @tag"
     line=$1
     while tag=$(printf '%s\n' "$line" | sed -n 's/.*@LINE(\([A-Za-z0-9_]*\)).*/\1/p') && [ -n "$tag" ]; do
-        num=$(grep -n "// @$tag\$" "$src" | head -n 1 | cut -d: -f1)
+        num=$(grep -n "// @$tag\$" "$lines_src" | head -n 1 | cut -d: -f1)
         line=$(printf '%s\n' "$line" | sed "s/@LINE($tag)/${num:-0}/")
     done
     printf '%s\n' "$line"
 }
+lines_src=$src
+[ -n "$(directive LINES)" ] && lines_src=$(dirname "$src")/$(directive LINES)
 args=$(directive ARGS)
 mode=$(directive MODE)
 [ -n "$mode" ] || mode=attach

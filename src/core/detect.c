@@ -1073,7 +1073,7 @@ int tg__scan(int stall_only)
         }
         if (live > 0 && stuck_n == live && tg__opt.stall_ms > 0) {
             /* Last, as it costs system calls: a thread tangle never saw
-             * (a C11 thread, a libc helper) may be the waker. */
+             * (a libc helper, a raw clone) may be the waker. */
             if (old && sig == stall_sig && !tg__threads_unseen())
                 found |= report_component(&ss, first, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 1);
             stall_sig = sig;

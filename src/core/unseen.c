@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* unseen.c: what may wake a process that looks stalled without tangle
- * seeing it: threads tangle never saw being created (C11 threads, glibc's
- * own helper threads, raw clone), and signal handlers, which may post a
+ * seeing it: threads tangle never saw being created (glibc's own helper
+ * threads, raw clone), and signal handlers, which may post a
  * semaphore (sem_post is async-signal-safe). Asked only when a stall is
  * about to be declared, with the engine lock held: system calls only, no
  * allocation. */

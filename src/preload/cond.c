@@ -6,22 +6,32 @@
 
 #include <errno.h>
 
-TG_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+int tg__cond_init(pthread_cond_t *c, const pthread_condattr_t *attr, uintptr_t pc)
 {
     int rc = REAL(cond_init)(c, attr);
     int pshared = 0;
     if (attr)
         pthread_condattr_getpshared(attr, &pshared);
-    tg__initialized(rc, (uintptr_t)c, TG_RES_COND, pshared ? TG_RF_PSHARED : 0, CALLER_PC);
+    tg__initialized(rc, (uintptr_t)c, TG_RES_COND, pshared ? TG_RF_PSHARED : 0, pc);
     return rc;
+}
+
+int tg__cond_destroy(pthread_cond_t *c, uintptr_t pc)
+{
+    struct tg_res *r = tg__destroying((uintptr_t)c, TG_RES_COND, pc);
+    int rc = REAL(cond_destroy)(c);
+    tg__destroyed(r, rc);
+    return rc;
+}
+
+TG_EXPORT int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+    return tg__cond_init(c, attr, CALLER_PC);
 }
 
 TG_EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 {
-    struct tg_res *r = tg__destroying((uintptr_t)c, TG_RES_COND, CALLER_PC);
-    int rc = REAL(cond_destroy)(c);
-    tg__destroyed(r, rc);
-    return rc;
+    return tg__cond_destroy(c, CALLER_PC);
 }
 
 /* What a waiter gave up, to be restored when glibc hands the mutex back:
@@ -161,6 +171,11 @@ static int wait_common(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
     return rc;
 }
 
+int tg__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs, uintptr_t pc)
+{
+    return wait_common(c, m, CLOCK_REALTIME, abs, abs ? 1 : 0, pc);
+}
+
 TG_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     return wait_common(c, m, CLOCK_REALTIME, NULL, 0, CALLER_PC);
@@ -177,18 +192,20 @@ TG_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
     return wait_common(c, m, clk, abs, 2, CALLER_PC);
 }
 
-TG_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+int tg__cond_notify(pthread_cond_t *c, int broadcast, uintptr_t pc)
 {
     struct tg_actor *a;
     if (TG_UNLIKELY(tg__recording) && (a = tg__self()) != NULL)
-        tg__rec_notify(a, (uintptr_t)c, 0, CALLER_PC);
-    return REAL(cond_signal)(c);
+        tg__rec_notify(a, (uintptr_t)c, broadcast, pc);
+    return broadcast ? REAL(cond_broadcast)(c) : REAL(cond_signal)(c);
+}
+
+TG_EXPORT int pthread_cond_signal(pthread_cond_t *c)
+{
+    return tg__cond_notify(c, 0, CALLER_PC);
 }
 
 TG_EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 {
-    struct tg_actor *a;
-    if (TG_UNLIKELY(tg__recording) && (a = tg__self()) != NULL)
-        tg__rec_notify(a, (uintptr_t)c, 1, CALLER_PC);
-    return REAL(cond_broadcast)(c);
+    return tg__cond_notify(c, 1, CALLER_PC);
 }

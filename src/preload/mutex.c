@@ -37,19 +37,29 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
     return TG_LIKELY(r != NULL) ? r : tg__res_get((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
 }
 
-TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+int tg__mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr, uintptr_t pc)
 {
     int rc = REAL(mutex_init)(m, attr);
-    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, CALLER_PC);
+    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
     return rc;
+}
+
+int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
+{
+    struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, pc);
+    int rc = REAL(mutex_destroy)(m);
+    tg__destroyed(r, rc);
+    return rc;
+}
+
+TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+    return tg__mutex_init(m, attr, CALLER_PC);
 }
 
 TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-    struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, CALLER_PC);
-    int rc = REAL(mutex_destroy)(m);
-    tg__destroyed(r, rc);
-    return rc;
+    return tg__mutex_destroy(m, CALLER_PC);
 }
 
 /* glibc refused a lock: a destroyed mutex answers EINVAL. */
@@ -143,9 +153,9 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
     return 0;
 }
 
-TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+/* The untimed lock, shared by pthread_mutex_lock and C11's mtx_lock. */
+static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, uintptr_t pc)
 {
-    uintptr_t pc = CALLER_PC;
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return REAL(mutex_lock)(m);
@@ -170,6 +180,21 @@ TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     return rc;
 }
 
+TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    return mutex_lock(m, CALLER_PC);
+}
+
+int tg__mutex_lock(pthread_mutex_t *m, uintptr_t pc)
+{
+    return mutex_lock(m, pc);
+}
+
+int tg__mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs, uintptr_t pc)
+{
+    return lock_fast(m, pc, CLOCK_REALTIME, abs);
+}
+
 TG_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
 {
     return lock_fast(m, CALLER_PC, CLOCK_REALTIME, abs);
@@ -180,21 +205,26 @@ TG_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
     return lock_fast(m, CALLER_PC, clk, abs);
 }
 
-TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+int tg__mutex_trylock(pthread_mutex_t *m, uintptr_t pc)
 {
     int rc = REAL(mutex_trylock)(m);
     if (rc == 0 || rc == EOWNERDEAD) {
         struct tg_actor *a = tg__self();
-        struct tg_res *r = a ? mutex_res(m, CALLER_PC) : NULL;
+        struct tg_res *r = a ? mutex_res(m, pc) : NULL;
         if (r) {
-            tg__acquired(a, r, TG_MODE_EXCL, CALLER_PC);
-            REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 1, CALLER_PC, 0));
+            tg__acquired(a, r, TG_MODE_EXCL, pc);
+            REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 1, pc, 0));
         }
     }
     return rc;
 }
 
-TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    return tg__mutex_trylock(m, CALLER_PC);
+}
+
+static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
@@ -202,19 +232,29 @@ TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     int n = a->n_held;
     if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m && !tg__hold_watch)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
-        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC));
+        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
         return REAL(mutex_unlock)(m);
     }
-    if (tg__release_addr(a, (uintptr_t)m, CALLER_PC) == 0) {
-        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, CALLER_PC));
+    if (tg__release_addr(a, (uintptr_t)m, pc) == 0) {
+        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
         return REAL(mutex_unlock)(m);
     }
-    struct tg_res *r = mutex_res(m, CALLER_PC); /* before: the kind is read from m */
+    struct tg_res *r = mutex_res(m, pc); /* before: the kind is read from m */
     int rc = REAL(mutex_unlock)(m);
-    tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, CALLER_PC);
+    tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, pc);
     if (rc == 0 && r)
         tg__released_by_other(a, r);
     return rc;
+}
+
+TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    return mutex_unlock(m, CALLER_PC);
+}
+
+int tg__mutex_unlock(pthread_mutex_t *m, uintptr_t pc)
+{
+    return mutex_unlock(m, pc);
 }
 
 /* ---- spinlocks ------------------------------------------------------------ */

@@ -63,6 +63,7 @@ struct tg_real {
     int (*detach)(pthread_t);
     void (*exit)(void *) __attribute__((noreturn));
     int (*setname_np)(pthread_t, const char *);
+    int (*c11_create)(pthread_t *, int (*)(void *), void *); /* thrd_create; NULL before glibc 2.28 */
     int ready;
 };
 extern struct tg_real tg__real;
@@ -187,6 +188,27 @@ static inline int tg__release_addr(struct tg_actor *a, uintptr_t addr, uintptr_t
     __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
     return 0;
 }
+
+/* The hooks proper, with the caller's return address given: the pthread
+ * entry points and C11's (c11.c, which maps their errno results to thrd_*
+ * codes) share them. Each returns what glibc's pthread call returns. */
+int tg__mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr, uintptr_t pc);
+int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc);
+int tg__mutex_lock(pthread_mutex_t *m, uintptr_t pc);
+int tg__mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs, uintptr_t pc);
+int tg__mutex_trylock(pthread_mutex_t *m, uintptr_t pc);
+int tg__mutex_unlock(pthread_mutex_t *m, uintptr_t pc);
+int tg__cond_init(pthread_cond_t *c, const pthread_condattr_t *attr, uintptr_t pc);
+int tg__cond_destroy(pthread_cond_t *c, uintptr_t pc);
+/* A wait with a CLOCK_REALTIME deadline, or untimed if abs is NULL. */
+int tg__cond_wait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs, uintptr_t pc);
+int tg__cond_notify(pthread_cond_t *c, int broadcast, uintptr_t pc);
+/* Creates a thread running fn(arg), or, if fn is NULL, the C11 start
+ * c11_fn(arg), whose int result becomes the thread's result. */
+int tg__thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+                      int (*c11_fn)(void *), void *arg);
+int tg__thread_join(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs, uintptr_t pc);
+int tg__thread_detach(pthread_t t);
 
 /* After an acquisition that went through tg__block: the hold keeps the
  * full stack of the wait. */

@@ -66,6 +66,7 @@ void tg__real_resolve(void)
     NEXT(detach, "pthread_detach");
     NEXT(exit, "pthread_exit");
     NEXT(setname_np, "pthread_setname_np");
+    NEXT(c11_create, "thrd_create");
     __atomic_store_n(&tg__real.ready, 1, __ATOMIC_RELEASE);
     tg__guard--;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <threads.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -369,6 +370,7 @@ struct tg_actor *tg__self_slow(void)
 
 struct start {
     void *(*fn)(void *);
+    int (*c11_fn)(void *); /* thrd_create: fn is NULL, the result an int */
     void *arg;
     struct tg_actor *actor;
 };
@@ -383,18 +385,34 @@ static void *thread_start(void *p)
         tg__current = s.actor;
         pthread_setspecific(exit_key, s.actor);
     }
+    if (s.c11_fn) /* as glibc's own C11 threads return their int */
+        return (void *)(uintptr_t)s.c11_fn(s.arg);
     return s.fn(s.arg);
 }
 
-TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+/* Without tangle's start record: the call as the program made it. */
+static int create_unwatched(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+                            int (*c11_fn)(void *), void *arg)
+{
+    if (!c11_fn)
+        return REAL(create)(t, attr, fn, arg);
+    if (!REAL(c11_create))
+        return EAGAIN;
+    int rc = REAL(c11_create)(t, c11_fn, arg);
+    return rc == thrd_success ? 0 : rc == thrd_nomem ? ENOMEM : EAGAIN;
+}
+
+int tg__thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+                      int (*c11_fn)(void *), void *arg)
 {
     struct tg_actor *parent = tg__self();
     if (!parent)
-        return REAL(create)(t, attr, fn, arg);
+        return create_unwatched(t, attr, fn, c11_fn, arg);
     struct start *s = tg__alloc(sizeof *s); /* not malloc: a fork child may not have a usable one */
     if (!s)
-        return REAL(create)(t, attr, fn, arg);
+        return create_unwatched(t, attr, fn, c11_fn, arg);
     s->fn = fn;
+    s->c11_fn = c11_fn;
     s->arg = arg;
     s->actor = tg__actor_new(TG_ACTOR_THREAD, NULL, parent->id);
     int detached = 0;
@@ -433,6 +451,11 @@ TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
     return 0;
 }
 
+TG_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    return tg__thread_create(t, attr, fn, NULL, arg);
+}
+
 static int join_timed(void *p, clockid_t clk, const struct timespec *abs);
 static int join_untimed(void *p);
 
@@ -453,7 +476,7 @@ static int join_untimed(void *p)
     return REAL(join)(j->t, j->ret);
 }
 
-static int join_common(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs, uintptr_t pc)
+int tg__thread_join(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     struct tg_actor *target = a ? actor_of(t) : NULL;
@@ -477,20 +500,25 @@ static int join_common(pthread_t t, void **ret, clockid_t clk, const struct time
 
 TG_EXPORT int pthread_join(pthread_t t, void **ret)
 {
-    return join_common(t, ret, CLOCK_REALTIME, NULL, CALLER_PC);
+    return tg__thread_join(t, ret, CLOCK_REALTIME, NULL, CALLER_PC);
 }
 
 TG_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
 {
-    return join_common(t, ret, CLOCK_REALTIME, abs, CALLER_PC);
+    return tg__thread_join(t, ret, CLOCK_REALTIME, abs, CALLER_PC);
 }
 
 TG_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs)
 {
-    return join_common(t, ret, clk, abs, CALLER_PC);
+    return tg__thread_join(t, ret, clk, abs, CALLER_PC);
 }
 
 TG_EXPORT int pthread_detach(pthread_t t)
+{
+    return tg__thread_detach(t);
+}
+
+int tg__thread_detach(pthread_t t)
 {
     int rc = REAL(detach)(t);
     struct tg_actor *a = (rc == 0 && tg__self()) ? actor_of(t) : NULL;

@@ -205,6 +205,25 @@ static void threads_remove(struct tg_actor *a)
         }
 }
 
+/* Under the engine lock: a zeroed record never used before. Records are
+ * never freed (an ended actor's goes to free_actors), so they are carved
+ * from blocks of many, without the allocator's header on each: a task's
+ * record costs sizeof(struct tg_actor) and nothing more. */
+static struct tg_actor *actor_carve(void)
+{
+    enum { BLOCK = 16 << 10, HEADER = 16 }; /* one allocator size class, its header */
+    static char *pos, *end;
+    if (!pos || end - pos < (ptrdiff_t)sizeof(struct tg_actor)) {
+        size_t n = (BLOCK - HEADER) / sizeof(struct tg_actor) * sizeof(struct tg_actor);
+        if (!(pos = tg__alloc(n)))
+            return NULL;
+        end = pos + n;
+    }
+    struct tg_actor *a = (struct tg_actor *)(void *)pos;
+    pos += sizeof(struct tg_actor);
+    return a;
+}
+
 static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
                                    uint64_t parent, uint32_t created, uintptr_t created_pc)
 {
@@ -219,16 +238,12 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         old->joined = 1;
     if (!a && (a = free_actors)) {
         free_actors = a->user;
-    } else if (!a) {
-        a = tg__alloc(sizeof *a);
-        if (a) {
-            a->chain_cache = NULL; /* kept across reuse, so not in the memset below */
-            a->any_buf = NULL;
-            a->any_cap = 0;
-            a->cap_held = (int)(sizeof a->held_inline / sizeof a->held_inline[0]);
-            a->held = a->held_inline;
-        }
+    } else if (!a && (a = actor_carve())) {
+        a->cap_held = (int)(sizeof a->held_inline / sizeof a->held_inline[0]);
+        a->held = a->held_inline;
     }
+    if (a && kind == TG_ACTOR_THREAD && !a->pending_pcs) /* kept across reuse */
+        a->pending_pcs = tg__alloc(TG_PENDING_PCS * sizeof *a->pending_pcs);
     if (a && slot < 0) {
         for (int n = 0; n < tg__opt.max_threads; n++) {
             int i = (slot_hint + n) % tg__opt.max_threads;

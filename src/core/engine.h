@@ -111,17 +111,17 @@ struct tg_wait_alt {
 struct tg_wait_desc {
     struct tg_res *res;       /* NULL for TG_RES_JOIN */
     uint32_t kind;            /* enum tg_res_kind (== res->kind unless a join) */
-    uint8_t mode;
     uint32_t flags;           /* TG_WF_* */
     struct tg_res *mutex;     /* cond waits: the mutex re-taken on wake-up */
     struct tg_actor *target;  /* joins: the actor waited for */
     uintptr_t pc;
     /* An "any of" wait (a select): it ends when any one of n_any >= 2
-     * alternatives could; res, kind, mode and target above repeat the
-     * first. tg__wait_begin copies the alternatives into the actor's own
-     * buffer, so the caller's array need not outlive the call. */
+     * alternatives could; res, kind, mode and target repeat the first.
+     * tg__wait_begin copies the alternatives into the actor's own buffer,
+     * so the caller's array need not outlive the call. */
     const struct tg_wait_alt *any;
     int n_any;
+    uint8_t mode;             /* enum tg_mode (last: it fills n_any's padding) */
 };
 
 enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
@@ -130,13 +130,21 @@ enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
 #define TG_AF_HOST     0x2u   /* a scheduler thread: it progresses only through its tasks */
 #define TG_AF_FORKED_AWAY 0x4u /* fork child: a thread of the parent, whose holds were copied */
 
+/* Return addresses a stuck thread's stack sample keeps (tg_actor.pending_pcs). */
+#define TG_PENDING_PCS 32
+
+/* An actor's record: at most 512 bytes with its registry slot (the issue
+ * 14 budget for what the engine adds to a task), so whatever only some
+ * actors need (a thread's stack sample, a select's alternatives, the chain
+ * cache of a task that nests locks, a held list longer than two) lives out
+ * of line and is allocated by the first actor of a record that needs it. */
 struct tg_actor {
     uint64_t id;              /* 1, 2, ... in creation order; never reused */
     uint32_t kind;            /* enum tg_actor_kind */
     uint32_t aflags;          /* TG_AF_* */
-    _Atomic uint32_t state;   /* enum tg_actor_state */
     _Atomic uint64_t wait_seq;/* odd while waiting (seqlock for readers) */
     struct tg_wait_desc wait; /* valid while wait_seq is odd */
+    _Atomic uint32_t state;   /* enum tg_actor_state */
     uint32_t wait_stack;      /* interned stack of the wait, 0 until captured */
     uint64_t wait_since_ns;
     int n_held, cap_held;
@@ -144,12 +152,11 @@ struct tg_actor {
     long tid;
     char name[32];
     uint32_t created;         /* interned stack of the spawn, 0 if only created_pc */
+    int slot;                 /* index in the registry */
     uintptr_t created_pc;     /* the spawn's call site when no stack was taken */
     uint64_t parent;          /* actor id of the creator, 0 for the first */
     struct tg_actor *host;    /* tasks: the scheduler thread running them */
     struct tg_actor *_Atomic running; /* hosts: the task now running on it */
-    int slot;                 /* index in the registry */
-    int joined;               /* a join has returned: the record may be reused */
     uint64_t reported_seq;    /* wait_seq at which a deadlock naming it was reported */
     uint64_t long_wait_seq;   /* wait_seq at which its long wait was reported */
     /* A lock call in progress, published with plain stores before a
@@ -159,12 +166,14 @@ struct tg_actor {
     uintptr_t pending;        /* address of the lock, 0 if none */
     uintptr_t pending_pc;
     uint64_t pending_seq;     /* bumped by every pending call */
-    uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
     uintptr_t watch_pending;  /* the watchdog's last look at them */
     uint64_t watch_seq;
     int watch_stuck;          /* ticks the call has been seen unchanged */
+    int joined;               /* a join has returned: the record may be reused */
+    uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
     /* Its stack, taken by the actor itself on request (tg__stuck_hook):
-     * raw return addresses, valid when pending_stack_seq == pending_seq. */
+     * pending_n raw return addresses in pending_pcs, valid when
+     * pending_stack_seq == pending_seq. */
     int pending_n;
     _Atomic uint64_t pending_stack_seq;
     /* Lock order (lockorder.c): its vector clock over creates, joins and
@@ -174,7 +183,10 @@ struct tg_actor {
     void *user;               /* frontend's own data */
     /* Everything from here on is not cleared when a record is reused (a
      * task's spawn clears only the fields above). */
-    uintptr_t pending_pcs[32]; /* valid as said above */
+    /* TG_PENDING_PCS entries: only a thread is asked for its stack (by a
+     * signal to it), so the buffer is allocated when a record first serves
+     * a thread; NULL in records that only ever served tasks. */
+    uintptr_t *pending_pcs;
     /* Chains of held locks this actor has had validated (lockorder.c): an
      * open-addressing set of 1 << chain_bits keys, allocated by the first
      * nested acquisition (most tasks never nest) and grown while it is
@@ -188,8 +200,8 @@ struct tg_actor {
     int chain_stale;
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
-    struct tg_wait_alt *any_buf;
     int any_cap;
+    struct tg_wait_alt *any_buf;
     /* Where its held list starts: most actors (tasks above all) never hold
      * more than this many at once, and an allocation of its own would
      * double what the engine keeps per task. tg__held_grow moves the list

@@ -166,7 +166,7 @@ static void on_stack_signal(int sig, siginfo_t *info, void *uc)
     int saved = errno;
     struct tg_actor *a = tg__current;
     uint64_t seq = a ? __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) : 0;
-    if (a && __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) && a->watch_stuck &&
+    if (a && a->pending_pcs && __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) && a->watch_stuck &&
         seq == a->watch_seq) {
         void *raw[64];
         int n = tg__backtrace(raw, 64), k = 0, from = -1;
@@ -178,7 +178,7 @@ static void on_stack_signal(int sig, siginfo_t *info, void *uc)
         for (int i = 0; i < n; i++)
             if ((uintptr_t)raw[i] == a->pending_pc || (from < 0 && here && (uintptr_t)raw[i] == here))
                 from = i;
-        for (int i = from; from >= 0 && i < n && k < 32; i++)
+        for (int i = from; from >= 0 && i < n && k < TG_PENDING_PCS; i++)
             a->pending_pcs[k++] = (uintptr_t)raw[i];
         a->pending_n = k;
         __atomic_store_n(&a->pending_stack_seq, seq, __ATOMIC_RELEASE);

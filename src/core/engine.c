@@ -353,24 +353,26 @@ static int release_one_for(struct tg_actor *a, struct tg_res *r)
     return 0;
 }
 
-void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
+int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
 {
+    int done = 0;
     tg__lock();
-    for (int i = 0; i < tg__actor_slots; i++) {
+    for (int i = 0; i < tg__actor_slots && !done; i++) {
         struct tg_actor *a = tg__actors[i];
-        if (a && a != releaser && release_one_for(a, r))
-            break;
+        done = a && a != releaser && release_one_for(a, r);
     }
     tg__unlock();
+    return done;
 }
 
-void tg__released_for(struct tg_actor *holder, struct tg_res *r)
+int tg__released_for(struct tg_actor *holder, struct tg_res *r)
 {
     if (!holder)
-        return;
+        return 0;
     tg__lock();
-    release_one_for(holder, r);
+    int done = release_one_for(holder, r);
     tg__unlock();
+    return done;
 }
 
 struct tg_res *tg__held_res(const struct tg_held *h)

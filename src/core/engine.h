@@ -67,8 +67,16 @@ struct tg_res {
     _Atomic uint32_t flags;
     uintptr_t created_pc;     /* caller of init, or of the first use */
     uintptr_t class_key;      /* lock_classes: init's call site and its caller, 0 if unknown */
-    uintptr_t cond_mutex;     /* cond: address of the mutex its waiters use, 0 if none */
-    _Atomic uint32_t waiters; /* conditions: actors now waiting on it */
+    union {
+        uintptr_t cond_mutex; /* cond: address of the mutex its waiters use, 0 if none */
+        /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
+         * it and has not given it back, or NULL (preload/sem.c). */
+        struct tg_actor *_Atomic sem_taker;
+    };
+    union {
+        _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
+        _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
+    };
     /* Semaphores, while lock order is on: the clock their posts carry to
      * their waiters (lockorder.c); kept across instances, reset by owner. */
     struct tg_vc *_Atomic hb;
@@ -281,8 +289,11 @@ static inline int tg__released(struct tg_actor *a, struct tg_res *r);
 int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mode);
 /* Grows the held list; called by tg__acquired when it is full. */
 int tg__held_grow(struct tg_actor *a);
-/* Another actor released r for its holder (misuse, or a semaphore). */
-void tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+/* Another actor released r for its holder (misuse, or a semaphore): the
+ * first live hold of r found among all actors is marked released; 1 if one
+ * was. It searches every actor: callers that know the holder use
+ * tg__released_for. */
+int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
 /* Set by a frontend that can say more about its actors' waits (the task
  * runtime: a channel's direction and fill): a malloc'd sentence or NULL,
  * called while a finding is built (outside the engine lock). */
@@ -290,7 +301,7 @@ extern char *(*tg__wait_note_hook)(const struct tg_actor *a, const struct tg_wai
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of
  * every actor. */
-void tg__released_for(struct tg_actor *holder, struct tg_res *r);
+int tg__released_for(struct tg_actor *holder, struct tg_res *r);
 
 /* ---- lock order (lockorder.c) ------------------------------------------- */
 /* Online prediction: every nesting of locks adds edges held -> taken to a

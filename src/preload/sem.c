@@ -73,6 +73,40 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
     return -1;
 }
 
+/* The engine keeps, for a lock-like semaphore, its last taker that has not
+ * given it back and how many holds are not given back, so that a post by
+ * another thread (a hand-off) ends the right hold without a search of
+ * every actor (with many threads or tasks, each such post searched them
+ * all). Only a semaphore posted above 1 and held by several at once, whose
+ * last taker gave it back already, is searched for. */
+static void holds_less(struct tg_res *r)
+{
+    uint32_t n = __atomic_load_n(&r->sem_holds, __ATOMIC_RELAXED);
+    while (n > 0 && !__atomic_compare_exchange_n(&r->sem_holds, &n, n - 1, 1, __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+        ;
+}
+
+static void taker_gone(struct tg_res *r, struct tg_actor *a)
+{
+    struct tg_actor *was = a;
+    __atomic_compare_exchange_n(&r->sem_taker, &was, NULL, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* A post of r by a, which holds none of it: ends another holder's hold. */
+static void post_for_other(struct tg_actor *a, struct tg_res *r)
+{
+    if (!__atomic_load_n(&r->sem_holds, __ATOMIC_RELAXED))
+        return; /* nobody holds it: a signal, or a count raised above 1 */
+    struct tg_actor *h = __atomic_load_n(&r->sem_taker, __ATOMIC_ACQUIRE);
+    if (h && h != a && tg__released_for(h, r)) {
+        taker_gone(r, h);
+        holds_less(r);
+    } else if (tg__released_by_other(a, r)) {
+        holds_less(r);
+    }
+}
+
 static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
 {
     REC(tg__rec_sem(a, r, 0, pc));
@@ -85,6 +119,8 @@ static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
     else
         tg__acquired(a, r, TG_MODE_EXCL, pc);
+    __atomic_fetch_add(&r->sem_holds, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->sem_taker, a, __ATOMIC_RELEASE);
 }
 
 static int sem_timed(void *s, clockid_t clk, const struct timespec *abs)
@@ -173,8 +209,14 @@ TG_EXPORT int sem_post(sem_t *s)
     tg__hb_post(a, r); /* before the post: its waiter must find the clock */
     if (a)
         REC(tg__rec_sem(a, r, 1, CALLER_PC)); /* before it too: the trace has it first */
-    if (r && (r->flags & TG_RF_LOCKLIKE) && give_back(a, r) != 0)
-        tg__released_by_other(a, r);
+    if (r && (r->flags & TG_RF_LOCKLIKE)) {
+        if (give_back(a, r) == 0) {
+            taker_gone(r, a);
+            holds_less(r);
+        } else {
+            post_for_other(a, r);
+        }
+    }
     int rc = REAL(sem_post)(s);
     int value = 0;
     if (rc != 0 && a && sem_getvalue(s, &value) == 0 && value == SEM_VALUE_MAX) {

@@ -3,9 +3,9 @@
  * by main is handed back by another thread's post, which ends main's hold
  * without a search of every actor (the engine keeps the semaphore's last
  * taker). Then thread 3 takes it and waits for the mutex main holds, while
- * main waits for the semaphore: one deadlock, in which the semaphore's
+ * main waits for the semaphore: one deadlock (a stall: semaphore waits are decided when nothing moves), in which the semaphore's
  * holder is thread 3 (main no longer holds it) and the mutex's is main. */
-// EXIT: 1
+// EXIT: 66
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "deadlock"
 // CHECK: reports[0].threads# == 2

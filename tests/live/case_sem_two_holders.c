@@ -6,7 +6,7 @@
  * when thread 4 takes the semaphore twice and waits for the mutex main
  * holds, while main waits for the semaphore: one deadlock of main and
  * thread 4 alone, since neither ended thread holds the semaphore any more. */
-// EXIT: 1
+// EXIT: 66
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "deadlock"
 // CHECK: reports[0].threads# == 2

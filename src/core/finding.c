@@ -84,6 +84,21 @@ struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard haz
     return f;
 }
 
+struct tg_finding *tg__finding_new_one_thread(int n)
+{
+    struct tg_finding *f = tg__finding_new(TG_FINDING_HAZARD, TG_HAZARD_INVERSION_ONE_THREAD);
+    if (!f)
+        return NULL;
+    f->cycle_length = n;
+    f->summary = tg__sprintf("lock-order inversion seen in one thread: it took %d locks in "
+                             "orders that form a cycle (no deadlock yet: one thread cannot "
+                             "block itself this way)", n);
+    f->advice = tg__strdup("the moment a second thread runs one of these paths while this "
+                           "one runs another, each can hold what the other waits for. Take "
+                           "these locks in one agreed order everywhere.");
+    return f;
+}
+
 /* Grows *arr (of n elements of size sz) by one zeroed element. The
  * capacity is implied: the array is reallocated when n reaches a power of
  * two, so a finding with thousands of actors costs a logarithmic number of

@@ -160,6 +160,9 @@ const char *tg__hazard_name(enum tg_hazard h);
 
 /* Allocation helpers; all return NULL on out-of-memory and never abort. */
 struct tg_finding *tg__finding_new(enum tg_finding_kind kind, enum tg_hazard hazard);
+/* A new inversion-one-thread hazard over n locks, with its summary and
+ * advice: the live lock-order graph and `tangle predict` word it alike. */
+struct tg_finding *tg__finding_new_one_thread(int n);
 struct tg_actor_info *tg__finding_add_actor(struct tg_finding *f);
 struct tg_hold *tg__actor_info_add_hold(struct tg_actor_info *a);
 /* A place with `steps` zeroed steps, appended to f->places. */

@@ -893,7 +893,7 @@ static struct tg_finding *build(const struct cycle *c)
 {
     int n = c->n;
     struct tg_finding *f = c->one_actor
-                               ? tg__finding_new(TG_FINDING_HAZARD, TG_HAZARD_INVERSION_ONE_THREAD)
+                               ? tg__finding_new_one_thread(n)
                                : tg__finding_new(TG_FINDING_POTENTIAL_DEADLOCK, TG_HAZARD_NONE);
     if (!f)
         return NULL;
@@ -922,15 +922,8 @@ static struct tg_finding *build(const struct cycle *c)
             tg__stack_to_info(&h->acquired, o->from_stack, o->from_pc);
         }
     }
-    if (c->one_actor) {
-        f->summary = tg__sprintf("lock-order inversion seen in one thread: it took %d locks in "
-                                 "orders that form a cycle (no deadlock yet: one thread cannot "
-                                 "block itself this way)", n);
-        f->advice = tg__strdup("the moment a second thread runs one of these paths while this "
-                               "one runs another, each can hold what the other waits for. Take "
-                               "these locks in one agreed order everywhere.");
-        return f;
-    }
+    if (c->one_actor)
+        return f; /* worded by tg__finding_new_one_thread */
     f->summary = tg__sprintf("%d threads take %d locks in an order that can deadlock (it did "
                              "not happen in this run)", n, n);
     f->advice = tg__strdup("each thread below took the lock it holds, then the next one; run "

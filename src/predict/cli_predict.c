@@ -328,10 +328,20 @@ int tg__cli_predict(int argc, char **argv)
                 "deadlock patterns and %llu steps (--max-patterns); deadlocks among the rest "
                 "are not reported.\n", (unsigned long long)st.patterns,
                 (unsigned long long)st.search_steps);
-    if (!a.quiet && !a.json)
+    if (st.one_thread_limit_hit)
+        fprintf(stderr, "tangle predict: warning: the search for lock-order inversions within "
+                "one thread stopped at its limit (--max-patterns); inversions among the rest "
+                "are not reported.\n");
+    long one = (long)st.one_thread, pd = n - one; /* merging folds potential deadlocks only */
+    if (!a.quiet && !a.json) {
         printf("tangle: %ld potential deadlock%s predicted in %s (%llu events, %u threads, "
-               "%u locks).\n", n, n == 1 ? "" : "s", a.file, (unsigned long long)st.events,
+               "%u locks)", pd, pd == 1 ? "" : "s", a.file, (unsigned long long)st.events,
                st.threads, st.locks);
+        if (one)
+            printf("; %ld lock-order inversion%s seen in one thread only", one,
+                   one == 1 ? "" : "s");
+        printf(".\n");
+    }
     if (damaged) {
         fprintf(stderr, "tangle predict: error: %s: the trace is damaged: %s. Only the intact "
                 "part was analysed; record the program again for a complete answer.\n",

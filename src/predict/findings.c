@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* findings.c: one finding per deadlock found.
+/* findings.c: one finding per deadlock found, and one per lock-order
+ * inversion seen in one thread.
  *
  * Pass one kept every stored event's position, so the witness's cut lines
  * and the positions of the blocking acquires and of the acquires of the
@@ -106,8 +107,8 @@ static int place_cmp(const void *a, const void *b)
 static int fetch(struct ctx *c)
 {
     struct tg__spd *s = c->s;
-    for (uint32_t f = 0; f < s->n_found; f++) {
-        const struct tg__pattern_result *r = &s->found[f];
+    for (uint32_t f = 0; f < s->n_found + s->n_one; f++) {
+        const struct tg__pattern_result *r = f < s->n_found ? &s->found[f] : &s->one[f - s->n_found];
         for (uint32_t i = 0; i < r->k; i++) {
             uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
             struct place fp;
@@ -410,15 +411,70 @@ fail:
     return NULL;
 }
 
+/* An inversion seen in one thread, shaped as the live lock-order graph
+ * shapes it: one entry per step of the cycle, all of the same thread, each
+ * would wait for its lock where it took it, holding the lock the step
+ * before waits for, where it took that one. */
+static struct tg_finding *build_one(struct ctx *c, const struct tg__pattern_result *r,
+                                    const char *path)
+{
+    struct tg__spd *s = c->s;
+    struct tg_finding *f = tg__finding_new_one_thread((int)r->k);
+    if (!f || !f->summary || !f->advice)
+        goto fail;
+    for (uint32_t i = 0; i < r->k; i++) {
+        const struct tg__comp *cp = &s->comps[r->comps[i]];
+        uint32_t held = s->comps[r->comps[(i + r->k - 1) % r->k]].lock;
+        uint32_t t = cp->thread, k = r->heads[i];
+        struct tg_actor_info *a = tg__finding_add_actor(f);
+        if (!a)
+            goto fail;
+        a->id = (uint64_t)t + 1;
+        a->kind = "thread";
+        a->state = "running";
+        a->name = tg__strdup(tg__trace_thread_name(c->r, t));
+        a->wait.present = 1;
+        a->wait.mode = mode_name(c, cp->lock, cp->mode);
+        if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
+            loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
+            goto fail;
+        int64_t nh = holds_at(c, t, k, NULL, 0);
+        struct snap_hold *hs = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *hs);
+        if (!hs || holds_at(c, t, k, hs, (uint32_t)nh) < 0) {
+            free(hs);
+            goto fail;
+        }
+        for (int64_t j = 0; j < nh; j++) {
+            if (hs[j].lock != held)
+                continue;
+            struct tg_hold *h = tg__actor_info_add_hold(a);
+            if (!h || lock_info(c, &h->res, held) < 0 ||
+                loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
+                free(hs);
+                goto fail;
+            }
+            h->mode = mode_name(c, held, hs[j].mode);
+            h->count = 1;
+            break;
+        }
+        free(hs);
+    }
+    return f;
+fail:
+    tg__finding_free(f);
+    return NULL;
+}
+
 long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *path,
                       struct tg_finding ***out)
 {
     struct ctx c = {.s = s, .r = r, .binary = strcmp(tg__trace_format(r), "binary") == 0};
     long n = -1;
+    uint32_t total = s->n_found + s->n_one;
     *out = NULL;
-    if (s->n_found == 0)
+    if (total == 0)
         return 0;
-    struct tg_finding **fs = calloc(s->n_found, sizeof *fs);
+    struct tg_finding **fs = calloc(total, sizeof *fs);
     tg__cursor_init(&c.cur, NULL);
     if (!fs || fetch(&c) < 0) {
         if (!s->err[0])
@@ -426,8 +482,9 @@ long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *
         free(fs);
         goto out;
     }
-    for (uint32_t i = 0; i < s->n_found; i++) {
-        fs[i] = build(&c, &s->found[i], path);
+    for (uint32_t i = 0; i < total; i++) {
+        fs[i] = i < s->n_found ? build(&c, &s->found[i], path)
+                               : build_one(&c, &s->one[i - s->n_found], path);
         if (!fs[i]) {
             for (uint32_t j = 0; j < i; j++)
                 tg__finding_free(fs[j]);
@@ -437,13 +494,13 @@ long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *
         }
     }
     if (s->err[0]) { /* a temporary-file error while building */
-        for (uint32_t j = 0; j < s->n_found; j++)
+        for (uint32_t j = 0; j < total; j++)
             tg__finding_free(fs[j]);
         free(fs);
         goto out;
     }
     *out = fs;
-    n = s->n_found;
+    n = total;
 out:
     tg__cursor_free(&c.cur);
     for (size_t i = 0; i < c.n_want; i++)

@@ -13,7 +13,13 @@
  * As in Johnson's algorithm, the search from c0 only visits the strongly
  * connected component of c0 in the graph of components >= c0 (every cycle
  * lies inside one), and starts are taken only from such components: one
- * cycle over n locks costs two linear passes, not n searches of length n. */
+ * cycle over n locks costs two linear passes, not n searches of length n.
+ *
+ * The same search, restricted to the components of one thread at a time,
+ * finds lock-order inversions seen within one thread (tg__spd_one_thread_
+ * patterns): cycles over locks, no join pseudo-locks, with the same rules
+ * on waited and held locks, so a lock held across every nesting (a gate)
+ * still keeps them apart. */
 #include "predict/spd_impl.h"
 
 #include <stdlib.h>
@@ -26,6 +32,7 @@ struct adj {
 
 struct search {
     struct tg__spd *s;
+    int one_thread;      /* cycles of one thread's components, not of distinct threads */
     /* Tarjan's algorithm over the components in the current subset */
     uint32_t *in;        /* subset tag per component */
     uint32_t *index, *low, *stack, *call, *ccur, *scc;
@@ -51,12 +58,13 @@ static const struct tg__hlock *hset_of(struct tg__spd *s, uint32_t c, uint32_t *
     return &s->hlocks[h->off];
 }
 
-/* Whether component c can join the path: new thread, new waited lock, and
- * no lock held in conflict with a lock the path already holds. */
+/* Whether component c can join the path: new thread (unless the search
+ * is of one thread), new waited lock, and no lock held in conflict with a
+ * lock the path already holds. */
 static int compatible(struct search *q, uint32_t c)
 {
     struct tg__comp *cp = &q->s->comps[c];
-    if (q->thread_used[cp->thread] || q->lock_used[cp->lock])
+    if ((q->thread_used[cp->thread] && !q->one_thread) || q->lock_used[cp->lock])
         return 0;
     uint32_t n;
     const struct tg__hlock *h = hset_of(q->s, c, &n);
@@ -185,7 +193,7 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
 
 /* Strongly connected components of the components tagged q->tag (edges:
  * c -> c' when c' holds c's lock in a conflicting mode and runs in another
- * thread). Sets scc[] to the
+ * thread, or in the same thread for a one-thread search). Sets scc[] to the
  * root of each one's component; returns the smallest tagged component in a
  * component of two or more, or UINT32_MAX. Iterative: no recursion. */
 static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
@@ -210,8 +218,8 @@ static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
                 struct adj a = q->hold[q->ccur[depth]++];
                 uint32_t w = a.comp;
                 if (q->in[w] != q->tag || !conflict(s->comps[v].mode, a.mode) ||
-                    s->comps[w].thread == s->comps[v].thread)
-                    continue; /* a cycle never uses two components of one thread */
+                    (s->comps[w].thread == s->comps[v].thread) != q->one_thread)
+                    continue; /* a deadlock never uses two components of one thread */
                 if (!q->index[w]) {
                     q->index[w] = q->low[w] = next++;
                     q->stack[sp++] = w;
@@ -247,9 +255,20 @@ static uint32_t tarjan(struct search *q, const uint32_t *nodes, uint32_t n)
     return best;
 }
 
-int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+/* Whether a one-thread search may use component c: a lock, not a join,
+ * waited for under locks only (join pseudo-locks give no inversion). Held
+ * sets are sorted by lock, and pseudo-locks come after every lock. */
+static int plain_locks(const struct tg__spd *s, uint32_t c)
 {
-    struct search q = {.s = s};
+    const struct tg__comp *cp = &s->comps[c];
+    const struct tg__hset *h = &s->hsets[cp->hset];
+    return cp->lock < s->jbase && (h->n == 0 || s->hlocks[h->off + h->n - 1].lock < s->jbase);
+}
+
+static int patterns(struct tg__spd *s, int one_thread,
+                    int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+{
+    struct search q = {.s = s, .one_thread = one_thread};
     int rc = -1;
     if (s->n_comps < 2)
         return 0;
@@ -283,11 +302,15 @@ int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uin
      * component of the whole graph: the least start whose component (among
      * the components >= it) is a real cycle, then the next start after it. */
     q.tag++;
+    uint32_t m0 = 0;
     for (uint32_t c = 0; c < n; c++) {
-        q.in[c] = q.tag;
-        nodes[c] = c;
+        q.scc[c] = c; /* components left out are alone */
+        if (!one_thread || plain_locks(s, c)) {
+            q.in[c] = q.tag;
+            nodes[m0++] = c;
+        }
     }
-    if (tarjan(&q, nodes, n) == UINT32_MAX)
+    if (tarjan(&q, nodes, m0) == UINT32_MAX)
         goto done;
     uint32_t *group = malloc(((size_t)n + 1) * sizeof *group);
     uint32_t *first = calloc((size_t)n + 1, sizeof *first);
@@ -346,4 +369,15 @@ out:
     free(q.held_n);
     free(q.held_w);
     return rc;
+}
+
+int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+{
+    return patterns(s, 0, check);
+}
+
+int tg__spd_one_thread_patterns(struct tg__spd *s,
+                                int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+{
+    return patterns(s, 1, check);
 }

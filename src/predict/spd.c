@@ -45,6 +45,11 @@ void tg__spd_free(struct tg__spd *s)
         free(s->found[i].heads);
         free(s->found[i].cut);
     }
+    for (uint32_t i = 0; i < s->n_one; i++) {
+        free(s->one[i].comps);
+        free(s->one[i].heads);
+    }
+    free(s->one);
     free(s->th);
     free(s->lk);
     free(s->var);
@@ -125,6 +130,8 @@ long tg__spd_analyse(struct tg__spd *s)
             snprintf(s->err, sizeof s->err, "out of memory searching deadlock patterns");
         return -1;
     }
+    if (!s->err[0] && tg__spd_one_thread(s) < 0 && !s->err[0])
+        snprintf(s->err, sizeof s->err, "out of memory searching lock-order inversions");
     if (s->progress_shown)
         fprintf(stderr, "\r%60s\r", "");
     if (s->err[0])

@@ -42,12 +42,14 @@ void tg__spd_free(struct tg__spd *s);
 /* Reads every event. Returns 0, or -1 if the reader failed (its message
  * says why) or memory ran out (tg__spd_error says so). */
 int tg__spd_load(struct tg__spd *s, struct tg_trace_reader *r);
-/* Finds the abstract deadlock patterns and checks each. Returns the number
- * of deadlocks found, or -1 on out-of-memory. */
+/* Finds the abstract deadlock patterns and checks each, then the lock-order
+ * inversions seen within one thread that no deadlock found covers (hazards,
+ * see one_thread.c). Returns the number of deadlocks found, or -1 on
+ * out-of-memory. */
 long tg__spd_analyse(struct tg__spd *s);
-/* Builds one finding per deadlock found (caller owns them; free with
- * tg__finding_free); `path` names the trace in stack frames. Returns the
- * count or -1. */
+/* Builds one finding per deadlock found, then one per inversion seen in one
+ * thread (caller owns them; free with tg__finding_free); `path` names the
+ * trace in stack frames. Returns the count or -1. */
 long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *path,
                       struct tg_finding ***out);
 const char *tg__spd_error(const struct tg__spd *s);
@@ -55,8 +57,9 @@ const char *tg__spd_error(const struct tg__spd *s);
 /* Counters for the summary line and the benchmark. */
 struct tg__spd_stats {
     uint64_t events, stored, acquires, patterns, patterns_checked, deadlocks, search_steps;
+    uint64_t one_thread;         /* lock-order inversions seen in one thread, reported */
     uint32_t threads, locks;
-    int pattern_limit_hit;
+    int pattern_limit_hit, one_thread_limit_hit;
 };
 void tg__spd_stats(const struct tg__spd *s, struct tg__spd_stats *st);
 

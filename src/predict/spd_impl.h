@@ -136,7 +136,8 @@ struct tg__pattern_result {
     uint32_t *heads;     /* k candidate indices (stored index in the thread) */
     struct tg__cut *cut; /* the witness, by thread id; threads not listed: none */
     uint32_t k, n_cut;
-    uint64_t sig;        /* signature of the (thread, lock) pairs */
+    uint64_t sig;        /* signature of the (thread, lock) pairs; one-thread: of the locks */
+    uint64_t lsig;       /* deadlocks: one_thread.c's signature of the locks | 1, or 0 */
     unsigned long repeats; /* other patterns over the same pairs, also deadlocks or not checked */
 };
 
@@ -173,6 +174,8 @@ struct tg__spd {
 
     struct tg__pattern_result *found;
     uint32_t n_found, cap_found;
+    struct tg__pattern_result *one; /* inversions seen within one thread (no cut) */
+    uint32_t n_one, cap_one;
 
     struct tg__spd_stats st;
     uint64_t cur_pos, cur_off; /* position and offset of the event being stored */
@@ -193,6 +196,12 @@ int tg__spd_join_components(struct tg__spd *s);
 /* patterns.c: calls check(s, comps, k) for each abstract pattern; stops
  * early when check returns < 0. Returns 0, or -1 on out-of-memory. */
 int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uint32_t *, uint32_t));
+/* The same, for cycles among the components of one thread (no joins). */
+int tg__spd_one_thread_patterns(struct tg__spd *s,
+                                int (*check)(struct tg__spd *, const uint32_t *, uint32_t));
+/* one_thread.c: finds the one-thread inversions not promoted to a found
+ * deadlock, into s->one. Returns 0, or -1 (s->err set). */
+int tg__spd_one_thread(struct tg__spd *s);
 /* closure.c */
 int tg__spd_check_pattern(struct tg__spd *s, const uint32_t *comps, uint32_t k);
 void tg__spd_closure_free(struct tg__closure *cl);

@@ -5,7 +5,8 @@
 # Runs `PREDICT --format json TRACE` and checks the exit status, the number
 # of potential-deadlock reports in the JSON on stdout, and that each REGEX
 # matches stdout ("out") or stderr ("err"); "blocked N" checks the number of
-# blocked threads over all reports. "-" as TRACE makes a trace whose first
+# blocked threads over all reports, "hazards N" the number of lock-order
+# inversions seen in one thread. "-" as TRACE makes a trace whose first
 # line is a megabyte long, "cycleN:K" an N-lock cycle (both generated here,
 # kept out of the repository).
 prog=$1 trace=$2 want_status=$3 want_n=$4
@@ -67,6 +68,15 @@ while [ $# -ge 2 ]; do
         b=$(grep -o '"state":"blocked"' "$tmp.out" | wc -l)
         if [ "$b" != "$2" ]; then
             echo "FAIL: $trace: $b blocked threads in the reports, expected $2"
+            fail=1
+        fi
+        shift 2
+        continue
+    fi
+    if [ "$1" = hazards ]; then
+        h=$(grep -o '"hazard":"inversion-one-thread"' "$tmp.out" | wc -l)
+        if [ "$h" != "$2" ]; then
+            echo "FAIL: $trace: $h inversions seen in one thread reported, expected $2"
             fail=1
         fi
         shift 2

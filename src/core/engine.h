@@ -77,6 +77,9 @@ struct tg_res {
         _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
         _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
     };
+    /* Lock order (lockorder.c, under the engine lock): where this instance's
+     * node was last put, a hint checked against the node's key. */
+    int32_t graph_node;
     /* Semaphores, while lock order is on: the clock their posts carry to
      * their waiters (lockorder.c); kept across instances, reset by owner. */
     struct tg_vc *_Atomic hb;

@@ -85,8 +85,9 @@ extern _Atomic long tg__watchdog_tid;
 int tg__threads_unseen(void);
 int tg__signal_may_post(void);
 /* tg__stack_capture with the engine lock held (it is released around the
- * unwinder, if the stack was not seen before). */
-uint32_t tg__stack_capture_locked(int skip);
+ * unwinder, if the stack was not seen before: then *unlocked is set to 1,
+ * if unlocked is not NULL). */
+uint32_t tg__stack_capture_locked(int skip, int *unlocked);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 

@@ -419,6 +419,19 @@ static int node_find(uint64_t key, int create, uint64_t born)
     return i;
 }
 
+/* The node of key, created if new; r, if not NULL, is the instance the
+ * key names, which remembers its node (checked by key: the node may have
+ * been retired and given to another key since). */
+static int res_node(uint64_t key, struct tg_res *r)
+{
+    if (r && r->graph_node >= 0 && r->graph_node < n_nodes && nodes[r->graph_node].key == key)
+        return r->graph_node;
+    int i = node_find(key, 1, r ? r->id : 0);
+    if (r && i >= 0)
+        r->graph_node = i;
+    return i;
+}
+
 static int edge_find(uint64_t from, uint64_t to)
 {
     if (!edge_cap)
@@ -549,7 +562,8 @@ static void order_edge(int e)
         nodes[list[i]].ord = ords[k++];
 }
 
-static int edge_new(uint64_t from, uint64_t to, uint64_t from_born, uint64_t to_born)
+/* A new edge from -> to; from_r, to_r: the instances, when nodes are instances. */
+static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r)
 {
     if (free_edge < 0 && n_edges == cap_edges) {
         int cap = cap_edges ? cap_edges * 2 : 256;
@@ -565,7 +579,7 @@ static int edge_new(uint64_t from, uint64_t to, uint64_t from_born, uint64_t to_
     for (int i = 0; g > 0 && i < n_edges; i++)
         if (!edges[i].dead)
             edge_index_put(i);
-    int from_node = node_find(from, 1, from_born), to_node = node_find(to, 1, to_born);
+    int from_node = res_node(from, from_r), to_node = res_node(to, to_r);
     if (from_node < 0 || to_node < 0)
         return -1;
     int i = free_edge >= 0 ? free_edge : n_edges++;
@@ -1038,12 +1052,21 @@ static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
     return (r->class_key ? r->class_key : r->created_pc) | 1ull << 63;
 }
 
+/* The resource entry of one of the calling actor's own holds, looked up
+ * once and kept in the hold (only its actor writes its held list). */
+static struct tg_res *own_res(struct tg_held *h)
+{
+    if (!h->res)
+        h->res = tg__held_res(h);
+    return h->res;
+}
+
 /* What one slow path knows of its actor: its clock and the locks it holds
  * that can act as gates (the outermost ones). */
 struct taker {
     struct tg_actor *a;
     struct tg_vc *vc;
-    const struct tg_held *top;
+    struct tg_held *top;
     struct tg_res *top_res;
     uint32_t to_stack;
     int n_gates;
@@ -1056,15 +1079,15 @@ static void taker_init(struct taker *t, struct tg_actor *a, uint32_t to_stack)
     t->a = a;
     t->vc = hb_self(a);
     t->top = &a->held[a->n_held - 1];
-    t->top_res = tg__held_res(t->top);
+    t->top_res = own_res(t->top);
     t->to_stack = to_stack;
     t->n_gates = 0;
     for (int k = 0; k < a->n_held - 1 && t->n_gates < MAX_GATES + 1; k++) {
-        const struct tg_held *g = &a->held[k];
+        struct tg_held *g = &a->held[k];
         if (g->released_by_other || g->addr == t->top->addr)
             continue;
         t->gate_addr[t->n_gates] = g->addr;
-        t->gate_key[t->n_gates++] = node_key(tg__held_res(g), g);
+        t->gate_key[t->n_gates++] = node_key(own_res(g), g);
     }
 }
 
@@ -1198,58 +1221,89 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
     return o;
 }
 
-/* The edge h -> top for the taker, if an occurrence of it is to be added:
- * creates the edge unless `dry`. Returns the edge, -1 if nothing is new. */
-static int edge_for(const struct taker *t, const struct tg_held *h, int dry, int *place)
+/* The edge h -> top of the taker's hold h, if an occurrence of it is to be
+ * added: its index, or NEW_EDGE if the edge itself is new; -1 if nothing
+ * is new. *place is where the occurrence goes. */
+#define NEW_EDGE (-2)
+static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
 {
-    struct tg_res *hr = tg__held_res(h), *tr = t->top_res;
+    struct tg_res *hr = own_res(h), *tr = t->top_res;
     uint64_t from = node_key(hr, h), to = node_key(tr, t->top);
     if (from == to)
         return -1; /* a class taken twice, or a recursive relock */
     int i = edge_find(from, to);
     if (i < 0) {
         *place = 0;
-        if (dry)
-            return 0;
-        int classes = tg__opt.lock_classes;
-        i = edge_new(from, to, hr && !classes ? hr->id : 0, tr && !classes ? tr->id : 0);
-        if (i < 0) {
-            tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
-                          "prediction stops here.");
-            tg__lockorder_on = 0;
-            return -1;
-        }
-        edges[i].from_res = hr;
-        edges[i].to_res = tr;
-        /* Instances in the graph leave it when they end (res.c). */
-        if (hr && !tg__opt.lock_classes)
-            __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-        if (tr && !tg__opt.lock_classes)
-            __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-        edges[i].from_id = hr ? hr->id : 0;
-        edges[i].to_id = tr ? tr->id : 0;
-        return i;
+        return NEW_EDGE;
     }
     *place = occ_place(&edges[i], t);
     return *place < 0 ? -1 : i;
 }
 
-/* One pass over the taker's newest holds: with `dry`, 1 if any occurrence
- * would be new (the caller then captures the stack, unlocked, and comes
- * back); otherwise adds them and searches for a cycle through each. */
-static int pass(const struct taker *t, int dry, struct cycle **found)
+/* Creates the edge h -> top; -1 (and lock order stops) if out of memory. */
+static int edge_make(const struct taker *t, struct tg_held *h)
 {
-    const struct tg_actor *a = t->a;
-    int n = a->n_held, first = n - 1 > HOLD_WINDOW ? n - 1 - HOLD_WINDOW : 0;
-    for (int i = first; i < n - 1 && !*found; i++) {
-        const struct tg_held *h = &a->held[i];
+    struct tg_res *hr = own_res(h), *tr = t->top_res;
+    int classes = tg__opt.lock_classes;
+    int i = edge_new(node_key(hr, h), node_key(tr, t->top), hr && !classes ? hr : NULL,
+                     tr && !classes ? tr : NULL);
+    if (i < 0) {
+        tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
+                      "prediction stops here.");
+        tg__lockorder_on = 0;
+        return -1;
+    }
+    edges[i].from_res = hr;
+    edges[i].to_res = tr;
+    /* Instances in the graph leave it when they end (res.c). */
+    if (hr && !classes)
+        __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+    if (tr && !classes)
+        __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+    edges[i].from_id = hr ? hr->id : 0;
+    edges[i].to_id = tr ? tr->id : 0;
+    return i;
+}
+
+/* What one slow path is to add: for each of the taker's newest holds (from
+ * `first` on), the edge to add an occurrence to (or NEW_EDGE, or -1 for
+ * nothing) and the occurrence's place. */
+struct plan {
+    int first, n_new;
+    int edge[HOLD_WINDOW + 1];
+    int place[HOLD_WINDOW + 1];
+};
+
+/* One look at the graph for every hold; returns how many occurrences are new. */
+static int plan_all(const struct taker *t, struct plan *p)
+{
+    struct tg_actor *a = t->a;
+    int n = a->n_held;
+    p->first = n - 1 > HOLD_WINDOW ? n - 1 - HOLD_WINDOW : 0;
+    p->n_new = 0;
+    for (int i = p->first; i < n - 1; i++) {
+        struct tg_held *h = &a->held[i];
+        int *e = &p->edge[i - p->first];
+        *e = -1;
         if (h->released_by_other || h->addr == t->top->addr)
             continue;
-        int place, e = edge_for(t, h, dry, &place);
-        if (e < 0)
+        *e = edge_plan(t, h, &p->place[i - p->first]);
+        p->n_new += *e != -1;
+    }
+    return p->n_new;
+}
+
+/* Adds the planned occurrences and searches for a cycle through each. */
+static void apply(const struct taker *t, const struct plan *p, struct cycle **found)
+{
+    struct tg_actor *a = t->a;
+    for (int i = p->first; i < a->n_held - 1 && !*found; i++) {
+        struct tg_held *h = &a->held[i];
+        int e = p->edge[i - p->first], place = p->place[i - p->first];
+        if (e == -1)
             continue;
-        if (dry)
-            return 1;
+        if (e == NEW_EDGE && (e = edge_make(t, h)) < 0)
+            return;
         struct occ *o = occ_new(t, h);
         if (!o)
             continue;
@@ -1265,7 +1319,6 @@ static int pass(const struct taker *t, int dry, struct cycle **found)
         if ((n_back > 0 || ed->back) && ed->acyclic_at != graph_version + 1)
             *found = search(e);
     }
-    return 0;
 }
 
 #define CHAIN_MIN_BITS 8
@@ -1329,17 +1382,22 @@ void tg__lockorder_slow(struct tg_actor *a)
     uint32_t to_stack = top->stack;
     struct cycle *c = NULL;
     struct taker t;
+    struct plan p;
     tg__guard++;
     tg__lock();
     taker_init(&t, a, to_stack);
-    if (pass(&t, 1, &c)) {
-        if (!to_stack) {
-            /* Released and taken again around the unwinder if the stack
-             * is new: the holds stay a's own, but the graph may change. */
-            t.to_stack = to_stack = tg__stack_capture_locked(2);
-        }
-        pass(&t, 0, &c);
+    int todo = plan_all(&t, &p);
+    if (todo && !to_stack) {
+        /* The unwinder runs with the engine lock released if the stack is
+         * not one seen before: the holds stay a's own, but the graph may
+         * change, so it is looked at again then. */
+        int unlocked = 0;
+        t.to_stack = tg__stack_capture_locked(2, &unlocked);
+        if (unlocked)
+            todo = plan_all(&t, &p);
     }
+    if (todo)
+        apply(&t, &p, &c);
     tg__unlock();
     chain_cache_put(a, key);
     if (c) {

@@ -286,13 +286,15 @@ static uint32_t intern(const uintptr_t *pcs, int n)
 }
 
 /* The capture itself; the engine lock is held on entry and on return,
- * released around the unwinder. */
-static uint32_t capture_locked(int skip)
+ * released around the unwinder (then *unlocked is set, if not NULL). */
+static uint32_t capture_locked(int skip, int *unlocked)
 {
     const uintptr_t *slot = program_slot();
     uint32_t id = memo_find(slot);
     if (id)
         return id;
+    if (unlocked)
+        *unlocked = 1;
     tg__unlock();
     void *raw[MAX_DEPTH];
     uintptr_t raw_slots[MAX_DEPTH];
@@ -325,14 +327,14 @@ static uint32_t capture_locked(int skip)
 uint32_t tg__stack_capture(int skip)
 {
     tg__lock();
-    uint32_t id = capture_locked(skip);
+    uint32_t id = capture_locked(skip, NULL);
     tg__unlock();
     return id;
 }
 
-uint32_t tg__stack_capture_locked(int skip)
+uint32_t tg__stack_capture_locked(int skip, int *unlocked)
 {
-    return capture_locked(skip);
+    return capture_locked(skip, unlocked);
 }
 
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n)

@@ -101,6 +101,14 @@ struct tg_held {
     uint64_t chain;           /* hash of this and every older hold (lock order cache key) */
 };
 
+/* Chain keys (tg_held.chain) mix in a generation per address bucket,
+ * bumped when a lock instance at an address of that bucket leaves the
+ * lock-order graph: a chain validated for an ended instance is not taken
+ * for one validated for the next instance at the same address. */
+#define TG_CHAIN_GENS 4096
+#define TG_CHAIN_GEN_OF(addr) ((size_t)((uint32_t)((addr) >> 4) * 0x9E3779B1u) >> 20)
+extern uint32_t tg__chain_gen[TG_CHAIN_GENS];
+
 /* Set when the hold_ms option asks for hold times (a predictable branch on
  * the fast path otherwise). */
 extern int tg__hold_watch;
@@ -338,6 +346,12 @@ static inline void tg__lockorder_note(struct tg_actor *a)
 /* Lock instance `id` ends: its lock-order edges are retired (takes the
  * engine lock; called only for instances flagged TG_RF_IN_GRAPH). */
 void tg__lockorder_forget(uint64_t id);
+/* The memory [lo, hi) is freed: instances of the graph that lay in it are
+ * retired as if destroyed. Costs a few loads unless a lock of the graph
+ * lies in one of its pages (or in a page sharing a bucket with one). */
+void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
+/* Instance nodes in the graph now: free() looks no further while 0. */
+extern _Atomic uint32_t tg__graph_instances;
 /* Happens-before through creation, joins and semaphores, for the
  * lock-order filter. Each costs O(threads alive) (clock slots of joined
  * threads are reused), takes no engine lock, and does nothing while lock

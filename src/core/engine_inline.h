@@ -25,7 +25,10 @@ static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_r
     if (below && below->addr == addr)
         h->chain = below->chain;
     else
-        h->chain = ((below ? below->chain : 1469598103934665603ull) ^ (addr + (uint64_t)m)) *
+        h->chain = ((below ? below->chain : 1469598103934665603ull) ^
+                    (addr + (uint64_t)m +
+                     ((uint64_t)__atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)],
+                                                __ATOMIC_RELAXED) << 40))) *
                    1099511628211ull;
     /* The new entry must be complete before a reader can count it. */
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);

@@ -331,12 +331,21 @@ struct node {
     uint64_t key;
     int first_out, first_in;
     int64_t ord;
+    uintptr_t addr;              /* an instance's address, else 0 */
+    int next_page, prev_page;    /* instances whose page falls in one bucket (node + 1, 0 at the ends) */
 };
 
-static struct edge *edges;
-static int n_edges, cap_edges;   /* n_edges: places used, live or retired */
+/* Edges and nodes live in segments of SEG places that never move: the
+ * graph grows without copying what it holds. The tables of segments double
+ * (a pointer per SEG places). */
+#define SEG_SHIFT 12
+#define SEG (1 << SEG_SHIFT)
+#define EDGE(i) (((struct edge *)edge_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
+#define NODE(i) (((struct node *)node_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
+static void **edge_segs;
+static int n_edges, cap_edges;   /* n_edges: places used, live or retired; cap_edges: places mapped */
 static int free_edge = -1;       /* retired places, linked by next_out */
-static struct node *nodes;
+static void **node_segs;
 static int n_nodes, cap_nodes;   /* a retired node has key 0 */
 static int free_node = -1;       /* linked by first_out */
 static int64_t next_ord;
@@ -357,6 +366,25 @@ static uint64_t mix(uint64_t a, uint64_t b)
     return h ^ (h >> 33);
 }
 
+/* One more segment of `size`-byte places in *segs (which holds *cap / SEG
+ * of them); 0, or -1 if out of memory. */
+static int add_segment(void ***segs, int *cap, size_t size)
+{
+    int n = *cap / SEG;
+    if ((n & (n - 1)) == 0) { /* the table is full at powers of two */
+        void **t = tg__realloc(*segs, (size_t)(n ? n * 2 : 1) * sizeof *t);
+        if (!t)
+            return -1;
+        *segs = t;
+    }
+    void *seg = tg__alloc(SEG * size);
+    if (!seg)
+        return -1;
+    (*segs)[n] = seg;
+    *cap += SEG;
+    return 0;
+}
+
 static int grow_table(int **idx, size_t *cap, size_t need)
 {
     if (need * 2 < *cap)
@@ -371,9 +399,54 @@ static int grow_table(int **idx, size_t *cap, size_t need)
     return 1; /* caller rehashes */
 }
 
+/* ---- instances by page: what free() retires --------------------------------
+ *
+ * Every instance node is linked into one of PAGE_BUCKETS lists by the page
+ * its lock lies in, and the bucket counts them: free() of a block whose
+ * pages' buckets all count zero (read without a lock) costs a few loads. */
+#define PAGE_BUCKETS 4096
+_Atomic uint32_t tg__graph_instances;
+static _Atomic uint32_t page_count[PAGE_BUCKETS];
+static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
+uint32_t tg__chain_gen[TG_CHAIN_GENS];
+
+static size_t page_bucket(uintptr_t page)
+{
+    return (size_t)((page * 0x9E3779B97F4A7C15ull) >> 52); /* 12 bits */
+}
+
+static void page_link(int i)
+{
+    size_t b = page_bucket(NODE(i).addr >> 12);
+    NODE(i).next_page = page_first[b];
+    if (page_first[b])
+        NODE(page_first[b] - 1).prev_page = i + 1;
+    page_first[b] = i + 1;
+    __atomic_fetch_add(&page_count[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+}
+
+static void page_unlink(int i)
+{
+    struct node *nd = &NODE(i);
+    size_t b = page_bucket(nd->addr >> 12);
+    if (nd->prev_page)
+        NODE(nd->prev_page - 1).next_page = nd->next_page;
+    else
+        page_first[b] = nd->next_page;
+    if (nd->next_page)
+        NODE(nd->next_page - 1).prev_page = nd->prev_page;
+    __atomic_fetch_sub(&page_count[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+    /* Chains through this address were validated for the instance that
+     * ends: a new lock there makes its own edges. */
+    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(nd->addr)], 1, __ATOMIC_RELAXED);
+    nd->addr = 0;
+}
+
 static void node_index_put(int i)
 {
-    size_t j = mix(nodes[i].key, 1) & (node_cap - 1);
+    size_t j = mix(NODE(i).key, 1) & (node_cap - 1);
     while (node_index[j])
         j = (j + 1) & (node_cap - 1);
     node_index[j] = i + 1;
@@ -385,36 +458,37 @@ static void node_index_put(int i)
  * (a table before its objects, a parent before its children) need no
  * reordering; 0 for classes and locks without an entry, which are
  * placed in the order they are met. Instances take even places, the
- * others odd ones, so that no two nodes share one. */
-static int node_find(uint64_t key, int create, uint64_t born)
+ * others odd ones, so that no two nodes share one. An instance's node
+ * also records its address (`addr`), so that freeing its memory retires
+ * it. */
+static int node_find(uint64_t key, int create, uint64_t born, uintptr_t addr)
 {
     for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
          j = (j + 1) & (node_cap - 1))
-        if (nodes[node_index[j] - 1].key == key)
+        if (NODE(node_index[j] - 1).key == key)
             return node_index[j] - 1;
     if (!create)
         return -1;
-    if (free_node < 0 && n_nodes == cap_nodes) {
-        int cap = cap_nodes ? cap_nodes * 2 : 256;
-        struct node *nn = tg__realloc(nodes, (size_t)cap * sizeof *nn);
-        if (!nn)
-            return -1;
-        nodes = nn;
-        cap_nodes = cap;
-    }
+    if (free_node < 0 && n_nodes == cap_nodes &&
+        add_segment(&node_segs, &cap_nodes, sizeof(struct node)) != 0)
+        return -1;
     int g = grow_table(&node_index, &node_cap, (size_t)n_nodes + 1); /* counts retired ones */
     if (g < 0)
         return -1;
     for (int i = 0; g > 0 && i < n_nodes; i++)
-        if (nodes[i].key)
+        if (NODE(i).key)
             node_index_put(i);
     int i = free_node >= 0 ? free_node : n_nodes++;
     if (i == free_node)
-        free_node = nodes[i].first_out;
-    struct node *nd = &nodes[i];
+        free_node = NODE(i).first_out;
+    struct node *nd = &NODE(i);
     nd->key = key;
     nd->first_out = nd->first_in = -1;
     nd->ord = born ? (int64_t)(born * 2) : (next_ord++) * 2 + 1;
+    nd->addr = addr;
+    nd->next_page = nd->prev_page = 0;
+    if (addr)
+        page_link(i);
     node_index_put(i);
     return i;
 }
@@ -424,9 +498,9 @@ static int node_find(uint64_t key, int create, uint64_t born)
  * been retired and given to another key since). */
 static int res_node(uint64_t key, struct tg_res *r)
 {
-    if (r && r->graph_node >= 0 && r->graph_node < n_nodes && nodes[r->graph_node].key == key)
+    if (r && r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
         return r->graph_node;
-    int i = node_find(key, 1, r ? r->id : 0);
+    int i = node_find(key, 1, r ? r->id : 0, r ? r->addr : 0);
     if (r && i >= 0)
         r->graph_node = i;
     return i;
@@ -438,7 +512,7 @@ static int edge_find(uint64_t from, uint64_t to)
         return -1;
     size_t j = mix(from, to) & (edge_cap - 1);
     while (edge_index[j]) {
-        struct edge *e = &edges[edge_index[j] - 1];
+        struct edge *e = &EDGE(edge_index[j] - 1);
         if (e->from == from && e->to == to)
             return edge_index[j] - 1;
         j = (j + 1) & (edge_cap - 1);
@@ -448,7 +522,7 @@ static int edge_find(uint64_t from, uint64_t to)
 
 static void edge_index_put(int i)
 {
-    size_t j = mix(edges[i].from, edges[i].to) & (edge_cap - 1);
+    size_t j = mix(EDGE(i).from, EDGE(i).to) & (edge_cap - 1);
     while (edge_index[j])
         j = (j + 1) & (edge_cap - 1);
     edge_index[j] = i + 1;
@@ -476,14 +550,14 @@ static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **lis
     seen[start] = seen_stamp;
     for (int k = base; k < *n; k++) { /* the list doubles as the work queue */
         int x = (*list)[k];
-        for (int e = dir ? nodes[x].first_in : nodes[x].first_out; e >= 0;
-             e = dir ? edges[e].next_in : edges[e].next_out) {
-            if (edges[e].back)
+        for (int e = dir ? NODE(x).first_in : NODE(x).first_out; e >= 0;
+             e = dir ? EDGE(e).next_in : EDGE(e).next_out) {
+            if (EDGE(e).back)
                 continue;
-            int y = dir ? edges[e].from_node : edges[e].to_node;
+            int y = dir ? EDGE(e).from_node : EDGE(e).to_node;
             if (y == stop)
                 return 1;
-            if (seen[y] == seen_stamp || nodes[y].ord <= lo || nodes[y].ord >= hi)
+            if (seen[y] == seen_stamp || NODE(y).ord <= lo || NODE(y).ord >= hi)
                 continue;
             seen[y] = seen_stamp;
             if (*n == *cap) {
@@ -501,7 +575,7 @@ static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **lis
 
 static int by_ord(const void *a, const void *b)
 {
-    int64_t x = nodes[*(const int *)a].ord, y = nodes[*(const int *)b].ord;
+    int64_t x = NODE(*(const int *)a).ord, y = NODE(*(const int *)b).ord;
     return x < y ? -1 : x > y;
 }
 
@@ -522,16 +596,16 @@ static int order_ords_cap;
  * An edge that agrees with the order, the common case, costs a compare. */
 static void order_edge(int e)
 {
-    int u = edges[e].from_node, v = edges[e].to_node;
-    if (nodes[u].ord < nodes[v].ord)
+    int u = EDGE(e).from_node, v = EDGE(e).to_node;
+    if (NODE(u).ord < NODE(v).ord)
         return;
     int n = 0;
     uint32_t *seen = seen_marks();
-    int r = seen ? reach(v, 0, -1, nodes[u].ord + 1, u, &order_list, &n, &order_cap, seen) : -1;
-    if (r == 0 && nodes[u].ord == nodes[v].ord)
+    int r = seen ? reach(v, 0, -1, NODE(u).ord + 1, u, &order_list, &n, &order_cap, seen) : -1;
+    if (r == 0 && NODE(u).ord == NODE(v).ord)
         r = -1; /* cannot happen: orders are distinct */
     int forward = n; /* list[0..forward): reached from v; then those reaching u */
-    if (r == 0 && reach(u, 1, nodes[v].ord, INT64_MAX, -1, &order_list, &n, &order_cap, seen) < 0)
+    if (r == 0 && reach(u, 1, NODE(v).ord, INT64_MAX, -1, &order_list, &n, &order_cap, seen) < 0)
         r = -1;
     if (r == 0 && n > order_ords_cap) {
         int cap = n < 64 ? 64 : n * 2;
@@ -542,14 +616,14 @@ static void order_edge(int e)
             r = -1;
     }
     if (r != 0) {
-        edges[e].back = 1;
+        EDGE(e).back = 1;
         n_back++;
         return;
     }
     int *list = order_list;
     int64_t *ords = order_ords;
     for (int i = 0; i < n; i++)
-        ords[i] = nodes[list[i]].ord;
+        ords[i] = NODE(list[i]).ord;
     qsort(ords, (size_t)n, sizeof *ords, cmp_i64);
     qsort(list, (size_t)forward, sizeof *list, by_ord);
     qsort(list + forward, (size_t)(n - forward), sizeof *list, by_ord);
@@ -557,49 +631,44 @@ static void order_edge(int e)
      * its relative order, in the same set of order numbers. */
     int k = 0;
     for (int i = forward; i < n; i++)
-        nodes[list[i]].ord = ords[k++];
+        NODE(list[i]).ord = ords[k++];
     for (int i = 0; i < forward; i++)
-        nodes[list[i]].ord = ords[k++];
+        NODE(list[i]).ord = ords[k++];
 }
 
 /* A new edge from -> to; from_r, to_r: the instances, when nodes are instances. */
 static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r)
 {
-    if (free_edge < 0 && n_edges == cap_edges) {
-        int cap = cap_edges ? cap_edges * 2 : 256;
-        struct edge *e = tg__realloc(edges, (size_t)cap * sizeof *e);
-        if (!e)
-            return -1;
-        edges = e;
-        cap_edges = cap;
-    }
+    if (free_edge < 0 && n_edges == cap_edges &&
+        add_segment(&edge_segs, &cap_edges, sizeof(struct edge)) != 0)
+        return -1;
     int g = grow_table(&edge_index, &edge_cap, (size_t)n_edges + 1);
     if (g < 0)
         return -1;
     for (int i = 0; g > 0 && i < n_edges; i++)
-        if (!edges[i].dead)
+        if (!EDGE(i).dead)
             edge_index_put(i);
     int from_node = res_node(from, from_r), to_node = res_node(to, to_r);
     if (from_node < 0 || to_node < 0)
         return -1;
     int i = free_edge >= 0 ? free_edge : n_edges++;
     if (i == free_edge)
-        free_edge = edges[i].next_out;
-    struct edge *e = &edges[i];
+        free_edge = EDGE(i).next_out;
+    struct edge *e = &EDGE(i);
     memset(e, 0, sizeof *e);
     e->from = from;
     e->to = to;
     e->from_node = from_node;
     e->to_node = to_node;
     e->prev_out = e->prev_in = -1;
-    e->next_out = nodes[from_node].first_out;
+    e->next_out = NODE(from_node).first_out;
     if (e->next_out >= 0)
-        edges[e->next_out].prev_out = i;
-    nodes[from_node].first_out = i;
-    e->next_in = nodes[to_node].first_in;
+        EDGE(e->next_out).prev_out = i;
+    NODE(from_node).first_out = i;
+    e->next_in = NODE(to_node).first_in;
     if (e->next_in >= 0)
-        edges[e->next_in].prev_in = i;
-    nodes[to_node].first_in = i;
+        EDGE(e->next_in).prev_in = i;
+    NODE(to_node).first_in = i;
     edge_index_put(i);
     graph_version++;
     order_edge(i);
@@ -625,31 +694,31 @@ static void index_remove(int *idx, size_t cap, size_t j, uint64_t (*hash)(int))
 
 static uint64_t edge_hash(int i)
 {
-    return mix(edges[i].from, edges[i].to);
+    return mix(EDGE(i).from, EDGE(i).to);
 }
 
 static uint64_t node_hash(int i)
 {
-    return mix(nodes[i].key, 1);
+    return mix(NODE(i).key, 1);
 }
 
 static void occ_free(struct occ *o);
 
 static void edge_retire(int i)
 {
-    struct edge *e = &edges[i];
+    struct edge *e = &EDGE(i);
     if (e->prev_out >= 0)
-        edges[e->prev_out].next_out = e->next_out;
+        EDGE(e->prev_out).next_out = e->next_out;
     else
-        nodes[e->from_node].first_out = e->next_out;
+        NODE(e->from_node).first_out = e->next_out;
     if (e->next_out >= 0)
-        edges[e->next_out].prev_out = e->prev_out;
+        EDGE(e->next_out).prev_out = e->prev_out;
     if (e->prev_in >= 0)
-        edges[e->prev_in].next_in = e->next_in;
+        EDGE(e->prev_in).next_in = e->next_in;
     else
-        nodes[e->to_node].first_in = e->next_in;
+        NODE(e->to_node).first_in = e->next_in;
     if (e->next_in >= 0)
-        edges[e->next_in].prev_in = e->prev_in;
+        EDGE(e->next_in).prev_in = e->prev_in;
     size_t j = mix(e->from, e->to) & (edge_cap - 1);
     while (edge_index[j] != i + 1)
         j = (j + 1) & (edge_cap - 1);
@@ -662,6 +731,25 @@ static void edge_retire(int i)
     free_edge = i;
 }
 
+/* Node nd leaves the graph with every edge to or from it. */
+static void node_retire(int nd)
+{
+    while (NODE(nd).first_out >= 0)
+        edge_retire(NODE(nd).first_out);
+    while (NODE(nd).first_in >= 0)
+        edge_retire(NODE(nd).first_in);
+    size_t j = mix(NODE(nd).key, 1) & (node_cap - 1);
+    while (node_index[j] != nd + 1)
+        j = (j + 1) & (node_cap - 1);
+    index_remove(node_index, node_cap, j, node_hash);
+    if (NODE(nd).addr)
+        page_unlink(nd);
+    NODE(nd).key = 0;
+    NODE(nd).first_out = free_node;
+    free_node = nd;
+    graph_version++;
+}
+
 /* The lock instance `id` ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
@@ -669,20 +757,49 @@ void tg__lockorder_forget(uint64_t id)
 {
     tg__guard++;
     tg__lock();
-    int nd = node_find(id, 0, 0);
-    if (nd >= 0 && !tg__opt.lock_classes) {
-        while (nodes[nd].first_out >= 0)
-            edge_retire(nodes[nd].first_out);
-        while (nodes[nd].first_in >= 0)
-            edge_retire(nodes[nd].first_in);
-        size_t j = mix(nodes[nd].key, 1) & (node_cap - 1);
-        while (node_index[j] != nd + 1)
-            j = (j + 1) & (node_cap - 1);
-        index_remove(node_index, node_cap, j, node_hash);
-        nodes[nd].key = 0;
-        nodes[nd].first_out = free_node;
-        free_node = nd;
-        graph_version++;
+    int nd = node_find(id, 0, 0, 0);
+    if (nd >= 0 && !tg__opt.lock_classes)
+        node_retire(nd);
+    tg__unlock();
+    tg__guard--;
+}
+
+/* 1 if a page of [lo, hi) may hold a lock of the graph. */
+static int pages_counted(uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t first = lo >> 12, last = (hi - 1) >> 12;
+    if (last - first >= PAGE_BUCKETS)
+        return 1;
+    for (uintptr_t pg = first; pg <= last; pg++)
+        if (__atomic_load_n(&page_count[page_bucket(pg)], __ATOMIC_RELAXED))
+            return 1;
+    return 0;
+}
+
+void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
+{
+    if (hi <= lo || !pages_counted(lo, hi))
+        return;
+    tg__guard++;
+    tg__lock();
+    uintptr_t first = lo >> 12, last = (hi - 1) >> 12;
+    size_t buckets = last - first >= PAGE_BUCKETS ? PAGE_BUCKETS : (size_t)(last - first + 1);
+    for (size_t k = 0; k < buckets; k++) {
+        size_t b = buckets == PAGE_BUCKETS ? k : page_bucket(first + k);
+        for (int i = page_first[b]; i;) {
+            int nd = i - 1;
+            i = NODE(nd).next_page;
+            uintptr_t addr = NODE(nd).addr;
+            if (addr < lo || addr >= hi)
+                continue;
+            /* The entry forgets that it is in the graph (unless it is
+             * already another instance's), so that its destroy, if one
+             * comes, does not look for it again. */
+            struct tg_res *r = tg__res_lookup(addr);
+            if (r && r->id == NODE(nd).key)
+                __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+            node_retire(nd);
+        }
     }
     tg__unlock();
     tg__guard--;
@@ -737,18 +854,18 @@ static int compatible(const struct occ *const *chosen, int k, const struct occ *
     return 1;
 }
 
-/* Picks one occurrence per edge of the cycle (edges[path[i]]), greedily
+/* Picks one occurrence per edge of the cycle (edge path[i]), greedily
  * from each occurrence of the first edge in turn (an actor that showed
  * every edge must not hide the second actor of its first one); 1 if a
  * feasible choice exists. */
 static int choose(const int *path, int n, const struct occ **chosen)
 {
-    const struct edge *e0 = &edges[path[0]];
+    const struct edge *e0 = &EDGE(path[0]);
     for (int start = 0; start < e0->n_occ; start++) {
         chosen[0] = e0->occ[start];
         int k = 1;
         for (; k < n; k++) {
-            const struct edge *e = &edges[path[k]];
+            const struct edge *e = &EDGE(path[k]);
             chosen[k] = NULL;
             for (int i = 0; i < e->n_occ && !chosen[k]; i++)
                 if (compatible(chosen, k, e->occ[i]))
@@ -761,7 +878,7 @@ static int choose(const int *path, int n, const struct occ **chosen)
         /* Each wanted lock must be held by the next actor in a mode that
          * blocks the want. */
         for (k = 0; k < n; k++) {
-            const struct edge *e = &edges[path[k]];
+            const struct edge *e = &EDGE(path[k]);
             const struct occ *next = chosen[(k + 1) % n];
             if (!conflicts(e, chosen[k]->to_mode, next->from_mode))
                 break;
@@ -777,21 +894,21 @@ static int choose(const int *path, int n, const struct occ **chosen)
  * running the same code, and under no common gate. */
 static int choose_one(const int *path, int n, const struct occ **chosen)
 {
-    const struct edge *e0 = &edges[path[0]];
+    const struct edge *e0 = &EDGE(path[0]);
     for (int k0 = 0; k0 < e0->n_occ; k0++) {
         uint64_t actor = e0->occ[k0]->who->actor;
         int k = 0;
         for (; k < n; k++) {
-            const struct edge *e = &edges[path[k]];
+            const struct edge *e = &EDGE(path[k]);
             chosen[k] = NULL;
             for (int i = 0; i < e->n_occ && !chosen[k]; i++)
                 if (e->occ[i]->who->actor == actor)
                     chosen[k] = e->occ[i];
             if (!chosen[k] ||
-                (k > 0 && !conflicts(&edges[path[k - 1]], chosen[k - 1]->to_mode, chosen[k]->from_mode)))
+                (k > 0 && !conflicts(&EDGE(path[k - 1]), chosen[k - 1]->to_mode, chosen[k]->from_mode)))
                 break;
         }
-        if (k == n && conflicts(&edges[path[n - 1]], chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
+        if (k == n && conflicts(&EDGE(path[n - 1]), chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
             !gated(chosen, n))
             return 1;
     }
@@ -804,8 +921,8 @@ static uint64_t cycle_signature(const int *path, int n)
 {
     uint64_t sum = 0, x = 0;
     for (int k = 0; k < n; k++) {
-        sum += mix(edges[path[k]].from, 7);
-        x ^= mix(edges[path[k]].to, 11);
+        sum += mix(EDGE(path[k]).from, 7);
+        x ^= mix(EDGE(path[k]).to, 11);
     }
     return mix(sum, x);
 }
@@ -864,7 +981,7 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
         return NULL;
     c->n = n;
     for (int k = 0; k < n; k++) {
-        const struct edge *e = &edges[path[k]];
+        const struct edge *e = &EDGE(path[k]);
         struct cycle_step *st = &c->step[k];
         st->from_res = e->from_res;
         st->to_res = e->to_res;
@@ -971,7 +1088,7 @@ static uint32_t *seen_marks(void)
  * cycle found; stops at the first reportable one. Bounded in steps. */
 static struct cycle *search(int first_edge)
 {
-    uint64_t goal = edges[first_edge].from;
+    uint64_t goal = EDGE(first_edge).from;
     int cap = 64, depth = 0;
     int *stack = tg__alloc((size_t)cap * sizeof *stack); /* edge on the path at each depth */
     int *cursor = tg__alloc((size_t)cap * sizeof *cursor);
@@ -983,8 +1100,8 @@ static struct cycle *search(int first_edge)
     if (!stack || !cursor || !seen)
         goto out;
     stack[0] = first_edge;
-    int nd = edges[first_edge].to_node;
-    cursor[0] = nodes[nd].first_out;
+    int nd = EDGE(first_edge).to_node;
+    cursor[0] = NODE(nd).first_out;
     seen[nd] = seen_stamp;
     while (depth >= 0 && steps++ < 1000000) {
         int e = cursor[depth];
@@ -992,8 +1109,8 @@ static struct cycle *search(int first_edge)
             depth--;
             continue;
         }
-        cursor[depth] = edges[e].next_out;
-        if (edges[e].to == goal) {
+        cursor[depth] = EDGE(e).next_out;
+        if (EDGE(e).to == goal) {
             any_path = 1;
             stack[depth + 1] = e;
             int n = depth + 2;
@@ -1013,7 +1130,7 @@ static struct cycle *search(int first_edge)
                 break;
             continue;
         }
-        int to = edges[e].to_node;
+        int to = EDGE(e).to_node;
         if (seen[to] == seen_stamp)
             continue;
         seen[to] = seen_stamp;
@@ -1028,10 +1145,10 @@ static struct cycle *search(int first_edge)
             cursor = nc;
         }
         stack[++depth] = e;
-        cursor[depth] = nodes[to].first_out;
+        cursor[depth] = NODE(to).first_out;
     }
     if (!any_path && depth < 0)
-        edges[first_edge].acyclic_at = graph_version + 1;
+        EDGE(first_edge).acyclic_at = graph_version + 1;
 out:
     tg__free(stack);
     tg__free(cursor);
@@ -1236,7 +1353,7 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
         *place = 0;
         return NEW_EDGE;
     }
-    *place = occ_place(&edges[i], t);
+    *place = occ_place(&EDGE(i), t);
     return *place < 0 ? -1 : i;
 }
 
@@ -1253,15 +1370,15 @@ static int edge_make(const struct taker *t, struct tg_held *h)
         tg__lockorder_on = 0;
         return -1;
     }
-    edges[i].from_res = hr;
-    edges[i].to_res = tr;
+    EDGE(i).from_res = hr;
+    EDGE(i).to_res = tr;
     /* Instances in the graph leave it when they end (res.c). */
     if (hr && !classes)
         __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
     if (tr && !classes)
         __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-    edges[i].from_id = hr ? hr->id : 0;
-    edges[i].to_id = tr ? tr->id : 0;
+    EDGE(i).from_id = hr ? hr->id : 0;
+    EDGE(i).to_id = tr ? tr->id : 0;
     return i;
 }
 
@@ -1307,7 +1424,7 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
         struct occ *o = occ_new(t, h);
         if (!o)
             continue;
-        struct edge *ed = &edges[e];
+        struct edge *ed = &EDGE(e);
         if (place == ed->n_occ)
             ed->n_occ++;
         else

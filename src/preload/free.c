@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* free.c: free() is watched for one mistake: freeing memory that holds a
- * lock the freeing thread still holds. It costs a thread-local load and a
- * test when the thread holds no lock. Locks held by other threads in the
- * freed block are not looked for (that would need a global search on
- * every free). */
+ * lock the freeing thread still holds; and locks of the lock-order graph
+ * whose memory is freed without a destroy leave the graph. It costs a
+ * thread-local load and a test when the thread holds no lock and the graph
+ * holds no lock instance; else the block's size and a load per page it
+ * spans. Locks held by other threads in the freed block are not looked for
+ * (that would need a global search on every free). */
 #include "preload/preload.h"
 
 #include <dlfcn.h>
@@ -31,9 +33,13 @@ TG_EXPORT void free(void *p)
             return; /* only while dlsym itself frees: a small leak, never a wrong free */
     }
     struct tg_actor *a = tg__current;
-    if (TG_UNLIKELY(p && a && a->n_held > 0 && !tg__guard)) {
-        uintptr_t lo = (uintptr_t)p;
-        tg__misuse_freed(a, lo, lo + malloc_usable_size(p), "freed", CALLER_PC);
+    int held = a && a->n_held > 0;
+    if (TG_UNLIKELY(p && (held || __atomic_load_n(&tg__graph_instances, __ATOMIC_RELAXED)) &&
+                    !tg__guard)) {
+        uintptr_t lo = (uintptr_t)p, hi = lo + malloc_usable_size(p);
+        if (held)
+            tg__misuse_freed(a, lo, hi, "freed", CALLER_PC);
+        tg__lockorder_freed(lo, hi);
     }
     f(p);
 }

@@ -343,9 +343,10 @@ static inline void tg__lockorder_note(struct tg_actor *a)
     }
     tg__lockorder_slow(a);
 }
-/* Lock instance `id` ends: its lock-order edges are retired (takes the
- * engine lock; called only for instances flagged TG_RF_IN_GRAPH). */
-void tg__lockorder_forget(uint64_t id);
+/* Lock instance `id` of entry r ends: its lock-order edges are retired
+ * (takes the engine lock; called only for instances flagged
+ * TG_RF_IN_GRAPH, while r is still at the instance's address). */
+void tg__lockorder_forget(const struct tg_res *r, uint64_t id);
 /* The memory [lo, hi) is freed: instances of the graph that lay in it are
  * retired as if destroyed. Costs a few loads unless a lock of the graph
  * lies in one of its pages (or in a page sharing a bucket with one). */

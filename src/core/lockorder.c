@@ -347,6 +347,7 @@ static int n_edges, cap_edges;   /* n_edges: places used, live or retired; cap_e
 static int free_edge = -1;       /* retired places, linked by next_out */
 static void **node_segs;
 static int n_nodes, cap_nodes;   /* a retired node has key 0 */
+static int n_indexed;            /* nodes in node_index: all but instances */
 static int free_node = -1;       /* linked by first_out */
 static int64_t next_ord;
 static int n_back;               /* edges that closed a cycle */
@@ -452,32 +453,18 @@ static void node_index_put(int i)
     node_index[j] = i + 1;
 }
 
-/* The node of key, -1 if none (or, with create, out of memory). A node
- * created here takes its place in the order from `born`: a lock
+/* A new node for key. It takes its place in the order from `born`: a lock
  * instance's serial, so that locks nested in the order they were created
  * (a table before its objects, a parent before its children) need no
- * reordering; 0 for classes and locks without an entry, which are
- * placed in the order they are met. Instances take even places, the
- * others odd ones, so that no two nodes share one. An instance's node
- * also records its address (`addr`), so that freeing its memory retires
- * it. */
-static int node_find(uint64_t key, int create, uint64_t born, uintptr_t addr)
+ * reordering; 0 for classes and locks without an entry, which are placed
+ * in the order they are met. Instances take even places, the others odd
+ * ones, so that no two nodes share one. An instance's node records its
+ * address (`addr`, else 0), so that freeing its memory retires it. */
+static int node_add(uint64_t key, uint64_t born, uintptr_t addr)
 {
-    for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
-         j = (j + 1) & (node_cap - 1))
-        if (NODE(node_index[j] - 1).key == key)
-            return node_index[j] - 1;
-    if (!create)
-        return -1;
     if (free_node < 0 && n_nodes == cap_nodes &&
         add_segment(&node_segs, &cap_nodes, sizeof(struct node)) != 0)
         return -1;
-    int g = grow_table(&node_index, &node_cap, (size_t)n_nodes + 1); /* counts retired ones */
-    if (g < 0)
-        return -1;
-    for (int i = 0; g > 0 && i < n_nodes; i++)
-        if (NODE(i).key)
-            node_index_put(i);
     int i = free_node >= 0 ? free_node : n_nodes++;
     if (i == free_node)
         free_node = NODE(i).first_out;
@@ -489,21 +476,61 @@ static int node_find(uint64_t key, int create, uint64_t born, uintptr_t addr)
     nd->next_page = nd->prev_page = 0;
     if (addr)
         page_link(i);
-    node_index_put(i);
     return i;
 }
 
-/* The node of key, created if new; r, if not NULL, is the instance the
- * key names, which remembers its node (checked by key: the node may have
- * been retired and given to another key since). */
+/* The node of a key that is not an instance's (a class, a lock without an
+ * entry), -1 if none (or, with create, out of memory). */
+static int node_find(uint64_t key, int create, uint64_t born)
+{
+    for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
+         j = (j + 1) & (node_cap - 1))
+        if (NODE(node_index[j] - 1).key == key)
+            return node_index[j] - 1;
+    if (!create)
+        return -1;
+    int g = grow_table(&node_index, &node_cap, (size_t)n_indexed + 1);
+    if (g < 0)
+        return -1;
+    for (int i = 0; g > 0 && i < n_nodes; i++)
+        if (NODE(i).key && !NODE(i).addr)
+            node_index_put(i);
+    int i = node_add(key, born, 0);
+    if (i >= 0) {
+        node_index_put(i);
+        n_indexed++;
+    }
+    return i;
+}
+
+/* The node of key, created if new; r, if not NULL, is the instance the key
+ * names (key == r->id). An instance's node is not in the node index: its
+ * entry remembers it (checked by key, since a node may have been retired
+ * and given to another key since), and only a node made for a later
+ * instance of the same entry takes that place, when the key is no longer
+ * the entry's. */
 static int res_node(uint64_t key, struct tg_res *r)
 {
-    if (r && r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
+    if (!r)
+        return node_find(key, 1, 0);
+    if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
         return r->graph_node;
-    int i = node_find(key, 1, r ? r->id : 0, r ? r->addr : 0);
-    if (r && i >= 0)
+    int i = node_add(key, r->id, r->addr);
+    if (i >= 0)
         r->graph_node = i;
     return i;
+}
+
+/* The node of instance `id` of entry r, -1 if it has none: where the entry
+ * says, or else among the nodes of its address's page. */
+static int instance_node(const struct tg_res *r, uint64_t id)
+{
+    if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == id)
+        return r->graph_node;
+    for (int i = page_first[page_bucket(r->addr >> 12)]; i; i = NODE(i - 1).next_page)
+        if (NODE(i - 1).key == id)
+            return i - 1;
+    return -1;
 }
 
 static int edge_find(uint64_t from, uint64_t to)
@@ -738,27 +765,30 @@ static void node_retire(int nd)
         edge_retire(NODE(nd).first_out);
     while (NODE(nd).first_in >= 0)
         edge_retire(NODE(nd).first_in);
-    size_t j = mix(NODE(nd).key, 1) & (node_cap - 1);
-    while (node_index[j] != nd + 1)
-        j = (j + 1) & (node_cap - 1);
-    index_remove(node_index, node_cap, j, node_hash);
-    if (NODE(nd).addr)
+    if (NODE(nd).addr) {
         page_unlink(nd);
+    } else {
+        size_t j = mix(NODE(nd).key, 1) & (node_cap - 1);
+        while (node_index[j] != nd + 1)
+            j = (j + 1) & (node_cap - 1);
+        index_remove(node_index, node_cap, j, node_hash);
+        n_indexed--;
+    }
     NODE(nd).key = 0;
     NODE(nd).first_out = free_node;
     free_node = nd;
     graph_version++;
 }
 
-/* The lock instance `id` ends (destroyed, or initialised again): its node and
+/* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
-void tg__lockorder_forget(uint64_t id)
+void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
 {
     tg__guard++;
     tg__lock();
-    int nd = node_find(id, 0, 0, 0);
-    if (nd >= 0 && !tg__opt.lock_classes)
+    int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
+    if (nd >= 0)
         node_retire(nd);
     tg__unlock();
     tg__guard--;

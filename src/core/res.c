@@ -196,7 +196,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     }
     ins_unlock();
     if (old_graph) /* the instance it replaces had lock-order edges */
-        tg__lockorder_forget(old_graph);
+        tg__lockorder_forget(r, old_graph);
     if (!r && used >= (size_t)tg__opt.max_locks)
         tg__warn_once(&full_warned,
                       "the lock table is full (%d locks); further locks are not watched. "
@@ -231,7 +231,7 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     uint64_t old = r->id;
     fill(r, kind, flags, pc);
     if (f & TG_RF_IN_GRAPH) /* the instance it replaces had lock-order edges */
-        tg__lockorder_forget(old);
+        tg__lockorder_forget(r, old);
     return r;
 }
 
@@ -268,7 +268,7 @@ void tg__res_destroy(struct tg_res *r)
 {
     uint32_t was = __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
     if (was & TG_RF_IN_GRAPH)
-        tg__lockorder_forget(r->id);
+        tg__lockorder_forget(r, r->id);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

@@ -16,6 +16,10 @@
  *   scale lockchurn N     2 threads, N cycles in all of init, lock (under
  *                         the thread's own outer lock), unlock, destroy, on
  *                         16 slots per thread: addresses are reused
+ *   scale freed N         2 threads, N short-lived objects in all, each
+ *                         allocated zeroed (its mutex needs no init), taken
+ *                         under the table lock, and freed without a destroy
+ *                         when it leaves a window of 64 live ones per thread
  *
  * Every shape is free of deadlocks and data races: a checker that reports
  * anything here is wrong. */
@@ -103,6 +107,28 @@ static void *objects_thread(void *arg)
         o->uses++;
         pthread_mutex_unlock(&o->lock);
     }
+    return NULL;
+}
+
+static void *freed_thread(void *arg)
+{
+    (void)arg;
+    struct object *live[64] = {0};
+    for (long i = 0; i < iters; i++) {
+        struct object **o = &live[i % 64];
+        free(*o);
+        if (!(*o = calloc(1, sizeof **o))) {
+            perror("scale");
+            exit(1);
+        }
+        pthread_mutex_lock(&table);
+        pthread_mutex_lock(&(*o)->lock);
+        pthread_mutex_unlock(&table);
+        (*o)->uses++;
+        pthread_mutex_unlock(&(*o)->lock);
+    }
+    for (int k = 0; k < 64; k++)
+        free(live[k]);
     return NULL;
 }
 
@@ -206,7 +232,8 @@ static double objects_probe(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: scale churn N | pairs K ITERS | objects N ITERS | lockchurn N\n");
+    fprintf(stderr, "usage: scale churn N | pairs K ITERS | objects N ITERS | lockchurn N | "
+                    "freed N\n");
     return 2;
 }
 
@@ -231,6 +258,10 @@ int main(int argc, char **argv)
     } else if (!strcmp(shape, "lockchurn") && size >= WORKERS) {
         iters = size / WORKERS;
         dt = run_workers(lockchurn_thread, NULL);
+        ops = iters * WORKERS;
+    } else if (!strcmp(shape, "freed") && size >= WORKERS) {
+        iters = size / WORKERS;
+        dt = run_workers(freed_thread, NULL);
         ops = iters * WORKERS;
     } else {
         return usage();

@@ -212,6 +212,11 @@ static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tt
     tg__symbolize(gr->t, s, from == 0);
     if (gr->t->records)
         drop_tangle_frames(s);
+    /* The stack starts at the C library's entry point (pthread_mutex_lock,
+     * ...): in a statically linked program nothing else says it is not the
+     * program's own code, and the one-line mentions must name its caller. */
+    for (int k = 0; k < s->n && th->wait.api_frame >= 0; k++)
+        s->frames[k].system |= s->frames[k].pc == th->pcs[from];
 }
 
 /* Locks a thread holds, from the engine's records: every one, in its mode,

@@ -56,6 +56,8 @@ struct tg_frame {
     const char *file;      /* owned; NULL if unknown */
     int line;              /* 0 if unknown */
     int inlined;           /* inlined into the next frame (same pc) */
+    int system;            /* the C library's code though its module does not say so
+                              (a statically linked libc): reports name the caller */
 };
 
 struct tg_stack {

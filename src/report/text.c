@@ -35,6 +35,8 @@ static void frame(struct tg_buf *b, const struct tg_frame *fr)
  * start and exit, the loader, libtangle), not the program's. */
 int tg__system_frame(const struct tg_frame *fr)
 {
+    if (fr->system)
+        return 1;
     const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
     m = m ? m + 1 : fr->module;
     if (m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "libpthread", 10) ||

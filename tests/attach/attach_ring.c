@@ -18,6 +18,7 @@
 // CHECK: reports[0].threads[0].waits_for.holder == 2
 // STDOUT: tangle: DEADLOCK: 2 threads wait for each other in a cycle
 // STDOUT: has been released as it was
+// STDOUT: attach_ring.c:@LINE(lock) in take
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ static int n;
 
 __attribute__((noinline)) static void take(pthread_mutex_t *m)
 {
-    pthread_mutex_lock(m);
+    pthread_mutex_lock(m); // @lock
 }
 
 static void *ring_member(void *arg)

@@ -10,6 +10,8 @@
 // CHECK: reports[0].threads[*].waits_for.lock.name == "lock_a"
 // CHECK: reports[0].threads[*].waits_for.stack[*].function == "take"
 // STDOUT: owners of locks cannot be read
+// STDOUT: SUMMARY: tangle: deadlock /
+// STDOUT: attach_static.c:@LINE(lock) in take
 #define _GNU_SOURCE
 #include "hang.h"
 
@@ -19,7 +21,7 @@ static pthread_barrier_t both;
 
 __attribute__((noinline)) static void take(pthread_mutex_t *m)
 {
-    pthread_mutex_lock(m);
+    pthread_mutex_lock(m); // @lock
 }
 
 static void *worker(void *arg)

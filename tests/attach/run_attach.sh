@@ -16,7 +16,8 @@
 #             @LINE(tag) is the number of the source line marked "// @tag"
 #   // LINES: file       (*.case files) the program's source, beside the
 #             case file, where @LINE tags are looked up
-#   // STDOUT: text that must appear in tangle's output  (any number)
+#   // STDOUT: text that must appear in tangle's output  (any number;
+#             @LINE(tag) as in CHECK)
 # The program prints "ready" once its threads are about to block. Because
 # "about to" is not "blocked", the attach is retried (a few times, a
 # second apart) until the checks hold: no timing assumption is made about
@@ -115,6 +116,7 @@ EOF2
     fi
     while IFS= read -r s; do
         [ -z "$s" ] && continue
+        s=$(with_lines "$s")
         grep -qF -- "$s" "$out.out" || { echo "output lacks: $s"; ok=1; }
     done <<EOF2
 $(directive STDOUT)

@@ -85,6 +85,11 @@ struct tg__tthread {
     struct tg__wait_info wait;
     int n_pcs;
     uintptr_t pcs[TG__ATTACH_MAX_FRAMES];
+    uint64_t last_sp;      /* stack pointer of the last frame unwound */
+    /* unwinding resumed at a return address found by scanning the stack
+     * (scan_sp 0: it was not), for frames scan_from and up */
+    uint64_t scan_pc, scan_sp;
+    int scan_from;
     /* callee-saved registers as each of the innermost frames sees them
      * (0 when unknown): where a pointer argument may still live */
     uint64_t saved[TG__ATTACH_SAVED_FRAMES][TG__ATTACH_SAVED_REGS];
@@ -144,6 +149,7 @@ struct tg__target {
     /* live: /proc/PID/mem; core: the core file and its PT_LOAD segments */
     int mem_fd;
     void *core_elf;        /* Elf * of the core */
+    char core_packer[8];   /* the core was decompressed with this tool ("zstd"), or "" */
     int n_segs;
     struct tg__coreseg { uintptr_t vaddr; size_t filesz; long offset; } *segs;
     void *dwfl;            /* Dwfl * with every module of the target */
@@ -154,6 +160,7 @@ struct tg__target {
     int cache_valid[64];
     double stopped_ms;     /* how long the live target was stopped */
     int unstopped;         /* threads that did not stop (not shown) */
+    int scanned;           /* stacks continued by scanning (unwind.c) */
     double total_ms;
     /* the engine's records, when the target runs under tangle (records.c) */
     int records;           /* they were found and read */

@@ -16,6 +16,7 @@
 #include <sys/procfs.h>
 #include <sys/stat.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "attach/attach.h"
@@ -80,12 +81,81 @@ static int read_notes(struct tg__target *t, Elf *elf, const GElf_Phdr *ph)
     return 0;
 }
 
+/* Compressed cores, as systemd-coredump stores them (core.*.zst, .lz4, .xz
+ * under /var/lib/systemd/coredump): known by their magic bytes. */
+static const struct packer {
+    unsigned char magic[6];
+    size_t n;
+    const char *tool;
+} packers[] = {
+    {{0x28, 0xb5, 0x2f, 0xfd}, 4, "zstd"},
+    {{0x04, 0x22, 0x4d, 0x18}, 4, "lz4"},
+    {{0xfd, '7', 'z', 'X', 'Z', 0}, 6, "xz"},
+};
+
+/* Replaces t->mem_fd, a compressed core, by a descriptor of its
+ * decompressed copy: a temporary file (in TMPDIR, else /tmp) that is
+ * unlinked at once, written by the packer's own tool ("zstd -dc"), so no
+ * decompression library is needed. 0, 1 when the core is not compressed,
+ * or -1 with t->error set. */
+static int decompress(struct tg__target *t, const char *core)
+{
+    unsigned char head[6] = {0};
+    if (pread(t->mem_fd, head, sizeof head, 0) != (ssize_t)sizeof head)
+        return 1;
+    const struct packer *p = NULL;
+    for (size_t i = 0; i < sizeof packers / sizeof packers[0]; i++)
+        if (!memcmp(head, packers[i].magic, packers[i].n))
+            p = &packers[i];
+    if (!p)
+        return 1;
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tangle-core-XXXXXX", dir && *dir ? dir : "/tmp");
+    int out = mkstemp(path);
+    if (out < 0)
+        return fail(t, TG_ATTACH_EXIT_UNREADABLE, "cannot make a temporary file to decompress '%s' "
+                    "into: %s.", core, strerror(errno));
+    unlink(path);
+    pid_t child = fork();
+    if (child == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (dup2(t->mem_fd, 0) < 0 || dup2(out, 1) < 0 || (null >= 0 && dup2(null, 2) < 0))
+            _exit(126);
+        execlp(p->tool, p->tool, "-dc", (char *)NULL);
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    int status = -1;
+    if (child > 0)
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+            ;
+    if (child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        close(out);
+        snprintf(t->error, sizeof t->error,
+                 child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127
+                     ? "core file '%s' is compressed with %s (as systemd-coredump stores cores), and "
+                       "the '%s' command is not installed: install it, or write the core out with "
+                       "'coredumpctl dump PID > core' and give that file."
+                     : "core file '%s' is compressed with %s, and '%s -dc' could not decompress it "
+                       "(it is damaged or cut short, or the disk of the temporary file is full).",
+                 core, p->tool, p->tool);
+        t->error_status = TG_ATTACH_EXIT_UNREADABLE;
+        return -1;
+    }
+    close(t->mem_fd);
+    t->mem_fd = out;
+    snprintf(t->core_packer, sizeof t->core_packer, "%s", p->tool);
+    return 0;
+}
+
 int tg__core_open(struct tg__target *t, const char *core, const char *exe)
 {
     t->is_core = 1;
     t->mem_fd = open(core, O_RDONLY | O_CLOEXEC);
     if (t->mem_fd < 0)
         return fail(t, TG_ATTACH_EXIT_USAGE, "cannot open core file '%s': %s.", core, strerror(errno));
+    if (decompress(t, core) < 0)
+        return -1;
     if (exe && access(exe, R_OK) != 0)
         return fail(t, TG_ATTACH_EXIT_USAGE, "cannot read the executable '%s': %s.", exe, strerror(errno));
     snprintf(t->exe, sizeof t->exe, "%s", exe ? exe : "");

@@ -151,6 +151,18 @@ static int file_minor(Dwfl_Module *m, char *version, size_t n)
     return minor;
 }
 
+/* A libc.so without glibc's release string is another C library (musl's
+ * is named libc.so too): said by name when its path gives it. */
+static void not_glibc(Dwfl_Module *libc, struct tg__glibc *g)
+{
+    const char *path = NULL;
+    dwfl_module_info(libc, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+    int musl = path && strstr(path, "musl");
+    snprintf(g->why, sizeof g->why,
+             "the program's C library (%s) is %s, not glibc, so the owners of locks cannot be read; "
+             "stacks and futex waits are shown", path ? path : "libc.so", musl ? "musl" : "another C library");
+}
+
 void tg__glibc_layout(struct tg__target *t, struct tg__glibc *g)
 {
     memset(g, 0, sizeof *g);
@@ -173,6 +185,10 @@ void tg__glibc_layout(struct tg__target *t, struct tg__glibc *g)
         minor = atoi(strchr(g->version, '.') ? strchr(g->version, '.') + 1 : "0");
     } else {
         minor = file_minor(libc, g->version, sizeof g->version);
+        if (minor < 0) {
+            not_glibc(libc, g);
+            return;
+        }
     }
     const char *arch =
 #if defined(__x86_64__)

@@ -66,9 +66,13 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
     /* DWARF numbering of x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip. */
     Dwarf_Word regs[17] = {r->rax, r->rdx, r->rcx, r->rbx, r->rsi, r->rdi, r->rbp, r->rsp, r->r8,
                            r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15, r->rip};
+    if (th->scan_sp) { /* resumed from a return address found by scanning (scan_on) */
+        regs[7] = th->scan_sp;
+        regs[16] = th->scan_pc;
+    }
     if (!dwfl_thread_state_registers(thread, 0, 17, regs))
         return false;
-    dwfl_thread_state_register_pc(thread, r->rip);
+    dwfl_thread_state_register_pc(thread, regs[16]);
     return true;
 #else
     (void)thread;
@@ -133,6 +137,47 @@ int tg__unwind_prepare(struct tg__target *t, long pid)
     return 0;
 }
 
+static Dwfl_Module *module_at(struct tg__target *t, uintptr_t a);
+
+/* Whether the bytes before ret end a call instruction (x86-64: call rel32,
+ * call *disp32(%rip), call *%reg, call *(%reg), call *disp8(%reg)), in a
+ * module's code: what a return address on the stack looks like. */
+static int after_call(struct tg__target *t, uintptr_t ret)
+{
+    unsigned char b[8];
+    if (ret < 8 || !module_at(t, ret - 1) || tg__target_read(t, ret - 8, b, sizeof b) != 0)
+        return 0;
+    return b[3] == 0xe8 || (b[2] == 0xff && b[3] == 0x15) || (b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
+           (b[6] == 0xff && (b[7] & 0xf8) == 0x10) || (b[5] == 0xff && (b[6] & 0xf8) == 0x50);
+}
+
+/* Unwinding stopped in code without unwind tables (musl's libc.so is
+ * built without them): the stack above the last frame is scanned, a
+ * bounded number of words, for the first return address (into another
+ * module than the one without tables, the first time: that one's own
+ * internal calls are skipped), and unwinding resumes there (th->scan_pc,
+ * th->scan_sp). 1 when one was found. */
+static int scan_on(struct tg__target *t, struct tg__tthread *th, int first)
+{
+    uintptr_t last = th->pcs[th->n_pcs - 1];
+    Dwfl_Module *stuck = module_at(t, th->n_pcs == 1 ? last : last - 1);
+    if (!stuck || !th->last_sp)
+        return 0;
+    for (uintptr_t at = th->last_sp, k = 0; k < 2048; k++, at += sizeof(uintptr_t)) {
+        uintptr_t w;
+        if (tg__target_read(t, at, &w, sizeof w) != 0)
+            return 0;
+        Dwfl_Module *m = w > 1 ? module_at(t, w - 1) : NULL;
+        if (m && (m != stuck || !first) && after_call(t, w)) {
+            th->scan_pc = w;
+            th->scan_sp = at + sizeof(uintptr_t);
+            th->last_sp = at;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
     struct tg__tthread *th = arg;
@@ -140,7 +185,17 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
     bool activation;
     if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
         return DWARF_CB_ABORT;
-    if (th->n_pcs < TG__ATTACH_SAVED_FRAMES) {
+    Dwarf_Word sp = 0;
+    dwfl_frame_reg(state, 7, &sp);
+    if (th->scan_sp && th->n_pcs > th->scan_from) {
+        /* After a scan the registers other than pc and sp are the
+         * innermost frame's, which may not be these frames': a frame is
+         * kept only while it looks like a return address above the last. */
+        if (sp <= th->last_sp || !after_call(current_target, (uintptr_t)pc))
+            return DWARF_CB_ABORT;
+    }
+    th->last_sp = sp;
+    if (th->n_pcs < TG__ATTACH_SAVED_FRAMES && !th->scan_sp) {
         static const unsigned regs[TG__ATTACH_SAVED_REGS] = {3, 6, 12, 13, 14, 15};
         for (int k = 0; k < TG__ATTACH_SAVED_REGS; k++) {
             Dwarf_Word v = 0;
@@ -158,7 +213,20 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
     struct tg__tthread *th = i >= 0 ? &t->threads[i] : NULL;
     if (th) {
         th->n_pcs = 0;
-        dwfl_thread_getframes(thread, frame_cb, th); /* a partial stack is still a stack */
+        th->scan_sp = 0;
+        /* A partial stack is still a stack. When unwinding fails (not when
+         * it reaches the outermost frame), it goes on by scanning, frame
+         * after frame, as long as return addresses are found: after a scan
+         * the registers the unwind tables need may be wrong, and where the
+         * stack really ends cannot be told from them. */
+        int rc = dwfl_thread_getframes(thread, frame_cb, th), first = 1;
+        while (th->n_pcs > 0 && th->n_pcs < TG__ATTACH_MAX_FRAMES && (rc == -1 || !first) &&
+               scan_on(t, th, first)) {
+            t->scanned += first;
+            first = 0;
+            th->scan_from = th->n_pcs;
+            rc = dwfl_thread_getframes(thread, frame_cb, th);
+        }
         if (th->n_pcs == 0) {
             th->pcs[0] = (uintptr_t)th->regs.pc;
             th->n_pcs = 1;

@@ -105,6 +105,12 @@ static int explain(struct tg__target *t, const char *json, int quiet, int kill_a
     struct tg_buf b = {0};
     const char *what = t->is_core ? "core of process" : "process";
     if (!quiet) {
+        if (t->scanned)
+            tg__buf_printf(&b, "tangle: note: %d thread stack%s went through code without unwind "
+                               "tables (such as musl's libc.so); %s continued at a return address "
+                               "found by scanning the stack, and %s frames after it are a best "
+                               "guess.\n", t->scanned, t->scanned == 1 ? "" : "s",
+                           t->scanned == 1 ? "it was" : "they were", t->scanned == 1 ? "its" : "their");
         if (t->unstopped)
             tg__buf_printf(&b, "tangle: note: %d thread%s did not stop within seconds (an "
                                "uninterruptible sleep, state D, for example in a disk or NFS "
@@ -134,8 +140,10 @@ static int explain(struct tg__target *t, const char *json, int quiet, int kill_a
     if (json && write_json(json, fs, n, t->pid, t->exe[0] ? t->exe : NULL) != 0)
         status = TG_ATTACH_EXIT_UNREADABLE;
     if (t->is_core)
-        tg__buf_printf(&b, "tangle: read %d thread%s of the core of process %ld in %.0f ms.\n",
-                       t->n_threads, t->n_threads == 1 ? "" : "s", t->pid, t->total_ms);
+        tg__buf_printf(&b, "tangle: read %d thread%s of the core of process %ld in %.0f ms%s%s%s.\n",
+                       t->n_threads, t->n_threads == 1 ? "" : "s", t->pid, t->total_ms,
+                       t->core_packer[0] ? " (decompressed with " : "", t->core_packer,
+                       t->core_packer[0] ? ")" : "");
     else
         tg__buf_printf(&b, "tangle: read %d thread%s of process %ld in %.0f ms; the process was "
                            "stopped for %.1f ms and %s.\n",

@@ -203,9 +203,9 @@ static int text_frame(struct tg_stack *st, const char *text, int with_function)
     return rc;
 }
 
-/* A one-frame stack for an event: for a text trace its LOC (a source
- * FILE:LINE, else "loc LOC"); for a binary trace the recorded site
- * (symbolic text or raw return addresses). */
+/* The stack of an event: for a text trace one frame, its LOC (a source
+ * FILE:LINE, else "loc LOC"); for a binary trace the recorded site, its
+ * frames as text (innermost first), else its raw return addresses. */
 static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const char *path)
 {
     const struct tg_trace_loc *l = loc_at(c, pos);
@@ -213,10 +213,15 @@ static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const cha
     if (c->binary) {
         uint32_t site = l ? l->site : TG_NO_OBJ;
         const uint64_t *pcs;
-        const char *text = tg__trace_site_text(c->r, site);
-        if (text)
-            return text_frame(st, text, 1);
-        int n = tg__trace_site_frames(c->r, site, &pcs);
+        const char *const *texts;
+        int n = tg__trace_site_texts(c->r, site, &texts);
+        if (n > 0) {
+            for (int i = n - 1; i >= 0; i--)
+                if (text_frame(st, texts[i], 1) < 0)
+                    return -1;
+            return 0;
+        }
+        n = tg__trace_site_frames(c->r, site, &pcs);
         if (n > 0) {
             uintptr_t tmp[TG__MAX_FRAMES_COPY];
             if (n > TG__MAX_FRAMES_COPY)

@@ -10,8 +10,14 @@
  * written after the lock was obtained, a release before it is given up, a
  * fork before the child runs, a join after it returned. Ids are tangle's
  * own: actor ids for threads, instance serials for locks and conditions,
- * interned stacks for sites. At the end every site gets a text form
- * ("function file:line"), so the trace reads well on another machine.
+ * interned stacks for sites. An acquire, a fork and a join (the events a
+ * report shows) carry the whole call stack, so that a lock taken through a
+ * program's own wrapper still names the wrapper's caller; the others carry
+ * their call site alone. A site is declared once, at its first use, so a
+ * trace grows by a few bytes per event, not by stacks. At the end every
+ * site gets its frames as text ("function file:line", outermost first;
+ * each distinct address symbolized once), so the trace reads well on
+ * another machine.
  *
  * Recording is off by default; the hooks test one global before calling
  * in. A forked child stops recording (its events would interleave with the
@@ -163,6 +169,16 @@ static uint32_t pc_stack(uintptr_t pc, uint32_t stack)
     return pc_cache[slot].id;
 }
 
+/* The whole call stack (interned; the stack table's memo makes a repeated
+ * call path cheap), else the call site alone. */
+static uint32_t call_stack(uintptr_t pc, uint32_t stack)
+{
+    if (stack || !pc)
+        return stack;
+    uint32_t id = tg__stack_capture(0);
+    return id ? id : pc_stack(pc, 0);
+}
+
 static void event(int op, int mode, int flags, struct tg_actor *a, uint32_t obj,
                   uint32_t stack, uint32_t aux)
 {
@@ -195,7 +211,7 @@ void tg__rec_acquire(struct tg_actor *a, uintptr_t addr, enum tg_res_kind kind, 
                      int try_, uintptr_t pc, uint32_t stack)
 {
     struct tg_res *r = tg__res_get(addr, kind, 0, pc);
-    uint32_t s = pc_stack(pc, stack);
+    uint32_t s = call_stack(pc, stack);
     uint32_t obj = res_id_locked(r);
     if (obj != TG_NO_OBJ)
         event(TG_EV_ACQUIRE, mode, try_ ? TG_EVF_TRY : 0, a, obj, s, TG_NO_OBJ);
@@ -224,7 +240,7 @@ void tg__rec_fork(struct tg_actor *parent, struct tg_actor *child, uint32_t stac
 void tg__rec_join(struct tg_actor *joiner, struct tg_actor *joined, uintptr_t pc)
 {
     if (joined && id_ok(joined->id))
-        event(TG_EV_JOIN, 0, 0, joiner, (uint32_t)joined->id, pc_stack(pc, 0), TG_NO_OBJ);
+        event(TG_EV_JOIN, 0, 0, joiner, (uint32_t)joined->id, call_stack(pc, 0), TG_NO_OBJ);
 }
 
 void tg__rec_wait(struct tg_actor *a, uintptr_t cond, uintptr_t mutex, uintptr_t pc)
@@ -263,6 +279,92 @@ void tg__rec_sem(struct tg_actor *a, struct tg_res *r, int post, uintptr_t pc)
         event(post ? TG_EV_WRITE : TG_EV_READ, 0, 0, a, obj, s, TG_NO_OBJ);
 }
 
+static int pc_cmp(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A frame as text, the way trace readers split it: "function file:line",
+ * else "function (module+0xoffset)", else "??". */
+static void frame_text(const struct tg_frame *fr, char *text, size_t n)
+{
+    const char *fn = fr->function ? fr->function : "??";
+    if (fr->file && fr->line > 0)
+        snprintf(text, n, "%s %s:%d", fn, fr->file, fr->line);
+    else if (fr->module)
+        snprintf(text, n, "%s (%s+0x%lx)", fn, fr->module, (unsigned long)fr->offset);
+    else
+        snprintf(text, n, "%s", fn);
+}
+
+/* Writes every declared site's frames as text, outermost first (inlined
+ * calls expanded). Each distinct return address is symbolized once, so the
+ * cost is in the program's distinct call paths, not in its events. */
+static void write_site_texts(void)
+{
+    size_t total = 0, m = 0;
+    for (int i = 0; i < n_sites; i++) {
+        const uintptr_t *p;
+        total += (size_t)tg__stack_get(sites[i], &p);
+    }
+    uintptr_t *uniq = total ? malloc(total * sizeof *uniq) : NULL;
+    size_t *first = total ? malloc((total + 1) * sizeof *first) : NULL;
+    struct tg_stack all = {0};
+    if (!uniq || !first)
+        goto out;
+    for (int i = 0; i < n_sites; i++) {
+        const uintptr_t *p;
+        int n = tg__stack_get(sites[i], &p);
+        memcpy(uniq + m, p, (size_t)n * sizeof *p);
+        m += (size_t)n;
+    }
+    qsort(uniq, m, sizeof *uniq, pc_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < m; i++)
+        if (u == 0 || uniq[u - 1] != uniq[i])
+            uniq[u++] = uniq[i];
+    m = u;
+    if (tg__stack_from_pcs(&all, uniq, (int)m) != 0)
+        goto out;
+    tg__symbolize_stack_inlined(&all);
+    /* Each address's frames are together, in the order of uniq. */
+    size_t j = 0;
+    for (int k = 0; k < all.n; k++)
+        if (k == 0 || all.frames[k].pc != all.frames[k - 1].pc) {
+            if (j == m || all.frames[k].pc != uniq[j])
+                goto out;
+            first[j++] = (size_t)k;
+        }
+    if (j != m)
+        goto out;
+    first[m] = (size_t)all.n;
+    for (int i = 0; i < n_sites; i++) {
+        const uintptr_t *p;
+        int n = tg__stack_get(sites[i], &p);
+        for (int f = n - 1; f >= 0; f--) {
+            const uintptr_t *at = bsearch(&p[f], uniq, m, sizeof *uniq, pc_cmp);
+            if (!at)
+                continue;
+            size_t x = (size_t)(at - uniq);
+            for (size_t k = first[x + 1]; k-- > first[x];) {
+                char text[600];
+                frame_text(&all.frames[k], text, sizeof text);
+                tg__trace_writer_site_text(&writer, sites[i], text);
+            }
+        }
+    }
+out:
+    for (int i = 0; i < all.n; i++) {
+        free((char *)all.frames[i].module);
+        free((char *)all.frames[i].function);
+        free((char *)all.frames[i].file);
+    }
+    free(all.frames);
+    free(first);
+    free(uniq);
+}
+
 /* Gives every declared site its text, writes the end record, and stops.
  * Safe to call more than once; the program's malloc is called with no
  * lock of tangle's held. */
@@ -276,34 +378,8 @@ void tg__record_finish(void)
     tg__recording = 0; /* from here on nobody else touches the writer */
     tg__own_unlock(&rec_lock);
     tg__guard++;
-    struct tg_stack all = {0};
-    uintptr_t *pcs = n_sites ? malloc((size_t)n_sites * sizeof *pcs) : NULL;
-    for (int i = 0; pcs && i < n_sites; i++) {
-        const uintptr_t *p;
-        pcs[i] = tg__stack_get(sites[i], &p) > 0 ? p[0] : 0;
-    }
-    if (pcs && tg__stack_from_pcs(&all, pcs, n_sites) == 0 && tg__opt.symbolize)
-        tg__symbolize_stack(&all);
-    for (int i = 0; i < all.n; i++) {
-        const struct tg_frame *fr = &all.frames[i];
-        char text[600];
-        if (fr->file && fr->line > 0)
-            snprintf(text, sizeof text, "%s %s:%d", fr->function ? fr->function : "??",
-                     fr->file, fr->line);
-        else if (fr->module)
-            snprintf(text, sizeof text, "%s (%s+0x%lx)", fr->function ? fr->function : "??",
-                     fr->module, (unsigned long)fr->offset);
-        else
-            continue;
-        tg__trace_writer_site_text(&writer, sites[i], text);
-    }
-    for (int i = 0; i < all.n; i++) {
-        free((char *)all.frames[i].module);
-        free((char *)all.frames[i].function);
-        free((char *)all.frames[i].file);
-    }
-    free(all.frames);
-    free(pcs);
+    if (tg__opt.symbolize)
+        write_site_texts(); /* else readers show the raw addresses */
     int rc = tg__trace_writer_close(&writer);
     if (rc != 0)
         dprintf(2, "tangle: warning: the trace could not be written completely (%s).\n",

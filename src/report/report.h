@@ -99,6 +99,9 @@ void tg__symbolize_findings(struct tg_finding **fs, int n);
 /* The same for one stack, one frame per address (no inline expansion), so
  * that frame i still stands for pcs[i]. */
 void tg__symbolize_stack(struct tg_stack *s);
+/* The same with inlined callers expanded: an address's frames stay
+ * together, innermost first, all but the last of them flagged inlined. */
+void tg__symbolize_stack_inlined(struct tg_stack *s);
 /* 0: this process symbolizes with addr2line only (option symbolizer). */
 void tg__symbolize_use_libdw(int on);
 /* In a fork child: forget a lock another thread of the parent held. */

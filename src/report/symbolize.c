@@ -585,6 +585,18 @@ void tg__symbolize_stack(struct tg_stack *s)
     tg__lock_give(&self_lock);
 }
 
+static void stack_job_inlined(void *arg)
+{
+    stack_symbolize(self_sym, arg, 1);
+}
+
+void tg__symbolize_stack_inlined(struct tg_stack *s)
+{
+    self_take();
+    on_sym_stack(stack_job_inlined, s);
+    tg__lock_give(&self_lock);
+}
+
 /* ---- data symbols: which global a lock is ------------------------------- */
 
 /* Looks off up among the STT_OBJECT symbols of an ELF file's .symtab (or

@@ -12,7 +12,7 @@
 #define TG__MAGIC_LEN 8
 #define TG__FILE_HEADER_LEN 16     /* magic, u16 major, u16 minor, u32 flags */
 #define TG__FORMAT_MAJOR 1
-#define TG__FORMAT_MINOR 0
+#define TG__FORMAT_MINOR 1 /* 1: a site's text records are its frames, outermost first */
 
 #define TG__BLOCK_MAGIC 0x314b4c42u /* "BLK1" little-endian */
 #define TG__BLOCK_HEADER_LEN 16     /* magic, u32 length, u32 records, u32 crc */
@@ -32,6 +32,7 @@ enum {
 #define TG__MAX_ID (1u << 24)      /* largest thread/object/site id + 1 */
 #define TG__MAX_FRAMES 256
 #define TG__MAX_TEXT 4096
+#define TG__MAX_SITE_TEXTS 1024 /* frames of text per site (inlined calls included) */
 
 uint32_t tg__crc32(uint32_t crc, const void *data, size_t n);
 /* The checksum of a block: CRC-32 of its length and record-count fields,

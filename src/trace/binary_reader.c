@@ -36,6 +36,7 @@ int tg__binary_start(struct tg_trace_reader *r)
                          TG__FORMAT_MAJOR);
         return -1;
     }
+    r->minor = h[10] | h[11] << 8;
     r->start += TG__FILE_HEADER_LEN;
     r->block = 0;
     r->bp = r->bend = NULL;
@@ -50,13 +51,16 @@ int tg__binary_start(struct tg_trace_reader *r)
 void tg__binary_reset(struct tg_trace_reader *r)
 {
     r->bp = r->bend = NULL;
+    r->rewound = 1;
 }
 
 void tg__binary_free(struct tg_trace_reader *r)
 {
     for (uint32_t i = 0; i < r->n_sites; i++) {
         free(r->sites[i].pcs);
-        free(r->sites[i].text);
+        for (int j = 0; j < r->sites[i].n_texts; j++)
+            free(r->sites[i].texts[j]);
+        free(r->sites[i].texts);
     }
     free(r->sites);
     free(r->tid_map);
@@ -156,6 +160,39 @@ static struct tg__site *site_slot(struct tg_trace_reader *r, uint64_t id)
     return &r->sites[id];
 }
 
+/* A site's text record. Since version 1.1 a site may have several, its
+ * frames from the outermost in; a 1.0 trace has one, and a later one
+ * replaced it (which is also what a 1.0 reader does with a 1.1 trace: it
+ * keeps the last, the innermost frame). A rewound reader keeps the texts
+ * of its first pass (the recorder writes them last, and a second pass may
+ * stop before). */
+static int site_text(struct tg_trace_reader *r, uint64_t id, const char *text, uint64_t n)
+{
+    if (r->rewound)
+        return 0; /* read again: the texts of the first pass stand */
+    struct tg__site *s = site_slot(r, id);
+    if (!s)
+        return -1;
+    if (r->minor == 0)
+        while (s->n_texts > 0)
+            free(s->texts[--s->n_texts]);
+    if (s->n_texts >= TG__MAX_SITE_TEXTS)
+        return 0; /* deeper than any report shows */
+    if ((s->n_texts & (s->n_texts - 1)) == 0) {
+        char **t = realloc(s->texts, (s->n_texts ? 2 * (size_t)s->n_texts : 1) * sizeof *t);
+        if (!t)
+            return -1;
+        s->texts = t;
+    }
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, text, n);
+    copy[n] = 0;
+    s->texts[s->n_texts++] = copy;
+    return 0;
+}
+
 /* Decodes one non-event record; 0, or -1 if it is malformed. */
 static int meta_record(struct tg_trace_reader *r, int tag, const unsigned char **pp,
                        const unsigned char *e)
@@ -197,18 +234,8 @@ static int meta_record(struct tg_trace_reader *r, int tag, const unsigned char *
         return -1;
     const char *text = (const char *)*pp;
     *pp += n;
-    if (tag == TG__REC_SITE_TEXT) {
-        struct tg__site *s = site_slot(r, id);
-        if (!s)
-            return -1;
-        free(s->text);
-        s->text = malloc(n + 1);
-        if (!s->text)
-            return -1;
-        memcpy(s->text, text, n);
-        s->text[n] = 0;
-        return 0;
-    }
+    if (tag == TG__REC_SITE_TEXT)
+        return site_text(r, id, text, n);
     return dense(r, tag == TG__REC_THREAD, id, text, n) < 0 ? -1 : 0;
 }
 

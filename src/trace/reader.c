@@ -206,7 +206,20 @@ const char *tg__trace_object_name(const struct tg_trace_reader *r, uint32_t id)
 
 const char *tg__trace_site_text(const struct tg_trace_reader *r, uint32_t site)
 {
-    return site < r->n_sites ? r->sites[site].text : NULL;
+    if (site >= r->n_sites || r->sites[site].n_texts == 0)
+        return NULL;
+    return r->sites[site].texts[r->sites[site].n_texts - 1];
+}
+
+int tg__trace_site_texts(const struct tg_trace_reader *r, uint32_t site,
+                         const char *const **texts)
+{
+    if (site >= r->n_sites) {
+        *texts = NULL;
+        return 0;
+    }
+    *texts = (const char *const *)r->sites[site].texts;
+    return r->sites[site].n_texts;
 }
 
 int tg__trace_site_frames(const struct tg_trace_reader *r, uint32_t site, const uint64_t **pcs)

@@ -20,7 +20,8 @@
 struct tg__site {
     uint64_t *pcs;     /* owned, n entries */
     int n;
-    char *text;        /* owned or NULL */
+    char **texts;      /* owned: its frames as text, outermost first */
+    int n_texts;
 };
 
 struct tg_trace_reader {
@@ -46,6 +47,8 @@ struct tg_trace_reader {
     uint64_t nrecords;     /* records decoded so far */
     uint32_t block;        /* index of the current block */
     const unsigned char *bp, *bend; /* records of the current block */
+    unsigned minor;        /* the trace's minor format version */
+    int rewound;           /* read again: site texts are not collected twice */
     int saw_end;
     uint64_t end_count;    /* events the end marker says were written */
     uint32_t block_want, block_got; /* records the block header announces, and decoded */

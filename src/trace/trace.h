@@ -73,8 +73,12 @@ uint32_t tg__trace_n_objects(const struct tg_trace_reader *r);
 const char *tg__trace_thread_name(const struct tg_trace_reader *r, uint32_t id);
 const char *tg__trace_object_name(const struct tg_trace_reader *r, uint32_t id);
 /* A site's location as text (binary traces with symbolic sites, e.g.
- * "file.c:12"), or NULL. */
+ * "file.c:12"; its innermost frame), or NULL. */
 const char *tg__trace_site_text(const struct tg_trace_reader *r, uint32_t site);
+/* A site's frames as text, outermost first (*texts[n - 1] is the innermost,
+ * the one tg__trace_site_text gives); returns n, 0 if it has none. */
+int tg__trace_site_texts(const struct tg_trace_reader *r, uint32_t site,
+                         const char *const **texts);
 /* A site's raw frames; returns the number of frames (0 if unknown). */
 int tg__trace_site_frames(const struct tg_trace_reader *r, uint32_t site,
                           const uint64_t **pcs);

@@ -39,7 +39,10 @@ int tg__trace_writer_thread(struct tg__trace_writer *w, uint32_t tid, const char
 int tg__trace_writer_object(struct tg__trace_writer *w, uint32_t obj, int kind, const char *name);
 /* Declares a site: an interned stack of return addresses (at most 256). */
 int tg__trace_writer_site(struct tg__trace_writer *w, uint32_t site, const uintptr_t *pcs, int n);
-/* Declares a site by text, e.g. "file.c:12" (tests, converted traces). */
+/* Declares a site by text, e.g. "file.c:12" (tests, converted traces), or
+ * one frame of it: a site's text records are its frames, outermost first,
+ * so that the last one written is the innermost (the one a reader of
+ * format 1.0 keeps). */
 int tg__trace_writer_site_text(struct tg__trace_writer *w, uint32_t site, const char *text);
 /* One event; op is enum tg_trace_op, flags TG_EVF_*, mode enum tg_lock_mode.
  * site and aux may be TG_NO_OBJ. */

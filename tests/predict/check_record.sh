@@ -6,7 +6,9 @@
 # predicts on the trace, and checks the reports: an inversion seen in one
 # thread is the hazard inversion-one-thread, citing both places (mode
 # alone); with a second thread showing it, the potential deadlock alone
-# (promoted); nothing under a gate lock (gated).
+# (promoted); nothing under a gate lock (gated). Every lock taken through
+# one wrapper (wrapper): the prediction names the wrapper's callers, each
+# acquire with its own call site, as a live report does (issue 15 item 11).
 set -u
 tangle=$1 jcheck=$2 prog=$3 src=$4 work=$5
 mkdir -p "$work"
@@ -49,4 +51,16 @@ predict promoted 66
 
 predict gated 0
 "$jcheck" "$work/gated.json" 'reports# == 0' || fail "mode gated: expected no report"
-echo "recorded inversions: ok"
+predict wrapper 66
+"$jcheck" "$work/wrapper.json" 'reports# == 1' 'reports[0].kind == "potential-deadlock"' \
+    'reports[0].threads[*].waits_for.stack[0].function == "lock_it"' \
+    "reports[0].threads[*].waits_for.stack[0].line == $(line wrapper)" \
+    'reports[0].threads[*].waits_for.stack[1].function == "save_config"' \
+    "reports[0].threads[*].waits_for.stack[1].line == $(line save_stats)" \
+    'reports[0].threads[*].waits_for.stack[1].function == "print_stats"' \
+    "reports[0].threads[*].waits_for.stack[1].line == $(line print_config)" \
+    "reports[0].threads[*].holds[0].acquired[1].line == $(line save_config)" \
+    "reports[0].threads[*].holds[0].acquired[1].line == $(line print_stats)" \
+    'reports[0].threads[*].waits_for.stack[2].function == "main"' \
+    || fail "mode wrapper: the prediction does not name the wrapper's callers"
+echo "recorded inversions: ok (trace with stacks: $(wc -c < "$work/wrapper.tgt") bytes)"

@@ -4,7 +4,9 @@
  * damage is reported), a corrupted block (skipped, the rest still read),
  * a wrong version, a failing fd, and prediction over a binary trace.
  * Validation: an empty file, a block whose record count is wrong, a block
- * written twice (in the middle, and the last one) are all reported. */
+ * written twice (in the middle, and the last one) are all reported. Site
+ * texts: a site's frames, outermost first, read whole from format 1.1, and
+ * a 1.0 trace's one text per site read as before (a later one replaces). */
 #include "trace/trace.h"
 #include "trace/writer.h"
 
@@ -350,6 +352,47 @@ static void test_write_error(void)
     close(fds[1]);
 }
 
+/* A site with three frames of text, in a trace of minor version `minor`. */
+static void test_site_texts(int minor)
+{
+    char p[4200], err[600];
+    static struct tg__trace_writer w;
+    path_of(p, sizeof p, "texts.tgt");
+    int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    tg__trace_writer_open(&w, fd);
+    tg__trace_writer_site_text(&w, 4, "main m.c:30");
+    tg__trace_writer_site_text(&w, 4, "save_config m.c:20");
+    tg__trace_writer_site_text(&w, 4, "lock_it m.c:10");
+    tg__trace_writer_event(&w, TG_EV_ACQUIRE, 0, 0, 0, 0, 4, TG_NO_OBJ);
+    tg__trace_writer_close(&w);
+    unsigned char v = (unsigned char)minor;
+    CHECK(pwrite(fd, &v, 1, 10) == 1, "minor version");
+    close(fd);
+    struct tg_trace_reader *r = tg__trace_open(p, err, sizeof err);
+    CHECK(r != NULL, "%s", err);
+    if (!r)
+        return;
+    struct tg_trace_event ev;
+    CHECK(tg__trace_next(r, &ev) == TG_TRACE_OK && ev.site != TG_NO_OBJ, "the event");
+    while (tg__trace_next(r, &ev) == TG_TRACE_OK)
+        ;
+    const char *const *t;
+    int n = tg__trace_site_texts(r, ev.site, &t);
+    const char *inner = tg__trace_site_text(r, ev.site);
+    CHECK(inner && !strcmp(inner, "lock_it m.c:10"), "innermost text of 1.%d: %s", minor, inner);
+    if (minor == 0)
+        CHECK(n == 1, "a 1.0 site keeps its last text: %d", n);
+    else
+        CHECK(n == 3 && !strcmp(t[0], "main m.c:30") && !strcmp(t[1], "save_config m.c:20"),
+              "a 1.1 site keeps its frames, outermost first: %d", n);
+    /* Read again (as reports do): the frames are not doubled. */
+    CHECK(tg__trace_rewind(r) == 0, "rewind");
+    while (tg__trace_next(r, &ev) == TG_TRACE_OK)
+        ;
+    CHECK(tg__trace_site_texts(r, ev.site, &t) == n, "texts after a second pass");
+    tg__trace_close(r);
+}
+
 /* T1 read-locks R then takes M; T2 takes M then write-locks R: predicted.
  * With T2 read-locking R instead, readers share R: silent. */
 static int predict_rw(int t2_mode)
@@ -384,6 +427,8 @@ int main(int argc, char **argv)
     test_corruption();
     test_validation();
     test_version();
+    test_site_texts(0);
+    test_site_texts(1);
     test_huge_numbers();
     test_write_error();
     int rc = predict_rw(TG_MODE_WRITE);

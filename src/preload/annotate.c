@@ -73,31 +73,7 @@ static uint32_t create_flags(unsigned flags)
     return f;
 }
 
-/* The entry of the lock at addr, fit for use: created on first use (with
- * creation flags given to this operation), a new instance if it was
- * destroyed and is used again without a create (a static lock), an rwlock
- * once it is read-locked. NULL only if the table is full. */
-static struct tg_res *lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc,
-                                    struct tg_res *r);
-
-static inline struct tg_res *lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
-{
-    struct tg_res *r = tg__res_lookup(addr);
-    /* The common case: a live lock that already is what the flags say. */
-    if (TG_LIKELY(r != NULL)) {
-        uint32_t have = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-        if (TG_LIKELY(!(have & TG_RF_DESTROYED) &&
-                      !(flags & ~(TG_LOCK_TRY | TG_LOCK_TRY_FAILED | TG_LOCK_READ |
-                                  TG_LOCK_WRITE_REENTRANT)) &&
-                      (!(flags & TG_LOCK_READ) || r->kind == TG_RES_RWLOCK) &&
-                      (!(flags & TG_LOCK_WRITE_REENTRANT) || (have & TG_RF_RECURSIVE))))
-            return r;
-    }
-    return lock_res_slow(addr, flags, pc, r);
-}
-
-static struct tg_res *lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc,
-                                    struct tg_res *r)
+struct tg_res *tg__ann_lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc, struct tg_res *r)
 {
     uint32_t want = create_flags(flags);
     enum tg_res_kind kind = (flags & (TG_LOCK_READ | TG_LOCK_WRITER_PREFERRING)) ? TG_RES_RWLOCK
@@ -140,14 +116,6 @@ static inline int bracket_close(void)
     return 1;
 }
 
-static inline void publish(struct tg_actor *a, uintptr_t addr, unsigned flags, uintptr_t pc)
-{
-    a->pending_pc = pc;
-    a->pending_mode = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
-    a->pending_seq++;
-    __atomic_store_n(&a->pending, addr, __ATOMIC_RELEASE);
-}
-
 /* A relock in a process whose watchdog has not started (one thread so
  * far): only the watchdog can see it hang, so it starts now. */
 static void relock_without_watchdog(struct tg_actor *a, uintptr_t addr)
@@ -182,7 +150,7 @@ void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
         T.ignored++;
         return;
     }
-    struct tg_res *r = lock_res(addr, flags, pc);
+    struct tg_res *r = tg__ann_lock_res(addr, flags, pc);
     T.op_res = r;
     T.op_addr = addr;
     T.op_pc = pc;
@@ -191,7 +159,7 @@ void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
     if (!(flags & TG_LOCK_TRY) && TG_LIKELY(r != NULL)) {
         if (TG_UNLIKELY(!tg__watchdog_running()))
             relock_without_watchdog(a, addr);
-        publish(a, addr, flags, pc);
+        tg__ann_publish(a, addr, flags, pc);
     }
     bracket_open();
 }
@@ -207,7 +175,7 @@ void tg__ann_post_lock(uintptr_t addr, unsigned flags, int recursion, uintptr_t 
     a->pending_mode = TG_MODE_EXCL;
     if (flags & TG_LOCK_TRY_FAILED)
         return;
-    struct tg_res *r = T.op_res && T.op_addr == addr ? T.op_res : lock_res(addr, flags, pc);
+    struct tg_res *r = T.op_res && T.op_addr == addr ? T.op_res : tg__ann_lock_res(addr, flags, pc);
     T.op_res = NULL;
     if (TG_UNLIKELY(!r))
         return;
@@ -237,7 +205,7 @@ int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
     if (TG_LIKELY(levels > 0)) {
         REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
     } else {
-        struct tg_res *r = lock_res(addr, flags & TG_LOCK_READ, pc);
+        struct tg_res *r = tg__ann_lock_res(addr, flags & TG_LOCK_READ, pc);
         enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
         tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
         if (r)
@@ -286,7 +254,7 @@ static void divert_end(void)
     T.diverted_at = 0;
     struct tg_actor *a = tg__self();
     if (a && T.op_res && !(T.op_flags & TG_LOCK_TRY) && !T.op_waiting)
-        publish(a, T.op_addr, T.op_flags, T.op_pc);
+        tg__ann_publish(a, T.op_addr, T.op_flags, T.op_pc);
     tg__guard++;
 }
 
@@ -299,7 +267,7 @@ void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t
     }
     uint32_t rf = (flags & TG_WAIT_SHARED) ? TG_RF_PSHARED : 0;
     struct tg_res *r = tg__res_get(addr, mutex ? TG_RES_COND : TG_RES_EVENT, rf, pc);
-    struct tg_res *mr = mutex ? lock_res(mutex, 0, pc) : NULL;
+    struct tg_res *mr = mutex ? tg__ann_lock_res(mutex, 0, pc) : NULL;
     T.saved_had = 0;
     T.saved_addr = mutex;
     for (int i = a->n_held - 1; mutex && i >= 0; i--) {
@@ -350,6 +318,22 @@ void tg__ann_post_wait(uintptr_t addr, unsigned flags)
     }
     REC(tg__rec_acquire(a, T.saved_addr, TG_RES_MUTEX, TG_MODE_EXCL, 0, T.saved_hold.pc, 0));
     T.saved_addr = 0;
+}
+
+/* ---- whole calls, for hooks: the cases the inline paths leave ----------- */
+
+void tg__ann_lock_bracketed(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc)
+{
+    tg__ann_pre_lock((uintptr_t)l, flags, pc);
+    fn(l);
+    tg__ann_post_lock((uintptr_t)l, flags, 0, pc);
+}
+
+void tg__ann_unlock_bracketed(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc)
+{
+    tg__ann_pre_unlock((uintptr_t)l, flags, pc);
+    fn(l);
+    tg__ann_post_unlock((uintptr_t)l, flags);
 }
 
 /* ---- the public calls --------------------------------------------------- */

@@ -25,4 +25,101 @@ void tg__ann_quiet_end(void);
 void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t pc);
 void tg__ann_post_wait(uintptr_t addr, unsigned flags);
 
+/* The entry of the lock at addr, fit for use: created on first use (with
+ * the creation flags given to this operation), a new instance if it was
+ * destroyed and is used again without a create (a static lock), an rwlock
+ * once it is read-locked. NULL only if the table is full. */
+struct tg_res *tg__ann_lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc,
+                                     struct tg_res *r);
+static inline struct tg_res *tg__ann_lock_res(uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup(addr);
+    /* The common case: a live lock that already is what the flags say. */
+    if (TG_LIKELY(r != NULL)) {
+        uint32_t have = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+        if (TG_LIKELY(!(have & TG_RF_DESTROYED) &&
+                      !(flags & ~(TG_LOCK_TRY | TG_LOCK_TRY_FAILED | TG_LOCK_READ |
+                                  TG_LOCK_WRITE_REENTRANT)) &&
+                      (!(flags & TG_LOCK_READ) || r->kind == TG_RES_RWLOCK) &&
+                      (!(flags & TG_LOCK_WRITE_REENTRANT) || (have & TG_RF_RECURSIVE))))
+            return r;
+    }
+    return tg__ann_lock_res_slow(addr, flags, pc, r);
+}
+
+/* Publishes a lock call on the actor for the watchdog (plain stores). */
+static inline void tg__ann_publish(struct tg_actor *a, uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    a->pending_pc = pc;
+    a->pending_mode = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
+    a->pending_seq++;
+    __atomic_store_n(&a->pending, addr, __ATOMIC_RELEASE);
+}
+
+/* A whole lock or unlock call of a library's lock (glib.c): fn(l) runs
+ * unwatched inside, described to the engine as the pre and post calls
+ * would describe it. The common case (not a relock, the lock's entry
+ * already what the flags say, the newest hold unlocked first) is inline
+ * and costs what a pthread mutex hook costs plus one lookup of the lock's
+ * entry; the rest is a bracket of pre and post calls. */
+void tg__ann_lock_bracketed(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc);
+void tg__ann_unlock_bracketed(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc);
+
+/* 1 if a lock call on addr by a may be a relock: addr is among the two
+ * newest holds, or deeper while no watchdog runs (as mutex.c decides). A
+ * bracket then describes it (and starts the watchdog if need be). */
+static inline int tg__ann_maybe_relock(const struct tg_actor *a, uintptr_t addr)
+{
+    int n = a->n_held;
+    if ((n > 0 && a->held[n - 1].addr == addr) || (n > 1 && a->held[n - 2].addr == addr))
+        return 1;
+    return n > 2 && !tg__watchdog_running();
+}
+
+__attribute__((always_inline)) static inline void tg__ann_lock_call(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc)
+{
+    uintptr_t addr = (uintptr_t)l;
+    struct tg_actor *a = tg__self();
+    struct tg_res *r;
+    if (TG_UNLIKELY(!a)) { /* not watched: inside a bracket, or not a program thread */
+        fn(l);
+        return;
+    }
+    if ((!(flags & TG_LOCK_WRITE_REENTRANT) && TG_UNLIKELY(tg__ann_maybe_relock(a, addr))) ||
+        TG_UNLIKELY((r = tg__ann_lock_res(addr, flags, pc)) == NULL)) {
+        tg__ann_lock_bracketed(l, flags, fn, pc);
+        return;
+    }
+    tg__ann_publish(a, addr, flags, pc);
+    tg__guard++; /* the lock's own code (futex waits, pthread calls) is not watched */
+    fn(l);
+    tg__guard--;
+    __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
+    a->pending_mode = TG_MODE_EXCL;
+    enum tg_mode m = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
+    tg__acquired(a, r, m, pc);
+    tg__lockorder_note(a);
+    REC(tg__rec_acquire(a, addr, (enum tg_res_kind)r->kind, m, 0, pc, 0));
+}
+
+__attribute__((always_inline)) static inline void tg__ann_unlock_call(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc)
+{
+    uintptr_t addr = (uintptr_t)l;
+    struct tg_actor *a = tg__self();
+    if (TG_UNLIKELY(!a)) {
+        fn(l);
+        return;
+    }
+    int n = a->n_held;
+    if (TG_UNLIKELY(n == 0 || a->held[n - 1].addr != addr || tg__hold_watch)) {
+        tg__ann_unlock_bracketed(l, flags, fn, pc);
+        return;
+    }
+    __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+    REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
+    tg__guard++;
+    fn(l);
+    tg__guard--;
+}
+
 #endif

@@ -77,14 +77,13 @@ static void destroyed(void *o, obj_fn f, uintptr_t pc)
         QUIET(f(o));
 }
 
-/* A lock, trylock or unlock call bracketed for the engine, with flags fl
- * (TG_LOCK_READ, TG_LOCK_WRITE_REENTRANT). */
-static void watched_lock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
+/* A lock, trylock or unlock call described to the engine, with flags fl
+ * (TG_LOCK_READ, TG_LOCK_WRITE_REENTRANT). A missing GLib function (warned
+ * once) does nothing and is not described. */
+__attribute__((always_inline)) static inline void watched_lock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
 {
-    tg__ann_pre_lock((uintptr_t)l, fl, pc);
     if (f)
-        f(l);
-    tg__ann_post_lock((uintptr_t)l, fl, 0, pc);
+        tg__ann_lock_call(l, fl, f, pc);
 }
 
 static int watched_trylock(void *l, unsigned fl, try_fn f, uintptr_t pc)
@@ -95,12 +94,10 @@ static int watched_trylock(void *l, unsigned fl, try_fn f, uintptr_t pc)
     return ok;
 }
 
-static void watched_unlock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
+__attribute__((always_inline)) static inline void watched_unlock(void *l, unsigned fl, obj_fn f, uintptr_t pc)
 {
-    tg__ann_pre_unlock((uintptr_t)l, fl, pc);
     if (f)
-        f(l);
-    tg__ann_post_unlock((uintptr_t)l, fl);
+        tg__ann_unlock_call(l, fl, f, pc);
 }
 
 /* ---- GMutex ------------------------------------------------------------ */

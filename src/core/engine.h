@@ -59,6 +59,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
 #define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
 #define TG_RF_CLAIMED      0x0400u /* a destroyed entry being given to another address */
+#define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_actor.futex_word) */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -226,6 +227,12 @@ struct tg_actor {
      * double what the engine keeps per task. tg__held_grow moves the list
      * out and leaves this unused. */
     struct tg_held held_inline[2];
+    /* The futex word its futex wait through syscall() is on, when no lock
+     * is watched at that address (preload/futex.c): an entry of its own,
+     * filled in per wait, outside the lock table, so that words waited on
+     * once leave no entry behind. Kept across reuse (records are never
+     * freed, so a report may point to it). */
+    struct tg_res futex_word;
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 
@@ -280,6 +287,8 @@ struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
 /* The instance ends (destroy calls). */
 void tg__res_destroy(struct tg_res *r);
+/* A new instance serial, for an entry kept outside the table. */
+uint64_t tg__res_next_id(void);
 const char *tg__res_kind_name(enum tg_res_kind k);
 
 /* ---- holds (fast path: no lock, no allocation in the common case) ------ */

@@ -86,6 +86,8 @@ void tg__res_describe(const struct tg_res *r, struct tg_res_info *info)
     info->id = r->id;
     info->addr = r->addr;
     info->kind = tg__res_kind_name((enum tg_res_kind)r->kind);
+    if (r->kind == TG_RES_EVENT && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_FUTEX))
+        info->kind = "futex";
     info->detail = tg__strdup(res_detail(r));
     info->name = tg__data_symbol(r->addr);
     if (r->created_pc)

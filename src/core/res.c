@@ -99,9 +99,14 @@ static void ins_unlock(void)
     tg__guard--;
 }
 
+uint64_t tg__res_next_id(void)
+{
+    return __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+}
+
 static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
-    r->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    r->id = tg__res_next_id();
     r->kind = kind;
     r->created_pc = pc;
     r->class_key = 0;

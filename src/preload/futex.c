@@ -18,7 +18,8 @@
  * return EAGAIN where one call would have slept (the word changed in
  * between): every futex user must take that as a spurious wake-up, which
  * it is. The futexes of tangle's own locks (calls from its own code) are
- * never published. */
+ * never published. A futex word takes no entry in the lock table: what
+ * a report names it by lives in the waiting thread's own record. */
 #include "preload/preload.h"
 
 #include <errno.h>
@@ -65,10 +66,34 @@ static long raw_syscall(long n, long a, long b, long c, long d, long e, long f)
     return ret;
 }
 
+/* What a's futex wait on addr waits for: the entry of a lock another
+ * frontend watches at that address (a GMutex whose GLib-internal lock call
+ * waits on its word), else a's own entry for futex words, filled in for
+ * this wait. That one lives in the actor's record (never freed), not in
+ * the lock table: a word waited on once leaves nothing behind. */
+static struct tg_res *futex_word(struct tg_actor *a, uintptr_t addr, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_lookup(addr);
+    if (r && !(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED))
+        return r;
+    r = &a->futex_word;
+    r->id = tg__res_next_id();
+    r->kind = TG_RES_EVENT;
+    r->created_pc = pc;
+    r->class_key = 0;
+    r->cond_mutex = 0;
+    __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->flags, TG_RF_FUTEX, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
+    return r;
+}
+
 /* An untimed wait on a private futex by a watched thread of the program.
  * It first waits check_ms unpublished (most waits end there, at no cost
  * to tangle and with no entry for the futex); one that outlasts that is
- * published as an event wait, takes its stack, and waits as asked. */
+ * published as an event wait on the futex word, takes its stack, and
+ * waits as asked. */
 static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long a5, long a6,
                          uintptr_t pc)
 {
@@ -81,9 +106,7 @@ static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long
         if (rc != -1 || errno != ETIMEDOUT)
             return rc;
     }
-    struct tg_res *r = tg__res_get((uintptr_t)uaddr, TG_RES_EVENT, 0, pc);
-    if (!r)
-        return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
+    struct tg_res *r = futex_word(a, (uintptr_t)uaddr, pc);
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
     tg__wait_begin(a, &w);
     a->wait_stack = tg__stack_capture(1);

@@ -262,7 +262,7 @@ static const char *intern(const struct jv *o, const char *key)
 {
     static const char *const known[] = {
         "mutex", "rwlock", "semaphore", "condition", "barrier", "spinlock", "channel", "event",
-        "thread", "task", "scheduler", "lock", "resource", "read", "write", "exclusive",
+        "futex", "thread", "task", "scheduler", "lock", "resource", "read", "write", "exclusive",
         "blocked", "runnable", "running", "exited", "in-syscall", "parent-only",
     };
     const struct jv *v = get(o, key);

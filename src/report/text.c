@@ -77,17 +77,19 @@ static void stack(struct tg_buf *b, const struct tg_stack *s, const char *indent
 
 static void res(struct tg_buf *b, const struct tg_res_info *r)
 {
-    tg__buf_puts(b, r->kind ? r->kind : "resource");
+    /* A futex word has no creation: its frame is where it was waited on. */
+    int futex = r->kind && !strcmp(r->kind, "futex");
+    tg__buf_puts(b, futex ? "futex word" : r->kind ? r->kind : "resource");
     if (r->detail)
         tg__buf_printf(b, " (%s)", r->detail);
-    if (r->id)
+    if (r->id && !futex) /* a futex word is named by its address */
         tg__buf_printf(b, " #%llu", (unsigned long long)r->id);
     if (r->name)
         tg__buf_printf(b, " '%s'", r->name);
     if (r->addr)
         tg__buf_printf(b, " at 0x%lx", (unsigned long)r->addr);
     if (r->created.n > 0) {
-        tg__buf_puts(b, ", created in ");
+        tg__buf_puts(b, futex ? ", waited on in " : ", created in ");
         frame(b, headline(&r->created));
     }
 }

@@ -45,6 +45,7 @@ struct snap {
     int prog;
     int blocker;     /* index of who it waits for, -1 for "anyone" */
     int host_runner; /* ST_STUCK: the task that blocks its host thread */
+    int raw;         /* asleep on a lock inside the C library (libcwait.c) */
 };
 
 /* One hold of a snapshot actor, in an index sorted by lock address. */
@@ -144,6 +145,26 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
     copy_held(s, a);
 }
 
+/* A thread asleep on one of the C library's own locks, seen by the
+ * watchdog on two ticks (libcwait.c): blocked on that futex word, a wait
+ * anyone may end. */
+static void asleep_in_libc(struct snap *s, struct tg_actor *a)
+{
+    s->st = ST_BLOCKED;
+    s->raw = 1;
+    s->w = (struct tg_wait_desc){.res = &a->raw_word, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL,
+                                 .pc = a->raw_pc};
+    s->wait_stack = a->raw_stack;
+    s->seq = (1ull << 62) | a->raw_seq;
+    copy_held(s, a);
+}
+
+/* When a snapshot actor's wait began, as far as known. */
+static uint64_t wait_since(const struct snap *s)
+{
+    return s->raw ? s->a->raw_since_ns : s->a->wait_since_ns;
+}
+
 /* One actor's pending lock call at this tick; 1 if whether it counts as
  * blocked (two ticks unchanged) changed. */
 static int watch_pending_call(struct tg_actor *a)
@@ -240,9 +261,13 @@ static int take(struct snapshot *ss)
         uint64_t s1 = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
         if (!(s1 & 1)) {
             s->st = ST_RUNNING;
+            s->raw = 0;
             stuck_in_pending_call(s, a);
+            if (s->st == ST_RUNNING && a->kind == TG_ACTOR_THREAD && a->raw_ticks >= 2)
+                asleep_in_libc(s, a);
             continue;
         }
+        s->raw = 0;
         s->w = a->wait;
         s->wait_stack = a->wait_stack;
         copy_held(s, a);
@@ -583,7 +608,7 @@ static long waited_ms(const struct snap *s, uint64_t now)
         return 0;
     if (s->seq >> 63)
         return (long)s->a->watch_stuck * tg__opt.watchdog_ms;
-    uint64_t since = s->a->wait_since_ns;
+    uint64_t since = wait_since(s);
     return since && now > since ? (long)((now - since) / 1000000u) : 0;
 }
 
@@ -671,6 +696,10 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                           : s->st == ST_STUCK ? "runnable" : "blocked";
         if (s->st == ST_RUNNING)
             running_state(info, s->a);
+        if (s->raw && s->a->raw_detail[0]) {
+            free((char *)info->wait.res.detail);
+            info->wait.res.detail = tg__strdup(s->a->raw_detail);
+        }
         if (waiting) {
             info->wait.waited_ms = waited_ms(s, now);
             info->wait.mode = mode_name(&s->w);
@@ -735,9 +764,27 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                                  "(global stall: %d blocked)",
                                  tasks == 0 ? "thread" : tasks == n ? "task" : "thread and task",
                                  live);
-        f->advice = tg__strdup("each one below waits for something only another of them "
-                               "could provide (a signal, a post, a send, a release, an exit); "
-                               "find the one that should have come first.");
+        const struct snap *in_libc = NULL; /* one asleep on a C library lock, a handler's first */
+        for (int k = 0; k < n; k++) {
+            const struct snap *s = &ss->v[order[k]];
+            if (s->raw && s->a->raw_advice &&
+                (!in_libc || (strstr(s->a->raw_detail, "signal handler") &&
+                              !strstr(in_libc->a->raw_detail, "signal handler"))))
+                in_libc = s;
+        }
+        if (in_libc) {
+            char *sum = tg__sprintf("%s; %s is %s", f->summary, TG_LABEL(in_libc->a),
+                                    in_libc->a->raw_detail);
+            if (sum) {
+                free(f->summary);
+                f->summary = sum;
+            }
+        }
+        f->advice = tg__strdup(in_libc ? in_libc->a->raw_advice
+                                       : "each one below waits for something only another of "
+                                         "them could provide (a signal, a post, a send, a "
+                                         "release, an exit); find the one that should have "
+                                         "come first.");
     } else if (first->w.kind == TG_RES_SEM && first->w.res &&
                (__atomic_load_n(&first->w.res->flags, __ATOMIC_RELAXED) & TG_RF_OWNED_PERMITS)) {
         f->summary = tg__sprintf("%d %ss each hold permits of semaphore #%llu and wait for "
@@ -999,7 +1046,7 @@ static int long_waits(struct snapshot *ss)
     int watching = 0;
     for (int i = 0; i < ss->n; i++) {
         struct snap *s = &ss->v[i];
-        if (s->st != ST_BLOCKED || stuck(s) || s->a->long_wait_seq == s->seq)
+        if (s->st != ST_BLOCKED || s->raw || stuck(s) || s->a->long_wait_seq == s->seq)
             continue;
         long ms = waited_ms(s, now);
         if (ms >= tg__opt.long_wait_ms)
@@ -1024,6 +1071,7 @@ int tg__scan(int stall_only)
     tg__guard++;
     tg__lock();
     int changed = watch_pending_calls();
+    changed |= tg__libc_wait_watch();
     /* Cleared before the snapshot is read: a change made after this is
      * either in the snapshot or sets the flag again (tg__wait_begin and
      * tg__actor_exit fence between their store and their check). */
@@ -1068,7 +1116,7 @@ int tg__scan(int stall_only)
             if (first < 0)
                 first = i;
             sig = (sig ^ (s->a->id * 31 + s->seq)) * 1099511628211ull;
-            if (now - s->a->wait_since_ns < (uint64_t)tg__opt.stall_ms * 1000000ull)
+            if (now - wait_since(s) < (uint64_t)tg__opt.stall_ms * 1000000ull)
                 old = 0;
         }
         if (live > 0 && stuck_n == live && tg__opt.stall_ms > 0) {

@@ -201,6 +201,17 @@ struct tg_actor {
      * is this actor's id. */
     struct tg_vc *vc;
     void *user;               /* frontend's own data */
+    /* The watchdog's look at a thread it sees running, asleep in an
+     * untimed futex wait inside the C library (libcwait.c): the word and
+     * program counter seen, on how many ticks in a row (2: counts as
+     * blocked; -1: not inside the C library), since when, and what its
+     * stack says it is blocked in. Written by the watchdog only. */
+    uintptr_t raw_uaddr, raw_pc;
+    int raw_ticks;
+    uint64_t raw_seq, raw_since_ns;
+    uint32_t raw_stack;
+    const char *raw_advice;   /* static, or NULL */
+    char raw_detail[160];
     /* Everything from here on is not cleared when a record is reused (a
      * task's spawn clears only the fields above). */
     /* TG_PENDING_PCS entries: only a thread is asked for its stack (by a
@@ -233,6 +244,8 @@ struct tg_actor {
      * once leave no entry behind. Kept across reuse (records are never
      * freed, so a report may point to it). */
     struct tg_res futex_word;
+    /* The word of the wait libcwait.c sees it in (raw_ticks == 2). */
+    struct tg_res raw_word;
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 

@@ -83,6 +83,10 @@ extern int (*tg__sem_count_hook)(uintptr_t addr);
 extern int tg__os_threads_known;
 extern _Atomic long tg__watchdog_tid;
 int tg__threads_unseen(void);
+/* The watchdog's tick for threads asleep on the C library's own locks
+ * (libcwait.c): 1 if one started or stopped counting as blocked. Engine
+ * lock held. */
+int tg__libc_wait_watch(void);
 int tg__signal_may_post(void);
 /* tg__stack_capture with the engine lock held (it is released around the
  * unwinder, if the stack was not seen before: then *unlocked is set to 1,

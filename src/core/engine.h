@@ -207,7 +207,7 @@ struct tg_actor {
      * blocked; -1: not inside the C library), since when, and what its
      * stack says it is blocked in. Written by the watchdog only. */
     uintptr_t raw_uaddr, raw_pc;
-    int raw_ticks;
+    int raw_ticks, raw_loader;
     uint64_t raw_seq, raw_since_ns;
     uint32_t raw_stack;
     const char *raw_advice;   /* static, or NULL */

@@ -87,6 +87,9 @@ int tg__threads_unseen(void);
  * (libcwait.c): 1 if one started or stopped counting as blocked. Engine
  * lock held. */
 int tg__libc_wait_watch(void);
+/* 1 while a thread is seen blocked on the dynamic loader's lock: reports
+ * must not dlopen then (its holder may be blocked too). */
+extern int tg__loader_busy;
 int tg__signal_may_post(void);
 /* tg__stack_capture with the engine lock held (it is released around the
  * unwinder, if the stack was not seen before: then *unlocked is set to 1,

@@ -30,7 +30,9 @@
  * Runs on the watchdog thread with the engine lock held: no allocation, no
  * call that takes the loader's lock (dladdr, dlsym: a thread blocked in
  * dlopen holds it), only system calls and reads of the process's memory
- * through process_vm_readv (a bad address fails, it does not fault). */
+ * through process_vm_readv (a bad address fails, it does not fault).
+ * A report about a thread blocked on the loader's lock is symbolized
+ * without dlopen (tg__loader_busy). */
 #define _GNU_SOURCE
 #include "core/internal.h"
 
@@ -46,6 +48,10 @@
 #include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+/* tangle's own image (defined by the linker). */
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+extern const char _end[] __attribute__((visibility("hidden")));
 
 enum family { F_NONE, F_MALLOC, F_STDIO, F_LOADER };
 
@@ -295,8 +301,8 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
                 break;
             }
 #endif
-            if (!after_call(w))
-                continue;
+            if (!after_call(w) || (w >= (uintptr_t)__ehdr_start && w < (uintptr_t)_end))
+                continue; /* not a return address, or a stale one into tangle */
             pcs[n++] = w;
             if (w == thread_base[0] || w == thread_base[1] || known_of(w) == stop_known)
                 break;
@@ -313,6 +319,7 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
         sp = next_sp;
     }
     a->raw_stack = tg__stack_intern_locked(pcs, n);
+    a->raw_loader = sec[0].loader || (sec[0].known >= 0 && known_fns[sec[0].known].fam == F_LOADER);
 
     enum family f0 = sec[0].known >= 0 ? known_fns[sec[0].known].fam : F_NONE;
     if (f0 == F_NONE && sec[0].loader)
@@ -434,6 +441,8 @@ static int watch_one(struct tg_actor *a)
     return was != (a->raw_ticks >= 2);
 }
 
+int tg__loader_busy;
+
 int tg__libc_wait_watch(void)
 {
     if (!thread_base[0])
@@ -448,7 +457,7 @@ int tg__libc_wait_watch(void)
             __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED)
             candidates++;
     }
-    int changed = 0;
+    int changed = 0, loader = 0;
     for (int i = 0; i < tg__n_threads; i++) {
         struct tg_actor *a = tg__threads[i];
         int look = candidates <= 8 && !(a->aflags & TG_AF_INTERNAL) &&
@@ -461,6 +470,8 @@ int tg__libc_wait_watch(void)
             changed |= a->raw_ticks >= 2;
             a->raw_ticks = 0;
         }
+        loader |= a->raw_ticks >= 2 && a->raw_loader;
     }
+    __atomic_store_n(&tg__loader_busy, loader, __ATOMIC_RELAXED);
     return changed;
 }

@@ -62,6 +62,10 @@ void tg__sym_answer_free(struct tg__sym_answer *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Set by the engine (core/libcwait.c) while a thread is seen blocked on
+ * the dynamic loader's lock; absent from the tangle command. */
+extern int tg__loader_busy __attribute__((weak));
+
 char *tg__sym_demangle(const char *name)
 {
     static char *(*demangle)(const char *, char *, size_t *, int *);
@@ -297,7 +301,10 @@ static void dladdr_answer(uintptr_t pc, struct tg__sym_answer *a)
 static void answer_all(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
                        struct tg__sym_answer *ans)
 {
-    if (!s->dw_tried) {
+    /* libdw is loaded with dlopen, which waits for the loader's lock: not
+     * while a thread is seen blocked in the loader (its holder may be
+     * blocked too); addr2line answers this report. */
+    if (!s->dw_tried && !(&tg__loader_busy && tg__loader_busy)) {
         s->dw_tried = 1;
         s->dw = tg__dw_open(s->pid);
     }

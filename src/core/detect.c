@@ -251,6 +251,7 @@ static int take(struct snapshot *ss)
         struct snap *s = &ss->v[ss->n++];
         s->a = a;
         s->alts = NULL;
+        s->raw = 0;
         s->blocker = s->host_runner = -1;
         int st = (int)__atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
         if (st == TG_ST_EXITED) {
@@ -261,13 +262,11 @@ static int take(struct snapshot *ss)
         uint64_t s1 = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
         if (!(s1 & 1)) {
             s->st = ST_RUNNING;
-            s->raw = 0;
             stuck_in_pending_call(s, a);
             if (s->st == ST_RUNNING && a->kind == TG_ACTOR_THREAD && a->raw_ticks >= 2)
                 asleep_in_libc(s, a);
             continue;
         }
-        s->raw = 0;
         s->w = a->wait;
         s->wait_stack = a->wait_stack;
         copy_held(s, a);

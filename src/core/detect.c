@@ -498,6 +498,18 @@ static int stuck(const struct snap *s)
     return !s->prog && (s->st == ST_BLOCKED || s->st == ST_STUCK);
 }
 
+/* 1 if some wait of the snapshot has a deadline. Without one, a reduction
+ * that counts timed waits as blocking finds what the one before it found,
+ * so it is skipped (with a million blocked tasks, a reduction is most of a
+ * scan). */
+static int any_timed(const struct snapshot *ss)
+{
+    for (int i = 0; i < ss->n; i++)
+        if (ss->v[i].st == ST_BLOCKED && (ss->v[i].w.flags & TG_WF_TIMED))
+            return 1;
+    return 0;
+}
+
 /* The members of the deadlock that `start` is part of: the cycle its chain
  * of blockers runs into, in wait order, then the rest of that chain, then
  * everyone else stuck behind them. Returns the count; order[] gets indices;
@@ -906,7 +918,8 @@ int tg__wait_check(struct tg_actor *a)
             if (stuck(&ss.v[me])) {
                 report_component(&ss, me, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
                 result = TG_CHECK_DEADLOCK;
-            } else if (tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE)) {
+            } else if (tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE) &&
+                       any_timed(&ss)) {
                 reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
                 if (stuck(&ss.v[me]) &&
                     report_component(&ss, me, TG_FINDING_HAZARD, TG_HAZARD_TIMED_CYCLE, 0))
@@ -1093,7 +1106,8 @@ int tg__scan(int stall_only)
                                         ss.v[i].a->wait_since_ns < settle))
                     found |= report_component(&ss, i, TG_FINDING_DEADLOCK, TG_HAZARD_NONE, 0);
             }
-            if (!found && tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE)) {
+            if (!found && tg__opt.timed_cycles && tg__hazard_on(TG_HAZARD_TIMED_CYCLE) &&
+                any_timed(&ss)) {
                 reduce(&ss, M_DEFINITE | M_TIMED_BLOCKS);
                 for (int i = 0; i < ss.n; i++)
                     if (stuck(&ss.v[i]) && (ss.v[i].w.flags & TG_WF_TIMED))

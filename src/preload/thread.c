@@ -439,11 +439,13 @@ int tg__thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void
     }
     if (child) {
         /* The child records its handle too; the parent does it so that a
-         * join right after create finds it. The record may have been
-         * reaped and reused already if the thread was detached and quick. */
+         * join right after create finds it. If the thread was detached and
+         * quick, its record may have been reaped (its `user` then links
+         * the free records: overwriting it with the handle once made the
+         * next thread's start zero that thread's own descriptor) or reused. */
         tg__guard++;
         tg__lock();
-        if (child->id == child_id)
+        if (child->id == child_id && tg__actors[child->slot] == child)
             child->user = (void *)*t;
         tg__unlock();
         tg__guard--;

@@ -8,6 +8,10 @@
  *
  *   scale churn N         N short-lived threads, created and joined two at
  *                         a time; each takes lock A then lock B once
+ *   scale detached N      N short-lived detached threads, at most two alive:
+ *                         each takes lock A then lock B once and posts a
+ *                         semaphore as its last act, which the creator
+ *                         waits for before it creates the next one
  *   scale pairs K ITERS   2 threads, K mutexes; each iteration takes a
  *                         random pair, always the lower index first
  *   scale objects N ITERS 2 threads, N objects with their own mutex; each
@@ -24,6 +28,7 @@
  * Every shape is free of deadlocks and data races: a checker that reports
  * anything here is wrong. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +52,7 @@ static pthread_mutex_t *locks;      /* pairs: K mutexes */
 static struct object *objects;      /* objects: N of them */
 static long size, iters;
 static long churn_count;            /* guarded by lock_a and lock_b */
+static sem_t room;                  /* detached: threads that may still start */
 static long pair_count;             /* summed by main after the joins */
 
 static double now(void)
@@ -187,6 +193,41 @@ static double churn(void)
     return dt;
 }
 
+static void *detached_thread(void *arg)
+{
+    churn_thread(arg);
+    sem_post(&room);
+    return NULL;
+}
+
+static double detached(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sem_init(&room, 0, 2);
+    double t0 = now();
+    for (long i = 0; i < size; i++) {
+        pthread_t t;
+        sem_wait(&room);
+        if (pthread_create(&t, &attr, detached_thread, NULL) != 0) {
+            perror("scale: pthread_create");
+            exit(1);
+        }
+    }
+    sem_wait(&room);
+    sem_wait(&room);
+    double dt = now() - t0;
+    pthread_mutex_lock(&lock_a);
+    long n = churn_count;
+    pthread_mutex_unlock(&lock_a);
+    if (n != size) {
+        fprintf(stderr, "scale: detached counted %ld threads, expected %ld\n", n, size);
+        exit(1);
+    }
+    return dt;
+}
+
 static double pairs(void)
 {
     locks = calloc((size_t)size, sizeof *locks);
@@ -232,8 +273,8 @@ static double objects_probe(void)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: scale churn N | pairs K ITERS | objects N ITERS | lockchurn N | "
-                    "freed N\n");
+    fprintf(stderr, "usage: scale churn N | detached N | pairs K ITERS | objects N ITERS | "
+                    "lockchurn N | freed N\n");
     return 2;
 }
 
@@ -248,6 +289,9 @@ int main(int argc, char **argv)
     long ops;
     if (!strcmp(shape, "churn") && size >= 2) {
         dt = churn();
+        ops = size;
+    } else if (!strcmp(shape, "detached") && size >= 1) {
+        dt = detached();
         ops = size;
     } else if (!strcmp(shape, "pairs") && size >= 2 && iters > 0) {
         dt = pairs();

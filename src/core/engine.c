@@ -138,6 +138,7 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
     __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
     tg__alloc_after_fork();
     tg__res_after_fork();
+    tg__hb_after_fork();
     tg__report_after_fork();
 }
 

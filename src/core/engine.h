@@ -377,9 +377,10 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
 extern _Atomic uint32_t tg__graph_instances;
 /* Happens-before through creation, joins and semaphores, for the
  * lock-order filter. Each costs O(threads alive) (clock slots of joined
- * threads are reused), takes no engine lock, and does nothing while lock
- * order is off. Only the actor itself calls them, except that a creator
- * calls tg__hb_fork for a child that has not started yet. */
+ * threads are reused, and those of detached ones once their creator may:
+ * lockorder.c), takes no engine lock, and does nothing while lock order is
+ * off. Only the actor itself calls them, except that a creator calls
+ * tg__hb_fork for a child that has not started yet. */
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child);
 void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined);
 /* A post of semaphore r by a orders a's past before the wait it ends. */

@@ -137,6 +137,8 @@ int tg__backtrace_at(void **pcs, uintptr_t *slots, int max);
 void tg__unwind_init(void);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);
+/* In a fork child: the happens-before slot pool's lock is free (lockorder.c). */
+void tg__hb_after_fork(void);
 void tg__report_after_fork(void);
 void tg__report_flush(void);
 /* The file an output option names for this process (see report.c). */

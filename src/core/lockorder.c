@@ -39,7 +39,21 @@ int tg__lockorder_on = 1;
  * starts past everything the joiner knows of the slot. Whoever learns the
  * new clock therefore comes after the join too, so an old occurrence's
  * (slot, clock) still orders correctly; and the clocks stay as long as the
- * threads alive (plus threads never joined), not as the threads ever made. */
+ * threads alive, not as the threads ever made.
+ *
+ * A thread nobody joins (detached) gives its slot back when its record is
+ * reused (vc_own): the slot goes to a shared pool with two numbers, the
+ * newest clock of it that an occurrence recorded (`need`: 0 if it never
+ * nested locks) and the clock the next user starts at (`start`, past every
+ * clock it ever had: clocks of one slot only grow, so an older user's
+ * epoch is never confused with a newer one's). A creator takes a slot from
+ * the pool only if it knows the old user's clock up to `need`: then
+ * whoever learns the child's clock comes after every recorded event of the
+ * old user too, as with a join. A detached thread whose creator waited for
+ * its last post, or that never nested locks, is reused at once; one whose
+ * recorded events no creator has seen keeps its slot out of use (the pool
+ * is bounded and forgets the oldest), which costs nothing but a number,
+ * except in the clocks that learned part of it. */
 
 struct hb_entry {
     uint32_t slot, clock;
@@ -58,6 +72,21 @@ struct tg_vc {
 };
 
 static _Atomic uint32_t next_slot;
+
+/* The pool of slots given back (see above): a ring, oldest first, under
+ * its own lock, which is a leaf (taken under the engine lock too). */
+struct slot_back {
+    uint32_t slot, need, start;
+};
+#define POOL_CAP 1024  /* slots waiting for a creator that knows their past */
+#define POOL_LOOK 8    /* entries a creator looks at, oldest first */
+static struct slot_back *pool;
+static int pool_head, pool_n;
+static tg_lock_t pool_lock = TG_LOCK_INIT;
+
+/* The newest clock of vc's own slot that an occurrence recorded (0 if
+ * none); defined with the occurrences below. */
+static uint32_t recorded_clock(const struct tg_vc *vc);
 
 static int vc_find(const struct hb_entry *e, int n, uint32_t slot)
 {
@@ -149,6 +178,64 @@ static void free_push(struct tg_vc *vc, uint32_t slot)
     vc->free_slots[vc->n_free++] = slot;
 }
 
+static void pool_put(uint32_t slot, uint32_t need, uint32_t start)
+{
+    tg__own_lock(&pool_lock);
+    if (!pool)
+        pool = tg__alloc(POOL_CAP * sizeof *pool);
+    if (pool) {
+        if (pool_n == POOL_CAP) { /* the oldest waited longest: it is retired */
+            pool_head = (pool_head + 1) % POOL_CAP;
+            pool_n--;
+        }
+        pool[(pool_head + pool_n++) % POOL_CAP] = (struct slot_back){slot, need, start};
+    }
+    tg__own_unlock(&pool_lock);
+}
+
+/* A slot from the pool that the creator with clock pv may give its child,
+ * and the clock the child starts at there; 0 if none. */
+static uint32_t pool_take(const struct tg_vc *pv, uint32_t *start)
+{
+    uint32_t slot = 0;
+    tg__own_lock(&pool_lock);
+    for (int k = 0; k < pool_n && k < POOL_LOOK && !slot; k++) {
+        struct slot_back *b = &pool[(pool_head + k) % POOL_CAP];
+        if (b->need && clock_at(pv->e, pv->n, b->slot) < b->need)
+            continue;
+        slot = b->slot;
+        *start = b->start;
+        *b = pool[pool_head]; /* the oldest fills the hole */
+        pool_head = (pool_head + 1) % POOL_CAP;
+        pool_n--;
+    }
+    tg__own_unlock(&pool_lock);
+    return slot;
+}
+
+/* In a fork child: another thread may have held the pool's lock. */
+void tg__hb_after_fork(void)
+{
+    pool_lock.state = 0;
+}
+
+/* vc's last owner (a thread nobody joined) has ended and its record goes
+ * to another actor: its slot, and those it had from joins, go to the pool. */
+static void vc_give_back(struct tg_vc *vc)
+{
+    if (!vc->slot)
+        return; /* a semaphore's clock, or one already given to a joiner */
+    uint32_t last = clock_at(vc->e, vc->n, vc->slot);
+    pool_put(vc->slot, recorded_clock(vc), last + 1);
+    /* A slot from a join: its old user's events are known up to the clock
+     * this actor learned, and only a creator that knows as much may
+     * reuse it. */
+    for (int i = 0; i < vc->n_free; i++) {
+        uint32_t c = clock_at(vc->e, vc->n, vc->free_slots[i]);
+        pool_put(vc->free_slots[i], c, c + 1);
+    }
+}
+
 /* The clock *pvc as owned by `owner`, allocated or emptied if it was not. */
 static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
 {
@@ -156,6 +243,8 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
     if (!vc && !(vc = *pvc = tg__alloc(sizeof *vc)))
         return NULL;
     if (vc->owner != owner) {
+        if (vc->owner)
+            vc_give_back(vc);
         vc->owner = owner;
         vc->slot = 0;
         vc->n = 0;
@@ -191,9 +280,12 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
         cv->version++;
         memcpy(cv->e, pv->e, (size_t)pv->n * sizeof *pv->e);
         cv->n = pv->n;
-        cv->slot = pv->n_free ? pv->free_slots[--pv->n_free]
-                              : __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
-        vc_set(cv, cv->slot, clock_at(pv->e, pv->n, cv->slot) + 1);
+        uint32_t start = 0;
+        cv->slot = pv->n_free ? pv->free_slots[--pv->n_free] : pool_take(pv, &start);
+        if (!cv->slot)
+            cv->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
+        uint32_t known = clock_at(pv->e, pv->n, cv->slot) + 1;
+        vc_set(cv, cv->slot, start > known ? start : known);
         hb_tick(pv);
     }
     tg__guard--;
@@ -216,6 +308,7 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
         for (int i = 0; i < tv->n_free; i++)
             free_push(jv, tv->free_slots[i]);
         tv->owner = 0;
+        tv->slot = 0; /* the joiner's now, not to be given back with the record */
     }
     tg__guard--;
 }
@@ -1337,6 +1430,12 @@ static struct who *who_now(const struct taker *t)
         w->refs++; /* the clock's own reference */
     }
     return w;
+}
+
+static uint32_t recorded_clock(const struct tg_vc *vc)
+{
+    const struct who *w = vc->snap;
+    return w && w->actor == vc->owner && w->slot == vc->slot ? w->clock : 0;
 }
 
 static struct occ *occ_new(const struct taker *t, const struct tg_held *h)

@@ -28,6 +28,12 @@ void (*tg__stuck_hook)(struct tg_actor *a);
 int tg__hold_watch;
 
 static tg_lock_t engine_lock = TG_LOCK_INIT;
+/* The registry: tg__actors has room for actors_cap entries, grown on
+ * demand up to max_threads; free_slots lists the empty ones below
+ * tg__actor_slots, so that a slot is reused before the table grows. */
+static int actors_cap;
+static int *free_slots;
+static int n_free_slots;
 static int initialized;    /* 1 ok, -1 failed */
 static _Atomic int init_state;
 static uint64_t next_actor_id; /* under the engine lock */
@@ -75,6 +81,37 @@ void tg__out_of_memory(const char *consequence)
                   "to watch all of it.", consequence);
 }
 
+/* Doubles the registry (under the engine lock, or at init). The old array
+ * is not freed: a racy reader (known_threads_alive in the preload library)
+ * may still look at it, and tangle attach reads whichever is current. The
+ * new one is published before tg__actor_slots passes the old size, so a
+ * reader that loads the count, then the array, never reads past its end.
+ * Returns 0, or -1 if the table is at max_threads or memory is refused. */
+static int registry_grow(void)
+{
+    int cap = actors_cap ? 2 * actors_cap : 64;
+    if (cap > tg__opt.max_threads)
+        cap = tg__opt.max_threads;
+    if (cap <= actors_cap)
+        return -1;
+    struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
+    int *f = tg__alloc((size_t)cap * sizeof *f);
+    if (!v || !f) {
+        tg__free(v);
+        tg__free(f);
+        return -1;
+    }
+    if (actors_cap) {
+        memcpy(v, tg__actors, (size_t)actors_cap * sizeof *v);
+        memcpy(f, free_slots, (size_t)n_free_slots * sizeof *f);
+    }
+    tg__free(free_slots);
+    free_slots = f;
+    __atomic_store_n(&tg__actors, v, __ATOMIC_RELEASE);
+    actors_cap = cap;
+    return 0;
+}
+
 int tg__engine_init(void)
 {
     if (TG_LIKELY(initialized))
@@ -105,7 +142,7 @@ int tg__engine_init(void)
     }
     tg__hold_watch = tg__opt.hold_ms > 0;
     tg__lockorder_on = tg__opt.lock_order;
-    tg__actors = tg__alloc((size_t)tg__opt.max_threads * sizeof *tg__actors);
+    registry_grow();
     tg__res_table_init();
     tg__stack_init();
     initialized = tg__actors ? 1 : -1;
@@ -130,6 +167,10 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
         if (a->n_held == 0)
             tg__actors[i] = NULL;
     }
+    n_free_slots = 0;
+    for (int i = 0; i < tg__actor_slots; i++)
+        if (!tg__actors[i])
+            free_slots[n_free_slots++] = i;
     tg__n_threads = 0;
     if (survivor && tg__actors[survivor->slot] == survivor && survivor->kind == TG_ACTOR_THREAD &&
         cap_threads > 0)
@@ -174,9 +215,18 @@ struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, 
     return actor_new(old, kind, name, parent, 0, pc);
 }
 
-/* Where the search for a free registry slot starts: just after the last
- * one taken, so that creating many actors is not quadratic. */
-static int slot_hint;
+/* Under the engine lock: an empty registry slot, the most recently freed
+ * first (so the part of the table in use follows the actors alive, not
+ * the actors ever made), else the next never used; -1 if the table is
+ * full. O(1) but for the rare doubling. */
+static int slot_take(void)
+{
+    if (n_free_slots > 0)
+        return free_slots[--n_free_slots];
+    if (tg__actor_slots == actors_cap && registry_grow() != 0)
+        return -1;
+    return tg__actor_slots;
+}
 
 /* Under the engine lock: a thread actor joins or leaves tg__threads. A
  * list that cannot grow leaves the actor out: its pending lock calls are
@@ -246,14 +296,7 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
     if (a && kind == TG_ACTOR_THREAD && !a->pending_pcs) /* kept across reuse */
         a->pending_pcs = tg__alloc(TG_PENDING_PCS * sizeof *a->pending_pcs);
     if (a && slot < 0) {
-        for (int n = 0; n < tg__opt.max_threads; n++) {
-            int i = (slot_hint + n) % tg__opt.max_threads;
-            if (!tg__actors[i]) {
-                slot = i;
-                slot_hint = i + 1;
-                break;
-            }
-        }
+        slot = slot_take();
         if (slot < 0) {
             a->user = free_actors;
             free_actors = a;
@@ -280,15 +323,15 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
             size_t len = strnlen(name, sizeof a->name - 1);
             memcpy(a->name, name, len); /* the terminator is from the memset */
         }
-        tg__actors[slot] = a;
+        __atomic_store_n(&tg__actors[slot], a, __ATOMIC_RELEASE);
         if (slot >= tg__actor_slots)
-            tg__actor_slots = slot + 1;
+            __atomic_store_n(&tg__actor_slots, slot + 1, __ATOMIC_RELEASE);
         if (kind == TG_ACTOR_THREAD)
             threads_add(a);
     }
     tg__unlock();
     tg__guard--;
-    if (!a)
+    if (!a && actors_cap == tg__opt.max_threads) /* else memory was refused, and said so */
         tg__warn_once(&registry_warned,
                       "the thread table is full (%d); new threads are not watched. Raise it with "
                       "TANGLE_OPTIONS=max_threads=N.", tg__opt.max_threads);
@@ -460,6 +503,7 @@ void tg__actor_reap(struct tg_actor *a)
         if (a->kind == TG_ACTOR_THREAD)
             threads_remove(a);
         tg__actors[a->slot] = NULL;
+        free_slots[n_free_slots++] = a->slot;
         a->user = free_actors;
         free_actors = a;
     } else {

@@ -32,8 +32,8 @@ void tg__lock(void);
 void tg__unlock(void);
 
 /* The registry, read under the engine lock. */
-extern struct tg_actor **tg__actors;
-extern int tg__actor_slots; /* high-water mark of used slots */
+extern struct tg_actor **tg__actors; /* grows (engine.c): reload it after tg__actor_slots */
+extern int tg__actor_slots; /* high-water mark of used slots; freed slots are reused first */
 /* The thread actors among them (no tasks), also under the engine lock:
  * what the watchdog walks on every tick, so that its cost follows the
  * number of threads, not of tasks. */

@@ -79,7 +79,7 @@ void tg__options_defaults(struct tg_options *o)
     o->exit_holding = 1;
     o->timed_cycles = 1;
     o->max_locks = 1 << 26; /* a limit, not a reservation: the table grows */
-    o->max_threads = 1 << 20; /* tasks count: 8 MB of address space, touched as used */
+    o->max_threads = 1 << 20; /* tasks count; the table grows to it as actors live at once */
     o->stack_depth = 32;
     o->symbolize = 1;
     o->color = TG_COLOR_AUTO;

@@ -76,8 +76,10 @@ static void on_thread_exit(void *p)
  * racy look at the actor table, only a hint for the check below. */
 static int known_threads_alive(void)
 {
-    for (int i = 0; i < __atomic_load_n(&tg__actor_slots, __ATOMIC_RELAXED); i++) {
-        struct tg_actor *a = __atomic_load_n(&tg__actors[i], __ATOMIC_ACQUIRE);
+    int n = __atomic_load_n(&tg__actor_slots, __ATOMIC_ACQUIRE);
+    struct tg_actor **actors = __atomic_load_n(&tg__actors, __ATOMIC_ACQUIRE); /* after n: grows */
+    for (int i = 0; i < n; i++) {
+        struct tg_actor *a = __atomic_load_n(&actors[i], __ATOMIC_ACQUIRE);
         if (a && a->kind == TG_ACTOR_THREAD &&
             __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED)
             return 1;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* C11 threads: two thrd_create'd threads thrd_join each other. */
+/* C11 threads: two thrd_create'd threads thrd_join each other. (Main,
+ * which joins one of them, may not have blocked yet when the cycle is
+ * found: the report is not required to list it.) */
 // EXIT: 66
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "deadlock"
 // CHECK: reports[0].cycle_length == 2
-// CHECK: reports[0].threads# == 3
-// CHECK: reports[0].threads[2].name == "main"
 // CHECK: reports[0].summary ~ "in a cycle of joins"
 // CHECK: reports[0].threads[*].waits_for.lock.kind == "thread"
 // CHECK: reports[0].threads[*].waits_for.stack[0].line == @LINE(join_b)

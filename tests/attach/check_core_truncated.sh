@@ -9,7 +9,7 @@ mkdir -p "$work"
 command -v gcore >/dev/null 2>&1 || { echo "SKIP: gcore (gdb) is not installed"; exit 77; }
 "$prog" >"$work/out" 2>&1 &
 pid=$!
-trap 'kill -9 $pid 2>/dev/null' EXIT
+trap 'kill -9 $pid 2>/dev/null; rm -f "$work/core"*' EXIT
 i=0
 until grep -q ready "$work/out"; do
     i=$((i + 1)); [ $i -gt 300 ] && { echo "FAIL: never ready"; exit 1; }

@@ -15,7 +15,7 @@ tangle=$1 hang=$2 ring=$3 work=$4
 mkdir -p "$work"
 fail=0
 pids=
-cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
+cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; rm -f "$work"/core32*; }
 trap cleanup EXIT
 
 start() { # start PROG ARGS...: sets $pid once the program printed ready

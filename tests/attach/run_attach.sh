@@ -67,6 +67,7 @@ cleanup() {
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
     [ -n "$runner" ] && kill -9 "$runner" 2>/dev/null
     wait 2>/dev/null
+    rm -rf "$out.core"* "$out.d" # dumps are tens of megabytes (gigabytes under ASan)
 }
 trap cleanup EXIT
 

@@ -205,8 +205,11 @@ void tg__symbolize(struct tg__target *t, struct tg_stack *s, int first_is_pc);
 const char *tg__function_at(struct tg__target *t, uintptr_t pc, int activation);
 /* A data symbol covering addr: "name" or "name+off" (malloc'd) or NULL. */
 char *tg__data_name(struct tg__target *t, uintptr_t addr);
-/* The module (Dwfl_Module *) holding libc.so, or NULL when there is none. */
+/* The module (Dwfl_Module *) holding libc.so (glibc's or musl's), or NULL
+ * when there is none. */
 void *tg__libc_module(struct tg__target *t);
+/* The module (Dwfl_Module *) holding addr, or NULL. */
+void *tg__module_at(struct tg__target *t, uintptr_t addr);
 
 /* Reads the engine's records from a target that runs under tangle (while
  * it is stopped); leaves t->records 0 when there are none. */

@@ -156,7 +156,9 @@ static int file_minor(Dwfl_Module *m, char *version, size_t n)
 static void not_glibc(Dwfl_Module *libc, struct tg__glibc *g)
 {
     const char *path = NULL;
-    dwfl_module_info(libc, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+    const char *name = dwfl_module_info(libc, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+    if (!path)
+        path = name; /* a core's module whose file was not found */
     int musl = path && strstr(path, "musl");
     snprintf(g->why, sizeof g->why,
              "the program's C library (%s) is %s, not glibc, so the owners of locks cannot be read; "

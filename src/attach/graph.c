@@ -44,6 +44,8 @@ struct graph {
                        rwlock (1), or is that writer (2): next[i] is not a holder */
     uintptr_t *objs;/* resource ids: index + 1 */
     int n_objs, cap_objs;
+    void *libc;     /* the C library's module, once looked up (libc_known) */
+    int libc_known;
     struct tg_finding **fs;
     int n_fs, cap_fs;
     int failed;
@@ -214,9 +216,17 @@ static void fill_stack(struct graph *gr, struct tg_stack *s, const struct tg__tt
         drop_tangle_frames(s);
     /* The stack starts at the C library's entry point (pthread_mutex_lock,
      * ...): in a statically linked program nothing else says it is not the
-     * program's own code, and the one-line mentions must name its caller. */
-    for (int k = 0; k < s->n && th->wait.api_frame >= 0; k++)
-        s->frames[k].system |= s->frames[k].pc == th->pcs[from];
+     * program's own code, and the one-line mentions must name its caller.
+     * Nor does a module name say it of musl's (ld-musl-x86_64.so.1 in a
+     * core): frames in the C library's module are marked too. */
+    if (!gr->libc_known) {
+        gr->libc = tg__libc_module(gr->t);
+        gr->libc_known = 1;
+    }
+    for (int k = 0; k < s->n; k++)
+        s->frames[k].system |= (th->wait.api_frame >= 0 && s->frames[k].pc == th->pcs[from]) ||
+                               (gr->libc && s->frames[k].pc &&
+                                tg__module_at(gr->t, s->frames[k].pc - (k > 0)) == gr->libc);
 }
 
 /* Locks a thread holds, from the engine's records: every one, in its mode,

@@ -145,8 +145,18 @@ static Dwfl_Module *module_at(struct tg__target *t, uintptr_t a);
 static int after_call(struct tg__target *t, uintptr_t ret)
 {
     unsigned char b[8];
-    if (ret < 8 || !module_at(t, ret - 1) || tg__target_read(t, ret - 8, b, sizeof b) != 0)
+    Dwfl_Module *m = ret >= 8 ? module_at(t, ret - 1) : NULL;
+    if (!m)
         return 0;
+    if (tg__target_read(t, ret - 8, b, sizeof b) != 0) {
+        /* A core often leaves code out: it is read from the module's file. */
+        Dwarf_Addr at = ret - 8, bias;
+        Elf_Scn *scn = dwfl_module_address_section(m, &at, &bias);
+        Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+        if (!d || !d->d_buf || at + sizeof b > d->d_size)
+            return 0;
+        memcpy(b, (const char *)d->d_buf + at, sizeof b);
+    }
     return b[3] == 0xe8 || (b[2] == 0xff && b[3] == 0x15) || (b[6] == 0xff && (b[7] & 0xf8) == 0xd0) ||
            (b[6] == 0xff && (b[7] & 0xf8) == 0x10) || (b[5] == 0xff && (b[6] & 0xf8) == 0x50);
 }
@@ -220,6 +230,11 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
          * the registers the unwind tables need may be wrong, and where the
          * stack really ends cannot be told from them. */
         int rc = dwfl_thread_getframes(thread, frame_cb, th), first = 1;
+        if (th->n_pcs == 0 && rc == -1) { /* not even the innermost frame's module is readable */
+            th->pcs[0] = (uintptr_t)th->regs.pc;
+            th->n_pcs = 1;
+            th->last_sp = th->regs.sp;
+        }
         while (th->n_pcs > 0 && th->n_pcs < TG__ATTACH_MAX_FRAMES && (rc == -1 || !first) &&
                scan_on(t, th, first)) {
             t->scanned += first;
@@ -439,7 +454,9 @@ static int find_libc(Dwfl_Module *m, void **userdata, const char *name, Dwarf_Ad
     (void)start;
     const char *base = strrchr(name, '/');
     base = base ? base + 1 : name;
-    if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-2.", 7)) {
+    /* musl's libc.so is its dynamic linker too: a core's link map names it
+     * ld-musl-ARCH.so.1 */
+    if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-2.", 7) || !strncmp(base, "ld-musl-", 8)) {
         *(Dwfl_Module **)arg = m;
         return DWARF_CB_ABORT;
     }
@@ -452,6 +469,11 @@ void *tg__libc_module(struct tg__target *t)
     if (t->dwfl)
         dwfl_getmodules(t->dwfl, find_libc, &libc, 0);
     return libc;
+}
+
+void *tg__module_at(struct tg__target *t, uintptr_t addr)
+{
+    return module_at(t, addr);
 }
 
 void tg__unwind_free(struct tg__target *t)

@@ -401,6 +401,9 @@ struct occ {
     } gates;
     uint8_t from_mode, to_mode;
     uint8_t n_gates;
+    uint32_t refs;             /* edges that hold it: occurrences are shared */
+    uint32_t hash;             /* of everything above refs */
+    struct occ *next_same;     /* in its bucket of the set of occurrences */
 };
 
 struct edge {
@@ -1360,42 +1363,126 @@ static void who_release(struct who *w)
         tg__free(w);
 }
 
-/* Occurrences come from chunks of their own, without the allocator's
- * header, and go back to a free list (under the engine lock): a graph of
- * a million edges spends 48 bytes per occurrence, not 64. */
+/* Occurrences are kept once each (a set, under the engine lock): a thread
+ * that takes a table lock and then one of a million objects' locks at one
+ * place shows a million edges but one occurrence, which each edge points
+ * to. They come from chunks of their own, without the allocator's header,
+ * and go back to a free list when no edge holds them. */
 #define OCC_CHUNK 1024
-static struct occ *occ_free_list; /* linked through who */
+static struct occ *occ_free_list; /* linked through next_same */
 static struct occ *occ_chunk;
 static int occ_chunk_left;
+static struct occ **occ_set;      /* buckets, occ_set_cap of them (a power of two) */
+static size_t occ_set_cap, occ_set_n;
 
-static struct occ *occ_alloc(void)
+static uint64_t occ_gate(const struct occ *o, int j);
+
+static uint32_t occ_hash(const struct occ *o)
 {
+    uint64_t h = mix((uint64_t)(uintptr_t)o->who, o->from_pc);
+    h = mix(h ^ o->to_pc, ((uint64_t)o->from_stack << 32) | o->to_stack);
+    h = mix(h, ((uint64_t)o->from_mode << 16) | ((uint64_t)o->to_mode << 8) | o->n_gates);
+    for (int j = 0; j < o->n_gates; j++)
+        h = mix(h, occ_gate(o, j));
+    return (uint32_t)h;
+}
+
+static int occ_same(const struct occ *a, const struct occ *b)
+{
+    if (a->hash != b->hash || a->who != b->who || a->from_pc != b->from_pc ||
+        a->to_pc != b->to_pc || a->from_stack != b->from_stack || a->to_stack != b->to_stack ||
+        a->from_mode != b->from_mode || a->to_mode != b->to_mode || a->n_gates != b->n_gates)
+        return 0;
+    for (int j = 0; j < a->n_gates; j++)
+        if (occ_gate(a, j) != occ_gate(b, j))
+            return 0;
+    return 1;
+}
+
+/* The set doubles its buckets when it holds as many occurrences. */
+static void occ_set_room(void)
+{
+    if (occ_set_n < occ_set_cap)
+        return;
+    size_t cap = occ_set_cap ? occ_set_cap * 2 : 256;
+    struct occ **nb = tg__alloc(cap * sizeof *nb);
+    if (!nb)
+        return; /* longer chains, no harm */
+    for (size_t i = 0; i < occ_set_cap; i++)
+        for (struct occ *o = occ_set[i], *next; o; o = next) {
+            next = o->next_same;
+            o->next_same = nb[o->hash & (cap - 1)];
+            nb[o->hash & (cap - 1)] = o;
+        }
+    tg__free(occ_set);
+    occ_set = nb;
+    occ_set_cap = cap;
+}
+
+/* The occurrence like `want` (its gates in want->gates, never `many` of
+ * its own), shared; NULL if out of memory. Takes want's reference to its
+ * who either way. */
+static struct occ *occ_intern(struct occ *want)
+{
+    want->hash = occ_hash(want);
+    if (occ_set_cap)
+        for (struct occ *o = occ_set[want->hash & (occ_set_cap - 1)]; o; o = o->next_same)
+            if (occ_same(o, want)) {
+                who_release(want->who);
+                o->refs++;
+                return o;
+            }
+    occ_set_room();
+    if (!occ_set_cap) {
+        who_release(want->who);
+        return NULL;
+    }
     struct occ *o = occ_free_list;
     if (o) {
-        occ_free_list = (struct occ *)(void *)o->who;
+        occ_free_list = o->next_same;
     } else {
         if (!occ_chunk_left) {
             occ_chunk = tg__alloc(OCC_CHUNK * sizeof *occ_chunk);
-            if (!occ_chunk)
+            if (!occ_chunk) {
+                who_release(want->who);
                 return NULL;
+            }
             occ_chunk_left = OCC_CHUNK;
         }
         o = occ_chunk++;
         occ_chunk_left--;
     }
-    memset(o, 0, sizeof *o);
+    *o = *want;
+    if (want->n_gates > 1) {
+        o->gates.many = tg__alloc((size_t)want->n_gates * sizeof *o->gates.many);
+        if (o->gates.many)
+            memcpy(o->gates.many, want->gates.many, (size_t)want->n_gates * sizeof *o->gates.many);
+        else
+            o->n_gates = 0; /* out of memory: no gates (one report too many at worst) */
+        o->hash = occ_hash(o);
+    }
+    o->refs = 1;
+    o->next_same = occ_set[o->hash & (occ_set_cap - 1)];
+    occ_set[o->hash & (occ_set_cap - 1)] = o;
+    occ_set_n++;
     return o;
 }
 
+/* An edge lets go of o. */
 static void occ_free(struct occ *o)
 {
-    if (o) {
-        if (o->n_gates > 1)
-            tg__free(o->gates.many);
-        who_release(o->who);
-        o->who = (struct who *)(void *)occ_free_list;
-        occ_free_list = o;
-    }
+    if (!o || --o->refs > 0)
+        return;
+    struct occ **p = &occ_set[o->hash & (occ_set_cap - 1)];
+    while (*p != o)
+        p = &(*p)->next_same;
+    *p = o->next_same;
+    occ_set_n--;
+    if (o->n_gates > 1)
+        tg__free(o->gates.many);
+    who_release(o->who);
+    o->next_same = occ_free_list;
+    occ_free_list = o;
 }
 
 /* The taker as it is now, shared with its earlier occurrences while its
@@ -1440,31 +1527,27 @@ static uint32_t recorded_clock(const struct tg_vc *vc)
 
 static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 {
-    struct occ *o = occ_alloc();
-    if (!o)
+    struct occ want;
+    uint64_t gates[MAX_GATES];
+    memset(&want, 0, sizeof want);
+    if (!(want.who = who_now(t)))
         return NULL;
-    if (!(o->who = who_now(t))) {
-        occ_free(o);
-        return NULL;
-    }
-    o->from_pc = h->pc;
-    o->from_stack = h->stack;
-    o->to_pc = t->top->pc;
-    o->to_stack = t->to_stack;
-    o->from_mode = h->mode;
-    o->to_mode = t->top->mode;
+    want.from_pc = h->pc;
+    want.from_stack = h->stack;
+    want.to_pc = t->top->pc;
+    want.to_stack = t->to_stack;
+    want.from_mode = h->mode;
+    want.to_mode = t->top->mode;
     int n = 0;
-    for (int k = 0; k < t->n_gates; k++)
-        n += t->gate_addr[k] != h->addr;
-    if (n > MAX_GATES)
-        n = MAX_GATES;
-    uint64_t *to = &o->gates.one;
-    if (n > 1 && !(to = o->gates.many = tg__alloc((size_t)n * sizeof *to)))
-        n = 0; /* out of memory: no gates (one report too many at worst) */
-    for (int k = 0; k < t->n_gates && o->n_gates < n; k++)
+    for (int k = 0; k < t->n_gates && n < MAX_GATES; k++)
         if (t->gate_addr[k] != h->addr)
-            to[o->n_gates++] = t->gate_key[k];
-    return o;
+            gates[n++] = t->gate_key[k];
+    want.n_gates = (uint8_t)n;
+    if (n == 1)
+        want.gates.one = gates[0];
+    else if (n > 1)
+        want.gates.many = gates;
+    return occ_intern(&want);
 }
 
 /* The edge h -> top of the taker's hold h, if an occurrence of it is to be

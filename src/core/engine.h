@@ -229,6 +229,7 @@ struct tg_actor {
     uint64_t *chain_cache;
     uint32_t chain_bits, chain_used;
     int chain_stale;
+    uint64_t chain_retired_at; /* instances retired from the graph when it was last emptied */
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
     int any_cap;

@@ -496,25 +496,31 @@ static int grow_table(int **idx, size_t *cap, size_t need)
     return 1; /* caller rehashes */
 }
 
-/* ---- instances by page: what free() retires --------------------------------
+/* ---- instances by place: what free() retires --------------------------------
  *
- * Every instance node is linked into one of PAGE_BUCKETS lists by the page
- * its lock lies in, and the bucket counts them: free() of a block whose
- * pages' buckets all count zero (read without a lock) costs a few loads. */
-#define PAGE_BUCKETS 4096
+ * Every instance node is linked into one of PAGE_BUCKETS lists by the
+ * 128-byte grain of memory its lock lies in, and the bucket counts them:
+ * free() of a block whose grains' buckets all count zero (read without a
+ * lock) costs a few loads, and one that holds locks of the graph walks
+ * the few nodes of its grains. */
+#define GRAIN_SHIFT 7
+#define PAGE_BUCKETS 16384
 _Atomic uint32_t tg__graph_instances;
 static _Atomic uint32_t page_count[PAGE_BUCKETS];
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
-static size_t page_bucket(uintptr_t page)
+static size_t page_bucket(uintptr_t grain)
 {
-    return (size_t)((page * 0x9E3779B97F4A7C15ull) >> 52); /* 12 bits */
+    return (size_t)((grain * 0x9E3779B97F4A7C15ull) >> 50); /* 14 bits */
 }
+
+/* Instances that left the graph so far (each bumped a chain generation). */
+static _Atomic uint64_t retired_total;
 
 static void page_link(int i)
 {
-    size_t b = page_bucket(NODE(i).addr >> 12);
+    size_t b = page_bucket(NODE(i).addr >> GRAIN_SHIFT);
     NODE(i).next_page = page_first[b];
     if (page_first[b])
         NODE(page_first[b] - 1).prev_page = i + 1;
@@ -526,7 +532,7 @@ static void page_link(int i)
 static void page_unlink(int i)
 {
     struct node *nd = &NODE(i);
-    size_t b = page_bucket(nd->addr >> 12);
+    size_t b = page_bucket(nd->addr >> GRAIN_SHIFT);
     if (nd->prev_page)
         NODE(nd->prev_page - 1).next_page = nd->next_page;
     else
@@ -538,6 +544,7 @@ static void page_unlink(int i)
     /* Chains through this address were validated for the instance that
      * ends: a new lock there makes its own edges. */
     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(nd->addr)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
     nd->addr = 0;
 }
 
@@ -623,7 +630,7 @@ static int instance_node(const struct tg_res *r, uint64_t id)
 {
     if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == id)
         return r->graph_node;
-    for (int i = page_first[page_bucket(r->addr >> 12)]; i; i = NODE(i - 1).next_page)
+    for (int i = page_first[page_bucket(r->addr >> GRAIN_SHIFT)]; i; i = NODE(i - 1).next_page)
         if (NODE(i - 1).key == id)
             return i - 1;
     return -1;
@@ -890,10 +897,10 @@ void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
     tg__guard--;
 }
 
-/* 1 if a page of [lo, hi) may hold a lock of the graph. */
+/* 1 if a grain of [lo, hi) may hold a lock of the graph. */
 static int pages_counted(uintptr_t lo, uintptr_t hi)
 {
-    uintptr_t first = lo >> 12, last = (hi - 1) >> 12;
+    uintptr_t first = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
     if (last - first >= PAGE_BUCKETS)
         return 1;
     for (uintptr_t pg = first; pg <= last; pg++)
@@ -908,7 +915,7 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
         return;
     tg__guard++;
     tg__lock();
-    uintptr_t first = lo >> 12, last = (hi - 1) >> 12;
+    uintptr_t first = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
     size_t buckets = last - first >= PAGE_BUCKETS ? PAGE_BUCKETS : (size_t)(last - first + 1);
     for (size_t k = 0; k < buckets; k++) {
         size_t b = buckets == PAGE_BUCKETS ? k : page_bucket(first + k);
@@ -1666,9 +1673,22 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
         }
         a->chain_used = 0;
         a->chain_stale = 0;
+        a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
     }
     if (!v)
         return; /* never cached: 0 marks an empty entry */
+    if (a->chain_cache && (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
+        /* Full. If as many instances left the graph since it was last
+         * emptied as it holds chains, most may be chains of ended locks,
+         * never met again (lock churn): it starts again empty instead of
+         * growing. */
+        uint64_t retired = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+        if (retired - a->chain_retired_at >= a->chain_used) {
+            memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
+            a->chain_used = 0;
+            a->chain_retired_at = retired;
+        }
+    }
     if (!a->chain_cache || (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
         uint64_t *old = a->chain_cache;
         uint32_t old_bits = a->chain_bits;
@@ -1677,6 +1697,8 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
         if (!nc)
             return;
         a->chain_used = 0;
+        if (!old)
+            a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
         for (size_t i = 0; old && bits > old_bits && i < (size_t)1 << old_bits; i++) {
             uint64_t k = old[i] ^ a->chain_salt;
             size_t j = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - bits));

@@ -1204,10 +1204,11 @@ static size_t seen_cap;
 
 static uint32_t *seen_marks(void)
 {
-    if (seen_cap < (size_t)cap_nodes) {
+    if (seen_cap < (size_t)cap_nodes) { /* nodes grow a segment at a time: the marks double */
+        size_t cap = seen_cap * 2 > (size_t)cap_nodes ? seen_cap * 2 : (size_t)cap_nodes;
         tg__free(seen_mark);
-        seen_mark = tg__alloc((size_t)cap_nodes * sizeof *seen_mark); /* zeroed */
-        seen_cap = seen_mark ? (size_t)cap_nodes : 0;
+        seen_mark = tg__alloc(cap * sizeof *seen_mark); /* zeroed */
+        seen_cap = seen_mark ? cap : 0;
         seen_stamp = 0;
     }
     if (++seen_stamp == 0) {

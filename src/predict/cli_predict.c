@@ -330,8 +330,8 @@ int tg__cli_predict(int argc, char **argv)
                 (unsigned long long)st.search_steps);
     if (st.one_thread_limit_hit)
         fprintf(stderr, "tangle predict: warning: the search for lock-order inversions within "
-                "one thread stopped at its limit (--max-patterns); inversions among the rest "
-                "are not reported.\n");
+                "one thread stopped at its limit (a hundredth of the deadlock search's steps, or "
+                "--max-patterns); inversions among the rest are not reported.\n");
     long one = (long)st.one_thread, pd = n - one; /* merging folds potential deadlocks only */
     if (!a.quiet && !a.json) {
         printf("tangle: %ld potential deadlock%s predicted in %s (%llu events, %u threads, "

@@ -114,7 +114,7 @@ struct tg__comp *tg__spd_comp(struct tg__spd *s, uint32_t tid, uint32_t lock, ui
     if (tg__spd_grow((void **)&s->comps, &s->cap_comps, s->n_comps + 1, sizeof *s->comps) < 0)
         return NULL;
     struct tg__comp *c = &s->comps[s->n_comps];
-    *c = (struct tg__comp){tid, lock, hset, mode, want_ko, match, 0};
+    *c = (struct tg__comp){tid, lock, hset, mode, want_ko, match, 0, 0};
     s->comp_slots[j] = ++s->n_comps;
     if (s->n_comps * 2 > s->comp_mask && comp_rehash(s, (s->comp_mask + 1) * 2) < 0)
         return NULL;

@@ -52,28 +52,71 @@ static int same_edges(const struct tg__spd *s, const uint32_t *a, const uint32_t
     return 1;
 }
 
-static int among(const struct tg__spd *s, const struct tg__pattern_result *rs, uint32_t n,
-                 const uint32_t *comps, uint32_t k, uint64_t sig)
+/* The cycles already decided, by lock signature: the deadlocks found (a
+ * cycle among them is promoted) and the hazards recorded. Open addressing
+ * over (signature, index + 1, deadlocks with the top bit), at most half
+ * full, so each look-up costs the same however many there are. */
+struct seen {
+    uint64_t *sig;
+    uint32_t *at;        /* 0: a free slot */
+    uint32_t mask, n;
+};
+#define SEEN_FOUND 0x80000000u
+
+static struct seen seen; /* during tg__spd_one_thread only */
+
+static uint32_t slot_of(uint64_t sig, uint32_t mask)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (rs[i].k == k && rs[i].sig == sig && same_edges(s, comps, rs[i].comps, k))
-            return 1;
+    return (uint32_t)((sig * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static int seen_put(uint64_t sig, uint32_t at)
+{
+    if ((seen.n + 1) * 2 > seen.mask + 1) {
+        uint32_t cap = seen.mask ? (seen.mask + 1) * 2 : 64;
+        uint64_t *ns = calloc(cap, sizeof *ns);
+        uint32_t *na = calloc(cap, sizeof *na);
+        if (!ns || !na) {
+            free(ns);
+            free(na);
+            return -1;
+        }
+        for (uint32_t i = 0; seen.at && i <= seen.mask; i++) {
+            if (!seen.at[i])
+                continue;
+            uint32_t j = slot_of(seen.sig[i], cap - 1);
+            while (na[j])
+                j = (j + 1) & (cap - 1);
+            ns[j] = seen.sig[i];
+            na[j] = seen.at[i];
+        }
+        free(seen.sig);
+        free(seen.at);
+        seen.sig = ns;
+        seen.at = na;
+        seen.mask = cap - 1;
+    }
+    uint32_t j = slot_of(sig, seen.mask);
+    while (seen.at[j])
+        j = (j + 1) & seen.mask;
+    seen.sig[j] = sig;
+    seen.at[j] = at;
+    seen.n++;
     return 0;
 }
 
-/* The first stored acquire that component c stands for: 1 if found (in
- * *at), 0 if none, -1 on an I/O error (s->err set). */
-static int first_candidate(struct tg__spd *s, struct tg__cursor *cur, const struct tg__comp *c,
-                           uint32_t *at)
+/* Whether a cycle over the same lock-order edges is already decided. */
+static int seen_has(const struct tg__spd *s, const uint32_t *comps, uint32_t k, uint64_t sig)
 {
-    for (uint32_t j = 0; j < s->th[c->thread].n; j++) {
-        const struct tg__sev *e = tg__spd_ev(s, cur, c->thread, j);
-        if (!e)
-            return -1;
-        if (e->ko == c->want_ko && e->hs == c->match) {
-            *at = j;
+    if (!seen.at)
+        return 0;
+    for (uint32_t j = slot_of(sig, seen.mask); seen.at[j]; j = (j + 1) & seen.mask) {
+        if (seen.sig[j] != sig)
+            continue;
+        uint32_t i = (seen.at[j] & ~SEEN_FOUND) - 1;
+        const struct tg__pattern_result *r = seen.at[j] & SEEN_FOUND ? &s->found[i] : &s->one[i];
+        if (r->k == k && same_edges(s, comps, r->comps, k))
             return 1;
-        }
     }
     return 0;
 }
@@ -81,36 +124,21 @@ static int first_candidate(struct tg__spd *s, struct tg__cursor *cur, const stru
 static int check(struct tg__spd *s, const uint32_t *comps, uint32_t k)
 {
     uint64_t sig = lock_signature(s, comps, k);
-    if (among(s, s->one, s->n_one, comps, k, sig))
-        return 0;
-    for (uint32_t f = 0; f < s->n_found; f++) /* the deadlock search's, to compare */
-        if (!s->found[f].lsig)
-            s->found[f].lsig = lock_signature(s, s->found[f].comps, s->found[f].k) | 1;
-    for (uint32_t f = 0; f < s->n_found; f++)
-        if (s->found[f].k == k && s->found[f].lsig == (sig | 1) &&
-            same_edges(s, comps, s->found[f].comps, k))
-            return 0; /* promoted: two threads show it, and it is a deadlock */
+    if (seen_has(s, comps, k, sig))
+        return 0; /* reported, or promoted: two threads show it and it is a deadlock */
     if (tg__spd_grow((void **)&s->one, &s->cap_one, s->n_one + 1, sizeof *s->one) < 0)
         goto oom;
     struct tg__pattern_result *r = &s->one[s->n_one];
     memset(r, 0, sizeof *r);
     r->comps = malloc(k * sizeof *r->comps);
     r->heads = malloc(k * sizeof *r->heads);
-    if (!r->comps || !r->heads) {
+    if (!r->comps || !r->heads || seen_put(sig, s->n_one + 1) < 0) {
         free(r->comps);
         free(r->heads);
         goto oom;
     }
-    struct tg__cursor cur = {0};
-    int rc = 1;
-    for (uint32_t i = 0; i < k && rc == 1; i++)
-        rc = first_candidate(s, &cur, &s->comps[comps[i]], &r->heads[i]);
-    tg__cursor_free(&cur);
-    if (rc != 1) { /* an I/O error; or no acquire, which cannot be: skip it */
-        free(r->comps);
-        free(r->heads);
-        return rc;
-    }
+    for (uint32_t i = 0; i < k; i++)
+        r->heads[i] = s->comps[comps[i]].first; /* where the thread first did it */
     memcpy(r->comps, comps, k * sizeof *comps);
     r->k = k;
     r->sig = sig;
@@ -123,16 +151,27 @@ oom:
 
 int tg__spd_one_thread(struct tg__spd *s)
 {
-    /* The search has its own budget of patterns and steps. */
+    /* The search has its own budget of patterns and a share of the steps. */
     uint64_t patterns = s->st.patterns, steps = s->st.search_steps;
-    int hit = s->st.pattern_limit_hit;
+    unsigned long long max_steps = s->opt.max_steps;
+    int hit = s->st.pattern_limit_hit, rc = 0;
     s->st.patterns = s->st.search_steps = 0;
     s->st.pattern_limit_hit = 0;
-    int rc = tg__spd_one_thread_patterns(s, check);
+    s->opt.max_steps = max_steps / TG__ONE_THREAD_STEPS_DIV + 1;
+    for (uint32_t f = 0; f < s->n_found && rc == 0; f++)
+        rc = seen_put(lock_signature(s, s->found[f].comps, s->found[f].k), (f + 1) | SEEN_FOUND);
+    if (rc == 0)
+        rc = tg__spd_one_thread_patterns(s, check);
+    else
+        snprintf(s->err, sizeof s->err, "out of memory searching lock-order inversions");
+    free(seen.sig);
+    free(seen.at);
+    memset(&seen, 0, sizeof seen);
     s->st.one_thread_limit_hit = s->st.pattern_limit_hit;
     s->st.patterns = patterns;
     s->st.search_steps = steps;
     s->st.pattern_limit_hit = hit;
+    s->opt.max_steps = max_steps;
     s->st.one_thread = s->n_one;
     return rc;
 }

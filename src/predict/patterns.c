@@ -19,7 +19,9 @@
  * finds lock-order inversions seen within one thread (tg__spd_one_thread_
  * patterns): cycles over locks, no join pseudo-locks, with the same rules
  * on waited and held locks, so a lock held across every nesting (a gate)
- * still keeps them apart. */
+ * still keeps them apart. It stops at the first cycle of each start, so a
+ * thread that took a few dozen locks in every order costs a cycle per
+ * component, not every one of its exponentially many cycles. */
 #include "predict/spd_impl.h"
 
 #include <stdlib.h>
@@ -177,12 +179,14 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
         q->path[depth + 1] = a.comp;
         if (h0 && conflict(s->comps[a.comp].mode, h0)) {
             s->st.patterns++;
-            if (check(s, q->path, depth + 2) < 0 ||
-                s->st.patterns >= s->opt.max_patterns) {
+            int rc = check(s, q->path, depth + 2);
+            if (rc < 0 || s->st.patterns >= s->opt.max_patterns || q->one_thread) {
                 s->st.pattern_limit_hit = s->st.patterns >= s->opt.max_patterns;
                 for (uint32_t i = 0; i <= depth; i++)
                     mark(q, q->path[i], 0);
-                return 1;
+                /* One thread: one cycle per start (all of them can be
+                 * exponentially many, and one report per place is enough). */
+                return rc >= 0 && q->one_thread && !s->st.pattern_limit_hit ? 0 : 1;
             }
         }
         depth++;

@@ -118,6 +118,7 @@ struct tg__comp {
     uint32_t want_ko;     /* a candidate's stored kind and object */
     uint32_t match;       /* and its hs tag */
     uint32_t n;           /* candidates seen */
+    uint32_t first;       /* the first candidate's stored index (not for joins) */
 };
 
 /* A join made while holding locks (held set hset). */
@@ -137,7 +138,6 @@ struct tg__pattern_result {
     struct tg__cut *cut; /* the witness, by thread id; threads not listed: none */
     uint32_t k, n_cut;
     uint64_t sig;        /* signature of the (thread, lock) pairs; one-thread: of the locks */
-    uint64_t lsig;       /* deadlocks: one_thread.c's signature of the locks | 1, or 0 */
     unsigned long repeats; /* other patterns over the same pairs, also deadlocks or not checked */
 };
 
@@ -199,6 +199,7 @@ int tg__spd_patterns(struct tg__spd *s, int (*check)(struct tg__spd *, const uin
 /* The same, for cycles among the components of one thread (no joins). */
 int tg__spd_one_thread_patterns(struct tg__spd *s,
                                 int (*check)(struct tg__spd *, const uint32_t *, uint32_t));
+#define TG__ONE_THREAD_STEPS_DIV 100 /* its share of the search's step budget */
 /* one_thread.c: finds the one-thread inversions not promoted to a found
  * deadlock, into s->one. Returns 0, or -1 (s->err set). */
 int tg__spd_one_thread(struct tg__spd *s);

@@ -160,7 +160,8 @@ static int64_t add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread 
     struct tg__comp *c = tg__spd_comp(s, tid, lock, (uint32_t)hs, mode, ko, (uint32_t)hs + 1);
     if (!c)
         return oom(s);
-    c->n++;
+    if (c->n++ == 0)
+        c->first = t->n; /* the stored index this acquire gets */
     return hs;
 }
 

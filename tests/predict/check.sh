@@ -40,6 +40,15 @@ deep:*)
         for (i = n - 1; i >= 0; i--) print "T1|rel(L" i ")|2"
         print "T2|acq(L" n - 1 ")|3"; print "T2|acq(L0)|4"; print "T2|rel(L0)|5"
         print "T2|rel(L" n - 1 ")|6" }' > "$trace" ;;
+dense:*)
+    # dense:N:K: one thread takes K random pairs of N locks, nested, in both
+    # orders: a tangle of one-thread inversions with exponentially many cycles.
+    n=${trace#dense:}; k=${n#*:}; n=${n%%:*}
+    trace=$tmp.dense.std
+    awk -v n="$n" -v k="$k" 'BEGIN { srand(1); for (i = 0; i < k; i++) {
+        a = int(rand() * n); b = (a + 1 + int(rand() * (n - 1))) % n
+        print "T1|acq(L" a ")|d.c:" i; print "T1|acq(L" b ")|d.c:" i
+        print "T1|rel(L" b ")|d.c:" i; print "T1|rel(L" a ")|d.c:" i } }' > "$trace" ;;
 longcs:*)
     # longcs:N: T1 holds A across N inner critical sections (so the analysis's
     # per-thread stream spills many blocks before A's release is known), then

@@ -135,6 +135,9 @@ int tg__backtrace(void **pcs, int max);
  * (meaningful on x86-64 only; a caller checks them before relying on them). */
 int tg__backtrace_at(void **pcs, uintptr_t *slots, int max);
 void tg__unwind_init(void);
+/* 1 if pc is in tangle's own code (known once tg__stack_init has run);
+ * async-signal-safe. */
+int tg__in_self(uintptr_t pc);
 void tg__res_table_init(void);
 void tg__res_after_fork(void);
 /* In a fork child: the happens-before slot pool's lock is free (lockorder.c). */

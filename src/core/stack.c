@@ -52,6 +52,11 @@ static int in_self(uintptr_t pc)
     return pc >= self_lo && pc < self_hi;
 }
 
+int tg__in_self(uintptr_t pc)
+{
+    return in_self(pc);
+}
+
 /* ---- the memo of recent stacks (x86-64, frame pointers in tangle) ---- */
 #if defined(__x86_64__) && defined(TG_FRAME_POINTERS)
 #define MEMO_SETS 1024
@@ -306,12 +311,11 @@ static uint32_t capture_locked(int skip, int *unlocked)
     tg__guard--;
     uintptr_t pcs[MAX_DEPTH], slots[MAX_DEPTH];
     int k = 0;
-    int leading = 1;
     for (int i = skip; i < n && k < tg__opt.stack_depth; i++) {
         uintptr_t pc = (uintptr_t)raw[i];
-        if (leading && in_self(pc))
-            continue; /* tangle's own frames */
-        leading = 0;
+        if (in_self(pc))
+            continue; /* tangle's own frames: its hooks, and the start of a
+                         thread that returns an int (thrd_create) */
         slots[k] = raw_slots[i];
         pcs[k++] = pc;
     }

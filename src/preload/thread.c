@@ -181,7 +181,8 @@ static void on_stack_signal(int sig, siginfo_t *info, void *uc)
             if ((uintptr_t)raw[i] == a->pending_pc || (from < 0 && here && (uintptr_t)raw[i] == here))
                 from = i;
         for (int i = from; from >= 0 && i < n && k < TG_PENDING_PCS; i++)
-            a->pending_pcs[k++] = (uintptr_t)raw[i];
+            if (!tg__in_self((uintptr_t)raw[i])) /* thread_start of a C11 thread */
+                a->pending_pcs[k++] = (uintptr_t)raw[i];
         a->pending_n = k;
         __atomic_store_n(&a->pending_stack_seq, seq, __ATOMIC_RELEASE);
     }

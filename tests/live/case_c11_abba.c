@@ -16,6 +16,7 @@
 // CHECK: reports[0].threads[*].holds[0].lock.name == "lock_a"
 // CHECK: reports[0].threads[*].holds[0].lock.name == "lock_b"
 // STDERR: tangle: DEADLOCK: 2 threads wait for each other in a cycle
+// NOSTDERR: thread_start
 #include <stdatomic.h>
 #include <threads.h>
 

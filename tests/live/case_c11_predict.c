@@ -6,6 +6,7 @@
  * the other way round is a deadlock all the same while the deadline is far. */
 // EXIT: 66
 // STDOUT: finished
+// NOSTDERR: thread_start
 // CHECK: reports# == 1
 // CHECK: reports[0].kind == "potential-deadlock"
 // CHECK: reports[0].cycle_length == 2

@@ -152,17 +152,17 @@ static void asleep_in_libc(struct snap *s, struct tg_actor *a)
 {
     s->st = ST_BLOCKED;
     s->raw = 1;
-    s->w = (struct tg_wait_desc){.res = &a->raw_word, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL,
-                                 .pc = a->raw_pc};
-    s->wait_stack = a->raw_stack;
-    s->seq = (1ull << 62) | a->raw_seq;
+    s->w = (struct tg_wait_desc){.res = &a->side->raw_word, .kind = TG_RES_EVENT,
+                                 .mode = TG_MODE_EXCL, .pc = a->side->raw_pc};
+    s->wait_stack = a->side->raw_stack;
+    s->seq = (1ull << 62) | a->side->raw_seq;
     copy_held(s, a);
 }
 
 /* When a snapshot actor's wait began, as far as known. */
 static uint64_t wait_since(const struct snap *s)
 {
-    return s->raw ? s->a->raw_since_ns : s->a->wait_since_ns;
+    return s->raw ? s->a->side->raw_since_ns : s->a->wait_since_ns;
 }
 
 /* One actor's pending lock call at this tick; 1 if whether it counts as
@@ -263,7 +263,8 @@ static int take(struct snapshot *ss)
         if (!(s1 & 1)) {
             s->st = ST_RUNNING;
             stuck_in_pending_call(s, a);
-            if (s->st == ST_RUNNING && a->kind == TG_ACTOR_THREAD && a->raw_ticks >= 2)
+            if (s->st == ST_RUNNING && a->kind == TG_ACTOR_THREAD && a->side &&
+                a->side->raw_ticks >= 2)
                 asleep_in_libc(s, a);
             continue;
         }
@@ -707,9 +708,9 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
                           : s->st == ST_STUCK ? "runnable" : "blocked";
         if (s->st == ST_RUNNING)
             running_state(info, s->a);
-        if (s->raw && s->a->raw_detail[0]) {
+        if (s->raw && s->a->side->raw_detail[0]) {
             free((char *)info->wait.res.detail);
-            info->wait.res.detail = tg__strdup(s->a->raw_detail);
+            info->wait.res.detail = tg__strdup(s->a->side->raw_detail);
         }
         if (waiting) {
             info->wait.waited_ms = waited_ms(s, now);
@@ -778,20 +779,20 @@ static struct tg_finding *build(struct snapshot *ss, const int *order, int n, in
         const struct snap *in_libc = NULL; /* one asleep on a C library lock, a handler's first */
         for (int k = 0; k < n; k++) {
             const struct snap *s = &ss->v[order[k]];
-            if (s->raw && s->a->raw_advice &&
-                (!in_libc || (strstr(s->a->raw_detail, "signal handler") &&
-                              !strstr(in_libc->a->raw_detail, "signal handler"))))
+            if (s->raw && s->a->side->raw_advice &&
+                (!in_libc || (strstr(s->a->side->raw_detail, "signal handler") &&
+                              !strstr(in_libc->a->side->raw_detail, "signal handler"))))
                 in_libc = s;
         }
         if (in_libc) {
             char *sum = tg__sprintf("%s; %s is %s", f->summary, TG_LABEL(in_libc->a),
-                                    in_libc->a->raw_detail);
+                                    in_libc->a->side->raw_detail);
             if (sum) {
                 free(f->summary);
                 f->summary = sum;
             }
         }
-        f->advice = tg__strdup(in_libc ? in_libc->a->raw_advice
+        f->advice = tg__strdup(in_libc ? in_libc->a->side->raw_advice
                                        : "each one below waits for something only another of "
                                          "them could provide (a signal, a post, a send, a "
                                          "release, an exit); find the one that should have "

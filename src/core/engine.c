@@ -293,8 +293,14 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         a->cap_held = (int)(sizeof a->held_inline / sizeof a->held_inline[0]);
         a->held = a->held_inline;
     }
-    if (a && kind == TG_ACTOR_THREAD && !a->pending_pcs) /* kept across reuse */
-        a->pending_pcs = tg__alloc(TG_PENDING_PCS * sizeof *a->pending_pcs);
+    if (a && kind == TG_ACTOR_THREAD) { /* both kept across reuse */
+        if (!a->pending_pcs)
+            a->pending_pcs = tg__alloc(TG_PENDING_PCS * sizeof *a->pending_pcs);
+        if (!a->side)
+            a->side = tg__alloc(sizeof *a->side);
+        else /* the watchdog's look starts afresh; the words stay (reports may point there) */
+            memset(a->side, 0, offsetof(struct tg_thread_side, raw_word));
+    }
     if (a && slot < 0) {
         slot = slot_take();
         if (slot < 0) {

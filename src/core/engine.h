@@ -59,7 +59,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
 #define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
 #define TG_RF_CLAIMED      0x0400u /* a destroyed entry being given to another address */
-#define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_actor.futex_word) */
+#define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_thread_side.futex_word) */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -153,6 +153,31 @@ enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
 /* Return addresses a stuck thread's stack sample keeps (tg_actor.pending_pcs). */
 #define TG_PENDING_PCS 32
 
+/* What only thread actors need, out of the actor record so that a task's
+ * record stays within the engine's 512-byte budget per task. */
+struct tg_thread_side {
+    /* The watchdog's look at a thread it sees running, asleep in an
+     * untimed futex wait inside the C library (libcwait.c): the word and
+     * program counter seen, on how many ticks in a row (2: counts as
+     * blocked; -1: not inside the C library), since when, and what its
+     * stack says it is blocked in. Written by the watchdog only. */
+    uintptr_t raw_uaddr, raw_pc;
+    int raw_ticks, raw_loader;
+    uint64_t raw_seq, raw_since_ns;
+    uint32_t raw_stack;
+    const char *raw_advice;   /* static, or NULL */
+    char raw_detail[160];
+    /* The word of the wait libcwait.c sees it in (raw_ticks == 2). */
+    struct tg_res raw_word;
+    /* The futex word a futex wait through syscall() is on, when no lock
+     * is watched at that address (preload/futex.c): an entry of its own,
+     * filled in per wait, outside the lock table, so that words waited on
+     * once leave no entry behind. Never freed, so a report may point
+     * to it. A task's waits use its host thread's (one at a time: the
+     * wait blocks the host). */
+    struct tg_res futex_word;
+};
+
 /* An actor's record: at most 512 bytes with its registry slot (the issue
  * 14 budget for what the engine adds to a task), so whatever only some
  * actors need (a thread's stack sample, a select's alternatives, the chain
@@ -201,17 +226,6 @@ struct tg_actor {
      * is this actor's id. */
     struct tg_vc *vc;
     void *user;               /* frontend's own data */
-    /* The watchdog's look at a thread it sees running, asleep in an
-     * untimed futex wait inside the C library (libcwait.c): the word and
-     * program counter seen, on how many ticks in a row (2: counts as
-     * blocked; -1: not inside the C library), since when, and what its
-     * stack says it is blocked in. Written by the watchdog only. */
-    uintptr_t raw_uaddr, raw_pc;
-    int raw_ticks, raw_loader;
-    uint64_t raw_seq, raw_since_ns;
-    uint32_t raw_stack;
-    const char *raw_advice;   /* static, or NULL */
-    char raw_detail[160];
     /* Everything from here on is not cleared when a record is reused (a
      * task's spawn clears only the fields above). */
     /* TG_PENDING_PCS entries: only a thread is asked for its stack (by a
@@ -239,14 +253,10 @@ struct tg_actor {
      * double what the engine keeps per task. tg__held_grow moves the list
      * out and leaves this unused. */
     struct tg_held held_inline[2];
-    /* The futex word its futex wait through syscall() is on, when no lock
-     * is watched at that address (preload/futex.c): an entry of its own,
-     * filled in per wait, outside the lock table, so that words waited on
-     * once leave no entry behind. Kept across reuse (records are never
-     * freed, so a report may point to it). */
-    struct tg_res futex_word;
-    /* The word of the wait libcwait.c sees it in (raw_ticks == 2). */
-    struct tg_res raw_word;
+    /* Thread-only state (struct tg_thread_side), allocated when a record
+     * first serves a thread, kept across reuse; NULL in records that only
+     * ever served tasks. */
+    struct tg_thread_side *side;
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 

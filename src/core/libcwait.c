@@ -318,8 +318,8 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
             break;
         sp = next_sp;
     }
-    a->raw_stack = tg__stack_intern_locked(pcs, n);
-    a->raw_loader = sec[0].loader || (sec[0].known >= 0 && known_fns[sec[0].known].fam == F_LOADER);
+    a->side->raw_stack = tg__stack_intern_locked(pcs, n);
+    a->side->raw_loader = sec[0].loader || (sec[0].known >= 0 && known_fns[sec[0].known].fam == F_LOADER);
 
     enum family f0 = sec[0].known >= 0 ? known_fns[sec[0].known].fam : F_NONE;
     if (f0 == F_NONE && sec[0].loader)
@@ -333,8 +333,8 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
         if (f1 == F_NONE && sec[1].loader)
             f1 = F_LOADER;
     }
-    char *d = a->raw_detail, b0[64], b1[64];
-    size_t cap = sizeof a->raw_detail;
+    char *d = a->side->raw_detail, b0[64], b1[64];
+    size_t cap = sizeof a->side->raw_detail;
     if (f0 == F_NONE)
         snprintf(d, cap, "blocked on a lock inside the C library");
     else
@@ -349,32 +349,32 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
             snprintf(d + len, cap - len, ", called from a signal handler");
     }
     if (ns > 1 && f0 != F_NONE && f0 == f1)
-        a->raw_advice = "the signal handler called a function that is not async-signal-safe while "
+        a->side->raw_advice = "the signal handler called a function that is not async-signal-safe while "
                         "its thread was inside the C library's code that holds the same lock, "
                         "which the handler now waits for: it never opens. Call only "
                         "async-signal-safe functions in a handler (no malloc, free, printf, "
                         "stdio, dlopen, or anything that calls them); set a volatile "
                         "sig_atomic_t flag or write to a pipe there, and do the work outside.";
     else if (ns > 1)
-        a->raw_advice = "a signal handler waits for a lock inside the C library: call only "
+        a->side->raw_advice = "a signal handler waits for a lock inside the C library: call only "
                         "async-signal-safe functions in a handler; set a volatile sig_atomic_t "
                         "flag or write to a pipe there, and do the work outside.";
     else if (f0 == F_STDIO)
-        a->raw_advice = "it waits for a FILE's lock, held by a thread that is itself blocked "
+        a->side->raw_advice = "it waits for a FILE's lock, held by a thread that is itself blocked "
                         "(flockfile without funlockfile, or a stdio call that cannot finish): "
                         "release the FILE before waiting for anything else.";
     else if (f0 == F_LOADER)
-        a->raw_advice = "it waits for the dynamic loader's lock, which dlopen and dlclose hold "
+        a->side->raw_advice = "it waits for the dynamic loader's lock, which dlopen and dlclose hold "
                         "while library constructors and destructors run: a constructor that "
                         "waits for another thread deadlocks with any thread that loads a "
                         "library or resolves a symbol; do not wait in constructors, and do not "
                         "hold a lock across dlopen.";
     else if (f0 == F_MALLOC)
-        a->raw_advice = "it waits for the allocator's lock, held by a thread that cannot go on "
+        a->side->raw_advice = "it waits for the allocator's lock, held by a thread that cannot go on "
                         "(a signal handler that allocates, or a fork child of a threaded "
                         "program that allocates before exec).";
     else
-        a->raw_advice = NULL;
+        a->side->raw_advice = NULL;
 }
 
 /* The system call a thread sleeps in, parsed from /proc: 1 and its
@@ -404,21 +404,21 @@ static int sleeping_call(long tid, long *nr, uintptr_t args[6], uintptr_t *sp, u
  * published; 1 if whether it counts as blocked changed. */
 static int watch_one(struct tg_actor *a)
 {
-    int was = a->raw_ticks >= 2;
+    int was = a->side->raw_ticks >= 2;
     long nr;
     uintptr_t args[6], sp, pc;
     const struct map *m;
     if (a->tid > 0 && sleeping_call(a->tid, &nr, args, &sp, &pc) && nr == SYS_futex &&
         ((args[1] & FUTEX_CMD_MASK) == FUTEX_WAIT || (args[1] & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET) &&
         (args[1] & FUTEX_PRIVATE_FLAG) && args[3] == 0) {
-        if (a->raw_ticks && a->raw_uaddr == args[0] && a->raw_pc == pc) {
-            if (a->raw_ticks == 1 && ((void)maps_read(), (m = map_of(pc)) == NULL || !m->where)) {
-                a->raw_ticks = -1; /* not the C library's: not looked at again */
-            } else if (a->raw_ticks == 1) {
-                a->raw_ticks = 2;
-                a->raw_seq++;
+        if (a->side->raw_ticks && a->side->raw_uaddr == args[0] && a->side->raw_pc == pc) {
+            if (a->side->raw_ticks == 1 && ((void)maps_read(), (m = map_of(pc)) == NULL || !m->where)) {
+                a->side->raw_ticks = -1; /* not the C library's: not looked at again */
+            } else if (a->side->raw_ticks == 1) {
+                a->side->raw_ticks = 2;
+                a->side->raw_seq++;
                 describe(a, pc, sp);
-                struct tg_res *r = &a->raw_word;
+                struct tg_res *r = &a->side->raw_word;
                 r->id = tg__res_next_id();
                 r->kind = TG_RES_EVENT;
                 r->created_pc = pc;
@@ -430,15 +430,15 @@ static int watch_one(struct tg_actor *a)
                 __atomic_store_n(&r->addr, args[0], __ATOMIC_RELEASE);
             }
         } else {
-            a->raw_ticks = 1;
-            a->raw_uaddr = args[0];
-            a->raw_pc = pc;
-            a->raw_since_ns = tg__now_ns();
+            a->side->raw_ticks = 1;
+            a->side->raw_uaddr = args[0];
+            a->side->raw_pc = pc;
+            a->side->raw_since_ns = tg__now_ns();
         }
     } else {
-        a->raw_ticks = 0;
+        a->side->raw_ticks = 0;
     }
-    return was != (a->raw_ticks >= 2);
+    return was != (a->side->raw_ticks >= 2);
 }
 
 int tg__loader_busy;
@@ -460,17 +460,19 @@ int tg__libc_wait_watch(void)
     int changed = 0, loader = 0;
     for (int i = 0; i < tg__n_threads; i++) {
         struct tg_actor *a = tg__threads[i];
+        if (!a->side)
+            continue; /* its side record could not be allocated: not watched */
         int look = candidates <= 8 && !(a->aflags & TG_AF_INTERNAL) &&
                    !(__atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE) & 1) &&
                    !__atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) &&
                    __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED;
         if (look) {
             changed |= watch_one(a);
-        } else if (a->raw_ticks) {
-            changed |= a->raw_ticks >= 2;
-            a->raw_ticks = 0;
+        } else if (a->side->raw_ticks) {
+            changed |= a->side->raw_ticks >= 2;
+            a->side->raw_ticks = 0;
         }
-        loader |= a->raw_ticks >= 2 && a->raw_loader;
+        loader |= a->side->raw_ticks >= 2 && a->side->raw_loader;
     }
     __atomic_store_n(&tg__loader_busy, loader, __ATOMIC_RELAXED);
     return changed;

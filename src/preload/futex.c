@@ -76,7 +76,11 @@ static struct tg_res *futex_word(struct tg_actor *a, uintptr_t addr, uintptr_t p
     struct tg_res *r = tg__res_lookup(addr);
     if (r && !(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED))
         return r;
-    r = &a->futex_word;
+    /* A task's wait blocks its host thread: the host's entry serves it. */
+    struct tg_actor *t = a->kind == TG_ACTOR_TASK && a->host ? a->host : a;
+    if (!t->side)
+        return NULL; /* no side record (out of memory): the wait goes unwatched */
+    r = &t->side->futex_word;
     r->id = tg__res_next_id();
     r->kind = TG_RES_EVENT;
     r->created_pc = pc;
@@ -107,6 +111,8 @@ static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long
             return rc;
     }
     struct tg_res *r = futex_word(a, (uintptr_t)uaddr, pc);
+    if (!r)
+        return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
     tg__wait_begin(a, &w);
     a->wait_stack = tg__stack_capture(1);

@@ -61,6 +61,7 @@ struct snapshot {
     struct hold_ref *refs; /* every copied hold, sorted by address */
     int wakers;            /* actors that progress and could wake a waiter */
     int signals;           /* tg__signal_may_post(), -1 until asked */
+    int futex_grace;       /* a moved futex word lets a waiter through for now */
 };
 
 static void copy_held(struct snap *s, const struct tg_actor *a)
@@ -241,6 +242,7 @@ static int take(struct snapshot *ss)
 {
     ss->n = 0;
     ss->signals = -1;
+    ss->futex_grace = 0;
     ss->v = tg__alloc(((size_t)tg__actor_slots + 1) * sizeof *ss->v);
     if (!ss->v)
         return -1;
@@ -380,6 +382,30 @@ static int any_waker(const struct snapshot *ss)
     return ss->wakers > 0;
 }
 
+/* 1 if a bare futex word no longer holds the value its waiter sleeps on,
+ * seen so for less than a grace period: whoever changed it is expected to
+ * wake the waiter, which may simply not have run yet on a loaded machine
+ * (without this, such a waiter and a thread joining it made a false
+ * stall). Past the grace, a word changed without a wake-up (a lost
+ * wake-up: the kernel will not end that wait) counts as blocked again. */
+static int futex_moved_on(struct snapshot *ss, struct tg_res *r)
+{
+    uint32_t now_value;
+    if (tg__peek(__atomic_load_n(&r->addr, __ATOMIC_RELAXED), &now_value, sizeof now_value) != 0 ||
+        now_value == r->futex_value) {
+        r->futex_moved_ns = 0;
+        return 0;
+    }
+    uint64_t now = tg__now_ns();
+    uint64_t grace = (uint64_t)(tg__opt.stall_ms > 2000 ? tg__opt.stall_ms : 2000) * 1000000ull;
+    if (!r->futex_moved_ns)
+        r->futex_moved_ns = now;
+    if (now - r->futex_moved_ns >= grace)
+        return 0;
+    ss->futex_grace = 1; /* look again when the grace is over */
+    return 1;
+}
+
 /* 1 if actor i, waiting as w says (one wait, or one alternative of an
  * "any of" wait), can progress; otherwise 0 with *blocker set to whom it
  * waits for (-1: anyone). */
@@ -436,7 +462,9 @@ static int eval_one(struct snapshot *ss, int i, const struct tg_wait_desc *w, in
         return ss->v[t].prog;
     }
     default:
-        return definite || any_waker(ss);
+        if (definite || any_waker(ss))
+            return 1;
+        return (rflags & TG_RF_FUTEX) && futex_moved_on(ss, w->res);
     }
 }
 
@@ -1142,7 +1170,7 @@ int tg__scan(int stall_only)
         } else {
             stall_sig = 0;
         }
-        scan_quiet = !stall_only && !found && !any_stuck && stuck_n == 0 && !watching;
+        scan_quiet = !stall_only && !found && !any_stuck && stuck_n == 0 && !watching && !ss.futex_grace;
         release(&ss);
     } else {
         scan_quiet = 0;

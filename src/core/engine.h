@@ -73,10 +73,14 @@ struct tg_res {
         /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
          * it and has not given it back, or NULL (preload/sem.c). */
         struct tg_actor *_Atomic sem_taker;
+        /* Bare futex words (TG_RF_FUTEX): when the stall check first saw
+         * the word no longer hold futex_value, 0 if it has not. */
+        uint64_t futex_moved_ns;
     };
     union {
         _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
         _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
+        uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
     };
     /* Lock order (lockorder.c, under the engine lock): where this instance's
      * node was last put, a hint checked against the node's key. */

@@ -426,6 +426,7 @@ static int watch_one(struct tg_actor *a)
                 r->cond_mutex = 0;
                 __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
                 __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
+                r->futex_value = (uint32_t)args[2];
                 __atomic_store_n(&r->flags, TG_RF_FUTEX, __ATOMIC_RELAXED);
                 __atomic_store_n(&r->addr, args[0], __ATOMIC_RELEASE);
             }

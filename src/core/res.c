@@ -12,11 +12,32 @@
  * current index answers). Memory follows the number of locks (about 100
  * bytes each, not a page per scattered lock), and no fixed size stops a
  * program. Past max_locks entries new locks are not watched (one warning). */
+#define _GNU_SOURCE /* process_vm_readv */
 #include "core/internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int tg__peek(uintptr_t addr, void *out, size_t n)
+{
+    struct iovec local = {out, n}, remote = {(void *)addr, n};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n)
+        return 0;
+    if (errno == EFAULT)
+        return -1;
+    /* Refused (a seccomp profile, say): the same through /proc. */
+    int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t got = pread(fd, out, n, (off_t)addr);
+    close(fd);
+    return got == (ssize_t)n ? 0 : -1;
+}
 
 #define INDEX0 4096
 #define SLAB 4096 /* entries per mapping */

@@ -113,6 +113,8 @@ static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long
     struct tg_res *r = futex_word(a, (uintptr_t)uaddr, pc);
     if (!r)
         return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
+    if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_FUTEX)
+        r->futex_value = (uint32_t)val; /* a word that moves on may wake it */
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
     tg__wait_begin(a, &w);
     a->wait_stack = tg__stack_capture(1);

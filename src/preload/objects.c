@@ -84,25 +84,6 @@ uint32_t tg__object_flags(const void *obj, enum tg_res_kind kind)
     return f;
 }
 
-/* Reads n bytes at addr without faulting if they are gone (the engine
- * asks about locks from other threads, whose memory may have been freed
- * or unmapped since). 0, or -1 if unreadable. */
-static int peek(uintptr_t addr, void *out, size_t n)
-{
-    struct iovec local = {out, n}, remote = {(void *)addr, n};
-    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n)
-        return 0;
-    if (errno == EFAULT)
-        return -1;
-    /* Refused (a seccomp profile, say): the same through /proc. */
-    int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t got = pread(fd, out, n, (off_t)addr);
-    close(fd);
-    return got == (ssize_t)n ? 0 : -1;
-}
-
 /* The engine's hook (tg__res_flags_hook) for entries it creates itself. */
 static uint32_t flags_at(uintptr_t addr, enum tg_res_kind kind)
 {
@@ -114,7 +95,7 @@ static uint32_t flags_at(uintptr_t addr, enum tg_res_kind kind)
         pthread_barrier_t b;
     } u;
     size_t n = tg__object_size(kind);
-    if (n == 0 || n > sizeof u || peek(addr, &u, n) != 0)
+    if (n == 0 || n > sizeof u || tg__peek(addr, &u, n) != 0)
         return 0;
     return tg__object_flags(&u, kind);
 }
@@ -123,7 +104,7 @@ static int sem_count_at(uintptr_t addr)
 {
     sem_t s;
     int v;
-    if (peek(addr, &s, sizeof s) != 0 || sem_getvalue(&s, &v) != 0)
+    if (tg__peek(addr, &s, sizeof s) != 0 || sem_getvalue(&s, &v) != 0)
         return -1;
     return v;
 }
@@ -131,7 +112,7 @@ static int sem_count_at(uintptr_t addr)
 static long owner_at(uintptr_t addr)
 {
     pthread_mutex_t m;
-    if (peek(addr, &m, sizeof m) != 0 || m.__data.__kind == MUTEX_DESTROYED)
+    if (tg__peek(addr, &m, sizeof m) != 0 || m.__data.__kind == MUTEX_DESTROYED)
         return -1;
     return m.__data.__owner;
 }

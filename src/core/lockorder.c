@@ -502,17 +502,29 @@ static int grow_table(int **idx, size_t *cap, size_t need)
  * 128-byte grain of memory its lock lies in, and the bucket counts them:
  * free() of a block whose grains' buckets all count zero (read without a
  * lock) costs a few loads, and one that holds locks of the graph walks
- * the few nodes of its grains. */
+ * the few nodes of its grains. The same nodes are also counted by the
+ * 2 MiB region they lie in, so a large block (a buffer, a mapping) in
+ * regions without a lock of the graph is passed over in a load or two,
+ * however large it is, instead of a load per grain or a walk of every
+ * node. */
 #define GRAIN_SHIFT 7
 #define PAGE_BUCKETS 16384
+#define REGION_SHIFT 21
+#define REGION_BUCKETS 4096
 _Atomic uint32_t tg__graph_instances;
 static _Atomic uint32_t page_count[PAGE_BUCKETS];
+static _Atomic uint32_t region_count[REGION_BUCKETS];
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
 static size_t page_bucket(uintptr_t grain)
 {
     return (size_t)((grain * 0x9E3779B97F4A7C15ull) >> 50); /* 14 bits */
+}
+
+static size_t region_bucket(uintptr_t region)
+{
+    return (size_t)((region * 0x9E3779B97F4A7C15ull) >> 52); /* 12 bits */
 }
 
 /* Instances that left the graph so far (each bumped a chain generation). */
@@ -526,6 +538,7 @@ static void page_link(int i)
         NODE(page_first[b] - 1).prev_page = i + 1;
     page_first[b] = i + 1;
     __atomic_fetch_add(&page_count[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&region_count[region_bucket(NODE(i).addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
 }
 
@@ -540,6 +553,7 @@ static void page_unlink(int i)
     if (nd->next_page)
         NODE(nd->next_page - 1).prev_page = nd->prev_page;
     __atomic_fetch_sub(&page_count[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&region_count[region_bucket(nd->addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&tg__graph_instances, 1, __ATOMIC_RELAXED);
     /* Chains through this address were validated for the instance that
      * ends: a new lock there makes its own edges. */
@@ -900,6 +914,14 @@ void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
 /* 1 if a grain of [lo, hi) may hold a lock of the graph. */
 static int pages_counted(uintptr_t lo, uintptr_t hi)
 {
+    uintptr_t r0 = lo >> REGION_SHIFT, r1 = (hi - 1) >> REGION_SHIFT;
+    if (r1 - r0 < REGION_BUCKETS) {
+        uintptr_t r = r0;
+        while (r <= r1 && !__atomic_load_n(&region_count[region_bucket(r)], __ATOMIC_RELAXED))
+            r++;
+        if (r > r1)
+            return 0; /* no lock of the graph in its regions */
+    }
     uintptr_t first = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
     if (last - first >= PAGE_BUCKETS)
         return 1;

@@ -317,6 +317,10 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
 void tg__res_destroy(struct tg_res *r);
 /* A new instance serial, for an entry kept outside the table. */
 uint64_t tg__res_next_id(void);
+/* Fills in an entry kept outside the lock table for a bare futex word at
+ * addr (TG_RES_EVENT, TG_RF_FUTEX) whose waiter sleeps on value, waited on
+ * at pc. */
+void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t value);
 const char *tg__res_kind_name(enum tg_res_kind k);
 
 /* ---- holds (fast path: no lock, no allocation in the common case) ------ */

@@ -418,17 +418,7 @@ static int watch_one(struct tg_actor *a)
                 a->side->raw_ticks = 2;
                 a->side->raw_seq++;
                 describe(a, pc, sp);
-                struct tg_res *r = &a->side->raw_word;
-                r->id = tg__res_next_id();
-                r->kind = TG_RES_EVENT;
-                r->created_pc = pc;
-                r->class_key = 0;
-                r->cond_mutex = 0;
-                __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
-                __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
-                r->futex_value = (uint32_t)args[2];
-                __atomic_store_n(&r->flags, TG_RF_FUTEX, __ATOMIC_RELAXED);
-                __atomic_store_n(&r->addr, args[0], __ATOMIC_RELEASE);
+                tg__res_fill_word(&a->side->raw_word, args[0], pc, (uint32_t)args[2]);
             }
         } else {
             a->side->raw_ticks = 1;

@@ -136,6 +136,14 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 
+void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t value)
+{
+    fill(r, TG_RES_EVENT, TG_RF_FUTEX, pc);
+    __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
+    r->futex_value = value;
+    __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
+}
+
 static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
 {
     size_t i = slot_of(addr, ix->mask);

@@ -66,12 +66,13 @@ static long raw_syscall(long n, long a, long b, long c, long d, long e, long f)
     return ret;
 }
 
-/* What a's futex wait on addr waits for: the entry of a lock another
- * frontend watches at that address (a GMutex whose GLib-internal lock call
- * waits on its word), else a's own entry for futex words, filled in for
- * this wait. That one lives in the actor's record (never freed), not in
- * the lock table: a word waited on once leaves nothing behind. */
-static struct tg_res *futex_word(struct tg_actor *a, uintptr_t addr, uintptr_t pc)
+/* What a's futex wait on addr (sleeping while the word holds value)
+ * waits for: the entry of a lock another frontend watches at that address
+ * (a GMutex whose GLib-internal lock call waits on its word), else the
+ * thread's own entry for futex words, filled in for this wait. That one
+ * lives in the thread's side record (never freed), not in the lock table:
+ * a word waited on once leaves nothing behind. */
+static struct tg_res *futex_word(struct tg_actor *a, uintptr_t addr, uintptr_t pc, uint32_t value)
 {
     struct tg_res *r = tg__res_lookup(addr);
     if (r && !(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED))
@@ -81,15 +82,7 @@ static struct tg_res *futex_word(struct tg_actor *a, uintptr_t addr, uintptr_t p
     if (!t->side)
         return NULL; /* no side record (out of memory): the wait goes unwatched */
     r = &t->side->futex_word;
-    r->id = tg__res_next_id();
-    r->kind = TG_RES_EVENT;
-    r->created_pc = pc;
-    r->class_key = 0;
-    r->cond_mutex = 0;
-    __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->flags, TG_RF_FUTEX, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
+    tg__res_fill_word(r, addr, pc, value);
     return r;
 }
 
@@ -110,11 +103,9 @@ static long watched_wait(struct tg_actor *a, long uaddr, long op, long val, long
         if (rc != -1 || errno != ETIMEDOUT)
             return rc;
     }
-    struct tg_res *r = futex_word(a, (uintptr_t)uaddr, pc);
+    struct tg_res *r = futex_word(a, (uintptr_t)uaddr, pc, (uint32_t)val);
     if (!r)
         return raw_syscall(SYS_futex, uaddr, op, val, 0, a5, a6);
-    if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_FUTEX)
-        r->futex_value = (uint32_t)val; /* a word that moves on may wake it */
     struct tg_wait_desc w = {.res = r, .kind = TG_RES_EVENT, .mode = TG_MODE_EXCL, .pc = pc};
     tg__wait_begin(a, &w);
     a->wait_stack = tg__stack_capture(1);

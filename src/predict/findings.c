@@ -246,6 +246,7 @@ static int loc_stack(struct ctx *c, struct tg_stack *st, uint64_t pos, const cha
     return rc;
 }
 
+
 /* A lock's name, in buf; a join lock (joins.c) is named after its thread. */
 static const char *lock_name(struct ctx *c, uint32_t lock, char buf[TG__NAME_BUF])
 {
@@ -264,6 +265,60 @@ static int lock_info(struct ctx *c, struct tg_res_info *ri, uint32_t lock)
     char buf[TG__NAME_BUF];
     ri->name = tg__strdup(lock_name(c, lock, buf));
     return ri->name ? 0 : -1;
+}
+
+/* The actor of step k (event index) of a cycle: thread cp->thread, in the
+ * given state, waiting for cp's lock where it took it; NULL if out of
+ * memory. */
+static struct tg_actor_info *cycle_actor(struct ctx *c, struct tg_finding *f,
+                                         const struct tg__comp *cp, uint32_t k,
+                                         const char *state, const char *path)
+{
+    uint32_t t = cp->thread;
+    struct tg_actor_info *a = tg__finding_add_actor(f);
+    if (!a)
+        return NULL;
+    a->id = (uint64_t)t + 1;
+    a->kind = "thread";
+    a->state = state;
+    a->name = tg__strdup(tg__trace_thread_name(c->r, t));
+    a->wait.present = 1;
+    a->wait.mode = mode_name(c, cp->lock, cp->mode);
+    if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
+        loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
+        return NULL;
+    return a;
+}
+
+#define ALL_HOLDS UINT32_MAX
+/* Adds to a the locks thread t holds at its event k (only lock `only`,
+ * unless ALL_HOLDS), each where it was taken; 0, or -1 if out of memory. */
+static int add_holds(struct ctx *c, struct tg_actor_info *a, uint32_t t, uint32_t k,
+                     uint32_t only, const char *path)
+{
+    int64_t nh = holds_at(c, t, k, NULL, 0);
+    struct snap_hold *hs = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *hs);
+    if (!hs || holds_at(c, t, k, hs, (uint32_t)nh) < 0) {
+        free(hs);
+        return -1;
+    }
+    int rc = 0;
+    for (int64_t j = 0; j < nh && rc == 0; j++) {
+        if (only != ALL_HOLDS && hs[j].lock != only)
+            continue;
+        struct tg_hold *h = tg__actor_info_add_hold(a);
+        if (!h || lock_info(c, &h->res, hs[j].lock) < 0 ||
+            loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
+            rc = -1;
+            break;
+        }
+        h->mode = mode_name(c, hs[j].lock, hs[j].mode);
+        h->count = 1;
+        if (only != ALL_HOLDS)
+            break;
+    }
+    free(hs);
+    return rc;
 }
 
 static char *witness_text(struct ctx *c, const struct tg__pattern_result *r)
@@ -376,39 +431,15 @@ static struct tg_finding *build(struct ctx *c, const struct tg__pattern_result *
         const struct tg__comp *cp = &s->comps[r->comps[i]];
         const struct tg__comp *next = &s->comps[r->comps[(i + 1) % r->k]];
         uint32_t t = cp->thread, k = r->heads[i];
-        struct tg_actor_info *a = tg__finding_add_actor(f);
+        struct tg_actor_info *a = cycle_actor(c, f, cp, k, "blocked", path);
         if (!a)
             goto fail;
-        a->id = (uint64_t)t + 1;
-        a->kind = "thread";
-        a->state = "blocked";
-        a->name = tg__strdup(tg__trace_thread_name(c->r, t));
-        a->wait.present = 1;
-        a->wait.mode = mode_name(c, cp->lock, cp->mode);
         a->wait.holder = (uint64_t)next->thread + 1;
         struct place fp;
         if (fork_place(c, t, &fp) && loc_stack(c, &a->created, fp.pos, path) < 0)
             goto fail;
-        if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
-            loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
+        if (add_holds(c, a, t, k, ALL_HOLDS, path) < 0)
             goto fail;
-        int64_t nh = holds_at(c, t, k, NULL, 0);
-        struct snap_hold *hs = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *hs);
-        if (!hs || holds_at(c, t, k, hs, (uint32_t)nh) < 0) {
-            free(hs);
-            goto fail;
-        }
-        for (int64_t j = 0; j < nh; j++) {
-            struct tg_hold *h = tg__actor_info_add_hold(a);
-            if (!h || lock_info(c, &h->res, hs[j].lock) < 0 ||
-                loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
-                free(hs);
-                goto fail;
-            }
-            h->mode = mode_name(c, hs[j].lock, hs[j].mode);
-            h->count = 1;
-        }
-        free(hs);
     }
     return f;
 fail:
@@ -430,39 +461,9 @@ static struct tg_finding *build_one(struct ctx *c, const struct tg__pattern_resu
     for (uint32_t i = 0; i < r->k; i++) {
         const struct tg__comp *cp = &s->comps[r->comps[i]];
         uint32_t held = s->comps[r->comps[(i + r->k - 1) % r->k]].lock;
-        uint32_t t = cp->thread, k = r->heads[i];
-        struct tg_actor_info *a = tg__finding_add_actor(f);
-        if (!a)
+        struct tg_actor_info *a = cycle_actor(c, f, cp, r->heads[i], "running", path);
+        if (!a || add_holds(c, a, cp->thread, r->heads[i], held, path) < 0)
             goto fail;
-        a->id = (uint64_t)t + 1;
-        a->kind = "thread";
-        a->state = "running";
-        a->name = tg__strdup(tg__trace_thread_name(c->r, t));
-        a->wait.present = 1;
-        a->wait.mode = mode_name(c, cp->lock, cp->mode);
-        if (!a->name || lock_info(c, &a->wait.res, cp->lock) < 0 ||
-            loc_stack(c, &a->wait.stack, pos_of(c, t, k), path) < 0)
-            goto fail;
-        int64_t nh = holds_at(c, t, k, NULL, 0);
-        struct snap_hold *hs = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *hs);
-        if (!hs || holds_at(c, t, k, hs, (uint32_t)nh) < 0) {
-            free(hs);
-            goto fail;
-        }
-        for (int64_t j = 0; j < nh; j++) {
-            if (hs[j].lock != held)
-                continue;
-            struct tg_hold *h = tg__actor_info_add_hold(a);
-            if (!h || lock_info(c, &h->res, held) < 0 ||
-                loc_stack(c, &h->acquired, hs[j].pos, path) < 0) {
-                free(hs);
-                goto fail;
-            }
-            h->mode = mode_name(c, held, hs[j].mode);
-            h->count = 1;
-            break;
-        }
-        free(hs);
     }
     return f;
 fail:

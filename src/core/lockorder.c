@@ -911,42 +911,35 @@ void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
     tg__guard--;
 }
 
-/* 1 if a grain of [lo, hi) may hold a lock of the graph. */
-static int pages_counted(uintptr_t lo, uintptr_t hi)
+/* Visits the buckets of the grains of [lo, hi), passing over the 2 MiB
+ * regions that hold no lock of the graph (a load each), so the work is
+ * bounded by the part of the block near locks, never by the size of the
+ * graph. With retire 0: 1 if a grain's bucket counts a lock (read without
+ * a lock). With retire 1 (engine lock held): retires the graph's locks
+ * that lie in [lo, hi). */
+static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
 {
-    uintptr_t r0 = lo >> REGION_SHIFT, r1 = (hi - 1) >> REGION_SHIFT;
-    if (r1 - r0 < REGION_BUCKETS) {
-        uintptr_t r = r0;
-        while (r <= r1 && !__atomic_load_n(&region_count[region_bucket(r)], __ATOMIC_RELAXED))
-            r++;
-        if (r > r1)
-            return 0; /* no lock of the graph in its regions */
-    }
-    uintptr_t first = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
-    if (last - first >= PAGE_BUCKETS)
-        return 1;
-    for (uintptr_t pg = first; pg <= last; pg++)
-        if (__atomic_load_n(&page_count[page_bucket(pg)], __ATOMIC_RELAXED))
+    const uintptr_t per_region = (uintptr_t)1 << (REGION_SHIFT - GRAIN_SHIFT);
+    uintptr_t g = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
+    int any = 0;
+    while (g <= last) {
+        uintptr_t region = g >> (REGION_SHIFT - GRAIN_SHIFT);
+        if (!__atomic_load_n(&region_count[region_bucket(region)], __ATOMIC_RELAXED)) {
+            g = (region + 1) * per_region;
+            continue;
+        }
+        size_t b = page_bucket(g++);
+        if (!__atomic_load_n(&page_count[b], __ATOMIC_RELAXED))
+            continue;
+        if (!retire)
             return 1;
-    return 0;
-}
-
-void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
-{
-    if (hi <= lo || !pages_counted(lo, hi))
-        return;
-    tg__guard++;
-    tg__lock();
-    uintptr_t first = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
-    size_t buckets = last - first >= PAGE_BUCKETS ? PAGE_BUCKETS : (size_t)(last - first + 1);
-    for (size_t k = 0; k < buckets; k++) {
-        size_t b = buckets == PAGE_BUCKETS ? k : page_bucket(first + k);
         for (int i = page_first[b]; i;) {
             int nd = i - 1;
             i = NODE(nd).next_page;
             uintptr_t addr = NODE(nd).addr;
             if (addr < lo || addr >= hi)
                 continue;
+            any = 1;
             /* The entry forgets that it is in the graph (unless it is
              * already another instance's), so that its destroy, if one
              * comes, does not look for it again. */
@@ -956,6 +949,16 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
             node_retire(nd);
         }
     }
+    return any;
+}
+
+void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
+{
+    if (hi <= lo || !grains_visit(lo, hi, 0))
+        return;
+    tg__guard++;
+    tg__lock();
+    grains_visit(lo, hi, 1);
     tg__unlock();
     tg__guard--;
 }

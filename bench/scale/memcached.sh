@@ -6,7 +6,11 @@
 # `tangle run` and under `tangle run -O lock_order=0`; ThreadSanitizer does
 # not apply (it needs memcached rebuilt from source; Debian ships it plain).
 #
-#   memcached.sh E     (TANGLE_BIN names tangle; LIMIT bounds each memcslap run, in s)
+#   memcached.sh E     (TANGLE_BIN names tangle; LIMIT bounds each memcslap run, in s;
+#                       ROUNDS=R repeats the set + get load R times and prints
+#                       the peak resident set after each round, to show whether
+#                       memory levels off with traffic; MC_MB is memcached's
+#                       cache size, -m, default 1024)
 #
 # Why memcached: it is the lock-heavy threaded server the issue measured
 # (per-item locks under a hash table, a global LRU and slab locks, 4
@@ -19,6 +23,8 @@ set -u
 per_thread=${1:-10000}
 tangle=${TANGLE_BIN:?}
 limit=${LIMIT:-60}
+rounds=${ROUNDS:-1}
+mc_mb=${MC_MB:-1024}
 for tool in memcached memcslap; do
     command -v $tool >/dev/null 2>&1 || {
         echo "memcached probe skipped: $tool not installed (Debian: memcached, libmemcached-tools)"
@@ -47,7 +53,7 @@ one() {
     tries=0
     while :; do
         # shellcheck disable=SC2086
-        $wrap memcached $user -t 4 -l 127.0.0.1 -p $port -U 0 -m 1024 -P "$work/pid" 2> "$work/server.err" &
+        $wrap memcached $user -t 4 -l 127.0.0.1 -p $port -U 0 -m $mc_mb -P "$work/pid" 2> "$work/server.err" &
         server=$!
         up=no
         for _ in $(seq 100); do
@@ -64,11 +70,17 @@ one() {
     pid=$(cat "$work/pid")
     t0=$(now)
     note=
-    timeout "$limit" memcslap --servers=127.0.0.1:$port --concurrency=4 --execute-number="$per_thread" --test=set \
-        > "$work/slap" 2>&1 || note="memcslap set failed or timed out after $limit s"
-    after_set=$(hwm "$pid")
-    timeout "$limit" memcslap --servers=127.0.0.1:$port --concurrency=4 --execute-number="$per_thread" --test=get \
-        >> "$work/slap" 2>&1 || note="${note:-memcslap get failed or timed out after $limit s}"
+    after_round=
+    r=0
+    while [ $r -lt "$rounds" ]; do
+        r=$((r + 1))
+        timeout "$limit" memcslap --servers=127.0.0.1:$port --concurrency=4 --execute-number="$per_thread" --test=set \
+            > "$work/slap" 2>&1 || note="memcslap set failed or timed out after $limit s"
+        [ $r = 1 ] && after_set=$(hwm "$pid")
+        timeout "$limit" memcslap --servers=127.0.0.1:$port --concurrency=4 --execute-number="$per_thread" --test=get \
+            >> "$work/slap" 2>&1 || note="${note:-memcslap get failed or timed out after $limit s}"
+        after_round="$after_round $(($(hwm "$pid") / 1024))"
+    done
     t1=$(now)
     after_get=$(hwm "$pid")
     kill -TERM "$pid"
@@ -79,12 +91,13 @@ one() {
     server=
     [ $status = 66 ] && note="${note:+$note; }REPORT: $(grep -m1 'tangle:' "$work/server.err")"
     awk -v h="$how" -v a="$t0" -v b="$t1" -v s="${after_set:-0}" -v g="${after_get:-0}" -v n="$note" \
-        -v ops=$((per_thread * 8)) -v st=$status 'BEGIN {
+        -v ops=$((per_thread * 8 * rounds)) -v st=$status -v rr="$after_round" -v R=$rounds 'BEGIN {
+        if (R > 1) n = "MB after each round:" rr (n == "" ? "" : "; " n)
         printf "%-10s %8.2f %10.1f %12.1f %12.1f %8d  %s\n", h, b - a, ops / (b - a), s / 1024, g / 1024, st, n }' \
         | tee -a "$work/lines"
 }
 
-echo "memcached $(memcached -V 2>/dev/null | awk '{print $2}'), 4 threads, memcslap 4 threads x $per_thread set + get on 127.0.0.1"
+echo "memcached $(memcached -V 2>/dev/null | awk '{print $2}'), 4 threads, -m $mc_mb, memcslap 4 threads x $per_thread set + get on 127.0.0.1, $rounds round(s)"
 printf '%-10s %8s %10s %12s %12s %8s\n' mode time_s ops/s "MB after set" "MB after get" status
 for how in plain tangle no-order; do one $how; done
 awk '$1 == "plain" { p = $2; m = $5 } $1 != "plain" && p > 0 && $2 + 0 > 0 {

@@ -59,6 +59,7 @@ void tg__spd_free(struct tg__spd *s)
     free(s->hset_slots);
     free(s->comps);
     free(s->joins);
+    free(s->ann);
     free(s->comp_slots);
     free(s->found);
     tg__spd_closure_free(s->cl);

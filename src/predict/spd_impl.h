@@ -69,6 +69,15 @@ struct tg__held {
     uint32_t idx;        /* stored index of the acquire */
     uint32_t count;      /* re-entries */
     uint8_t mode;        /* TG_MODE_* */
+    uint8_t notified;    /* a condition was notified while it was held (store.c) */
+};
+
+/* The latest critical section of a thread on a lock in which the thread
+ * notified a condition: a join of that thread under the lock is ordered
+ * after it (store.c says why). */
+struct tg__announce {
+    uint64_t key;        /* thread << 32 | lock; 0 for a free slot (thread 0 is + 1) */
+    uint32_t count;      /* the thread's stored count at the section's release */
 };
 
 struct tg__thread {
@@ -169,6 +178,8 @@ struct tg__spd {
     uint32_t n_comps, cap_comps;
     struct tg__held_join *joins;
     uint32_t n_joins, cap_joins;
+    struct tg__announce *ann;   /* open addressing, at most half full */
+    uint32_t ann_mask, n_ann;
     uint32_t jbase;      /* lock id of "thread 0 runs" (joins.c); lock ids end at jbase + n_th */
     uint32_t *comp_slots, comp_mask;
 

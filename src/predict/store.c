@@ -165,6 +165,61 @@ static int64_t add_candidate(struct tg__spd *s, uint32_t tid, struct tg__thread 
     return hs;
 }
 
+/* ---- announcements: a notify under a lock, before a join ---------------- */
+
+static uint32_t ann_slot(uint64_t key, uint32_t mask)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static int ann_rehash(struct tg__spd *s)
+{
+    uint32_t cap = s->ann_mask ? (s->ann_mask + 1) * 2 : 64;
+    struct tg__announce *na = calloc(cap, sizeof *na);
+    if (!na)
+        return -1;
+    for (uint32_t i = 0; s->ann && i <= s->ann_mask; i++) {
+        if (!s->ann[i].key)
+            continue;
+        uint32_t j = ann_slot(s->ann[i].key, cap - 1);
+        while (na[j].key)
+            j = (j + 1) & (cap - 1);
+        na[j] = s->ann[i];
+    }
+    free(s->ann);
+    s->ann = na;
+    s->ann_mask = cap - 1;
+    return 0;
+}
+
+/* Remembers that thread tid's critical section on lock l, which ended at
+ * its stored count `count`, notified a condition (the latest such wins). */
+static int announce(struct tg__spd *s, uint32_t tid, uint32_t l, uint32_t count)
+{
+    uint64_t key = (uint64_t)(tid + 1) << 32 | l;
+    if ((s->n_ann + 1) * 2 > s->ann_mask + 1 && ann_rehash(s) < 0)
+        return -1;
+    uint32_t j = ann_slot(key, s->ann_mask);
+    while (s->ann[j].key && s->ann[j].key != key)
+        j = (j + 1) & s->ann_mask;
+    s->n_ann += !s->ann[j].key;
+    s->ann[j] = (struct tg__announce){key, count};
+    return 0;
+}
+
+/* The stored count at the end of thread tid's latest announcing section on
+ * lock l, or 0 if it had none. */
+static uint32_t announced(const struct tg__spd *s, uint32_t tid, uint32_t l)
+{
+    uint64_t key = (uint64_t)(tid + 1) << 32 | l;
+    if (!s->ann)
+        return 0;
+    for (uint32_t j = ann_slot(key, s->ann_mask); s->ann[j].key; j = (j + 1) & s->ann_mask)
+        if (s->ann[j].key == key)
+            return s->ann[j].count;
+    return 0;
+}
+
 /* ---- events ------------------------------------------------------------- */
 
 static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t tid,
@@ -211,7 +266,7 @@ static int acquire(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
         lk->holder = tid + 1;
     if (tg__spd_grow((void **)&t->held, &t->cap_held, t->n_held + 1, sizeof *t->held) < 0)
         return oom(s);
-    t->held[t->n_held++] = (struct tg__held){l, idx, 1, mode};
+    t->held[t->n_held++] = (struct tg__held){l, idx, 1, mode, 0};
     t->hset = -1;
     s->st.acquires++;
     return 0;
@@ -235,6 +290,8 @@ static int release(struct tg__spd *s, const struct tg_trace_event *ev, uint32_t 
     uint32_t count = t->n;
     if (tg__stream_patch(&s->sp, &t->ev, h->idx, TG__SEV_Y_OFFSET, &count, sizeof count) < 0)
         return spill_error(s);
+    if (h->notified && announce(s, tid, l, count) < 0)
+        return oom(s);
     struct tg__lock *lk = &s->lk[l];
     if (h->mode == TG_MODE_READ) {
         if (lk->readers)
@@ -280,7 +337,26 @@ static int fork_thread(struct tg__spd *s, const struct tg_trace_event *ev, uint3
 }
 
 /* A join made while holding locks can close a cycle through the joined
- * thread (joins.c); it is remembered, and tagged with the held set. */
+ * thread (joins.c); it is remembered, and tagged with the held set.
+ *
+ * Before it, the join is ordered after the joined thread's latest
+ * critical section, on a lock the joiner holds, in which the joined thread
+ * notified a condition (a cross-thread read of that section's end). That is
+ * the "announce, then be joined" idiom: a worker takes the pool lock,
+ * marks itself done, signals and leaves; the reaper holds the pool lock,
+ * finds (or waits on the condition for) a done worker and joins it while
+ * still holding the lock (pigz's join_all). The joiner holds the lock
+ * because of what it read there, but a trace records no memory accesses,
+ * so without this order the join could be moved before the announcement
+ * and every reaped worker would be a false "joins T while holding L, and T
+ * waits for L". The section ended before the joiner took the lock it
+ * holds (the joiner holds it from then to the join, and the joined thread
+ * is over by then), so the order only says the joiner read what was
+ * written under the lock it took. What it gives up: a worker whose last
+ * act on the lock was such a notify, joined by a thread that never looked
+ * at what it announced, is not predicted (a run where it happens is
+ * still reported live). A worker that takes the lock again after its
+ * announcement is predicted as before: its later acquire is not ordered. */
 static int join_thread(struct tg__spd *s, uint32_t tid, uint32_t u)
 {
     struct tg__thread *c = thread(s, u);
@@ -297,6 +373,13 @@ static int join_thread(struct tg__spd *s, uint32_t tid, uint32_t u)
             return oom(s);
         s->joins[s->n_joins++] = (struct tg__held_join){tid, u, (uint32_t)hs};
         tag = (uint32_t)hs + 1;
+        uint32_t upto = 0;
+        for (uint32_t i = 0; i < t->n_held; i++) {
+            uint32_t n = announced(s, u, t->held[i].lock);
+            upto = n > upto ? n : upto;
+        }
+        if (upto && push(s, t, SEV_XREAD, u, upto, 0, 0) < 0)
+            return -1;
     }
     return push(s, t, SEV_JOIN, u, s->th[u].n, 0, tag);
 }
@@ -319,7 +402,12 @@ static int cond_wait(struct tg__spd *s, uint32_t tid, uint32_t c)
 static int cond_notify(struct tg__spd *s, uint32_t tid, uint32_t c)
 {
     struct tg__cond *cv = &s->cond[c];
-    uint32_t count = s->th[tid].n;
+    struct tg__thread *t = &s->th[tid];
+    uint32_t count = t->n;
+    /* Announcements, for a later join (join_thread): exclusive holds only,
+     * as a shared hold can overlap the joiner's. */
+    for (uint32_t i = 0; i < t->n_held; i++)
+        t->held[i].notified |= t->held[i].mode != TG_MODE_READ;
     for (uint32_t i = 0; i < cv->n; i++) {
         uint32_t w = cv->waiting[i];
         if (w != tid && push(s, &s->th[w], SEV_XREAD, tid, count, 0, 0) < 0)

@@ -199,8 +199,8 @@ static inline int tg__lz_defer_chained(struct tg_task *t, struct tg_task *h)
     return tg__det_lock_walk(t);
 }
 
-/* The two waits of every contended lock and every blocking channel call
- * are recorded here, inline; everything else goes to tg__det_park_slow. */
+/* The waits of every contended lock, join and blocking channel call are
+ * recorded here, inline; everything else goes to tg__det_park_slow. */
 static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
                                int timed, uintptr_t pc, int check)
 {
@@ -211,10 +211,15 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
         __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
         return 0;
     }
-    if (wkind != TG__W_LOCK)
-        return tg__det_park_slow(t, wkind, obj, target, timed, pc, check);
-    tg__lz_record(t, wkind, obj, NULL, timed, pc, 1);
-    return tg__lz_defer_chained(t, tg__lz_next(wkind, obj));
+    if (wkind == TG__W_LOCK) {
+        tg__lz_record(t, wkind, obj, NULL, timed, pc, 1);
+        return tg__lz_defer_chained(t, tg__lz_next(wkind, obj));
+    }
+    if (wkind == TG__W_JOIN) { /* the awaited task is usually queued to run */
+        tg__lz_record(t, wkind, obj, target, timed, pc, 1);
+        return tg__lz_defer_chained(t, target);
+    }
+    return tg__det_park_slow(t, wkind, obj, target, timed, pc, check);
 }
 
 static inline void tg__det_unpark(struct tg_task *t)

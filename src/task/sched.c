@@ -337,8 +337,7 @@ static void tg__task_free(struct tg__sched *s, struct tg_task *t)
         tg__det_task_reap(s, t);
     if (t->permits[1].more)
         tg__permits_free(t);
-    struct tg__stack st = t->stack; /* the record is inside it */
-    tg__stack_free(s, &st);
+    tg__task_rec_free(s, t);
 }
 
 static void tg__task_main(void *arg)
@@ -382,24 +381,29 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
         return TG_ENOTASK;
     if (!fn)
         return TG_EINVAL;
-    struct tg__stack st;
-    if (tg__stack_alloc(s, stack_size ? stack_size : tg__config.stack_size, &st) != 0)
+    struct tg_task *t = tg__task_rec_alloc(s, stack_size ? stack_size : tg__config.stack_size);
+    if (!t)
         return TG_ENOMEM;
-    uintptr_t rec = ((uintptr_t)st.base + st.size - sizeof(struct tg_task)) & ~(uintptr_t)63;
-    struct tg_task *t = (struct tg_task *)rec;
-    /* Not the select arms (valid only up to lz.n_any) nor the name. */
-    memset(t, 0, offsetof(struct tg_task, lz.any));
-    t->stack = st;
+    /* A reused record keeps what its last task left: everything a task's
+     * life may change is set here (the select arms are valid only up to
+     * lz.n_any, the seqlock's version only grows). */
+    memset(&t->cancelled, 0, offsetof(struct tg_task, permits) - offsetof(struct tg_task, cancelled));
+    t->permits[0].sem = t->permits[1].sem = NULL;
+    t->permits[1].more = NULL;
+    t->lz.state = 0;
+    t->all_prev = NULL;
     t->sched = s;
     t->fn = fn;
     t->arg = arg;
     t->detached = out == NULL;
     t->spawn_pc = pc;
+    /* Not snprintf nor strnlen: spawn is hot, and names are short. */
     name = name ? name : "task";
-    size_t len = strnlen(name, sizeof t->name - 1); /* not snprintf: spawn is hot */
-    memcpy(t->name, name, len);
+    size_t len = 0;
+    for (; len < sizeof t->name - 1 && name[len]; len++)
+        t->name[len] = name[len];
     t->name[len] = 0;
-    tg__ctx_make(&t->ctx, st.base, rec - (uintptr_t)st.base, tg__task_main, t);
+    tg__ctx_make(&t->ctx, t->stack.base, (uintptr_t)t - (uintptr_t)t->stack.base, tg__task_main, t);
     tg__spin_lock(&s->list_lock);
     t->all_next = s->all;
     if (s->all)
@@ -672,7 +676,7 @@ int tg_run(tg_fn main_fn, void *arg)
         tg__det_busy(s);
         tg__det_sched_end(s);
     }
-    tg__stack_drop_cache(s);
+    tg__task_rec_drop(s);
     free(s->heap);
     s->heap = NULL;
     s->heap_n = s->heap_cap = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* stack.c: task stacks from mmap, with a guard page below each, cached per
- * scheduler so that spawning does not cost a system call.
+/* stack.c: task stacks from mmap, with a guard page below each and the
+ * task's record at the top, kept per scheduler once their task ended so
+ * that spawning does not cost a system call.
  *
  * Each guarded stack costs two kernel mappings, and the kernel allows a
  * process vm.max_map_count of them (65530 by default) for everything it
@@ -43,32 +44,40 @@ static int tg__guard_budget(void)
     return budget;
 }
 
-int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st)
+/* At most this many ended tasks' records are kept per scheduler. */
+enum { TG__FREE_RECS = 16 };
+
+static struct tg_task *tg__rec_of(void *base, size_t size)
+{
+    return (struct tg_task *)(((uintptr_t)base + size - sizeof(struct tg_task)) & ~(uintptr_t)63);
+}
+
+struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size)
 {
     size_t page = tg__page();
     size = (size + page - 1) & ~(page - 1);
     if (size < 4 * page)
         size = 4 * page;
-    for (int i = s->n_cache - 1; i >= 0; i--) {
-        if (s->cache[i].size == size) {
-            *st = s->cache[i];
-            s->cache[i] = s->cache[--s->n_cache];
+    for (struct tg_task **pp = &s->free_recs, *t; (t = *pp); pp = &t->next) {
+        if (t->stack.size == size) {
+            *pp = t->next;
+            s->n_free_recs--;
 #if defined(__SANITIZE_ADDRESS__)
             /* The previous task's frames left their redzones behind. */
-            __asan_unpoison_memory_region(st->base, st->size);
+            __asan_unpoison_memory_region(t->stack.base, t->stack.size);
 #endif
-            return 0;
+            return t;
         }
     }
     size_t map_size = size + page;
     void *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
-        return -1;
-    st->guarded = 0;
+        return NULL;
+    int guarded = 0;
     if (__atomic_add_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED) <= tg__guard_budget() &&
         mprotect(map, page, PROT_NONE) == 0) {
-        st->guarded = 1;
+        guarded = 1;
     } else {
         static int warned;
         __atomic_sub_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED);
@@ -78,32 +87,42 @@ int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st)
                             "vm.max_map_count); a stack overflow there is not caught.\n",
                     tg__guard_budget());
     }
-    st->map = map;
-    st->map_size = map_size;
-    st->base = (char *)map + page;
-    st->size = size;
-    return 0;
+    /* A fresh mapping is zero: so is every field of the record. */
+    struct tg_task *t = tg__rec_of((char *)map + page, size);
+    t->stack.map = map;
+    t->stack.map_size = map_size;
+    t->stack.base = (char *)map + page;
+    t->stack.size = size;
+    t->stack.guarded = guarded;
+    return t;
 }
 
-static void tg__stack_unmap(struct tg__stack *st)
+static void tg__stack_unmap(const struct tg__stack *st)
 {
     if (st->guarded)
         __atomic_sub_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED);
     munmap(st->map, st->map_size);
 }
 
-void tg__stack_free(struct tg__sched *s, struct tg__stack *st)
+void tg__task_rec_free(struct tg__sched *s, struct tg_task *t)
 {
-    if (s->n_cache < (int)(sizeof s->cache / sizeof s->cache[0])) {
-        s->cache[s->n_cache++] = *st;
+    if (s->n_free_recs < TG__FREE_RECS) {
+        t->next = s->free_recs;
+        s->free_recs = t;
+        s->n_free_recs++;
         return;
     }
-    tg__stack_unmap(st);
+    struct tg__stack st = t->stack; /* the record is inside it */
+    tg__stack_unmap(&st);
 }
 
-void tg__stack_drop_cache(struct tg__sched *s)
+void tg__task_rec_drop(struct tg__sched *s)
 {
-    while (s->n_cache > 0) {
-        tg__stack_unmap(&s->cache[--s->n_cache]);
+    while (s->free_recs) {
+        struct tg_task *t = s->free_recs;
+        s->free_recs = t->next;
+        struct tg__stack st = t->stack;
+        tg__stack_unmap(&st);
     }
+    s->n_free_recs = 0;
 }

@@ -177,27 +177,30 @@ struct tg__lz_arm {
 struct tg_task {
     struct tg__ctx ctx;
     struct tg__sched *sched;
-    struct tg_task *next;     /* run queue or inbox link */
+    struct tg_task *next;     /* run queue, inbox or free-record link */
     struct tg_task *all_prev, *all_next; /* the scheduler's task list */
     tg_fn fn;
     void *arg, *result;
-    struct tg__stack stack;
+    struct tg__stack stack;   /* the mapping the record lives in (stack.c) */
     int state;                /* TG__T_*; written by the host thread */
-    int cancelled;            /* atomic: set by tg_cancel */
     int detached;
+    uintptr_t spawn_pc;
+    void *asan_fake;
+    /* From here to permits: zero when a task starts (one short memset; a
+     * spawn writes the fields above and the few below itself). */
+    int cancelled;            /* atomic: set by tg_cancel */
     int hazard_said;          /* hold-across-switch reported once per task */
     struct tg__park *park;    /* the current blocking call, while BLOCKED */
     int join_lock;
+    int claimed;              /* atomic: its current wait was claimed (it will run) */
     struct tg__waitq joinq;
     struct tg_actor *actor;   /* tangle's actor, or NULL */
     int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
     const char *wait_what;    /* for tg_dump: what it waits on */
-    int wait_op;              /* a one-arm wait's enum tg_sel_op (reports: a channel's direction) */
     const void *wait_obj;
-    uintptr_t wait_pc, spawn_pc;
-    void *asan_fake;
-    int claimed;              /* atomic: its current wait was claimed (it will run) */
+    uintptr_t wait_pc;
+    int wait_op;              /* a one-arm wait's enum tg_sel_op (reports: a channel's direction) */
     struct tg__permits permits[2]; /* (sem.c); permits[1].more: allocated ones */
     struct {                  /* the current wait, as tangle's engine sees it */
         int state;            /* atomic: 0 none, 1 deferred, 2 published, 3 being published */
@@ -226,8 +229,8 @@ struct tg__sched {
     int heap_n, heap_cap;
     struct tg_task *zombie;   /* a task that just ended, finished by the next context */
     struct tg__waiter *zombie_wakes; /* its joiners on other threads, claimed */
-    struct tg__stack cache[16];
-    int n_cache;
+    struct tg_task *free_recs; /* ended tasks' records with their stacks, for reuse */
+    int n_free_recs;
     int list_lock;
     struct tg_task *all;      /* every live task of this scheduler */
     struct tg_actor *host;
@@ -292,10 +295,18 @@ int tg__timer_add(struct tg__sched *s, struct tg__park *p);
 void tg__timer_remove(struct tg__sched *s, struct tg__park *p);
 struct tg__park *tg__timer_first(struct tg__sched *s);
 
-/* ---- stacks (stack.c) -------------------------------------------------------- */
-int tg__stack_alloc(struct tg__sched *s, size_t size, struct tg__stack *st);
-void tg__stack_free(struct tg__sched *s, struct tg__stack *st);
-void tg__stack_drop_cache(struct tg__sched *s);
+/* ---- stacks and records (stack.c) -------------------------------------------
+ * A task's record lives at the top of its own stack mapping. A scheduler
+ * keeps the records of a few ended tasks, stack and all, on a free list:
+ * a spawn whose stack size matches one takes it without a system call. */
+/* A record whose stack has at least `size` usable bytes (rounded up to
+ * pages), or NULL. Its stack field is set; its other fields are zero if it
+ * is new, or as the last task left them if it was reused. */
+struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size);
+/* Gives t's record and stack back (to s's free list, or to the system). */
+void tg__task_rec_free(struct tg__sched *s, struct tg_task *t);
+/* Unmaps every record on s's free list. */
+void tg__task_rec_drop(struct tg__sched *s);
 
 /* ---- parks and queues (park.c) ----------------------------------------------- */
 static inline void tg__park_init(struct tg__park *p, struct tg_task *t, int64_t deadline)

@@ -103,7 +103,8 @@ static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to)
     if (s->host)
         tg__actor_switch(s->host, to && to->actor ? to->actor : NULL);
 }
-static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
+static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_task *t, struct tg__prim *p,
+                                                                    int mode, uintptr_t pc)
 {
     if (t->actor && (p->res || tg__det_res_lazy(p, pc))) {
         tg__acquired(t->actor, (struct tg_res *)p->res, (enum tg_mode)mode, pc);

@@ -59,7 +59,9 @@ static inline int tg__mutex_cas(tg_mutex *m, uintptr_t from, uintptr_t to)
     return tg__cas(&m->state, &from, to);
 }
 
-void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
+/* t took m: the hold is counted and recorded (inlined in the fast path). */
+static inline __attribute__((always_inline)) void tg__mutex_took(tg_mutex *m, struct tg_task *t,
+                                                                  uintptr_t pc)
 {
     m->since = tg__coarse();
     t->holds++;
@@ -67,7 +69,15 @@ void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
         tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
 }
 
-static int tg__mutex_lock(tg_mutex *m, int64_t deadline, int flags, uintptr_t pc)
+void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
+{
+    tg__mutex_took(m, t, pc);
+}
+
+/* Inlined into each caller: a call more would cost a tenth of the
+ * uncontended lock. */
+static inline __attribute__((always_inline)) int tg__mutex_lock(tg_mutex *m, int64_t deadline,
+                                                                 int flags, uintptr_t pc)
 {
     struct tg__sched *s = tg__sched_self;
     struct tg_task *t = s ? s->current : NULL;
@@ -77,7 +87,7 @@ static int tg__mutex_lock(tg_mutex *m, int64_t deadline, int flags, uintptr_t pc
      * the fast path stays free of calls. */
     if (__builtin_expect(--s->budget != 0, 1)) {
         if (tg__mutex_cas(m, 0, (uintptr_t)t)) {
-            tg__mutex_won(m, t, pc);
+            tg__mutex_took(m, t, pc);
             return 0;
         }
     }
@@ -108,7 +118,7 @@ int tg_mutex_trylock(tg_mutex *m)
         return TG_ENOTASK;
     if (!tg__mutex_cas(m, 0, (uintptr_t)t))
         return TG_EAGAIN;
-    tg__mutex_won(m, t, (uintptr_t)__builtin_return_address(0));
+    tg__mutex_took(m, t, (uintptr_t)__builtin_return_address(0));
     return 0;
 }
 

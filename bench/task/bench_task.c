@@ -8,7 +8,11 @@
  *
  * Each benchmark runs once with tg_config.detect = 0 and once with 1 (in
  * separate child processes, since detection is fixed at the first tg_run),
- * and prints ns per operation and the on/off ratio. Operations:
+ * and prints ns per operation and the on/off ratio. The time is the CPU
+ * time of the scheduler thread, which runs every task: on a shared machine
+ * the wall clock also counts the time other processes take the CPU away
+ * (at a load of 15 on 2 cores, several times the work itself), and that
+ * time differs from run to run and between the two modes. Operations:
  *   yield          one tg_yield() between two tasks (one switch)
  *   chan_rtt       an unbuffered channel round trip (send + reply)
  *   mutex_uncont   tg_mutex_lock + tg_mutex_unlock, no contention
@@ -32,6 +36,15 @@
 static long N;
 static double result_ns;
 
+/* CPU time of the calling thread: the scheduler's own work, without the
+ * time other processes of a shared machine take from it. */
+static int64_t thread_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void *yielder(void *arg)
 {
     (void)arg;
@@ -45,10 +58,10 @@ static void *b_yield(void *arg)
     tg_task *a, *b;
     tg_spawn(&a, "a", yielder, NULL);
     tg_spawn(&b, "b", yielder, NULL);
-    int64_t t0 = tg_now();
+    int64_t t0 = thread_ns();
     tg_join(a, NULL);
     tg_join(b, NULL);
-    result_ns = (double)(tg_now() - t0) / (2.0 * N);
+    result_ns = (double)(thread_ns() - t0) / (2.0 * N);
     return NULL;
 }
 
@@ -68,13 +81,13 @@ static void *b_chan(void *arg)
     tg_chan_init(&pong, sizeof(long), 0);
     tg_task *e;
     tg_spawn(&e, "echo", echo, NULL);
-    int64_t t0 = tg_now();
+    int64_t t0 = thread_ns();
     for (long i = 0; i < N; i++) {
         long v = i;
         tg_chan_send(&ping, &v);
         tg_chan_recv(&pong, &v);
     }
-    result_ns = (double)(tg_now() - t0) / N;
+    result_ns = (double)(thread_ns() - t0) / N;
     tg_chan_close(&ping);
     tg_join(e, NULL);
     return NULL;
@@ -85,12 +98,12 @@ static void *b_mutex_uncont(void *arg)
 {
     (void)arg;
     tg_mutex_init(&mu);
-    int64_t t0 = tg_now();
+    int64_t t0 = thread_ns();
     for (long i = 0; i < N; i++) {
         tg_mutex_lock(&mu);
         tg_mutex_unlock(&mu);
     }
-    result_ns = (double)(tg_now() - t0) / N;
+    result_ns = (double)(thread_ns() - t0) / N;
     return NULL;
 }
 
@@ -109,12 +122,12 @@ static void *b_mutex_cont(void *arg)
     (void)arg;
     tg_mutex_init(&mu);
     tg_task *t[4];
-    int64_t t0 = tg_now();
+    int64_t t0 = thread_ns();
     for (int i = 0; i < 4; i++)
         tg_spawn(&t[i], "contender", contender, NULL);
     for (int i = 0; i < 4; i++)
         tg_join(t[i], NULL);
-    result_ns = (double)(tg_now() - t0) / (double)(N / 4 * 4);
+    result_ns = (double)(thread_ns() - t0) / (double)(N / 4 * 4);
     return NULL;
 }
 
@@ -150,14 +163,6 @@ static int64_t cpu_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-/* CPU time of the calling thread: the scheduler's own work, without the
- * time other processes of a shared machine take from it. */
-static int64_t thread_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 static double rss_bytes(void)
@@ -230,13 +235,13 @@ static void *b_spawn(void *arg)
 {
     (void)arg;
     struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
-    int64_t t0 = tg_now();
+    int64_t t0 = thread_ns();
     for (long i = 0; i < N; i++) {
         tg_task *t;
         tg_spawn_opts(&t, "child", nothing, NULL, &o);
         tg_join(t, NULL);
     }
-    result_ns = (double)(tg_now() - t0) / N;
+    result_ns = (double)(thread_ns() - t0) / N;
     return NULL;
 }
 
@@ -465,7 +470,7 @@ int main(int argc, char **argv)
            "column runs without detection too)\n");
 #endif
     if (!only || strcmp(only, "live") != 0) {
-        printf("tangle tasks, ns per operation (scale %.2f; best of 3 runs)\n", scale);
+        printf("tangle tasks, ns per operation (CPU time of the scheduler thread; scale %.2f; best of 3 runs)\n", scale);
         printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
     }
     double best[N_BENCH][2];

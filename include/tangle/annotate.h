@@ -32,8 +32,8 @@
  * waits made inside the bracket (an inner pthread mutex, a futex wait) are
  * not watched on their own, as ThreadSanitizer ignores them too.
  *
- * The calls are cheap on the uncontended path (thread-local stores and one
- * table probe). They are defined in libtangle.so: link with it (pkg-config
+ * The calls are cheap on the uncontended path: thread-local stores only,
+ * the same work as tangle's pthread mutex hook (no table probe). They are defined in libtangle.so: link with it (pkg-config
  * tangle, or CMake's tangle::tangle). A program that must also run without
  * tangle declares them weak itself and calls them only when they resolve.
  * Every pre call needs its post call on the same thread.

@@ -132,7 +132,10 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
         __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) != a->watch_seq)
         return;
     struct tg_res *r = tg__res_lookup(p);
-    if (!r)
+    unsigned as = __atomic_load_n(&a->pending_as, __ATOMIC_RELAXED);
+    if (as)
+        r = tg__res_described(p, tg__as_kind(as), tg__as_flags(as), a->pending_pc, r);
+    else if (!r)
         r = tg__res_get(p, TG_RES_MUTEX, tg__res_flags_hook ? tg__res_flags_hook(p, TG_RES_MUTEX) : 0,
                         a->pending_pc);
     if (!r)

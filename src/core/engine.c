@@ -430,6 +430,8 @@ struct tg_res *tg__held_res(const struct tg_held *h)
     if (h->res)
         return h->res;
     struct tg_res *r = tg__res_lookup(h->addr);
+    if (h->as)
+        return tg__res_described(h->addr, tg__as_kind(h->as), tg__as_flags(h->as), h->pc, r);
     if (r)
         return r;
     return tg__res_get(h->addr, TG_RES_MUTEX,

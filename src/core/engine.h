@@ -90,10 +90,20 @@ struct tg_res {
     struct tg_vc *_Atomic hb;
 };
 
+/* What a lock known only by its address is, for the slow path that makes
+ * its entry (tg_held.as, tg_actor.pending_as): 0 for a pthread object,
+ * whose own memory says what it is; else a lock its user describes
+ * (annotations, library hooks such as GLib's), whose memory is not a
+ * pthread object and is never read: a mutex, or with TG_AS_RWLOCK an
+ * rwlock, recursive with TG_AS_RECURSIVE. */
+#define TG_AS_DESCRIBED 0x1u
+#define TG_AS_RWLOCK    0x2u
+#define TG_AS_RECURSIVE 0x4u
+
 /* One held lock; the held list is a stack, usually popped from the top.
  * Holds are matched by address. A hold taken on the cheapest path
  * (tg__acquired_addr) has no resource entry yet (res NULL, res_id 0): slow
- * paths look it up with tg__held_res. */
+ * paths look it up with tg__held_res, made as `as` says if it has none. */
 struct tg_held {
     uintptr_t addr;
     struct tg_res *res;       /* NULL until looked up */
@@ -102,6 +112,7 @@ struct tg_held {
     uint32_t stack;           /* interned full stack if the acquire blocked, else 0 */
     uint8_t mode;             /* enum tg_mode */
     uint8_t released_by_other;
+    uint8_t as;               /* TG_AS_* of a hold taken by address only */
     uint64_t since;           /* when taken (ns), only while hold_ms is set */
     uint64_t chain;           /* hash of this and every older hold (lock order cache key) */
 };
@@ -220,6 +231,7 @@ struct tg_actor {
     int watch_stuck;          /* ticks the call has been seen unchanged */
     int joined;               /* a join has returned: the record may be reused */
     uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
+    uint8_t pending_as;       /* TG_AS_* of the pending call's lock (0: a pthread mutex) */
     /* Its stack, taken by the actor itself on request (tg__stuck_hook):
      * pending_n raw return addresses in pending_pcs, valid when
      * pending_stack_seq == pending_seq. */
@@ -327,9 +339,31 @@ const char *tg__res_kind_name(enum tg_res_kind k);
 static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc);
 /* The same, for a mutex known only by address (no table lookup). */
 static inline void tg__acquired_addr(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc);
-/* The resource entry of a hold; creates a mutex entry for a lock never seen
- * on a slow path before. NULL only when the table is full. */
+/* The same, for a lock its user describes (TG_AS_*, never 0), known only
+ * by address: no table lookup, and no read of the lock's memory later. */
+static inline void tg__acquired_as(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc,
+                                   unsigned as);
+/* The resource entry of a hold; creates an entry for a lock never seen on
+ * a slow path before (a mutex, or what the hold's `as` says). NULL only
+ * when the table is full. */
 struct tg_res *tg__held_res(const struct tg_held *h);
+/* The entry of a lock its user describes, at addr, whose lookup gave r
+ * (NULL: none yet): made with kind and flags (TG_RF_RECURSIVE,
+ * TG_RF_WRITER_PREF, TG_RF_STATIC_INIT) if missing, else made an rwlock if
+ * kind says so and given the recursive and writer-preferring flags it
+ * lacks. Never reads addr's memory and never starts a new instance (safe
+ * under the engine lock). NULL only when the table is full. */
+struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc,
+                                 struct tg_res *r);
+/* The kind and flags a TG_AS_* value describes (for tg__res_described). */
+static inline enum tg_res_kind tg__as_kind(unsigned as)
+{
+    return (as & TG_AS_RWLOCK) ? TG_RES_RWLOCK : TG_RES_MUTEX;
+}
+static inline uint32_t tg__as_flags(unsigned as)
+{
+    return (as & TG_AS_RECURSIVE) ? TG_RF_RECURSIVE : 0;
+}
 /* 1 if h is a live hold of r. */
 static inline int tg__held_is(const struct tg_held *h, const struct tg_res *r)
 {

@@ -4,8 +4,9 @@
 #ifndef TG_CORE_ENGINE_INLINE_H
 #define TG_CORE_ENGINE_INLINE_H
 
-static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
-                                 uint64_t id, enum tg_mode m, uintptr_t pc)
+/* as: tg_held.as (0 unless a lock its user describes is held by address). */
+static inline void tg__push_hold_as(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
+                                    uint64_t id, enum tg_mode m, uintptr_t pc, unsigned as)
 {
     if (TG_UNLIKELY(a->n_held == a->cap_held) && tg__held_grow(a) != 0)
         return; /* out of memory: this hold goes untracked (warned once) */
@@ -17,6 +18,7 @@ static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_r
     h->stack = 0;
     h->mode = (uint8_t)m;
     h->released_by_other = 0;
+    h->as = (uint8_t)as;
     h->since = TG_UNLIKELY(tg__hold_watch) ? tg__now_ns() : 0;
     /* A relock of the newest hold (a recursive mutex going deeper) keeps
      * the chain: it adds no lock order, and must not cost a slow path per
@@ -34,6 +36,12 @@ static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_r
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
 }
 
+static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
+                                 uint64_t id, enum tg_mode m, uintptr_t pc)
+{
+    tg__push_hold_as(a, addr, r, id, m, pc, 0);
+}
+
 static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mode m, uintptr_t pc)
 {
     tg__push_hold(a, r->addr, r, r->id, m, pc);
@@ -42,6 +50,12 @@ static inline void tg__acquired(struct tg_actor *a, struct tg_res *r, enum tg_mo
 static inline void tg__acquired_addr(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc)
 {
     tg__push_hold(a, addr, NULL, 0, m, pc);
+}
+
+static inline void tg__acquired_as(struct tg_actor *a, uintptr_t addr, enum tg_mode m, uintptr_t pc,
+                                   unsigned as)
+{
+    tg__push_hold_as(a, addr, NULL, 0, m, pc, as);
 }
 
 static inline int tg__released(struct tg_actor *a, struct tg_res *r)

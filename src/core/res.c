@@ -252,6 +252,19 @@ struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags
     return insert(addr, kind, flags | TG_RF_STATIC_INIT, 0, pc);
 }
 
+struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc,
+                                 struct tg_res *r)
+{
+    if (TG_UNLIKELY(!r))
+        return tg__res_get(addr, kind, flags, pc);
+    if (TG_UNLIKELY(kind == TG_RES_RWLOCK && r->kind == TG_RES_MUTEX))
+        __atomic_store_n(&r->kind, TG_RES_RWLOCK, __ATOMIC_RELAXED);
+    uint32_t add = flags & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF);
+    if (TG_UNLIKELY(add & ~__atomic_load_n(&r->flags, __ATOMIC_RELAXED)))
+        __atomic_fetch_or(&r->flags, add, __ATOMIC_RELAXED);
+    return r;
+}
+
 /* An init at the address of an entry: a new instance in the same entry,
  * without insert_lock (a program that creates and destroys a lock per
  * object does this all the time). The entry's flags are swapped in one

@@ -7,8 +7,11 @@
  * ticks for a blocked wait (asking the thread, by a signal, for its
  * stack); post_lock pushes the hold on the thread's own list and feeds the
  * lock-order graph; pre_unlock pops it, and reports an unlock of a lock the
- * thread does not hold. The only table access is one lookup of the lock's
- * entry per operation.
+ * thread does not hold. Like the pthread mutex hook, the uncontended path
+ * knows the lock by its address alone: the hold carries what the flags say
+ * the lock is (tg__ann_as), and the slow paths that need its entry look it
+ * up, or make it as the hold says, never reading the lock's memory. Only an
+ * operation whose flags carry creation flags looks the entry up itself.
  *
  * Between a pre call and its post call the thread runs the lock's own code,
  * which may take other locks or wait on a futex: tangle's guard is raised
@@ -16,8 +19,11 @@
  * too). A bracket opened while the thread is not watched (inside another
  * bracket, in tangle's own threads) is counted and closed without effect.
  *
- * An annotated lock is a mutex to the engine until its first read lock
- * makes it an rwlock; a lock never created is created by its first use. */
+ * An annotated lock is a mutex to the engine until a slow path sees it
+ * read-locked, which makes it an rwlock; a lock never created is created
+ * by the first slow path that needs it (a lock used again after its
+ * destroy, without a create, is a new instance when a call with creation
+ * flags, a relock or a misuse looks it up). */
 #include "preload/annotate.h"
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
@@ -30,11 +36,12 @@ static TLS struct {
     /* Watched brackets open; pre_divert lowered the guard of the one at
      * this depth (0: none). */
     unsigned guard_depth, diverted_at;
-    /* The watched lock bracket in progress: its lock, and what was
-     * published for it (published again after a divert). */
+    /* The watched lock bracket in progress: its lock (its entry if the
+     * flags asked for it to be looked up), and what was published for it
+     * (published again after a divert; op_as 0 if nothing was). */
     struct tg_res *op_res;
     uintptr_t op_addr, op_pc;
-    unsigned op_flags;
+    unsigned op_flags, op_as;
     int op_waiting; /* the bracket published a wait (pre_wait) */
     /* A condition-like wait's lock, given up for the wait. */
     int saved_had;
@@ -73,21 +80,27 @@ static uint32_t create_flags(unsigned flags)
     return f;
 }
 
+/* The kind of a lock created with flags (a read lock makes it an rwlock
+ * later). */
+static enum tg_res_kind kind_of(unsigned flags)
+{
+    return (flags & (TG_LOCK_WRITER_PREFERRING | TG__LOCK_RWLOCK)) ? TG_RES_RWLOCK : TG_RES_MUTEX;
+}
+
 struct tg_res *tg__ann_lock_res_slow(uintptr_t addr, unsigned flags, uintptr_t pc, struct tg_res *r)
 {
     uint32_t want = create_flags(flags);
-    enum tg_res_kind kind = (flags & (TG_LOCK_READ | TG_LOCK_WRITER_PREFERRING)) ? TG_RES_RWLOCK
-                                                                               : TG_RES_MUTEX;
-    if (TG_UNLIKELY(!r))
-        return tg__res_get(addr, kind, want, pc);
-    uint32_t have = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    if (TG_UNLIKELY(have & TG_RF_DESTROYED))
+    enum tg_res_kind kind = kind_of(flags | (flags & TG_LOCK_READ ? TG__LOCK_RWLOCK : 0));
+    if (r && TG_UNLIKELY(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED))
         return tg__res_init(addr, kind, want | TG_RF_STATIC_INIT, pc);
-    if (TG_UNLIKELY(kind == TG_RES_RWLOCK && r->kind == TG_RES_MUTEX))
-        __atomic_store_n(&r->kind, TG_RES_RWLOCK, __ATOMIC_RELAXED);
-    if (TG_UNLIKELY((want & ~have) & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF)))
-        __atomic_fetch_or(&r->flags, want & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF), __ATOMIC_RELAXED);
-    return r;
+    return tg__res_described(addr, kind, want, pc, r);
+}
+
+enum tg_res_kind tg__ann_rec_kind(uintptr_t addr, unsigned as, uintptr_t pc)
+{
+    struct tg_res *r = tg__res_described(addr, tg__as_kind(as), tg__as_flags(as), pc,
+                                         tg__res_lookup(addr));
+    return r ? (enum tg_res_kind)r->kind : tg__as_kind(as);
 }
 
 /* Opens a watched bracket: nothing the lock's code does inside is seen. */
@@ -127,10 +140,17 @@ static void relock_without_watchdog(struct tg_actor *a, uintptr_t addr)
         }
 }
 
+/* The entry of the lock at addr for an operation whose flags carry
+ * creation flags (kept off the inline paths). */
+static __attribute__((noinline)) struct tg_res *entry_given_flags(uintptr_t addr, unsigned flags,
+                                                                 uintptr_t pc)
+{
+    return tg__ann_lock_res(addr, flags, pc);
+}
+
 void tg__ann_create(uintptr_t addr, unsigned flags, uintptr_t pc)
 {
-    enum tg_res_kind kind = (flags & TG_LOCK_WRITER_PREFERRING) ? TG_RES_RWLOCK : TG_RES_MUTEX;
-    tg__initialized(0, addr, kind, create_flags(flags), pc);
+    tg__initialized(0, addr, kind_of(flags), create_flags(flags), pc);
 }
 
 void tg__ann_destroy(uintptr_t addr, unsigned flags, uintptr_t pc)
@@ -150,18 +170,49 @@ void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
         T.ignored++;
         return;
     }
-    struct tg_res *r = tg__ann_lock_res(addr, flags, pc);
+    /* Plain flags need only the address (tg__ann_as); creation flags are
+     * given to the lock's entry now. */
+    unsigned as = tg__ann_as(flags);
+    struct tg_res *r = TG_LIKELY(as) ? NULL : entry_given_flags(addr, flags, pc);
     T.op_res = r;
     T.op_addr = addr;
     T.op_pc = pc;
     T.op_flags = flags;
+    T.op_as = 0;
     T.op_waiting = 0;
-    if (!(flags & TG_LOCK_TRY) && TG_LIKELY(r != NULL)) {
-        if (TG_UNLIKELY(!tg__watchdog_running()))
+    if (!(flags & TG_LOCK_TRY) && TG_LIKELY(as || r)) {
+        if (TG_UNLIKELY(a->n_held > 0) && !tg__watchdog_running())
             relock_without_watchdog(a, addr);
-        tg__ann_publish(a, addr, flags, pc);
+        T.op_as = as ? as : TG_AS_DESCRIBED;
+        tg__ann_publish(a, addr, flags, pc, T.op_as);
     }
     bracket_open();
+}
+
+/* A post_lock whose flags do not let it take its hold by the address
+ * alone (creation flags), or that takes several levels at once. */
+static void post_lock_slow(struct tg_actor *a, uintptr_t addr, unsigned flags, int recursion,
+                           uintptr_t pc, unsigned as)
+{
+    struct tg_res *r = NULL;
+    if (!as) {
+        r = T.op_res && T.op_addr == addr ? T.op_res : tg__ann_lock_res(addr, flags, pc);
+        T.op_res = NULL;
+        if (!r)
+            return;
+    }
+    enum tg_mode m = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
+    int levels = (flags & TG_LOCK_RECURSIVE_LOCK) && recursion > 1 ? recursion : 1;
+    for (int i = 0; i < levels; i++) {
+        if (as)
+            tg__acquired_as(a, addr, m, pc, as);
+        else
+            tg__acquired(a, r, m, pc);
+    }
+    if (!(flags & TG_LOCK_TRY))
+        tg__lockorder_note(a);
+    REC(tg__rec_acquire(a, addr, r ? (enum tg_res_kind)r->kind : tg__ann_rec_kind(addr, as, pc), m,
+                        (flags & TG_LOCK_TRY) != 0, pc, 0));
 }
 
 void tg__ann_post_lock(uintptr_t addr, unsigned flags, int recursion, uintptr_t pc)
@@ -171,21 +222,43 @@ void tg__ann_post_lock(uintptr_t addr, unsigned flags, int recursion, uintptr_t 
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return;
-    __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
-    a->pending_mode = TG_MODE_EXCL;
+    tg__ann_unpublish(a);
+    T.op_as = 0;
     if (flags & TG_LOCK_TRY_FAILED)
         return;
-    struct tg_res *r = T.op_res && T.op_addr == addr ? T.op_res : tg__ann_lock_res(addr, flags, pc);
-    T.op_res = NULL;
-    if (TG_UNLIKELY(!r))
+    unsigned as = tg__ann_as(flags);
+    if (TG_UNLIKELY(!as || (flags & TG_LOCK_RECURSIVE_LOCK))) {
+        post_lock_slow(a, addr, flags, recursion, pc, as);
         return;
+    }
     enum tg_mode m = (flags & TG_LOCK_READ) ? TG_MODE_READ : TG_MODE_EXCL;
-    int levels = (flags & TG_LOCK_RECURSIVE_LOCK) && recursion > 1 ? recursion : 1;
-    for (int i = 0; i < levels; i++)
-        tg__acquired(a, r, m, pc);
+    tg__acquired_as(a, addr, m, pc, as);
     if (!(flags & TG_LOCK_TRY))
         tg__lockorder_note(a);
-    REC(tg__rec_acquire(a, addr, (enum tg_res_kind)r->kind, m, (flags & TG_LOCK_TRY) != 0, pc, 0));
+    REC(tg__rec_acquire(a, addr, tg__ann_rec_kind(addr, as, pc), m, (flags & TG_LOCK_TRY) != 0, pc, 0));
+}
+
+/* A pre_unlock that gives up every level, or of a lock the thread does not
+ * hold (a misuse, reported). */
+static int pre_unlock_slow(struct tg_actor *a, uintptr_t addr, unsigned flags, uintptr_t pc)
+{
+    int levels = 0;
+    if (flags & TG_LOCK_RECURSIVE_UNLOCK) {
+        while (tg__release_addr(a, addr, pc) == 0)
+            levels++;
+    } else {
+        levels = tg__release_addr(a, addr, pc) == 0;
+    }
+    if (levels > 0) {
+        REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
+    } else {
+        struct tg_res *r = tg__ann_lock_res(addr, flags & (TG_LOCK_READ | TG__LOCK_RWLOCK), pc);
+        enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
+        tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
+        if (r)
+            tg__released_by_other(a, r);
+    }
+    return (flags & TG_LOCK_RECURSIVE_UNLOCK) ? levels : 0;
 }
 
 int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
@@ -196,24 +269,14 @@ int tg__ann_pre_unlock(uintptr_t addr, unsigned flags, uintptr_t pc)
         return 0;
     }
     int levels = 0;
-    if (flags & TG_LOCK_RECURSIVE_UNLOCK) {
-        while (tg__release_addr(a, addr, pc) == 0)
-            levels++;
-    } else {
-        levels = tg__release_addr(a, addr, pc) == 0;
-    }
-    if (TG_LIKELY(levels > 0)) {
+    if (TG_LIKELY(!(flags & TG_LOCK_RECURSIVE_UNLOCK)) && tg__release_addr(a, addr, pc) == 0)
         REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
-    } else {
-        struct tg_res *r = tg__ann_lock_res(addr, flags & TG_LOCK_READ, pc);
-        enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
-        tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
-        if (r)
-            tg__released_by_other(a, r);
-    }
+    else
+        levels = pre_unlock_slow(a, addr, flags, pc);
     T.op_res = NULL;
+    T.op_as = 0;
     bracket_open();
-    return (flags & TG_LOCK_RECURSIVE_UNLOCK) ? levels : 0;
+    return levels;
 }
 
 void tg__ann_post_unlock(uintptr_t addr, unsigned flags)
@@ -253,8 +316,8 @@ static void divert_end(void)
         return;
     T.diverted_at = 0;
     struct tg_actor *a = tg__self();
-    if (a && T.op_res && !(T.op_flags & TG_LOCK_TRY) && !T.op_waiting)
-        tg__ann_publish(a, T.op_addr, T.op_flags, T.op_pc);
+    if (a && T.op_as && !T.op_waiting)
+        tg__ann_publish(a, T.op_addr, T.op_flags, T.op_pc, T.op_as);
     tg__guard++;
 }
 
@@ -280,6 +343,7 @@ void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t
         }
     }
     T.op_res = NULL;
+    T.op_as = 0;
     T.op_waiting = 0;
     if (r) {
         uint32_t site = tg__wait_site(pc);
@@ -311,10 +375,10 @@ void tg__ann_post_wait(uintptr_t addr, unsigned flags)
         return;
     if (T.saved_had) {
         const struct tg_held *h = &T.saved_hold;
-        tg__push_hold(a, h->addr, h->res, h->res_id, (enum tg_mode)h->mode, h->pc);
+        tg__push_hold_as(a, h->addr, h->res, h->res_id, (enum tg_mode)h->mode, h->pc, h->as);
         a->held[a->n_held - 1].stack = h->stack;
     } else {
-        tg__acquired_addr(a, T.saved_addr, TG_MODE_EXCL, 0);
+        tg__acquired_as(a, T.saved_addr, TG_MODE_EXCL, 0, TG_AS_DESCRIBED);
     }
     REC(tg__rec_acquire(a, T.saved_addr, TG_RES_MUTEX, TG_MODE_EXCL, 0, T.saved_hold.pc, 0));
     T.saved_addr = 0;

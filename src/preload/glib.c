@@ -154,11 +154,12 @@ TG_EXPORT void g_rec_mutex_unlock(void *m)
     watched_unlock(m, 0, GLIB(rec_unlock, "g_rec_mutex_unlock"), CALLER_PC);
 }
 
-/* ---- GRWLock: glibc's default rwlock inside, so readers are preferred --- */
+/* ---- GRWLock: glibc's default rwlock inside, so readers are preferred;
+ * an rwlock to the engine from its init (or first use) on -------------- */
 
 TG_EXPORT void g_rw_lock_init(void *l)
 {
-    created(l, 0, GLIB(rw_init, "g_rw_lock_init"), CALLER_PC);
+    created(l, TG__LOCK_RWLOCK, GLIB(rw_init, "g_rw_lock_init"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_clear(void *l)
@@ -168,32 +169,32 @@ TG_EXPORT void g_rw_lock_clear(void *l)
 
 TG_EXPORT void g_rw_lock_writer_lock(void *l)
 {
-    watched_lock(l, 0, GLIB(rw_wlock, "g_rw_lock_writer_lock"), CALLER_PC);
+    watched_lock(l, TG__LOCK_RWLOCK, GLIB(rw_wlock, "g_rw_lock_writer_lock"), CALLER_PC);
 }
 
 TG_EXPORT int g_rw_lock_writer_trylock(void *l)
 {
-    return watched_trylock(l, 0, GLIB(rw_trywlock, "g_rw_lock_writer_trylock"), CALLER_PC);
+    return watched_trylock(l, TG__LOCK_RWLOCK, GLIB(rw_trywlock, "g_rw_lock_writer_trylock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_writer_unlock(void *l)
 {
-    watched_unlock(l, 0, GLIB(rw_wunlock, "g_rw_lock_writer_unlock"), CALLER_PC);
+    watched_unlock(l, TG__LOCK_RWLOCK, GLIB(rw_wunlock, "g_rw_lock_writer_unlock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_reader_lock(void *l)
 {
-    watched_lock(l, TG_LOCK_READ, GLIB(rw_rlock, "g_rw_lock_reader_lock"), CALLER_PC);
+    watched_lock(l, TG_LOCK_READ | TG__LOCK_RWLOCK, GLIB(rw_rlock, "g_rw_lock_reader_lock"), CALLER_PC);
 }
 
 TG_EXPORT int g_rw_lock_reader_trylock(void *l)
 {
-    return watched_trylock(l, TG_LOCK_READ, GLIB(rw_tryrlock, "g_rw_lock_reader_trylock"), CALLER_PC);
+    return watched_trylock(l, TG_LOCK_READ | TG__LOCK_RWLOCK, GLIB(rw_tryrlock, "g_rw_lock_reader_trylock"), CALLER_PC);
 }
 
 TG_EXPORT void g_rw_lock_reader_unlock(void *l)
 {
-    watched_unlock(l, TG_LOCK_READ, GLIB(rw_runlock, "g_rw_lock_reader_unlock"), CALLER_PC);
+    watched_unlock(l, TG_LOCK_READ | TG__LOCK_RWLOCK, GLIB(rw_runlock, "g_rw_lock_reader_unlock"), CALLER_PC);
 }
 
 /* ---- GCond: a wait gives up its GMutex and needs it back ---------------- */

@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Runs gmutexbench plain, under `tangle run` and built with
-# ThreadSanitizer, for GLib's GMutex and for a pthread mutex in the same
-# loop, at a small and a large number of locks, and prints the median
-# ns per lock+unlock and the ratios against the plain run. With valgrind
-# installed it also prints instructions per lock+unlock (callgrind; the
-# noise-free number on a shared machine).
+# ThreadSanitizer, for GLib's GMutex, a pthread mutex and an annotated
+# spinlock (include/tangle/annotate.h; ThreadSanitizer's build calls its own
+# __tsan_mutex_* annotations) in the same loop, at a small and a large
+# number of locks, and prints the median ns per lock+unlock and the ratios
+# against the plain run. With valgrind installed it also prints
+# instructions per lock+unlock (callgrind; the noise-free number on a
+# shared machine).
 # Usage: run.sh TANGLE_BIN SOURCE_DIR [ROUNDS]
 set -eu
 tangle=$1 src=$2 rounds=${3:-3}
@@ -16,7 +18,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc=${CC:-gcc}
-glib=$(pkg-config --cflags --libs glib-2.0)
+glib="-I$src/../../include $(pkg-config --cflags --libs glib-2.0)"
 # shellcheck disable=SC2086
 $cc -O2 -g -pthread "$src/gmutexbench.c" -o "$work/plain" $glib
 tsan=yes
@@ -41,7 +43,7 @@ instr() { # preload mode threads locks
 
 printf '%-22s %10s %10s %10s %9s %9s\n' workload plain tangle tsan tangle/x tsan/x
 for locks in 4 100000; do
-    for mode in gmutex pthread; do
+    for mode in gmutex pthread annotated; do
         w="$mode 2 $locks 3000000"
         # shellcheck disable=SC2086
         p=$(measure "$work/plain" $w)
@@ -62,16 +64,18 @@ echo "(medians of $rounds runs; two threads, each on its own locks; ns per lock+
 if command -v valgrind >/dev/null 2>&1 && [ -f "$lib" ]; then
     printf '\n%-22s %10s %10s %10s\n' "instructions/step" plain tangle overhead
     for locks in 4 100000; do
-        for mode in gmutex pthread; do
+        for mode in gmutex pthread annotated; do
             p=$(instr "" $mode 1 $locks)
             t=$(instr "$lib" $mode 1 $locks)
             printf '%-22s %10d %10d %10d\n' "$mode x$locks" "$p" "$t" $((t - p))
         done
     done
     echo "(callgrind, one thread, LD_PRELOAD of libtangle; a GMutex step under tangle"
-    echo " aims at what an interposed pthread mutex step costs over plain)"
+    echo " aims at what an interposed pthread mutex step costs over plain; an annotated"
+    echo " step makes four annotation calls where a hook makes two)"
 fi
 if [ $tsan = yes ]; then
-    echo "ThreadSanitizer does not see GMutex (GLib is not instrumented): its column is the"
-    echo "cost of instrumenting the loop, with no lock watched."
+    echo "ThreadSanitizer does not see GMutex (GLib is not instrumented): its gmutex column"
+    echo "is the cost of instrumenting the loop, with no lock watched. It does watch the"
+    echo "annotated spinlock (its own annotations) and the pthread mutex."
 fi

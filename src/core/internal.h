@@ -96,6 +96,9 @@ int tg__libc_wait_watch(void);
  * must not dlopen then (its holder may be blocked too). */
 extern int tg__loader_busy;
 int tg__signal_may_post(void);
+/* The program's own handler for a signal whose kernel handler is tangle's
+ * (a private signal of the frontend), SIG_DFL if none; NULL: no such signal. */
+extern uintptr_t (*tg__program_handler_hook)(int sig);
 /* tg__stack_capture with the engine lock held (it is released around the
  * unwinder, if the stack was not seen before: then *unlocked is set to 1,
  * if unlocked is not NULL). */

@@ -85,6 +85,8 @@ int tg__threads_unseen(void)
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 extern const char _end[] __attribute__((visibility("hidden")));
 
+uintptr_t (*tg__program_handler_hook)(int sig);
+
 int tg__signal_may_post(void)
 {
     int rtmin = SIGRTMIN;
@@ -104,7 +106,10 @@ int tg__signal_may_post(void)
         uintptr_t h = (uintptr_t)sa.sa_handler;
         if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN)
             continue;
-        if (h >= (uintptr_t)__ehdr_start && h < (uintptr_t)_end)
+        if (h >= (uintptr_t)__ehdr_start && h < (uintptr_t)_end && tg__program_handler_hook)
+            h = tg__program_handler_hook(sig); /* a private signal: the program's handler */
+        if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN ||
+            (h >= (uintptr_t)__ehdr_start && h < (uintptr_t)_end))
             continue;
         return 1;
     }

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <time.h>
 
 #include "core/internal.h"
@@ -82,6 +83,17 @@ static inline void tg__add_ms(struct timespec *ts, int ms)
         ts->tv_nsec -= 1000000000L;
     }
 }
+
+/* tangle's private signals (signal.c): installed for good, the program's
+ * own disposition kept and applied beside them. install: fn runs for
+ * tangle's requests only; 0, or -1 if the signal cannot be had. send: a
+ * request to thread t (kernel id tid), unless the program ignores the
+ * signal or t blocks it; 0 if sent. after_fork: in a fork child. */
+int tg__private_signal_install(int sig, void (*fn)(int, siginfo_t *, void *));
+int tg__private_signal_send(pthread_t t, long tid, int sig);
+int tg__private_signal_is_request(const siginfo_t *info);
+uintptr_t tg__private_signal_program_handler(int sig);
+void tg__private_signal_after_fork(void);
 
 struct tg_actor *tg__self_slow(void);
 extern __thread int tg__no_actor __attribute__((tls_model("initial-exec")));

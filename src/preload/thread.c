@@ -145,7 +145,8 @@ static void *watchdog(void *arg)
  * its own stack (no thread can unwind another). The handler does so only
  * while the call it was asked about is still in progress: inside glibc's
  * lock, where it holds none of tangle's locks nor the loader's. The signal
- * is used only if the program has no handler of its own for it. */
+ * is tangle's for good (signal.c): the program's own use of it goes on as
+ * without tangle, and never sees a request. */
 #define STACK_SIGNAL (SIGRTMAX - 7)
 
 /* The instruction the signal interrupted, 0 if unknown. */
@@ -189,37 +190,18 @@ static void on_stack_signal(int sig, siginfo_t *info, void *uc)
     errno = saved;
 }
 
-/* The signal is sent only while tangle's handler is the one installed,
- * checked before every send: a program that took the signal over or reset
- * it to its default (which would kill it) after the watchdog started is
- * never sent it. */
+/* signal.c keeps tangle's handler installed whatever the program does with
+ * the signal, and sends the request only to a thread that can take it. */
 static void ask_for_stack(struct tg_actor *a)
 {
-    struct sigaction cur;
-    if (sigaction(STACK_SIGNAL, NULL, &cur) != 0 || cur.sa_sigaction != on_stack_signal)
-        return;
     if (a->kind == TG_ACTOR_THREAD && a->user)
-        pthread_kill((pthread_t)a->user, STACK_SIGNAL);
-}
-
-static void install_stack_signal(void)
-{
-    struct sigaction old, sa;
-    if (sigaction(STACK_SIGNAL, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-        return; /* the program's: leave it alone (stacks stay one frame) */
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_stack_signal;
-    sa.sa_flags = SA_RESTART | SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(STACK_SIGNAL, &sa, NULL) == 0)
-        tg__stuck_hook = ask_for_stack;
+        tg__private_signal_send((pthread_t)a->user, a->tid, STACK_SIGNAL);
 }
 
 static void start_watchdog(void)
 {
     if (__atomic_exchange_n(&watchdog_started, 1, __ATOMIC_ACQ_REL))
         return;
-    install_stack_signal();
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -299,6 +281,7 @@ static void pin_forked_holds(void)
 static void fork_child(void)
 {
     struct tg_actor *me = tg__current;
+    tg__private_signal_after_fork();
     if (!fork_locked) { /* forked from inside tangle: see fork_prepare */
         tg__recording = 0; /* the trace is the parent's */
         return;
@@ -350,6 +333,10 @@ static int setup(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     tg__guard--;
     tg__first_wait_hook = start_watchdog;
+    if (tg__private_signal_install(STACK_SIGNAL, on_stack_signal) == 0) {
+        tg__program_handler_hook = tg__private_signal_program_handler;
+        tg__stuck_hook = ask_for_stack;
+    }
     if (tg__opt.dump_signal > 0) { /* the watchdog writes the dumps: start it now */
         tg__thread_dump_install();
         start_watchdog();

@@ -26,6 +26,8 @@
  * flags, a relock or a misuse looks it up). */
 #include "preload/annotate.h"
 
+#include <string.h>
+
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 
 /* The thread's annotation state, in one thread-local struct (one address
@@ -159,7 +161,13 @@ void tg__ann_destroy(uintptr_t addr, unsigned flags, uintptr_t pc)
     struct tg_res *r = tg__res_lookup(addr);
     if (!r || (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_STATIC_INIT))
         return; /* linker-initialised, or never created: it lives on */
-    r = tg__destroying(addr, (enum tg_res_kind)r->kind, misuse_site(pc, flags));
+    /* Nobody holds or waits for a lock whose first word is 0: a free
+     * spinlock or futex word (GMutex), a GLib lock whose implementation was
+     * never allocated (GRecMutex, GRWLock). Its memory is not a pthread
+     * object of its kind: an rwlock's is not read as glibc's rwlock. */
+    uint32_t word;
+    memcpy(&word, (const void *)addr, sizeof word);
+    r = tg__destroying_word(addr, (enum tg_res_kind)r->kind, word == 0, misuse_site(pc, flags));
     tg__destroyed(r, 0);
 }
 

@@ -251,6 +251,11 @@ static __thread struct {
 
 struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc)
 {
+    return tg__destroying_word(addr, kind, -1, pc);
+}
+
+struct tg_res *tg__destroying_word(uintptr_t addr, enum tg_res_kind kind, int idle, uintptr_t pc)
+{
     struct tg_actor *a = tg__self();
     destroy_call.pending = 0;
     if (!a)
@@ -259,7 +264,7 @@ struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t p
      * lock itself: no engine lock, no walk over the threads. (A thread
      * between publishing its lock call and reaching glibc is not counted
      * then: it will use a destroyed lock, reported when it does.) */
-    if (tg__object_idle((const void *)addr, kind))
+    if (idle < 0 ? tg__object_idle((const void *)addr, kind) : idle)
         return tg__res_lookup(addr);
     if (kind == TG_RES_MUTEX || kind == TG_RES_RWLOCK || kind == TG_RES_SPIN) {
         destroy_call.addr = addr;

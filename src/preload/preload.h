@@ -138,6 +138,10 @@ void tg__free_resolve(void);
  * accepted the destroy. */
 void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
 struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
+/* The same for a lock whose memory is not a pthread object (annotated and
+ * GLib locks): idle (1) or not (0) as the caller read it, -1 to read it as
+ * the pthread object of that kind. */
+struct tg_res *tg__destroying_word(uintptr_t addr, enum tg_res_kind kind, int idle, uintptr_t pc);
 void tg__destroyed(struct tg_res *r, int rc);
 
 /* What glibc's objects say about themselves (objects.c). The flags of an

@@ -332,6 +332,11 @@ int tg__cli_predict(int argc, char **argv)
         fprintf(stderr, "tangle predict: warning: the search for lock-order inversions within "
                 "one thread stopped at its limit (a hundredth of the deadlock search's steps, or "
                 "--max-patterns); inversions among the rest are not reported.\n");
+    if (st.one_thread_unreported && (a.quiet || a.json))
+        fprintf(stderr, "tangle predict: %llu more lock-order inversions seen in one thread, "
+                "over other sets of locks, are not shown (only the %llu shortest are).\n",
+                (unsigned long long)st.one_thread_unreported,
+                (unsigned long long)st.one_thread);
     long one = (long)st.one_thread, pd = n - one; /* merging folds potential deadlocks only */
     if (!a.quiet && !a.json) {
         printf("tangle: %ld potential deadlock%s predicted in %s (%llu events, %u threads, "
@@ -340,6 +345,9 @@ int tg__cli_predict(int argc, char **argv)
         if (one)
             printf("; %ld lock-order inversion%s seen in one thread only", one,
                    one == 1 ? "" : "s");
+        if (st.one_thread_unreported)
+            printf(" (the shortest; %llu more over other sets of locks are not shown)",
+                   (unsigned long long)st.one_thread_unreported);
         printf(".\n");
     }
     if (damaged) {

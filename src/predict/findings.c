@@ -8,6 +8,7 @@
  * trace afterwards (tg__trace_fetch_locs: a scan for line ends up to the
  * last position needed, no parsing). */
 #include "predict/spd_impl.h"
+#include "report/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,30 +104,44 @@ static int place_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Asks for the positions a cycle shows: each step's event (its head, or
+ * with heads NULL its component's first candidate), its thread's fork,
+ * and the acquires of the locks held there. */
+static int want_cycle(struct ctx *c, const uint32_t *comps, const uint32_t *heads, uint32_t n)
+{
+    struct tg__spd *s = c->s;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t t = s->comps[comps[i]].thread, k = heads ? heads[i] : s->comps[comps[i]].first;
+        struct place fp;
+        if (want(c, place_of(c, t, k)) < 0 || (fork_place(c, t, &fp) && want(c, fp) < 0))
+            return -1;
+        int64_t nh = holds_at(c, t, k, NULL, 0);
+        struct snap_hold *h = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *h);
+        if (!h || holds_at(c, t, k, h, (uint32_t)nh) < 0) {
+            free(h);
+            return -1;
+        }
+        for (int64_t j = 0; j < nh; j++)
+            if (want(c, (struct place){h[j].pos, h[j].off}) < 0) {
+                free(h);
+                return -1;
+            }
+        free(h);
+    }
+    return 0;
+}
+
 /* Collects every position a report shows, then fetches their locations. */
 static int fetch(struct ctx *c)
 {
     struct tg__spd *s = c->s;
     for (uint32_t f = 0; f < s->n_found + s->n_one; f++) {
         const struct tg__pattern_result *r = f < s->n_found ? &s->found[f] : &s->one[f - s->n_found];
-        for (uint32_t i = 0; i < r->k; i++) {
-            uint32_t t = s->comps[r->comps[i]].thread, k = r->heads[i];
-            struct place fp;
-            if (want(c, place_of(c, t, k)) < 0 || (fork_place(c, t, &fp) && want(c, fp) < 0))
+        if (want_cycle(c, r->comps, r->heads, r->k) < 0)
+            return -1;
+        for (uint32_t m = 0; m < r->n_more && m < TG__ONE_THREAD_PLACES; m++)
+            if (want_cycle(c, r->more + (size_t)m * r->k, NULL, r->k) < 0)
                 return -1;
-            int64_t nh = holds_at(c, t, k, NULL, 0);
-            struct snap_hold *h = nh < 0 ? NULL : malloc(((size_t)nh + 1) * sizeof *h);
-            if (!h || holds_at(c, t, k, h, (uint32_t)nh) < 0) {
-                free(h);
-                return -1;
-            }
-            for (int64_t j = 0; j < nh; j++)
-                if (want(c, (struct place){h[j].pos, h[j].off}) < 0) {
-                    free(h);
-                    return -1;
-                }
-            free(h);
-        }
     }
     qsort(c->want, c->n_want, sizeof *c->want, place_cmp);
     c->locs = calloc(c->n_want + 1, sizeof *c->locs);
@@ -450,25 +465,48 @@ fail:
 /* An inversion seen in one thread, shaped as the live lock-order graph
  * shapes it: one entry per step of the cycle, all of the same thread, each
  * would wait for its lock where it took it, holding the lock the step
- * before waits for, where it took that one. */
-static struct tg_finding *build_one(struct ctx *c, const struct tg__pattern_result *r,
-                                    const char *path)
+ * before waits for, where it took that one. Heads NULL: each step at its
+ * component's first candidate. */
+static struct tg_finding *one_cycle(struct ctx *c, const uint32_t *comps, const uint32_t *heads,
+                                    uint32_t n, const char *path)
 {
     struct tg__spd *s = c->s;
-    struct tg_finding *f = tg__finding_new_one_thread((int)r->k);
+    struct tg_finding *f = tg__finding_new_one_thread((int)n);
     if (!f || !f->summary || !f->advice)
         goto fail;
-    for (uint32_t i = 0; i < r->k; i++) {
-        const struct tg__comp *cp = &s->comps[r->comps[i]];
-        uint32_t held = s->comps[r->comps[(i + r->k - 1) % r->k]].lock;
-        struct tg_actor_info *a = cycle_actor(c, f, cp, r->heads[i], "running", path);
-        if (!a || add_holds(c, a, cp->thread, r->heads[i], held, path) < 0)
+    for (uint32_t i = 0; i < n; i++) {
+        const struct tg__comp *cp = &s->comps[comps[i]];
+        uint32_t held = s->comps[comps[(i + n - 1) % n]].lock;
+        uint32_t k = heads ? heads[i] : cp->first;
+        struct tg_actor_info *a = cycle_actor(c, f, cp, k, "running", path);
+        if (!a || add_holds(c, a, cp->thread, k, held, path) < 0)
             goto fail;
     }
     return f;
 fail:
     tg__finding_free(f);
     return NULL;
+}
+
+/* The hazard of one set of locks: its first cycle, with the first few
+ * other cycles over the same locks as further places (bug.c keeps those
+ * whose call sites differ), and all of them counted. */
+static struct tg_finding *build_one(struct ctx *c, const struct tg__pattern_result *r,
+                                    const char *path)
+{
+    struct tg_finding *f = one_cycle(c, r->comps, r->heads, r->k, path);
+    for (uint32_t m = 0; f && m < r->n_more && m < TG__ONE_THREAD_PLACES; m++) {
+        struct tg_finding *g = one_cycle(c, r->more + (size_t)m * r->k, NULL, r->k, path);
+        if (!g) {
+            tg__finding_free(f);
+            return NULL;
+        }
+        tg__bug_fold(f, g);
+        tg__finding_free(g);
+    }
+    if (f)
+        f->repeats = r->repeats;
+    return f;
 }
 
 long tg__spd_findings(struct tg__spd *s, struct tg_trace_reader *r, const char *path,

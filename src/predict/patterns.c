@@ -19,9 +19,12 @@
  * finds lock-order inversions seen within one thread (tg__spd_one_thread_
  * patterns): cycles over locks, no join pseudo-locks, with the same rules
  * on waited and held locks, so a lock held across every nesting (a gate)
- * still keeps them apart. It stops at the first cycle of each start, so a
- * thread that took a few dozen locks in every order costs a cycle per
- * component, not every one of its exponentially many cycles. */
+ * still keeps them apart. It takes one cycle from each start, the
+ * shortest (an iterative-deepening search, pruned by each component's
+ * distance back to the start), so a thread that took a few dozen locks in
+ * every order costs a short cycle per component, not every one of its
+ * exponentially many cycles, nor the first long one a depth-first search
+ * happens upon. */
 #include "predict/spd_impl.h"
 
 #include <stdlib.h>
@@ -42,6 +45,10 @@ struct search {
     uint32_t tag;
     uint32_t *off;       /* per lock: start of its holders in `hold` */
     struct adj *hold;
+    uint32_t *woff;      /* per lock: start of its waiters in `waiter` (one-thread search) */
+    uint32_t *waiter;
+    uint32_t *dist;      /* edges from a component back to the start, UINT32_MAX: none */
+    uint32_t *queue;
     uint32_t *path, *cursor;
     uint8_t *thread_used, *lock_used;
     uint32_t *held_n;    /* per lock: components on the path holding it */
@@ -141,6 +148,29 @@ static int build_index(struct search *q)
     return 0;
 }
 
+/* Per lock, the components that wait for it (for the one-thread search's
+ * distances back to its start). */
+static int build_waiters(struct search *q)
+{
+    struct tg__spd *s = q->s;
+    uint32_t nl = s->jbase + s->n_th;
+    q->woff = calloc((size_t)nl + 2, sizeof *q->woff);
+    q->waiter = malloc(((size_t)s->n_comps + 1) * sizeof *q->waiter);
+    q->dist = malloc(((size_t)s->n_comps + 1) * sizeof *q->dist);
+    q->queue = malloc(((size_t)s->n_comps + 1) * sizeof *q->queue);
+    if (!q->woff || !q->waiter || !q->dist || !q->queue)
+        return -1;
+    for (uint32_t c = 0; c < s->n_comps; c++)
+        q->woff[s->comps[c].lock + 2]++;
+    for (uint32_t l = 0; l < nl; l++)
+        q->woff[l + 2] += q->woff[l + 1];
+    for (uint32_t c = 0; c < s->n_comps; c++)
+        q->waiter[q->woff[s->comps[c].lock + 1]++] = c;
+    for (uint32_t c = 0; c < s->n_comps; c++)
+        q->dist[c] = UINT32_MAX;
+    return 0;
+}
+
 /* Enumerates the cycles whose smallest component is c0. Returns 0 to go on,
  * 1 to stop (limit reached or the checker asked to stop). */
 static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
@@ -180,19 +210,114 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
         if (h0 && conflict(s->comps[a.comp].mode, h0)) {
             s->st.patterns++;
             int rc = check(s, q->path, depth + 2);
-            if (rc < 0 || s->st.patterns >= s->opt.max_patterns || q->one_thread) {
+            if (rc < 0 || s->st.patterns >= s->opt.max_patterns) {
                 s->st.pattern_limit_hit = s->st.patterns >= s->opt.max_patterns;
                 for (uint32_t i = 0; i <= depth; i++)
                     mark(q, q->path[i], 0);
-                /* One thread: one cycle per start (all of them can be
-                 * exponentially many, and one report per place is enough). */
-                return rc >= 0 && q->one_thread && !s->st.pattern_limit_hit ? 0 : 1;
+                return 1;
             }
         }
         depth++;
         q->cursor[depth] = q->off[la];
         mark(q, a.comp, 1);
     }
+}
+
+/* One depth-first search of shortest_from: cycles through c0 of at most
+ * `limit` components. A component whose distance back to c0 cannot close
+ * the cycle within the limit is skipped (*pruned set). Returns 0 if no
+ * cycle was found, 2 when check was called with one, 1 to stop. */
+static int bounded_from(struct search *q, uint32_t c0, uint32_t limit, int *pruned,
+                        int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+{
+    struct tg__spd *s = q->s;
+    uint32_t depth = 0;
+    q->path[0] = c0;
+    q->cursor[0] = q->off[s->comps[c0].lock];
+    mark(q, c0, 1);
+    for (;;) {
+        uint32_t c = q->path[depth], l = s->comps[c].lock;
+        if (q->cursor[depth] == q->off[l + 1]) {
+            mark(q, c, 0);
+            if (depth == 0)
+                return 0;
+            depth--;
+            continue;
+        }
+        struct adj a = q->hold[q->cursor[depth]++];
+        int rc = 0;
+        if (++s->st.search_steps > s->opt.max_steps) {
+            s->st.pattern_limit_hit = 1;
+            rc = 1;
+        } else if (a.comp == c0 || !conflict(s->comps[c].mode, a.mode) ||
+                   q->scc[a.comp] != q->scc[c0] || q->in[a.comp] != q->tag ||
+                   q->dist[a.comp] == UINT32_MAX) {
+            continue;
+        } else if (depth + 1 + q->dist[a.comp] > limit) {
+            *pruned = 1;
+            continue;
+        } else if (!compatible(q, a.comp)) {
+            continue;
+        } else if (q->dist[a.comp] == 1) { /* c0 holds its lock: the cycle closes */
+            q->path[depth + 1] = a.comp;
+            s->st.patterns++;
+            rc = check(s, q->path, depth + 2) < 0 ? 1 : 2;
+            if (s->st.patterns >= s->opt.max_patterns)
+                s->st.pattern_limit_hit = rc = 1;
+        }
+        if (rc) {
+            for (uint32_t i = 0; i <= depth; i++)
+                mark(q, q->path[i], 0);
+            return rc;
+        }
+        depth++;
+        q->path[depth] = a.comp;
+        q->cursor[depth] = q->off[s->comps[a.comp].lock];
+        mark(q, a.comp, 1);
+    }
+}
+
+/* The shortest cycle through c0 among the components of its strongly
+ * connected component (the one-thread search), given to check. First each component's distance back to c0 (edges, ignoring the
+ * rules on threads and held locks) by a breadth-first search backwards;
+ * then depth-first searches bounded by a growing length, each pruned by
+ * those distances, so the first cycle found is a shortest one the rules
+ * allow. Returns 0 to go on, 1 to stop. */
+static int shortest_from(struct search *q, uint32_t c0,
+                         int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+{
+    struct tg__spd *s = q->s;
+    uint32_t nq = 0;
+    q->dist[c0] = 0;
+    q->queue[nq++] = c0;
+    for (uint32_t head = 0; head < nq && !s->st.pattern_limit_hit; head++) {
+        uint32_t w = q->queue[head], n;
+        const struct tg__hlock *h = hset_of(s, w, &n);
+        for (uint32_t i = 0; i < n && !s->st.pattern_limit_hit; i++) {
+            for (uint32_t j = q->woff[h[i].lock]; j < q->woff[h[i].lock + 1]; j++) {
+                uint32_t v = q->waiter[j];
+                if (++s->st.search_steps > s->opt.max_steps) {
+                    s->st.pattern_limit_hit = 1;
+                    break;
+                }
+                if (q->in[v] != q->tag || q->scc[v] != q->scc[c0] ||
+                    q->dist[v] != UINT32_MAX || !conflict(s->comps[v].mode, h[i].mode))
+                    continue;
+                q->dist[v] = q->dist[w] + 1;
+                q->queue[nq++] = v;
+            }
+        }
+    }
+    int rc = s->st.pattern_limit_hit;
+    for (uint32_t limit = 2; !rc && limit <= nq; limit++) {
+        int pruned = 0;
+        rc = bounded_from(q, c0, limit, &pruned, check);
+        if (rc || !pruned)
+            break;
+    }
+    for (uint32_t i = 0; i < nq; i++)
+        q->dist[q->queue[i]] = UINT32_MAX;
+    return rc == 1;
 }
 
 /* Strongly connected components of the components tagged q->tag (edges:
@@ -276,7 +401,7 @@ static int patterns(struct tg__spd *s, int one_thread,
     int rc = -1;
     if (s->n_comps < 2)
         return 0;
-    if (build_index(&q) < 0)
+    if (build_index(&q) < 0 || (one_thread && build_waiters(&q) < 0))
         goto out;
     q.path = malloc(((size_t)s->n_comps + 1) * sizeof *q.path);
     q.cursor = malloc(((size_t)s->n_comps + 1) * sizeof *q.cursor);
@@ -335,7 +460,11 @@ static int patterns(struct tg__spd *s, int one_thread,
         uint32_t root = q.scc[group[g]], end = g;
         while (end < n && q.scc[group[end]] == root)
             end++;
-        for (uint32_t from_i = g; end - g >= 2 && from_i < end && !stop;) {
+        /* One thread: the shortest cycle through each component, among
+         * all the components of its strongly connected component. */
+        for (uint32_t i = g; one_thread && end - g >= 2 && i < end && !stop; i++)
+            stop = shortest_from(&q, group[i], check);
+        for (uint32_t from_i = g; !one_thread && end - g >= 2 && from_i < end && !stop;) {
             uint32_t m = 0;
             q.tag++;
             for (uint32_t i = from_i; i < end; i++) {
@@ -366,6 +495,10 @@ out:
     free(q.on_stack);
     free(q.off);
     free(q.hold);
+    free(q.woff);
+    free(q.waiter);
+    free(q.dist);
+    free(q.queue);
     free(q.path);
     free(q.cursor);
     free(q.thread_used);

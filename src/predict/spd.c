@@ -48,6 +48,7 @@ void tg__spd_free(struct tg__spd *s)
     for (uint32_t i = 0; i < s->n_one; i++) {
         free(s->one[i].comps);
         free(s->one[i].heads);
+        free(s->one[i].more);
     }
     free(s->one);
     free(s->th);

@@ -58,6 +58,7 @@ const char *tg__spd_error(const struct tg__spd *s);
 struct tg__spd_stats {
     uint64_t events, stored, acquires, patterns, patterns_checked, deadlocks, search_steps;
     uint64_t one_thread;         /* lock-order inversions seen in one thread, reported */
+    uint64_t one_thread_unreported; /* further lock sets past the report limit */
     uint32_t threads, locks;
     int pattern_limit_hit, one_thread_limit_hit;
 };

@@ -147,8 +147,16 @@ struct tg__pattern_result {
     struct tg__cut *cut; /* the witness, by thread id; threads not listed: none */
     uint32_t k, n_cut;
     uint64_t sig;        /* signature of the (thread, lock) pairs; one-thread: of the locks */
-    unsigned long repeats; /* other patterns over the same pairs, also deadlocks or not checked */
+    unsigned long repeats; /* other patterns over the same pairs, also deadlocks or not checked;
+                            * one-thread: other cycles over the same locks */
+    uint32_t *more;      /* one-thread: those other cycles, k components each */
+    uint32_t n_more;
 };
+/* One-thread inversions: at most this many reports (the shortest cycles
+ * first), each showing at most this many of its other cycles as further
+ * places (all are counted). */
+#define TG__ONE_THREAD_REPORTS 32
+#define TG__ONE_THREAD_PLACES 8
 
 struct tg__spd {
     struct tg__spd_options opt;

@@ -6,9 +6,10 @@
 # of potential-deadlock reports in the JSON on stdout, and that each REGEX
 # matches stdout ("out") or stderr ("err"); "blocked N" checks the number of
 # blocked threads over all reports, "hazards N" the number of lock-order
-# inversions seen in one thread. "-" as TRACE makes a trace whose first
-# line is a megabyte long, "cycleN:K" an N-lock cycle (both generated here,
-# kept out of the repository).
+# inversions seen in one thread, "none REGEX" that stdout does not match.
+# "-" as TRACE makes a trace whose first line is a megabyte long, "cycleN:K"
+# an N-lock cycle, and so on below (generated here, kept out of the
+# repository).
 prog=$1 trace=$2 want_status=$3 want_n=$4
 shift 4
 tmp=${TMPDIR:-/tmp}/tg_check.$$
@@ -49,6 +50,14 @@ dense:*)
         a = int(rand() * n); b = (a + 1 + int(rand() * (n - 1))) % n
         print "T1|acq(L" a ")|d.c:" i; print "T1|acq(L" b ")|d.c:" i
         print "T1|rel(L" b ")|d.c:" i; print "T1|rel(L" a ")|d.c:" i } }' > "$trace" ;;
+allpairs:*)
+    # allpairs:N: one thread nests every pair of N locks, in both orders:
+    # N(N-1)/2 one-thread inversions of two locks, and many longer cycles.
+    n=${trace#allpairs:}
+    trace=$tmp.allpairs.std
+    awk -v n="$n" 'BEGIN { for (a = 0; a < n; a++) for (b = 0; b < n; b++) if (a != b) {
+        print "T1|acq(L" a ")|p.c:" a; print "T1|acq(L" b ")|p.c:" b
+        print "T1|rel(L" b ")|p.c:0"; print "T1|rel(L" a ")|p.c:0" } }' > "$trace" ;;
 longcs:*)
     # longcs:N: T1 holds A across N inner critical sections (so the analysis's
     # per-thread stream spills many blocks before A's release is known), then
@@ -86,6 +95,14 @@ while [ $# -ge 2 ]; do
         h=$(grep -o '"hazard":"inversion-one-thread"' "$tmp.out" | wc -l)
         if [ "$h" != "$2" ]; then
             echo "FAIL: $trace: $h inversions seen in one thread reported, expected $2"
+            fail=1
+        fi
+        shift 2
+        continue
+    fi
+    if [ "$1" = none ]; then
+        if grep -Eq -- "$2" "$tmp.out"; then
+            echo "FAIL: $trace: stdout matches what it must not: $2"
             fail=1
         fi
         shift 2

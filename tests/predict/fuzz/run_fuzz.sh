@@ -17,7 +17,8 @@ bin=$work/fuzz_trace
 srcs="$src/tests/predict/fuzz/fuzz_trace.c $src/src/trace/intern.c $src/src/trace/reader.c
  $src/src/trace/text_reader.c $src/src/trace/binary_reader.c $src/src/trace/fetch.c $src/src/trace/crc32.c
  $src/src/predict/spill.c $src/src/predict/components.c $src/src/predict/store.c $src/src/predict/joins.c $src/src/predict/patterns.c $src/src/predict/closure.c $src/src/predict/one_thread.c
- $src/src/predict/spd.c $src/src/predict/findings.c $src/src/core/finding.c"
+ $src/src/predict/spd.c $src/src/predict/findings.c $src/src/core/finding.c
+ $src/src/report/bug.c"
 if [ ! -x "$bin" ] || [ -n "$(find $srcs -newer "$bin" 2>/dev/null)" ]; then
     # shellcheck disable=SC2086
     if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

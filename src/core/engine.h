@@ -114,7 +114,8 @@ struct tg_held {
     uint8_t released_by_other;
     uint8_t as;               /* TG_AS_* of a hold taken by address only */
     uint64_t since;           /* when taken (ns), only while hold_ms is set */
-    uint64_t chain;           /* hash of this and every older hold (lock order cache key) */
+    uint64_t chain;           /* hash of this and every older hold (lock order cache key),
+                                 0 until a nesting above it needs it (tg__chain_key) */
 };
 
 /* Chain keys (tg_held.chain) mix in a generation per address bucket,
@@ -124,6 +125,31 @@ struct tg_held {
 #define TG_CHAIN_GENS 4096
 #define TG_CHAIN_GEN_OF(addr) ((size_t)((uint32_t)((addr) >> 4) * 0x9E3779B1u) >> 20)
 extern uint32_t tg__chain_gen[TG_CHAIN_GENS];
+
+/* One step of a chain key: the key of the holds below h, then h. */
+static inline uint64_t tg__chain_step(uint64_t below, const struct tg_held *h)
+{
+    uint64_t gen = __atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(h->addr)], __ATOMIC_RELAXED);
+    return (below ^ (h->addr + (uint64_t)h->mode + (gen << 40))) * 1099511628211ull;
+}
+#define TG_CHAIN_SEED 1469598103934665603ull
+/* Computes the keys of holds [0, n) that have none yet; returns the last. */
+uint64_t tg__chain_fill(struct tg_held *h, int n);
+/* The chain key of the newest of n >= 2 holds, computed for it and for
+ * every hold below it that has none yet: a hold's key is computed on
+ * demand, by the first nesting above it, so a lock taken alone never pays
+ * for it. A relock of the hold below (a recursive mutex going deeper)
+ * keeps its key: it adds no lock order. */
+static inline __attribute__((always_inline)) uint64_t tg__chain_key(struct tg_held *h, int n)
+{
+    struct tg_held *top = &h[n - 1], *below = &h[n - 2];
+    uint64_t c = below->chain;
+    if (!c)
+        c = below->chain = n == 2 ? tg__chain_step(TG_CHAIN_SEED, below) : tg__chain_fill(h, n - 1);
+    if (below->addr != top->addr)
+        c = tg__chain_step(c, top);
+    return top->chain = c;
+}
 
 /* Set when the hold_ms option asks for hold times (a predictable branch on
  * the fast path otherwise). */
@@ -398,12 +424,12 @@ extern int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
 /* After a blocking acquisition (not a trylock) pushed a hold. A chain this
  * actor has had validated costs one probe of its own set, usually one. */
-static inline void tg__lockorder_note(struct tg_actor *a)
+static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_actor *a)
 {
     int n = a->n_held;
     if (TG_LIKELY(n < 2) || !tg__lockorder_on)
         return;
-    uint64_t k = a->held[n - 1].chain;
+    uint64_t k = tg__chain_key(a->held, n);
     const uint64_t *cache = a->chain_cache;
     if (TG_LIKELY(cache != NULL)) {
         uint64_t want = k ^ a->chain_salt;

@@ -20,18 +20,9 @@ static inline void tg__push_hold_as(struct tg_actor *a, uintptr_t addr, struct t
     h->released_by_other = 0;
     h->as = (uint8_t)as;
     h->since = TG_UNLIKELY(tg__hold_watch) ? tg__now_ns() : 0;
-    /* A relock of the newest hold (a recursive mutex going deeper) keeps
-     * the chain: it adds no lock order, and must not cost a slow path per
-     * level. */
-    const struct tg_held *below = a->n_held ? &a->held[a->n_held - 1] : NULL;
-    if (below && below->addr == addr)
-        h->chain = below->chain;
-    else
-        h->chain = ((below ? below->chain : 1469598103934665603ull) ^
-                    (addr + (uint64_t)m +
-                     ((uint64_t)__atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)],
-                                                __ATOMIC_RELAXED) << 40))) *
-                   1099511628211ull;
+    /* Its chain key is computed only if a nesting needs it (tg__chain_key):
+     * a lock taken alone pays nothing for lock order. */
+    h->chain = 0;
     /* The new entry must be complete before a reader can count it. */
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
 }

@@ -1683,6 +1683,20 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
     }
 }
 
+uint64_t tg__chain_fill(struct tg_held *h, int n)
+{
+    int i = n - 1;
+    while (i > 0 && h[i - 1].chain == 0)
+        i--;
+    uint64_t c = i ? h[i - 1].chain : TG_CHAIN_SEED;
+    for (; i < n; i++) {
+        if (!i || h[i - 1].addr != h[i].addr)
+            c = tg__chain_step(c, &h[i]);
+        h[i].chain = c;
+    }
+    return c;
+}
+
 #define CHAIN_MIN_BITS 8
 #define CHAIN_MAX_BITS 22
 

@@ -46,7 +46,19 @@ static int class_of(size_t n)
     return s;
 }
 
+static void *alloc(size_t n, int zero);
+
 void *tg__alloc(size_t n)
+{
+    return alloc(n, 1);
+}
+
+void *tg__alloc_uninit(size_t n)
+{
+    return alloc(n, 0);
+}
+
+static void *alloc(size_t n, int zero)
 {
     int s = class_of(n);
     char *p;
@@ -90,7 +102,8 @@ void *tg__alloc(size_t n)
     tg__own_unlock(&alloc_lock);
     *(size_t *)p = n; /* what the caller asked for: realloc copies no more */
     ((int *)p)[2] = s;
-    memset(p + HEADER, 0, n);
+    if (zero)
+        memset(p + HEADER, 0, n);
     return p + HEADER;
 }
 

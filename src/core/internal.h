@@ -129,6 +129,9 @@ int tg__suppressed(const struct tg_finding *f);
 /* tangle's own allocator (alloc.c): what is allocated under the engine
  * lock comes from here, never from the program's malloc. Zeroed. */
 void *tg__alloc(size_t n);
+/* The same, not zeroed: for large tables whose places are filled before
+ * use (a fresh mapping's pages are touched only as they fill). */
+void *tg__alloc_uninit(size_t n);
 void tg__free(void *p);
 void *tg__realloc(void *p, size_t n);
 void tg__alloc_after_fork(void);

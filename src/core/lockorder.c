@@ -474,7 +474,7 @@ static int add_segment(void ***segs, int *cap, size_t size)
             return -1;
         *segs = t;
     }
-    void *seg = tg__alloc(SEG * size);
+    void *seg = tg__alloc_uninit(SEG * size); /* each place is filled when taken */
     if (!seg)
         return -1;
     (*segs)[n] = seg;

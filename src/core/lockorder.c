@@ -413,6 +413,7 @@ struct edge {
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
     int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
+    int next_hash;               /* next in its bucket of edge_index (edge + 1, 0 at the end) */
     uint64_t acyclic_at;         /* graph_version + 1 when no cycle ran through it */
     struct occ *occ[MAX_OCC];
     uint8_t back;                /* it closed a cycle: outside the topological order */
@@ -428,7 +429,10 @@ struct node {
     int first_out, first_in;
     int64_t ord;
     uintptr_t addr;              /* an instance's address, else 0 */
-    int next_page, prev_page;    /* instances whose page falls in one bucket (node + 1, 0 at the ends) */
+    /* Instances: the others whose grain falls in one bucket (node + 1, 0
+     * at the ends). Other nodes: next_page is the next in their bucket of
+     * node_index. */
+    int next_page, prev_page;
 };
 
 /* Edges and nodes live in segments of SEG places that never move: the
@@ -443,13 +447,9 @@ static int n_edges, cap_edges;   /* n_edges: places used, live or retired; cap_e
 static int free_edge = -1;       /* retired places, linked by next_out */
 static void **node_segs;
 static int n_nodes, cap_nodes;   /* a retired node has key 0 */
-static int n_indexed;            /* nodes in node_index: all but instances */
 static int free_node = -1;       /* linked by first_out */
 static int64_t next_ord;
 static int n_back;               /* edges that closed a cycle */
-/* key -> index, open addressing; slot value index+1, 0 empty */
-static int *edge_index, *node_index;
-static size_t edge_cap, node_cap;
 static uint64_t *reported;      /* cycle signatures already reported */
 static int n_reported, cap_reported;
 static int full_warned;
@@ -482,18 +482,101 @@ static int add_segment(void ***segs, int *cap, size_t size)
     return 0;
 }
 
-static int grow_table(int **idx, size_t *cap, size_t need)
+/* ---- indexes that grow a bucket at a time ----------------------------------
+ *
+ * Linear hashing: 2^k + split buckets, each a chain through its elements
+ * (element + 1, 0 at the end; the link is a field of the element). Each
+ * insertion that brings the elements past one per bucket splits one
+ * bucket, the next in turn, into itself and its image 2^k further on. So
+ * the index never stops to rehash what it holds (the pause that grew with
+ * the graph), and its buckets live in segments that never move. */
+#define LH_SEG 1024
+struct lhash {
+    int **segs;             /* LH_SEG buckets each */
+    size_t n_segs;
+    size_t level, split;    /* 2^k (0 until the first insertion); next to split */
+    size_t n;               /* elements */
+};
+/* The functions below are given, and inline, the element's hash and its
+ * link to the next in its bucket. */
+#define LH_INLINE static inline __attribute__((always_inline))
+typedef uint64_t lh_hash_fn(int);
+typedef int *lh_link_fn(int);
+
+static int *lh_bucket(const struct lhash *t, uint64_t h)
 {
-    if (need * 2 < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 1024;
-    int *n = tg__alloc(ncap * sizeof *n);
-    if (!n)
+    size_t b = h & (t->level - 1);
+    if (b < t->split)
+        b = h & (2 * t->level - 1);
+    return &t->segs[b / LH_SEG][b % LH_SEG];
+}
+
+/* The first element of h's bucket (element + 1, 0 if none or empty). */
+static int lh_first(const struct lhash *t, uint64_t h)
+{
+    return t->level ? *lh_bucket(t, h) : 0;
+}
+
+static int lh_add_seg(struct lhash *t)
+{
+    if ((t->n_segs & (t->n_segs - 1)) == 0) {
+        int **g = tg__realloc(t->segs, (t->n_segs ? t->n_segs * 2 : 1) * sizeof *g);
+        if (!g)
+            return -1;
+        t->segs = g;
+    }
+    int *seg = tg__alloc(LH_SEG * sizeof *seg); /* zeroed: empty buckets */
+    if (!seg)
         return -1;
-    tg__free(*idx);
-    *idx = n;
-    *cap = ncap;
-    return 1; /* caller rehashes */
+    t->segs[t->n_segs++] = seg;
+    return 0;
+}
+
+LH_INLINE void lh_split(struct lhash *t, lh_hash_fn *hash, lh_link_fn *link)
+{
+    size_t from = t->split, to = t->level + t->split;
+    if (to / LH_SEG >= t->n_segs && lh_add_seg(t) != 0)
+        return; /* out of memory: longer chains, no harm */
+    int *a = &t->segs[from / LH_SEG][from % LH_SEG], *b = &t->segs[to / LH_SEG][to % LH_SEG];
+    int e = *a;
+    *a = 0;
+    while (e) {
+        int next = *link(e - 1);
+        int *dst = (hash(e - 1) & (2 * t->level - 1)) == from ? a : b;
+        *link(e - 1) = *dst;
+        *dst = e;
+        e = next;
+    }
+    if (++t->split == t->level) {
+        t->level *= 2;
+        t->split = 0;
+    }
+}
+
+/* Adds element i; 0, or -1 if out of memory. */
+LH_INLINE int lh_insert(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *link)
+{
+    if (!t->level) {
+        if (lh_add_seg(t) != 0)
+            return -1;
+        t->level = LH_SEG;
+    }
+    int *b = lh_bucket(t, hash(i));
+    *link(i) = *b;
+    *b = i + 1;
+    if (++t->n > t->level + t->split)
+        lh_split(t, hash, link);
+    return 0;
+}
+
+/* Removes element i, which is in the index. */
+LH_INLINE void lh_remove(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *link)
+{
+    int *p = lh_bucket(t, hash(i));
+    while (*p != i + 1)
+        p = link(*p - 1);
+    *p = *link(i);
+    t->n--;
 }
 
 /* ---- instances by place: what free() retires --------------------------------
@@ -562,13 +645,18 @@ static void page_unlink(int i)
     nd->addr = 0;
 }
 
-static void node_index_put(int i)
+static uint64_t node_hash(int i)
 {
-    size_t j = mix(NODE(i).key, 1) & (node_cap - 1);
-    while (node_index[j])
-        j = (j + 1) & (node_cap - 1);
-    node_index[j] = i + 1;
+    return mix(NODE(i).key, 1);
 }
+
+static int *node_link(int i)
+{
+    return &NODE(i).next_page;
+}
+
+/* Nodes that are not instances (classes, locks without an entry), by key. */
+static struct lhash node_index;
 
 /* A new node for key. It takes its place in the order from `born`: a lock
  * instance's serial, so that locks nested in the order they were created
@@ -600,22 +688,17 @@ static int node_add(uint64_t key, uint64_t born, uintptr_t addr)
  * entry), -1 if none (or, with create, out of memory). */
 static int node_find(uint64_t key, int create, uint64_t born)
 {
-    for (size_t j = node_cap ? mix(key, 1) & (node_cap - 1) : 0; node_cap && node_index[j];
-         j = (j + 1) & (node_cap - 1))
-        if (NODE(node_index[j] - 1).key == key)
-            return node_index[j] - 1;
+    for (int i = lh_first(&node_index, mix(key, 1)); i; i = NODE(i - 1).next_page)
+        if (NODE(i - 1).key == key)
+            return i - 1;
     if (!create)
         return -1;
-    int g = grow_table(&node_index, &node_cap, (size_t)n_indexed + 1);
-    if (g < 0)
-        return -1;
-    for (int i = 0; g > 0 && i < n_nodes; i++)
-        if (NODE(i).key && !NODE(i).addr)
-            node_index_put(i);
     int i = node_add(key, born, 0);
-    if (i >= 0) {
-        node_index_put(i);
-        n_indexed++;
+    if (i >= 0 && lh_insert(&node_index, i, node_hash, node_link) != 0) {
+        NODE(i).key = 0; /* out of memory: the place goes back */
+        NODE(i).first_out = free_node;
+        free_node = i;
+        return -1;
     }
     return i;
 }
@@ -650,26 +733,25 @@ static int instance_node(const struct tg_res *r, uint64_t id)
     return -1;
 }
 
-static int edge_find(uint64_t from, uint64_t to)
+static uint64_t edge_hash(int i)
 {
-    if (!edge_cap)
-        return -1;
-    size_t j = mix(from, to) & (edge_cap - 1);
-    while (edge_index[j]) {
-        struct edge *e = &EDGE(edge_index[j] - 1);
-        if (e->from == from && e->to == to)
-            return edge_index[j] - 1;
-        j = (j + 1) & (edge_cap - 1);
-    }
-    return -1;
+    return mix(EDGE(i).from, EDGE(i).to);
 }
 
-static void edge_index_put(int i)
+static int *edge_link(int i)
 {
-    size_t j = mix(EDGE(i).from, EDGE(i).to) & (edge_cap - 1);
-    while (edge_index[j])
-        j = (j + 1) & (edge_cap - 1);
-    edge_index[j] = i + 1;
+    return &EDGE(i).next_hash;
+}
+
+/* Live edges by their two keys. */
+static struct lhash edge_index;
+
+static int edge_find(uint64_t from, uint64_t to)
+{
+    for (int i = lh_first(&edge_index, mix(from, to)); i; i = EDGE(i - 1).next_hash)
+        if (EDGE(i - 1).from == from && EDGE(i - 1).to == to)
+            return i - 1;
+    return -1;
 }
 
 static uint32_t *seen_marks(void);
@@ -786,12 +868,6 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     if (free_edge < 0 && n_edges == cap_edges &&
         add_segment(&edge_segs, &cap_edges, sizeof(struct edge)) != 0)
         return -1;
-    int g = grow_table(&edge_index, &edge_cap, (size_t)n_edges + 1);
-    if (g < 0)
-        return -1;
-    for (int i = 0; g > 0 && i < n_edges; i++)
-        if (!EDGE(i).dead)
-            edge_index_put(i);
     int from_node = res_node(from, from_r), to_node = res_node(to, to_r);
     if (from_node < 0 || to_node < 0)
         return -1;
@@ -802,6 +878,12 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     memset(e, 0, sizeof *e);
     e->from = from;
     e->to = to;
+    if (lh_insert(&edge_index, i, edge_hash, edge_link) != 0) {
+        e->dead = 1;
+        e->next_out = free_edge;
+        free_edge = i;
+        return -1;
+    }
     e->from_node = from_node;
     e->to_node = to_node;
     e->prev_out = e->prev_in = -1;
@@ -813,37 +895,9 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = i;
     NODE(to_node).first_in = i;
-    edge_index_put(i);
     graph_version++;
     order_edge(i);
     return i;
-}
-
-/* Removes slot j from an open-addressing index, moving later entries of
- * its probe run back so that no lookup stops short. */
-static void index_remove(int *idx, size_t cap, size_t j, uint64_t (*hash)(int))
-{
-    size_t mask = cap - 1;
-    idx[j] = 0;
-    for (size_t k = (j + 1) & mask; idx[k]; k = (k + 1) & mask) {
-        size_t home = hash(idx[k] - 1) & mask;
-        /* The entry at k may move to j if j lies on its way from home. */
-        if (((k - home) & mask) >= ((k - j) & mask)) {
-            idx[j] = idx[k];
-            idx[k] = 0;
-            j = k;
-        }
-    }
-}
-
-static uint64_t edge_hash(int i)
-{
-    return mix(EDGE(i).from, EDGE(i).to);
-}
-
-static uint64_t node_hash(int i)
-{
-    return mix(NODE(i).key, 1);
 }
 
 static void occ_free(struct occ *o);
@@ -863,10 +917,7 @@ static void edge_retire(int i)
         NODE(e->to_node).first_in = e->next_in;
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = e->prev_in;
-    size_t j = mix(e->from, e->to) & (edge_cap - 1);
-    while (edge_index[j] != i + 1)
-        j = (j + 1) & (edge_cap - 1);
-    index_remove(edge_index, edge_cap, j, edge_hash);
+    lh_remove(&edge_index, i, edge_hash, edge_link);
     for (int k = 0; k < e->n_occ; k++)
         occ_free(e->occ[k]);
     n_back -= e->back;
@@ -885,11 +936,7 @@ static void node_retire(int nd)
     if (NODE(nd).addr) {
         page_unlink(nd);
     } else {
-        size_t j = mix(NODE(nd).key, 1) & (node_cap - 1);
-        while (node_index[j] != nd + 1)
-            j = (j + 1) & (node_cap - 1);
-        index_remove(node_index, node_cap, j, node_hash);
-        n_indexed--;
+        lh_remove(&node_index, nd, node_hash, node_link);
     }
     NODE(nd).key = 0;
     NODE(nd).first_out = free_node;
@@ -1699,17 +1746,116 @@ uint64_t tg__chain_fill(struct tg_held *h, int n)
 
 #define CHAIN_MIN_BITS 8
 #define CHAIN_MAX_BITS 22
+#define CHAIN_MOVE 64 /* slots of the previous table moved over per slow path */
+
+/* An actor's chain cache (tg_actor.chain_cache) is an array of
+ * 1 << chain_bits keys preceded by this header. When the array grows, the
+ * smaller one it replaces is kept here and its keys move over a few slots
+ * at each slow path, so growing never pauses for the chains cached; a
+ * chain not moved yet misses the fast path and is found here before any
+ * lock is taken. */
+struct chain_head {
+    uint64_t *old;      /* the previous array, NULL once every key moved */
+    uint32_t old_bits;
+    uint32_t moved;     /* its slots looked at so far */
+};
+#define CHAIN_HEAD_WORDS (sizeof(struct chain_head) / sizeof(uint64_t))
+
+static struct chain_head *chain_head(uint64_t *cache)
+{
+    return (struct chain_head *)(cache - CHAIN_HEAD_WORDS);
+}
+
+static uint64_t *chain_alloc(uint32_t bits)
+{
+    uint64_t *p = tg__alloc((CHAIN_HEAD_WORDS + ((size_t)1 << bits)) * sizeof *p); /* zeroed */
+    return p ? p + CHAIN_HEAD_WORDS : NULL;
+}
+
+static void chain_free(uint64_t *cache)
+{
+    if (!cache)
+        return;
+    struct chain_head *h = chain_head(cache);
+    if (h->old)
+        chain_free(h->old);
+    tg__free(cache - CHAIN_HEAD_WORDS);
+}
+
+static size_t chain_slot(uint64_t key, uint32_t bits)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+/* Adds stored value v (key ^ salt) to a's current array if absent. */
+static void chain_add(struct tg_actor *a, uint64_t key, uint64_t v)
+{
+    size_t mask = ((size_t)1 << a->chain_bits) - 1;
+    size_t j = chain_slot(key, a->chain_bits);
+    while (a->chain_cache[j] && a->chain_cache[j] != v)
+        j = (j + 1) & mask;
+    if (!a->chain_cache[j]) {
+        a->chain_cache[j] = v;
+        a->chain_used++;
+    }
+}
+
+/* 1 if key is in a's previous array, not moved yet. */
+static int chain_in_old(struct tg_actor *a, uint64_t key)
+{
+    if (!a->chain_cache || a->chain_stale)
+        return 0;
+    struct chain_head *h = chain_head(a->chain_cache);
+    if (!h->old)
+        return 0;
+    uint64_t v = key ^ a->chain_salt;
+    size_t mask = ((size_t)1 << h->old_bits) - 1;
+    for (size_t j = chain_slot(key, h->old_bits); h->old[j]; j = (j + 1) & mask)
+        if (h->old[j] == v)
+            return 1;
+    return 0;
+}
+
+/* Moves up to `slots` slots of the previous array into the current one
+ * (all of them for SIZE_MAX), and lets it go once it is empty. */
+static void chain_move(struct tg_actor *a, size_t slots)
+{
+    struct chain_head *h = chain_head(a->chain_cache);
+    if (!h->old)
+        return;
+    size_t size = (size_t)1 << h->old_bits;
+    for (; slots > 0 && h->moved < size; slots--, h->moved++) {
+        uint64_t v = h->old[h->moved];
+        if (v && (a->chain_used + 1) * 2 <= 1u << a->chain_bits)
+            chain_add(a, v ^ a->chain_salt, v);
+    }
+    if (h->moved == size) {
+        chain_free(h->old);
+        h->old = NULL;
+    }
+}
+
+/* Empties a's chain cache (its previous array goes too). */
+static void chain_clear(struct tg_actor *a)
+{
+    struct chain_head *h = chain_head(a->chain_cache);
+    chain_free(h->old);
+    h->old = NULL;
+    memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
+    a->chain_used = 0;
+    a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+}
 
 /* Remembers that a's chain `key` is validated (the table is a's own). */
 static void chain_cache_put(struct tg_actor *a, uint64_t key)
 {
     uint64_t v = key ^ a->chain_salt;
     if (a->chain_stale) { /* a previous user's entries */
-        if (a->chain_bits > CHAIN_MIN_BITS) {
-            tg__free(a->chain_cache);
+        if (a->chain_cache && a->chain_bits > CHAIN_MIN_BITS) {
+            chain_free(a->chain_cache);
             a->chain_cache = NULL;
         } else if (a->chain_cache) {
-            memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
+            chain_clear(a);
         }
         a->chain_used = 0;
         a->chain_stale = 0;
@@ -1717,50 +1863,40 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
     }
     if (!v)
         return; /* never cached: 0 marks an empty entry */
-    if (a->chain_cache && (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
-        /* Full. If as many instances left the graph since it was last
-         * emptied as it holds chains, most may be chains of ended locks,
-         * never met again (lock churn): it starts again empty instead of
-         * growing. */
-        uint64_t retired = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
-        if (retired - a->chain_retired_at >= a->chain_used) {
-            memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
-            a->chain_used = 0;
-            a->chain_retired_at = retired;
+    if (a->chain_cache) {
+        chain_move(a, CHAIN_MOVE);
+        if ((a->chain_used + 1) * 2 > 1u << a->chain_bits) {
+            /* Full. If as many instances left the graph since it was last
+             * emptied as it holds chains, most may be chains of ended locks,
+             * never met again (lock churn): it starts again empty instead
+             * of growing. */
+            uint64_t retired = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+            if (retired - a->chain_retired_at >= a->chain_used)
+                chain_clear(a);
         }
     }
     if (!a->chain_cache || (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
         uint64_t *old = a->chain_cache;
-        uint32_t old_bits = a->chain_bits;
-        uint32_t bits = !old ? CHAIN_MIN_BITS : old_bits < CHAIN_MAX_BITS ? old_bits + 1 : old_bits;
-        uint64_t *nc = tg__alloc(sizeof *nc << bits); /* zeroed */
-        if (!nc)
-            return;
-        a->chain_used = 0;
-        if (!old)
-            a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
-        for (size_t i = 0; old && bits > old_bits && i < (size_t)1 << old_bits; i++) {
-            uint64_t k = old[i] ^ a->chain_salt;
-            size_t j = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-            if (!old[i])
-                continue;
-            while (nc[j])
-                j = (j + 1) & (((size_t)1 << bits) - 1);
-            nc[j] = old[i];
-            a->chain_used++;
-        } /* at the largest size the set starts again empty: a cache */
-        a->chain_cache = nc;
-        a->chain_bits = bits;
-        tg__free(old);
+        uint32_t bits = !old ? CHAIN_MIN_BITS : a->chain_bits + 1;
+        if (old && bits > CHAIN_MAX_BITS) {
+            chain_clear(a); /* at the largest size the set starts again empty: a cache */
+        } else {
+            uint64_t *nc = chain_alloc(bits);
+            if (!nc)
+                return;
+            if (old) { /* the one before it has moved over by now, or moves at once */
+                chain_move(a, SIZE_MAX);
+                chain_head(nc)->old = old;
+                chain_head(nc)->old_bits = a->chain_bits;
+            } else {
+                a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+            }
+            a->chain_cache = nc;
+            a->chain_bits = bits;
+            a->chain_used = 0;
+        }
     }
-    size_t mask = ((size_t)1 << a->chain_bits) - 1;
-    size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));
-    while (a->chain_cache[j] && a->chain_cache[j] != v)
-        j = (j + 1) & mask;
-    if (!a->chain_cache[j]) {
-        a->chain_cache[j] = v;
-        a->chain_used++;
-    }
+    chain_add(a, key, v);
 }
 
 /* A chain the actor has not had validated: each of its newest holds and
@@ -1775,6 +1911,11 @@ void tg__lockorder_slow(struct tg_actor *a)
     struct taker t;
     struct plan p;
     tg__guard++;
+    if (chain_in_old(a, key)) { /* validated before the cache grew */
+        chain_cache_put(a, key);
+        tg__guard--;
+        return;
+    }
     tg__lock();
     taker_init(&t, a, to_stack);
     int todo = plan_all(&t, &p);

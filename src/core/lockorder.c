@@ -1787,17 +1787,18 @@ static size_t chain_slot(uint64_t key, uint32_t bits)
     return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
-/* Adds stored value v (key ^ salt) to a's current array if absent. */
-static void chain_add(struct tg_actor *a, uint64_t key, uint64_t v)
+/* Adds stored value v (key ^ salt) to the array of 1 << bits keys if
+ * absent; returns 1 if it was. */
+static inline int chain_add(uint64_t *cache, uint32_t bits, uint64_t key, uint64_t v)
 {
-    size_t mask = ((size_t)1 << a->chain_bits) - 1;
-    size_t j = chain_slot(key, a->chain_bits);
-    while (a->chain_cache[j] && a->chain_cache[j] != v)
+    size_t mask = ((size_t)1 << bits) - 1;
+    size_t j = chain_slot(key, bits);
+    while (cache[j] && cache[j] != v)
         j = (j + 1) & mask;
-    if (!a->chain_cache[j]) {
-        a->chain_cache[j] = v;
-        a->chain_used++;
-    }
+    if (cache[j])
+        return 0;
+    cache[j] = v;
+    return 1;
 }
 
 /* 1 if key is in a's previous array, not moved yet. */
@@ -1823,12 +1824,14 @@ static void chain_move(struct tg_actor *a, size_t slots)
     struct chain_head *h = chain_head(a->chain_cache);
     if (!h->old)
         return;
-    size_t size = (size_t)1 << h->old_bits;
-    for (; slots > 0 && h->moved < size; slots--, h->moved++) {
-        uint64_t v = h->old[h->moved];
-        if (v && (a->chain_used + 1) * 2 <= 1u << a->chain_bits)
-            chain_add(a, v ^ a->chain_salt, v);
-    }
+    size_t size = (size_t)1 << h->old_bits, end = size - h->moved < slots ? size : h->moved + slots;
+    uint64_t *cache = a->chain_cache, salt = a->chain_salt;
+    uint32_t bits = a->chain_bits, room = (1u << bits) / 2 - a->chain_used, added = 0;
+    for (const uint64_t *o = h->old + h->moved, *stop = h->old + end; o < stop && added < room; o++)
+        if (*o)
+            added += (uint32_t)chain_add(cache, bits, *o ^ salt, *o);
+    a->chain_used += added;
+    h->moved = (uint32_t)end; /* keys beyond the room are dropped: a cache */
     if (h->moved == size) {
         chain_free(h->old);
         h->old = NULL;
@@ -1896,7 +1899,7 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
             a->chain_used = 0;
         }
     }
-    chain_add(a, key, v);
+    a->chain_used += (uint32_t)chain_add(a->chain_cache, a->chain_bits, key, v);
 }
 
 /* A chain the actor has not had validated: each of its newest holds and

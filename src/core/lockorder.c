@@ -1822,8 +1822,6 @@ static int chain_in_old(struct tg_actor *a, uint64_t key)
 static void chain_move(struct tg_actor *a, size_t slots)
 {
     struct chain_head *h = chain_head(a->chain_cache);
-    if (!h->old)
-        return;
     size_t size = (size_t)1 << h->old_bits, end = size - h->moved < slots ? size : h->moved + slots;
     uint64_t *cache = a->chain_cache, salt = a->chain_salt;
     uint32_t bits = a->chain_bits, room = (1u << bits) / 2 - a->chain_used, added = 0;
@@ -1850,7 +1848,7 @@ static void chain_clear(struct tg_actor *a)
 }
 
 /* Remembers that a's chain `key` is validated (the table is a's own). */
-static void chain_cache_put(struct tg_actor *a, uint64_t key)
+static inline __attribute__((always_inline)) void chain_cache_put(struct tg_actor *a, uint64_t key)
 {
     uint64_t v = key ^ a->chain_salt;
     if (a->chain_stale) { /* a previous user's entries */
@@ -1867,7 +1865,8 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
     if (!v)
         return; /* never cached: 0 marks an empty entry */
     if (a->chain_cache) {
-        chain_move(a, CHAIN_MOVE);
+        if (chain_head(a->chain_cache)->old)
+            chain_move(a, CHAIN_MOVE);
         if ((a->chain_used + 1) * 2 > 1u << a->chain_bits) {
             /* Full. If as many instances left the graph since it was last
              * emptied as it holds chains, most may be chains of ended locks,
@@ -1888,7 +1887,8 @@ static void chain_cache_put(struct tg_actor *a, uint64_t key)
             if (!nc)
                 return;
             if (old) { /* the one before it has moved over by now, or moves at once */
-                chain_move(a, SIZE_MAX);
+                if (chain_head(old)->old)
+                    chain_move(a, SIZE_MAX);
                 chain_head(nc)->old = old;
                 chain_head(nc)->old_bits = a->chain_bits;
             } else {

@@ -95,6 +95,10 @@ int tg__private_signal_is_request(const siginfo_t *info);
 uintptr_t tg__private_signal_program_handler(int sig);
 void tg__private_signal_after_fork(void);
 
+/* Ends the holds that a's signal handlers gave back, by sem_post, while
+ * the thread was inside tangle (sem.c); a may be NULL. */
+void tg__sem_deferred_posts(struct tg_actor *a);
+
 struct tg_actor *tg__self_slow(void);
 extern __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
 static inline struct tg_actor *tg__self(void)

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <string.h>
 
 TG_EXPORT int sem_init(sem_t *s, int pshared, unsigned value)
 {
@@ -107,6 +109,59 @@ static void post_for_other(struct tg_actor *a, struct tg_res *r)
     }
 }
 
+/* The bookkeeping of a's post of the lock-like semaphore r: a's own hold
+ * ends, or else, if hand_off, the taker's. */
+static void gave(struct tg_actor *a, struct tg_res *r, int hand_off)
+{
+    if (give_back(a, r) == 0) {
+        taker_gone(r, a);
+        holds_less(r);
+    } else if (hand_off) {
+        post_for_other(a, r);
+    }
+}
+
+/* Posts made by a signal handler while its thread was inside tangle (its
+ * actor then cannot be edited, and the post goes through unwatched): kept
+ * here, by the handler, and their holds ended at the thread's next
+ * semaphore call or at its end, so that the taker does not keep the
+ * semaphore in tangle's view for good. Beyond DEFERRED_MAX such posts in
+ * between, the rest are not seen (as before). */
+#define DEFERRED_MAX 16
+static __thread uintptr_t deferred[DEFERRED_MAX] __attribute__((tls_model("initial-exec")));
+static __thread volatile sig_atomic_t n_deferred __attribute__((tls_model("initial-exec")));
+
+static void defer_post(sem_t *s)
+{
+    int n = n_deferred;
+    if (n < DEFERRED_MAX) {
+        deferred[n] = (uintptr_t)s;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        n_deferred = n + 1;
+    }
+}
+
+void tg__sem_deferred_posts(struct tg_actor *a)
+{
+    if (TG_LIKELY(!n_deferred) || !a)
+        return;
+    uintptr_t addrs[DEFERRED_MAX];
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved); /* a handler may add one meanwhile */
+    int n = n_deferred;
+    memcpy(addrs, deferred, (size_t)n * sizeof *addrs);
+    n_deferred = 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    for (int i = 0; i < n; i++) {
+        struct tg_res *r = tg__res_lookup(addrs[i]);
+        /* Posted already: a hand-off may end another's hold only while
+         * nobody has taken the semaphore since. */
+        if (r && (r->flags & TG_RF_LOCKLIKE))
+            gave(a, r, tg__sem_count_hook && tg__sem_count_hook(r->addr) > 0);
+    }
+}
+
 static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
 {
     REC(tg__rec_sem(a, r, 0, pc));
@@ -137,6 +192,7 @@ static int sem_untimed(void *s)
 static int wait_common(sem_t *s, clockid_t clk, const struct timespec *abs, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
+    tg__sem_deferred_posts(a);
     if (!a)
         return abs ? REAL(sem_clockwait)(s, clk, abs) : REAL(sem_wait)(s);
     struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, tg__object_flags(s, TG_RES_SEM), pc);
@@ -187,8 +243,9 @@ TG_EXPORT int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abs)
 TG_EXPORT int sem_trywait(sem_t *s)
 {
     int rc = REAL(sem_trywait)(s);
-    struct tg_actor *a;
-    if (rc == 0 && (a = tg__self()) != NULL) {
+    struct tg_actor *a = tg__self();
+    tg__sem_deferred_posts(a);
+    if (rc == 0 && a) {
         struct tg_res *r = tg__res_get((uintptr_t)s, TG_RES_SEM, tg__object_flags(s, TG_RES_SEM),
                                        CALLER_PC);
         r = tg__live_res(a, r, s, CALLER_PC);
@@ -201,6 +258,7 @@ TG_EXPORT int sem_trywait(sem_t *s)
 TG_EXPORT int sem_post(sem_t *s)
 {
     struct tg_actor *a = tg__self();
+    tg__sem_deferred_posts(a);
     struct tg_res *r = !a ? NULL
                        : tg__live_res(a, tg__lockorder_on ? tg__res_get((uintptr_t)s, TG_RES_SEM, 0,
                                                                           CALLER_PC)
@@ -209,14 +267,10 @@ TG_EXPORT int sem_post(sem_t *s)
     tg__hb_post(a, r); /* before the post: its waiter must find the clock */
     if (a)
         REC(tg__rec_sem(a, r, 1, CALLER_PC)); /* before it too: the trace has it first */
-    if (r && (r->flags & TG_RF_LOCKLIKE)) {
-        if (give_back(a, r) == 0) {
-            taker_gone(r, a);
-            holds_less(r);
-        } else {
-            post_for_other(a, r);
-        }
-    }
+    if (r && (r->flags & TG_RF_LOCKLIKE))
+        gave(a, r, 1);
+    else if (!a && tg__guard && tg__current)
+        defer_post(s); /* a handler that interrupted tangle on this thread */
     int rc = REAL(sem_post)(s);
     int value = 0;
     if (rc != 0 && a && sem_getvalue(s, &value) == 0 && value == SEM_VALUE_MAX) {

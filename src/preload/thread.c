@@ -64,6 +64,7 @@ static void check_stack_locks(struct tg_actor *a)
 static void on_thread_exit(void *p)
 {
     struct tg_actor *a = p;
+    tg__sem_deferred_posts(a);
     check_stack_locks(a);
     tg__current = NULL;
     tg__no_actor = 1;

@@ -58,8 +58,6 @@ typedef int (*sigwaitinfo_fn)(const sigset_t *, siginfo_t *);
 typedef int (*sigtimedwait_fn)(const sigset_t *, siginfo_t *, const struct timespec *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
 
-static sigaction_fn real_sigaction;
-
 /* The next definition of name after this library's, resolved once. */
 static void *next_fn(void **cache, const char *name)
 {
@@ -76,12 +74,10 @@ static void *next_fn(void **cache, const char *name)
         (type) next_fn(&cache_, name);                                           \
     })
 
+/* Resolved by tg__private_signal_install, before any handler needs it. */
 static sigaction_fn sigaction_next(void)
 {
-    if (!__atomic_load_n(&real_sigaction, __ATOMIC_ACQUIRE))
-        __atomic_store_n(&real_sigaction, (sigaction_fn)dlsym(RTLD_NEXT, "sigaction"),
-                         __ATOMIC_RELEASE);
-    return real_sigaction;
+    return NEXT_FN(sigaction_fn, "sigaction");
 }
 
 static struct private_signal *slot_of(int sig)

@@ -46,6 +46,17 @@ int tg_chan_destroy(tg_chan *c)
     return 0;
 }
 
+/* Copies one element: a constant-size copy (a move) for the common sizes. */
+static inline void tg__elem_copy(void *to, const void *from, size_t n)
+{
+    if (n == sizeof(long))
+        memcpy(to, from, sizeof(long));
+    else if (n == sizeof(int))
+        memcpy(to, from, sizeof(int));
+    else
+        memcpy(to, from, n);
+}
+
 static void *tg__slot(tg_chan *c, long i)
 {
     return c->buf + (size_t)((c->head + i) % c->cap) * c->elem_size;
@@ -74,7 +85,7 @@ static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
     }
     struct tg__waiter *r = tg__waitq_claim_first(&c->recvq, -1);
     if (r) {
-        memcpy(r->data, w->data, c->elem_size);
+        tg__elem_copy(r->data, w->data, c->elem_size);
         r->result = 0;
         tg__wakes_add(k, r);
         return 1;
@@ -83,7 +94,7 @@ static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
         return 0; /* full (or an unbounded channel out of memory: wait for room) */
     if (!c->buf && !(c->buf = malloc((size_t)c->cap * c->elem_size)))
         return 0; /* TG_CHAN_INIT: the ring is made by the first buffered send */
-    memcpy(tg__slot(c, c->count), w->data, c->elem_size);
+    tg__elem_copy(tg__slot(c, c->count), w->data, c->elem_size);
     c->count++;
     return 1;
 }
@@ -91,12 +102,12 @@ static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
 static int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
 {
     if (c->count > 0) {
-        memcpy(w->data, tg__slot(c, 0), c->elem_size);
+        tg__elem_copy(w->data, tg__slot(c, 0), c->elem_size);
         c->head = (c->head + 1) % c->cap;
         c->count--;
         struct tg__waiter *s = tg__waitq_claim_first(&c->sendq, -1);
         if (s) {
-            memcpy(tg__slot(c, c->count), s->data, c->elem_size);
+            tg__elem_copy(tg__slot(c, c->count), s->data, c->elem_size);
             c->count++;
             s->result = 0;
             tg__wakes_add(k, s);
@@ -105,7 +116,7 @@ static int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
     }
     struct tg__waiter *s = tg__waitq_claim_first(&c->sendq, -1);
     if (s) {
-        memcpy(w->data, s->data, c->elem_size);
+        tg__elem_copy(w->data, s->data, c->elem_size);
         s->result = 0;
         tg__wakes_add(k, s);
         return 1;
@@ -146,7 +157,7 @@ static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
         return w.result;
     t->wait_op = op;
     int r = tg__park_as(&p, 0, TG__W_CHANNEL, c, NULL, 0, NULL, pc);
-    tg__waiters_withdraw(&w, 1, r);
+    tg__waiter_withdraw(&w, r);
     return r < 0 ? r : w.result;
 }
 

@@ -58,7 +58,7 @@ static int tg__cond_wait(tg_cond *c, tg_mutex *m, int64_t deadline, uintptr_t pc
     t->wait_obj = NULL;
     if (published)
         tg__det_unpark(t);
-    tg__waiters_withdraw(&w, 1, r);
+    tg__waiter_withdraw(&w, r);
     tg__mutex_relock(m, pc);
     return r < 0 ? r : 0;
 }

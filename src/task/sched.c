@@ -136,18 +136,7 @@ struct tg__sched *tg__sched_list(void)
     return __atomic_load_n(&tg__scheds, __ATOMIC_ACQUIRE);
 }
 
-/* ---- run queue --------------------------------------------------------- */
-static inline void tg__rq_push(struct tg__sched *s, struct tg_task *t)
-{
-    t->state = TG__T_RUNNABLE;
-    t->next = NULL;
-    if (s->rq_tail)
-        s->rq_tail->next = t;
-    else
-        s->rq_head = t;
-    s->rq_tail = t;
-}
-
+/* ---- run queue (tg__rq_push: task_int.h) -------------------------------- */
 static inline struct tg_task *tg__rq_pop(struct tg__sched *s)
 {
     struct tg_task *t = s->rq_head;
@@ -183,13 +172,9 @@ static void tg__inbox_take(struct tg__sched *s)
     }
 }
 
-void tg__task_wake(struct tg_task *t)
+void tg__task_wake_remote(struct tg_task *t)
 {
     struct tg__sched *s = t->sched;
-    if (s == tg__sched_self) {
-        tg__rq_push(s, t);
-        return;
-    }
     struct tg_task *h = __atomic_load_n(&s->inbox, __ATOMIC_RELAXED);
     do
         t->next = h;

@@ -283,8 +283,28 @@ static inline void tg__coop(struct tg__sched *s)
     if (__builtin_expect(s->budget-- <= 1, 0)) /* 0: a fast path spent the last unit */
         tg__coop_yield(s);
 }
+/* Appends t to s's run queue (s is the calling thread's scheduler). */
+static inline void tg__rq_push(struct tg__sched *s, struct tg_task *t)
+{
+    t->state = TG__T_RUNNABLE;
+    t->next = NULL;
+    if (s->rq_tail)
+        s->rq_tail->next = t;
+    else
+        s->rq_head = t;
+    s->rq_tail = t;
+}
+/* tg__task_wake for a task of another thread's scheduler: its inbox. */
+void tg__task_wake_remote(struct tg_task *t);
 /* Makes a parked task runnable; callable from any thread, once per park. */
-void tg__task_wake(struct tg_task *t);
+static inline void tg__task_wake(struct tg_task *t)
+{
+    struct tg__sched *s = t->sched;
+    if (s == tg__sched_self)
+        tg__rq_push(s, t);
+    else
+        tg__task_wake_remote(t);
+}
 /* Parks the calling task until p is claimed; returns the outcome. */
 int tg__park_wait(struct tg__park *p);
 /* Every scheduler, for the watchdog and tg_dump (linked through all_next). */
@@ -365,20 +385,92 @@ static inline void tg__wakes_add(struct tg__wakes *k, struct tg__waiter *w)
     k->tail = w;
 }
 /* Wakes every collected task, in the order they were added. */
-void tg__wakes_flush(struct tg__wakes *k);
+static inline void tg__wakes_flush(struct tg__wakes *k)
+{
+    struct tg__waiter *w = k->head;
+    while (w) {
+        /* Once woken, the waiter's task may return and its stack reuse w. */
+        struct tg__waiter *next = w->next;
+        tg__park_wake(w->park);
+        w = next;
+    }
+    k->head = k->tail = NULL;
+}
 
-void tg__waitq_push(struct tg__waitq *q, int *lock, struct tg__waiter *w);
-void tg__waitq_unlink(struct tg__waitq *q, struct tg__waiter *w);
+/* Queues (inline: a channel round trip and a join make several calls). A
+ * queue is guarded by its primitive's spinlock. A waiter is unlinked exactly
+ * once: by whoever claims it, by a pruning pass that finds its park already
+ * claimed by another arm, or by its own task withdrawing it. w->q is NULL
+ * once unlinked; it is read without the lock only to skip a waiter that is
+ * already gone (it never goes back to non-NULL). */
+static inline void tg__waitq_push(struct tg__waitq *q, int *lock, struct tg__waiter *w)
+{
+    struct tg__waiter *tail = (struct tg__waiter *)q->tail;
+    w->next = NULL;
+    w->prev = tail;
+    w->lock = lock;
+    if (tail)
+        tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    __atomic_store_n(&w->q, q, __ATOMIC_RELAXED);
+}
+
+static inline void tg__waitq_unlink(struct tg__waitq *q, struct tg__waiter *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    w->prev = w->next = NULL;
+    __atomic_store_n(&w->q, NULL, __ATOMIC_RELAXED);
+}
+
+static inline int tg__waiter_live(const struct tg__waiter *w)
+{
+    return __atomic_load_n(&w->park->outcome, __ATOMIC_ACQUIRE) == TG__PENDING;
+}
+
+/* Under the queue's lock: unlinks heads whose park was claimed by another
+ * arm; returns the first live waiter or NULL. */
+static inline struct tg__waiter *tg__waitq_live_head(struct tg__waitq *q)
+{
+    struct tg__waiter *w;
+    while ((w = (struct tg__waiter *)q->head) && !tg__waiter_live(w))
+        tg__waitq_unlink(q, w);
+    return w;
+}
+
 /* Under the queue's lock: unlinks waiters from the head until one whose park
  * this call claims and returns it (the caller completes it and hands it to
  * tg__wakes_add), or NULL when none is left. With op >= 0, stops at a live
  * head whose op differs. */
-struct tg__waiter *tg__waitq_claim_first(struct tg__waitq *q, int op);
-/* Under the queue's lock: unlinks heads whose park was claimed by another
- * arm; returns the first live waiter or NULL. */
-struct tg__waiter *tg__waitq_live_head(struct tg__waitq *q);
+static inline struct tg__waiter *tg__waitq_claim_first(struct tg__waitq *q, int op)
+{
+    struct tg__waiter *w;
+    while ((w = tg__waitq_live_head(q))) {
+        if (op >= 0 && w->op != op)
+            return NULL;
+        tg__waitq_unlink(q, w);
+        if (tg__park_claim_locked(w->park, w->arm))
+            return w;
+    }
+    return NULL;
+}
+
 /* The calling task unlinks each of its n waiters still queued, except `won`. */
 void tg__waiters_withdraw(struct tg__waiter *w, int n, int won);
+/* The same for a one-arm wait (most often claimed, so already unlinked). */
+static inline void tg__waiter_withdraw(struct tg__waiter *w, int won)
+{
+    if (won != 0 && __atomic_load_n(&w->q, __ATOMIC_RELAXED))
+        tg__waiters_withdraw(w, 1, won);
+}
 
 /* ---- blocking on arms (select.c) ------------------------------------------- */
 /* Internal arm ops besides enum tg_sel_op. */

@@ -339,19 +339,16 @@ static void tg__task_main(void *arg)
         tg__det_task_exit(t);
     /* Joiners of this scheduler cannot run before this task has left its
      * stack: wake them now. The others wait for tg__reap_zombie. */
-    struct tg__wakes k = { 0 }, later = { 0 };
+    struct tg__wakes later = { 0 };
     struct tg__waiter *w;
     tg__spin_lock(&t->join_lock);
-    while ((w = tg__waitq_claim_first(&t->joinq, -1)))
-        tg__wakes_add(&k, w);
-    tg__spin_unlock(&t->join_lock);
-    for (struct tg__waiter *n; (w = k.head); k.head = n) {
-        n = w->next;
+    while ((w = tg__waitq_claim_first(&t->joinq, -1))) {
         if (w->park->task->sched == s)
-            tg__rq_push(s, w->park->task);
+            tg__rq_push(s, w->park->task); /* this thread's queue: no lock needed */
         else
             tg__wakes_add(&later, w);
     }
+    tg__spin_unlock(&t->join_lock);
     s->zombie = t;
     s->zombie_wakes = later.head;
     tg__jump(s, &t->ctx, NULL, tg__next(s));
@@ -469,7 +466,10 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
     if (e)
         return e;
     struct tg__park p;
-    struct tg__waiter w = { .park = &p, .op = TG__OP_JOIN };
+    struct tg__waiter w; /* tg__waitq_push sets the links */
+    w.park = &p;
+    w.arm = 0;
+    w.op = TG__OP_JOIN;
     tg__park_init(&p, self, deadline);
     if (deadline == TG_FOREVER)
         p.lock = &t->join_lock; /* every claim will hold it */

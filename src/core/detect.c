@@ -112,10 +112,12 @@ long (*tg__mutex_owner_hook)(uintptr_t addr);
 
 /* In a fork child, a hold copied from a thread of the parent stands only
  * while the lock was not reset since: a mutex whose memory names another
- * owner (none, after a static re-initialisation) is not held by it. */
+ * owner (none, after a static re-initialisation) is not held by it. A lock
+ * its user describes names no owner: its holds stand. */
 static int reset_since_fork(const struct snap *h, const struct tg_res *r)
 {
-    if (!(h->a->aflags & TG_AF_FORKED_AWAY) || r->kind != TG_RES_MUTEX || !tg__mutex_owner_hook)
+    if (!(h->a->aflags & TG_AF_FORKED_AWAY) || r->kind != TG_RES_MUTEX || !tg__mutex_owner_hook ||
+        (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESCRIBED))
         return 0;
     long owner = tg__mutex_owner_hook(r->addr);
     return owner >= 0 && owner != h->a->tid;

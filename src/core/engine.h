@@ -60,6 +60,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
 #define TG_RF_CLAIMED      0x0400u /* a destroyed entry being given to another address */
 #define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_thread_side.futex_word) */
+#define TG_RF_DESCRIBED    0x1000u /* a lock its user describes: its memory is no pthread object */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -377,9 +378,9 @@ static inline void tg__acquired_as(struct tg_actor *a, uintptr_t addr, enum tg_m
 struct tg_res *tg__held_res(const struct tg_held *h);
 /* The entry of a lock its user describes, at addr, whose lookup gave r
  * (NULL: none yet): made with kind and flags (TG_RF_RECURSIVE,
- * TG_RF_WRITER_PREF, TG_RF_STATIC_INIT) if missing, else made an rwlock if
- * kind says so and given the recursive and writer-preferring flags it
- * lacks. Never reads addr's memory and never starts a new instance (safe
+ * TG_RF_WRITER_PREF, TG_RF_STATIC_INIT) and TG_RF_DESCRIBED if missing,
+ * else made an rwlock if kind says so and given the recursive,
+ * writer-preferring and described flags it lacks. Never reads addr's memory and never starts a new instance (safe
  * under the engine lock). NULL only when the table is full. */
 struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc,
                                  struct tg_res *r);

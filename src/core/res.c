@@ -256,10 +256,10 @@ struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t
                                  struct tg_res *r)
 {
     if (TG_UNLIKELY(!r))
-        return tg__res_get(addr, kind, flags, pc);
+        return tg__res_get(addr, kind, flags | TG_RF_DESCRIBED, pc);
     if (TG_UNLIKELY(kind == TG_RES_RWLOCK && r->kind == TG_RES_MUTEX))
         __atomic_store_n(&r->kind, TG_RES_RWLOCK, __ATOMIC_RELAXED);
-    uint32_t add = flags & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF);
+    uint32_t add = (flags & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF)) | TG_RF_DESCRIBED;
     if (TG_UNLIKELY(add & ~__atomic_load_n(&r->flags, __ATOMIC_RELAXED)))
         __atomic_fetch_or(&r->flags, add, __ATOMIC_RELAXED);
     return r;

@@ -72,7 +72,7 @@ static uintptr_t misuse_site(uintptr_t pc, unsigned flags)
 
 static uint32_t create_flags(unsigned flags)
 {
-    uint32_t f = 0;
+    uint32_t f = TG_RF_DESCRIBED;
     if (flags & TG_LOCK_WRITE_REENTRANT)
         f |= TG_RF_RECURSIVE;
     if (flags & TG_LOCK_WRITER_PREFERRING)
@@ -131,12 +131,21 @@ static inline int bracket_close(void)
     return 1;
 }
 
-/* A relock in a process whose watchdog has not started (one thread so
- * far): only the watchdog can see it hang, so it starts now. */
-static void relock_without_watchdog(struct tg_actor *a, uintptr_t addr)
+/* A lock call in a process whose watchdog has not started: a relock (one
+ * thread so far), or any lock in a fork child whose parent's other
+ * threads held locks at the fork (they were not copied: a lock they held
+ * is never released). Only the watchdog can see such a call hang, so it
+ * starts now. */
+static void lock_without_watchdog(struct tg_actor *a, uintptr_t addr)
 {
+    if (!tg__first_wait_hook)
+        return;
+    if (tg__inherited_holds) {
+        tg__first_wait_hook();
+        return;
+    }
     for (int i = 0; i < a->n_held; i++)
-        if (a->held[i].addr == addr && tg__first_wait_hook) {
+        if (a->held[i].addr == addr) {
             tg__first_wait_hook();
             return;
         }
@@ -189,8 +198,8 @@ void tg__ann_pre_lock(uintptr_t addr, unsigned flags, uintptr_t pc)
     T.op_as = 0;
     T.op_waiting = 0;
     if (!(flags & TG_LOCK_TRY) && TG_LIKELY(as || r)) {
-        if (TG_UNLIKELY(a->n_held > 0) && !tg__watchdog_running())
-            relock_without_watchdog(a, addr);
+        if (TG_UNLIKELY(a->n_held > 0 || tg__inherited_holds) && !tg__watchdog_running())
+            lock_without_watchdog(a, addr);
         T.op_as = as ? as : TG_AS_DESCRIBED;
         tg__ann_publish(a, addr, flags, pc, T.op_as);
     }

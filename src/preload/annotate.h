@@ -91,8 +91,9 @@ static inline void tg__ann_unpublish(struct tg_actor *a)
 
 /* A whole lock or unlock call of a library's lock (glib.c): fn(l) runs
  * unwatched inside, described to the engine as the pre and post calls
- * would describe it. The common case (not a relock, the newest hold
- * unlocked first) is inline and costs what a pthread mutex hook costs: the
+ * would describe it. The common case (not a relock, not a fork child
+ * whose parent's other threads held locks, the newest hold unlocked first)
+ * is inline and costs what a pthread mutex hook costs: the
  * lock's address and the flags are all it needs (no lookup of its entry);
  * the rest is a bracket of pre and post calls. */
 void tg__ann_lock_bracketed(void *l, unsigned flags, void (*fn)(void *), uintptr_t pc);
@@ -119,7 +120,7 @@ __attribute__((always_inline)) static inline void tg__ann_lock_call(void *l, uns
         return;
     }
     if ((!(flags & TG_LOCK_WRITE_REENTRANT) && TG_UNLIKELY(tg__ann_maybe_relock(a, addr))) ||
-        TG_UNLIKELY(!as)) {
+        TG_UNLIKELY(!as || tg__inherited_holds)) {
         tg__ann_lock_bracketed(l, flags, fn, pc);
         return;
     }

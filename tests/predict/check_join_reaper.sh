@@ -8,7 +8,8 @@
 # broadcast and leave; main joins them holding that lock: no report, live
 # or predicted. needs_lock: the same, but each worker takes the lock once
 # more after its announcement: main joining it under the lock is a real
-# potential deadlock, predicted for each worker, at that last lock call.
+# potential deadlock, predicted for each worker, at that last lock call,
+# each worker's report saying where it was started.
 set -u
 tangle=$1 jcheck=$2 prog=$3 src=$4 work=$5
 mkdir -p "$work"
@@ -30,11 +31,16 @@ predict reaper 0
 "$jcheck" "$work/reaper.json" 'reports# == 0' || fail "mode reaper: expected no report"
 
 predict needs_lock 66
+# Where each thread was started goes with that thread (issue 15 item 17):
+# each worker's is main's pthread_create, and main has none.
 "$jcheck" "$work/needs_lock.json" 'reports# == 3' '!reports[*].kind != "potential-deadlock"' \
     'reports[*].cycle_length == 2' \
     'reports[*].threads[*].waits_for.lock.name ~ "the end of thread T"' \
     "reports[*].threads[*].waits_for.stack[0].line == $(line join)" \
     "reports[*].threads[*].waits_for.stack[0].line == $(line count_out)" \
     "reports[*].threads[*].holds[0].acquired[0].line == $(line reap_lock)" \
+    '!reports[*].threads[0].created# != 0' \
+    "!reports[*].threads[1].created[0].line != $(line create)" \
+    "reports[*].threads[1].created[0].line == $(line create)" \
     || fail "mode needs_lock: expected main joining each worker while it needs the lock"
 echo "join under a lock: ok"

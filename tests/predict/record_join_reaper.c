@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 {
     needs_lock = argc > 1 && !strcmp(argv[1], "needs_lock");
     for (int i = 0; i < WORKERS; i++)
-        pthread_create(&workers[i].id, NULL, work, &workers[i]);
+        pthread_create(&workers[i].id, NULL, work, &workers[i]); // @create
     for (int i = 0; i < WORKERS - 1; i++)
         wait_flag(&workers[i].through);
     reap_all();

@@ -9,7 +9,9 @@
 #   run.sh PROGRAM TANGLE JCHECK MEASURE WORKDIR [SQLITE_THREADS]
 #
 # PROGRAM is one of: pigz xz zstd lbzip2 sort git sqlite python-threading
-# python-fork-thread python-workload memcached. Exit status: 0 passed,
+# python-fork-thread python-workload memcached. The compressors are also
+# recorded with `tangle record` and their traces predicted: neither may
+# report anything. Exit status: 0 passed,
 # 1 failed, 77 skipped (a package is missing: it says which) or a known
 # failure (a bug someone is fixing: it says which, with the evidence, and
 # does not fail CI; it says so too when the known failure passes again).
@@ -106,6 +108,28 @@ check() {
     compare "$label" "$mode"
 }
 
+# predicted LABEL INPUT CMD...: records CMD with `tangle record` (stdin from
+# INPUT) and passes when the recording run and `tangle predict` on its
+# trace both report nothing (pigz's join_all gave false predictions).
+predicted() {
+    label=$1 input=$2 p=$work/$1.problems
+    shift 2
+    : > "$p"
+    "$measure" -o "$work/$label.record.m" "$limit" "$tangle" record -o "$work/$label.tgt" -- "$@" \
+        < "$input" > /dev/null 2> "$work/$label.tangle.err"
+    st=$(status_of "$work/$label.record.m")
+    if [ "$st" != 0 ]; then
+        echo "tangle record ended with status $st" >> "$p"
+    else
+        timeout "$limit" "$tangle" predict --json "$work/$label.json" "$work/$label.tgt" \
+            > "$work/$label.predict.out" 2>> "$work/$label.tangle.err"
+        st=$?
+        [ $st = 0 ] || echo "tangle predict exited $st: $(tail -1 "$work/$label.predict.out")" >> "$p"
+        findings "$work/$label.json" >> "$p"
+    fi
+    verdict "$label" "$p"
+}
+
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 not installed (Debian package: $2)"; }
 
 # Text that compresses like real data, the same on every machine (8 MB).
@@ -124,6 +148,8 @@ compressor() {
     check "$name.compress" "$work/input" out $comp
     # shellcheck disable=SC2086
     check "$name.decompress" "$work/$name.compress.plain.out" out $decomp
+    # shellcheck disable=SC2086
+    predicted "$name.predict" "$work/input" $comp
     cmp -s "$work/$name.decompress.tangle.out" "$work/input" || {
         [ -s "$work/$name.decompress.tangle.out" ] && say "FAIL    $name: decompressed output differs from the input" && failed=$((failed + 1))
     }

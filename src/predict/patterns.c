@@ -225,10 +225,12 @@ static int from(struct search *q, uint32_t c0, int (*check)(struct tg__spd *, co
 
 /* One depth-first search of shortest_from: cycles through c0 of at most
  * `limit` components. A component whose distance back to c0 cannot close
- * the cycle within the limit is skipped (*pruned set). Returns 0 if no
- * cycle was found, 2 when check was called with one, 1 to stop. */
-static int bounded_from(struct search *q, uint32_t c0, uint32_t limit, int *pruned,
-                        int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
+ * the cycle within the limit is skipped (*pruned set); so is one not yet
+ * reached by the backward search (farther than limit - 1 edges), unless
+ * that search is complete (it cannot get back to c0 at all). Returns 0 if
+ * no cycle was found, 2 when check was called with one, 1 to stop. */
+static int bounded_from(struct search *q, uint32_t c0, uint32_t limit, int complete,
+                        int *pruned, int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
 {
     struct tg__spd *s = q->s;
     uint32_t depth = 0;
@@ -250,8 +252,10 @@ static int bounded_from(struct search *q, uint32_t c0, uint32_t limit, int *prun
             s->st.pattern_limit_hit = 1;
             rc = 1;
         } else if (a.comp == c0 || !conflict(s->comps[c].mode, a.mode) ||
-                   q->scc[a.comp] != q->scc[c0] || q->in[a.comp] != q->tag ||
-                   q->dist[a.comp] == UINT32_MAX) {
+                   q->scc[a.comp] != q->scc[c0] || q->in[a.comp] != q->tag) {
+            continue;
+        } else if (q->dist[a.comp] == UINT32_MAX) {
+            *pruned |= !complete;
             continue;
         } else if (depth + 1 + q->dist[a.comp] > limit) {
             *pruned = 1;
@@ -277,47 +281,60 @@ static int bounded_from(struct search *q, uint32_t c0, uint32_t limit, int *prun
     }
 }
 
+/* The backward search of shortest_from, one component further: labels the
+ * components with an edge to queue[head] (whose locks it holds) that have
+ * no distance yet. */
+static void back_step(struct search *q, uint32_t c0, uint32_t head, uint32_t *nq)
+{
+    struct tg__spd *s = q->s;
+    uint32_t w = q->queue[head], n;
+    const struct tg__hlock *h = hset_of(s, w, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t j = q->woff[h[i].lock]; j < q->woff[h[i].lock + 1]; j++) {
+            uint32_t v = q->waiter[j];
+            if (++s->st.search_steps > s->opt.max_steps) {
+                s->st.pattern_limit_hit = 1;
+                return;
+            }
+            if (q->in[v] != q->tag || q->scc[v] != q->scc[c0] || q->dist[v] != UINT32_MAX ||
+                !conflict(s->comps[v].mode, h[i].mode))
+                continue;
+            q->dist[v] = q->dist[w] + 1;
+            q->queue[(*nq)++] = v;
+        }
+    }
+}
+
 /* The shortest cycle through c0 among the components of its strongly
- * connected component (the one-thread search), given to check. First each component's distance back to c0 (edges, ignoring the
- * rules on threads and held locks) by a breadth-first search backwards;
- * then depth-first searches bounded by a growing length, each pruned by
- * those distances, so the first cycle found is a shortest one the rules
- * allow. Returns 0 to go on, 1 to stop. */
+ * connected component (the one-thread search), given to check.
+ * Depth-first searches bounded by a growing length, each pruned by the
+ * components' distances back to c0 (edges, ignoring the rules on threads
+ * and held locks), which a breadth-first search backwards from c0 finds
+ * one layer ahead of the bound: the first cycle found is a shortest one the
+ * rules allow, and a component with a cycle of two costs the locks around
+ * it, not the whole strongly connected component. Returns 0 to go on, 1
+ * to stop. */
 static int shortest_from(struct search *q, uint32_t c0,
                          int (*check)(struct tg__spd *, const uint32_t *, uint32_t))
 {
     struct tg__spd *s = q->s;
-    uint32_t nq = 0;
+    uint32_t nq = 0, head = 0;
     q->dist[c0] = 0;
     q->queue[nq++] = c0;
-    for (uint32_t head = 0; head < nq && !s->st.pattern_limit_hit; head++) {
-        uint32_t w = q->queue[head], n;
-        const struct tg__hlock *h = hset_of(s, w, &n);
-        for (uint32_t i = 0; i < n && !s->st.pattern_limit_hit; i++) {
-            for (uint32_t j = q->woff[h[i].lock]; j < q->woff[h[i].lock + 1]; j++) {
-                uint32_t v = q->waiter[j];
-                if (++s->st.search_steps > s->opt.max_steps) {
-                    s->st.pattern_limit_hit = 1;
-                    break;
-                }
-                if (q->in[v] != q->tag || q->scc[v] != q->scc[c0] ||
-                    q->dist[v] != UINT32_MAX || !conflict(s->comps[v].mode, h[i].mode))
-                    continue;
-                q->dist[v] = q->dist[w] + 1;
-                q->queue[nq++] = v;
-            }
-        }
-    }
-    int rc = s->st.pattern_limit_hit;
-    for (uint32_t limit = 2; !rc && limit <= nq; limit++) {
-        int pruned = 0;
-        rc = bounded_from(q, c0, limit, &pruned, check);
-        if (rc || !pruned)
+    int rc = 0;
+    for (uint32_t limit = 2; !rc; limit++) {
+        while (head < nq && q->dist[q->queue[head]] + 1 < limit && !s->st.pattern_limit_hit)
+            back_step(q, c0, head++, &nq);
+        int complete = head == nq, pruned = 0;
+        if (s->st.pattern_limit_hit || (complete && limit > nq))
+            break;
+        rc = bounded_from(q, c0, limit, complete, &pruned, check);
+        if (!pruned)
             break;
     }
     for (uint32_t i = 0; i < nq; i++)
         q->dist[q->queue[i]] = UINT32_MAX;
-    return rc == 1;
+    return rc == 1 || s->st.pattern_limit_hit;
 }
 
 /* Strongly connected components of the components tagged q->tag (edges:

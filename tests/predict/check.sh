@@ -6,7 +6,8 @@
 # of potential-deadlock reports in the JSON on stdout, and that each REGEX
 # matches stdout ("out") or stderr ("err"); "blocked N" checks the number of
 # blocked threads over all reports, "hazards N" the number of lock-order
-# inversions seen in one thread, "none REGEX" that stdout does not match.
+# inversions seen in one thread, "none REGEX" that stdout does not match,
+# "noerr REGEX" that stderr does not.
 # "-" as TRACE makes a trace whose first line is a megabyte long, "cycleN:K"
 # an N-lock cycle, and so on below (generated here, kept out of the
 # repository).
@@ -100,9 +101,11 @@ while [ $# -ge 2 ]; do
         shift 2
         continue
     fi
-    if [ "$1" = none ]; then
-        if grep -Eq -- "$2" "$tmp.out"; then
-            echo "FAIL: $trace: stdout matches what it must not: $2"
+    if [ "$1" = none ] || [ "$1" = noerr ]; then
+        f=$tmp.out
+        [ "$1" = noerr ] && f=$tmp.err
+        if grep -Eq -- "$2" "$f"; then
+            echo "FAIL: $trace: $1 matches what it must not: $2"
             fail=1
         fi
         shift 2

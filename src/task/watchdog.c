@@ -87,7 +87,17 @@ static void tg__on_sample(int sig, siginfo_t *si, void *uc)
     errno = saved;
 }
 
-/* Installs the handler once; 1 if it is ours. */
+#ifndef TG_TASK_NO_ENGINE
+/* The preload's private signals (src/preload/signal.c): the handler stays
+ * installed for good, the program's own disposition for the signal is kept
+ * and applied there, and a request is only a sigqueue carrying tangle's
+ * value, so a program that sets this signal to its default, ignores it or
+ * handles it itself is never killed, and never sees a request. */
+int tg__private_signal_install(int sig, void (*fn)(int, siginfo_t *, void *));
+int tg__private_signal_send(pthread_t t, long tid, int sig);
+void tg__private_signal_after_fork(void);
+
+/* Takes the signal once; 1 if requests can be sent. */
 static int tg__sampler_ready(void)
 {
     static int state; /* 0 not tried, 1 ours, 2 unavailable */
@@ -95,18 +105,31 @@ static int tg__sampler_ready(void)
         return state == 1;
     void *warm[4];
     backtrace(warm, 4); /* loads the unwinder here, not in the handler */
-    struct sigaction old, sa;
-    state = 2;
-    if (sigaction(TG__SAMPLE_SIGNAL, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-        return 0; /* the program's: leave it alone */
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = tg__on_sample;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(TG__SAMPLE_SIGNAL, &sa, NULL) == 0)
-        state = 1;
+    state = tg__private_signal_install(TG__SAMPLE_SIGNAL, tg__on_sample) == 0 ? 1 : 2;
+    if (state == 1) /* libtangle's fork hook does it too; twice is harmless */
+        pthread_atfork(NULL, NULL, tg__private_signal_after_fork);
     return state == 1;
 }
+
+static int tg__sample_request(struct tg__sched *s)
+{
+    return tg__private_signal_send(s->thread, s->tid, TG__SAMPLE_SIGNAL);
+}
+#else
+/* Without the engine nothing watches long runs (tg__detect_on is 0), so
+ * the runtime never takes a signal of the program's. */
+static int tg__sampler_ready(void)
+{
+    (void)tg__on_sample;
+    return 0;
+}
+
+static int tg__sample_request(struct tg__sched *s)
+{
+    (void)s;
+    return -1;
+}
+#endif
 
 /* CPU time (ns) thread tid has used, or -1 when unknown. The clock id is
  * the kernel's per-thread CPU clock encoding (what glibc's
@@ -131,7 +154,7 @@ static int tg__sample(struct tg__sched *s, uintptr_t *pcs, int max)
     if (req == 0)
         req = 1;
     __atomic_store_n(&s->sample_req, req, __ATOMIC_RELEASE);
-    if (pthread_kill(s->thread, TG__SAMPLE_SIGNAL) != 0)
+    if (tg__sample_request(s) != 0)
         return 0;
     struct timespec ms = { 0, 1000 * 1000 };
     for (int i = 0; i < 100; i++) {

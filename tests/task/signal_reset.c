@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* signal_reset.c: the runtime asks a scheduler thread that runs one task
+ * too long for its stack with a real-time signal (SIGRTMAX-6). The program
+ * may use that signal too, and must never notice tangle's use of it.
+ *
+ *   reset: a first long run makes tangle take the signal; the program then
+ *          sets it to its default action (which ends the process) and a
+ *          second long run is sampled. Expected: both long runs reported
+ *          with the spinning line; the program ends normally (a finding:
+ *          exit 66), not killed by the signal.
+ *   own:   the program handles the signal itself from the start and raises
+ *          it once. Expected: its handler runs exactly once (never for
+ *          tangle's samples), and both long runs are still reported with
+ *          the spinning line.
+ * Before the runtime used the preload's private signals, "reset" was
+ * killed by "Real-time signal 24" and "own" reported no stacks.
+ */
+#include "tangle/task.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static volatile sig_atomic_t handled;
+static int own_mode;
+
+static void on_own(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+static void spin_for(int64_t ns)
+{
+    int64_t end = tg_now() + ns;
+    while (tg_now() < end) /* @spin: never yields */
+        ;
+}
+
+static void *first(void *arg)
+{
+    (void)arg;
+    spin_for(700 * 1000 * 1000LL);
+    return NULL;
+}
+
+static void *second(void *arg)
+{
+    (void)arg;
+    spin_for(700 * 1000 * 1000LL);
+    return NULL;
+}
+
+static void *start(void *arg)
+{
+    (void)arg;
+    tg_task *t;
+    tg_spawn(&t, "first", first, NULL);
+    tg_join(t, NULL);
+    if (own_mode)
+        raise(SIGRTMAX - 6);
+    else
+        signal(SIGRTMAX - 6, SIG_DFL);
+    tg_spawn(&t, "second", second, NULL);
+    tg_join(t, NULL);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || (strcmp(argv[1], "reset") && strcmp(argv[1], "own"))) {
+        fprintf(stderr, "usage: signal_reset reset|own\n");
+        return 2;
+    }
+    own_mode = !strcmp(argv[1], "own");
+    if (own_mode)
+        signal(SIGRTMAX - 6, on_own);
+    struct tg_config c;
+    tg_config_get(&c);
+    c.long_task_ns = 200 * 1000 * 1000;
+    tg_config_set(&c);
+    int rc = tg_run(start, NULL);
+    if (own_mode && handled != 1) {
+        fprintf(stderr, "signal_reset: the program's handler ran %d times, expected 1\n", (int)handled);
+        return 3;
+    }
+    return rc;
+}

@@ -35,6 +35,7 @@
  * without dlopen (tg__loader_busy). */
 #define _GNU_SOURCE
 #include "core/internal.h"
+#include "core/procstat.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -381,16 +382,9 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
  * number, arguments, stack pointer and program counter, or 0. */
 static int sleeping_call(long tid, long *nr, uintptr_t args[6], uintptr_t *sp, uintptr_t *pc)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char buf[256];
+    if (tg__proc_task_read(0, tid, "syscall", buf, sizeof buf) < 0 || buf[0] < '0' || buf[0] > '9')
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0 || buf[0] < '0' || buf[0] > '9')
-        return 0;
-    buf[n] = 0;
     char *p = buf;
     *nr = strtol(p, &p, 10);
     for (int i = 0; i < 6; i++)

@@ -26,6 +26,7 @@
  * read of a request sent just before its thread blocked the signal. */
 #include "preload/preload.h"
 #include "core/lock.h"
+#include "core/procstat.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -213,16 +214,9 @@ uintptr_t tg__private_signal_program_handler(int sig)
  * that cannot be read (a request would then be sent blind). */
 static int blocks(long tid, int sig)
 {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/self/task/%ld/status", tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char buf[2048];
+    if (tg__proc_task_read(0, tid, "status", buf, sizeof buf) < 0)
         return 1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 1;
-    buf[n] = 0;
     const char *s = strstr(buf, "\nSigBlk:");
     if (!s)
         return 1;
@@ -361,47 +355,41 @@ static sighandler_t set_handler(struct private_signal *p, sighandler_t h, int fl
     return old.sa_handler;
 }
 
-static sighandler_t bsd_style(int sig, sighandler_t h, const char *name)
+/* signal() and its relatives: BSD semantics (restarting, handler kept) or
+ * System V (reset to default on delivery, not blocked while it runs). */
+static sighandler_t signal_style(int sig, sighandler_t h, const char *name, int sysv)
 {
     struct private_signal *p = slot_of(sig);
     if (p)
-        return set_handler(p, h, p->interrupt ? 0 : SA_RESTART, 1);
+        return sysv ? set_handler(p, h, SA_RESETHAND | SA_NODEFER, 0)
+                    : set_handler(p, h, p->interrupt ? 0 : SA_RESTART, 1);
     signal_fn next = NEXT_FN(signal_fn, name);
     return next ? next(sig, h) : SIG_ERR;
 }
 
 TG_EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
-    return bsd_style(sig, h, "signal");
+    return signal_style(sig, h, "signal", 0);
 }
 
 TG_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
 {
-    return bsd_style(sig, h, "bsd_signal");
+    return signal_style(sig, h, "bsd_signal", 0);
 }
 
 TG_EXPORT sighandler_t ssignal(int sig, sighandler_t h)
 {
-    return bsd_style(sig, h, "ssignal");
-}
-
-static sighandler_t sysv_style(int sig, sighandler_t h, const char *name)
-{
-    struct private_signal *p = slot_of(sig);
-    if (p)
-        return set_handler(p, h, SA_RESETHAND | SA_NODEFER, 0);
-    signal_fn next = NEXT_FN(signal_fn, name);
-    return next ? next(sig, h) : SIG_ERR;
+    return signal_style(sig, h, "ssignal", 0);
 }
 
 TG_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
-    return sysv_style(sig, h, "sysv_signal");
+    return signal_style(sig, h, "sysv_signal", 1);
 }
 
 TG_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
-    return sysv_style(sig, h, "__sysv_signal");
+    return signal_style(sig, h, "__sysv_signal", 1);
 }
 
 /* sigset (System V): SIG_HOLD blocks the signal; any other disposition is

@@ -14,6 +14,9 @@
 // CHECK: reports[0].threads[*].waits_for.holder == 1
 // CHECK: reports[0].threads[*].waits_for.holder == 2
 // STDERR: tangle: DEADLOCK: 2 threads wait for each other in a cycle
+// CHECK: reports[0].threads[*].created[0].line == @LINE(spawn)
+// STDERR: thread 2 was started in main
+// NOSTDERR: thread 1 was started
 #include <pthread.h>
 #include <unistd.h>
 
@@ -42,7 +45,7 @@ int main(void)
 {
     pthread_t t;
     pthread_barrier_init(&both_hold, NULL, 2);
-    pthread_create(&t, NULL, worker, NULL);
+    pthread_create(&t, NULL, worker, NULL); // @spawn
     pthread_mutex_lock(&lock_a); // @take_a
     pthread_barrier_wait(&both_hold);
     take(&lock_b); // @wait_b

@@ -42,6 +42,16 @@ int tg__system_frame(const struct tg_frame *fr)
     if (m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "libpthread", 10) ||
               !strncmp(m, "ld-linux", 8) || !strncmp(m, "libtangle", 9)))
         return 1;
+    /* A sanitizer's runtime (a program built with -fsanitize=address runs
+     * pthread_create through its interceptor): never the program's code. */
+    if (m && (!strncmp(m, "libasan", 7) || !strncmp(m, "libtsan", 7) || !strncmp(m, "libubsan", 8) ||
+              !strncmp(m, "liblsan", 7) || !strncmp(m, "libhwasan", 9) ||
+              !strncmp(m, "libclang_rt.", 12)))
+        return 1;
+    /* The same where the module is not known (frames read from a trace). */
+    if ((fr->function && !strncmp(fr->function, "__interceptor_", 14)) ||
+        (fr->file && (strstr(fr->file, "/libsanitizer/") || strstr(fr->file, "compiler-rt/lib/"))))
+        return 1;
     return fr->file && (!strncmp(fr->file, "./nptl/", 7) || !strncmp(fr->file, "../sysdeps/", 11));
 }
 

@@ -14,7 +14,7 @@
 // CHECK: reports[0].threads[*].waits_for.holder == 1
 // CHECK: reports[0].threads[*].waits_for.holder == 2
 // STDERR: tangle: DEADLOCK: 2 threads wait for each other in a cycle
-// CHECK: reports[0].threads[*].created[0].line == @LINE(spawn)
+// CHECK: reports[0].threads[*].created[*].line == @LINE(spawn)
 // STDERR: thread 2 was started in main
 // NOSTDERR: thread 1 was started
 #include <pthread.h>

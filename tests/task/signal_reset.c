@@ -30,10 +30,14 @@ static void on_own(int sig)
     handled++;
 }
 
+/* Reads the clock once per 2^16 turns, so that a sample lands in the loop
+ * itself (in the clock, the top frames would be the same for both tasks,
+ * and the two runs would read as one hazard repeated). */
 static void spin_for(int64_t ns)
 {
     int64_t end = tg_now() + ns;
-    while (tg_now() < end) /* @spin: never yields */
+    volatile unsigned turns = 0;
+    while ((++turns & 0xffff) || tg_now() < end) /* @spin: never yields */
         ;
 }
 

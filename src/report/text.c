@@ -371,7 +371,9 @@ void tg__render_text(struct tg_buf *b, const struct tg_finding *f, int color)
         stack(b, &f->where, "      ");
     }
     places(b, f);
-    if (f->repeats)
+    if (f->repeats == 1)
+        tg__buf_puts(b, "  (seen once more)\n");
+    else if (f->repeats)
         tg__buf_printf(b, "  (seen %lu more times)\n", f->repeats);
     if (f->advice)
         tg__buf_printf(b, "  What to do: %s\n", f->advice);

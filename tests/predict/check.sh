@@ -12,6 +12,9 @@
 # an N-lock cycle, and so on below (generated here, kept out of the
 # repository).
 prog=$1 trace=$2 want_status=$3 want_n=$4
+# Byte-wise matching: the patterns are ASCII, and .{0,600} over a long JSON
+# line costs seconds in a multibyte locale.
+export LC_ALL=C
 shift 4
 tmp=${TMPDIR:-/tmp}/tg_check.$$
 trap 'rm -f "$tmp".*' EXIT

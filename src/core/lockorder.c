@@ -406,19 +406,26 @@ struct occ {
     struct occ *next_same;     /* in its bucket of the set of occurrences */
 };
 
+/* An edge: 64 bytes. Its two locks are its nodes' (a node's key, and for
+ * an instance its entry); with lock_classes, where the nodes are classes,
+ * the instances it was first seen with are kept beside it (struct
+ * edge_inst). */
 struct edge {
-    uint64_t from, to;           /* node keys */
-    struct tg_res *from_res, *to_res;
-    uint64_t from_id, to_id;     /* instance serials, to describe them */
+    struct occ *occ[MAX_OCC];    /* n_occ of them */
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
     int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
     int next_hash;               /* next in its bucket of edge_index (edge + 1, 0 at the end) */
-    uint64_t acyclic_at;         /* graph_version + 1 when no cycle ran through it */
-    struct occ *occ[MAX_OCC];
-    uint8_t back;                /* it closed a cycle: outside the topological order */
-    uint8_t dead;                /* retired: its place is on the free list (next_out) */
-    uint8_t n_occ;
+    uint32_t acyclic_at : 28;    /* graph_version + 1 when no cycle ran through it */
+    uint32_t back : 1;           /* it closed a cycle: outside the topological order */
+    uint32_t n_occ : 3;
+};
+
+/* With lock_classes: the instances an edge between two classes was first
+ * seen with, to describe them in a report. */
+struct edge_inst {
+    struct tg_res *res[2];       /* from, to; NULL for a lock without an entry */
+    uint64_t id[2];
 };
 
 /* A lock (or class) in the graph. Nodes are kept in a topological order of
@@ -429,6 +436,7 @@ struct node {
     int first_out, first_in;
     int64_t ord;
     uintptr_t addr;              /* an instance's address, else 0 */
+    struct tg_res *res;          /* an instance's entry, else NULL */
     /* Instances: the others whose grain falls in one bucket (node + 1, 0
      * at the ends). Other nodes: next_page is the next in their bucket of
      * node_index. */
@@ -441,6 +449,9 @@ struct node {
 #define SEG_SHIFT 12
 #define SEG (1 << SEG_SHIFT)
 #define EDGE(i) (((struct edge *)edge_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
+/* With lock_classes, an edge segment holds the edges' struct edge_inst
+ * after them. */
+#define INST(i) (((struct edge_inst *)((char *)edge_segs[(i) >> SEG_SHIFT] + SEG * sizeof(struct edge)))[(i) & (SEG - 1)])
 #define NODE(i) (((struct node *)node_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
 static void **edge_segs;
 static int n_edges, cap_edges;   /* n_edges: places used, live or retired; cap_edges: places mapped */
@@ -453,9 +464,21 @@ static int n_back;               /* edges that closed a cycle */
 static uint64_t *reported;      /* cycle signatures already reported */
 static int n_reported, cap_reported;
 static int full_warned;
-/* Bumped by every new edge: a search that found no path back is valid
- * until the graph grows. */
-static uint64_t graph_version;
+/* Bumped by every new edge and retired node: a search that found no path
+ * back is valid until the graph changes. It stays below GRAPH_VERSIONS - 1
+ * (edge.acyclic_at holds it plus one): when it would reach that, every
+ * edge's mark is cleared and it starts again at 0. */
+#define GRAPH_VERSIONS (1u << 28)
+static uint32_t graph_version;
+
+static void graph_changed(void)
+{
+    if (++graph_version < GRAPH_VERSIONS - 1)
+        return;
+    for (int i = 0; i < n_edges; i++)
+        EDGE(i).acyclic_at = 0;
+    graph_version = 0;
+}
 
 static uint64_t mix(uint64_t a, uint64_t b)
 {
@@ -664,8 +687,8 @@ static struct lhash node_index;
  * reordering; 0 for classes and locks without an entry, which are placed
  * in the order they are met. Instances take even places, the others odd
  * ones, so that no two nodes share one. An instance's node records its
- * address (`addr`, else 0), so that freeing its memory retires it. */
-static int node_add(uint64_t key, uint64_t born, uintptr_t addr)
+ * entry r (else NULL) and address, so that freeing its memory retires it. */
+static int node_add(uint64_t key, uint64_t born, struct tg_res *r)
 {
     if (free_node < 0 && n_nodes == cap_nodes &&
         add_segment(&node_segs, &cap_nodes, sizeof(struct node)) != 0)
@@ -677,9 +700,10 @@ static int node_add(uint64_t key, uint64_t born, uintptr_t addr)
     nd->key = key;
     nd->first_out = nd->first_in = -1;
     nd->ord = born ? (int64_t)(born * 2) : (next_ord++) * 2 + 1;
-    nd->addr = addr;
+    nd->addr = r ? r->addr : 0;
+    nd->res = r;
     nd->next_page = nd->prev_page = 0;
-    if (addr)
+    if (nd->addr)
         page_link(i);
     return i;
 }
@@ -693,31 +717,13 @@ static int node_find(uint64_t key, int create, uint64_t born)
             return i - 1;
     if (!create)
         return -1;
-    int i = node_add(key, born, 0);
+    int i = node_add(key, born, NULL);
     if (i >= 0 && lh_insert(&node_index, i, node_hash, node_link) != 0) {
         NODE(i).key = 0; /* out of memory: the place goes back */
         NODE(i).first_out = free_node;
         free_node = i;
         return -1;
     }
-    return i;
-}
-
-/* The node of key, created if new; r, if not NULL, is the instance the key
- * names (key == r->id). An instance's node is not in the node index: its
- * entry remembers it (checked by key, since a node may have been retired
- * and given to another key since), and only a node made for a later
- * instance of the same entry takes that place, when the key is no longer
- * the entry's. */
-static int res_node(uint64_t key, struct tg_res *r)
-{
-    if (!r)
-        return node_find(key, 1, 0);
-    if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
-        return r->graph_node;
-    int i = node_add(key, r->id, r->addr);
-    if (i >= 0)
-        r->graph_node = i;
     return i;
 }
 
@@ -733,9 +739,35 @@ static int instance_node(const struct tg_res *r, uint64_t id)
     return -1;
 }
 
+/* The node of key, -1 if it has none; r, if not NULL, is the entry of the
+ * instance the key names. An instance's node is not in the node index: the
+ * entry remembers the node of its current instance (checked by key, since
+ * a node may have been retired and given to another key since), so the
+ * current instance's is found at once; an earlier instance's is looked
+ * for among the nodes of its page. */
+static int node_of(uint64_t key, const struct tg_res *r)
+{
+    if (!r)
+        return node_find(key, 0, 0);
+    if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
+        return r->graph_node;
+    return key == r->id ? -1 : instance_node(r, key);
+}
+
+/* The node of key, created if new (see node_of). */
+static int res_node(uint64_t key, struct tg_res *r)
+{
+    if (!r)
+        return node_find(key, 1, 0);
+    int i = node_of(key, r);
+    if (i < 0 && (i = node_add(key, key, r)) >= 0 && key == r->id)
+        r->graph_node = i;
+    return i;
+}
+
 static uint64_t edge_hash(int i)
 {
-    return mix(EDGE(i).from, EDGE(i).to);
+    return mix((uint64_t)EDGE(i).from_node, (uint64_t)EDGE(i).to_node);
 }
 
 static int *edge_link(int i)
@@ -743,15 +775,32 @@ static int *edge_link(int i)
     return &EDGE(i).next_hash;
 }
 
-/* Live edges by their two keys. */
+/* Live edges by their two nodes. */
 static struct lhash edge_index;
 
-static int edge_find(uint64_t from, uint64_t to)
+static int edge_find(int from, int to)
 {
-    for (int i = lh_first(&edge_index, mix(from, to)); i; i = EDGE(i - 1).next_hash)
-        if (EDGE(i - 1).from == from && EDGE(i - 1).to == to)
+    for (int i = lh_first(&edge_index, mix((uint64_t)from, (uint64_t)to)); i; i = EDGE(i - 1).next_hash)
+        if (EDGE(i - 1).from_node == from && EDGE(i - 1).to_node == to)
             return i - 1;
     return -1;
+}
+
+/* The lock an edge leaves (to 0) or enters (to 1): its entry, NULL if
+ * none, and the instance's serial. */
+static struct tg_res *edge_res(int e, int to)
+{
+    if (tg__opt.lock_classes)
+        return INST(e).res[to];
+    return NODE(to ? EDGE(e).to_node : EDGE(e).from_node).res;
+}
+
+static uint64_t edge_id(int e, int to)
+{
+    if (tg__opt.lock_classes)
+        return INST(e).id[to];
+    const struct node *nd = &NODE(to ? EDGE(e).to_node : EDGE(e).from_node);
+    return nd->res ? nd->key : 0;
 }
 
 static uint32_t *seen_marks(void);
@@ -866,7 +915,8 @@ static void order_edge(int e)
 static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r)
 {
     if (free_edge < 0 && n_edges == cap_edges &&
-        add_segment(&edge_segs, &cap_edges, sizeof(struct edge)) != 0)
+        add_segment(&edge_segs, &cap_edges,
+                    sizeof(struct edge) + (tg__opt.lock_classes ? sizeof(struct edge_inst) : 0)) != 0)
         return -1;
     int from_node = res_node(from, from_r), to_node = res_node(to, to_r);
     if (from_node < 0 || to_node < 0)
@@ -876,16 +926,13 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
         free_edge = EDGE(i).next_out;
     struct edge *e = &EDGE(i);
     memset(e, 0, sizeof *e);
-    e->from = from;
-    e->to = to;
+    e->from_node = from_node;
+    e->to_node = to_node;
     if (lh_insert(&edge_index, i, edge_hash, edge_link) != 0) {
-        e->dead = 1;
         e->next_out = free_edge;
         free_edge = i;
         return -1;
     }
-    e->from_node = from_node;
-    e->to_node = to_node;
     e->prev_out = e->prev_in = -1;
     e->next_out = NODE(from_node).first_out;
     if (e->next_out >= 0)
@@ -895,7 +942,7 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = i;
     NODE(to_node).first_in = i;
-    graph_version++;
+    graph_changed();
     order_edge(i);
     return i;
 }
@@ -921,7 +968,6 @@ static void edge_retire(int i)
     for (int k = 0; k < e->n_occ; k++)
         occ_free(e->occ[k]);
     n_back -= e->back;
-    e->dead = 1;
     e->next_out = free_edge;
     free_edge = i;
 }
@@ -941,7 +987,7 @@ static void node_retire(int nd)
     NODE(nd).key = 0;
     NODE(nd).first_out = free_node;
     free_node = nd;
-    graph_version++;
+    graph_changed();
 }
 
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
@@ -1012,11 +1058,11 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
 
 /* ---- feasibility of a cycle ------------------------------------------------ */
 
-static int conflicts(const struct edge *want, uint8_t want_mode, uint8_t held_mode)
+static int conflicts(int want, uint8_t want_mode, uint8_t held_mode)
 {
     if (want_mode != TG_MODE_READ || held_mode != TG_MODE_READ)
         return 1;
-    const struct tg_res *r = want->to_res;
+    const struct tg_res *r = edge_res(want, 1);
     return r && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_WRITER_PREF);
 }
 
@@ -1083,9 +1129,8 @@ static int choose(const int *path, int n, const struct occ **chosen)
         /* Each wanted lock must be held by the next actor in a mode that
          * blocks the want. */
         for (k = 0; k < n; k++) {
-            const struct edge *e = &EDGE(path[k]);
             const struct occ *next = chosen[(k + 1) % n];
-            if (!conflicts(e, chosen[k]->to_mode, next->from_mode))
+            if (!conflicts(path[k], chosen[k]->to_mode, next->from_mode))
                 break;
         }
         if (k == n && !gated(chosen, n))
@@ -1110,10 +1155,10 @@ static int choose_one(const int *path, int n, const struct occ **chosen)
                 if (e->occ[i]->who->actor == actor)
                     chosen[k] = e->occ[i];
             if (!chosen[k] ||
-                (k > 0 && !conflicts(&EDGE(path[k - 1]), chosen[k - 1]->to_mode, chosen[k]->from_mode)))
+                (k > 0 && !conflicts(path[k - 1], chosen[k - 1]->to_mode, chosen[k]->from_mode)))
                 break;
         }
-        if (k == n && conflicts(&EDGE(path[n - 1]), chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
+        if (k == n && conflicts(path[n - 1], chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
             !gated(chosen, n))
             return 1;
     }
@@ -1126,8 +1171,8 @@ static uint64_t cycle_signature(const int *path, int n)
 {
     uint64_t sum = 0, x = 0;
     for (int k = 0; k < n; k++) {
-        sum += mix(EDGE(path[k]).from, 7);
-        x ^= mix(EDGE(path[k]).to, 11);
+        sum += mix(NODE(EDGE(path[k]).from_node).key, 7);
+        x ^= mix(NODE(EDGE(path[k]).to_node).key, 11);
     }
     return mix(sum, x);
 }
@@ -1186,12 +1231,11 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
         return NULL;
     c->n = n;
     for (int k = 0; k < n; k++) {
-        const struct edge *e = &EDGE(path[k]);
         struct cycle_step *st = &c->step[k];
-        st->from_res = e->from_res;
-        st->to_res = e->to_res;
-        st->from_id = e->from_id;
-        st->to_id = e->to_id;
+        st->from_res = edge_res(path[k], 0);
+        st->to_res = edge_res(path[k], 1);
+        st->from_id = edge_id(path[k], 0);
+        st->to_id = edge_id(path[k], 1);
         const struct occ *o = chosen[k];
         st->actor = o->who->actor;
         st->tid = o->who->tid;
@@ -1294,7 +1338,7 @@ static uint32_t *seen_marks(void)
  * cycle found; stops at the first reportable one. Bounded in steps. */
 static struct cycle *search(int first_edge)
 {
-    uint64_t goal = EDGE(first_edge).from;
+    int goal = EDGE(first_edge).from_node;
     int cap = 64, depth = 0;
     int *stack = tg__alloc((size_t)cap * sizeof *stack); /* edge on the path at each depth */
     int *cursor = tg__alloc((size_t)cap * sizeof *cursor);
@@ -1316,7 +1360,7 @@ static struct cycle *search(int first_edge)
             continue;
         }
         cursor[depth] = EDGE(e).next_out;
-        if (EDGE(e).to == goal) {
+        if (EDGE(e).to_node == goal) {
             any_path = 1;
             stack[depth + 1] = e;
             int n = depth + 2;
@@ -1637,10 +1681,12 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
+    int classes = tg__opt.lock_classes;
     uint64_t from = node_key(hr, h), to = node_key(tr, t->top);
     if (from == to)
         return -1; /* a class taken twice, or a recursive relock */
-    int i = edge_find(from, to);
+    int fn = node_of(from, classes ? NULL : hr), tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr);
+    int i = tn < 0 ? -1 : edge_find(fn, tn);
     if (i < 0) {
         *place = 0;
         return NEW_EDGE;
@@ -1662,15 +1708,15 @@ static int edge_make(const struct taker *t, struct tg_held *h)
         tg__lockorder_on = 0;
         return -1;
     }
-    EDGE(i).from_res = hr;
-    EDGE(i).to_res = tr;
+    if (classes) {
+        INST(i) = (struct edge_inst){{hr, tr}, {hr ? hr->id : 0, tr ? tr->id : 0}};
+        return i;
+    }
     /* Instances in the graph leave it when they end (res.c). */
-    if (hr && !classes)
+    if (hr)
         __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-    if (tr && !classes)
+    if (tr)
         __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-    EDGE(i).from_id = hr ? hr->id : 0;
-    EDGE(i).to_id = tr ? tr->id : 0;
     return i;
 }
 

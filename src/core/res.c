@@ -5,13 +5,14 @@
  *
  * Entries are handed out densely from mapped slabs and never move, so an
  * entry pointer stays valid for the life of the process; a destroyed entry
- * may be reused for another address. An open-addressing index of
- * (address, entry) pairs, at most half full, finds them; when it fills, a
- * twice larger copy replaces it (the old one stays readable for lookups in
- * flight, which at worst miss an entry and take the insert path, where the
- * current index answers). Memory follows the number of locks (about 100
- * bytes each, not a page per scattered lock), and no fixed size stops a
- * program. Past max_locks entries new locks are not watched (one warning). */
+ * may be reused for another address. An open-addressing index of 8-byte
+ * slots (entry number and address tag), at most half full, finds them;
+ * when it fills, a twice larger copy replaces it and the old one's memory
+ * goes back to the system (a lookup still probing it reads empty slots and
+ * asks the current index). Memory follows the number of locks: a 64-byte
+ * entry and 16 to 32 bytes of index each (not a page per scattered lock),
+ * and no fixed size stops a program. Past max_locks entries new locks are
+ * not watched (one warning). */
 #define _GNU_SOURCE /* process_vm_readv */
 #include "core/internal.h"
 
@@ -40,29 +41,38 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
 }
 
 #define INDEX0 4096
-#define SLAB 4096 /* entries per mapping */
+#define SLAB_SHIFT 12 /* 4096 entries per mapping */
+#define SLAB (1u << SLAB_SHIFT)
+#define MAX_SLABS ((1u << 28) / SLAB) /* max_locks is at most 2^28 */
 
-struct slot {
-    _Atomic uintptr_t addr;   /* 0: empty */
-    struct tg_res *_Atomic res;
-};
-
+/* An index slot, one 64-bit word read and written whole: the number of
+ * an entry plus one (0: empty) in the low half, and in the high half a
+ * tag of the address it was put under, so that a probe passes over
+ * others' slots without touching their entries. 8 bytes a slot where an
+ * address and a pointer took 16. */
 struct index {
     size_t mask;
-    struct slot s[];
+    _Atomic uint64_t s[];
 };
 
+/* The slabs of entries, by number: published before any slot names one of
+ * their entries, never unmapped. */
+static struct tg_res *_Atomic slabs[MAX_SLABS];
+static uint32_t n_entries;    /* entries handed out, under insert_lock */
 static struct index *_Atomic cur;
 static size_t used;           /* slots of cur in use, under insert_lock */
-static struct tg_res *slab;
-static size_t slab_left;
 static _Atomic int insert_lock;
 static _Atomic uint64_t next_id;
 static int full_warned;
 
+static size_t index_bytes(size_t cap)
+{
+    return sizeof(struct index) + cap * sizeof(uint64_t);
+}
+
 static struct index *index_new(size_t cap)
 {
-    struct index *ix = mmap(NULL, sizeof *ix + cap * sizeof ix->s[0], PROT_READ | PROT_WRITE,
+    struct index *ix = mmap(NULL, index_bytes(cap), PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ix == MAP_FAILED) {
         tg__out_of_memory("locks not seen before are not watched");
@@ -72,8 +82,8 @@ static struct index *index_new(size_t cap)
 #ifdef MADV_HUGEPAGE
     /* A large index is probed at random: on huge pages a lookup costs one
      * cache miss, not a TLB miss too (where the system allows it). */
-    if (sizeof *ix + cap * sizeof ix->s[0] >= (2u << 20))
-        madvise(ix, sizeof *ix + cap * sizeof ix->s[0], MADV_HUGEPAGE);
+    if (index_bytes(cap) >= (2u << 20))
+        madvise(ix, index_bytes(cap), MADV_HUGEPAGE);
 #endif
     return ix;
 }
@@ -84,9 +94,26 @@ void tg__res_table_init(void)
         __atomic_store_n(&cur, index_new(INDEX0), __ATOMIC_RELEASE);
 }
 
-static inline size_t slot_of(uintptr_t addr, size_t mask)
+static inline uint64_t hash_of(uintptr_t addr)
 {
-    return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 24) & mask;
+    return (uint64_t)(addr >> 3) * 0x9E3779B97F4A7C15ull;
+}
+
+static inline size_t slot_of(uint64_t h, size_t mask)
+{
+    return (size_t)(h >> 24) & mask;
+}
+
+static inline uint64_t tag_of(uint64_t h)
+{
+    return h & 0xffffffff00000000ull;
+}
+
+static inline struct tg_res *entry(uint64_t slot)
+{
+    uint32_t n = (uint32_t)slot - 1;
+    struct tg_res *s = __atomic_load_n(&slabs[n >> SLAB_SHIFT], __ATOMIC_ACQUIRE);
+    return &s[n & (SLAB - 1)];
 }
 
 struct tg_res *tg__res_lookup(uintptr_t addr)
@@ -94,14 +121,21 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
     if (TG_UNLIKELY(!ix))
         return NULL;
-    for (size_t i = slot_of(addr, ix->mask);; i = (i + 1) & ix->mask) {
-        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_ACQUIRE);
-        if (k == addr) {
-            struct tg_res *r = __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED);
+    uint64_t h = hash_of(addr), tag = tag_of(h);
+    for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
+        uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
+        if (TG_LIKELY(tag_of(k) == tag) && k) {
+            struct tg_res *r = entry(k);
             if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
                 return r;
         } else if (k == 0) {
-            return NULL;
+            /* An index replaced while it was probed reads empty (its pages
+             * are given back): the current one answers. */
+            struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+            if (TG_LIKELY(now == ix))
+                return NULL;
+            ix = now;
+            i = slot_of(h, ix->mask) - 1;
         }
     }
 }
@@ -144,16 +178,18 @@ void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t 
     __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
 }
 
-static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
+static void put(struct index *ix, uintptr_t addr, uint64_t n1)
 {
-    size_t i = slot_of(addr, ix->mask);
-    while (__atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED))
+    uint64_t h = hash_of(addr);
+    size_t i = slot_of(h, ix->mask);
+    while (__atomic_load_n(&ix->s[i], __ATOMIC_RELAXED))
         i = (i + 1) & ix->mask;
-    __atomic_store_n(&ix->s[i].res, r, __ATOMIC_RELAXED);
-    __atomic_store_n(&ix->s[i].addr, addr, __ATOMIC_RELEASE);
+    __atomic_store_n(&ix->s[i], tag_of(h) | n1, __ATOMIC_RELEASE);
 }
 
-/* Under insert_lock: a twice larger index once this one is half full. */
+/* Under insert_lock: a twice larger index once this one is half full. The
+ * old one's pages go back to the system (it stays mapped: a lookup still
+ * probing it reads empty slots and asks the new one). */
 static int index_room(void)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
@@ -163,25 +199,28 @@ static int index_room(void)
     if (!nx)
         return -1;
     for (size_t i = 0; i <= ix->mask; i++) {
-        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED);
+        uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
         if (k)
-            put(nx, k, __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED));
+            put(nx, __atomic_load_n(&entry(k)->addr, __ATOMIC_RELAXED), (uint32_t)k);
     }
     __atomic_store_n(&cur, nx, __ATOMIC_RELEASE);
+    madvise(ix, index_bytes(ix->mask + 1), MADV_DONTNEED);
     return 0;
 }
 
 /* Claims an entry for addr (not in the table): a destroyed one met on
  * its probe path, else a new one. *fresh is 1 for a reused entry (its
- * address changes), 2 for a new one (the caller publishes it). */
-static struct tg_res *claim(uintptr_t addr, int *fresh)
+ * address changes), 2 for a new one (the caller publishes it: its number
+ * plus one in *n1). */
+static struct tg_res *claim(uintptr_t addr, int *fresh, uint64_t *n1)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
-    for (size_t i = slot_of(addr, ix->mask);; i = (i + 1) & ix->mask) {
-        uintptr_t k = __atomic_load_n(&ix->s[i].addr, __ATOMIC_RELAXED);
+    uint64_t h = hash_of(addr);
+    for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
+        uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
         if (k == 0)
             break;
-        struct tg_res *r = __atomic_load_n(&ix->s[i].res, __ATOMIC_RELAXED);
+        struct tg_res *r = entry(k);
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         /* Taken from its destroyed state at once: an init at its own
          * address (tg__res_init, without insert_lock) cannot take it too. */
@@ -190,27 +229,27 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
-            __atomic_store_n(&ix->s[i].addr, addr, __ATOMIC_RELEASE);
+            __atomic_store_n(&ix->s[i], tag_of(h) | (uint32_t)k, __ATOMIC_RELEASE);
             return r;
         }
     }
-    if (used >= (size_t)tg__opt.max_locks || index_room() != 0)
+    if (used >= (size_t)tg__opt.max_locks || n_entries >= MAX_SLABS * SLAB || index_room() != 0)
         return NULL;
-    if (!slab_left) {
-        void *p = mmap(NULL, SLAB * sizeof *slab, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) {
+    uint32_t n = n_entries;
+    struct tg_res *s = __atomic_load_n(&slabs[n >> SLAB_SHIFT], __ATOMIC_RELAXED);
+    if (!s) {
+        s = mmap(NULL, SLAB * sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (s == MAP_FAILED) {
             tg__out_of_memory("locks not seen before are not watched");
             return NULL;
         }
-        slab = p;
-        slab_left = SLAB;
+        __atomic_store_n(&slabs[n >> SLAB_SHIFT], s, __ATOMIC_RELEASE);
     }
-    struct tg_res *r = slab++;
-    slab_left--;
+    n_entries++;
     used++;
     *fresh = 2;
-    return r;
+    *n1 = (uint64_t)n + 1;
+    return &s[n & (SLAB - 1)];
 }
 
 static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, int reinit,
@@ -221,14 +260,15 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     uint64_t old_graph = 0;
     ins_lock();
     int fresh = 0;
+    uint64_t n1 = 0;
     struct tg_res *r = tg__res_lookup(addr);
     if (!r)
-        r = claim(addr, &fresh);
+        r = claim(addr, &fresh, &n1);
     if (r && fresh) {
         fill(r, kind, flags, pc);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
         if (fresh == 2)
-            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
+            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, n1);
     } else if (r && reinit) {
         if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH)
             old_graph = r->id;

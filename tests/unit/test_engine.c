@@ -3,6 +3,7 @@
  * directly (no pthread interposition). Each test states the expected
  * verdict of the detector and checks it. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,88 @@ static void test_resource_identity(void)
     end(&t, 1);
 }
 
+/* The table grows past its first index many times over (each larger index
+ * replaces the last, whose memory goes back): every entry is still found,
+ * a destroyed entry is given to a new address met on its probe path (the
+ * old address then misses), and an init at a destroyed address starts a
+ * new instance. */
+static void test_table_growth(void)
+{
+    enum { N = 40000 };
+    uintptr_t *mem = calloc(N * 2, sizeof *mem);
+    struct tg_res **r = calloc(N, sizeof *r);
+    CHECK(mem && r);
+    if (!mem || !r)
+        return;
+    int made = 0;
+    for (int i = 0; i < N; i++)
+        made += (r[i] = tg__res_init((uintptr_t)&mem[i], TG_RES_MUTEX, 0, 0)) != NULL;
+    CHECK_EQ(made, N);
+    int found = 0;
+    for (int i = 0; i < N; i++)
+        found += tg__res_lookup((uintptr_t)&mem[i]) == r[i];
+    CHECK_EQ(found, N);
+    for (int i = 0; i < N; i += 2)
+        tg__res_destroy(r[i]);
+    /* New addresses take over destroyed entries (or get new ones). */
+    int fresh = 0;
+    for (int i = N; i < N + N / 2; i++) {
+        struct tg_res *x = tg__res_init((uintptr_t)&mem[i], TG_RES_MUTEX, 0, 0);
+        fresh += x && tg__res_lookup((uintptr_t)&mem[i]) == x && x->addr == (uintptr_t)&mem[i];
+    }
+    CHECK_EQ(fresh, N / 2);
+    int kept = 0, gone_or_destroyed = 0;
+    for (int i = 0; i < N; i++) {
+        struct tg_res *x = tg__res_lookup((uintptr_t)&mem[i]);
+        if (i % 2)
+            kept += x == r[i] && !(x->flags & TG_RF_DESTROYED);
+        else
+            gone_or_destroyed += !x || (x->flags & TG_RF_DESTROYED);
+    }
+    CHECK_EQ(kept, N / 2);
+    CHECK_EQ(gone_or_destroyed, N / 2);
+    uint64_t old = r[1]->id;
+    tg__res_destroy(r[1]);
+    struct tg_res *again = tg__res_init((uintptr_t)&mem[1], TG_RES_MUTEX, 0, 0);
+    CHECK(again != NULL && again->id != old && !(again->flags & TG_RF_DESTROYED));
+    free(r);
+    /* mem stays: entries keep its addresses. */
+}
+
+/* Lookups running while the table grows under them never miss an entry
+ * that was there before: a lookup that was probing a replaced index (whose
+ * memory has gone back) asks the current one. */
+static uintptr_t *probe_mem;
+static _Atomic int probe_stop;
+static void *probe_lookups(void *arg)
+{
+    (void)arg;
+    long misses = 0;
+    while (!__atomic_load_n(&probe_stop, __ATOMIC_ACQUIRE))
+        for (int i = 0; i < 512; i++)
+            misses += tg__res_lookup((uintptr_t)&probe_mem[i]) == NULL;
+    return (void *)misses;
+}
+
+static void test_lookup_while_growing(void)
+{
+    enum { OLD = 512, NEW = 200000 };
+    probe_mem = calloc(OLD + NEW, sizeof *probe_mem);
+    CHECK(probe_mem != NULL);
+    if (!probe_mem)
+        return;
+    for (int i = 0; i < OLD; i++)
+        tg__res_init((uintptr_t)&probe_mem[i], TG_RES_MUTEX, 0, 0);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, probe_lookups, NULL), 0);
+    for (int i = OLD; i < OLD + NEW; i++)
+        tg__res_init((uintptr_t)&probe_mem[i], TG_RES_MUTEX, 0, 0);
+    __atomic_store_n(&probe_stop, 1, __ATOMIC_RELEASE);
+    void *misses;
+    pthread_join(t, &misses);
+    CHECK_EQ((long)misses, 0);
+}
+
 static void test_options(void)
 {
     struct tg_options o;
@@ -257,6 +340,8 @@ int main(void)
     test_owned_permits();
     test_any_of();
     test_resource_identity();
+    test_table_growth();
+    test_lookup_while_growing();
     test_options();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;

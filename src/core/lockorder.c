@@ -745,7 +745,7 @@ static int instance_node(const struct tg_res *r, uint64_t id)
  * a node may have been retired and given to another key since), so the
  * current instance's is found at once; an earlier instance's is looked
  * for among the nodes of its page. */
-static int node_of(uint64_t key, const struct tg_res *r)
+static inline int node_of(uint64_t key, const struct tg_res *r)
 {
     if (!r)
         return node_find(key, 0, 0);
@@ -1036,8 +1036,8 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
             /* The entry forgets that it is in the graph (unless it is
              * already another instance's), so that its destroy, if one
              * comes, does not look for it again. */
-            struct tg_res *r = tg__res_lookup(addr);
-            if (r && r->id == NODE(nd).key)
+            struct tg_res *r = NODE(nd).res;
+            if (r && __atomic_load_n(&r->addr, __ATOMIC_RELAXED) == addr && r->id == NODE(nd).key)
                 __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
             node_retire(nd);
         }

@@ -124,11 +124,7 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
     uint64_t h = hash_of(addr), tag = tag_of(h);
     for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
-        if (TG_LIKELY(tag_of(k) == tag) && k) {
-            struct tg_res *r = entry(k);
-            if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
-                return r;
-        } else if (k == 0) {
+        if (TG_UNLIKELY(k == 0)) {
             /* An index replaced while it was probed reads empty (its pages
              * are given back): the current one answers. */
             struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
@@ -136,6 +132,10 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
                 return NULL;
             ix = now;
             i = slot_of(h, ix->mask) - 1;
+        } else if (tag_of(k) == tag) {
+            struct tg_res *r = entry(k);
+            if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
+                return r;
         }
     }
 }
@@ -357,9 +357,16 @@ void tg__res_after_fork(void)
     __atomic_store_n(&insert_lock, 0, __ATOMIC_RELAXED);
 }
 
+/* The instance leaves the lock-order graph here, and its entry stops
+ * saying it is in it in the same step: an init at the address then
+ * starts the next instance without looking for the old one's node (the
+ * engine lock once per lock's life, not twice). */
 void tg__res_destroy(struct tg_res *r)
 {
-    uint32_t was = __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
+    uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&r->flags, &was, (was | TG_RF_DESTROYED) & ~TG_RF_IN_GRAPH, 0,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
     if (was & TG_RF_IN_GRAPH)
         tg__lockorder_forget(r, r->id);
 }

@@ -225,6 +225,45 @@ static void test_resource_identity(void)
     end(&t, 1);
 }
 
+/* A destroyed lock leaves the lock-order graph at once (its entry no
+ * longer says it is in it, so an init at its address has nothing to look
+ * for): the next instance there carries no edge of the old one (no false
+ * cycle), and a true cycle through the new instance is still found. */
+static void test_destroy_leaves_graph(void)
+{
+    struct tg_res *a = tg__res_init(L(30), TG_RES_MUTEX, 0, 0);
+    struct tg_res *b = tg__res_init(L(31), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    tg__acquired(t1, a, TG_MODE_EXCL, 0);
+    tg__acquired(t1, b, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t1);
+    CHECK(a->flags & TG_RF_IN_GRAPH);
+    CHECK(b->flags & TG_RF_IN_GRAPH);
+    uint32_t nodes = tg__graph_instances;
+    tg__released(t1, b);
+    tg__released(t1, a);
+    tg__res_destroy(b);
+    CHECK(!(b->flags & TG_RF_IN_GRAPH));
+    CHECK_EQ(tg__graph_instances, nodes - 1);
+    uint64_t old = b->id;
+    struct tg_res *b2 = tg__res_init(L(31), TG_RES_MUTEX, 0, 0);
+    CHECK(b2->id != old);
+    unsigned long before = tg__reports_made();
+    tg__acquired(t2, b2, TG_MODE_EXCL, 0);
+    tg__acquired(t2, a, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t2);
+    CHECK_EQ(tg__reports_made(), before); /* b's old instance took part in no cycle */
+    tg__released(t2, a);
+    tg__released(t2, b2);
+    tg__acquired(t1, a, TG_MODE_EXCL, 0);
+    tg__acquired(t1, b2, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t1);
+    CHECK_EQ(tg__reports_made(), before + 1); /* a -> b2 by t1, b2 -> a by t2 */
+    tg__released(t1, b2);
+    tg__released(t1, a);
+    end((struct tg_actor *[]){t1, t2}, 2);
+}
+
 /* The table grows past its first index many times over (each larger index
  * replaces the last, whose memory goes back): every entry is still found,
  * a destroyed entry is given to a new address met on its probe path (the
@@ -340,6 +379,7 @@ int main(void)
     test_owned_permits();
     test_any_of();
     test_resource_identity();
+    test_destroy_leaves_graph();
     test_table_growth();
     test_lookup_while_growing();
     test_options();

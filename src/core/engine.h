@@ -15,9 +15,10 @@
  * - Everything else that spans actors (registration, detection, reports) is
  *   serialized by one internal engine lock. Its holders never call back into
  *   user code, so it is always a leaf.
- * - Resources live in a fixed-size open-addressing table keyed by address,
- *   looked up without locks. A destroyed entry keeps its slot; init at the
- *   same address starts a new identity (a new serial number).
+ * - Resources live in entries that never move, found by address through a
+ *   growing open-addressing index (res.c), looked up without locks. A
+ *   destroyed entry keeps its slot until another address claims it; init
+ *   at the same address starts a new identity (a new serial number).
  */
 #ifndef TG_CORE_ENGINE_H
 #define TG_CORE_ENGINE_H

@@ -6,7 +6,7 @@
  * Entries are handed out densely from mapped slabs and never move, so an
  * entry pointer stays valid for the life of the process; a destroyed entry
  * may be reused for another address. An open-addressing index of 8-byte
- * slots (entry number and address tag), at most half full, finds them;
+ * slots (entry pointer and address tag), at most half full, finds them;
  * when it fills, a twice larger copy replaces it and the old one's memory
  * goes back to the system (a lookup still probing it reads empty slots and
  * asks the current index). Memory follows the number of locks: a 64-byte
@@ -41,26 +41,24 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
 }
 
 #define INDEX0 4096
-#define SLAB_SHIFT 12 /* 4096 entries per mapping */
-#define SLAB (1u << SLAB_SHIFT)
-#define MAX_SLABS ((1u << 28) / SLAB) /* max_locks is at most 2^28 */
+#define SLAB 4096 /* entries per mapping */
 
-/* An index slot, one 64-bit word read and written whole: the number of
- * an entry plus one (0: empty) in the low half, and in the high half a
- * tag of the address it was put under, so that a probe passes over
- * others' slots without touching their entries. 8 bytes a slot where an
- * address and a pointer took 16. */
+/* An index slot, one 64-bit word read and written whole: 0 when empty,
+ * else an entry's address (below 2^48, where user space lies) and in the
+ * 16 bits above it a tag of the lock address it was put under, so that a
+ * probe passes over others' slots without touching their entries. 8 bytes
+ * a slot where an address and a pointer took 16. */
+#define PTR_BITS 48
+#define PTR_MASK (((uint64_t)1 << PTR_BITS) - 1)
 struct index {
     size_t mask;
     _Atomic uint64_t s[];
 };
 
-/* The slabs of entries, by number: published before any slot names one of
- * their entries, never unmapped. */
-static struct tg_res *_Atomic slabs[MAX_SLABS];
-static uint32_t n_entries;    /* entries handed out, under insert_lock */
 static struct index *_Atomic cur;
 static size_t used;           /* slots of cur in use, under insert_lock */
+static struct tg_res *slab;
+static size_t slab_left;
 static _Atomic int insert_lock;
 static _Atomic uint64_t next_id;
 static int full_warned;
@@ -106,14 +104,12 @@ static inline size_t slot_of(uint64_t h, size_t mask)
 
 static inline uint64_t tag_of(uint64_t h)
 {
-    return h & 0xffffffff00000000ull;
+    return h & ~PTR_MASK;
 }
 
 static inline struct tg_res *entry(uint64_t slot)
 {
-    uint32_t n = (uint32_t)slot - 1;
-    struct tg_res *s = __atomic_load_n(&slabs[n >> SLAB_SHIFT], __ATOMIC_ACQUIRE);
-    return &s[n & (SLAB - 1)];
+    return (struct tg_res *)(uintptr_t)(slot & PTR_MASK);
 }
 
 struct tg_res *tg__res_lookup(uintptr_t addr)
@@ -132,7 +128,7 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
                 return NULL;
             ix = now;
             i = slot_of(h, ix->mask) - 1;
-        } else if (tag_of(k) == tag) {
+        } else if (((k ^ tag) >> PTR_BITS) == 0) {
             struct tg_res *r = entry(k);
             if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
                 return r;
@@ -178,13 +174,13 @@ void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t 
     __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
 }
 
-static void put(struct index *ix, uintptr_t addr, uint64_t n1)
+static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
 {
     uint64_t h = hash_of(addr);
     size_t i = slot_of(h, ix->mask);
     while (__atomic_load_n(&ix->s[i], __ATOMIC_RELAXED))
         i = (i + 1) & ix->mask;
-    __atomic_store_n(&ix->s[i], tag_of(h) | n1, __ATOMIC_RELEASE);
+    __atomic_store_n(&ix->s[i], tag_of(h) | (uintptr_t)r, __ATOMIC_RELEASE);
 }
 
 /* Under insert_lock: a twice larger index once this one is half full. The
@@ -201,7 +197,7 @@ static int index_room(void)
     for (size_t i = 0; i <= ix->mask; i++) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
         if (k)
-            put(nx, __atomic_load_n(&entry(k)->addr, __ATOMIC_RELAXED), (uint32_t)k);
+            put(nx, __atomic_load_n(&entry(k)->addr, __ATOMIC_RELAXED), entry(k));
     }
     __atomic_store_n(&cur, nx, __ATOMIC_RELEASE);
     madvise(ix, index_bytes(ix->mask + 1), MADV_DONTNEED);
@@ -210,9 +206,8 @@ static int index_room(void)
 
 /* Claims an entry for addr (not in the table): a destroyed one met on
  * its probe path, else a new one. *fresh is 1 for a reused entry (its
- * address changes), 2 for a new one (the caller publishes it: its number
- * plus one in *n1). */
-static struct tg_res *claim(uintptr_t addr, int *fresh, uint64_t *n1)
+ * address changes), 2 for a new one (the caller publishes it). */
+static struct tg_res *claim(uintptr_t addr, int *fresh)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
     uint64_t h = hash_of(addr);
@@ -229,27 +224,30 @@ static struct tg_res *claim(uintptr_t addr, int *fresh, uint64_t *n1)
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
-            __atomic_store_n(&ix->s[i], tag_of(h) | (uint32_t)k, __ATOMIC_RELEASE);
+            __atomic_store_n(&ix->s[i], tag_of(h) | (uintptr_t)r, __ATOMIC_RELEASE);
             return r;
         }
     }
-    if (used >= (size_t)tg__opt.max_locks || n_entries >= MAX_SLABS * SLAB || index_room() != 0)
+    if (used >= (size_t)tg__opt.max_locks || index_room() != 0)
         return NULL;
-    uint32_t n = n_entries;
-    struct tg_res *s = __atomic_load_n(&slabs[n >> SLAB_SHIFT], __ATOMIC_RELAXED);
-    if (!s) {
-        s = mmap(NULL, SLAB * sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (s == MAP_FAILED) {
+    if (!slab_left) {
+        void *p = mmap(NULL, SLAB * sizeof *slab, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || ((uintptr_t)p + SLAB * sizeof *slab) > PTR_MASK) {
+            /* (A mapping above 2^48 is only ever made on request.) */
+            if (p != MAP_FAILED)
+                munmap(p, SLAB * sizeof *slab);
             tg__out_of_memory("locks not seen before are not watched");
             return NULL;
         }
-        __atomic_store_n(&slabs[n >> SLAB_SHIFT], s, __ATOMIC_RELEASE);
+        slab = p;
+        slab_left = SLAB;
     }
-    n_entries++;
+    struct tg_res *r = slab++;
+    slab_left--;
     used++;
     *fresh = 2;
-    *n1 = (uint64_t)n + 1;
-    return &s[n & (SLAB - 1)];
+    return r;
 }
 
 static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, int reinit,
@@ -260,15 +258,14 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     uint64_t old_graph = 0;
     ins_lock();
     int fresh = 0;
-    uint64_t n1 = 0;
     struct tg_res *r = tg__res_lookup(addr);
     if (!r)
-        r = claim(addr, &fresh, &n1);
+        r = claim(addr, &fresh);
     if (r && fresh) {
         fill(r, kind, flags, pc);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
         if (fresh == 2)
-            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, n1);
+            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
     } else if (r && reinit) {
         if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH)
             old_graph = r->id;
@@ -358,17 +355,18 @@ void tg__res_after_fork(void)
 }
 
 /* The instance leaves the lock-order graph here, and its entry stops
- * saying it is in it in the same step: an init at the address then
- * starts the next instance without looking for the old one's node (the
- * engine lock once per lock's life, not twice). */
+ * saying it is in it: an init at the address then starts the next
+ * instance without looking for the old one's node (the engine lock once
+ * per lock's life, not twice). Its serial is read first: once the entry
+ * is marked destroyed, another address may claim it. */
 void tg__res_destroy(struct tg_res *r)
 {
-    uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    while (!__atomic_compare_exchange_n(&r->flags, &was, (was | TG_RF_DESTROYED) & ~TG_RF_IN_GRAPH, 0,
-                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
-        ;
-    if (was & TG_RF_IN_GRAPH)
-        tg__lockorder_forget(r, r->id);
+    uint64_t id = r->id;
+    uint32_t was = __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
+    if (was & TG_RF_IN_GRAPH) {
+        __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+        tg__lockorder_forget(r, id);
+    }
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

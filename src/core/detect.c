@@ -946,6 +946,10 @@ static int report_component(struct snapshot *ss, int start, enum tg_finding_kind
 
 int tg__wait_check(struct tg_actor *a)
 {
+    /* Its queued nestings first: a deadlock they predicted is reported
+     * before the one it turns into. */
+    if (a == tg__current && a->lo_queued)
+        tg__lockorder_drain(a);
     if (!a->wait_stack)
         a->wait_stack = tg__stack_capture(1);
     int result = TG_CHECK_CLEAR;

@@ -181,6 +181,9 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
     tg__res_after_fork();
     tg__hb_after_fork();
     tg__report_after_fork();
+    /* Nestings the threads left behind had queued after fork_prepare
+     * emptied the queues: their edges are part of what the child knows. */
+    tg__lockorder_drain_all();
 }
 
 /* ---- actors ------------------------------------------------------------ */
@@ -459,6 +462,7 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
 {
     if (!a)
         return;
+    tg__lockorder_drain(a); /* its record may serve another actor next */
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the scan's clear of tg__changed */
     /* An end can leave others stuck: on its holds, or, for a thread, by

@@ -260,6 +260,7 @@ struct tg_actor {
     int joined;               /* a join has returned: the record may be reused */
     uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
     uint8_t pending_as;       /* TG_AS_* of the pending call's lock (0: a pthread mutex) */
+    uint8_t lo_queued;        /* first nestings wait in its queue (tg_actor.defer) */
     /* Its stack, taken by the actor itself on request (tg__stuck_hook):
      * pending_n raw return addresses in pending_pcs, valid when
      * pending_stack_seq == pending_seq. */
@@ -290,6 +291,10 @@ struct tg_actor {
     uint32_t chain_bits, chain_used;
     int chain_stale;
     uint64_t chain_retired_at; /* instances retired from the graph when it was last emptied */
+    /* Its first nestings not handled yet (lockorder.c): a queue it alone
+     * fills, allocated by its first deferred nesting; kept across reuse
+     * (an actor's end empties it). */
+    struct tg_defer *defer;
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
     int any_cap;
@@ -447,6 +452,22 @@ static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_a
         }
     }
     tg__lockorder_slow(a);
+}
+/* First nestings are handled later, not while the program's locks are
+ * held: tg__lockorder_slow records each in the actor's queue (its holds,
+ * their instances, the stack; no engine lock, nothing that grows), and the
+ * queue is handled (edges, occurrences, cycle search, report) when the
+ * actor holds nothing any more, when it is full, before any change of the
+ * actor's happens-before clock, at its end, and by anyone who is about to
+ * retire a lock instance (lockorder.c says why each is needed). */
+void tg__lockorder_drain(struct tg_actor *a);
+/* Handles every actor's queue (watchdog ticks, fork, the end of the run). */
+void tg__lockorder_drain_all(void);
+/* After a release: the actor holds nothing, so its queue is handled now. */
+static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_actor *a)
+{
+    if (TG_UNLIKELY(a->lo_queued) && a->n_held == 0)
+        tg__lockorder_drain(a);
 }
 /* Lock instance `id` of entry r ends: its lock-order edges are retired
  * (takes the engine lock; called only for instances flagged

@@ -103,6 +103,13 @@ extern uintptr_t (*tg__program_handler_hook)(int sig);
  * unwinder, if the stack was not seen before: then *unlocked is set to 1,
  * if unlocked is not NULL). */
 uint32_t tg__stack_capture_locked(int skip, int *unlocked);
+/* tg__stack_capture for a caller with a memo of its own (*own, NULL at
+ * first; one per actor): a stack captured before from the same call
+ * sites is recognised without any lock; otherwise it is captured as
+ * tg__stack_capture does and, if the shared memo keeps it, copied into
+ * *own. Only the memo's actor may use it. */
+struct tg_stack_memo;
+uint32_t tg__stack_capture_own(struct tg_stack_memo **own, int skip);
 /* tg__stack_intern with the engine lock already held. */
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n);
 

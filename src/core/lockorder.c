@@ -23,6 +23,7 @@
  * deadlock. All of it runs under the engine lock. */
 #include "core/internal.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -270,8 +271,17 @@ static void hb_tick(struct tg_vc *vc)
     vc_set(vc, vc->slot, clock_at(vc->e, vc->n, vc->slot) + 1);
 }
 
+/* Before a's clock changes, a's queued nestings are handled with the
+ * clock they were made with (see lockorder's queue, at the end). */
+static inline void hb_settle(struct tg_actor *a)
+{
+    if (a && a->lo_queued)
+        tg__lockorder_drain(a);
+}
+
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
 {
+    hb_settle(parent);
     if (!tg__lockorder_on || !parent || !child)
         return;
     tg__guard++;
@@ -293,6 +303,7 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
 
 void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
 {
+    hb_settle(joiner);
     if (!tg__lockorder_on || !joiner || !joined)
         return;
     struct tg_vc *tv = joined->vc;
@@ -338,6 +349,7 @@ static void sem_take(struct tg_vc *vc)
 
 void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 {
+    hb_settle(a);
     if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
         return; /* a binary semaphore is a lock: no ordering, as for mutexes */
     tg__guard++;
@@ -353,6 +365,7 @@ void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 
 void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
 {
+    hb_settle(a);
     if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
         return;
     struct tg_vc *sv = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
@@ -990,6 +1003,12 @@ static void node_retire(int nd)
     graph_changed();
 }
 
+/* Every queue of first nestings handled (engine lock held), and the
+ * reporting of what that found once it is released (lockorder's queue,
+ * at the end of this file). */
+static struct cycle *drain_all_locked(void);
+static void report_all(struct cycle *c);
+
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
@@ -997,10 +1016,12 @@ void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
 {
     tg__guard++;
     tg__lock();
+    struct cycle *c = drain_all_locked(); /* before any edge of the instance goes */
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
     if (nd >= 0)
         node_retire(nd);
     tg__unlock();
+    report_all(c);
     tg__guard--;
 }
 
@@ -1051,8 +1072,10 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
         return;
     tg__guard++;
     tg__lock();
+    struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
     grains_visit(lo, hi, 1);
     tg__unlock();
+    report_all(c);
     tg__guard--;
 }
 
@@ -1221,6 +1244,7 @@ struct cycle_step {
 struct cycle {
     int n;
     int one_actor;     /* shown by one actor only: a hazard */
+    struct cycle *next; /* the next found by one handling of a queue */
     struct cycle_step step[];
 };
 
@@ -1230,6 +1254,7 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
     if (!c)
         return NULL;
     c->n = n;
+    c->next = NULL;
     for (int k = 0; k < n; k++) {
         struct cycle_step *st = &c->step[k];
         st->from_res = edge_res(path[k], 0);
@@ -1410,12 +1435,15 @@ out:
 
 /* ---- the slow path ---------------------------------------------------------- */
 
+/* A hold's node: its instance is the one it was taken on when that is
+ * known (a queued nesting names the instance of the moment: lockorder's
+ * queue, below), else the entry's current one. */
 static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
 {
     if (!r)
         return h->addr;
     if (!tg__opt.lock_classes || !r->created_pc)
-        return r->id;
+        return h->res_id ? h->res_id : r->id;
     return (r->class_key ? r->class_key : r->created_pc) | 1ull << 63;
 }
 
@@ -1428,11 +1456,15 @@ static struct tg_res *own_res(struct tg_held *h)
     return h->res;
 }
 
-/* What one slow path knows of its actor: its clock and the locks it holds
- * that can act as gates (the outermost ones). */
+/* What one slow path knows of its actor: its clock, the n locks it held
+ * at the nesting (held[n - 1] the one just taken: the actor's own held
+ * list, or a copy kept in its queue) and those that can act as gates (the
+ * outermost ones). */
 struct taker {
     struct tg_actor *a;
     struct tg_vc *vc;
+    struct tg_held *held;
+    int n;
     struct tg_held *top;
     struct tg_res *top_res;
     uint32_t to_stack;
@@ -1441,16 +1473,19 @@ struct taker {
     uint64_t gate_key[MAX_GATES + 1];
 };
 
-static void taker_init(struct taker *t, struct tg_actor *a, uint32_t to_stack)
+static void taker_init(struct taker *t, struct tg_actor *a, struct tg_held *held, int n,
+                       uint32_t to_stack)
 {
     t->a = a;
     t->vc = hb_self(a);
-    t->top = &a->held[a->n_held - 1];
+    t->held = held;
+    t->n = n;
+    t->top = &held[n - 1];
     t->top_res = own_res(t->top);
     t->to_stack = to_stack;
     t->n_gates = 0;
-    for (int k = 0; k < a->n_held - 1 && t->n_gates < MAX_GATES + 1; k++) {
-        struct tg_held *g = &a->held[k];
+    for (int k = 0; k < n - 1 && t->n_gates < MAX_GATES + 1; k++) {
+        struct tg_held *g = &held[k];
         if (g->released_by_other || g->addr == t->top->addr)
             continue;
         t->gate_addr[t->n_gates] = g->addr;
@@ -1732,12 +1767,11 @@ struct plan {
 /* One look at the graph for every hold; returns how many occurrences are new. */
 static int plan_all(const struct taker *t, struct plan *p)
 {
-    struct tg_actor *a = t->a;
-    int n = a->n_held;
+    int n = t->n;
     p->first = n - 1 > HOLD_WINDOW ? n - 1 - HOLD_WINDOW : 0;
     p->n_new = 0;
     for (int i = p->first; i < n - 1; i++) {
-        struct tg_held *h = &a->held[i];
+        struct tg_held *h = &t->held[i];
         int *e = &p->edge[i - p->first];
         *e = -1;
         if (h->released_by_other || h->addr == t->top->addr)
@@ -1751,9 +1785,8 @@ static int plan_all(const struct taker *t, struct plan *p)
 /* Adds the planned occurrences and searches for a cycle through each. */
 static void apply(const struct taker *t, const struct plan *p, struct cycle **found)
 {
-    struct tg_actor *a = t->a;
-    for (int i = p->first; i < a->n_held - 1 && !*found; i++) {
-        struct tg_held *h = &a->held[i];
+    for (int i = p->first; i < t->n - 1 && !*found; i++) {
+        struct tg_held *h = &t->held[i];
         int e = p->edge[i - p->first], place = p->place[i - p->first];
         if (e == -1)
             continue;
@@ -1948,25 +1981,289 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
     a->chain_used += (uint32_t)chain_add(a->chain_cache, a->chain_bits, key, v);
 }
 
+/* ---- first nestings, handled later ----------------------------------------
+ *
+ * A chain an actor has not had validated was handled at the nesting, under
+ * the engine lock, while the program still held its own locks: a second
+ * thread that wanted one of them slept in the kernel for all of it (a lock
+ * convoy). Now the nesting is recorded in a queue of the actor's own and
+ * handled when the actor holds nothing any more (the release that empties
+ * its held list: tg__lockorder_idle), or sooner where it must be.
+ *
+ * An entry keeps what handling needs and what may have changed by then:
+ * the live holds (address, entry, the instance serial of the moment, call
+ * site, mode, the stack of a blocked acquisition) and the stack of the
+ * acquisition, captured at the nesting (recognised, in the common case,
+ * from the actor's own memo of stacks, without any lock). The queue is a
+ * ring of DEFER_CAP entries that only its actor fills (tail) and that
+ * whoever holds the engine lock empties (head); it never grows. A nesting
+ * with more than DEFER_HOLDS live holds is handled at once, the old way,
+ * after the actor's queue.
+ *
+ * Why no true report is lost and no false one made:
+ * - The chain enters the actor's chain cache at the nesting (a repeat then
+ *   costs nothing more); its entry is handled before any of its instances
+ *   can end (below), and an instance leaving the graph changes the keys of
+ *   chains through its address (tg__chain_gen).
+ * - Happens-before: an occurrence carries its actor's clock. Only the actor
+ *   changes its own clock (tg__hb_fork, _join, _post, _wait), and each of
+ *   them first empties its queue (hb_settle), so an entry is handled with
+ *   the clock of its nesting. A thread that handles another's entry reads
+ *   that clock while the actor cannot be changing it: the actor changes it
+ *   only after it has seen its queue empty (head, acquire), and a handler
+ *   moves head past an entry (release) only when it is done with it.
+ * - Instances: an entry names the instance each hold was taken on, and its
+ *   edges are keyed by that (node_key), so a lock made later at the same
+ *   address never receives them. And every way an instance leaves the graph
+ *   first handles every queue, under the engine lock: destroy, and init at
+ *   its address, call tg__lockorder_forget, because the nesting flagged
+ *   the entry TG_RF_IN_GRAPH; free() of its memory calls
+ *   tg__lockorder_freed, because the nesting counted the address in the
+ *   buckets free() looks at (a pin, given back when the entry is handled).
+ *   So no edge is added to an instance after its edges were retired (it
+ *   would outlive its lock, and meet a new lock at the address: a false
+ *   cycle), and the retired edges met, before they went, every queued edge
+ *   they could close a cycle with (none lost).
+ * - Ends: an actor's end empties its queue (its record may serve another
+ *   actor next); fork() empties every queue before it (and the child those
+ *   of the threads it leaves behind); each watchdog tick and the end of the
+ *   run empty them all, so the report at exit has every edge, and the
+ *   edges of an actor that keeps its locks for long (or deadlocks for real,
+ *   which the watchdog reports from the wait-for graph) are not held back.
+ * - Order: an actor's entries are handled in the order of its nestings, and
+ *   its deeper nestings only after its queue, so an edge keeps the first
+ *   occurrence (and stacks) its actor showed, as before. */
+#define DEFER_CAP 16
+#define DEFER_HOLDS 4
+
+struct qhold {
+    uintptr_t addr, pc;
+    struct tg_res *res;
+    uint64_t id;          /* the instance it was taken on */
+    uint32_t stack;
+    uint8_t mode;
+};
+
+struct qentry {
+    uint32_t to_stack;
+    int n;                /* holds, the lock just taken last */
+    struct qhold h[DEFER_HOLDS];
+};
+
+struct tg_defer {
+    _Atomic uint32_t head, tail;   /* entries [head, tail) wait */
+    struct tg_actor *actor;        /* the record it belongs to */
+    struct tg_defer *next;         /* every queue, newest first */
+    struct tg_stack_memo *memo;    /* its actor's own stacks */
+    struct qentry q[DEFER_CAP];
+};
+
+static struct tg_defer *_Atomic queues;
+
+/* An address named by a queued entry counts in the buckets free() looks at
+ * (tg__lockorder_freed), as a lock of the graph does. */
+static void pin(uintptr_t addr)
+{
+    __atomic_fetch_add(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&region_count[region_bucket(addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+}
+
+static void unpin(uintptr_t addr)
+{
+    __atomic_fetch_sub(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&region_count[region_bucket(addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+}
+
+static void report_all(struct cycle *c)
+{
+    while (c) {
+        struct cycle *next = c->next;
+        struct tg_finding *f = build(c); /* with the program's malloc: no engine lock */
+        tg__free(c);
+        tg__report(f);
+        c = next;
+    }
+}
+
+/* Appends what one handling found to the list whose last link is *tail. */
+static struct cycle **found_add(struct cycle **tail, struct cycle *c)
+{
+    if (!c)
+        return tail;
+    *tail = c;
+    return &c->next;
+}
+
+/* Under the engine lock: one entry of a's queue, as the slow path did it. */
+static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e)
+{
+    struct tg_held held[DEFER_HOLDS];
+    struct cycle *c = NULL;
+    struct taker t;
+    struct plan p;
+    memset(held, 0, sizeof held);
+    for (int k = 0; k < e->n; k++) {
+        held[k].addr = e->h[k].addr;
+        held[k].res = e->h[k].res;
+        held[k].res_id = e->h[k].id;
+        held[k].pc = e->h[k].pc;
+        held[k].stack = e->h[k].stack;
+        held[k].mode = e->h[k].mode;
+    }
+    taker_init(&t, a, held, e->n, e->to_stack);
+    if (plan_all(&t, &p))
+        apply(&t, &p, &c);
+    return c;
+}
+
+/* Under the engine lock: handles every entry of queue d; what they found
+ * is appended at *tail, whose new end is returned. */
+static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
+{
+    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
+    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+    for (; head != end; head++) {
+        const struct qentry *e = &d->q[head % DEFER_CAP];
+        if (tg__lockorder_on)
+            tail = found_add(tail, entry_run(d->actor, e));
+        if (!tg__opt.lock_classes)
+            for (int k = 0; k < e->n; k++)
+                unpin(e->h[k].addr);
+    }
+    __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
+    return tail;
+}
+
+static int queue_empty(struct tg_defer *d)
+{
+    return __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) == __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+}
+
+static struct cycle *drain_all_locked(void)
+{
+    struct cycle *found = NULL, **tail = &found;
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
+        if (!queue_empty(d))
+            tail = drain_queue(d, tail);
+    return found;
+}
+
+void tg__lockorder_drain_all(void)
+{
+    int any = 0; /* a look without the lock first: the list only grows at its head */
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d && !any; d = d->next)
+        any = !queue_empty(d);
+    if (!any)
+        return;
+    int saved = errno;
+    tg__guard++;
+    tg__lock();
+    struct cycle *c = drain_all_locked();
+    tg__unlock();
+    report_all(c);
+    tg__guard--;
+    errno = saved;
+}
+
+void tg__lockorder_drain(struct tg_actor *a)
+{
+    struct tg_defer *d = a->defer;
+    a->lo_queued = 0;
+    if (!d || queue_empty(d))
+        return;
+    int saved = errno; /* it runs after the program's unlock returned */
+    struct cycle *found = NULL;
+    tg__guard++;
+    tg__lock();
+    drain_queue(d, &found);
+    tg__unlock();
+    report_all(found);
+    tg__guard--;
+    errno = saved;
+}
+
+static struct tg_defer *queue_of(struct tg_actor *a)
+{
+    if (a->defer)
+        return a->defer;
+    struct tg_defer *d = tg__alloc(sizeof *d); /* zeroed */
+    if (!d)
+        return NULL;
+    d->actor = a;
+    tg__lock();
+    d->next = __atomic_load_n(&queues, __ATOMIC_RELAXED);
+    __atomic_store_n(&queues, d, __ATOMIC_RELEASE);
+    tg__unlock();
+    return a->defer = d;
+}
+
+/* Records a's nesting in its queue (its actor alone writes it); 0 if it
+ * is to be handled at once: a deep nesting, a lock the table has no room
+ * for, no memory. */
+static int defer(struct tg_actor *a)
+{
+    struct tg_defer *d = queue_of(a);
+    if (!d)
+        return 0;
+    uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
+    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_CAP)
+        tg__lockorder_drain(a);
+    struct qentry *e = &d->q[tail % DEFER_CAP];
+    int k = 0;
+    for (int i = 0; i < a->n_held; i++) {
+        struct tg_held *h = &a->held[i];
+        if (h->released_by_other)
+            continue;
+        struct tg_res *r = own_res(h);
+        if (!r || k == DEFER_HOLDS)
+            return 0;
+        e->h[k++] = (struct qhold){.addr = h->addr, .pc = h->pc, .res = r,
+                                   .id = h->res_id ? h->res_id : r->id, .stack = h->stack,
+                                   .mode = h->mode};
+    }
+    if (k < 2)
+        return 1; /* nothing below it: no edge */
+    e->n = k;
+    const struct tg_held *top = &a->held[a->n_held - 1];
+    e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    if (!tg__opt.lock_classes) { /* classes never leave the graph */
+        for (int j = 0; j < k; j++) {
+            struct tg_res *r = e->h[j].res;
+            if (!(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))
+                __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+            pin(e->h[j].addr);
+        }
+    }
+    __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
+    a->lo_queued = 1;
+    return 1;
+}
+
 /* A chain the actor has not had validated: each of its newest holds and
- * the lock just taken make an edge. The stack of the acquisition is
- * captured only when an occurrence is new, outside the engine lock. */
+ * the lock just taken make an edge. Usually recorded in the actor's queue
+ * (above); a deep nesting is handled here, after the queue, with the stack
+ * of the acquisition captured only when an occurrence is new. */
 void tg__lockorder_slow(struct tg_actor *a)
 {
     const struct tg_held *top = &a->held[a->n_held - 1];
     uint64_t key = top->chain;
     uint32_t to_stack = top->stack;
-    struct cycle *c = NULL;
+    struct cycle *found = NULL, **tail = &found, *c = NULL;
     struct taker t;
     struct plan p;
     tg__guard++;
-    if (chain_in_old(a, key)) { /* validated before the cache grew */
+    if (chain_in_old(a, key) || defer(a)) { /* validated before the cache grew, or queued */
         chain_cache_put(a, key);
         tg__guard--;
         return;
     }
     tg__lock();
-    taker_init(&t, a, to_stack);
+    if (a->defer)
+        tail = drain_queue(a->defer, tail);
+    a->lo_queued = 0;
+    taker_init(&t, a, a->held, a->n_held, to_stack);
     int todo = plan_all(&t, &p);
     if (todo && !to_stack) {
         /* The unwinder runs with the engine lock released if the stack is
@@ -1979,12 +2276,9 @@ void tg__lockorder_slow(struct tg_actor *a)
     }
     if (todo)
         apply(&t, &p, &c);
+    found_add(tail, c);
     tg__unlock();
     chain_cache_put(a, key);
-    if (c) {
-        struct tg_finding *f = build(c); /* with the program's malloc: no engine lock */
-        tg__free(c);
-        tg__report(f);
-    }
+    report_all(found);
     tg__guard--;
 }

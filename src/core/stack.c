@@ -92,28 +92,65 @@ static struct memo *memo_set(uintptr_t pc0)
     return &memo[((pc0 * 0x9E3779B97F4A7C15ull) >> 40) % MEMO_SETS * MEMO_WAYS];
 }
 
+/* 1 if the stack above slot holds m's return addresses at m's places.
+ * Reads only the caller's own stack and the arena (append-only): no lock. */
+static int memo_holds(const struct memo *m, const uintptr_t *slot)
+{
+    if (m->pc0 != *slot)
+        return 0;
+    const uintptr_t *pcs;
+    int n = tg__stack_get(m->id, &pcs);
+    uint32_t i = 1;
+    while (i < m->n && i < (uint32_t)n && *(const uintptr_t *)((uintptr_t)slot + m->off[i]) == pcs[i])
+        i++;
+    return i == m->n;
+}
+
 /* Under the engine lock: the id of the stack the caller stands in, if it
  * was captured before from the same places, else 0. */
 static uint32_t memo_find(const uintptr_t *slot)
 {
     if (!memo || !slot)
         return 0;
-    uintptr_t pc0 = *slot;
-    struct memo *set = memo_set(pc0);
-    for (int w = 0; w < MEMO_WAYS; w++) {
-        const struct memo *m = &set[w];
-        if (m->pc0 != pc0)
-            continue;
-        const uintptr_t *pcs;
-        int n = tg__stack_get(m->id, &pcs);
-        uint32_t i = 1;
-        while (i < m->n && i < (uint32_t)n &&
-               *(const uintptr_t *)((uintptr_t)slot + m->off[i]) == pcs[i])
-            i++;
-        if (i == m->n)
-            return m->id;
-    }
+    struct memo *set = memo_set(*slot);
+    for (int w = 0; w < MEMO_WAYS; w++)
+        if (memo_holds(&set[w], slot))
+            return set[w].id;
     return 0;
+}
+
+/* An actor's own memo (tg__stack_capture_own): a few stacks it captured
+ * lately, copied from the shared memo, read and written by the actor
+ * alone, so recognising one takes no lock. */
+#define OWN_WAYS 8
+struct tg_stack_memo {
+    struct memo m[OWN_WAYS];
+    uint32_t clock;
+};
+
+static uint32_t own_find(const struct tg_stack_memo *own, const uintptr_t *slot)
+{
+    for (int w = 0; own && slot && w < OWN_WAYS; w++)
+        if (memo_holds(&own->m[w], slot))
+            return own->m[w].id;
+    return 0;
+}
+
+/* Under the engine lock: copies the shared memo's entry for stack id at
+ * slot, if it has one, into *own (allocated by the first copy). */
+static void own_put(struct tg_stack_memo **own, uint32_t id, const uintptr_t *slot)
+{
+    if (!memo || !slot || !id)
+        return;
+    struct memo *set = memo_set(*slot);
+    for (int w = 0; w < MEMO_WAYS; w++) {
+        if (set[w].id != id || set[w].pc0 != *slot)
+            continue;
+        if (!*own && !(*own = tg__alloc(sizeof **own)))
+            return;
+        (*own)->m[(*own)->clock++ % OWN_WAYS] = set[w];
+        return;
+    }
 }
 
 /* Under the engine lock: remembers stack id (pcs[0..n), found at slots[])
@@ -142,9 +179,24 @@ static void memo_put(uint32_t id, const uintptr_t *pcs, const uintptr_t *slots, 
         m->off[i] = (uint32_t)(slots[i] - slots[0]);
 }
 #else
+struct tg_stack_memo {
+    int unused;
+};
+
 static const uintptr_t *program_slot(void)
 {
     return NULL;
+}
+
+static uint32_t own_find(const struct tg_stack_memo *own, const uintptr_t *slot)
+{
+    (void)own, (void)slot;
+    return 0;
+}
+
+static void own_put(struct tg_stack_memo **own, uint32_t id, const uintptr_t *slot)
+{
+    (void)own, (void)id, (void)slot;
 }
 
 static uint32_t memo_find(const uintptr_t *slot)
@@ -339,6 +391,19 @@ uint32_t tg__stack_capture(int skip)
 uint32_t tg__stack_capture_locked(int skip, int *unlocked)
 {
     return capture_locked(skip, unlocked);
+}
+
+uint32_t tg__stack_capture_own(struct tg_stack_memo **own, int skip)
+{
+    const uintptr_t *slot = program_slot();
+    uint32_t id = own_find(*own, slot);
+    if (id)
+        return id;
+    tg__lock();
+    id = capture_locked(skip, NULL);
+    own_put(own, id, slot);
+    tg__unlock();
+    return id;
 }
 
 uint32_t tg__stack_intern_locked(const uintptr_t *pcs, int n)

@@ -301,6 +301,9 @@ void tg__ann_post_unlock(uintptr_t addr, unsigned flags)
     (void)addr;
     (void)flags;
     bracket_close();
+    struct tg_actor *a = tg__self();
+    if (a)
+        tg__lockorder_idle(a); /* its first nestings, now that the lock is given back */
 }
 
 void tg__ann_quiet_begin(void)

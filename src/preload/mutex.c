@@ -233,11 +233,15 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
     if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m && !tg__hold_watch)) {
         __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
         REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
-        return REAL(mutex_unlock)(m);
+        int rc = REAL(mutex_unlock)(m);
+        tg__lockorder_idle(a); /* its first nestings, now that it holds nothing */
+        return rc;
     }
     if (tg__release_addr(a, (uintptr_t)m, pc) == 0) {
         REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
-        return REAL(mutex_unlock)(m);
+        int rc = REAL(mutex_unlock)(m);
+        tg__lockorder_idle(a);
+        return rc;
     }
     struct tg_res *r = mutex_res(m, pc); /* before: the kind is read from m */
     int rc = REAL(mutex_unlock)(m);
@@ -330,8 +334,13 @@ TG_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l)
 TG_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
 {
     struct tg_actor *a = tg__self();
-    if (!a || tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0)
+    if (!a)
         return REAL(spin_unlock)(l);
+    if (tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0) {
+        int rc = REAL(spin_unlock)(l);
+        tg__lockorder_idle(a);
+        return rc;
+    }
     tg__misuse_unlock(a, (uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
     struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
     if (r)

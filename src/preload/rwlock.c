@@ -188,7 +188,9 @@ TG_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
         return REAL(rwlock_unlock)(l);
     if (tg__release_addr(a, (uintptr_t)l, CALLER_PC) == 0) {
         REC(tg__rec_release(a, (uintptr_t)l, TG_RES_RWLOCK, CALLER_PC));
-        return REAL(rwlock_unlock)(l);
+        int rc = REAL(rwlock_unlock)(l);
+        tg__lockorder_idle(a);
+        return rc;
     }
     int rc = REAL(rwlock_unlock)(l);
     tg__misuse_unlock(a, (uintptr_t)l, TG_RES_RWLOCK, rc, CALLER_PC);

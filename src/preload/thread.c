@@ -129,6 +129,9 @@ static void *watchdog(void *arg)
         struct timespec ts = {tg__opt.watchdog_ms / 1000, (long)(tg__opt.watchdog_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
+        /* Nestings of threads that keep their locks (or are stuck) first:
+         * a deadlock they predicted is reported before the one it became. */
+        tg__lockorder_drain_all();
         if (tg__scan(0))
             tg__deadlock_policy();
         tg__thread_dump_poll();
@@ -226,6 +229,7 @@ static void fork_prepare(void)
 {
     if (tg__guard)
         return;
+    tg__lockorder_drain_all(); /* the child starts from every edge seen so far */
     tg__lock();
     fork_locked = 1;
 }
@@ -554,6 +558,7 @@ __attribute__((destructor)) static void tangle_end(void)
 {
     if (__atomic_load_n(&setup_state, __ATOMIC_ACQUIRE) != 2)
         return;
+    tg__lockorder_drain_all(); /* nestings not handled yet are checked before the end */
     tg__record_finish();
     tg__run_end();
     tg__report_run_mark(); /* the JSON gets its end time */

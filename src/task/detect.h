@@ -122,9 +122,10 @@ static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
 {
     if (!t->actor || !p->res)
         return;
-    if (tg__released(t->actor, (struct tg_res *)p->res) == 0)
+    if (tg__released(t->actor, (struct tg_res *)p->res) == 0) {
         t->task_holds--;
-    else /* a permit returned for someone else: their hold ends */
+        tg__lockorder_idle(t->actor);
+    } else /* a permit returned for someone else: their hold ends */
         tg__released_by_other(t->actor, (struct tg_res *)p->res);
 }
 /* Another task returned a permit of p that `holder` held: its hold ends. */

@@ -19,6 +19,7 @@ __attribute__((constructor)) static void tangle_tasks_start(void)
 
 __attribute__((destructor)) static void tangle_tasks_end(void)
 {
+    tg__lockorder_drain_all(); /* nestings not handled yet are checked before the end */
     tg__run_end();
     if (tg__opt.json[0])
         tg__report_run_mark();

@@ -28,7 +28,7 @@ static void transfer(struct account *from, struct account *to, long amount)
 static void *teller(void *arg)
 {
     int forward = arg != NULL;
-    for (int i = 0; i < 1000000; i++) {
+    for (int i = 0; i < 100000000; i++) {
         if (forward)
             transfer(&checking, &savings, 1);
         else

@@ -472,7 +472,7 @@ static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_a
 /* Lock instance `id` of entry r ends: its lock-order edges are retired
  * (takes the engine lock; called only for instances flagged
  * TG_RF_IN_GRAPH, while r is still at the instance's address). */
-void tg__lockorder_forget(const struct tg_res *r, uint64_t id);
+void tg__lockorder_forget(struct tg_res *r, uint64_t id);
 /* The memory [lo, hi) is freed: instances of the graph that lay in it are
  * retired as if destroyed. Costs a few loads unless a lock of the graph
  * lies in one of its pages (or in a page sharing a bucket with one). */

@@ -1012,7 +1012,7 @@ static void report_all(struct cycle *c);
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
-void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
+void tg__lockorder_forget(struct tg_res *r, uint64_t id)
 {
     tg__guard++;
     tg__lock();
@@ -1020,6 +1020,10 @@ void tg__lockorder_forget(const struct tg_res *r, uint64_t id)
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
     if (nd >= 0)
         node_retire(nd);
+    /* A queued nesting just handled flagged the ended instance again: a
+     * destroyed entry says it is in the graph only while it is. */
+    if (r->id == id && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED))
+        __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
     tg__unlock();
     report_all(c);
     tg__guard--;

@@ -66,13 +66,8 @@ struct snapshot {
 
 static void copy_held(struct snap *s, const struct tg_actor *a)
 {
-    int n = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
-    struct tg_held *src = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
-    s->held = n > 0 ? tg__alloc((size_t)n * sizeof *s->held) : NULL;
-    if (n > 0 && !s->held)
-        n = 0;
-    if (n > 0)
-        memcpy(s->held, src, (size_t)n * sizeof *src);
+    int n;
+    s->held = tg__held_copy(a, &n);
     s->n_held = n;
     for (int i = 0; i < n; i++)
         if (!s->held[i].res)

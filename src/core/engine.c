@@ -375,6 +375,26 @@ int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mo
     return 0;
 }
 
+int (*tg__held_more_hook)(const struct tg_actor *a, struct tg_held *out, int max);
+void (*tg__held_sync_hook)(struct tg_actor *a);
+
+struct tg_held *tg__held_copy(const struct tg_actor *a, int *n)
+{
+    struct tg_held more[8];
+    int k = a->kind == TG_ACTOR_TASK && tg__held_more_hook ? tg__held_more_hook(a, more, 8) : 0;
+    int own = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
+    const struct tg_held *src = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
+    struct tg_held *h = own + k > 0 ? tg__alloc((size_t)(own + k) * sizeof *h) : NULL;
+    if (!h) {
+        *n = 0;
+        return NULL;
+    }
+    memcpy(h, src, (size_t)own * sizeof *h);
+    memcpy(h + own, more, (size_t)k * sizeof *h);
+    *n = own + k;
+    return h;
+}
+
 int tg__held_grow(struct tg_actor *a)
 {
     /* The old array is not freed: a detector may still be reading it (it

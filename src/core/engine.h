@@ -419,6 +419,23 @@ int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
  * runtime: a channel's direction and fill): a malloc'd sentence or NULL,
  * called while a finding is built (outside the engine lock). */
 extern char *(*tg__wait_note_hook)(const struct tg_actor *a, const struct tg_wait_desc *w);
+/* The task runtime keeps the task mutexes a task takes in a record of its
+ * own and copies them into the task's held list when the task switches
+ * away, waits or ends (an uncontended lock then costs two stores). Until
+ * then the engine reaches them through these hooks (NULL without tasks):
+ * - tg__held_more_hook writes to out (at most max) the holds task actor a
+ *   has that its held list does not show, and returns how many: readers
+ *   of a held list that may be a running task's call it with the copy
+ *   (tg__held_copy), validated the same way;
+ * - tg__held_sync_hook is called by a task itself before lock order reads
+ *   its chain: the holds go into its list just below the newest (a task
+ *   mutex held across a nesting of pthread locks is their gate). */
+extern int (*tg__held_more_hook)(const struct tg_actor *a, struct tg_held *out, int max);
+extern void (*tg__held_sync_hook)(struct tg_actor *a);
+/* A copy of a's held list and the holds the hook adds, to be freed with
+ * tg__free (NULL with *n 0 if none, or out of memory). */
+struct tg_held *tg__held_copy(const struct tg_actor *a, int *n);
+void tg__free(void *p);
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of
  * every actor. */
@@ -438,6 +455,10 @@ static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_a
     int n = a->n_held;
     if (TG_LIKELY(n < 2) || !tg__lockorder_on)
         return;
+    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK) && tg__held_sync_hook) {
+        tg__held_sync_hook(a);
+        n = a->n_held;
+    }
     uint64_t k = tg__chain_key(a->held, n);
     const uint64_t *cache = a->chain_cache;
     if (TG_LIKELY(cache != NULL)) {

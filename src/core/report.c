@@ -203,8 +203,11 @@ struct tg_finding *tg__hazard_new(enum tg_hazard hz, struct tg_actor *a, const c
     tg__stack_to_info(&f->where, tg__stack_capture(1), 0);
     if (a) {
         struct tg_actor_info *info = tg__finding_add_actor(f);
+        int n;
+        struct tg_held *held = info ? tg__held_copy(a, &n) : NULL;
         if (info)
-            tg__describe_actor(info, a, NULL, 0, a->held, a->n_held);
+            tg__describe_actor(info, a, NULL, 0, held, held ? n : 0);
+        tg__free(held);
     }
     return f;
 }

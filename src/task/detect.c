@@ -24,6 +24,7 @@ _Static_assert(TG__K_MUTEX == 1 && TG__K_RWLOCK == 2 && TG__K_SEM == 3 && TG__K_
                "update the TG_*_INIT macros in include/tangle/task.h");
 
 int tg__detect_on;
+int64_t tg__long_hold_after = INT64_MAX;
 
 #ifdef TG_TASK_NO_ENGINE
 
@@ -110,14 +111,106 @@ static char *tg__det_wait_note(const struct tg_actor *a, const struct tg_wait_de
     return tg__wait_note(a->user, (const struct tg__prim *)w->res->addr);
 }
 
+/* ---- the hold record (detect.h) ---------------------------------------- */
+/* A mutex taken while the record is full (or not set up: the task has no
+ * actor) goes to the engine's list at once, as every hold once did. */
+void tg__det_hold_full(struct tg_task *t, tg_mutex *m, uintptr_t pc)
+{
+    tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
+}
+
+/* The unlock of a hold that is not the newest of the record, or is in the
+ * engine's list already. */
+void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m)
+{
+    struct tg__hold *top = t->hold_top, *h = top;
+    while (h > t->hold_in && h[-1].m != m)
+        h--;
+    if (h == t->hold_in || !top) { /* taken while the record was full */
+        tg__det_released(t, &m->p);
+        return;
+    }
+    h--;
+    if (h < t->hold_mirror) { /* mirrored: the engine's entry goes too */
+        tg__det_released(t, &m->p);
+        t->hold_mirror--;
+    }
+    memmove(h, h + 1, (size_t)(top - h - 1) * sizeof *h);
+    t->hold_top = top - 1;
+}
+
+/* Mirrors the holds the engine's list lacks into it, on top. */
+void tg__det_hold_sync(struct tg_task *t)
+{
+    for (struct tg__hold *h = t->hold_mirror; h < t->hold_top; h++)
+        tg__det_acquired(t, &h->m->p, TG__MODE_EXCL, h->pc);
+    t->hold_mirror = t->hold_top;
+}
+
+/* tg__held_sync_hook: the task itself, about to have a chain of its held
+ * list validated, puts its unmirrored holds below the newest entry (the
+ * lock it just took), which stays on top. */
+static void tg__det_held_insert(struct tg_actor *a)
+{
+    struct tg_task *t = a->user;
+    if (a->kind != TG_ACTOR_TASK || !t || t->actor != a || t->hold_mirror == t->hold_top ||
+        a->n_held < 1)
+        return;
+    struct tg_held newest = a->held[a->n_held - 1];
+    a->n_held--; /* only this thread reads its own list while it runs */
+    tg__det_hold_sync(t);
+    if (TG_UNLIKELY(a->n_held == a->cap_held) && tg__held_grow(a) != 0)
+        return; /* out of memory (warned): the newest hold goes untracked */
+    newest.chain = 0;
+    a->held[a->n_held] = newest;
+    __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
+}
+
+/* tg__held_more_hook: the holds task actor a has in its record and not in
+ * its held list. Called by other threads for a blocked actor (a task
+ * blocked in a pthread call keeps its record as it is), whose copy is
+ * then validated; a torn read gives wrong entries, never a wild one: the
+ * pointers are bounded by the record and each entry's resource is looked
+ * up by address. */
+static int tg__det_held_more(const struct tg_actor *a, struct tg_held *out, int max)
+{
+    const struct tg_task *t = __atomic_load_n(&a->user, __ATOMIC_ACQUIRE);
+    if (a->kind != TG_ACTOR_TASK || !t ||
+        __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED)
+        return 0;
+    const struct tg__hold *h = __atomic_load_n(&t->hold_mirror, __ATOMIC_RELAXED);
+    const struct tg__hold *top = __atomic_load_n(&t->hold_top, __ATOMIC_RELAXED);
+    if (h < t->hold_in || top > t->hold_in + TG__HOLD_IN)
+        return 0;
+    int n = 0;
+    for (; h < top && n < max; h++) {
+        uintptr_t addr = (uintptr_t)__atomic_load_n(&h->m, __ATOMIC_RELAXED);
+        if (!addr)
+            continue;
+        out[n] = (struct tg_held){ .addr = addr, .res = tg__res_lookup(addr),
+                                   .pc = __atomic_load_n(&h->pc, __ATOMIC_RELAXED),
+                                   .mode = TG_MODE_EXCL };
+        /* A statically initialized mutex never waited on has no entry yet:
+         * it is made as a lock tangle does not read. */
+        out[n].as = out[n].res ? 0 : TG_AS_DESCRIBED;
+        n++;
+    }
+    return n;
+}
+
 void tg__det_configure(void)
 {
     static int state; /* 0: not yet, 1: being decided, 2: decided */
     int expected = 0;
     if (__atomic_compare_exchange_n(&state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&tg__detect_on, tg__config.detect && tg__engine_init() == 0, __ATOMIC_RELAXED);
-        if (tg__detect_on)
+        if (tg__detect_on) {
             tg__wait_note_hook = tg__det_wait_note;
+            tg__held_more_hook = tg__det_held_more;
+            tg__held_sync_hook = tg__det_held_insert;
+            if (tg__config.long_hold_ns > 0)
+                tg__long_hold_after = tg__config.long_hold_ns;
+        }
         __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
         return;
     }
@@ -156,6 +249,8 @@ void tg__det_sched_end(struct tg__sched *s)
 void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
+    t->hold_top = t->hold_mirror = t->hold_in;
+    t->hold_end = t->hold_in + TG__HOLD_IN;
     if (!s->host)
         return;
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
@@ -174,6 +269,8 @@ void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
 
 void tg__det_task_exit(struct tg_task *t)
 {
+    if (t->actor)
+        tg__det_hold_synced(t); /* what it still holds, its dead holder keeps */
     tg__actor_exit(t->actor, 1);
 }
 
@@ -653,6 +750,7 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 {
     if (!t->actor)
         return;
+    tg__det_hold_synced(t);
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LOCK_HELD_TOO_LONG, t->actor,
         "task \"%s\" held a task %s for %.1f s", t->name,
@@ -711,20 +809,21 @@ static void tg__dump_wait(struct tg_actor_info *info, const struct tg_task *t)
 
 static void tg__dump_holds(struct tg_actor_info *info, const struct tg_actor *a)
 {
-    int n = __atomic_load_n(&a->n_held, __ATOMIC_ACQUIRE);
-    const struct tg_held *held = __atomic_load_n(&a->held, __ATOMIC_ACQUIRE);
+    int n;
+    struct tg_held *held = tg__held_copy(a, &n); /* with a running task's newest holds */
     for (int i = 0; i < n; i++) {
         const struct tg_res *r = tg__held_res(&held[i]);
         if (held[i].released_by_other || !r)
             continue;
         struct tg_hold *h = tg__actor_info_add_hold(info);
         if (!h)
-            return;
+            break;
         tg__res_describe(r, &h->res);
         h->mode = held[i].mode == TG_MODE_READ ? "read" : held[i].mode == TG_MODE_WRITE ? "write" : NULL;
         h->count = 1;
         tg__dump_stack(&h->acquired, held[i].stack, held[i].pc);
     }
+    tg__free(held);
 }
 
 static void tg__dump_task(struct tg_finding *f, const struct tg_task *t)

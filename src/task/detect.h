@@ -19,6 +19,9 @@
 #endif
 
 extern int tg__detect_on; /* copy of tg__config.detect taken by the first tg_run */
+/* tg__config.long_hold_ns as the first tg_run saw it, INT64_MAX if 0: a
+ * release checks one comparison. */
+extern int64_t tg__long_hold_after;
 
 /* Wait kinds for tg__det_wait (mapped to the engine's resource kinds). */
 enum { TG__W_LOCK, TG__W_READ, TG__W_WRITE, TG__W_PERMIT, TG__W_SIGNAL, TG__W_JOIN,
@@ -111,8 +114,46 @@ static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_tas
         t->task_holds++;
     }
 }
+/* The task hold record (tg_task.hold_in). An uncontended task mutex lock
+ * writes two words of it and its unlock checks the top: the engine's held
+ * list gets the hold only when the task switches away, waits or ends
+ * (tg__det_hold_sync), and reads it meanwhile through tg__held_more_hook
+ * (a task blocked in a pthread call) or has it inserted by the task itself
+ * (tg__held_sync_hook: a nesting of pthread locks, for lock order). */
+void tg__det_hold_full(struct tg_task *t, tg_mutex *m, uintptr_t pc);
+void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m);
+void tg__det_hold_sync(struct tg_task *t);
+static inline __attribute__((always_inline)) void tg__det_hold_push(struct tg_task *t, tg_mutex *m,
+                                                                     uintptr_t pc)
+{
+    struct tg__hold *h = t->hold_top;
+    if (TG_UNLIKELY(h == t->hold_end)) {
+        tg__det_hold_full(t, m, pc);
+        return;
+    }
+    h->m = m;
+    h->pc = pc;
+    t->hold_top = h + 1;
+}
+/* The newest hold, not yet in the engine's list, is the usual unlock. */
+static inline __attribute__((always_inline)) void tg__det_hold_pop(struct tg_task *t, tg_mutex *m)
+{
+    struct tg__hold *h = t->hold_top - 1;
+    if (TG_LIKELY(h->m == m && h >= t->hold_mirror))
+        t->hold_top = h;
+    else
+        tg__det_hold_unpop(t, m);
+}
+/* Before anything that lets the engine read t's held list without the
+ * hook: its switch away, its waits, its end. */
+static inline void tg__det_hold_synced(struct tg_task *t)
+{
+    if (TG_UNLIKELY(t->hold_mirror != t->hold_top))
+        tg__det_hold_sync(t);
+}
 static inline void tg__det_switch_out_check(struct tg_task *t)
 {
+    tg__det_hold_synced(t);
     /* Holds the engine has beyond the task's own primitives are thread-level
      * locks (pthread mutexes taken by the task). */
     if (TG_UNLIKELY(t->actor->n_held > t->task_holds) && !t->hazard_said)
@@ -206,6 +247,7 @@ static inline int tg__lz_defer_chained(struct tg_task *t, struct tg_task *h)
 static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
                                int timed, uintptr_t pc, int check)
 {
+    tg__det_hold_synced(t); /* a chain walk may publish it from now on */
     if (wkind == TG__W_CHANNEL && !check) {
         /* Anyone can end it: only this thread publishes it, when its
          * scheduler runs out of work. */
@@ -251,6 +293,10 @@ static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int m
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }
 static inline void tg__det_released_for(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; }
 static inline void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
+static inline void tg__det_hold_push(struct tg_task *t, tg_mutex *m, uintptr_t pc)
+{ (void)t; (void)m; (void)pc; }
+static inline void tg__det_hold_pop(struct tg_task *t, tg_mutex *m) { (void)t; (void)m; }
+static inline void tg__det_hold_synced(struct tg_task *t) { (void)t; }
 #endif
 
 #define TG__MODE_EXCL 0

@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) void tg__mutex_took(tg_mutex *m, st
     m->since = tg__coarse();
     t->holds++;
     if (tg__detect_on)
-        tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
+        tg__det_hold_push(t, m, pc);
 }
 
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
@@ -150,8 +150,8 @@ int tg_mutex_unlock(tg_mutex *m)
         return TG_EPERM;
     t->holds--;
     if (tg__detect_on) {
-        tg__det_released(t, &m->p);
-        if (tg__config.long_hold_ns && tg__coarse() - m->since > tg__config.long_hold_ns)
+        tg__det_hold_pop(t, m);
+        if (__builtin_expect(tg__coarse() - m->since > tg__long_hold_after, 0))
             tg__det_hazard_long_hold(t, &m->p, tg__coarse() - m->since);
     }
     if (tg__mutex_cas(m, me, 0))

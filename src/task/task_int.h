@@ -174,6 +174,13 @@ struct tg__lz_arm {
     void *obj;
 };
 
+/* One task mutex a task holds, and where it took it (tg_task.hold_in). */
+#define TG__HOLD_IN 4
+struct tg__hold {
+    tg_mutex *m;
+    uintptr_t pc;
+};
+
 struct tg_task {
     struct tg__ctx ctx;
     struct tg__sched *sched;
@@ -214,6 +221,16 @@ struct tg_task {
         struct tg__lz_arm any[TG__LZ_ANY];
     } lz;
     char name[32];
+    /* Its task mutexes, with detection on (detect.h): the hold record,
+     * oldest first, in hold_in[0, hold_top); written only by the task. The
+     * entries below hold_mirror are also in its actor's held list (the
+     * engine's view); the others reach it when the task next switches
+     * away, waits or ends (tg__det_hold_sync), and until then the engine
+     * reads them through tg__held_more_hook. A mutex taken while all
+     * TG__HOLD_IN are in use goes straight to the actor's held list.
+     * Set up by tg__det_task_new (outside the region a spawn clears). */
+    struct tg__hold *hold_top, *hold_mirror, *hold_end;
+    struct tg__hold hold_in[TG__HOLD_IN];
 };
 
 struct tg__sched {

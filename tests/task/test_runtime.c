@@ -685,6 +685,79 @@ static void *t_permit_other(void *arg)
  * permits count right throughout. */
 static void test_permit_other(void) { CHECK_EQ(tg_run(t_permit_other, NULL), 0); }
 
+/* ---- the hold record: holds kept by the task until it switches ------------------------- */
+static tg_mutex hr[6];
+static int hr_free[6];
+static void *hr_probe(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 6; i++) {
+        hr_free[i] = tg_mutex_trylock(&hr[i]) == 0;
+        if (hr_free[i])
+            CHECK_EQ(tg_mutex_unlock(&hr[i]), 0);
+    }
+    return NULL;
+}
+/* How many holds a dump lists (-1 for a dump without holds: no engine). */
+static int hr_holds(void)
+{
+    static char buf[16384];
+    dump_to(buf, sizeof buf);
+    if (!strstr(buf, "was started in"))
+        return -1;
+    int n = 0;
+    for (const char *p = buf; (p = strstr(p, "\n      mutex #")) != NULL; p++)
+        n++; /* a line of a "holding:" list */
+    return n;
+}
+/* Checks that exactly the mutexes in `held` (a bit each) are held, as the
+ * mutexes themselves say and as the engine's dump says. */
+static void hr_check(unsigned held)
+{
+    tg_task *t;
+    CHECK_EQ(tg_spawn(&t, "probe", hr_probe, NULL), 0);
+    CHECK_EQ(tg_join(t, NULL), 0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(hr_free[i], !(held >> i & 1));
+    int n = hr_holds();
+    if (n >= 0)
+        CHECK_EQ(n, __builtin_popcount(held));
+}
+static void *t_hold_record(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(tg_mutex_init(&hr[i]), 0);
+    /* Six at once: four fit the record, two go to the engine's list. The
+     * dump is written by this task itself, before any switch. */
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(tg_mutex_lock(&hr[i]), 0);
+    CHECK_EQ(hr_holds() < 0 ? 6 : hr_holds(), 6);
+    /* Out of order: one from the record, one from the engine's list. */
+    CHECK_EQ(tg_mutex_unlock(&hr[1]), 0);
+    CHECK_EQ(tg_mutex_unlock(&hr[4]), 0);
+    hr_check(0x2d); /* 0, 2, 3, 5; the probe's join switched: all mirrored */
+    /* Mirrored holds, released out of order and in order. */
+    CHECK_EQ(tg_mutex_unlock(&hr[2]), 0);
+    CHECK_EQ(tg_mutex_lock(&hr[1]), 0); /* above the mirrored ones */
+    CHECK_EQ(tg_mutex_unlock(&hr[0]), 0);
+    CHECK_EQ(hr_holds() < 0 ? 3 : hr_holds(), 3);
+    hr_check(0x2a); /* 1, 3, 5 */
+    CHECK_EQ(tg_mutex_unlock(&hr[5]), 0);
+    CHECK_EQ(tg_mutex_unlock(&hr[1]), 0);
+    tg_yield();
+    CHECK_EQ(tg_mutex_unlock(&hr[3]), 0);
+    hr_check(0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(tg_mutex_destroy(&hr[i]), 0);
+    return NULL;
+}
+/* Expected: mutexes taken and released in any order, more at once than
+ * the record holds, across switches or not, are held exactly as long as
+ * the program says, and the engine's dump (written by the task itself or
+ * after a switch) lists exactly those held. */
+static void test_hold_record(void) { CHECK_EQ(tg_run(t_hold_record, NULL), 0); }
+
 /* ---- what a dump says of channel and wait group waits ----------------------------------- */
 static tg_chan nch;
 static tg_waitgroup nwg;
@@ -1275,6 +1348,7 @@ static const struct test_case tests[] = {
     { "coop_off", test_coop_off },
     { "permit_other", test_permit_other },
     { "dump_notes", test_dump_notes },
+    { "hold_record", test_hold_record },
     { NULL, NULL },
 };
 

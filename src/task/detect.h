@@ -116,10 +116,10 @@ static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_tas
 }
 /* The task hold record (tg_task.hold_in). An uncontended task mutex lock
  * writes two words of it and its unlock checks the top: the engine's held
- * list gets the hold only when the task switches away, waits or ends
- * (tg__det_hold_sync), and reads it meanwhile through tg__held_more_hook
- * (a task blocked in a pthread call) or has it inserted by the task itself
- * (tg__held_sync_hook: a nesting of pthread locks, for lock order). */
+ * list gets the hold only when the task waits or ends (tg__det_hold_sync),
+ * and reads it meanwhile through tg__held_more_hook (a running or yielded
+ * task, or one blocked in a pthread call) or has it inserted by the task
+ * itself (tg__held_sync_hook: a nesting of pthread locks, for lock order). */
 void tg__det_hold_full(struct tg_task *t, tg_mutex *m, uintptr_t pc);
 void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m);
 void tg__det_hold_sync(struct tg_task *t);
@@ -144,8 +144,9 @@ static inline __attribute__((always_inline)) void tg__det_hold_pop(struct tg_tas
     else
         tg__det_hold_unpop(t, m);
 }
-/* Before anything that lets the engine read t's held list without the
- * hook: its switch away, its waits, its end. */
+/* Before t waits or ends: from then on the engine's list shows its holds
+ * without the hook (a dead holder's, and those `tangle attach` reads from
+ * outside the process). A yield leaves them in the record. */
 static inline void tg__det_hold_synced(struct tg_task *t)
 {
     if (TG_UNLIKELY(t->hold_mirror != t->hold_top))
@@ -153,7 +154,6 @@ static inline void tg__det_hold_synced(struct tg_task *t)
 }
 static inline void tg__det_switch_out_check(struct tg_task *t)
 {
-    tg__det_hold_synced(t);
     /* Holds the engine has beyond the task's own primitives are thread-level
      * locks (pthread mutexes taken by the task). */
     if (TG_UNLIKELY(t->actor->n_held > t->task_holds) && !t->hazard_said)

@@ -20,6 +20,7 @@
 #include "attach/attach.h"
 #include "core/anchor.h"
 #include "core/engine.h"
+#include "task/task_int.h"
 
 static const char *kind_name(uint32_t kind)
 {
@@ -128,6 +129,42 @@ static int read_holds(struct tg__target *t, const struct arena *arena, const str
     return 0;
 }
 
+/* The task mutexes task actor a took since it last waited: they are in
+ * its hold record (tg_task.hold_in) only, and are appended to r's holds.
+ * Pointers that do not fall inside the record are taken for a record
+ * being rewritten, and nothing is added. */
+static void read_hold_record(struct tg__target *t, const struct arena *arena, const struct tg_actor *a,
+                             struct tg__rtask *r)
+{
+    struct {
+        struct tg__hold *top, *mirror, *end;
+        struct tg__hold in[TG__HOLD_IN];
+    } rec;
+    _Static_assert(offsetof(struct tg_task, hold_in) - offsetof(struct tg_task, hold_top) ==
+                       offsetof(__typeof__(rec), in), "the hold record's fields are contiguous");
+    uintptr_t at = (uintptr_t)a->user + offsetof(struct tg_task, hold_top);
+    uintptr_t in = (uintptr_t)a->user + offsetof(struct tg_task, hold_in);
+    if (!a->user || tg__target_read(t, at, &rec, sizeof rec) != 0)
+        return;
+    uintptr_t lo = (uintptr_t)rec.mirror, hi = (uintptr_t)rec.top;
+    if (lo < in || hi > in + sizeof rec.in || lo >= hi || (hi - in) % sizeof rec.in[0] ||
+        (lo - in) % sizeof rec.in[0])
+        return;
+    int first = (int)((lo - in) / sizeof rec.in[0]), last = (int)((hi - in) / sizeof rec.in[0]);
+    struct tg__thold *h = realloc(r->holds, (size_t)(r->n_holds + last - first) * sizeof *h);
+    if (!h)
+        return;
+    r->holds = h;
+    for (int k = first; k < last; k++) {
+        struct tg__thold *o = &h[r->n_holds++];
+        memset(o, 0, sizeof *o);
+        o->addr = (uintptr_t)rec.in[k].m;
+        o->kind = "mutex";
+        o->mode = TG_REC_EXCL;
+        o->n_pcs = read_stack(t, arena, 0, rec.in[k].pc, o->pcs);
+    }
+}
+
 /* A task's record: 0, or -1 when it is not a live task or unreadable. */
 static int read_task(struct tg__target *t, const struct arena *arena, const struct tg_actor *a, uintptr_t at,
                      struct tg__rtask *r)
@@ -159,7 +196,10 @@ static int read_task(struct tg__target *t, const struct arena *arena, const stru
         }
         r->n_pcs = read_stack(t, arena, a->wait_stack, w->pc, r->pcs);
     }
-    return read_holds(t, arena, a, &r->holds, &r->n_holds);
+    if (read_holds(t, arena, a, &r->holds, &r->n_holds) != 0)
+        return -1;
+    read_hold_record(t, arena, a, r);
+    return 0;
 }
 
 /* One actor's record (a thread's into t->recs, a task's into t->tasks). */

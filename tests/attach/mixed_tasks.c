@@ -49,7 +49,11 @@ static void *indexer(void *arg)
     (void)arg;
     tg_mutex_lock(&index_lock); // @indexer_holds
     atomic_fetch_or(&holding, 2);
-    wait_all();
+    /* A thread-level sleep, not tg_sleep: with no task switch between its
+     * lock and its pthread wait, 'index_lock' stays in the task's hold
+     * record (docs/tasks.md), which attach must read too. */
+    while (atomic_load(&holding) != 7)
+        usleep(1000);
     pthread_mutex_lock(&outbox); // @indexer_waits
     pthread_mutex_unlock(&outbox);
     tg_mutex_unlock(&index_lock);

@@ -420,8 +420,8 @@ int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
  * called while a finding is built (outside the engine lock). */
 extern char *(*tg__wait_note_hook)(const struct tg_actor *a, const struct tg_wait_desc *w);
 /* The task runtime keeps the task mutexes a task takes in a record of its
- * own and copies them into the task's held list when the task waits or
- * ends (an uncontended lock then costs two stores). Until
+ * own and copies them into the task's held list only when the task ends
+ * (an uncontended lock then costs two stores). Until
  * then the engine reaches them through these hooks (NULL without tasks):
  * - tg__held_more_hook writes to out (at most max) the holds task actor a
  *   has that its held list does not show, and returns how many: readers

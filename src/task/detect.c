@@ -750,7 +750,6 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 {
     if (!t->actor)
         return;
-    tg__det_hold_synced(t);
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LOCK_HELD_TOO_LONG, t->actor,
         "task \"%s\" held a task %s for %.1f s", t->name,

@@ -115,11 +115,11 @@ static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_tas
     }
 }
 /* The task hold record (tg_task.hold_in). An uncontended task mutex lock
- * writes two words of it and its unlock checks the top: the engine's held
- * list gets the hold only when the task waits or ends (tg__det_hold_sync),
- * and reads it meanwhile through tg__held_more_hook (a running or yielded
- * task, or one blocked in a pthread call) or has it inserted by the task
- * itself (tg__held_sync_hook: a nesting of pthread locks, for lock order). */
+ * writes two words of it and its unlock checks the top: the engine reads
+ * the record through tg__held_more_hook wherever it reads a task's holds
+ * (running, parked, or blocked in a pthread call), and the engine's held
+ * list gets the hold only when the task ends (tg__det_hold_sync) or nests
+ * pthread locks under it (tg__held_sync_hook, for lock order). */
 void tg__det_hold_full(struct tg_task *t, tg_mutex *m, uintptr_t pc);
 void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m);
 void tg__det_hold_sync(struct tg_task *t);
@@ -144,9 +144,8 @@ static inline __attribute__((always_inline)) void tg__det_hold_pop(struct tg_tas
     else
         tg__det_hold_unpop(t, m);
 }
-/* Before t waits or ends: from then on the engine's list shows its holds
- * without the hook (a dead holder's, and those `tangle attach` reads from
- * outside the process). A yield leaves them in the record. */
+/* Before t ends: a dead holder's holds are in the engine's list (the hook
+ * reads no ended task's record). */
 static inline void tg__det_hold_synced(struct tg_task *t)
 {
     if (TG_UNLIKELY(t->hold_mirror != t->hold_top))
@@ -247,7 +246,6 @@ static inline int tg__lz_defer_chained(struct tg_task *t, struct tg_task *h)
 static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct tg_task *target,
                                int timed, uintptr_t pc, int check)
 {
-    tg__det_hold_synced(t); /* a chain walk may publish it from now on */
     if (wkind == TG__W_CHANNEL && !check) {
         /* Anyone can end it: only this thread publishes it, when its
          * scheduler runs out of work. */

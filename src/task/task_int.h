@@ -224,9 +224,9 @@ struct tg_task {
     /* Its task mutexes, with detection on (detect.h): the hold record,
      * oldest first, in hold_in[0, hold_top); written only by the task. The
      * entries below hold_mirror are also in its actor's held list (the
-     * engine's view); the others reach it when the task next waits or
-     * ends (tg__det_hold_sync), and until then the engine reads them
-     * through tg__held_more_hook. A mutex taken while all
+     * engine's view); the others reach it only when the task ends or
+     * nests pthread locks under them (detect.h), and the engine reads
+     * them through tg__held_more_hook. A mutex taken while all
      * TG__HOLD_IN are in use goes straight to the actor's held list.
      * Set up by tg__det_task_new (outside the region a spawn clears). */
     struct tg__hold *hold_top, *hold_mirror, *hold_end;

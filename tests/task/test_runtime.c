@@ -736,8 +736,8 @@ static void *t_hold_record(void *arg)
     /* Out of order: one from the record, one from the engine's list. */
     CHECK_EQ(tg_mutex_unlock(&hr[1]), 0);
     CHECK_EQ(tg_mutex_unlock(&hr[4]), 0);
-    hr_check(0x2d); /* 0, 2, 3, 5; the probe's join switched: all mirrored */
-    /* Mirrored holds, released out of order and in order. */
+    hr_check(0x2d); /* 0, 2, 3, 5, with a switch (the probe's join) */
+    /* Released out of order and in order, across a switch or not. */
     CHECK_EQ(tg_mutex_unlock(&hr[2]), 0);
     CHECK_EQ(tg_mutex_lock(&hr[1]), 0); /* above the mirrored ones */
     CHECK_EQ(tg_mutex_unlock(&hr[0]), 0);

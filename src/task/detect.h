@@ -135,12 +135,13 @@ static inline __attribute__((always_inline)) void tg__det_hold_push(struct tg_ta
     h->pc = pc;
     t->hold_top = h + 1;
 }
-/* The newest hold, not yet in the engine's list, is the usual unlock. */
+/* The newest hold, not yet in the engine's list, is the usual unlock (a
+ * record never set up has both pointers NULL: the slow path). */
 static inline __attribute__((always_inline)) void tg__det_hold_pop(struct tg_task *t, tg_mutex *m)
 {
-    struct tg__hold *h = t->hold_top - 1;
-    if (TG_LIKELY(h->m == m && h >= t->hold_mirror))
-        t->hold_top = h;
+    struct tg__hold *top = t->hold_top;
+    if (TG_LIKELY(top > t->hold_mirror && top[-1].m == m))
+        t->hold_top = top - 1;
     else
         tg__det_hold_unpop(t, m);
 }

@@ -2020,11 +2020,12 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   edges are keyed by that (node_key), so a lock made later at the same
  *   address never receives them. And every way an instance leaves the graph
  *   first handles every queue, under the engine lock: destroy, and init at
- *   its address, call tg__lockorder_forget, because the nesting flagged
- *   the entry TG_RF_IN_GRAPH; free() of its memory calls
- *   tg__lockorder_freed, because the nesting counted the address in the
- *   buckets free() looks at (a pin, given back when the entry is handled).
- *   So no edge is added to an instance after its edges were retired (it
+ *   its address, call tg__lockorder_forget, because its entry is flagged
+ *   TG_RF_IN_GRAPH; free() of its memory calls tg__lockorder_freed,
+ *   because the address counts in the buckets free() looks at: as a node
+ *   of the graph, or pinned by the first queued entry that named it while
+ *   it was none (the pin is given back once that entry has made its node;
+ *   an entry keeps only holds that make an edge). So no edge is added to an instance after its edges were retired (it
  *   would outlive its lock, and meet a new lock at the address: a false
  *   cycle), and the retired edges met, before they went, every queued edge
  *   they could close a cycle with (none lost).
@@ -2046,6 +2047,7 @@ struct qhold {
     uint64_t id;          /* the instance it was taken on */
     uint32_t stack;
     uint8_t mode;
+    uint8_t pinned;       /* its address counts in free()'s buckets for it */
 };
 
 struct qentry {
@@ -2132,8 +2134,8 @@ static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
         const struct qentry *e = &d->q[head % DEFER_CAP];
         if (tg__lockorder_on)
             tail = found_add(tail, entry_run(d->actor, e));
-        if (!tg__opt.lock_classes)
-            for (int k = 0; k < e->n; k++)
+        for (int k = 0; k < e->n; k++)
+            if (e->h[k].pinned)
                 unpin(e->h[k].addr);
     }
     __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
@@ -2215,10 +2217,13 @@ static int defer(struct tg_actor *a)
     if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_CAP)
         tg__lockorder_drain(a);
     struct qentry *e = &d->q[tail % DEFER_CAP];
+    const struct tg_held *top = &a->held[a->n_held - 1];
     int k = 0;
     for (int i = 0; i < a->n_held; i++) {
         struct tg_held *h = &a->held[i];
-        if (h->released_by_other)
+        /* Holds of the lock just taken again (a recursive relock) make no
+         * edge: an entry keeps only holds that each get one, and so a node. */
+        if (h->released_by_other || (h != top && h->addr == top->addr))
             continue;
         struct tg_res *r = own_res(h);
         if (!r || k == DEFER_HOLDS)
@@ -2230,14 +2235,16 @@ static int defer(struct tg_actor *a)
     if (k < 2)
         return 1; /* nothing below it: no edge */
     e->n = k;
-    const struct tg_held *top = &a->held[a->n_held - 1];
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
-    if (!tg__opt.lock_classes) { /* classes never leave the graph */
-        for (int j = 0; j < k; j++) {
-            struct tg_res *r = e->h[j].res;
-            if (!(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))
-                __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+    /* An instance flagged TG_RF_IN_GRAPH is a node of the graph, or named
+     * by a queued entry that pinned it and makes its node before letting
+     * go; only one flagged by neither is pinned (and flagged) here: free()
+     * and destroy then see it either way. Classes never leave the graph. */
+    for (int j = 0; j < k && !tg__opt.lock_classes; j++) {
+        struct tg_res *r = e->h[j].res;
+        if ((e->h[j].pinned = !(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))) {
             pin(e->h[j].addr);
+            __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
         }
     }
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);

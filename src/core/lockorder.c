@@ -20,7 +20,9 @@
  * both orders, in one thread), and nothing else, is not yet a deadlock:
  * it is a hazard ("inversion-one-thread"), reported once; when a second
  * actor shows one of its edges, the same cycle becomes a potential
- * deadlock. All of it runs under the engine lock. */
+ * deadlock. All of it runs under the engine lock, and not at the nesting:
+ * a chain not validated yet is queued by its actor and handled once the
+ * actor holds no lock (the queue of first nestings, at the end). */
 #include "core/internal.h"
 
 #include <errno.h>

@@ -29,6 +29,10 @@
 
 #define TG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For data the lock fast path reads: declared hidden, it is addressed
+ * directly instead of through the GOT (the library's own definitions are
+ * hidden anyway). */
+#define TG_HIDDEN __attribute__((visibility("hidden")))
 
 enum tg_actor_kind { TG_ACTOR_THREAD, TG_ACTOR_TASK };
 
@@ -108,16 +112,18 @@ struct tg_res {
  * paths look it up with tg__held_res, made as `as` says if it has none. */
 struct tg_held {
     uintptr_t addr;
+    uintptr_t pc;             /* caller of the acquire: always known */
     struct tg_res *res;       /* NULL until looked up */
     uint64_t res_id;          /* instance serial when taken, 0 if unknown */
-    uintptr_t pc;             /* caller of the acquire: always known */
+    uint64_t chain;           /* hash of this and every older hold (lock order cache key),
+                                 0 until a nesting above it needs it (tg__chain_key) */
     uint32_t stack;           /* interned full stack if the acquire blocked, else 0 */
     uint8_t mode;             /* enum tg_mode */
     uint8_t released_by_other;
     uint8_t as;               /* TG_AS_* of a hold taken by address only */
-    uint64_t since;           /* when taken (ns), only while hold_ms is set */
-    uint64_t chain;           /* hash of this and every older hold (lock order cache key),
-                                 0 until a nesting above it needs it (tg__chain_key) */
+    uint8_t zero;             /* always 0: the four fields above are written as one word */
+    uint64_t since;           /* when taken (ns), written only while hold_ms is set */
+    uint64_t pad;             /* unused: 64 bytes a hold, so that the list is indexed by a shift */
 };
 
 /* Chain keys (tg_held.chain) mix in a generation per address bucket,
@@ -126,36 +132,42 @@ struct tg_held {
  * for one validated for the next instance at the same address. */
 #define TG_CHAIN_GENS 4096
 #define TG_CHAIN_GEN_OF(addr) ((size_t)((uint32_t)((addr) >> 4) * 0x9E3779B1u) >> 20)
-extern uint32_t tg__chain_gen[TG_CHAIN_GENS];
+extern TG_HIDDEN uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
-/* One step of a chain key: the key of the holds below h, then h. */
+/* One step of a chain key: the key of the holds below, then a hold of
+ * addr in mode. */
+static inline uint64_t tg__chain_mix(uint64_t below, uintptr_t addr, unsigned mode)
+{
+    uint64_t gen = __atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], __ATOMIC_RELAXED);
+    return (below ^ (addr + mode + (gen << 40))) * 1099511628211ull;
+}
 static inline uint64_t tg__chain_step(uint64_t below, const struct tg_held *h)
 {
-    uint64_t gen = __atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(h->addr)], __ATOMIC_RELAXED);
-    return (below ^ (h->addr + (uint64_t)h->mode + (gen << 40))) * 1099511628211ull;
+    return tg__chain_mix(below, h->addr, h->mode);
 }
 #define TG_CHAIN_SEED 1469598103934665603ull
 /* Computes the keys of holds [0, n) that have none yet; returns the last. */
 uint64_t tg__chain_fill(struct tg_held *h, int n);
-/* The chain key of the newest of n >= 2 holds, computed for it and for
- * every hold below it that has none yet: a hold's key is computed on
- * demand, by the first nesting above it, so a lock taken alone never pays
- * for it. A relock of the hold below (a recursive mutex going deeper)
- * keeps its key: it adds no lock order. */
-static inline __attribute__((always_inline)) uint64_t tg__chain_key(struct tg_held *h, int n)
+/* The chain key of the newest of n >= 2 holds, a hold of addr in mode,
+ * computed for it and for every hold below it that has none yet: a hold's
+ * key is computed on demand, by the first nesting above it, so a lock
+ * taken alone never pays for it. A relock of the hold below (a recursive
+ * mutex going deeper) keeps its key: it adds no lock order. */
+static inline __attribute__((always_inline)) uint64_t tg__chain_key(struct tg_held *h, int n,
+                                                                    uintptr_t addr, unsigned mode)
 {
-    struct tg_held *top = &h[n - 1], *below = &h[n - 2];
+    struct tg_held *below = &h[n - 2];
     uint64_t c = below->chain;
     if (!c)
         c = below->chain = n == 2 ? tg__chain_step(TG_CHAIN_SEED, below) : tg__chain_fill(h, n - 1);
-    if (below->addr != top->addr)
-        c = tg__chain_step(c, top);
-    return top->chain = c;
+    if (below->addr != addr)
+        c = tg__chain_mix(c, addr, mode);
+    return h[n - 1].chain = c;
 }
 
 /* Set when the hold_ms option asks for hold times (a predictable branch on
  * the fast path otherwise). */
-extern int tg__hold_watch;
+extern TG_HIDDEN int tg__hold_watch;
 uint64_t tg__now_ns(void);
 
 /* One way a wait can end, of several (a select: see tg_wait_desc.any). */
@@ -446,33 +458,62 @@ int tg__released_for(struct tg_actor *holder, struct tg_res *r);
  * lock-order graph, validated once per distinct chain of held locks and
  * actor (a cache, as lockdep does); a new edge that closes a cycle that
  * could really deadlock is reported as a potential deadlock. */
-extern int tg__lockorder_on;
+extern TG_HIDDEN int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
-/* After a blocking acquisition (not a trylock) pushed a hold. A chain this
- * actor has had validated costs one probe of its own set, usually one. */
+/* 1 if the actor has had chain key k validated: one probe of its own
+ * set, usually one. */
+static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
+{
+    const uint64_t *cache = a->chain_cache;
+    if (TG_UNLIKELY(cache == NULL))
+        return 0;
+    uint64_t want = k ^ a->chain_salt;
+    size_t mask = ((size_t)1 << a->chain_bits) - 1;
+    for (size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));; i = (i + 1) & mask) {
+        if (TG_LIKELY(cache[i] == want))
+            return 1;
+        if (cache[i] == 0)
+            return 0;
+    }
+}
+/* tg__lockorder_nested's rare cases: a task, whose hold record goes into
+ * its held list first (tg__held_sync_hook), or a hold below the newest of
+ * n > 2 without a chain key yet (out of line: the inline part then calls
+ * nothing but in tail position, and needs few registers). */
+void tg__lockorder_deep(struct tg_actor *a, int n);
+/* After a blocking acquisition (not a trylock) pushed the newest of n >= 2
+ * holds, a hold of addr in mode: a chain this actor has had validated
+ * costs its key's last step and one probe of its own set. */
+static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a, int n,
+                                                                       uintptr_t addr, unsigned mode)
+{
+    if (TG_UNLIKELY(!tg__lockorder_on))
+        return;
+    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK)) {
+        tg__lockorder_deep(a, n);
+        return;
+    }
+    struct tg_held *below = &a->held[n - 2];
+    uint64_t c = below->chain;
+    if (TG_UNLIKELY(!c)) {
+        if (n > 2) {
+            tg__lockorder_deep(a, n);
+            return;
+        }
+        c = below->chain = tg__chain_step(TG_CHAIN_SEED, below);
+    }
+    if (below->addr != addr) /* see tg__chain_key */
+        c = tg__chain_mix(c, addr, mode);
+    below[1].chain = c;
+    if (TG_UNLIKELY(!tg__chain_cached(a, c)))
+        tg__lockorder_slow(a);
+}
+/* The same after any blocking acquisition: nothing unless it nested. */
 static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_actor *a)
 {
     int n = a->n_held;
-    if (TG_LIKELY(n < 2) || !tg__lockorder_on)
-        return;
-    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK) && tg__held_sync_hook) {
-        tg__held_sync_hook(a);
-        n = a->n_held;
-    }
-    uint64_t k = tg__chain_key(a->held, n);
-    const uint64_t *cache = a->chain_cache;
-    if (TG_LIKELY(cache != NULL)) {
-        uint64_t want = k ^ a->chain_salt;
-        size_t mask = ((size_t)1 << a->chain_bits) - 1;
-        for (size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));;
-             i = (i + 1) & mask) {
-            if (TG_LIKELY(cache[i] == want))
-                return;
-            if (cache[i] == 0)
-                break;
-        }
-    }
-    tg__lockorder_slow(a);
+    if (TG_UNLIKELY(n >= 2))
+        tg__lockorder_nested(a, n, a->held[n - 1].addr, a->held[n - 1].mode);
 }
 /* First nestings are handled later, not while the program's locks are
  * held: tg__lockorder_slow records each in the actor's queue (its holds,

@@ -4,27 +4,37 @@
 #ifndef TG_CORE_ENGINE_INLINE_H
 #define TG_CORE_ENGINE_INLINE_H
 
-/* as: tg_held.as (0 unless a lock its user describes is held by address). */
-static inline void tg__push_hold_as(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
-                                    uint64_t id, enum tg_mode m, uintptr_t pc, unsigned as)
+/* Fills in the hold of addr at h, not yet counted. The fields a lock
+ * taken alone never needs are left for the slow paths to derive: its
+ * chain key is computed only if a nesting needs it (tg__chain_key), and
+ * its time (tg_held.since) is the caller's to write, while hold_ms is set. */
+static inline void tg__hold_fill(struct tg_held *h, uintptr_t addr, struct tg_res *r, uint64_t id,
+                                 enum tg_mode m, uintptr_t pc, unsigned as)
 {
-    if (TG_UNLIKELY(a->n_held == a->cap_held) && tg__held_grow(a) != 0)
-        return; /* out of memory: this hold goes untracked (warned once) */
-    struct tg_held *h = &a->held[a->n_held];
     h->addr = addr;
+    h->pc = pc;
     h->res = r;
     h->res_id = id;
-    h->pc = pc;
+    h->chain = 0;
     h->stack = 0;
     h->mode = (uint8_t)m;
     h->released_by_other = 0;
     h->as = (uint8_t)as;
-    h->since = TG_UNLIKELY(tg__hold_watch) ? tg__now_ns() : 0;
-    /* Its chain key is computed only if a nesting needs it (tg__chain_key):
-     * a lock taken alone pays nothing for lock order. */
-    h->chain = 0;
+    h->zero = 0;
+}
+
+/* as: tg_held.as (0 unless a lock its user describes is held by address). */
+static inline void tg__push_hold_as(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
+                                    uint64_t id, enum tg_mode m, uintptr_t pc, unsigned as)
+{
+    int n = a->n_held;
+    if (TG_UNLIKELY(n == a->cap_held) && tg__held_grow(a) != 0)
+        return; /* out of memory: this hold goes untracked (warned once) */
+    tg__hold_fill(&a->held[n], addr, r, id, m, pc, as);
+    if (TG_UNLIKELY(tg__hold_watch))
+        a->held[n].since = tg__now_ns();
     /* The new entry must be complete before a reader can count it. */
-    __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
 }
 
 static inline void tg__push_hold(struct tg_actor *a, uintptr_t addr, struct tg_res *r,
@@ -49,6 +59,19 @@ static inline void tg__acquired_as(struct tg_actor *a, uintptr_t addr, enum tg_m
     tg__push_hold_as(a, addr, NULL, 0, m, pc, as);
 }
 
+/* Removes hold i of a: the holds above it move down, and their chain
+ * keys, which counted the hold removed, are forgotten (computed again by
+ * the next nesting that needs them). */
+static inline void tg__held_remove(struct tg_actor *a, int i)
+{
+    int n = a->n_held;
+    for (int j = i; j < n - 1; j++) {
+        a->held[j] = a->held[j + 1];
+        a->held[j].chain = 0;
+    }
+    __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+}
+
 static inline int tg__released(struct tg_actor *a, struct tg_res *r)
 {
     int n = a->n_held;
@@ -58,9 +81,7 @@ static inline int tg__released(struct tg_actor *a, struct tg_res *r)
     }
     for (int i = n - 2; i >= 0; i--) {
         if (a->held[i].addr == r->addr) {
-            for (int j = i; j < n - 1; j++)
-                a->held[j] = a->held[j + 1];
-            __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+            tg__held_remove(a, i);
             return 0;
         }
     }

@@ -1815,6 +1815,17 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
     }
 }
 
+void tg__lockorder_deep(struct tg_actor *a, int n)
+{
+    if (a->kind == TG_ACTOR_TASK && tg__held_sync_hook) {
+        tg__held_sync_hook(a);
+        n = a->n_held;
+    }
+    const struct tg_held *top = &a->held[n - 1];
+    if (!tg__chain_cached(a, tg__chain_key(a->held, n, top->addr, top->mode)))
+        tg__lockorder_slow(a);
+}
+
 uint64_t tg__chain_fill(struct tg_held *h, int n)
 {
     int i = n - 1;

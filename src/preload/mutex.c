@@ -2,11 +2,19 @@
 /* mutex.c: pthread_mutex_* and pthread_spin_* hooks.
  *
  * pthread_mutex_lock publishes the call on the thread's own actor (plain
- * stores), calls glibc's lock, then does one table lookup and a push on the
- * thread's own held list. If the call blocks for good, the watchdog sees the
- * unchanged publication and treats the thread as blocked. Timed locks try
- * first and go to the slow path (check after check_ms) when busy. Unlock
- * pops, usually from the top. Relocks and misuse take the slow path. */
+ * stores), calls glibc's lock, then pushes the hold, by address, on the
+ * thread's own held list; a nesting probes the thread's chain cache. If the
+ * call blocks for good, the watchdog sees the unchanged publication and
+ * treats the thread as blocked. Timed locks try first and go to the slow
+ * path (check after check_ms) when busy. Unlock pops, usually from the top.
+ * Relocks and misuse take the slow path.
+ *
+ * The lock and unlock hooks are split in two: an inline fast path for the
+ * common case (a registered thread outside tangle, a mutex not among its
+ * newest holds, glibc's call succeeding, nothing recorded) that needs few
+ * registers and no call besides glibc's, and out-of-line functions for
+ * every other case, which do the whole work as if the fast path had not
+ * run. */
 #include "preload/preload.h"
 
 #include <errno.h>
@@ -70,6 +78,20 @@ static void lock_failed(struct tg_actor *a, pthread_mutex_t *m, int rc, uintptr_
         tg__misuse_after_destroy(a, r, pc);
 }
 
+/* After glibc's untimed lock answered rc: the hold, or the misuse. */
+static __attribute__((noinline)) int lock_taken(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc,
+                                                int rc)
+{
+    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
+        tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
+        tg__lockorder_note(a);
+        REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
+    } else {
+        lock_failed(a, m, rc, pc);
+    }
+    return rc;
+}
+
 static int timed_lock(void *m, clockid_t clk, const struct timespec *abs)
 {
     return REAL(mutex_clocklock)(m, clk, abs);
@@ -77,7 +99,7 @@ static int timed_lock(void *m, clockid_t clk, const struct timespec *abs)
 
 static int untimed_lock(void *m)
 {
-    return REAL(mutex_lock)(m);
+    return REAL_MUTEX(mutex_lock)(m);
 }
 
 static int lock_slow(struct tg_actor *a, pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
@@ -113,7 +135,7 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
         return abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
-    int rc = REAL(mutex_trylock)(m);
+    int rc = REAL_MUTEX(mutex_trylock)(m);
     if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
         struct tg_res *r = mutex_res(m, pc);
         if (TG_LIKELY(r != NULL))
@@ -153,12 +175,21 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
     return 0;
 }
 
-/* The untimed lock, shared by pthread_mutex_lock and C11's mtx_lock. */
-static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, uintptr_t pc)
+/* The lock-order part of the fast path for a lock taken under others:
+ * out of line, so that a lock taken alone needs fewer registers. */
+static __attribute__((noinline)) void lock_nested(struct tg_actor *a, int n, pthread_mutex_t *m)
+{
+    tg__lockorder_nested(a, n, (uintptr_t)m, TG_MODE_EXCL);
+}
+
+/* The untimed lock in every case the fast path below leaves: a thread
+ * not registered yet or inside tangle, a relock, a fork child's inherited
+ * holds. */
+static __attribute__((noinline)) int lock_general(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
-        return REAL(mutex_lock)(m);
+        return REAL_MUTEX(mutex_lock)(m);
     if (TG_UNLIKELY(recently_held(a, m)) && !(mutex_flags(m) & TG_RF_RECURSIVE))
         return lock_slow(a, m, pc, CLOCK_REALTIME, NULL);
     if (TG_UNLIKELY(tg__inherited_holds))
@@ -168,16 +199,40 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     a->pending_pc = pc;
     a->pending_seq++;
     __atomic_store_n(&a->pending, (uintptr_t)m, __ATOMIC_RELEASE);
-    int rc = REAL(mutex_lock)(m);
+    int rc = REAL_MUTEX(mutex_lock)(m);
     __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
-    if (TG_LIKELY(rc == 0 || rc == EOWNERDEAD)) {
-        tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
-        tg__lockorder_note(a);
-        REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
-    } else {
-        lock_failed(a, m, rc, pc);
+    return lock_taken(a, m, pc, rc);
+}
+
+/* The untimed lock, shared by pthread_mutex_lock and C11's mtx_lock: the
+ * same as lock_general, in fewer instructions where it can be. */
+static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, uintptr_t pc)
+{
+    struct tg_actor *a = tg__current;
+    if (TG_UNLIKELY(!a || (tg__guard | tg__inherited_holds)))
+        return lock_general(m, pc);
+    int n = a->n_held;
+    if (n > 0) { /* recently_held, but for its rare deep scan */
+        const struct tg_held *top = &a->held[n - 1];
+        if (TG_UNLIKELY(top->addr == (uintptr_t)m) ||
+            (n > 1 && (TG_UNLIKELY(top[-1].addr == (uintptr_t)m) ||
+                       (n > 2 && TG_UNLIKELY(!tg__watchdog_running())))))
+            return lock_general(m, pc);
     }
-    return rc;
+    a->pending_pc = pc;
+    a->pending_seq++;
+    __atomic_store_n(&a->pending, (uintptr_t)m, __ATOMIC_RELEASE);
+    int rc = REAL_MUTEX(mutex_lock)(m);
+    __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
+    /* A signal handler may have changed the holds meanwhile: n again. */
+    n = a->n_held;
+    if (TG_UNLIKELY(rc != 0 || n == a->cap_held || (tg__hold_watch | tg__recording)))
+        return lock_taken(a, m, pc, rc);
+    tg__hold_fill(&a->held[n], (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
+    __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
+    if (n > 0)
+        lock_nested(a, n + 1, m);
+    return 0;
 }
 
 TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
@@ -207,12 +262,12 @@ TG_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const s
 
 int tg__mutex_trylock(pthread_mutex_t *m, uintptr_t pc)
 {
-    int rc = REAL(mutex_trylock)(m);
+    int rc = REAL_MUTEX(mutex_trylock)(m);
     if (rc == 0 || rc == EOWNERDEAD) {
+        /* By address, as the untimed lock does: slow paths find its entry. */
         struct tg_actor *a = tg__self();
-        struct tg_res *r = a ? mutex_res(m, pc) : NULL;
-        if (r) {
-            tg__acquired(a, r, TG_MODE_EXCL, pc);
+        if (a) {
+            tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
             REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 1, pc, 0));
         }
     }
@@ -224,31 +279,49 @@ TG_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
     return tg__mutex_trylock(m, CALLER_PC);
 }
 
-static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m, uintptr_t pc)
+/* The unlock in every case the fast path below leaves. */
+static __attribute__((noinline)) int unlock_general(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
     if (TG_UNLIKELY(!a))
-        return REAL(mutex_unlock)(m);
-    int n = a->n_held;
-    if (TG_LIKELY(n > 0 && a->held[n - 1].addr == (uintptr_t)m && !tg__hold_watch)) {
-        __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+        return REAL_MUTEX(mutex_unlock)(m);
+    if (tg__release_addr(a, (uintptr_t)m, pc) == 0) {
         REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
-        int rc = REAL(mutex_unlock)(m);
+        int rc = REAL_MUTEX(mutex_unlock)(m);
         tg__lockorder_idle(a); /* its first nestings, now that it holds nothing */
         return rc;
     }
-    if (tg__release_addr(a, (uintptr_t)m, pc) == 0) {
-        REC(tg__rec_release(a, (uintptr_t)m, TG_RES_MUTEX, pc));
-        int rc = REAL(mutex_unlock)(m);
-        tg__lockorder_idle(a);
-        return rc;
-    }
     struct tg_res *r = mutex_res(m, pc); /* before: the kind is read from m */
-    int rc = REAL(mutex_unlock)(m);
+    int rc = REAL_MUTEX(mutex_unlock)(m);
     tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, pc);
     if (rc == 0 && r)
         tg__released_by_other(a, r);
     return rc;
+}
+
+/* The unlock of the newest hold by a thread outside tangle, with nothing
+ * recorded or timed, pops it and leaves the rest to glibc. */
+static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m, uintptr_t pc)
+{
+    struct tg_actor *a = tg__current;
+    int n;
+    if (TG_LIKELY(a != NULL && !tg__guard) && TG_LIKELY((n = a->n_held) > 0) &&
+        TG_LIKELY(!(tg__hold_watch | tg__recording))) {
+        struct tg_held *top = &a->held[n - 1];
+        /* The last hold of a thread with first nestings queued goes to the
+         * general path, which handles them after glibc's unlock. */
+        if (TG_LIKELY(top->addr == (uintptr_t)m) && TG_LIKELY(n > 1 || !a->lo_queued)) {
+            __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+            return REAL_MUTEX(mutex_unlock)(m);
+        }
+        if (n > 1 && top[-1].addr == (uintptr_t)m) { /* a table lock released first */
+            top[-1] = *top;
+            top[-1].chain = 0; /* as tg__held_remove does */
+            __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+            return REAL_MUTEX(mutex_unlock)(m);
+        }
+    }
+    return unlock_general(m, pc);
 }
 
 TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)

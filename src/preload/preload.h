@@ -67,9 +67,13 @@ struct tg_real {
     int (*c11_create)(pthread_t *, int (*)(void *), void *); /* thrd_create; NULL before glibc 2.28 */
     int ready;
 };
-extern struct tg_real tg__real;
+extern TG_HIDDEN struct tg_real tg__real;
 void tg__real_resolve(void);
 #define REAL(f) (TG_LIKELY(tg__real.ready) ? 0 : (tg__real_resolve(), 0), tg__real.f)
+/* The same for mutex_lock, mutex_trylock and mutex_unlock, without the
+ * check: until resolved, they point to functions that resolve, then call
+ * the real one. */
+#define REAL_MUTEX(f) (tg__real.f)
 
 /* This thread's actor, registering the thread on first use; NULL inside
  * tangle, in its own threads, while the thread exits, or if tangle is off. */
@@ -109,9 +113,9 @@ static inline struct tg_actor *tg__self(void)
     return tg__self_slow();
 }
 
-/* 1 in a fork child's thread when other threads of the parent held locks
- * at fork() (thread.c). */
-extern __thread int tg__inherited_holds __attribute__((tls_model("initial-exec")));
+/* 1 in a fork child when other threads of the parent held locks at
+ * fork() (thread.c). */
+extern TG_HIDDEN int tg__inherited_holds;
 
 /* A wait with tangle's cycle check in the middle: `timed` is called first
  * with a deadline check_ms away (skipped if it is NULL or answers EINVAL),
@@ -168,7 +172,7 @@ int tg__object_idle(const void *obj, enum tg_res_kind kind);
 int tg__object_valid(const void *obj, enum tg_res_kind kind);
 
 /* The recorder (record.c); every call is guarded by REC(). */
-extern int tg__recording;
+extern TG_HIDDEN int tg__recording;
 #define REC(call)                                                                       \
     do {                                                                                \
         if (TG_UNLIKELY(tg__recording))                                                 \
@@ -187,7 +191,12 @@ void tg__rec_join(struct tg_actor *joiner, struct tg_actor *joined, uintptr_t pc
 void tg__rec_wait(struct tg_actor *a, uintptr_t cond, uintptr_t mutex, uintptr_t pc);
 void tg__rec_notify(struct tg_actor *a, uintptr_t cond, int broadcast, uintptr_t pc);
 void tg__rec_sem(struct tg_actor *a, struct tg_res *r, int post, uintptr_t pc);
-int tg__watchdog_running(void);
+/* 1 once the watchdog thread runs (thread.c). */
+extern TG_HIDDEN int tg__watchdog_started;
+static inline int tg__watchdog_running(void)
+{
+    return __atomic_load_n(&tg__watchdog_started, __ATOMIC_RELAXED);
+}
 
 /* Pops the newest hold of addr (any kind) after checking its hold time;
  * 0, or -1 if a does not hold it. */
@@ -203,9 +212,7 @@ static inline int tg__release_addr(struct tg_actor *a, uintptr_t addr, uintptr_t
     }
     if (TG_UNLIKELY(tg__hold_watch))
         tg__misuse_hold_time(a, &a->held[i], pc);
-    for (int j = i; j < n - 1; j++)
-        a->held[j] = a->held[j + 1];
-    __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
+    tg__held_remove(a, i);
     return 0;
 }
 

@@ -4,7 +4,31 @@
 
 #include <dlfcn.h>
 
-struct tg_real tg__real;
+/* Before tg__real_resolve has run, the three mutex calls that hooks make
+ * on every lock and unlock (REAL_MUTEX, without a check) resolve first. */
+static int first_mutex_lock(pthread_mutex_t *m)
+{
+    tg__real_resolve();
+    return tg__real.mutex_lock(m);
+}
+
+static int first_mutex_trylock(pthread_mutex_t *m)
+{
+    tg__real_resolve();
+    return tg__real.mutex_trylock(m);
+}
+
+static int first_mutex_unlock(pthread_mutex_t *m)
+{
+    tg__real_resolve();
+    return tg__real.mutex_unlock(m);
+}
+
+struct tg_real tg__real = {
+    .mutex_lock = first_mutex_lock,
+    .mutex_trylock = first_mutex_trylock,
+    .mutex_unlock = first_mutex_unlock,
+};
 
 #define NEXT(field, name) (*(void **)&tg__real.field = dlsym(RTLD_NEXT, name))
 #define NEXTV(field, name, ver)                                                   \

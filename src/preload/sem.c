@@ -49,8 +49,10 @@ static void drop_stale(struct tg_actor *a, const struct tg_res *r)
         const struct tg_held *h = &a->held[i];
         if (h->addr == r->addr && !tg__held_is(h, r))
             continue;
-        if (k != i)
+        if (k != i) {
             a->held[k] = *h;
+            a->held[k].chain = 0; /* it counted the holds dropped below it */
+        }
         k++;
     }
     if (k != n)
@@ -67,9 +69,7 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
     for (int i = a->n_held - 1; i >= 0; i--) {
         if (a->held[i].addr != r->addr)
             continue;
-        for (int j = i; j < a->n_held - 1; j++)
-            a->held[j] = a->held[j + 1];
-        __atomic_store_n(&a->n_held, a->n_held - 1, __ATOMIC_RELEASE);
+        tg__held_remove(a, i);
         return 0;
     }
     return -1;

@@ -20,16 +20,13 @@ __thread int tg__no_actor __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t exit_key;
 static _Atomic int setup_state; /* 0 not yet, 1 running, 2 done */
-static _Atomic int watchdog_started;
+int tg__watchdog_started;
 
 /* The watchdog starts with the first thread the program creates (or the
  * first published wait), not before: a second thread makes glibc use
  * atomic instructions in every lock, which a single-threaded program does
- * not pay. Until then mutex.c checks every hold for relocks itself. */
-int tg__watchdog_running(void)
-{
-    return __atomic_load_n(&watchdog_started, __ATOMIC_RELAXED);
-}
+ * not pay. Until then mutex.c checks every hold for relocks itself
+ * (tg__watchdog_running). */
 
 /* The pthread_t of each actor is kept in its `user` field while it lives. */
 static struct tg_actor *actor_of(pthread_t t)
@@ -204,7 +201,7 @@ static void ask_for_stack(struct tg_actor *a)
 
 static void start_watchdog(void)
 {
-    if (__atomic_exchange_n(&watchdog_started, 1, __ATOMIC_ACQ_REL))
+    if (__atomic_exchange_n(&tg__watchdog_started, 1, __ATOMIC_ACQ_REL))
         return;
     pthread_t t;
     pthread_attr_t attr;
@@ -242,10 +239,12 @@ static void fork_parent(void)
     }
 }
 
-/* Set in a fork child's only thread when other threads held locks at
- * fork(): its mutex locks then try first, so that a wait for one of those
- * (which hangs for good) is checked even before the child has a watchdog. */
-__thread int tg__inherited_holds __attribute__((tls_model("initial-exec")));
+/* Set in a fork child when other threads held locks at fork(): its mutex
+ * locks (in any of its threads) then try first, so that a wait for one of
+ * those (which hangs for good) is checked even before the child has a
+ * watchdog. A global, not per thread: the lock hook reads it beside its
+ * other flags. */
+int tg__inherited_holds;
 
 /* In a fork child, before the engine forgets the other threads: those
  * alive at fork() live on in the parent only. Returns how many of them
@@ -301,7 +300,7 @@ static void fork_child(void)
     }
     if (me)
         me->tid = gettid();
-    __atomic_store_n(&watchdog_started, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&tg__watchdog_started, 0, __ATOMIC_RELAXED);
     tg__record_after_fork_child();
 }
 

@@ -481,10 +481,11 @@ static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
  * n > 2 without a chain key yet (out of line: the inline part then calls
  * nothing but in tail position, and needs few registers). */
 void tg__lockorder_deep(struct tg_actor *a, int n);
-/* After a blocking acquisition (not a trylock) pushed the newest of n >= 2
- * holds, a hold of addr in mode: a chain this actor has had validated
- * costs its key's last step and one probe of its own set. */
-static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a, int n,
+/* After a blocking acquisition (not a trylock) pushed top, the newest of
+ * n >= 2 holds, a hold of addr in mode: a chain this actor has had
+ * validated costs its key's last step and one probe of its own set. */
+static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a,
+                                                                       struct tg_held *top, int n,
                                                                        uintptr_t addr, unsigned mode)
 {
     if (TG_UNLIKELY(!tg__lockorder_on))
@@ -493,7 +494,7 @@ static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg
         tg__lockorder_deep(a, n);
         return;
     }
-    struct tg_held *below = &a->held[n - 2];
+    struct tg_held *below = top - 1;
     uint64_t c = below->chain;
     if (TG_UNLIKELY(!c)) {
         if (n > 2) {
@@ -504,7 +505,7 @@ static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg
     }
     if (below->addr != addr) /* see tg__chain_key */
         c = tg__chain_mix(c, addr, mode);
-    below[1].chain = c;
+    top->chain = c;
     if (TG_UNLIKELY(!tg__chain_cached(a, c)))
         tg__lockorder_slow(a);
 }
@@ -513,7 +514,7 @@ static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_a
 {
     int n = a->n_held;
     if (TG_UNLIKELY(n >= 2))
-        tg__lockorder_nested(a, n, a->held[n - 1].addr, a->held[n - 1].mode);
+        tg__lockorder_nested(a, &a->held[n - 1], n, a->held[n - 1].addr, a->held[n - 1].mode);
 }
 /* First nestings are handled later, not while the program's locks are
  * held: tg__lockorder_slow records each in the actor's queue (its holds,

@@ -177,14 +177,15 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
 
 /* The lock-order part of the fast path for a lock taken under others:
  * out of line, so that a lock taken alone needs fewer registers. */
-static __attribute__((noinline)) void lock_nested(struct tg_actor *a, int n, pthread_mutex_t *m)
+static __attribute__((noinline)) void lock_nested(struct tg_actor *a, struct tg_held *top, int n,
+                                                  pthread_mutex_t *m)
 {
-    tg__lockorder_nested(a, n, (uintptr_t)m, TG_MODE_EXCL);
+    tg__lockorder_nested(a, top, n, (uintptr_t)m, TG_MODE_EXCL);
 }
 
 /* The untimed lock in every case the fast path below leaves: a thread
  * not registered yet or inside tangle, a relock, a fork child's inherited
- * holds. */
+ * holds, hold times (hold_ms) or a recording. */
 static __attribute__((noinline)) int lock_general(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
@@ -209,7 +210,7 @@ static __attribute__((noinline)) int lock_general(pthread_mutex_t *m, uintptr_t 
 static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__current;
-    if (TG_UNLIKELY(!a || (tg__guard | tg__inherited_holds)))
+    if (TG_UNLIKELY(!a || (tg__guard | tg__inherited_holds | tg__hold_watch | tg__recording)))
         return lock_general(m, pc);
     int n = a->n_held;
     if (n > 0) { /* recently_held, but for its rare deep scan */
@@ -226,12 +227,13 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
     /* A signal handler may have changed the holds meanwhile: n again. */
     n = a->n_held;
-    if (TG_UNLIKELY(rc != 0 || n == a->cap_held || (tg__hold_watch | tg__recording)))
+    if (TG_UNLIKELY(rc != 0 || n == a->cap_held))
         return lock_taken(a, m, pc, rc);
-    tg__hold_fill(&a->held[n], (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
+    struct tg_held *h = &a->held[n];
+    tg__hold_fill(h, (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
     __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
     if (n > 0)
-        lock_nested(a, n + 1, m);
+        lock_nested(a, h, n + 1, m);
     return 0;
 }
 
@@ -305,8 +307,8 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
 {
     struct tg_actor *a = tg__current;
     int n;
-    if (TG_LIKELY(a != NULL && !tg__guard) && TG_LIKELY((n = a->n_held) > 0) &&
-        TG_LIKELY(!(tg__hold_watch | tg__recording))) {
+    if (TG_LIKELY(a != NULL && !(tg__guard | tg__hold_watch | tg__recording)) &&
+        TG_LIKELY((n = a->n_held) > 0)) {
         struct tg_held *top = &a->held[n - 1];
         /* The last hold of a thread with first nestings queued goes to the
          * general path, which handles them after glibc's unlock. */

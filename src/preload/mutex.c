@@ -312,7 +312,7 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
         struct tg_held *top = &a->held[n - 1];
         /* The last hold of a thread with first nestings queued goes to the
          * general path, which handles them after glibc's unlock. */
-        if (TG_LIKELY(top->addr == (uintptr_t)m) && TG_LIKELY(n > 1 || !a->lo_queued)) {
+        if (TG_LIKELY(top->addr == (uintptr_t)m) && TG_LIKELY(!a->lo_queued || n > 1)) {
             __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
             return REAL_MUTEX(mutex_unlock)(m);
         }

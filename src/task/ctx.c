@@ -1,30 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* ctx.c: creating contexts; the switch itself is in ctx_<arch>.S, or uses
  * ucontext on other architectures (a system call per switch: slow but
- * correct). */
+ * correct). The x86-64 one is inline in ctx.h: a spawn makes one. */
 #include "task/ctx.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && !defined(TG_TASK_UCONTEXT)
-void tg__ctx_start(void);
-
-void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg)
-{
-    /* Frame popped by tg__ctx_switch: r15 r14 r13 r12 rbx rbp, then the
-     * return address. After `ret` the stack pointer is 16-byte aligned, as
-     * tg__ctx_start needs for its call. */
-    uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
-    void **sp = (void **)(top - 8);
-    *sp = (void *)tg__ctx_start;
-    sp -= 6;
-    memset(sp, 0, 6 * sizeof(void *));
-    sp[3] = arg;         /* r12 */
-    sp[2] = (void *)fn;  /* r13 */
-    ctx->sp = sp;
-}
-#elif defined(__aarch64__) && !defined(TG_TASK_UCONTEXT)
+#if defined(__aarch64__) && !defined(TG_TASK_UCONTEXT)
 void tg__ctx_start(void);
 
 void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg)
@@ -38,7 +21,7 @@ void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void
     sp[11] = (void *)tg__ctx_start;   /* x30 */
     ctx->sp = sp;
 }
-#else
+#elif !defined(__x86_64__) || defined(TG_TASK_UCONTEXT)
 static void tg__ctx_trampoline(unsigned fh, unsigned fl, unsigned ah, unsigned al)
 {
     void (*fn)(void *) = (void (*)(void *))(((uintptr_t)fh << 32) | fl);

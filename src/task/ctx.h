@@ -30,6 +30,26 @@ void tg__ctx_switch(struct tg__ctx *from, struct tg__ctx *to);
 #endif
 
 /* Prepares ctx to run fn(arg) on [stack, stack + size). */
+#if defined(__x86_64__) && !defined(TG_TASK_UCONTEXT)
+#include <stdint.h>
+void tg__ctx_start(void);
+static inline void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *),
+                                void *arg)
+{
+    /* Frame popped by tg__ctx_switch: r15 r14 r13 r12 rbx rbp, then the
+     * return address. After `ret` the stack pointer is 16-byte aligned, as
+     * tg__ctx_start needs for its call. */
+    uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+    void **sp = (void **)(top - 8);
+    *sp = (void *)tg__ctx_start;
+    sp -= 6;
+    sp[0] = sp[1] = sp[4] = sp[5] = 0; /* r15 r14 rbx rbp */
+    sp[3] = arg;         /* r12 */
+    sp[2] = (void *)fn;  /* r13 */
+    ctx->sp = sp;
+}
+#else
 void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg);
+#endif
 
 #endif

@@ -186,10 +186,11 @@ void tg__task_wake_remote(struct tg_task *t)
 }
 
 /* ---- switching ------------------------------------------------------------ */
-static void tg__reap_zombie(struct tg__sched *s);
+static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sched *s);
 
 /* Resumes `to` (NULL: the scheduler loop) from the context saved in *from. */
-static inline void tg__jump(struct tg__sched *s, struct tg__ctx *from, void **fake, struct tg_task *to)
+static inline __attribute__((always_inline)) void tg__jump(struct tg__sched *s, struct tg__ctx *from,
+                                                         void **fake, struct tg_task *to)
 {
     s->current = to;
     s->budget = tg__budget_full;
@@ -223,7 +224,7 @@ static inline struct tg_task *tg__next(struct tg__sched *s)
 }
 
 /* The running task t stops running (it is queued or parked already). */
-static void tg__switch_out(struct tg__sched *s, struct tg_task *t)
+static inline __attribute__((always_inline)) void tg__switch_out(struct tg__sched *s, struct tg_task *t)
 {
     if (tg__detect_on && t->actor)
         tg__det_switch_out_check(t);
@@ -247,9 +248,10 @@ void tg__coop_yield(struct tg__sched *s)
     tg__switch_out(s, t);
 }
 
-int tg__park_wait(struct tg__park *p)
+#define TG__HOT static inline __attribute__((always_inline))
+
+TG__HOT int tg__park_wait_in(struct tg__sched *s, struct tg__park *p)
 {
-    struct tg__sched *s = tg__sched_self;
     struct tg_task *t = p->task;
     /* A claim made here by the task itself needs no wake-up; any other claim
      * comes with one, which the switch below consumes. */
@@ -267,6 +269,47 @@ int tg__park_wait(struct tg__park *p)
     if (p->heap_idx >= 0)
         tg__timer_remove(s, p);
     return __atomic_load_n(&p->outcome, __ATOMIC_ACQUIRE);
+}
+
+int tg__park_wait(struct tg__park *p)
+{
+    return tg__park_wait_in(tg__sched_self, p);
+}
+
+TG__HOT int tg__park_as_in(struct tg__sched *s, struct tg__park *p, int flags, int kind, void *obj,
+                           struct tg_task *target, int check, const char *what, uintptr_t pc)
+{
+    struct tg_task *t = p->task;
+    /* A claim made here by the task itself means nobody will wake it. */
+    int self_claimed = 0;
+    if (p->deadline != TG_FOREVER && p->deadline <= tg_now())
+        self_claimed = tg__park_claim(p, TG_ETIMEDOUT);
+    p->nocancel = (flags & TG__B_NOCANCEL) != 0;
+    int published = !self_claimed && tg__detect_on && t->actor;
+    /* A reported deadlock ends the program under the default policy; under
+     * on_deadlock=hang the task blocks, as the program would. */
+    if (published)
+        tg__det_park(t, kind, obj, target, p->deadline != TG_FOREVER, pc, check);
+    int r;
+    if (self_claimed) {
+        r = p->outcome;
+    } else {
+        t->wait_what = what;
+        /* tg_dump shows a select's first arm */
+        t->wait_obj = kind == TG__W_ANY ? ((struct tg__sel_set *)obj)->arms[0].obj : obj;
+        t->wait_pc = pc;
+        r = tg__park_wait_in(s, p);
+        t->wait_obj = NULL;
+    }
+    if (published)
+        tg__det_unpark(t);
+    return r;
+}
+
+int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_task *target,
+                int check, const char *what, uintptr_t pc)
+{
+    return tg__park_as_in(tg__sched_self, p, flags, kind, obj, target, check, what, pc);
 }
 
 int tg_yield(void)
@@ -310,19 +353,32 @@ int tg_sleep(int64_t ns)
  * task that ended holding task locks is never freed: it stays their (dead)
  * holder in reports and for the waiters' detection.
  *
- * A task ends on its own stack: it claims its joiners, makes those of its
- * own scheduler runnable and switches straight to the next runnable task
- * (the joiner, in the usual spawn-then-join), without a detour through the
- * loop. Whatever context runs next on the thread finishes the ended task
- * first (tg__reap_zombie): only then, off its stack, is it marked done and
- * are joiners on other threads woken, since those may free it at once. */
-static void tg__task_free(struct tg__sched *s, struct tg_task *t)
+ * A task ends on its own stack. Its joiner of the same scheduler, if one
+ * waits (t->join_park: the usual spawn-then-join), is claimed at once and
+ * resumed straight from the ending task, ahead of the run queue (unless
+ * the loop is due: every 64 switches). Whatever context runs next on the
+ * thread finishes the ended task first (tg__reap_zombie): only then, off its
+ * stack, is it unlisted and marked done, and are its other joiners (those
+ * of other threads, queued on joinq) woken, since those may free it at
+ * once. */
+static void tg__task_free_slow(struct tg__sched *s, struct tg_task *t)
 {
     if (tg__detect_on && t->actor)
         tg__det_task_reap(s, t);
     if (t->permits[1].more)
         tg__permits_free(t);
     tg__task_rec_free(s, t);
+}
+
+TG__HOT void tg__task_free(struct tg__sched *s, struct tg_task *t)
+{
+    if (!t->actor && !t->permits[1].more && s->n_free_recs < TG__FREE_RECS) {
+        t->next = s->free_recs;
+        s->free_recs = t;
+        s->n_free_recs++;
+        return;
+    }
+    tg__task_free_slow(s, t);
 }
 
 static void tg__task_main(void *arg)
@@ -337,25 +393,50 @@ static void tg__task_main(void *arg)
     t->result = t->fn(t->arg);
     if (tg__detect_on && t->actor)
         tg__det_task_exit(t);
-    /* Joiners of this scheduler cannot run before this task has left its
-     * stack: wake them now. The others wait for tg__reap_zombie. */
-    struct tg__wakes later = { 0 };
-    struct tg__waiter *w;
-    tg__spin_lock(&t->join_lock);
-    while ((w = tg__waitq_claim_first(&t->joinq, -1))) {
-        if (w->park->task->sched == s)
-            tg__rq_push(s, w->park->task); /* this thread's queue: no lock needed */
-        else
-            tg__wakes_add(&later, w);
+    struct tg_task *next = NULL;
+    struct tg__park *jp = t->join_park;
+    if (jp) {
+        t->join_park = NULL;
+        /* Every claim of jp is made on this thread (timers, cancellations
+         * and this end): no lock is needed to decide who wins. */
+        if (jp->outcome == TG__PENDING) {
+            __atomic_store_n(&jp->outcome, 0, __ATOMIC_RELEASE);
+            __atomic_store_n(&jp->task->claimed, 1, __ATOMIC_RELEASE);
+            next = jp->task;
+        }
     }
-    tg__spin_unlock(&t->join_lock);
     s->zombie = t;
-    s->zombie_wakes = later.head;
-    tg__jump(s, &t->ctx, NULL, tg__next(s));
+    if (next && !(s->switches & 63)) { /* the loop is due: the joiner waits its turn */
+        tg__rq_push(s, next);
+        next = NULL;
+    }
+    tg__jump(s, &t->ctx, NULL, next ? next : tg__next(s));
     __builtin_unreachable();
 }
 
-static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_t stack_size,
+/* Copies a task's name, truncated to 31 bytes. Spawn is hot: on x86-64
+ * the 32 bytes from name are copied at once when they lie in one page
+ * (bytes past the terminator are copied too, and never read: a page is
+ * readable as a whole, and x86-64 has no memory tagging); elsewhere, and
+ * under AddressSanitizer, which would see the read past a short name, byte
+ * by byte. */
+TG__HOT void tg__name_copy(char *dst, const char *name)
+{
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+    if (((uintptr_t)name & 4095) <= 4096 - 32) {
+        __asm__("" : "+r"(name)); /* the compiler must not judge the read by the object */
+        memcpy(dst, name, 32);
+        dst[31] = 0;
+        return;
+    }
+#endif
+    char *end = dst + 31;
+    while (dst < end && (*dst = *name))
+        dst++, name++;
+    *dst = 0;
+}
+
+TG__HOT int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_t stack_size,
                      uintptr_t pc)
 {
     struct tg__sched *s = tg__sched_self;
@@ -363,13 +444,19 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
         return TG_ENOTASK;
     if (!fn)
         return TG_EINVAL;
-    struct tg_task *t = tg__task_rec_alloc(s, stack_size ? stack_size : tg__config.stack_size);
+    struct tg_task *t = tg__task_rec_get(s, stack_size ? stack_size : tg__config.stack_size);
     if (!t)
         return TG_ENOMEM;
-    /* A reused record keeps what its last task left: everything a task's
+    /* A reused record keeps what its last task left. A record is freed
+     * only with its task at rest: no park, no joiner, no actor, no holds,
+     * join_lock free (a fresh mapping is zero). Everything else a task's
      * life may change is set here (the select arms are valid only up to
-     * lz.n_any, the seqlock's version only grows). */
-    memset(&t->cancelled, 0, offsetof(struct tg_task, permits) - offsetof(struct tg_task, cancelled));
+     * lz.n_any, the seqlock's version only grows, claimed is read only
+     * while lz.state is set). */
+    t->cancelled = 0;
+    t->hazard_said = 0;
+    t->wait_what = NULL;
+    t->wait_obj = NULL;
     t->permits[0].sem = t->permits[1].sem = NULL;
     t->permits[1].more = NULL;
     t->lz.state = 0;
@@ -379,19 +466,19 @@ static int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size_
     t->arg = arg;
     t->detached = out == NULL;
     t->spawn_pc = pc;
-    /* Not snprintf nor strnlen: spawn is hot, and names are short. */
-    name = name ? name : "task";
-    size_t len = 0;
-    for (; len < sizeof t->name - 1 && name[len]; len++)
-        t->name[len] = name[len];
-    t->name[len] = 0;
+    tg__name_copy(t->name, name ? name : "task");
     tg__ctx_make(&t->ctx, t->stack.base, (uintptr_t)t - (uintptr_t)t->stack.base, tg__task_main, t);
-    tg__spin_lock(&s->list_lock);
+    int solo = tg__solo_enter(); /* other threads read the list holding list_lock */
+    if (!solo)
+        tg__spin_lock_shared(&s->list_lock);
     t->all_next = s->all;
     if (s->all)
         s->all->all_prev = t;
     s->all = t;
-    tg__spin_unlock(&s->list_lock);
+    if (solo)
+        tg__solo_leave();
+    else
+        tg__spin_unlock(&s->list_lock);
     s->n_tasks++;
     if (tg__detect_on)
         tg__det_task_new(t, s->current);
@@ -413,37 +500,41 @@ int tg_spawn_opts(tg_task **t, const char *name, tg_fn fn, void *arg, const stru
 }
 
 /* The thread's half of a task's end, run off its stack: unlist it, mark it
- * done, wake its joiners of other threads (and any that came meanwhile). */
-static void tg__reap_zombie(struct tg__sched *s)
+ * done, wake the joiners queued on joinq. One solo section (or the two
+ * locks, outside solo mode) covers both. */
+static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sched *s)
 {
     struct tg_task *t = s->zombie;
     struct tg__wakes k = { 0 };
     s->zombie = NULL;
-    for (struct tg__waiter *w = s->zombie_wakes, *n; w; w = n) {
-        n = w->next;
-        tg__wakes_add(&k, w);
-    }
-    s->zombie_wakes = NULL;
-    tg__spin_lock(&s->list_lock);
+    s->n_tasks--;
+    int solo = tg__solo_enter();
+    if (!solo)
+        tg__spin_lock_shared(&s->list_lock);
     if (t->all_prev)
         t->all_prev->all_next = t->all_next;
     else
         s->all = t->all_next;
     if (t->all_next)
         t->all_next->all_prev = t->all_prev;
-    tg__spin_unlock(&s->list_lock);
-    s->n_tasks--;
+    if (!solo) {
+        tg__spin_unlock(&s->list_lock);
+        tg__spin_lock_shared(&t->join_lock);
+    }
     int detached = t->detached;
-    tg__spin_lock(&t->join_lock);
     t->state = TG__T_DONE;
     struct tg__waiter *w;
     while (t->joinq.head && (w = tg__waitq_claim_first(&t->joinq, -1)))
         tg__wakes_add(&k, w);
-    tg__spin_unlock(&t->join_lock);
+    if (solo)
+        tg__solo_leave();
+    else
+        tg__spin_unlock(&t->join_lock);
     /* From here a joiner may free t. */
     if (detached && t->holds == 0 && t->task_holds == 0)
         tg__task_free(s, t);
-    tg__wakes_flush(&k);
+    if (k.head)
+        tg__wakes_flush(&k);
 }
 
 int tg__join_try(struct tg_task *t, struct tg__waiter *w)
@@ -452,19 +543,23 @@ int tg__join_try(struct tg_task *t, struct tg__waiter *w)
     return t->state == TG__T_DONE;
 }
 
-int tg_join_until(tg_task *t, void **result, int64_t deadline)
+/* A join of a task of the same scheduler, with no deadline: the task's end
+ * claims the park and resumes this joiner directly (tg__task_main). */
+TG__HOT int tg__join_here(struct tg__sched *s, struct tg_task *self, struct tg_task *t, uintptr_t pc)
 {
-    struct tg_task *self = tg__self();
-    if (!self)
-        return TG_ENOTASK;
-    if (t == self)
-        return TG_EDEADLK;
-    if (!t || t->detached)
-        return TG_EINVAL;
-    /* tg__task_block's one-arm path, without its dispatch on the arm. */
-    int e = tg__block_start(&self, 0);
-    if (e)
-        return e;
+    struct tg__park p;
+    tg__park_init(&p, self, TG_FOREVER);
+    p.lock = &t->join_lock; /* a cancellation claims it holding this lock */
+    t->join_park = &p;
+    int r = tg__park_as_in(s, &p, 0, TG__W_JOIN, t, t, 0, NULL, pc);
+    if (r != 0 && t->join_park == &p)
+        t->join_park = NULL;
+    return r;
+}
+
+/* Any other join: queued on t->joinq, woken once t is done. */
+static int tg__join_queued(struct tg_task *self, struct tg_task *t, int64_t deadline, uintptr_t pc)
+{
     struct tg__park p;
     struct tg__waiter w; /* tg__waitq_push sets the links */
     w.park = &p;
@@ -478,20 +573,42 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
     if (!done)
         tg__waitq_push(&t->joinq, &t->join_lock, &w);
     tg__spin_unlock(&t->join_lock);
-    if (!done) {
-        int r = tg__park_as(&p, 0, TG__W_JOIN, t, t, 0, NULL,
-                            (uintptr_t)__builtin_return_address(0));
-        if (r != 0) {
-            tg__waiters_withdraw(&w, 1, -1);
-            return r;
-        }
+    if (done)
+        return 0;
+    int r = tg__park_as(&p, 0, TG__W_JOIN, t, t, 0, NULL, pc);
+    if (r != 0)
+        tg__waiters_withdraw(&w, 1, -1);
+    return r;
+}
+
+int tg_join_until(tg_task *t, void **result, int64_t deadline)
+{
+    struct tg__sched *s = tg__sched_self;
+    struct tg_task *self = s ? s->current : NULL;
+    if (!self)
+        return TG_ENOTASK;
+    if (t == self)
+        return TG_EDEADLK;
+    if (!t || t->detached)
+        return TG_EINVAL;
+    int r = tg__block_start(&self, 0);
+    if (r)
+        return r;
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    if (t->sched == s && deadline == TG_FOREVER && !t->join_park) {
+        if (t->state != TG__T_DONE) /* written by this thread only */
+            r = tg__join_here(s, self, t, pc);
+    } else {
+        r = tg__join_queued(self, t, deadline, pc);
     }
+    if (r)
+        return r;
     if (result)
         *result = t->result;
     /* A task that ended holding task locks stays allocated: it remains their
      * (dead) holder in reports and for the waiters' detection. */
     if (t->holds == 0 && t->task_holds == 0)
-        tg__task_free(tg__sched_self, t);
+        tg__task_free(s, t);
     return 0;
 }
 

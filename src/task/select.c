@@ -124,36 +124,6 @@ static void tg__locks_sorted(struct tg_sel *arms, int n, int **locks, int *nl)
     *nl = m;
 }
 
-int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_task *target,
-                int check, const char *what, uintptr_t pc)
-{
-    struct tg_task *t = p->task;
-    /* A claim made here by the task itself means nobody will wake it. */
-    int self_claimed = 0;
-    if (p->deadline != TG_FOREVER && p->deadline <= tg_now())
-        self_claimed = tg__park_claim(p, TG_ETIMEDOUT);
-    p->nocancel = (flags & TG__B_NOCANCEL) != 0;
-    int published = !self_claimed && tg__detect_on && t->actor;
-    /* A reported deadlock ends the program under the default policy; under
-     * on_deadlock=hang the task blocks, as the program would. */
-    if (published)
-        tg__det_park(t, kind, obj, target, p->deadline != TG_FOREVER, pc, check);
-    int r;
-    if (self_claimed) {
-        r = p->outcome;
-    } else {
-        t->wait_what = what;
-        /* tg_dump shows a select's first arm */
-        t->wait_obj = kind == TG__W_ANY ? ((struct tg__sel_set *)obj)->arms[0].obj : obj;
-        t->wait_pc = pc;
-        r = tg__park_wait(p);
-        t->wait_obj = NULL;
-    }
-    if (published)
-        tg__det_unpark(t);
-    return r;
-}
-
 static int tg__wait_parked(struct tg_sel *arms, int n, struct tg__park *p, int flags, uintptr_t pc)
 {
     int kind = TG__W_CHANNEL, check = 0;

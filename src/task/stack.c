@@ -44,9 +44,6 @@ static int tg__guard_budget(void)
     return budget;
 }
 
-/* At most this many ended tasks' records are kept per scheduler. */
-enum { TG__FREE_RECS = 16 };
-
 static struct tg_task *tg__rec_of(void *base, size_t size)
 {
     return (struct tg_task *)(((uintptr_t)base + size - sizeof(struct tg_task)) & ~(uintptr_t)63);
@@ -54,7 +51,7 @@ static struct tg_task *tg__rec_of(void *base, size_t size)
 
 struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size)
 {
-    size_t page = tg__page();
+    size_t want = size, page = tg__page();
     size = (size + page - 1) & ~(page - 1);
     if (size < 4 * page)
         size = 4 * page;
@@ -93,6 +90,7 @@ struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size)
     t->stack.map_size = map_size;
     t->stack.base = (char *)map + page;
     t->stack.size = size;
+    t->stack.want = want;
     t->stack.guarded = guarded;
     return t;
 }

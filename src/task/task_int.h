@@ -98,12 +98,9 @@ static inline void tg__solo_leave(void)
 
 /* A spinlock word is 0 (free), 1 (taken atomically) or 2 (taken by the solo
  * thread with a store: its unlock closes the solo section). */
-static inline void tg__spin_lock(int *l)
+/* Takes l with atomic operations (outside solo mode). */
+static inline void tg__spin_lock_shared(int *l)
 {
-    if (tg__solo_enter()) {
-        __atomic_store_n(l, 2, __ATOMIC_RELAXED);
-        return;
-    }
     for (unsigned n = 0;; n++) {
         if (!__atomic_load_n(l, __ATOMIC_RELAXED) &&
             !__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
@@ -113,6 +110,14 @@ static inline void tg__spin_lock(int *l)
         else
             sched_yield(); /* the holder's thread was preempted */
     }
+}
+static inline void tg__spin_lock(int *l)
+{
+    if (tg__solo_enter()) {
+        __atomic_store_n(l, 2, __ATOMIC_RELAXED);
+        return;
+    }
+    tg__spin_lock_shared(l);
 }
 static inline void tg__spin_unlock(int *l)
 {
@@ -145,6 +150,7 @@ struct tg__waiter {
 struct tg__stack {
     void *base;               /* lowest usable address (above the guard page) */
     size_t size;              /* usable bytes */
+    size_t want;              /* the size asked for when it was mapped */
     void *map;                /* the whole mapping */
     size_t map_size;
     int guarded;              /* 1 if the page below base is PROT_NONE */
@@ -200,7 +206,11 @@ struct tg_task {
     struct tg__park *park;    /* the current blocking call, while BLOCKED */
     int join_lock;
     int claimed;              /* atomic: its current wait was claimed (it will run) */
-    struct tg__waitq joinq;
+    struct tg__waitq joinq;   /* joiners other than join_park's, under join_lock */
+    /* The park of a joiner of the same scheduler (the usual join): only the
+     * host thread touches it, and the task's end hands control straight to
+     * that joiner. */
+    struct tg__park *join_park;
     struct tg_actor *actor;   /* tangle's actor, or NULL */
     int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
@@ -245,7 +255,6 @@ struct tg__sched {
     struct tg__park **heap;
     int heap_n, heap_cap;
     struct tg_task *zombie;   /* a task that just ended, finished by the next context */
-    struct tg__waiter *zombie_wakes; /* its joiners on other threads, claimed */
     struct tg_task *free_recs; /* ended tasks' records with their stacks, for reuse */
     int n_free_recs;
     int list_lock;
@@ -340,6 +349,22 @@ struct tg__park *tg__timer_first(struct tg__sched *s);
  * pages), or NULL. Its stack field is set; its other fields are zero if it
  * is new, or as the last task left them if it was reused. */
 struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size);
+/* At most this many ended tasks' records are kept per scheduler. */
+enum { TG__FREE_RECS = 16 };
+/* tg__task_rec_alloc, taking the newest free record at once when it was
+ * mapped for the same size (a spawn loop's case). */
+static inline struct tg_task *tg__task_rec_get(struct tg__sched *s, size_t size)
+{
+    struct tg_task *t = s->free_recs;
+#if !defined(__SANITIZE_ADDRESS__) /* there the stack must be unpoisoned */
+    if (t && t->stack.want == size) {
+        s->free_recs = t->next;
+        s->n_free_recs--;
+        return t;
+    }
+#endif
+    return tg__task_rec_alloc(s, size);
+}
 /* Gives t's record and stack back (to s's free list, or to the system). */
 void tg__task_rec_free(struct tg__sched *s, struct tg_task *t);
 /* Unmaps every record on s's free list. */
@@ -496,7 +521,7 @@ enum { TG__OP_JOIN = 16, TG__OP_WG, TG__OP_COND };
 #define TG__B_NOCANCEL 0x2  /* cancellation does not end this wait */
 /* The start of every blocking call: the calling task in *tp, or a TG_E* code.
  * A cancelled task does not start a wait (unless flags say so). */
-static inline int tg__block_start(struct tg_task **tp, int flags)
+static inline __attribute__((always_inline)) int tg__block_start(struct tg_task **tp, int flags)
 {
     struct tg__sched *s = tg__sched_self;
     struct tg_task *t = s ? s->current : NULL;

@@ -36,7 +36,7 @@ static int *free_slots;
 static int n_free_slots;
 static int initialized;    /* 1 ok, -1 failed */
 static _Atomic int init_state;
-static uint64_t next_actor_id; /* under the engine lock */
+static uint64_t next_actor_id; /* atomic: the last id given out */
 static struct tg_actor *free_actors;
 static int registry_warned, held_warned;
 static _Atomic int first_wait_done;
@@ -210,12 +210,95 @@ struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uin
     return actor_new(NULL, kind, name, parent, n > 1 ? tg__stack_intern(pcs, n) : 0, 0);
 }
 
-struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
-                                 uint64_t parent, uintptr_t pc)
+/* Task actors take their ids from a block of the spawning thread (a
+ * scheduler spawns every task of its own): one atomic addition per 64
+ * tasks, and the tasks of one scheduler still count up 1, 2, 3 when
+ * nothing else is created meanwhile. */
+enum { TASK_ID_BLOCK = 64 };
+static __thread uint64_t task_id_next __attribute__((tls_model("initial-exec")));
+static __thread uint64_t task_id_end __attribute__((tls_model("initial-exec")));
+
+static uint64_t task_id(void)
+{
+    if (TG_UNLIKELY(task_id_next == task_id_end)) {
+        task_id_next = __atomic_fetch_add(&next_actor_id, TASK_ID_BLOCK, __ATOMIC_RELAXED) + 1;
+        task_id_end = task_id_next + TASK_ID_BLOCK;
+    }
+    return task_id_next++;
+}
+
+/* tg__actor_renew of an actor that ended holding locks (or otherwise not
+ * renewable in place): the reap and the new actor under the engine lock. */
+static __attribute__((noinline)) struct tg_actor *
+actor_renew_locked(struct tg_actor *old, const char *name, uint64_t parent, uintptr_t pc,
+                   struct tg_actor *host, void *user)
+{
+    struct tg_actor *a = actor_new(old, TG_ACTOR_TASK, name, parent, 0, pc);
+    if (a) {
+        a->host = host;
+        a->tid = host ? host->tid : 0;
+        a->user = user;
+    }
+    return a;
+}
+
+struct tg_actor *tg__actor_renew(struct tg_actor *old, const char *name, uint64_t parent,
+                                 uintptr_t pc, struct tg_actor *host, void *user)
 {
     if (tg__engine_init() != 0)
         return NULL;
-    return actor_new(old, kind, name, parent, 0, pc);
+    struct tg_actor *a = old;
+    if (TG_UNLIKELY(a->kind != TG_ACTOR_TASK || a->n_held != 0 || a->joined ||
+                    __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED ||
+                    __atomic_load_n(&tg__actors[a->slot], __ATOMIC_RELAXED) != a))
+        return actor_renew_locked(old, name, parent, pc, host, user);
+    /* Owned by the caller, ended, holding nothing: nobody else writes it
+     * (its registry slot is not free, no hold of it can be released by
+     * another), and readers of an ended actor that holds nothing find no
+     * wait, no hold and no pending call in it. So it is renewed without
+     * the engine lock, touching only what names it; the id, cleared first
+     * and set last, tells a reader copying its name (tg__actor_ident) that
+     * the copy may mix two tasks. Whatever else a task's life changes is
+     * either meaningful only while it waits or holds (both over now) or
+     * counts up across renewals (wait_seq, pending_seq), so that a
+     * reader's stale mark of the old task never matches the new one. */
+    uint64_t id = task_id();
+    __atomic_store_n(&a->id, 0, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(a->name, name, sizeof a->name);
+    a->name[sizeof a->name - 1] = 0;
+    a->parent = parent;
+    a->created = 0;
+    a->created_pc = pc;
+    a->host = host;
+    a->tid = host ? host->tid : 0;
+    a->user = user;
+    a->wait_stack = 0;
+    a->chain_salt = id * 0x9E3779B97F4A7C15ull;
+    a->chain_stale = a->chain_cache != NULL;
+    __atomic_store_n(&a->id, id, __ATOMIC_RELEASE);
+    __atomic_store_n(&a->state, TG_ST_RUNNING, __ATOMIC_RELEASE);
+    return a;
+}
+
+int tg__actor_ident(const struct tg_actor *a, struct tg_actor_ident *out)
+{
+    for (int tries = 0; tries < 1000; tries++) {
+        uint64_t id = __atomic_load_n(&a->id, __ATOMIC_ACQUIRE);
+        memcpy(out->name, (const char *)a->name, sizeof out->name);
+        out->parent = a->parent;
+        out->created = a->created;
+        out->created_pc = a->created_pc;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (id != 0 && __atomic_load_n(&a->id, __ATOMIC_RELAXED) == id) {
+            out->name[sizeof out->name - 1] = 0;
+            out->id = id;
+            return 0;
+        }
+        sched_yield(); /* its scheduler is between the two stores */
+    }
+    memset(out, 0, sizeof *out);
+    return -1;
 }
 
 /* Under the engine lock: an empty registry slot, the most recently freed
@@ -320,7 +403,8 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
         a->held = held;
         a->cap_held = cap;
         a->vc = vc; /* stale: its owner is the record's last user */
-        a->id = ++next_actor_id;
+        a->id = kind == TG_ACTOR_TASK ? task_id()
+                                      : __atomic_add_fetch(&next_actor_id, 1, __ATOMIC_RELAXED);
         a->chain_salt = a->id * 0x9E3779B97F4A7C15ull; /* ids start at 1: never 0 */
         a->chain_stale = a->chain_cache != NULL;
         a->kind = kind;
@@ -356,10 +440,12 @@ void tg__actor_set_name(struct tg_actor *a, const char *name)
 const char *tg__label(const struct tg_actor *a, char *buf, size_t n)
 {
     const char *what = a->kind == TG_ACTOR_TASK ? "task" : "thread";
-    if (a->name[0])
-        snprintf(buf, n, "%s %llu \"%s\"", what, (unsigned long long)a->id, a->name);
+    struct tg_actor_ident who;
+    tg__actor_ident(a, &who);
+    if (who.name[0])
+        snprintf(buf, n, "%s %llu \"%s\"", what, (unsigned long long)who.id, who.name);
     else
-        snprintf(buf, n, "%s %llu", what, (unsigned long long)a->id);
+        snprintf(buf, n, "%s %llu", what, (unsigned long long)who.id);
     return buf;
 }
 
@@ -478,19 +564,28 @@ static int valid_holds(const struct tg_actor *a)
     return n;
 }
 
+static __attribute__((noinline)) void actor_exit_held(struct tg_actor *a, int report_holds);
+
 void tg__actor_exit(struct tg_actor *a, int report_holds)
 {
     if (!a)
         return;
     tg__lockorder_drain(a); /* its record may serve another actor next */
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
+    /* A task that holds nothing leaves its host thread running (an idle
+     * host asks for a scan itself): the many tasks that come and go cost
+     * the watchdog no scan, and their end no fence. */
+    if (TG_LIKELY(a->kind == TG_ACTOR_TASK && a->n_held == 0))
+        return;
+    actor_exit_held(a, report_holds);
+}
+
+static void actor_exit_held(struct tg_actor *a, int report_holds)
+{
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the scan's clear of tg__changed */
     /* An end can leave others stuck: on its holds, or, for a thread, by
-     * leaving only blocked actors behind. A task that holds nothing leaves
-     * its host thread running (an idle host asks for a scan itself), so
-     * the many tasks that come and go cost the watchdog no scan. */
-    if (a->kind != TG_ACTOR_TASK || a->n_held > 0)
-        tg__note_change();
+     * leaving only blocked actors behind. */
+    tg__note_change();
     int lock_holds = 0;
     for (int i = 0; i < a->n_held; i++) {
         const struct tg_held *h = &a->held[i];

@@ -239,7 +239,8 @@ struct tg_thread_side {
  * cache of a task that nests locks, a held list longer than two) lives out
  * of line and is allocated by the first actor of a record that needs it. */
 struct tg_actor {
-    uint64_t id;              /* 1, 2, ... in creation order; never reused */
+    uint64_t id;              /* 1, 2, ...; never reused; 0 while a task actor is renewed.
+                                 Task actors take theirs from blocks of their scheduler. */
     uint32_t kind;            /* enum tg_actor_kind */
     uint32_t aflags;          /* TG_AF_* */
     _Atomic uint64_t wait_seq;/* odd while waiting (seqlock for readers) */
@@ -343,11 +344,28 @@ struct tg_actor *tg__actor_new(enum tg_actor_kind kind, const char *name, uint64
  * unwound: n may be 0 for none. */
 struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uint64_t parent,
                                   const uintptr_t *pcs, int n);
-/* tg__actor_reap(old) and a new actor with a one-frame spawn site, under one
- * engine lock; old's record (and registry slot) is reused when it is free.
- * A scheduler recycles its last ended task's record for its next spawn. */
-struct tg_actor *tg__actor_renew(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
-                                 uint64_t parent, uintptr_t pc);
+/* A new task actor in old's record (and registry slot), with a one-frame
+ * spawn site, hosted by host, with user as its frontend data: a
+ * scheduler recycles its last ended task's actor, which it alone keeps
+ * (not reaped), for its next spawn. When old ended holding nothing (the
+ * usual case) this takes no lock and clears nothing but what names the
+ * actor; else it is tg__actor_reap(old) and a new actor under one engine
+ * lock. name is read as 32 bytes (a task's name buffer) and truncated to
+ * 31. */
+struct tg_actor *tg__actor_renew(struct tg_actor *old, const char *name, uint64_t parent,
+                                 uintptr_t pc, struct tg_actor *host, void *user);
+/* What names an actor, copied consistently: a task actor may be renewed for
+ * another task at any time by its scheduler (tg__actor_renew), without the
+ * engine lock, so a reader that names an actor it does not own copies these
+ * through tg__actor_ident. Returns 0, or -1 (all zero) if the actor was
+ * being renewed all along. */
+struct tg_actor_ident {
+    uint64_t id, parent;
+    char name[32];
+    uint32_t created;
+    uintptr_t created_pc;
+};
+int tg__actor_ident(const struct tg_actor *a, struct tg_actor_ident *out);
 void tg__actor_set_name(struct tg_actor *a, const char *name);
 /* "thread 3 \"worker\"" (or "task ...", or without a name if it has none),
  * written into buf, which is returned. */

@@ -94,10 +94,10 @@ void tg__res_describe(const struct tg_res *r, struct tg_res_info *info)
         tg__stack_from_pcs(&info->created, &r->created_pc, 1);
 }
 
-static void actor_name(const struct tg_actor *a, char *out, size_t n)
+static void actor_name(const struct tg_actor *a, const char *name, char *out, size_t n)
 {
-    if (a->name[0] || a->kind == TG_ACTOR_TASK || !a->tid) {
-        snprintf(out, n, "%s", a->name);
+    if (name[0] || a->kind == TG_ACTOR_TASK || !a->tid) {
+        snprintf(out, n, "%s", name);
         return;
     }
     char path[64];
@@ -127,9 +127,11 @@ static void describe_waited(struct tg_res_info *out, const struct tg_res *res, u
                             const struct tg_actor *target)
 {
     if (kind == TG_RES_JOIN && target) {
+        struct tg_actor_ident who;
+        tg__actor_ident(target, &who);
         out->kind = target->kind == TG_ACTOR_TASK ? "task" : "thread";
-        out->id = target->id;
-        out->name = tg__strdup(target->name[0] ? target->name : NULL);
+        out->id = who.id;
+        out->name = tg__strdup(who.name[0] ? who.name : NULL);
     } else {
         tg__res_describe(res, out);
     }
@@ -142,13 +144,15 @@ void tg__describe_actor(struct tg_actor_info *info, const struct tg_actor *a,
                         const struct tg_held *held, int n_held)
 {
     char name[64];
-    info->id = a->id;
+    struct tg_actor_ident who;
+    tg__actor_ident(a, &who);
+    info->id = who.id;
     info->tid = a->tid;
     info->kind = a->kind == TG_ACTOR_TASK ? "task" : "thread";
-    actor_name(a, name, sizeof name);
+    actor_name(a, who.name, name, sizeof name);
     info->name = tg__strdup(name);
     info->state = "running";
-    tg__stack_to_info(&info->created, a->created, a->created_pc);
+    tg__stack_to_info(&info->created, who.created, who.created_pc);
     if (wait) {
         info->wait.present = 1;
         info->wait.timed = (wait->flags & TG_WF_TIMED) != 0;

@@ -31,7 +31,7 @@ int64_t tg__long_hold_after = INT64_MAX;
 void tg__det_configure(void) { tg__detect_on = 0; }
 void tg__det_sched_start(struct tg__sched *s) { (void)s; }
 void tg__det_sched_end(struct tg__sched *s) { (void)s; }
-void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
+void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
 void tg__det_task_exit(struct tg_task *t) { (void)t; }
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
@@ -246,7 +246,7 @@ void tg__det_sched_end(struct tg__sched *s)
     s->host = NULL;
 }
 
-void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
+void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
     t->hold_top = t->hold_mirror = t->hold_in;
@@ -254,17 +254,13 @@ void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
     if (!s->host)
         return;
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
-    /* The spawn site is the caller of tg_spawn, known already: no unwinding
-     * (it was most of a spawn's cost with detection on). */
-    struct tg_actor *old = s->reaped;
-    s->reaped = NULL;
-    t->actor = old ? tg__actor_renew(old, TG_ACTOR_TASK, t->name, pid, t->spawn_pc)
-                   : tg__actor_new_at(TG_ACTOR_TASK, t->name, pid, &t->spawn_pc, t->spawn_pc ? 1 : 0);
-    if (t->actor) {
-        t->actor->host = s->host;
-        t->actor->tid = s->host->tid;
-        t->actor->user = t;
+    struct tg_actor *a = tg__actor_new_at(TG_ACTOR_TASK, t->name, pid, &t->spawn_pc, t->spawn_pc ? 1 : 0);
+    if (a) {
+        a->host = s->host;
+        a->tid = s->host->tid;
+        a->user = t;
     }
+    t->actor = a;
 }
 
 void tg__det_task_exit(struct tg_task *t)

@@ -40,11 +40,17 @@ void tg__det_configure(void);
 /* Scheduler threads become hosts; 0 or -1 (then detection is off for it). */
 void tg__det_sched_start(struct tg__sched *s);
 void tg__det_sched_end(struct tg__sched *s);
-void tg__det_task_new(struct tg_task *t, struct tg_task *parent);
+/* t gets its actor: the one its scheduler kept from the last task it freed
+ * (tg__det_task_keep), renewed, or a new one. */
+static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent);
+void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent);
 /* The task ended; its remaining holds are reported. */
 void tg__det_task_exit(struct tg_task *t);
 /* t's record is freed by a task of scheduler s (its own, or its joiner's). */
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t);
+/* Its usual case, inline: s keeps t's actor for its next spawn, if it
+ * keeps none yet (then 1). Only s's thread touches what s keeps. */
+static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t);
 /* Register a primitive (its engine record goes to p->res). */
 void tg__det_res_init(struct tg__prim *p, int engine_flags, uintptr_t pc);
 void tg__det_res_destroy(struct tg__prim *p);
@@ -101,6 +107,27 @@ void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns
 void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns);
 
 #ifndef TG_TASK_NO_ENGINE
+static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
+{
+    struct tg__sched *s = t->sched;
+    struct tg_actor *old = s->reaped; /* kept only while s has a host */
+    if (!old) {
+        tg__det_task_new_slow(t, parent);
+        return;
+    }
+    s->reaped = NULL;
+    /* The spawn site is the caller of tg_spawn, known already: no unwinding. */
+    uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
+    t->actor = tg__actor_renew(old, t->name, pid, t->spawn_pc, s->host, t);
+}
+static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t)
+{
+    if (s->reaped)
+        return 0;
+    s->reaped = t->actor;
+    t->actor = NULL;
+    return 1;
+}
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to)
 {
     if (s->host)
@@ -287,6 +314,8 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
 }
 static inline void tg__det_unpark(struct tg_task *t) { (void)t; }
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }
+static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
+static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; return 0; }
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 { (void)t; (void)p; (void)mode; (void)pc; }
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }

@@ -372,7 +372,8 @@ static void tg__task_free_slow(struct tg__sched *s, struct tg_task *t)
 
 TG__HOT void tg__task_free(struct tg__sched *s, struct tg_task *t)
 {
-    if (!t->actor && !t->permits[1].more && s->n_free_recs < TG__FREE_RECS) {
+    if (!t->permits[1].more && s->n_free_recs < TG__FREE_RECS &&
+        (!t->actor || tg__det_task_keep(s, t))) {
         t->next = s->free_recs;
         s->free_recs = t;
         s->n_free_recs++;
@@ -468,6 +469,9 @@ TG__HOT int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size
     t->spawn_pc = pc;
     tg__name_copy(t->name, name ? name : "task");
     tg__ctx_make(&t->ctx, t->stack.base, (uintptr_t)t - (uintptr_t)t->stack.base, tg__task_main, t);
+    /* Its actor first: a task on the list has its own (tg_dump reads it). */
+    if (tg__detect_on)
+        tg__det_task_new(t, s->current);
     int solo = tg__solo_enter(); /* other threads read the list holding list_lock */
     if (!solo)
         tg__spin_lock_shared(&s->list_lock);
@@ -480,8 +484,6 @@ TG__HOT int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size
     else
         tg__spin_unlock(&s->list_lock);
     s->n_tasks++;
-    if (tg__detect_on)
-        tg__det_task_new(t, s->current);
     tg__rq_push(s, t);
     if (out)
         *out = t;

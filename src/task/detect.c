@@ -795,9 +795,11 @@ static void tg__dump_wait(struct tg_actor_info *info, const struct tg_task *t)
             if (o && o->actor)
                 info->wait.holder = o->actor->id;
         }
-    } else { /* a join: obj is the task waited for */
+    } else { /* a join: obj is the task waited for (not freed before t runs again) */
+        const struct tg_task *target = obj;
         info->wait.res.kind = "task";
-        info->wait.res.name = tg__strdup(((const struct tg_task *)obj)->name);
+        info->wait.res.id = target->actor ? target->actor->id : 0;
+        info->wait.res.name = tg__strdup(target->name);
     }
     tg__dump_stack(&info->wait.stack, 0, t->wait_pc);
 }

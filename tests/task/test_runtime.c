@@ -634,6 +634,168 @@ static void *t_dump_signal(void *arg)
  * dump naming task "main" to stderr. */
 static void test_dump_signal(void) { CHECK_EQ(tg_run(t_dump_signal, NULL), 0); }
 
+/* ---- a task's end resumes its joiner directly ------------------------------------------ */
+static long ticks;
+static int ticker_stop;
+static void *ticker(void *arg)
+{
+    (void)arg;
+    while (!ticker_stop) {
+        ticks++;
+        tg_yield();
+    }
+    return NULL;
+}
+static void *plus_one(void *a) { return (void *)((long)a + 1); }
+static tg_event jev;
+static void *wait_jev(void *a)
+{
+    tg_event_wait(&jev);
+    return a;
+}
+static void *join_it(void *t)
+{
+    return (void *)(long)tg_join(t, NULL);
+}
+static void *t_join_direct(void *arg)
+{
+    (void)arg;
+    /* Results, and other runnable tasks still run between the hand-offs. */
+    tg_task *tk;
+    CHECK_EQ(tg_spawn(&tk, "ticker", ticker, NULL), 0);
+    for (long i = 0; i < 1000; i++) {
+        tg_task *t;
+        void *r = NULL;
+        CHECK_EQ(tg_spawn(&t, i % 2 ? "odd" : "even", plus_one, (void *)i), 0);
+        CHECK_EQ(tg_join(t, &r), 0);
+        CHECK_EQ((long)r, i + 1);
+    }
+    CHECK(ticks >= 500);
+    ticker_stop = 1;
+    CHECK_EQ(tg_join(tk, NULL), 0);
+    /* A child that ended before the join. */
+    tg_task *t;
+    void *r = NULL;
+    CHECK_EQ(tg_spawn(&t, "early", plus_one, (void *)41), 0);
+    tg_yield();
+    CHECK_EQ(tg_join(t, &r), 0);
+    CHECK_EQ((long)r, 42);
+    /* A joiner cancelled while it waits, and a second joiner meanwhile:
+     * the first returns TG_ECANCELED, the second gets the result. */
+    tg_event_init(&jev);
+    tg_task *c, *j;
+    CHECK_EQ(tg_spawn(&c, "waiter", wait_jev, (void *)7), 0);
+    CHECK_EQ(tg_spawn(&j, "joiner", join_it, c), 0);
+    tg_yield(); /* c waits on jev, j waits for c */
+    CHECK_EQ(tg_cancel(j), 0);
+    tg_event_set(&jev);
+    r = NULL;
+    CHECK_EQ(tg_join(c, &r), 0);
+    CHECK_EQ((long)r, 7);
+    r = NULL;
+    CHECK_EQ(tg_join(j, &r), 0);
+    CHECK_EQ((long)r, TG_ECANCELED);
+    /* A join that times out leaves the task joinable. */
+    tg_event_reset(&jev);
+    CHECK_EQ(tg_spawn(&c, "late", wait_jev, (void *)9), 0);
+    CHECK_EQ(tg_join_until(c, NULL, tg_now() + 2 * MS), TG_ETIMEDOUT);
+    tg_event_set(&jev);
+    r = NULL;
+    CHECK_EQ(tg_join(c, &r), 0);
+    CHECK_EQ((long)r, 9);
+    return NULL;
+}
+/* Expected: each joiner sees its child's result, whether the child ends
+ * after the join began (and hands control straight to the joiner) or
+ * before; a yielding task keeps running between the hand-offs; a cancelled
+ * joiner returns TG_ECANCELED while another joiner of the same task gets
+ * its result; a timed-out join leaves the task joinable. */
+static void test_join_direct(void) { CHECK_EQ(tg_run(t_join_direct, NULL), 0); }
+
+/* ---- dumps while task records and actors are reused ------------------------------------ */
+/* A name that says whether it was copied whole: "r<k>-<k % 97>". */
+static int name_ok(const char *n, size_t len)
+{
+    long k, c;
+    char buf[40];
+    if (len >= sizeof buf)
+        return 0;
+    memcpy(buf, n, len);
+    buf[len] = 0;
+    return sscanf(buf, "r%ld-%ld", &k, &c) == 2 && c == k % 97;
+}
+static int renew_stop;
+static void *dumper(void *arg)
+{
+    FILE *f = arg;
+    for (int i = 0; i < 40; i++) {
+        tg_dump(fileno(f));
+        usleep(2000);
+    }
+    __atomic_store_n(&renew_stop, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+static void *nothing_task(void *a) { return a; }
+static void *t_dump_renew(void *arg)
+{
+    (void)arg;
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, dumper, f), 0);
+    for (long k = 0; !__atomic_load_n(&renew_stop, __ATOMIC_ACQUIRE); k++) {
+        char name[32];
+        snprintf(name, sizeof name, "r%ld-%ld", k, k % 97);
+        tg_task *t;
+        CHECK_EQ(tg_spawn(&t, name, nothing_task, NULL), 0);
+        CHECK_EQ(tg_join(t, NULL), 0);
+    }
+    pthread_join(th, NULL);
+    /* Every task named in a dump has a whole name; with ids (the engine's
+     * dump), an id names one task only, in every dump. */
+    rewind(f);
+    static long ids[4096];
+    static char names[4096][32];
+    int n_ids = 0, seen = 0;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        for (char *p = line; (p = strstr(p, "task ")); p += 5) {
+            char *q = p + 5;
+            long id = -1;
+            if (*q >= '0' && *q <= '9')
+                id = strtol(q, &q, 10), q += *q == ' ';
+            if (*q != '"')
+                continue;
+            char *e = strchr(q + 1, '"');
+            if (!e || e[-1] == '\\' || strncmp(q + 1, "r", 1) != 0)
+                continue;
+            size_t len = (size_t)(e - q - 1);
+            CHECK(name_ok(q + 1, len));
+            seen++;
+            if (id < 0)
+                continue;
+            int k = 0;
+            while (k < n_ids && ids[k] != id)
+                k++;
+            if (k == n_ids && n_ids < 4096) {
+                ids[n_ids] = id;
+                memcpy(names[n_ids], q + 1, len < 31 ? len : 31);
+                n_ids++;
+            } else if (k < n_ids) {
+                CHECK(strncmp(names[k], q + 1, len) == 0 && names[k][len] == 0);
+            }
+        }
+    }
+    fclose(f);
+    CHECK(seen > 0);
+    return NULL;
+}
+/* Expected: while one scheduler spawns and joins tasks as fast as it can
+ * (reusing task records and, with detection, renewing the same engine
+ * actor for each), dumps taken from another thread show each task with its
+ * whole name, and never show one id with two names. */
+static void test_dump_renew(void) { CHECK_EQ(tg_run(t_dump_renew, NULL), 0); }
+
 /* ---- a permit returned by a task that does not hold one -------------------------------- */
 static tg_sem psem;
 static tg_event pgo;
@@ -1349,6 +1511,8 @@ static const struct test_case tests[] = {
     { "permit_other", test_permit_other },
     { "dump_notes", test_dump_notes },
     { "hold_record", test_hold_record },
+    { "join_direct", test_join_direct },
+    { "dump_renew", test_dump_renew },
     { NULL, NULL },
 };
 

@@ -249,8 +249,6 @@ void tg__det_sched_end(struct tg__sched *s)
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
-    t->hold_top = t->hold_mirror = t->hold_in;
-    t->hold_end = t->hold_in + TG__HOLD_IN;
     if (!s->host)
         return;
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;

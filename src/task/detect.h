@@ -110,6 +110,8 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
+    t->hold_top = t->hold_mirror = t->hold_in;
+    t->hold_end = t->hold_in + TG__HOLD_IN;
     struct tg_actor *old = s->reaped; /* kept only while s has a host */
     if (!old) {
         tg__det_task_new_slow(t, parent);

@@ -355,8 +355,8 @@ enum { TG__FREE_RECS = 16 };
  * mapped for the same size (a spawn loop's case). */
 static inline struct tg_task *tg__task_rec_get(struct tg__sched *s, size_t size)
 {
-    struct tg_task *t = s->free_recs;
 #if !defined(__SANITIZE_ADDRESS__) /* there the stack must be unpoisoned */
+    struct tg_task *t = s->free_recs;
     if (t && t->stack.want == size) {
         s->free_recs = t->next;
         s->n_free_recs--;

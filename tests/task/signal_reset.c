@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static volatile sig_atomic_t handled;
 static int own_mode;
@@ -30,14 +31,24 @@ static void on_own(int sig)
     handled++;
 }
 
-/* Reads the clock once per 2^16 turns, so that a sample lands in the loop
- * itself (in the clock, the top frames would be the same for both tasks,
- * and the two runs would read as one hazard repeated). */
+/* Spins until this thread has run for `ns` of CPU time (the hazard counts
+ * the scheduler thread's CPU time, so on a loaded machine a wall-clock
+ * spin could end before it was long enough), or 30 s of wall time have
+ * passed. The clocks are read once per 2^16 turns, so that a sample lands
+ * in the loop itself (in the clock, the top frames would be the same for
+ * both tasks, and the two runs would read as one hazard repeated). */
+static int64_t cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void spin_for(int64_t ns)
 {
-    int64_t end = tg_now() + ns;
+    int64_t cpu_end = cpu_now() + ns, wall_end = tg_now() + 30000 * 1000000LL;
     volatile unsigned turns = 0;
-    while ((++turns & 0xffff) || tg_now() < end) /* @spin: never yields */
+    while ((++turns & 0xffff) || (cpu_now() < cpu_end && tg_now() < wall_end)) /* @spin: never yields */
         ;
 }
 

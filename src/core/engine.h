@@ -312,11 +312,12 @@ struct tg_actor {
      * allocated by the first one and grown as needed; kept across reuse. */
     int any_cap;
     struct tg_wait_alt *any_buf;
-    /* Where its held list starts: most actors (tasks above all) never hold
-     * more than this many at once, and an allocation of its own would
-     * double what the engine keeps per task. tg__held_grow moves the list
-     * out and leaves this unused. */
-    struct tg_held held_inline[2];
+    /* Where its held list starts: a task keeps its mutexes in a hold
+     * record of its own (task runtime), so most task actors hold at most
+     * one lock here, and an allocation of its own would double what the
+     * engine keeps per task. A thread's first nesting moves the list out
+     * (tg__held_grow, 16 holds at once) and leaves this unused. */
+    struct tg_held held_inline[1];
     /* Thread-only state (struct tg_thread_side), allocated when a record
      * first serves a thread, kept across reuse; NULL in records that only
      * ever served tasks. */

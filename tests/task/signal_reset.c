@@ -34,9 +34,15 @@ static void on_own(int sig)
 /* Spins until this thread has run for `ns` of CPU time (the hazard counts
  * the scheduler thread's CPU time, so on a loaded machine a wall-clock
  * spin could end before it was long enough), or 30 s of wall time have
- * passed. The clocks are read once per 2^16 turns, so that a sample lands
- * in the loop itself (in the clock, the top frames would be the same for
- * both tasks, and the two runs would read as one hazard repeated). */
+ * passed. The wall clock is read once per 2^16 turns, and the CPU clock (a
+ * system call, much slower) only once `ns` of wall time have passed, so
+ * that a sample mostly lands in the loop itself. A sample may still land
+ * in a clock, where the four top frames of both tasks would be the same
+ * (vdso, libc, a sanitizer's interceptor) and the two runs would read as
+ * one hazard repeated: so each task reads the CPU clock through a function
+ * of its own. */
+typedef int64_t cpu_clock_fn(void);
+
 static int64_t cpu_now(void)
 {
     struct timespec ts;
@@ -44,25 +50,40 @@ static int64_t cpu_now(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void spin_for(int64_t ns)
+static __attribute__((noinline)) int64_t cpu_first(void)
 {
-    int64_t cpu_end = cpu_now() + ns, wall_end = tg_now() + 30000 * 1000000LL;
+    int64_t t = cpu_now();
+    __asm__ volatile("" ::: "memory"); /* not a tail call: this frame stays */
+    return t;
+}
+
+static __attribute__((noinline)) int64_t cpu_second(void)
+{
+    int64_t t = cpu_now();
+    __asm__ volatile("" ::: "memory");
+    return t;
+}
+
+static void spin_for(int64_t ns, cpu_clock_fn *cpu)
+{
+    int64_t wall_end = tg_now() + ns, cpu_end = cpu() + ns, cap = wall_end + 30000 * 1000000LL;
     volatile unsigned turns = 0;
-    while ((++turns & 0xffff) || (cpu_now() < cpu_end && tg_now() < wall_end)) /* @spin: never yields */
+    int64_t t;
+    while ((++turns & 0xffff) || ((t = tg_now()) < cap && (t < wall_end || cpu() < cpu_end))) /* @spin: never yields */
         ;
 }
 
 static void *first(void *arg)
 {
     (void)arg;
-    spin_for(700 * 1000 * 1000LL);
+    spin_for(700 * 1000 * 1000LL, cpu_first);
     return NULL;
 }
 
 static void *second(void *arg)
 {
     (void)arg;
-    spin_for(700 * 1000 * 1000LL);
+    spin_for(700 * 1000 * 1000LL, cpu_second);
     return NULL;
 }
 

@@ -399,10 +399,12 @@ void tg__det_wait_end(struct tg_task *t)
 }
 
 /* The wait record (t->lz) protocol. Only t's thread writes the fields, and
- * only while state is 0, bracketed by ver (a seqlock for other threads'
- * reads). Another thread publishes a deferred wait by moving state 1 -> 3,
- * calling the engine, then 3 -> 2; t's tg__det_unpark moves 1 -> 0 with one
- * compare-and-swap, or waits out 3 and withdraws a published wait. So the
+ * only while state is 0 or TG__LZ_PARKED, bracketed by ver (a seqlock for
+ * other threads' reads). Another thread publishes a deferred wait by
+ * moving state 1 -> 3, calling the engine, then 3 -> 2; t's tg__det_unpark
+ * moves 1 -> 0 with one compare-and-swap, or waits out 3 and withdraws a
+ * published wait. A channel wait (TG__LZ_PARKED) is recorded by its park
+ * alone and published only by t's own thread (TG__LZ_PARKED -> 2). So the
  * engine's record of a wait is never written by two threads at once. */
 static void tg__lz_publish(struct tg_task *h, int foreign)
 {
@@ -419,6 +421,18 @@ static void tg__lz_publish(struct tg_task *h, int foreign)
     }
     tg__det_wait_rec(h, 0);
     __atomic_store_n(&h->lz.state, 2, __ATOMIC_RELEASE);
+}
+
+/* Publishes the channel wait t's park describes (lz.state TG__LZ_PARKED),
+ * on t's own thread while t is parked: the record is written first, so
+ * that a chain walk that then sees state 2 reads this wait, not the last
+ * one (a walk that sees TG__LZ_PARKED reads nothing more). */
+static void tg__lz_publish_parked(struct tg_task *t)
+{
+    tg__lz_record(t, TG__W_CHANNEL, (void *)t->wait_obj, NULL, t->park->deadline != TG_FOREVER,
+                  t->wait_pc, 0);
+    tg__det_wait_rec(t, 0);
+    __atomic_store_n(&t->lz.state, 2, __ATOMIC_RELEASE);
 }
 
 /* h's recorded wait as arms (one, or a select's) into arms[TG__LZ_ANY];
@@ -489,8 +503,8 @@ static int tg__lz_chain(struct tg_task *t)
         if (known)
             continue;
         int st = __atomic_load_n(&h->lz.state, __ATOMIC_ACQUIRE);
-        if (n_seen == 32 || tg__lz_runs(h, t, st))
-            return 0;
+        if (n_seen == 32 || tg__lz_runs(h, t, st) || st == TG__LZ_PARKED)
+            return 0; /* (a channel wait, deferred: anyone may end it) */
         seen[n_seen++] = h;
         if (st == 0) {
             if (tg__det_task_blocked(h))
@@ -611,9 +625,15 @@ void tg__det_publish_parked(struct tg__sched *s)
         return;
     s->published_at = sw;
     tg__spin_lock(&s->list_lock);
-    for (struct tg_task *t = s->all; t; t = t->all_next)
-        if (t->state == TG__T_BLOCKED && __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE) == 1)
+    for (struct tg_task *t = s->all; t; t = t->all_next) {
+        if (t->state != TG__T_BLOCKED)
+            continue;
+        int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
+        if (st == 1)
             tg__lz_publish(t, 0);
+        else if (st == TG__LZ_PARKED)
+            tg__lz_publish_parked(t);
+    }
     tg__spin_unlock(&s->list_lock);
 }
 

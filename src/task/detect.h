@@ -205,6 +205,14 @@ static inline void tg__det_released_for(struct tg_task *holder, struct tg__prim 
         tg__released_for(holder->actor, (struct tg_res *)p->res);
 }
 
+/* t->lz.state (the protocol is described in detect.c): 0 no wait
+ * recorded; 1 deferred, described by the record; 2 published; 3 being
+ * published by another thread; TG__LZ_PARKED: a channel wait deferred with
+ * no record at all: its park describes it (tg_task.wait_obj, wait_pc,
+ * wait_op, park->deadline), and only its own thread publishes it or reads
+ * those fields for the engine. */
+#define TG__LZ_PARKED 4
+
 /* Writes t's wait record (the seqlock protocol is described in detect.c):
  * tg__lz_open, the fields, tg__lz_close. */
 static inline unsigned tg__lz_open(struct tg_task *t)
@@ -278,9 +286,9 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
 {
     if (wkind == TG__W_CHANNEL && !check) {
         /* Anyone can end it: only this thread publishes it, when its
-         * scheduler runs out of work. */
-        tg__lz_record(t, wkind, obj, NULL, timed, pc, 0);
-        __atomic_store_n(&t->lz.state, 1, __ATOMIC_RELEASE);
+         * scheduler runs out of work, from what the park itself records
+         * (tg__det_publish_parked). Nothing else to write now. */
+        __atomic_store_n(&t->lz.state, TG__LZ_PARKED, __ATOMIC_RELAXED);
         return 0;
     }
     if (wkind == TG__W_LOCK) {
@@ -297,6 +305,10 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
 static inline void tg__det_unpark(struct tg_task *t)
 {
     int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
+    if (TG_LIKELY(st == TG__LZ_PARKED)) { /* only this thread moves it */
+        __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);
+        return;
+    }
     if (TG_LIKELY(st == 1)) {
         if (!t->lz.chained) {
             __atomic_store_n(&t->lz.state, 0, __ATOMIC_RELAXED);

@@ -1105,6 +1105,14 @@ static uint64_t occ_gate(const struct occ *o, int j)
     return o->n_gates == 1 ? o->gates.one : o->gates.many[j];
 }
 
+static int has_gate(const uint64_t *gates, int n, uint64_t gate)
+{
+    for (int j = 0; j < n; j++)
+        if (gates[j] == gate)
+            return 1;
+    return 0;
+}
+
 static int gated(const struct occ *const *chosen, int n)
 {
     for (int g = 0; g < chosen[0]->n_gates; g++) {
@@ -1134,24 +1142,60 @@ static int compatible(const struct occ *const *chosen, int k, const struct occ *
     return 1;
 }
 
+/* How well occurrence o would serve as cycle edge k after chosen[0..k-1],
+ * whose common gates are common[0..n_common): 2 if the lock it holds
+ * blocks the previous actor's want (and, on the last edge, its want is
+ * blocked by the first actor's hold), plus 1 if it lacks every common gate. */
+static int fitness(const int *path, int n, const struct occ *const *chosen, int k,
+                   const struct occ *o, const uint64_t *common, int n_common)
+{
+    int fit = conflicts(path[k - 1], chosen[k - 1]->to_mode, o->from_mode) &&
+              (k < n - 1 || conflicts(path[k], o->to_mode, chosen[0]->from_mode));
+    int lacks = 1;
+    for (int j = 0; j < o->n_gates && lacks; j++)
+        lacks = !has_gate(common, n_common, occ_gate(o, j));
+    return 2 * fit + lacks;
+}
+
 /* Picks one occurrence per edge of the cycle (edge path[i]), greedily
  * from each occurrence of the first edge in turn (an actor that showed
- * every edge must not hide the second actor of its first one); 1 if a
- * feasible choice exists. */
+ * every edge must not hide the second actor of its first one), and for
+ * the others the fittest of those that can join (one actor may have shown
+ * an edge in several ways); 1 if a feasible choice exists. */
 static int choose(const int *path, int n, const struct occ **chosen)
 {
     const struct edge *e0 = &EDGE(path[0]);
     for (int start = 0; start < e0->n_occ; start++) {
         chosen[0] = e0->occ[start];
+        uint64_t common[MAX_GATES];
+        int n_common = 0;
+        for (int j = 0; j < chosen[0]->n_gates && j < MAX_GATES; j++)
+            common[n_common++] = occ_gate(chosen[0], j);
         int k = 1;
         for (; k < n; k++) {
             const struct edge *e = &EDGE(path[k]);
+            int best_fit = -1;
             chosen[k] = NULL;
-            for (int i = 0; i < e->n_occ && !chosen[k]; i++)
-                if (compatible(chosen, k, e->occ[i]))
-                    chosen[k] = e->occ[i];
+            for (int i = 0; i < e->n_occ && best_fit < 3; i++) {
+                const struct occ *o = e->occ[i];
+                if (!compatible(chosen, k, o))
+                    continue;
+                int fit = fitness(path, n, chosen, k, o, common, n_common);
+                if (fit > best_fit) {
+                    best_fit = fit;
+                    chosen[k] = o;
+                }
+            }
             if (!chosen[k])
                 break;
+            int kept = 0; /* the common gates that chosen[k] holds too */
+            for (int j = 0; j < n_common; j++)
+                for (int g = 0; g < chosen[k]->n_gates; g++)
+                    if (occ_gate(chosen[k], g) == common[j]) {
+                        common[kept++] = common[j];
+                        break;
+                    }
+            n_common = kept;
         }
         if (k < n)
             continue;
@@ -1506,20 +1550,141 @@ static int before_now(const struct occ *o, const struct taker *t)
     return t->vc && w->clock > 0 && clock_at(t->vc->e, t->vc->n, w->slot) >= w->clock;
 }
 
-/* Where an occurrence of the taker goes in e: a free place, or one whose
- * occurrence came before it (that one can join no cycle the new one could
- * not: whatever runs at once with the new one ran after the old one, or at
- * once with both); -1 if the taker has one already or all are needed. */
-static int occ_place(const struct edge *e, const struct taker *t)
+/* An occurrence-to-be: the taker's nesting of hold h under its newest. */
+struct want {
+    const struct taker *t;
+    uint8_t from_mode, to_mode;
+    int n_gates;
+    uint64_t gates[MAX_GATES];
+};
+
+static void want_init(struct want *w, const struct taker *t, const struct tg_held *h)
 {
-    int replace = -1;
-    for (int k = 0; k < e->n_occ; k++) {
-        if (e->occ[k]->who->actor == t->a->id)
-            return -1;
-        if (replace < 0 && before_now(e->occ[k], t))
-            replace = k;
+    w->t = t;
+    w->from_mode = h->mode;
+    w->to_mode = t->top->mode;
+    w->n_gates = 0;
+    for (int k = 0; k < t->n_gates && w->n_gates < MAX_GATES; k++)
+        if (t->gate_addr[k] != h->addr)
+            w->gates[w->n_gates++] = t->gate_key[k];
+}
+
+/* A mode that blocks every other (a read blocks only writers). */
+static int strong(uint8_t mode)
+{
+    return mode != TG_MODE_READ;
+}
+
+/* 1 if every gate of o is one of w's (and below, the other way round). */
+static int gates_of_occ_in_want(const struct occ *o, const struct want *w)
+{
+    for (int j = 0; j < o->n_gates; j++)
+        if (!has_gate(w->gates, w->n_gates, occ_gate(o, j)))
+            return 0;
+    return 1;
+}
+
+static int gates_of_want_in_occ(const struct want *w, const struct occ *o)
+{
+    for (int j = 0; j < w->n_gates; j++) {
+        int has = 0;
+        for (int k = 0; k < o->n_gates && !has; k++)
+            has = occ_gate(o, k) == w->gates[j];
+        if (!has)
+            return 0;
     }
-    return e->n_occ < MAX_OCC ? e->n_occ : replace;
+    return 1;
+}
+
+/* The actor's clock now against the one occurrence o of the same actor
+ * recorded: 0 if they are the same, 1 if only the actor's own entry has
+ * grown since (it created a thread or posted: o is ordered before what
+ * w's is ordered before, no less, and after the same), -1 otherwise (it
+ * learned of others by a join or a wait since: either may be the one that
+ * runs at once with a given other occurrence). */
+static int clock_since(const struct who *o, const struct tg_vc *now)
+{
+    if (!now)
+        return o->clock == 0 ? 0 : -1;
+    if (o->vc_n != now->n || o->slot != now->slot)
+        return -1;
+    int own_grew = 0;
+    for (int i = 0; i < o->vc_n; i++) {
+        if (o->vc[i].slot != now->e[i].slot)
+            return -1;
+        if (o->vc[i].clock == now->e[i].clock)
+            continue;
+        if (o->vc[i].slot != now->slot || o->vc[i].clock > now->e[i].clock)
+            return -1;
+        own_grew = 1;
+    }
+    return own_grew;
+}
+
+/* Whether an occurrence can complete every cycle another one can: o, of
+ * the taker's actor, covers w if o's modes are as strong, its gates a part
+ * of w's and its clock the same; w covers o if w's modes are as strong,
+ * its gates a part of o's and its clock the same but for a later own entry
+ * (clock_since). Other occurrences of one actor are kept side by side. */
+static int occ_covers_want(const struct occ *o, const struct want *w)
+{
+    return strong(o->from_mode) >= strong(w->from_mode) && strong(o->to_mode) >= strong(w->to_mode) &&
+           gates_of_occ_in_want(o, w) && clock_since(o->who, w->t->vc) == 0;
+}
+
+static int want_covers_occ(const struct want *w, const struct occ *o, int same_clock)
+{
+    return strong(w->from_mode) >= strong(o->from_mode) && strong(w->to_mode) >= strong(o->to_mode) &&
+           gates_of_want_in_occ(w, o) && (!same_clock || clock_since(o->who, w->t->vc) >= 0);
+}
+
+/* Where the taker's occurrence w of edge e goes: -1 if one of its actor's
+ * already there covers it (see above); else in place of one of its actor's
+ * that it covers; else in a free place. When all MAX_OCC are taken, in
+ * place of, in this order: another actor's that came before it (that one
+ * can join no cycle the new one could not: whatever runs at once with the
+ * new one ran after the old one, or at once with both); if its actor has
+ * none here, one of an actor that has several (every actor shown keeps
+ * one); one under more gates than w, in modes no stronger (a gate excludes
+ * cycles, so that one can complete fewer); and otherwise w is dropped.
+ * Memory stays at MAX_OCC per edge, and a cycle is missed only when an
+ * edge is shown by more than MAX_OCC actors or ways that no rule orders. */
+static int occ_place(const struct edge *e, const struct want *w)
+{
+    const struct taker *t = w->t;
+    int mine = 0;
+    for (int k = 0; k < e->n_occ; k++)
+        if (e->occ[k]->who->actor == t->a->id) {
+            if (occ_covers_want(e->occ[k], w))
+                return -1;
+            mine++;
+        }
+    for (int k = 0; k < e->n_occ; k++)
+        if (e->occ[k]->who->actor == t->a->id && want_covers_occ(w, e->occ[k], 1))
+            return k;
+    if (e->n_occ < MAX_OCC)
+        return e->n_occ;
+    for (int k = 0; k < e->n_occ; k++)
+        if (e->occ[k]->who->actor != t->a->id && before_now(e->occ[k], t))
+            return k;
+    int best = -1;
+    for (int k = 0; k < e->n_occ; k++) {
+        const struct occ *o = e->occ[k];
+        int several = 0;
+        for (int j = 0; j < e->n_occ; j++)
+            several += j != k && e->occ[j]->who->actor == o->who->actor;
+        if (!mine && several && (best < 0 || o->n_gates > e->occ[best]->n_gates))
+            best = k;
+    }
+    if (best >= 0)
+        return best;
+    for (int k = 0; k < e->n_occ; k++) {
+        const struct occ *o = e->occ[k];
+        if (o->n_gates > w->n_gates && want_covers_occ(w, o, 0) &&
+            (best < 0 || o->n_gates > e->occ[best]->n_gates))
+            best = k;
+    }
+    return best;
 }
 
 static void who_release(struct who *w)
@@ -1693,25 +1858,22 @@ static uint32_t recorded_clock(const struct tg_vc *vc)
 static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 {
     struct occ want;
-    uint64_t gates[MAX_GATES];
+    struct want w;
     memset(&want, 0, sizeof want);
     if (!(want.who = who_now(t)))
         return NULL;
+    want_init(&w, t, h);
     want.from_pc = h->pc;
     want.from_stack = h->stack;
     want.to_pc = t->top->pc;
     want.to_stack = t->to_stack;
-    want.from_mode = h->mode;
-    want.to_mode = t->top->mode;
-    int n = 0;
-    for (int k = 0; k < t->n_gates && n < MAX_GATES; k++)
-        if (t->gate_addr[k] != h->addr)
-            gates[n++] = t->gate_key[k];
-    want.n_gates = (uint8_t)n;
-    if (n == 1)
-        want.gates.one = gates[0];
-    else if (n > 1)
-        want.gates.many = gates;
+    want.from_mode = w.from_mode;
+    want.to_mode = w.to_mode;
+    want.n_gates = (uint8_t)w.n_gates;
+    if (w.n_gates == 1)
+        want.gates.one = w.gates[0];
+    else if (w.n_gates > 1)
+        want.gates.many = w.gates;
     return occ_intern(&want);
 }
 
@@ -1732,7 +1894,9 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
         *place = 0;
         return NEW_EDGE;
     }
-    *place = occ_place(&EDGE(i), t);
+    struct want w;
+    want_init(&w, t, h);
+    *place = occ_place(&EDGE(i), &w);
     return *place < 0 ? -1 : i;
 }
 

@@ -29,27 +29,45 @@ struct tg__ctx {
 void tg__ctx_switch(struct tg__ctx *from, struct tg__ctx *to);
 #endif
 
-/* Prepares ctx to run fn(arg) on [stack, stack + size). */
+/* Prepares ctx to run fn(arg) on [stack, stack + size). fn is entered as
+ * if called from a function with no caller (a zero return address: stack
+ * unwinding stops there), and must never return. */
 #if defined(__x86_64__) && !defined(TG_TASK_UCONTEXT)
 #include <stdint.h>
-void tg__ctx_start(void);
 static inline void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *),
                                 void *arg)
 {
-    /* Frame popped by tg__ctx_switch: r15 r14 r13 r12 rbx rbp, then the
-     * return address. After `ret` the stack pointer is 16-byte aligned, as
-     * tg__ctx_start needs for its call. */
+    /* Popped by tg__ctx_resume: arg, fn; then the zero return address,
+     * 16-byte aligned plus 8 as at any function's entry. Bit 0 of sp says
+     * the context never ran (ctx_x86_64.S). */
     uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
-    void **sp = (void **)(top - 8);
-    *sp = (void *)tg__ctx_start;
-    sp -= 6;
-    sp[0] = sp[1] = sp[4] = sp[5] = 0; /* r15 r14 rbx rbp */
-    sp[3] = arg;         /* r12 */
-    sp[2] = (void *)fn;  /* r13 */
-    ctx->sp = sp;
+    void **sp = (void **)(top - 24);
+    sp[0] = arg;
+    sp[1] = (void *)fn;
+    sp[2] = 0;
+    ctx->sp = (char *)sp + 1;
+}
+/* Resumes `to` and abandons the calling context for good (a task's end;
+ * `from` is not written). A jump, not a call: the `ret` that resumes `to`
+ * is then predicted when `to` is what switched into the ending context
+ * (ctx_x86_64.S). */
+static inline __attribute__((always_inline, noreturn)) void tg__ctx_exit(struct tg__ctx *from,
+                                                                          struct tg__ctx *to)
+{
+    (void)from;
+    __asm__ __volatile__("jmp tg__ctx_resume" : : "a"(to->sp) : "memory");
+    __builtin_unreachable();
 }
 #else
 void tg__ctx_make(struct tg__ctx *ctx, void *stack, size_t size, void (*fn)(void *), void *arg);
+/* Resumes `to` and abandons the calling context (saved in `from`, never
+ * resumed). */
+static inline __attribute__((always_inline, noreturn)) void tg__ctx_exit(struct tg__ctx *from,
+                                                                          struct tg__ctx *to)
+{
+    tg__ctx_switch(from, to);
+    __builtin_unreachable();
+}
 #endif
 
 #endif

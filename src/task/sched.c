@@ -188,9 +188,8 @@ void tg__task_wake_remote(struct tg_task *t)
 /* ---- switching ------------------------------------------------------------ */
 static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sched *s);
 
-/* Resumes `to` (NULL: the scheduler loop) from the context saved in *from. */
-static inline __attribute__((always_inline)) void tg__jump(struct tg__sched *s, struct tg__ctx *from,
-                                                         void **fake, struct tg_task *to)
+/* What every switch to `to` (NULL: the scheduler loop) does first. */
+static inline __attribute__((always_inline)) void tg__jump_prep(struct tg__sched *s, struct tg_task *to)
 {
     s->current = to;
     s->budget = tg__budget_full;
@@ -200,6 +199,13 @@ static inline __attribute__((always_inline)) void tg__jump(struct tg__sched *s, 
         tg__det_switch(s, to);
     __atomic_store_n(&s->switches, s->switches + 1, __ATOMIC_RELAXED);
     s->run_since = tg__coarse();
+}
+
+/* Resumes `to` (NULL: the scheduler loop) from the context saved in *from. */
+static inline __attribute__((always_inline)) void tg__jump(struct tg__sched *s, struct tg__ctx *from,
+                                                         void **fake, struct tg_task *to)
+{
+    tg__jump_prep(s, to);
 #ifdef TG__ASAN
     __sanitizer_start_switch_fiber(fake, to ? to->stack.base : s->asan_bottom,
                                    to ? to->stack.size : s->asan_size);
@@ -213,6 +219,20 @@ static inline __attribute__((always_inline)) void tg__jump(struct tg__sched *s, 
      * stack now, and is finished before anything else runs. */
     if (__builtin_expect(s->zombie != NULL, 0))
         tg__reap_zombie(s);
+}
+
+/* The ending task's last switch: its context (saved in *from only where
+ * the platform needs somewhere to save it) is never resumed. */
+static inline __attribute__((always_inline, noreturn)) void tg__jump_exit(struct tg__sched *s,
+                                                                        struct tg__ctx *from,
+                                                                        struct tg_task *to)
+{
+    tg__jump_prep(s, to);
+#ifdef TG__ASAN
+    __sanitizer_start_switch_fiber(NULL, to ? to->stack.base : s->asan_bottom,
+                                   to ? to->stack.size : s->asan_size);
+#endif
+    tg__ctx_exit(from, to ? &to->ctx : &s->ctx);
 }
 
 /* What runs after the current task: the next runnable one, or (NULL) the
@@ -411,8 +431,7 @@ static void tg__task_main(void *arg)
         tg__rq_push(s, next);
         next = NULL;
     }
-    tg__jump(s, &t->ctx, NULL, next ? next : tg__next(s));
-    __builtin_unreachable();
+    tg__jump_exit(s, &t->ctx, next ? next : tg__next(s));
 }
 
 /* Copies a task's name, truncated to 31 bytes. Spawn is hot: on x86-64

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -218,19 +219,70 @@ struct tg_finding *tg__hazard_new(enum tg_hazard hz, struct tg_actor *a, const c
 
 /* ---- output ---------------------------------------------------------------- */
 
+struct module_query {
+    uintptr_t pc;
+    const char *name; /* of the loaded object that holds pc, if found */
+};
+
+static int module_holding(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct module_query *q = arg;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && q->pc >= lo && q->pc < lo + ph->p_memsz) {
+            q->name = info->dlpi_name;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if pc is code of the program's own (its executable or a library of
+ * its own, or unknown), not the C library's, the loader's, the vDSO's,
+ * tangle's or a sanitizer runtime's. Reads the loader's list of objects
+ * (dl_iterate_phdr: its list lock, which dlopen holds only briefly, and
+ * never while the program's code runs). */
+static int program_pc(uintptr_t pc)
+{
+    struct module_query q = {pc - 1, NULL};
+    if (!dl_iterate_phdr(module_holding, &q) || !q.name)
+        return 1;
+    struct tg_frame fr = {.module = q.name};
+    return !strstr(q.name, "linux-vdso") && !tg__system_frame(&fr);
+}
+
+#define KEY_FRAMES 4   /* frames of a stack that tell findings apart */
+#define KEY_LOOK 16    /* frames looked at for the program's first */
+
+/* The first KEY_FRAMES frames of s from the program's first: two tasks
+ * sampled inside clock_gettime have the C library's frames (and under
+ * ASan its interceptor's) on top, and differ only below; the top frames
+ * when none of the first KEY_LOOK is the program's. */
+static uint64_t mix_stack(uint64_t h, const struct tg_stack *s)
+{
+    int first = 0;
+    while (first < s->n && first < KEY_LOOK && !program_pc(s->frames[first].pc))
+        first++;
+    if (first == s->n || first == KEY_LOOK)
+        first = 0;
+    for (int i = first; i < s->n && i < first + KEY_FRAMES; i++)
+        h = (h ^ (uint64_t)s->frames[i].pc) * 1099511628211ull;
+    return h;
+}
+
 static uint64_t finding_key(const struct tg_finding *f)
 {
     uint64_t h = 1469598103934665603ull;
 #define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
     MIX(f->kind);
     MIX(f->hazard);
-    for (int i = 0; i < f->where.n && i < 4; i++)
-        MIX(f->where.frames[i].pc);
+    h = mix_stack(h, &f->where);
     for (int i = 0; i < f->n_actors; i++) {
         const struct tg_actor_info *a = &f->actors[i];
         MIX(a->wait.res.id);
-        for (int j = 0; j < a->wait.stack.n && j < 4; j++)
-            MIX(a->wait.stack.frames[j].pc);
+        h = mix_stack(h, &a->wait.stack);
         for (int j = 0; j < a->n_holds; j++) {
             MIX(a->holds[j].res.id);
             if (a->holds[j].acquired.n)

@@ -3,6 +3,7 @@
  * directly (no pthread interposition). Each test states the expected
  * verdict of the detector and checks it. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "core/engine.h"
+#include "core/finding.h"
 #include "core/options.h"
 
 static int passed, failed;
@@ -365,6 +367,44 @@ static void test_options(void)
     CHECK_EQ(tg__options_parse(&o, "hazards=maybe", err, sizeof err), -1);
 }
 
+/* Two findings whose stacks enter one library function (a sample taken
+ * inside clock_gettime: the C library's frames on top) from different
+ * places of the program are two findings, not one seen twice; with no
+ * frame of the program's, the top frames decide. */
+static void long_task_only(void) { __asm__ volatile(""); }
+static void long_task_other(void) { __asm__ volatile(""); }
+
+static int report_at(const uintptr_t *lib, int n_lib, uintptr_t own)
+{
+    struct tg_finding *f = tg__finding_new(TG_FINDING_HAZARD, TG_HAZARD_LONG_RUNNING_TASK);
+    uintptr_t pcs[8];
+    int n = 0;
+    for (int i = 0; i < n_lib; i++)
+        pcs[n++] = lib[i];
+    if (own) {
+        pcs[n++] = own;
+        pcs[n++] = (uintptr_t)&report_at + 1; /* the caller: the same in both */
+    }
+    CHECK(f && tg__stack_from_pcs(&f->where, pcs, n) == 0);
+    return tg__report(f);
+}
+
+static void test_key_skips_library_frames(void)
+{
+    const char *names[] = {"clock_gettime", "nanosleep", "memchr", "strlen"};
+    uintptr_t lib[4];
+    for (int i = 0; i < 4; i++) {
+        lib[i] = (uintptr_t)dlsym(RTLD_DEFAULT, names[i]) + 1;
+        CHECK(lib[i] != 1);
+    }
+    CHECK_EQ(report_at(lib, 4, (uintptr_t)&long_task_only + 1), 1);
+    CHECK_EQ(report_at(lib, 4, (uintptr_t)&long_task_other + 1), 1);
+    CHECK_EQ(report_at(lib, 4, (uintptr_t)&long_task_other + 1), 0); /* a repeat */
+    uintptr_t only_lib[4] = {lib[3], lib[2], lib[1], lib[0]};
+    CHECK_EQ(report_at(only_lib, 4, 0), 1);
+    CHECK_EQ(report_at(only_lib, 4, 0), 0);
+}
+
 int main(void)
 {
     setenv("TANGLE_OPTIONS", "quiet=1:symbolize=0:stall_ms=0", 1);
@@ -384,6 +424,7 @@ int main(void)
     test_table_growth();
     test_lookup_while_growing();
     test_options();
+    test_key_skips_library_frames();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

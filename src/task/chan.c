@@ -77,7 +77,11 @@ static int tg__chan_grow(tg_chan *c)
     return 0;
 }
 
-static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
+/* The two halves of a channel operation, tried under the channel's lock;
+ * inline (a blocking call copies them in: a round trip makes four). */
+#define TG__CHAN_HOT static inline __attribute__((always_inline))
+
+TG__CHAN_HOT int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
 {
     if (c->closed) {
         w->result = TG_ECLOSED;
@@ -99,7 +103,7 @@ static int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes 
     return 1;
 }
 
-static int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
+TG__CHAN_HOT int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
 {
     if (c->count > 0) {
         tg__elem_copy(w->data, tg__slot(c, 0), c->elem_size);
@@ -134,8 +138,9 @@ int tg__chan_try(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
 }
 
 /* A blocking send or receive with no deadline: tg__task_block's one-arm
- * path without the arm dispatch (a channel round trip is four of these). */
-static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
+ * path without the arm dispatch (a channel round trip is four of these),
+ * copied into tg_chan_send and tg_chan_recv. */
+TG__CHAN_HOT int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
 {
     struct tg_task *t;
     int e = tg__block_start(&t, 0);
@@ -161,20 +166,19 @@ static int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
     return r < 0 ? r : w.result;
 }
 
+/* A call with a deadline or a try: tg__task_block's one-arm path. */
 static int tg__chan_op(tg_chan *c, int op, void *data, int64_t deadline, int flags, uintptr_t pc)
 {
-    if (deadline == TG_FOREVER && !flags)
-        return tg__chan_wait(c, op, data, pc);
     struct tg_sel arm = { .op = op, .obj = c, .data = data };
     int r = tg__task_block(&arm, 1, deadline, flags, pc);
     return r < 0 ? r : arm.result;
 }
 
 #define TG__PC ((uintptr_t)__builtin_return_address(0))
-int tg_chan_send(tg_chan *c, const void *e) { return tg__chan_op(c, TG_SEL_SEND, (void *)e, TG_FOREVER, 0, TG__PC); }
+int tg_chan_send(tg_chan *c, const void *e) { return tg__chan_wait(c, TG_SEL_SEND, (void *)e, TG__PC); }
 int tg_chan_send_until(tg_chan *c, const void *e, int64_t d) { return tg__chan_op(c, TG_SEL_SEND, (void *)e, d, 0, TG__PC); }
 int tg_chan_trysend(tg_chan *c, const void *e) { return tg__chan_op(c, TG_SEL_SEND, (void *)e, 0, TG__B_TRY, TG__PC); }
-int tg_chan_recv(tg_chan *c, void *e) { return tg__chan_op(c, TG_SEL_RECV, e, TG_FOREVER, 0, TG__PC); }
+int tg_chan_recv(tg_chan *c, void *e) { return tg__chan_wait(c, TG_SEL_RECV, e, TG__PC); }
 int tg_chan_recv_until(tg_chan *c, void *e, int64_t d) { return tg__chan_op(c, TG_SEL_RECV, e, d, 0, TG__PC); }
 int tg_chan_tryrecv(tg_chan *c, void *e) { return tg__chan_op(c, TG_SEL_RECV, e, 0, TG__B_TRY, TG__PC); }
 

@@ -62,10 +62,14 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_OWNED_PERMITS 0x0040u /* semaphore whose permits only holders return */
 #define TG_RF_DESTROYED    0x0080u
 #define TG_RF_STATIC_INIT  0x0100u /* first seen in use, never initialised */
-#define TG_RF_IN_GRAPH     0x0200u /* this instance is a node of the lock-order graph */
+#define TG_RF_IN_GRAPH     0x0200u /* lock order names this instance: its end is told (lockorder.c) */
 #define TG_RF_CLAIMED      0x0400u /* a destroyed entry being given to another address */
 #define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_thread_side.futex_word) */
 #define TG_RF_DESCRIBED    0x1000u /* a lock its user describes: its memory is no pthread object */
+/* Lock order's own marks on an instance (lockorder.c), cleared at its end: */
+#define TG_RF_LO_PINNED    0x2000u /* its address counts in free()'s buckets on its own */
+#define TG_RF_LO_NODE      0x4000u /* a node of the lock-order graph */
+#define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -87,6 +91,10 @@ struct tg_res {
         _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
         _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
         uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
+        /* Mutexes, rwlocks, spinlocks: the queue of first nestings whose
+         * entries name this instance as the lock taken (lockorder.c), 0
+         * if none, UINT32_MAX if several queues do. */
+        _Atomic uint32_t lo_queuer;
     };
     /* Lock order (lockorder.c, under the engine lock): where this instance's
      * node was last put, a hint checked against the node's key. */
@@ -545,21 +553,29 @@ static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_a
 void tg__lockorder_drain(struct tg_actor *a);
 /* Handles every actor's queue (watchdog ticks, fork, the end of the run). */
 void tg__lockorder_drain_all(void);
+/* The actor holds nothing: its queued nestings are handled, except those
+ * into a lock nothing was ever taken under (a lock that dies so makes no
+ * cycle: its end drops them, lockorder.c). */
+void tg__lockorder_drain_idle(struct tg_actor *a);
 /* After a release: the actor holds nothing, so its queue is handled now. */
 static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_actor *a)
 {
     if (TG_UNLIKELY(a->lo_queued) && a->n_held == 0)
-        tg__lockorder_drain(a);
+        tg__lockorder_drain_idle(a);
 }
-/* Lock instance `id` of entry r ends: its lock-order edges are retired
- * (takes the engine lock; called only for instances flagged
- * TG_RF_IN_GRAPH, while r is still at the instance's address). */
-void tg__lockorder_forget(struct tg_res *r, uint64_t id);
+/* Lock instance `id` of entry r ends (was: its flags then): its lock-order
+ * edges are retired. Called only for instances flagged TG_RF_IN_GRAPH,
+ * while r is still at the instance's address, and before r's flags are
+ * filled for another instance where it can be. Takes the engine lock
+ * unless the instance was only the lock taken in first nestings the
+ * calling actor alone still has queued. */
+void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was);
 /* The memory [lo, hi) is freed: instances of the graph that lay in it are
  * retired as if destroyed. Costs a few loads unless a lock of the graph
  * lies in one of its pages (or in a page sharing a bucket with one). */
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
-/* Instance nodes in the graph now: free() looks no further while 0. */
+/* Instance nodes in the graph now, plus one for good once a queued first
+ * nesting named a lock: free() looks no further while 0. */
 extern _Atomic uint32_t tg__graph_instances;
 /* Happens-before through creation, joins and semaphores, for the
  * lock-order filter. Each costs O(threads alive) (clock slots of joined

@@ -217,9 +217,12 @@ static uint32_t pool_take(const struct tg_vc *pv, uint32_t *start)
 }
 
 /* In a fork child: another thread may have held the pool's lock. */
+static void queues_after_fork(void);
+
 void tg__hb_after_fork(void)
 {
     pool_lock.state = 0;
+    queues_after_fork();
 }
 
 /* vc's last owner (a thread nobody joined) has ended and its record goes
@@ -273,11 +276,15 @@ static void hb_tick(struct tg_vc *vc)
     vc_set(vc, vc->slot, clock_at(vc->e, vc->n, vc->slot) + 1);
 }
 
+/* 1 if a's queue holds entries (lo_queued says only that some were
+ * queued since it was last idle: leaves may wait longer). */
+static int queue_holds(const struct tg_actor *a);
+
 /* Before a's clock changes, a's queued nestings are handled with the
  * clock they were made with (see lockorder's queue, at the end). */
 static inline void hb_settle(struct tg_actor *a)
 {
-    if (a && a->lo_queued)
+    if (a && a->defer && queue_holds(a))
         tg__lockorder_drain(a);
 }
 
@@ -627,7 +634,12 @@ LH_INLINE void lh_remove(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *l
  * 2 MiB region they lie in, so a large block (a buffer, a mapping) in
  * regions without a lock of the graph is passed over in a load or two,
  * however large it is, instead of a load per grain or a walk of every
- * node. */
+ * node. Instances that queued first nestings name are counted in their
+ * grain's bucket too (pinned), but mark their region once for good
+ * (region_pinned) instead of counting in it: a lock made, nested and
+ * ended over and over then writes no counter that another thread's locks
+ * share, at the price of a load per grain for a large block freed in a
+ * region where such a lock once was. */
 #define GRAIN_SHIFT 7
 #define PAGE_BUCKETS 16384
 #define REGION_SHIFT 21
@@ -635,6 +647,8 @@ LH_INLINE void lh_remove(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *l
 _Atomic uint32_t tg__graph_instances;
 static _Atomic uint32_t page_count[PAGE_BUCKETS];
 static _Atomic uint32_t region_count[REGION_BUCKETS];
+static _Atomic uint8_t region_pinned[REGION_BUCKETS]; /* once set, never cleared */
+static _Atomic int pinned_once;  /* counted once in tg__graph_instances for good */
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
@@ -775,8 +789,12 @@ static int res_node(uint64_t key, struct tg_res *r)
     if (!r)
         return node_find(key, 1, 0);
     int i = node_of(key, r);
-    if (i < 0 && (i = node_add(key, key, r)) >= 0 && key == r->id)
+    if (i < 0 && (i = node_add(key, key, r)) >= 0 && key == r->id) {
         r->graph_node = i;
+        /* Its end takes the engine lock now (leaf_end); said while the
+         * queue being handled is locked (drop_leaves). */
+        __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH | TG_RF_LO_NODE, __ATOMIC_RELEASE);
+    }
     return i;
 }
 
@@ -1006,26 +1024,41 @@ static void node_retire(int nd)
 }
 
 /* Every queue of first nestings handled (engine lock held), and the
- * reporting of what that found once it is released (lockorder's queue,
- * at the end of this file). */
+ * reporting of what that found once it is released; the end of a leaf its
+ * own actor alone queued, and the end of an instance for lock order
+ * (lockorder's queue, at the end of this file). */
 static struct cycle *drain_all_locked(void);
 static void report_all(struct cycle *c);
+static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
+static int freed_leaves(uintptr_t lo, uintptr_t hi);
+static void instance_ended(struct tg_res *r, uintptr_t addr);
+static void unpin(uintptr_t addr);
 
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
-void tg__lockorder_forget(struct tg_res *r, uint64_t id)
+void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
 {
+    uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
     tg__guard++;
+    if (leaf_end(r, id, was, addr)) {
+        tg__guard--;
+        return;
+    }
     tg__lock();
     struct cycle *c = drain_all_locked(); /* before any edge of the instance goes */
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
     if (nd >= 0)
         node_retire(nd);
-    /* A queued nesting just handled flagged the ended instance again: a
-     * destroyed entry says it is in the graph only while it is. */
-    if (r->id == id && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESTROYED))
-        __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
+    /* A queued nesting just handled may have flagged the ending instance
+     * again: it says it is in the graph only while it is. An entry already
+     * filled for the next instance has only its pin to give back. */
+    if (r->id == id)
+        instance_ended(r, addr);
+    else if (was & TG_RF_LO_PINNED)
+        unpin(addr);
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -1044,7 +1077,9 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
     int any = 0;
     while (g <= last) {
         uintptr_t region = g >> (REGION_SHIFT - GRAIN_SHIFT);
-        if (!__atomic_load_n(&region_count[region_bucket(region)], __ATOMIC_RELAXED)) {
+        size_t rb = region_bucket(region);
+        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
             g = (region + 1) * per_region;
             continue;
         }
@@ -1062,10 +1097,10 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
             any = 1;
             /* The entry forgets that it is in the graph (unless it is
              * already another instance's), so that its destroy, if one
-             * comes, does not look for it again. */
+             * comes, does not look for it again; its pin goes. */
             struct tg_res *r = NODE(nd).res;
             if (r && __atomic_load_n(&r->addr, __ATOMIC_RELAXED) == addr && r->id == NODE(nd).key)
-                __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
+                instance_ended(r, addr);
             node_retire(nd);
         }
     }
@@ -1077,6 +1112,10 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     if (hi <= lo || !grains_visit(lo, hi, 0))
         return;
     tg__guard++;
+    if (freed_leaves(lo, hi) && !grains_visit(lo, hi, 0)) {
+        tg__guard--;
+        return;
+    }
     tg__lock();
     struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
     grains_visit(lo, hi, 1);
@@ -2096,6 +2135,10 @@ static void chain_move(struct tg_actor *a, size_t slots)
     }
 }
 
+/* Instances that left the graph so far as a's chain cache counts them:
+ * the graph's, and the leaves a dropped itself (lockorder's queue). */
+static uint64_t retired_now(const struct tg_actor *a);
+
 /* Empties a's chain cache (its previous array goes too). */
 static void chain_clear(struct tg_actor *a)
 {
@@ -2104,7 +2147,7 @@ static void chain_clear(struct tg_actor *a)
     h->old = NULL;
     memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
     a->chain_used = 0;
-    a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+    a->chain_retired_at = retired_now(a);
 }
 
 /* Remembers that a's chain `key` is validated (the table is a's own). */
@@ -2120,7 +2163,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
         }
         a->chain_used = 0;
         a->chain_stale = 0;
-        a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+        a->chain_retired_at = retired_now(a);
     }
     if (!v)
         return; /* never cached: 0 marks an empty entry */
@@ -2132,7 +2175,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
              * emptied as it holds chains, most may be chains of ended locks,
              * never met again (lock churn): it starts again empty instead
              * of growing. */
-            uint64_t retired = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+            uint64_t retired = retired_now(a);
             if (retired - a->chain_retired_at >= a->chain_used)
                 chain_clear(a);
         }
@@ -2152,7 +2195,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
                 chain_head(nc)->old = old;
                 chain_head(nc)->old_bits = a->chain_bits;
             } else {
-                a->chain_retired_at = __atomic_load_n(&retired_total, __ATOMIC_RELAXED);
+                a->chain_retired_at = retired_now(a);
             }
             a->chain_cache = nc;
             a->chain_bits = bits;
@@ -2177,46 +2220,68 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  * acquisition, captured at the nesting (recognised, in the common case,
  * from the actor's own memo of stacks, without any lock). The queue is a
  * ring of DEFER_CAP entries that only its actor fills (tail) and that
- * whoever holds the engine lock empties (head); it never grows. A nesting
- * with more than DEFER_HOLDS live holds is handled at once, the old way,
- * after the actor's queue.
+ * whoever holds the engine lock empties (head), taking the queue's own
+ * lock too; it never grows. A nesting with more than DEFER_HOLDS live
+ * holds is handled at once, the old way, after the actor's queue.
+ *
+ * Leaves. An edge into a lock that nothing was ever taken under cannot be
+ * on a cycle; if the lock dies that way, the edge never mattered. So an
+ * entry whose lock taken (its top) is such a leaf (an instance that is no
+ * node of the graph, TG_RF_LO_NODE, and no queued entry took a lock under,
+ * TG_RF_LO_OUT) stays queued when its actor goes idle, and when the lock
+ * ends and only its own actor's queue names it as a top (tg_res.lo_queuer)
+ * that actor drops those entries itself: no engine lock, no graph work.
+ * This is lock churn (init, nest, destroy) and short-lived objects freed
+ * without a destroy. Anyone else (a watchdog tick, another thread's end of
+ * a lock, a clock change, a full queue) handles leaves like any entry.
  *
  * Why no true report is lost and no false one made:
  * - The chain enters the actor's chain cache at the nesting (a repeat then
- *   costs nothing more); its entry is handled before any of its instances
- *   can end (below), and an instance leaving the graph changes the keys of
- *   chains through its address (tg__chain_gen).
+ *   costs nothing more); its entry is handled (or, a leaf, dropped) before
+ *   any of its instances can end (below), and an instance leaving the
+ *   graph changes the keys of chains through its address (tg__chain_gen).
  * - Happens-before: an occurrence carries its actor's clock. Only the actor
  *   changes its own clock (tg__hb_fork, _join, _post, _wait), and each of
- *   them first empties its queue (hb_settle), so an entry is handled with
- *   the clock of its nesting. A thread that handles another's entry reads
- *   that clock while the actor cannot be changing it: the actor changes it
- *   only after it has seen its queue empty (head, acquire), and a handler
- *   moves head past an entry (release) only when it is done with it.
+ *   them first empties its queue, leaves too (hb_settle), so an entry is
+ *   handled with the clock of its nesting. A thread that handles another's
+ *   entry reads that clock while the actor cannot be changing it: the
+ *   actor changes it only after it has seen its queue empty (head,
+ *   acquire), and a handler moves head past an entry (release) only when
+ *   it is done with it.
  * - Instances: an entry names the instance each hold was taken on, and its
  *   edges are keyed by that (node_key), so a lock made later at the same
- *   address never receives them. And every way an instance leaves the graph
- *   first handles every queue, under the engine lock: destroy, and init at
- *   its address, call tg__lockorder_forget, because its entry is flagged
- *   TG_RF_IN_GRAPH; free() of its memory calls tg__lockorder_freed,
- *   because the address counts in the buckets free() looks at: as a node
- *   of the graph, or pinned by the first queued entry that named it while
- *   it was none (the pin is given back once that entry has made its node;
- *   an entry keeps only holds that make an edge). So no edge is added to an instance after its edges were retired (it
- *   would outlive its lock, and meet a new lock at the address: a false
- *   cycle), and the retired edges met, before they went, every queued edge
- *   they could close a cycle with (none lost).
+ *   address never receives them. Every instance an entry names is flagged
+ *   TG_RF_IN_GRAPH, and its address counts in the buckets free() looks at
+ *   (pinned by the first entry that names it, TG_RF_LO_PINNED, until it
+ *   ends; a node counts there too). So destroy and init at its address
+ *   (tg__lockorder_forget) and free() of its memory (tg__lockorder_freed)
+ *   see every instance named, and each way an instance ends first handles
+ *   every queue, under the engine lock, unless the ending instance is a
+ *   leaf named only as the top of its own actor's entries, whose other
+ *   holds are nodes already: those entries are dropped (they make no edge
+ *   that could be on a cycle, and pin nothing that would outlive them). So
+ *   no edge is added to an instance after it ended (it would outlive its
+ *   lock, and meet a new lock at the address: a false cycle), and the
+ *   retired edges met, before they went, every queued edge they could
+ *   close a cycle with (none lost).
+ * - Leaves kept: an entry into a leaf adds no edge that closes a cycle
+ *   now; once a lock is taken under its top (OUT, set at that nesting, or
+ *   a node), the entry is handled at its actor's next idle release if
+ *   that nesting was its own, else at the next watchdog tick, the lock's
+ *   end, or whatever empties the queue first.
  * - Ends: an actor's end empties its queue (its record may serve another
  *   actor next); fork() empties every queue before it (and the child those
  *   of the threads it leaves behind); each watchdog tick and the end of the
  *   run empty them all, so the report at exit has every edge, and the
  *   edges of an actor that keeps its locks for long (or deadlocks for real,
  *   which the watchdog reports from the wait-for graph) are not held back.
- * - Order: an actor's entries are handled in the order of its nestings, and
- *   its deeper nestings only after its queue, so an edge keeps the first
+ * - Order: an actor's entries are handled in the order of its nestings
+ *   (kept leaves later, but every entry into one top together), and its
+ *   deeper nestings only after its queue, so an edge keeps the first
  *   occurrence (and stacks) its actor showed, as before. */
 #define DEFER_CAP 16
 #define DEFER_HOLDS 4
+#define QUEUER_MANY UINT32_MAX
 
 struct qhold {
     uintptr_t addr, pc;
@@ -2224,17 +2289,20 @@ struct qhold {
     uint64_t id;          /* the instance it was taken on */
     uint32_t stack;
     uint8_t mode;
-    uint8_t pinned;       /* its address counts in free()'s buckets for it */
 };
 
 struct qentry {
     uint32_t to_stack;
-    int n;                /* holds, the lock just taken last */
+    _Atomic int n;        /* holds, the lock just taken last; 0 once handled or dropped */
     struct qhold h[DEFER_HOLDS];
 };
 
 struct tg_defer {
-    _Atomic uint32_t head, tail;   /* entries [head, tail) wait */
+    _Atomic uint32_t head, tail;   /* entries [head, tail) wait (some may be 0: done) */
+    uint32_t mark;                 /* its actor looked at [head, mark) when idle last */
+    uint32_t serial;               /* its name in tg_res.lo_queuer */
+    uint64_t dropped;              /* leaves its actor dropped (chain_clear's count) */
+    tg_lock_t lock;                /* taken to handle or drop entries (a leaf lock) */
     struct tg_actor *actor;        /* the record it belongs to */
     struct tg_defer *next;         /* every queue, newest first */
     struct tg_stack_memo *memo;    /* its actor's own stacks */
@@ -2242,21 +2310,58 @@ struct tg_defer {
 };
 
 static struct tg_defer *_Atomic queues;
+static uint32_t queue_serials; /* under the engine lock */
 
-/* An address named by a queued entry counts in the buckets free() looks at
- * (tg__lockorder_freed), as a lock of the graph does. */
+/* The address of an instance named by a queued entry counts in the buckets
+ * free() looks at (tg__lockorder_freed), as a lock of the graph does. */
 static void pin(uintptr_t addr)
 {
     __atomic_fetch_add(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&region_count[region_bucket(addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+    _Atomic uint8_t *region = &region_pinned[region_bucket(addr >> REGION_SHIFT)];
+    if (!__atomic_load_n(region, __ATOMIC_RELAXED))
+        __atomic_store_n(region, 1, __ATOMIC_RELAXED);
+    if (!__atomic_load_n(&pinned_once, __ATOMIC_RELAXED) &&
+        !__atomic_exchange_n(&pinned_once, 1, __ATOMIC_RELAXED))
+        __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
 }
 
 static void unpin(uintptr_t addr)
 {
     __atomic_fetch_sub(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_sub(&region_count[region_bucket(addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
-    __atomic_fetch_sub(&tg__graph_instances, 1, __ATOMIC_RELAXED);
+}
+
+/* Kinds whose entry has room for lo_queuer: those an entry's top may be a
+ * leaf of; any other lock is handled like one taken under. */
+static int leaf_kind(const struct tg_res *r)
+{
+    uint32_t k = __atomic_load_n(&r->kind, __ATOMIC_RELAXED);
+    return k == TG_RES_MUTEX || k == TG_RES_RWLOCK || k == TG_RES_SPIN;
+}
+
+static void instance_ended(struct tg_res *r, uintptr_t addr)
+{
+    uint32_t was = __atomic_fetch_and(&r->flags, ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE |
+                                                   TG_RF_LO_OUT), __ATOMIC_RELAXED);
+    if (was & TG_RF_LO_PINNED)
+        unpin(addr);
+    if (leaf_kind(r))
+        __atomic_store_n(&r->lo_queuer, 0, __ATOMIC_RELAXED);
+}
+
+/* 1 if queued hold h's instance is still its entry's current one, and
+ * flagged with every bit of `all` and none of `none`. */
+static int hold_is(const struct qhold *h, uint32_t all, uint32_t none)
+{
+    uint32_t f = __atomic_load_n(&h->res->flags, __ATOMIC_ACQUIRE);
+    return h->res->id == h->id && (f & all) == all && !(f & none);
+}
+
+/* 1 if entry e goes into a leaf (above): it may wait. */
+static int entry_leaf(const struct qentry *e, int n)
+{
+    const struct qhold *t = &e->h[n - 1];
+    return !tg__opt.lock_classes && leaf_kind(t->res) &&
+           hold_is(t, 0, TG_RF_LO_NODE | TG_RF_LO_OUT);
 }
 
 static void report_all(struct cycle *c)
@@ -2280,14 +2385,14 @@ static struct cycle **found_add(struct cycle **tail, struct cycle *c)
 }
 
 /* Under the engine lock: one entry of a's queue, as the slow path did it. */
-static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e)
+static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e, int n)
 {
     struct tg_held held[DEFER_HOLDS];
     struct cycle *c = NULL;
     struct taker t;
     struct plan p;
     memset(held, 0, sizeof held);
-    for (int k = 0; k < e->n; k++) {
+    for (int k = 0; k < n; k++) {
         held[k].addr = e->h[k].addr;
         held[k].res = e->h[k].res;
         held[k].res_id = e->h[k].id;
@@ -2295,33 +2400,56 @@ static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e)
         held[k].stack = e->h[k].stack;
         held[k].mode = e->h[k].mode;
     }
-    taker_init(&t, a, held, e->n, e->to_stack);
+    taker_init(&t, a, held, n, e->to_stack);
     if (plan_all(&t, &p))
         apply(&t, &p, &c);
     return c;
 }
 
-/* Under the engine lock: handles every entry of queue d; what they found
- * is appended at *tail, whose new end is returned. */
-static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
+/* Moves d's head past the entries done at its front (d's lock held). */
+static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
 {
+    while (head != end && !__atomic_load_n(&d->q[head % DEFER_CAP].n, __ATOMIC_RELAXED))
+        head++;
+    __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
+}
+
+/* Under the engine lock: handles the entries of queue d, leaves only if
+ * `leaves`; what they found is appended at *tail, whose new end is
+ * returned. */
+static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int leaves)
+{
+    tg__own_lock(&d->lock);
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
-    for (; head != end; head++) {
-        const struct qentry *e = &d->q[head % DEFER_CAP];
+    for (uint32_t i = head; i != end; i++) {
+        struct qentry *e = &d->q[i % DEFER_CAP];
+        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+        if (!n || (!leaves && entry_leaf(e, n)))
+            continue;
         if (tg__lockorder_on)
-            tail = found_add(tail, entry_run(d->actor, e));
-        for (int k = 0; k < e->n; k++)
-            if (e->h[k].pinned)
-                unpin(e->h[k].addr);
+            tail = found_add(tail, entry_run(d->actor, e, n));
+        __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
     }
-    __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
+    head_advance(d, head, end);
+    tg__own_unlock(&d->lock);
     return tail;
+}
+
+/* Under the engine lock: handles every entry of queue d. */
+static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
+{
+    return drain_some(d, tail, 1);
 }
 
 static int queue_empty(struct tg_defer *d)
 {
     return __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) == __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+}
+
+static int queue_holds(const struct tg_actor *a)
+{
+    return !queue_empty(a->defer);
 }
 
 static struct cycle *drain_all_locked(void)
@@ -2350,21 +2478,50 @@ void tg__lockorder_drain_all(void)
     errno = saved;
 }
 
-void tg__lockorder_drain(struct tg_actor *a)
+/* Handles a's queue, leaves too if `leaves`. */
+static void drain_own(struct tg_actor *a, struct tg_defer *d, int leaves)
 {
-    struct tg_defer *d = a->defer;
-    a->lo_queued = 0;
-    if (!d || queue_empty(d))
-        return;
     int saved = errno; /* it runs after the program's unlock returned */
     struct cycle *found = NULL;
     tg__guard++;
     tg__lock();
-    drain_queue(d, &found);
+    drain_some(d, &found, leaves);
     tg__unlock();
     report_all(found);
     tg__guard--;
     errno = saved;
+    (void)a;
+}
+
+void tg__lockorder_drain(struct tg_actor *a)
+{
+    struct tg_defer *d = a->defer;
+    a->lo_queued = 0;
+    if (d && !queue_empty(d))
+        drain_own(a, d, 1);
+}
+
+/* Only the entries queued since it was last idle are looked at: one it
+ * kept may have stopped being a leaf since (a lock taken under its top by
+ * another actor), and waits for whatever empties the queue next. */
+void tg__lockorder_drain_idle(struct tg_actor *a)
+{
+    struct tg_defer *d = a->defer;
+    a->lo_queued = 0;
+    if (!d)
+        return;
+    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_ACQUIRE);
+    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_RELAXED); /* its own */
+    uint32_t i = (int32_t)(d->mark - head) < 0 ? head : d->mark;
+    int need = 0;
+    for (; i != end && !need; i++) {
+        const struct qentry *e = &d->q[i % DEFER_CAP];
+        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+        need = n && !entry_leaf(e, n);
+    }
+    d->mark = end;
+    if (need)
+        drain_own(a, d, 0);
 }
 
 static struct tg_defer *queue_of(struct tg_actor *a)
@@ -2376,10 +2533,50 @@ static struct tg_defer *queue_of(struct tg_actor *a)
         return NULL;
     d->actor = a;
     tg__lock();
+    if (++queue_serials == QUEUER_MANY)
+        queue_serials = 1; /* (four billion queues: a leaf's end then takes the engine lock) */
+    d->serial = queue_serials;
     d->next = __atomic_load_n(&queues, __ATOMIC_RELAXED);
     __atomic_store_n(&queues, d, __ATOMIC_RELEASE);
     tg__unlock();
     return a->defer = d;
+}
+
+static uint64_t retired_now(const struct tg_actor *a)
+{
+    return __atomic_load_n(&retired_total, __ATOMIC_RELAXED) + (a->defer ? a->defer->dropped : 0);
+}
+
+/* In a fork child: the threads that held queue locks are gone. */
+static void queues_after_fork(void)
+{
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
+        d->lock.state = 0;
+}
+
+/* Marks the instance of hold h of a new entry of queue d (top: the lock
+ * just taken): flagged and pinned if nothing named it yet, OUT if a lock
+ * is taken under it, else d named as its queuer. */
+static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
+{
+    struct tg_res *r = h->res;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    while (!(f & TG_RF_IN_GRAPH))
+        if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            pin(h->addr);
+            f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
+        }
+    if (!top || !leaf_kind(r)) {
+        if (!(f & TG_RF_LO_OUT))
+            __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_RELEASE);
+        return;
+    }
+    uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
+    while (q != d->serial && q != QUEUER_MANY &&
+           !__atomic_compare_exchange_n(&r->lo_queuer, &q, q ? QUEUER_MANY : d->serial, 1,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
 }
 
 /* Records a's nesting in its queue (its actor alone writes it); 0 if it
@@ -2411,21 +2608,93 @@ static int defer(struct tg_actor *a)
     }
     if (k < 2)
         return 1; /* nothing below it: no edge */
-    e->n = k;
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
-    /* An instance flagged TG_RF_IN_GRAPH is a node of the graph, or named
-     * by a queued entry that pinned it and makes its node before letting
-     * go; only one flagged by neither is pinned (and flagged) here: free()
-     * and destroy then see it either way. Classes never leave the graph. */
-    for (int j = 0; j < k && !tg__opt.lock_classes; j++) {
-        struct tg_res *r = e->h[j].res;
-        if ((e->h[j].pinned = !(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))) {
-            pin(e->h[j].addr);
-            __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-        }
-    }
+    /* Classes never leave the graph: nothing to mark. */
+    for (int j = 0; j < k && !tg__opt.lock_classes; j++)
+        mark_named(&e->h[j], j == k - 1, d);
+    __atomic_store_n(&e->n, k, __ATOMIC_RELAXED);
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
     a->lo_queued = 1;
+    return 1;
+}
+
+/* Drops from d (its own actor's queue) the entries whose top is instance
+ * `id` of r, when that instance ends as a leaf: 1 if done (then every
+ * other hold they name is a node, which the engine retires in its turn),
+ * 0 if the engine lock must do it (r stopped being a leaf, or an entry
+ * names a hold that is no node yet, whose pin the entry would leave
+ * behind). With r NULL: the same for every top in [lo, hi), 0 if a hold
+ * below a top lies there. */
+static int drop_leaves(struct tg_defer *d, struct tg_res *r, uint64_t id, uintptr_t lo, uintptr_t hi)
+{
+    int ok = 1, found = 0;
+    tg__own_lock(&d->lock);
+    /* A handler that took r's entries made it a node, and said so while it
+     * held this lock. */
+    if (r && (__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
+        ok = 0;
+    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
+    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+    for (int pass = 0; pass < 2 && ok; pass++) { /* look, then drop */
+        for (uint32_t i = head; i != end && ok; i++) {
+            struct qentry *e = &d->q[i % DEFER_CAP];
+            int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+            if (!n)
+                continue;
+            const struct qhold *t = &e->h[n - 1];
+            int mine = r ? t->res == r && t->id == id : t->addr >= lo && t->addr < hi;
+            for (int j = 0; j < n - 1 && !r && ok; j++)
+                ok = e->h[j].addr < lo || e->h[j].addr >= hi;
+            if (!mine || !ok)
+                continue;
+            if (pass) {
+                __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
+                if (!r) {
+                    instance_ended(t->res, t->addr);
+                    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(t->addr)], 1, __ATOMIC_RELAXED);
+                }
+                continue;
+            }
+            found = 1;
+            ok = entry_leaf(e, n) && __atomic_load_n(&t->res->lo_queuer, __ATOMIC_RELAXED) == d->serial &&
+                 (r || __atomic_load_n(&t->res->addr, __ATOMIC_RELAXED) == t->addr);
+            for (int j = 0; j < n - 1 && ok; j++)
+                ok = hold_is(&e->h[j], TG_RF_LO_NODE, 0);
+        }
+    }
+    if (ok)
+        head_advance(d, head, end);
+    tg__own_unlock(&d->lock);
+    return ok && (r || found);
+}
+
+/* An instance of the graph ends as a leaf the calling actor alone named
+ * (see drop_leaves): its part in lock order ends without the engine lock.
+ * 1 if it did. */
+static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
+{
+    if (tg__opt.lock_classes || (was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) || !leaf_kind(r) || r->id != id)
+        return 0;
+    struct tg_actor *a = tg__current;
+    struct tg_defer *d = a ? a->defer : NULL;
+    uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
+    if (!d || q != d->serial || !drop_leaves(d, r, id, 0, 0))
+        return 0;
+    instance_ended(r, addr);
+    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
+    d->dropped++;
+    return 1;
+}
+
+/* free() of [lo, hi) by an actor whose own queue names locks there: 1 if
+ * they were all leaves of its own and are dropped. */
+static int freed_leaves(uintptr_t lo, uintptr_t hi)
+{
+    struct tg_actor *a = tg__current;
+    struct tg_defer *d = a ? a->defer : NULL;
+    if (!d || tg__opt.lock_classes || queue_empty(d) || !drop_leaves(d, NULL, 0, lo, hi))
+        return 0;
+    d->dropped++;
     return 1;
 }
 

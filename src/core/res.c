@@ -256,6 +256,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     if (!__atomic_load_n(&cur, __ATOMIC_ACQUIRE))
         return NULL;
     uint64_t old_graph = 0;
+    uint32_t old_flags = 0;
     ins_lock();
     int fresh = 0;
     struct tg_res *r = tg__res_lookup(addr);
@@ -267,13 +268,14 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
         if (fresh == 2)
             put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
     } else if (r && reinit) {
-        if (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH)
+        old_flags = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+        if (old_flags & TG_RF_IN_GRAPH)
             old_graph = r->id;
         fill(r, kind, flags, pc);
     }
     ins_unlock();
     if (old_graph) /* the instance it replaces had lock-order edges */
-        tg__lockorder_forget(r, old_graph);
+        tg__lockorder_forget(r, old_graph, old_flags);
     if (!r && used >= (size_t)tg__opt.max_locks)
         tg__warn_once(&full_warned,
                       "the lock table is full (%d locks); further locks are not watched. "
@@ -318,10 +320,11 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) ||
         __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
         return NULL;
-    uint64_t old = r->id;
+    /* The instance it replaces was named by lock order: it ends there
+     * first, while the entry still describes it. */
+    if (f & TG_RF_IN_GRAPH)
+        tg__lockorder_forget(r, r->id, f);
     fill(r, kind, flags, pc);
-    if (f & TG_RF_IN_GRAPH) /* the instance it replaces had lock-order edges */
-        tg__lockorder_forget(r, old);
     return r;
 }
 
@@ -356,17 +359,15 @@ void tg__res_after_fork(void)
 
 /* The instance leaves the lock-order graph here, and its entry stops
  * saying it is in it: an init at the address then starts the next
- * instance without looking for the old one's node (the engine lock once
- * per lock's life, not twice). Its serial is read first: once the entry
- * is marked destroyed, another address may claim it. */
+ * instance without looking for the old one's node (lock order hears of a
+ * lock's end once, not twice). That comes first: once the entry is marked
+ * destroyed, another address may claim it. */
 void tg__res_destroy(struct tg_res *r)
 {
-    uint64_t id = r->id;
-    uint32_t was = __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
-    if (was & TG_RF_IN_GRAPH) {
-        __atomic_fetch_and(&r->flags, ~TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-        tg__lockorder_forget(r, id);
-    }
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    if ((f & (TG_RF_IN_GRAPH | TG_RF_DESTROYED)) == TG_RF_IN_GRAPH)
+        tg__lockorder_forget(r, r->id, f);
+    __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

@@ -474,6 +474,11 @@ extern void (*tg__held_sync_hook)(struct tg_actor *a);
 /* A copy of a's held list and the holds the hook adds, to be freed with
  * tg__free (NULL with *n 0 if none, or out of memory). */
 struct tg_held *tg__held_copy(const struct tg_actor *a, int *n);
+/* Copies n bytes at addr of this process into out without faulting if
+ * they are gone (memory another thread may have freed or unmapped): 0, or
+ * -1 if they cannot be read. System calls only: safe with the engine lock
+ * held. */
+int tg__peek(uintptr_t addr, void *out, size_t n);
 void tg__free(void *p);
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of

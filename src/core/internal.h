@@ -73,11 +73,6 @@ extern long (*tg__mutex_owner_hook)(uintptr_t addr);
  * posted but not yet scheduled still shows its wait: the count says it
  * will pass. Safe on memory that is gone. */
 extern int (*tg__sem_count_hook)(uintptr_t addr);
-/* Copies n bytes at addr of this process into out without faulting if
- * they are gone (memory another thread may have freed or unmapped): 0, or
- * -1 if they cannot be read. System calls only: safe with the engine lock
- * held. */
-int tg__peek(uintptr_t addr, void *out, size_t n);
 /* What may wake a stalled process unseen (unseen.c), asked before a stall
  * is declared, engine lock held. tg__threads_unseen: 1 if the kernel lists
  * a live thread of the process that no live actor stands for (only once

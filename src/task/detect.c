@@ -14,6 +14,7 @@
 #include "report/report.h"
 #endif
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,29 +167,55 @@ static void tg__det_held_insert(struct tg_actor *a)
     __atomic_store_n(&a->n_held, a->n_held + 1, __ATOMIC_RELEASE);
 }
 
+/* The end of a task record that holds its hold record (struct tg_task,
+ * from hold_top on), copied to be read in one piece. */
+struct hold_view {
+    struct tg__hold *top, *mirror, *end;
+    struct tg__hold in[TG__HOLD_IN];
+};
+_Static_assert(offsetof(struct tg_task, hold_mirror) - offsetof(struct tg_task, hold_top) ==
+                       offsetof(struct hold_view, mirror) &&
+                   offsetof(struct tg_task, hold_in) - offsetof(struct tg_task, hold_top) ==
+                       offsetof(struct hold_view, in),
+               "struct hold_view follows struct tg_task's hold record");
+
 /* tg__held_more_hook: the holds task actor a has in its record and not in
- * its held list. Called by other threads for a blocked actor (a task
- * blocked in a pthread call keeps its record as it is), whose copy is
- * then validated; a torn read gives wrong entries, never a wild one: the
+ * its held list. Called by other threads: the detector, for a blocked
+ * actor (a task blocked in a pthread call keeps its record as it is),
+ * whose copy it then validates; and a hazard about a task running on
+ * another thread (the watchdog's long-running task), which may end at any
+ * moment, its record (inside its stack mapping) then unmapped by its
+ * joiner. So the record of a task that is not blocked is copied with
+ * tg__peek, which fails on an unmapped address instead of faulting. A
+ * torn or reused record gives wrong entries, never a wild one: the
  * pointers are bounded by the record and each entry's resource is looked
  * up by address. */
 static int tg__det_held_more(const struct tg_actor *a, struct tg_held *out, int max)
 {
     const struct tg_task *t = __atomic_load_n(&a->user, __ATOMIC_ACQUIRE);
-    if (a->kind != TG_ACTOR_TASK || !t ||
-        __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED)
+    int state = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+    if (a->kind != TG_ACTOR_TASK || !t || state == TG_ST_EXITED)
         return 0;
-    const struct tg__hold *h = __atomic_load_n(&t->hold_mirror, __ATOMIC_RELAXED);
-    const struct tg__hold *top = __atomic_load_n(&t->hold_top, __ATOMIC_RELAXED);
-    if (h < t->hold_in || top > t->hold_in + TG__HOLD_IN)
+    struct hold_view v;
+    if (state != TG_ST_BLOCKED) {
+        if (tg__peek((uintptr_t)&t->hold_top, &v, sizeof v) != 0)
+            return 0;
+    } else {
+        v.top = __atomic_load_n(&t->hold_top, __ATOMIC_RELAXED);
+        v.mirror = __atomic_load_n(&t->hold_mirror, __ATOMIC_RELAXED);
+        for (int i = 0; i < TG__HOLD_IN; i++) {
+            v.in[i].m = __atomic_load_n(&t->hold_in[i].m, __ATOMIC_RELAXED);
+            v.in[i].pc = __atomic_load_n(&t->hold_in[i].pc, __ATOMIC_RELAXED);
+        }
+    }
+    if (v.mirror < t->hold_in || v.top > t->hold_in + TG__HOLD_IN)
         return 0;
     int n = 0;
-    for (; h < top && n < max; h++) {
-        uintptr_t addr = (uintptr_t)__atomic_load_n(&h->m, __ATOMIC_RELAXED);
+    for (long i = v.mirror - t->hold_in; i < v.top - t->hold_in && n < max; i++) {
+        uintptr_t addr = (uintptr_t)v.in[i].m;
         if (!addr)
             continue;
-        out[n] = (struct tg_held){ .addr = addr, .res = tg__res_lookup(addr),
-                                   .pc = __atomic_load_n(&h->pc, __ATOMIC_RELAXED),
+        out[n] = (struct tg_held){ .addr = addr, .res = tg__res_lookup(addr), .pc = v.in[i].pc,
                                    .mode = TG_MODE_EXCL };
         /* A statically initialized mutex never waited on has no entry yet:
          * it is made as a lock tangle does not read. */
@@ -740,11 +767,18 @@ static void tg__add_starved(struct tg_finding *f, struct tg__sched *s)
 void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns, int starving,
                               const uintptr_t *pcs, int n)
 {
-    if (!t->actor)
+    /* The watchdog calls this for the task s ran a moment ago, which may
+     * have ended since and its record been unmapped: what the report says
+     * of the task is copied with tg__peek (its actor is the engine's). */
+    struct tg_actor *a;
+    char name[sizeof t->name];
+    if (tg__peek((uintptr_t)&t->actor, &a, sizeof a) != 0 || !a ||
+        tg__peek((uintptr_t)t->name, name, sizeof name) != 0)
         return;
+    name[sizeof name - 1] = 0;
     struct tg_finding *f = tg__hazard_new(
-        TG_HAZARD_LONG_RUNNING_TASK, t->actor,
-        "task \"%s\" has run for %.1f s without yielding%s%s", t->name, (double)ns / 1e9,
+        TG_HAZARD_LONG_RUNNING_TASK, a,
+        "task \"%s\" has run for %.1f s without yielding%s%s", name, (double)ns / 1e9,
         n > 0 ? " (\"at\" below: where it runs now)" : "",
         starving ? ": the runnable tasks listed after it cannot run on its scheduler thread" : "");
     if (f) {

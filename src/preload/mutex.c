@@ -144,17 +144,8 @@ static inline int lock_fast(pthread_mutex_t *m, uintptr_t pc, clockid_t clk,
         REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
         return rc;
     }
-    if (rc != EBUSY) {
-        rc = abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m);
-        if (rc == 0) {
-            tg__acquired_addr(a, (uintptr_t)m, TG_MODE_EXCL, pc);
-            tg__lockorder_note(a);
-            REC(tg__rec_acquire(a, (uintptr_t)m, TG_RES_MUTEX, TG_MODE_EXCL, 0, pc, 0));
-        } else {
-            lock_failed(a, m, rc, pc);
-        }
-        return rc;
-    }
+    if (rc != EBUSY) /* an error of trylock's own: the lock call says its own */
+        return lock_taken(a, m, pc, abs ? REAL(mutex_clocklock)(m, clk, abs) : REAL(mutex_lock)(m));
     return lock_slow(a, m, pc, clk, abs);
 }
 

@@ -146,24 +146,16 @@ TG__CHAN_HOT int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
     int e = tg__block_start(&t, 0);
     if (e)
         return e;
-    struct tg__park p;
-    struct tg__waiter w = { .park = &p, .op = op, .data = data };
+    struct tg__waiter w = { .op = op, .data = data };
     struct tg__wakes k = { 0 };
-    tg__park_init(&p, t, TG_FOREVER);
-    p.lock = &c->p.lock; /* every claim will hold it */
     tg__spin_lock(&c->p.lock);
     int done = op == TG_SEL_SEND ? tg__chan_try_send(c, &w, &k) : tg__chan_try_recv(c, &w, &k);
-    if (!done)
-        tg__waitq_push(op == TG_SEL_SEND ? &c->sendq : &c->recvq, &c->p.lock, &w);
+    if (!done) /* (nothing was claimed) */
+        return tg__park_chan(t, c, op == TG_SEL_SEND ? &c->sendq : &c->recvq, op, data, pc);
     tg__spin_unlock(&c->p.lock);
     if (k.head)
         tg__wakes_flush(&k);
-    if (done)
-        return w.result;
-    t->wait_op = op;
-    int r = tg__park_as(&p, 0, TG__W_CHANNEL, c, NULL, 0, NULL, pc);
-    tg__waiter_withdraw(&w, r);
-    return r < 0 ? r : w.result;
+    return w.result;
 }
 
 /* A call with a deadline or a try: tg__task_block's one-arm path. */

@@ -332,6 +332,32 @@ int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_ta
     return tg__park_as_in(tg__sched_self, p, flags, kind, obj, target, check, what, pc);
 }
 
+/* A blocking channel call with no deadline (chan.c), made holding the
+ * channel's lock after its try found no peer: queues the calling task t on
+ * q (op: its direction; data: its element or slot), drops the lock and
+ * parks; returns the call's result (0, TG_ECLOSED, or TG_ECANCELED). The
+ * park and the waiter live in this frame, so a channel wait costs one call
+ * into the switch path, with the wait's kind known here. */
+int tg__park_chan(struct tg_task *t, tg_chan *c, struct tg__waitq *q, int op, void *data,
+                  uintptr_t pc)
+{
+    struct tg__park p;
+    struct tg__waiter w;
+    tg__park_init(&p, t, TG_FOREVER);
+    p.lock = &c->p.lock; /* every claim will hold it */
+    w.park = &p;
+    w.arm = 0;
+    w.op = op;
+    w.data = data;
+    w.result = 0;
+    tg__waitq_push(q, &c->p.lock, &w);
+    tg__spin_unlock(&c->p.lock);
+    t->wait_op = op;
+    int r = tg__park_as_in(tg__sched_self, &p, 0, TG__W_CHANNEL, c, NULL, 0, NULL, pc);
+    tg__waiter_withdraw(&w, r);
+    return r < 0 ? r : w.result;
+}
+
 int tg_yield(void)
 {
     struct tg__sched *s = tg__sched_self;

@@ -548,6 +548,11 @@ int tg__task_block(struct tg_sel *arms, int n, int64_t deadline, int flags, uint
 int tg__park_as(struct tg__park *p, int flags, int kind, void *obj, struct tg_task *target,
                 int check, const char *what, uintptr_t pc);
 
+/* A blocking channel call with no deadline, from holding the channel's
+ * lock (which it drops) to the call's result (sched.c). */
+int tg__park_chan(struct tg_task *t, tg_chan *c, struct tg__waitq *q, int op, void *data,
+                  uintptr_t pc);
+
 /* Per-primitive parts, called with the primitive's lock held. try: complete
  * w now if possible (1) or not (0); enqueue: link w in the right queue. */
 int tg__mutex_try(tg_mutex *m, struct tg__waiter *w);

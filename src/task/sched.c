@@ -195,8 +195,7 @@ static inline __attribute__((always_inline)) void tg__jump_prep(struct tg__sched
     s->budget = tg__budget_full;
     if (to)
         to->state = TG__T_RUNNING;
-    if (tg__detect_on)
-        tg__det_switch(s, to);
+    tg__det_switch(s, to); /* (a host only while detection is on) */
     __atomic_store_n(&s->switches, s->switches + 1, __ATOMIC_RELAXED);
     s->run_since = tg__coarse();
 }
@@ -246,7 +245,7 @@ static inline struct tg_task *tg__next(struct tg__sched *s)
 /* The running task t stops running (it is queued or parked already). */
 static inline __attribute__((always_inline)) void tg__switch_out(struct tg__sched *s, struct tg_task *t)
 {
-    if (tg__detect_on && t->actor)
+    if (t->actor) /* (only while detection is on) */
         tg__det_switch_out_check(t);
     struct tg_task *next = tg__next(s);
     if (next == t) {
@@ -305,7 +304,7 @@ TG__HOT int tg__park_as_in(struct tg__sched *s, struct tg__park *p, int flags, i
     if (p->deadline != TG_FOREVER && p->deadline <= tg_now())
         self_claimed = tg__park_claim(p, TG_ETIMEDOUT);
     p->nocancel = (flags & TG__B_NOCANCEL) != 0;
-    int published = !self_claimed && tg__detect_on && t->actor;
+    int published = !self_claimed && t->actor; /* (only while detection is on) */
     /* A reported deadlock ends the program under the default policy; under
      * on_deadlock=hang the task blocks, as the program would. */
     if (published)

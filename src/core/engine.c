@@ -215,16 +215,16 @@ struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uin
  * tasks, and the tasks of one scheduler still count up 1, 2, 3 when
  * nothing else is created meanwhile. */
 enum { TASK_ID_BLOCK = 64 };
-static __thread uint64_t task_id_next __attribute__((tls_model("initial-exec")));
-static __thread uint64_t task_id_end __attribute__((tls_model("initial-exec")));
+__thread uint64_t tg__task_id_next __attribute__((tls_model("initial-exec")));
+__thread uint64_t tg__task_id_end __attribute__((tls_model("initial-exec")));
 
 static uint64_t task_id(void)
 {
-    if (TG_UNLIKELY(task_id_next == task_id_end)) {
-        task_id_next = __atomic_fetch_add(&next_actor_id, TASK_ID_BLOCK, __ATOMIC_RELAXED) + 1;
-        task_id_end = task_id_next + TASK_ID_BLOCK;
+    if (TG_UNLIKELY(tg__task_id_next == tg__task_id_end)) {
+        tg__task_id_next = __atomic_fetch_add(&next_actor_id, TASK_ID_BLOCK, __ATOMIC_RELAXED) + 1;
+        tg__task_id_end = tg__task_id_next + TASK_ID_BLOCK;
     }
-    return task_id_next++;
+    return tg__task_id_next++;
 }
 
 /* tg__actor_renew of an actor that ended holding locks (or otherwise not
@@ -248,36 +248,9 @@ struct tg_actor *tg__actor_renew(struct tg_actor *old, const char *name, uint64_
     if (tg__engine_init() != 0)
         return NULL;
     struct tg_actor *a = old;
-    if (TG_UNLIKELY(a->kind != TG_ACTOR_TASK || a->n_held != 0 || a->joined ||
-                    __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED ||
-                    __atomic_load_n(&tg__actors[a->slot], __ATOMIC_RELAXED) != a))
+    if (TG_UNLIKELY(!tg__actor_renewable(a)))
         return actor_renew_locked(old, name, parent, pc, host, user);
-    /* Owned by the caller, ended, holding nothing: nobody else writes it
-     * (its registry slot is not free, no hold of it can be released by
-     * another), and readers of an ended actor that holds nothing find no
-     * wait, no hold and no pending call in it. So it is renewed without
-     * the engine lock, touching only what names it; the id, cleared first
-     * and set last, tells a reader copying its name (tg__actor_ident) that
-     * the copy may mix two tasks. Whatever else a task's life changes is
-     * either meaningful only while it waits or holds (both over now) or
-     * counts up across renewals (wait_seq, pending_seq), so that a
-     * reader's stale mark of the old task never matches the new one. */
-    uint64_t id = task_id();
-    __atomic_store_n(&a->id, 0, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    memcpy(a->name, name, sizeof a->name);
-    a->name[sizeof a->name - 1] = 0;
-    a->parent = parent;
-    a->created = 0;
-    a->created_pc = pc;
-    a->host = host;
-    a->tid = host ? host->tid : 0;
-    a->user = user;
-    a->wait_stack = 0;
-    a->chain_salt = id * 0x9E3779B97F4A7C15ull;
-    a->chain_stale = a->chain_cache != NULL;
-    __atomic_store_n(&a->id, id, __ATOMIC_RELEASE);
-    __atomic_store_n(&a->state, TG_ST_RUNNING, __ATOMIC_RELEASE);
+    tg__actor_renew_in_place(a, task_id(), name, parent, pc, host, user);
     return a;
 }
 
@@ -576,7 +549,7 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
     /* A task that holds nothing leaves its host thread running (an idle
      * host asks for a scan itself): the many tasks that come and go cost
-     * the watchdog no scan, and their end no fence. */
+     * the watchdog no scan, and their end no fence (tg__actor_exit_task). */
     if (TG_LIKELY(a->kind == TG_ACTOR_TASK && a->n_held == 0))
         return;
     actor_exit_held(a, report_holds);

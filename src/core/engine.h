@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "finding.h"
 
 #define TG_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -363,6 +364,11 @@ struct tg_actor *tg__actor_new_at(enum tg_actor_kind kind, const char *name, uin
  * 31. */
 struct tg_actor *tg__actor_renew(struct tg_actor *old, const char *name, uint64_t parent,
                                  uintptr_t pc, struct tg_actor *host, void *user);
+/* The same, inline for the usual case (a spawn makes one): the renewal in
+ * place when the thread's block of task ids has one left. */
+static inline struct tg_actor *tg__actor_renew_task(struct tg_actor *old, const char *name,
+                                                    uint64_t parent, uintptr_t pc,
+                                                    struct tg_actor *host, void *user);
 /* What names an actor, copied consistently: a task actor may be renewed for
  * another task at any time by its scheduler (tg__actor_renew), without the
  * engine lock, so a reader that names an actor it does not own copies these
@@ -383,6 +389,8 @@ const char *tg__label(const struct tg_actor *a, char *buf, size_t n);
 /* The actor ends. Locks it still holds stay held (by a dead holder) and a
  * TG_HAZARD_EXIT_HOLDING_LOCK finding is made when report_holds is set. */
 void tg__actor_exit(struct tg_actor *a, int report_holds);
+/* The same, inline for a task that ends holding nothing (a is not NULL). */
+static inline void tg__actor_exit_task(struct tg_actor *a, int report_holds);
 /* Its joiner is done with it: the record may be recycled. */
 void tg__actor_reap(struct tg_actor *a);
 /* Hosts: `task` now runs on `host` (NULL: the host itself runs). Inline:

@@ -96,4 +96,71 @@ static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task
     __atomic_store_n(&host->running, task, __ATOMIC_RELEASE);
 }
 
+/* ---- task actors: renewal and end (engine.c has the rest) ---------------- */
+extern struct tg_actor **tg__actors;
+/* The calling thread's block of task ids, [next, end) (engine.c). */
+extern __thread uint64_t tg__task_id_next __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t tg__task_id_end __attribute__((tls_model("initial-exec")));
+
+/* 1 if a (kept by its caller) can be renewed in place: a task actor that
+ * ended holding nothing and still owns its registry slot. */
+static inline int tg__actor_renewable(const struct tg_actor *a)
+{
+    return a->kind == TG_ACTOR_TASK && a->n_held == 0 && !a->joined &&
+           __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED &&
+           __atomic_load_n(&tg__actors[a->slot], __ATOMIC_RELAXED) == a;
+}
+
+/* Renews a (tg__actor_renewable) for a new task with the given id.
+ * Owned by the caller, ended, holding nothing: nobody else writes it (its
+ * registry slot is not free, no hold of it can be released by another),
+ * and readers of an ended actor that holds nothing find no wait, no hold
+ * and no pending call in it. So it is renewed without the engine lock,
+ * touching only what names it; the id, cleared first and set last, tells
+ * a reader copying its name (tg__actor_ident) that the copy may mix two
+ * tasks. Whatever else a task's life changes is either meaningful only
+ * while it waits or holds (both over now) or counts up across renewals
+ * (wait_seq, pending_seq), so that a reader's stale mark of the old task
+ * never matches the new one. */
+static inline void tg__actor_renew_in_place(struct tg_actor *a, uint64_t id, const char *name,
+                                            uint64_t parent, uintptr_t pc,
+                                            struct tg_actor *host, void *user)
+{
+    __atomic_store_n(&a->id, 0, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(a->name, name, sizeof a->name);
+    a->name[sizeof a->name - 1] = 0;
+    a->parent = parent;
+    a->created = 0;
+    a->created_pc = pc;
+    a->host = host;
+    a->tid = host ? host->tid : 0;
+    a->user = user;
+    a->wait_stack = 0;
+    a->chain_salt = id * 0x9E3779B97F4A7C15ull;
+    a->chain_stale = a->chain_cache != NULL;
+    __atomic_store_n(&a->id, id, __ATOMIC_RELEASE);
+    __atomic_store_n(&a->state, TG_ST_RUNNING, __ATOMIC_RELEASE);
+}
+
+static inline struct tg_actor *tg__actor_renew_task(struct tg_actor *old, const char *name,
+                                                    uint64_t parent, uintptr_t pc,
+                                                    struct tg_actor *host, void *user)
+{
+    uint64_t id = tg__task_id_next;
+    if (TG_UNLIKELY(id == tg__task_id_end || !tg__actor_renewable(old)))
+        return tg__actor_renew(old, name, parent, pc, host, user);
+    tg__task_id_next = id + 1;
+    tg__actor_renew_in_place(old, id, name, parent, pc, host, user);
+    return old;
+}
+
+static inline void tg__actor_exit_task(struct tg_actor *a, int report_holds)
+{
+    if (TG_LIKELY(!a->defer && a->kind == TG_ACTOR_TASK && a->n_held == 0))
+        __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
+    else
+        tg__actor_exit(a, report_holds);
+}
+
 #endif

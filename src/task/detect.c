@@ -33,7 +33,6 @@ void tg__det_configure(void) { tg__detect_on = 0; }
 void tg__det_sched_start(struct tg__sched *s) { (void)s; }
 void tg__det_sched_end(struct tg__sched *s) { (void)s; }
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
-void tg__det_task_exit(struct tg_task *t) { (void)t; }
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
 void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
@@ -286,13 +285,6 @@ void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)
         a->user = t;
     }
     t->actor = a;
-}
-
-void tg__det_task_exit(struct tg_task *t)
-{
-    if (t->actor)
-        tg__det_hold_synced(t); /* what it still holds, its dead holder keeps */
-    tg__actor_exit(t->actor, 1);
 }
 
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t)

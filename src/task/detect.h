@@ -45,7 +45,7 @@ void tg__det_sched_end(struct tg__sched *s);
 static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent);
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent);
 /* The task ended; its remaining holds are reported. */
-void tg__det_task_exit(struct tg_task *t);
+static inline void tg__det_task_exit(struct tg_task *t);
 /* t's record is freed by a task of scheduler s (its own, or its joiner's). */
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t);
 /* Its usual case, inline: s keeps t's actor for its next spawn, if it
@@ -120,7 +120,7 @@ static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
     s->reaped = NULL;
     /* The spawn site is the caller of tg_spawn, known already: no unwinding. */
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
-    t->actor = tg__actor_renew(old, t->name, pid, t->spawn_pc, s->host, t);
+    t->actor = tg__actor_renew_task(old, t->name, pid, t->spawn_pc, s->host, t);
 }
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t)
 {
@@ -180,6 +180,13 @@ static inline void tg__det_hold_synced(struct tg_task *t)
 {
     if (TG_UNLIKELY(t->hold_mirror != t->hold_top))
         tg__det_hold_sync(t);
+}
+static inline void tg__det_task_exit(struct tg_task *t)
+{
+    if (t->actor) {
+        tg__det_hold_synced(t); /* what it still holds, its dead holder keeps */
+        tg__actor_exit_task(t->actor, 1);
+    }
 }
 static inline void tg__det_switch_out_check(struct tg_task *t)
 {
@@ -329,6 +336,7 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
 static inline void tg__det_unpark(struct tg_task *t) { (void)t; }
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }
 static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
+static inline void tg__det_task_exit(struct tg_task *t) { (void)t; }
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; return 0; }
 static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int mode, uintptr_t pc)
 { (void)t; (void)p; (void)mode; (void)pc; }

@@ -897,8 +897,12 @@ int tg__det_dump(int fd)
             continue;
         ns++;
         tg__spin_lock(&s->list_lock);
-        for (struct tg_task *t = s->all; t; t = t->all_next, nt++)
+        for (struct tg_task *t = s->all; t; t = t->all_next) {
+            if (t->state == TG__T_DONE) /* ended, or a record kept for reuse */
+                continue;
             tg__dump_task(f, t);
+            nt++;
+        }
         tg__spin_unlock(&s->list_lock);
     }
     tg__symbolize_findings(&f, 1);

@@ -309,7 +309,7 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
     return tg__det_park_slow(t, wkind, obj, target, timed, pc, check);
 }
 
-static inline void tg__det_unpark(struct tg_task *t)
+static inline __attribute__((always_inline)) void tg__det_unpark(struct tg_task *t)
 {
     int st = __atomic_load_n(&t->lz.state, __ATOMIC_ACQUIRE);
     if (TG_LIKELY(st == TG__LZ_PARKED)) { /* only this thread moves it */

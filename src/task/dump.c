@@ -80,6 +80,8 @@ void tg_dump(int fd)
         dprintf(fd, " scheduler %d: %ld task%s\n", n++, s->n_tasks, s->n_tasks == 1 ? "" : "s");
         tg__spin_lock(&s->list_lock);
         for (struct tg_task *t = s->all; t; t = t->all_next) {
+            if (t->state == TG__T_DONE) /* ended, or a record kept for reuse */
+                continue;
             dprintf(fd, "  task \"%s\" %s%s, spawned at %p, holds %d task lock%s",
                     t->name, tg__state_name(t->state), t->cancelled ? " (cancelled)" : "",
                     (void *)t->spawn_pc, t->task_holds, t->task_holds == 1 ? "" : "s");

@@ -406,13 +406,42 @@ int tg_sleep(int64_t ns)
  * stack, is it unlisted and marked done, and are its other joiners (those
  * of other threads, queued on joinq) woken, since those may free it at
  * once. */
+/* The list of s's records (tg_task.all_next): every record from its first
+ * spawn until its mapping is returned, whether its task lives, ended or
+ * the record waits on the free list, so that a spawn reusing a record and
+ * the end of a task touch no list. Those that read it from other threads
+ * (tg_dump) hold list_lock and skip the records whose state is DONE; the
+ * host thread moves a listed record into and out of DONE only holding
+ * list_lock or inside a solo section (which, by tg__share, no such reader
+ * overlaps), so that a reader that saw a live task reads that task's
+ * fields, not those of the next task of its record. */
+static void tg__unlist(struct tg__sched *s, struct tg_task *t)
+{
+    if (!t->listed)
+        return;
+    int solo = tg__solo_enter();
+    if (!solo)
+        tg__spin_lock_shared(&s->list_lock);
+    if (t->all_prev)
+        t->all_prev->all_next = t->all_next;
+    else
+        s->all = t->all_next;
+    if (t->all_next)
+        t->all_next->all_prev = t->all_prev;
+    t->listed = 0;
+    if (solo)
+        tg__solo_leave();
+    else
+        tg__spin_unlock(&s->list_lock);
+}
+
 static void tg__task_free_slow(struct tg__sched *s, struct tg_task *t)
 {
     if (tg__detect_on && t->actor)
         tg__det_task_reap(s, t);
     if (t->permits[1].more)
         tg__permits_free(t);
-    tg__task_rec_free(s, t);
+    tg__task_rec_free(s, t, tg__unlist);
 }
 
 TG__HOT void tg__task_free(struct tg__sched *s, struct tg_task *t)
@@ -505,7 +534,6 @@ TG__HOT int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size
     t->permits[0].sem = t->permits[1].sem = NULL;
     t->permits[1].more = NULL;
     t->lz.state = 0;
-    t->all_prev = NULL;
     t->sched = s;
     t->fn = fn;
     t->arg = arg;
@@ -513,22 +541,28 @@ TG__HOT int tg__spawn(tg_task **out, const char *name, tg_fn fn, void *arg, size
     t->spawn_pc = pc;
     tg__name_copy(t->name, name ? name : "task");
     tg__ctx_make(&t->ctx, t->stack.base, (uintptr_t)t - (uintptr_t)t->stack.base, tg__task_main, t);
-    /* Its actor first: a task on the list has its own (tg_dump reads it). */
+    /* Its actor first: a live task on the list has its own (tg_dump reads
+     * it). The record is DONE until the state below makes it live: a dump
+     * skips it until then (see tg__unlist). */
     if (tg__detect_on)
         tg__det_task_new(t, s->current);
-    int solo = tg__solo_enter(); /* other threads read the list holding list_lock */
+    int solo = tg__solo_enter();
     if (!solo)
         tg__spin_lock_shared(&s->list_lock);
-    t->all_next = s->all;
-    if (s->all)
-        s->all->all_prev = t;
-    s->all = t;
+    if (__builtin_expect(!t->listed, 0)) { /* a new mapping */
+        t->all_prev = NULL;
+        t->all_next = s->all;
+        if (s->all)
+            s->all->all_prev = t;
+        s->all = t;
+        t->listed = 1;
+    }
+    tg__rq_push(s, t);
     if (solo)
         tg__solo_leave();
     else
         tg__spin_unlock(&s->list_lock);
     s->n_tasks++;
-    tg__rq_push(s, t);
     if (out)
         *out = t;
     return 0;
@@ -545,9 +579,9 @@ int tg_spawn_opts(tg_task **t, const char *name, tg_fn fn, void *arg, const stru
                      (uintptr_t)__builtin_return_address(0));
 }
 
-/* The thread's half of a task's end, run off its stack: unlist it, mark it
- * done, wake the joiners queued on joinq. One solo section (or the two
- * locks, outside solo mode) covers both. */
+/* The thread's half of a task's end, run off its stack: mark it done (its
+ * record stays listed: tg__unlist), wake the joiners queued on joinq. One
+ * solo section (or the two locks, outside solo mode) covers both. */
 static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sched *s)
 {
     struct tg_task *t = s->zombie;
@@ -555,16 +589,8 @@ static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sch
     s->zombie = NULL;
     s->n_tasks--;
     int solo = tg__solo_enter();
-    if (!solo)
-        tg__spin_lock_shared(&s->list_lock);
-    if (t->all_prev)
-        t->all_prev->all_next = t->all_next;
-    else
-        s->all = t->all_next;
-    if (t->all_next)
-        t->all_next->all_prev = t->all_prev;
     if (!solo) {
-        tg__spin_unlock(&s->list_lock);
+        tg__spin_lock_shared(&s->list_lock);
         tg__spin_lock_shared(&t->join_lock);
     }
     int detached = t->detached;
@@ -572,10 +598,12 @@ static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sch
     struct tg__waiter *w;
     while (t->joinq.head && (w = tg__waitq_claim_first(&t->joinq, -1)))
         tg__wakes_add(&k, w);
-    if (solo)
+    if (solo) {
         tg__solo_leave();
-    else
+    } else {
         tg__spin_unlock(&t->join_lock);
+        tg__spin_unlock(&s->list_lock);
+    }
     /* From here a joiner may free t. */
     if (detached && t->holds == 0 && t->task_holds == 0)
         tg__task_free(s, t);
@@ -627,7 +655,10 @@ static int tg__join_queued(struct tg_task *self, struct tg_task *t, int64_t dead
     return r;
 }
 
-int tg_join_until(tg_task *t, void **result, int64_t deadline)
+/* tg_join_until, inline into both public calls so that tg_join makes no
+ * second call (through the PLT: tg_join_until may be interposed); pc is
+ * the caller's return address. */
+TG__HOT int tg__join(tg_task *t, void **result, int64_t deadline, uintptr_t pc)
 {
     struct tg__sched *s = tg__sched_self;
     struct tg_task *self = s ? s->current : NULL;
@@ -640,7 +671,6 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
     int r = tg__block_start(&self, 0);
     if (r)
         return r;
-    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
     if (t->sched == s && deadline == TG_FOREVER && !t->join_park) {
         if (t->state != TG__T_DONE) /* written by this thread only */
             r = tg__join_here(s, self, t, pc);
@@ -658,9 +688,14 @@ int tg_join_until(tg_task *t, void **result, int64_t deadline)
     return 0;
 }
 
+int tg_join_until(tg_task *t, void **result, int64_t deadline)
+{
+    return tg__join(t, result, deadline, (uintptr_t)__builtin_return_address(0));
+}
+
 int tg_join(tg_task *t, void **result)
 {
-    return tg_join_until(t, result, TG_FOREVER);
+    return tg__join(t, result, TG_FOREVER, (uintptr_t)__builtin_return_address(0));
 }
 
 static void tg__cancel_now(struct tg__sched *s, struct tg_task *t)
@@ -824,7 +859,7 @@ int tg_run(tg_fn main_fn, void *arg)
         tg__det_busy(s);
         tg__det_sched_end(s);
     }
-    tg__task_rec_drop(s);
+    tg__task_rec_drop(s, tg__unlist);
     free(s->heap);
     s->heap = NULL;
     s->heap_n = s->heap_cap = 0;

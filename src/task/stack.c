@@ -102,7 +102,8 @@ static void tg__stack_unmap(const struct tg__stack *st)
     munmap(st->map, st->map_size);
 }
 
-void tg__task_rec_free(struct tg__sched *s, struct tg_task *t)
+void tg__task_rec_free(struct tg__sched *s, struct tg_task *t,
+                       void (*unlist)(struct tg__sched *, struct tg_task *))
 {
     if (s->n_free_recs < TG__FREE_RECS) {
         t->next = s->free_recs;
@@ -110,15 +111,17 @@ void tg__task_rec_free(struct tg__sched *s, struct tg_task *t)
         s->n_free_recs++;
         return;
     }
+    unlist(s, t);
     struct tg__stack st = t->stack; /* the record is inside it */
     tg__stack_unmap(&st);
 }
 
-void tg__task_rec_drop(struct tg__sched *s)
+void tg__task_rec_drop(struct tg__sched *s, void (*unlist)(struct tg__sched *, struct tg_task *))
 {
     while (s->free_recs) {
         struct tg_task *t = s->free_recs;
         s->free_recs = t->next;
+        unlist(s, t);
         struct tg__stack st = t->stack;
         tg__stack_unmap(&st);
     }

@@ -191,7 +191,11 @@ struct tg_task {
     struct tg__ctx ctx;
     struct tg__sched *sched;
     struct tg_task *next;     /* run queue, inbox or free-record link */
-    struct tg_task *all_prev, *all_next; /* the scheduler's task list */
+    /* The scheduler's list of records (sched.c): a record is listed from
+     * its first task's spawn until its mapping goes back to the system,
+     * so that a record reused by a spawn is already there. */
+    struct tg_task *all_prev, *all_next;
+    int listed;
     tg_fn fn;
     void *arg, *result;
     struct tg__stack stack;   /* the mapping the record lives in (stack.c) */
@@ -365,10 +369,12 @@ static inline struct tg_task *tg__task_rec_get(struct tg__sched *s, size_t size)
 #endif
     return tg__task_rec_alloc(s, size);
 }
-/* Gives t's record and stack back (to s's free list, or to the system). */
-void tg__task_rec_free(struct tg__sched *s, struct tg_task *t);
-/* Unmaps every record on s's free list. */
-void tg__task_rec_drop(struct tg__sched *s);
+/* Gives t's record and stack back: to s's free list, or (when it is full)
+ * to the system after unlist(s, t). */
+void tg__task_rec_free(struct tg__sched *s, struct tg_task *t,
+                       void (*unlist)(struct tg__sched *, struct tg_task *));
+/* Unmaps every record on s's free list, each after unlist(s, t). */
+void tg__task_rec_drop(struct tg__sched *s, void (*unlist)(struct tg__sched *, struct tg_task *));
 
 /* ---- parks and queues (park.c) ----------------------------------------------- */
 static inline void tg__park_init(struct tg__park *p, struct tg_task *t, int64_t deadline)

@@ -305,7 +305,17 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
             cv->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
         uint32_t known = clock_at(pv->e, pv->n, cv->slot) + 1;
         vc_set(cv, cv->slot, start > known ? start : known);
+        int nested = recorded_clock(pv) == clock_at(pv->e, pv->n, pv->slot);
         hb_tick(pv);
+        /* The parent's nestings so far come before the child's; the same
+         * nestings from now on run at once with it, and must be recorded
+         * again (with the new clock: see occ_place) though its chain cache
+         * has them. A new salt makes every cached chain miss once; only a
+         * parent that nested since its last create pays for it. */
+        if (nested) {
+            parent->chain_salt = (parent->chain_salt ^ pv->slot) * 0x9E3779B97F4A7C15ull | 1;
+            parent->chain_stale = parent->chain_cache != NULL;
+        }
     }
     tg__guard--;
 }

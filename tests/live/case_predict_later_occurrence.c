@@ -15,9 +15,12 @@
  *    (its clock learns more: neither occurrence covers the other), then
  *    takes c, d without the gate; thread 1 takes gate, d, c. The cycle is
  *    completed with the ungated one.
+ * 6. the same nesting again: main takes p, q; creates a child that takes
+ *    q, p; takes p, q again at the same place (one chain of locks, seen
+ *    before the create: only the second time runs at once with the child).
  * Each is one potential deadlock naming the second occurrence's line. */
 // EXIT: 66
-// CHECK: reports# == 5
+// CHECK: reports# == 6
 // CHECK: reports[*].kind == "potential-deadlock"
 // CHECK: !reports[*].kind == "hazard"
 // CHECK: reports[0].threads[*].waits_for.stack[0].line == @LINE(ungated_b)
@@ -33,6 +36,8 @@
 // CHECK: reports[3].threads[*].waits_for.stack[0].line == @LINE(child_y_x)
 // CHECK: reports[4].threads[*].waits_for.stack[0].line == @LINE(ungated_d)
 // CHECK: reports[4].threads[*].waits_for.stack[0].line == @LINE(gated_c)
+// CHECK: reports[5].threads[*].waits_for.stack[0].line == @LINE(p_q)
+// CHECK: reports[5].threads[*].waits_for.stack[0].line == @LINE(child_q_p)
 // CHECK: !reports[*].threads[*].waits_for.stack[0].line == @LINE(gated_b)
 // CHECK: !reports[*].threads[*].waits_for.stack[0].line == @LINE(gated_d)
 // CHECK: !reports[*].threads[*].waits_for.stack[0].line == @LINE(read_then_m)
@@ -47,6 +52,7 @@ pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER, m2 = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t x = PTHREAD_MUTEX_INITIALIZER, y = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t z = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t lock_c = PTHREAD_MUTEX_INITIALIZER, lock_d = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t p = PTHREAD_MUTEX_INITIALIZER, q = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
 static int child_done;
@@ -112,6 +118,23 @@ static void wanted_mode(int i)
     }
 }
 
+static void child_done_say(void)
+{
+    pthread_mutex_lock(&done_lock); /* a mutex and a condition: no ordering */
+    child_done = 1;
+    pthread_cond_signal(&done_cond);
+    pthread_mutex_unlock(&done_lock);
+}
+
+static void child_done_wait(void)
+{
+    pthread_mutex_lock(&done_lock);
+    while (!child_done)
+        pthread_cond_wait(&done_cond, &done_lock);
+    child_done = 0;
+    pthread_mutex_unlock(&done_lock);
+}
+
 static void *child(void *arg)
 {
     (void)arg;
@@ -119,11 +142,26 @@ static void *child(void *arg)
     pthread_mutex_lock(&x); // @child_y_x
     pthread_mutex_unlock(&x);
     pthread_mutex_unlock(&y);
-    pthread_mutex_lock(&done_lock); /* a mutex and a condition: no ordering */
-    child_done = 1;
-    pthread_cond_signal(&done_cond);
-    pthread_mutex_unlock(&done_lock);
+    child_done_say();
     return NULL;
+}
+
+static void *child_qp(void *arg)
+{
+    pthread_mutex_lock(&q);
+    pthread_mutex_lock(&p); // @child_q_p
+    pthread_mutex_unlock(&p);
+    pthread_mutex_unlock(&q);
+    child_done_say();
+    return arg;
+}
+
+static void p_then_q(void)
+{
+    pthread_mutex_lock(&p);
+    pthread_mutex_lock(&q); // @p_q
+    pthread_mutex_unlock(&q);
+    pthread_mutex_unlock(&p);
 }
 
 static void *nothing(void *arg)
@@ -168,10 +206,7 @@ int main(void)
     pthread_mutex_unlock(&x);
     pthread_t t;
     pthread_create(&t, NULL, child, NULL);
-    pthread_mutex_lock(&done_lock);
-    while (!child_done)
-        pthread_cond_wait(&done_cond, &done_lock);
-    pthread_mutex_unlock(&done_lock);
+    child_done_wait();
     pthread_mutex_lock(&z);
     pthread_mutex_lock(&x);
     pthread_mutex_lock(&y); // @x_y_later
@@ -180,5 +215,10 @@ int main(void)
     pthread_mutex_unlock(&z);
     pthread_join(t, NULL);
     run_in_turns(2, both_kept);
+    p_then_q();
+    pthread_create(&t, NULL, child_qp, NULL);
+    child_done_wait();
+    p_then_q();
+    pthread_join(t, NULL);
     return 0;
 }

@@ -7,7 +7,10 @@
  * 2. thread 0 read-locks table then takes m; joins; does the same under
  *    other; thread 1 takes m then read-locks table (reader-preferring).
  * 3. main takes x, y; creates a child that takes y, x; joins it; takes x, y
- *    under z: the child ran after the first and before the second. */
+ *    under z: the child ran after the first and before the second.
+ * 4. the same with one place: main takes x, y; creates a child that takes
+ *    y, x; joins it; takes x, y at the same place (the chain it saw before
+ *    the create is looked at again, and found ordered by the join). */
 // EXIT: 0
 // CHECK: reports# == 0
 // NOSTDERR: tangle
@@ -96,5 +99,12 @@ int main(void)
     pthread_mutex_lock(&z);
     pair(&x, &y);
     pthread_mutex_unlock(&z);
+    for (int i = 0; i < 2; i++) {
+        pair(&x, &y);
+        if (i == 0) {
+            pthread_create(&t, NULL, child, NULL);
+            pthread_join(t, NULL);
+        }
+    }
     return 0;
 }

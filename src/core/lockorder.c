@@ -660,11 +660,31 @@ static _Atomic uint32_t region_count[REGION_BUCKETS];
 static _Atomic uint8_t region_pinned[REGION_BUCKETS]; /* once set, never cleared */
 static _Atomic int pinned_once;  /* counted once in tg__graph_instances for good */
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
+/* The same instances counted by 16-byte granule as well, for free()'s
+ * second look once the freeing actor dropped its own leaves there
+ * (tg__lockorder_freed): a neighbour's lock in the same grain is not
+ * taken for one in the block. */
+#define FINE_SHIFT 4
+#define FINE_SPAN 1024 /* blocks up to this size get the second look */
+static _Atomic uint32_t fine_count[1 << 16];
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
 static size_t page_bucket(uintptr_t grain)
 {
     return (size_t)((grain * 0x9E3779B97F4A7C15ull) >> 50); /* 14 bits */
+}
+
+static size_t fine_bucket(uintptr_t granule)
+{
+    return (size_t)((granule * 0x9E3779B97F4A7C15ull) >> 48); /* 16 bits */
+}
+
+/* An instance at addr counts (delta 1) or stops counting (-1) in the
+ * grain and granule buckets free() looks at. */
+static void count_at(uintptr_t addr, int delta)
+{
+    __atomic_fetch_add(&page_count[page_bucket(addr >> GRAIN_SHIFT)], (uint32_t)delta, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&fine_count[fine_bucket(addr >> FINE_SHIFT)], (uint32_t)delta, __ATOMIC_RELAXED);
 }
 
 static size_t region_bucket(uintptr_t region)
@@ -682,7 +702,7 @@ static void page_link(int i)
     if (page_first[b])
         NODE(page_first[b] - 1).prev_page = i + 1;
     page_first[b] = i + 1;
-    __atomic_fetch_add(&page_count[b], 1, __ATOMIC_RELAXED);
+    count_at(NODE(i).addr, 1);
     __atomic_fetch_add(&region_count[region_bucket(NODE(i).addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&tg__graph_instances, 1, __ATOMIC_RELAXED);
 }
@@ -697,7 +717,7 @@ static void page_unlink(int i)
         page_first[b] = nd->next_page;
     if (nd->next_page)
         NODE(nd->next_page - 1).prev_page = nd->prev_page;
-    __atomic_fetch_sub(&page_count[b], 1, __ATOMIC_RELAXED);
+    count_at(nd->addr, -1);
     __atomic_fetch_sub(&region_count[region_bucket(nd->addr >> REGION_SHIFT)], 1, __ATOMIC_RELAXED);
     __atomic_fetch_sub(&tg__graph_instances, 1, __ATOMIC_RELAXED);
     /* Chains through this address were validated for the instance that
@@ -1037,7 +1057,15 @@ static void node_retire(int nd)
  * reporting of what that found once it is released; the end of a leaf its
  * own actor alone queued, and the end of an instance for lock order
  * (lockorder's queue, at the end of this file). */
-static struct cycle *drain_all_locked(void);
+/* What ends, for a handling of every queue: an instance (r, id), or the
+ * locks in [lo, hi) (r NULL). Leaves that name it are handled too; other
+ * leaves can close no cycle with the edges that go, and stay queued. */
+struct ending {
+    const struct tg_res *r;
+    uint64_t id;
+    uintptr_t lo, hi;
+};
+static struct cycle *drain_all_locked(const struct ending *x);
 static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
 static int freed_leaves(uintptr_t lo, uintptr_t hi);
@@ -1056,7 +1084,8 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
         return;
     }
     tg__lock();
-    struct cycle *c = drain_all_locked(); /* before any edge of the instance goes */
+    struct ending x = {r, id, 0, 0};
+    struct cycle *c = drain_all_locked(&x); /* before any edge of the instance goes */
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
     if (nd >= 0)
         node_retire(nd);
@@ -1117,17 +1146,30 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
     return any;
 }
 
+/* 1 if a lock of the graph, or one a queued entry names, may lie in
+ * [lo, hi): by granule for a small block, else by grain. */
+static int locks_within(uintptr_t lo, uintptr_t hi)
+{
+    if (hi - lo > FINE_SPAN)
+        return grains_visit(lo, hi, 0);
+    for (uintptr_t g = lo >> FINE_SHIFT; g <= (hi - 1) >> FINE_SHIFT; g++)
+        if (__atomic_load_n(&fine_count[fine_bucket(g)], __ATOMIC_RELAXED))
+            return 1;
+    return 0;
+}
+
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
 {
     if (hi <= lo || !grains_visit(lo, hi, 0))
         return;
     tg__guard++;
-    if (freed_leaves(lo, hi) && !grains_visit(lo, hi, 0)) {
+    if (freed_leaves(lo, hi) && !locks_within(lo, hi)) {
         tg__guard--;
         return;
     }
     tg__lock();
-    struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
+    struct ending x = {NULL, 0, lo, hi};
+    struct cycle *c = drain_all_locked(&x); /* before any edge of the instances goes */
     grains_visit(lo, hi, 1);
     tg__unlock();
     report_all(c);
@@ -2229,10 +2271,12 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  * site, mode, the stack of a blocked acquisition) and the stack of the
  * acquisition, captured at the nesting (recognised, in the common case,
  * from the actor's own memo of stacks, without any lock). The queue is a
- * ring of DEFER_CAP entries that only its actor fills (tail) and that
- * whoever holds the engine lock empties (head), taking the queue's own
- * lock too; it never grows. A nesting with more than DEFER_HOLDS live
- * holds is handled at once, the old way, after the actor's queue.
+ * ring that only its actor fills (tail) and that whoever holds the engine
+ * lock empties (head), taking the queue's own lock too. It holds
+ * DEFER_MIN entries, and doubles up to DEFER_MAX only while at least
+ * half of it is leaves kept (below); else a full queue is handled. A
+ * nesting with more than DEFER_HOLDS live holds is handled at once, the
+ * old way, after the actor's queue.
  *
  * Leaves. An edge into a lock that nothing was ever taken under cannot be
  * on a cycle; if the lock dies that way, the edge never mattered. So an
@@ -2289,8 +2333,10 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   (kept leaves later, but every entry into one top together), and its
  *   deeper nestings only after its queue, so an edge keeps the first
  *   occurrence (and stacks) its actor showed, as before. */
-#define DEFER_CAP 16
+#define DEFER_MIN 16
+#define DEFER_MAX 256 /* 43 KB: only an actor that keeps this many leaves has it */
 #define DEFER_HOLDS 4
+#define DROP_MAX 8    /* entries one end of a lock drops; more go to the engine */
 #define QUEUER_MANY UINT32_MAX
 
 struct qhold {
@@ -2316,8 +2362,19 @@ struct tg_defer {
     struct tg_actor *actor;        /* the record it belongs to */
     struct tg_defer *next;         /* every queue, newest first */
     struct tg_stack_memo *memo;    /* its actor's own stacks */
-    struct qentry q[DEFER_CAP];
+    uint32_t cap;                  /* entries in q, a power of two */
+    struct qentry *q;              /* replaced (by its actor, locked) when it grows */
+    uintptr_t *tops;               /* beside q (same block): each entry's top's address */
 };
+#define QE(d, i) (&(d)->q[(i) & ((d)->cap - 1)])
+
+/* The entries and their tops' addresses for cap entries, in one block
+ * (zeroed): an end of a lock looks for its entries through the packed
+ * addresses, not through the entries. */
+static struct qentry *queue_block(uint32_t cap)
+{
+    return tg__alloc(cap * (sizeof(struct qentry) + sizeof(uintptr_t)));
+}
 
 static struct tg_defer *_Atomic queues;
 static uint32_t queue_serials; /* under the engine lock */
@@ -2326,7 +2383,7 @@ static uint32_t queue_serials; /* under the engine lock */
  * free() looks at (tg__lockorder_freed), as a lock of the graph does. */
 static void pin(uintptr_t addr)
 {
-    __atomic_fetch_add(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
+    count_at(addr, 1);
     _Atomic uint8_t *region = &region_pinned[region_bucket(addr >> REGION_SHIFT)];
     if (!__atomic_load_n(region, __ATOMIC_RELAXED))
         __atomic_store_n(region, 1, __ATOMIC_RELAXED);
@@ -2337,7 +2394,7 @@ static void pin(uintptr_t addr)
 
 static void unpin(uintptr_t addr)
 {
-    __atomic_fetch_sub(&page_count[page_bucket(addr >> GRAIN_SHIFT)], 1, __ATOMIC_RELAXED);
+    count_at(addr, -1);
 }
 
 /* Kinds whose entry has room for lo_queuer: those an entry's top may be a
@@ -2419,23 +2476,33 @@ static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e, int n
 /* Moves d's head past the entries done at its front (d's lock held). */
 static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
 {
-    while (head != end && !__atomic_load_n(&d->q[head % DEFER_CAP].n, __ATOMIC_RELAXED))
+    while (head != end && !__atomic_load_n(&QE(d, head)->n, __ATOMIC_RELAXED))
         head++;
     __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
 }
 
+static int entry_names(const struct qentry *e, int n, const struct ending *x)
+{
+    for (int j = 0; j < n; j++)
+        if (x->r ? e->h[j].res == x->r && e->h[j].id == x->id
+                 : e->h[j].addr >= x->lo && e->h[j].addr < x->hi)
+            return 1;
+    return 0;
+}
+
 /* Under the engine lock: handles the entries of queue d, leaves only if
- * `leaves`; what they found is appended at *tail, whose new end is
- * returned. */
-static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int leaves)
+ * `leaves` or if they name what x says ends; what they found is appended
+ * at *tail, whose new end is returned. */
+static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int leaves,
+                                 const struct ending *x)
 {
     tg__own_lock(&d->lock);
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
     for (uint32_t i = head; i != end; i++) {
-        struct qentry *e = &d->q[i % DEFER_CAP];
+        struct qentry *e = QE(d, i);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        if (!n || (!leaves && entry_leaf(e, n)))
+        if (!n || (!leaves && entry_leaf(e, n) && !(x && entry_names(e, n, x))))
             continue;
         if (tg__lockorder_on)
             tail = found_add(tail, entry_run(d->actor, e, n));
@@ -2449,7 +2516,7 @@ static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int le
 /* Under the engine lock: handles every entry of queue d. */
 static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
 {
-    return drain_some(d, tail, 1);
+    return drain_some(d, tail, 1, NULL);
 }
 
 static int queue_empty(struct tg_defer *d)
@@ -2462,12 +2529,14 @@ static int queue_holds(const struct tg_actor *a)
     return !queue_empty(a->defer);
 }
 
-static struct cycle *drain_all_locked(void)
+/* Every queue's entries but the leaves (those that name what x says ends
+ * excepted): the edges that could close a cycle. */
+static struct cycle *drain_all_locked(const struct ending *x)
 {
     struct cycle *found = NULL, **tail = &found;
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
         if (!queue_empty(d))
-            tail = drain_queue(d, tail);
+            tail = drain_some(d, tail, 0, x);
     return found;
 }
 
@@ -2481,7 +2550,7 @@ void tg__lockorder_drain_all(void)
     int saved = errno;
     tg__guard++;
     tg__lock();
-    struct cycle *c = drain_all_locked();
+    struct cycle *c = drain_all_locked(NULL);
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -2495,7 +2564,7 @@ static void drain_own(struct tg_actor *a, struct tg_defer *d, int leaves)
     struct cycle *found = NULL;
     tg__guard++;
     tg__lock();
-    drain_some(d, &found, leaves);
+    drain_some(d, &found, leaves, NULL);
     tg__unlock();
     report_all(found);
     tg__guard--;
@@ -2525,7 +2594,7 @@ void tg__lockorder_drain_idle(struct tg_actor *a)
     uint32_t i = (int32_t)(d->mark - head) < 0 ? head : d->mark;
     int need = 0;
     for (; i != end && !need; i++) {
-        const struct qentry *e = &d->q[i % DEFER_CAP];
+        const struct qentry *e = QE(d, i);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         need = n && !entry_leaf(e, n);
     }
@@ -2539,9 +2608,15 @@ static struct tg_defer *queue_of(struct tg_actor *a)
     if (a->defer)
         return a->defer;
     struct tg_defer *d = tg__alloc(sizeof *d); /* zeroed */
-    if (!d)
+    struct qentry *q = d ? queue_block(DEFER_MIN) : NULL;
+    if (!q) {
+        tg__free(d);
         return NULL;
+    }
     d->actor = a;
+    d->q = q;
+    d->tops = (uintptr_t *)(q + DEFER_MIN);
+    d->cap = DEFER_MIN;
     tg__lock();
     if (++queue_serials == QUEUER_MANY)
         queue_serials = 1; /* (four billion queues: a leaf's end then takes the engine lock) */
@@ -2589,6 +2664,32 @@ static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
         ;
 }
 
+/* Doubles d (full, its own actor's queue) if at least half of it is leaves
+ * kept; 1 if it did. */
+static int queue_grow(struct tg_defer *d)
+{
+    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_ACQUIRE), cap = d->cap * 2;
+    if (cap > DEFER_MAX || (int32_t)(d->mark - head) < (int32_t)(d->cap / 2))
+        return 0;
+    struct qentry *q = queue_block(cap);
+    if (!q)
+        return 0;
+    uintptr_t *tops = (uintptr_t *)(q + cap);
+    tg__own_lock(&d->lock);
+    head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
+    for (uint32_t i = head, end = __atomic_load_n(&d->tail, __ATOMIC_RELAXED); i != end; i++) {
+        memcpy(&q[i & (cap - 1)], QE(d, i), sizeof *q);
+        tops[i & (cap - 1)] = d->tops[i & (d->cap - 1)];
+    }
+    struct qentry *old = d->q;
+    d->q = q;
+    d->tops = tops;
+    d->cap = cap;
+    tg__own_unlock(&d->lock);
+    tg__free(old);
+    return 1;
+}
+
 /* Records a's nesting in its queue (its actor alone writes it); 0 if it
  * is to be handled at once: a deep nesting, a lock the table has no room
  * for, no memory. */
@@ -2598,9 +2699,9 @@ static int defer(struct tg_actor *a)
     if (!d)
         return 0;
     uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
-    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_CAP)
+    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= d->cap && !queue_grow(d))
         tg__lockorder_drain(a);
-    struct qentry *e = &d->q[tail % DEFER_CAP];
+    struct qentry *e = QE(d, tail);
     const struct tg_held *top = &a->held[a->n_held - 1];
     int k = 0;
     for (int i = 0; i < a->n_held; i++) {
@@ -2619,6 +2720,7 @@ static int defer(struct tg_actor *a)
     if (k < 2)
         return 1; /* nothing below it: no edge */
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    d->tops[tail & (d->cap - 1)] = e->h[k - 1].addr;
     /* Classes never leave the graph: nothing to mark. */
     for (int j = 0; j < k && !tg__opt.lock_classes; j++)
         mark_named(&e->h[j], j == k - 1, d);
@@ -2629,53 +2731,57 @@ static int defer(struct tg_actor *a)
 }
 
 /* Drops from d (its own actor's queue) the entries whose top is instance
- * `id` of r, when that instance ends as a leaf: 1 if done (then every
+ * `id` of r, when that instance ends as a leaf: how many if done (then every
  * other hold they name is a node, which the engine retires in its turn),
- * 0 if the engine lock must do it (r stopped being a leaf, or an entry
+ * -1 if the engine lock must do it (r stopped being a leaf, or an entry
  * names a hold that is no node yet, whose pin the entry would leave
- * behind). With r NULL: the same for every top in [lo, hi), 0 if a hold
- * below a top lies there. */
+ * behind); [lo, hi) is r's address then. With r NULL: the same for
+ * every top in [lo, hi); a lock named below a top there keeps its pin,
+ * which free()'s second look then finds (tg__lockorder_freed). */
 static int drop_leaves(struct tg_defer *d, struct tg_res *r, uint64_t id, uintptr_t lo, uintptr_t hi)
 {
-    int ok = 1, found = 0;
+    uint32_t hit[DROP_MAX];
+    int n_hit = 0, ok = 1;
     tg__own_lock(&d->lock);
     /* A handler that took r's entries made it a node, and said so while it
      * held this lock. */
     if (r && (__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         ok = 0;
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
-    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
-    for (int pass = 0; pass < 2 && ok; pass++) { /* look, then drop */
-        for (uint32_t i = head; i != end && ok; i++) {
-            struct qentry *e = &d->q[i % DEFER_CAP];
-            int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-            if (!n)
-                continue;
-            const struct qhold *t = &e->h[n - 1];
-            int mine = r ? t->res == r && t->id == id : t->addr >= lo && t->addr < hi;
-            for (int j = 0; j < n - 1 && !r && ok; j++)
-                ok = e->h[j].addr < lo || e->h[j].addr >= hi;
-            if (!mine || !ok)
-                continue;
-            if (pass) {
-                __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
-                if (!r) {
-                    instance_ended(t->res, t->addr);
-                    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(t->addr)], 1, __ATOMIC_RELAXED);
-                }
-                continue;
-            }
-            found = 1;
-            ok = entry_leaf(e, n) && __atomic_load_n(&t->res->lo_queuer, __ATOMIC_RELAXED) == d->serial &&
-                 (r || __atomic_load_n(&t->res->addr, __ATOMIC_RELAXED) == t->addr);
-            for (int j = 0; j < n - 1 && ok; j++)
-                ok = hold_is(&e->h[j], TG_RF_LO_NODE, 0);
+    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE), mask = d->cap - 1;
+    const uintptr_t *tops = d->tops;
+    uintptr_t size = hi - lo;
+    for (uint32_t i = head; i != end && ok; i++) {
+        if (tops[i & mask] - lo >= size)
+            continue; /* its top is not in the block (or not at r's address) */
+        struct qentry *e = QE(d, i);
+        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+        if (!n)
+            continue;
+        const struct qhold *t = &e->h[n - 1];
+        if (r && (t->res != r || t->id != id))
+            continue;
+        ok = n_hit < DROP_MAX && entry_leaf(e, n) &&
+             __atomic_load_n(&t->res->lo_queuer, __ATOMIC_RELAXED) == d->serial &&
+             (r || __atomic_load_n(&t->res->addr, __ATOMIC_RELAXED) == t->addr);
+        for (int j = 0; j < n - 1 && ok; j++)
+            ok = hold_is(&e->h[j], TG_RF_LO_NODE, 0);
+        if (ok)
+            hit[n_hit++] = i;
+    }
+    for (int k = 0; k < n_hit && ok; k++) {
+        struct qentry *e = QE(d, hit[k]);
+        const struct qhold *t = &e->h[__atomic_load_n(&e->n, __ATOMIC_RELAXED) - 1];
+        if (!r) {
+            instance_ended(t->res, t->addr);
+            __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(t->addr)], 1, __ATOMIC_RELAXED);
         }
+        __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
     }
     if (ok)
         head_advance(d, head, end);
     tg__own_unlock(&d->lock);
-    return ok && (r || found);
+    return ok ? n_hit : -1;
 }
 
 /* An instance of the graph ends as a leaf the calling actor alone named
@@ -2688,7 +2794,7 @@ static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
     struct tg_actor *a = tg__current;
     struct tg_defer *d = a ? a->defer : NULL;
     uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
-    if (!d || q != d->serial || !drop_leaves(d, r, id, 0, 0))
+    if (!d || q != d->serial || drop_leaves(d, r, id, addr, addr + 1) < 0)
         return 0;
     instance_ended(r, addr);
     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
@@ -2696,16 +2802,18 @@ static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
     return 1;
 }
 
-/* free() of [lo, hi) by an actor whose own queue names locks there: 1 if
- * they were all leaves of its own and are dropped. */
+/* free() of [lo, hi): the calling actor drops its own leaves there. 0 if
+ * one of its entries there needs the engine lock, else 1 (whatever else
+ * lies there, free()'s second look finds). */
 static int freed_leaves(uintptr_t lo, uintptr_t hi)
 {
     struct tg_actor *a = tg__current;
     struct tg_defer *d = a ? a->defer : NULL;
-    if (!d || tg__opt.lock_classes || queue_empty(d) || !drop_leaves(d, NULL, 0, lo, hi))
-        return 0;
-    d->dropped++;
-    return 1;
+    if (!d || tg__opt.lock_classes || queue_empty(d))
+        return 1;
+    int n = drop_leaves(d, NULL, 0, lo, hi);
+    d->dropped += n > 0;
+    return n >= 0;
 }
 
 /* A chain the actor has not had validated: each of its newest holds and

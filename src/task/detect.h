@@ -107,7 +107,7 @@ void tg__det_hazard_long_task(struct tg__sched *s, struct tg_task *t, int64_t ns
 void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns);
 
 #ifndef TG_TASK_NO_ENGINE
-static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
+static inline __attribute__((always_inline)) void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
     t->hold_top = t->hold_mirror = t->hold_in;

@@ -56,7 +56,7 @@ extern __thread int tg__solo_me __attribute__((tls_model("initial-exec")));
 void tg__share(void);
 /* 1: the caller may use plain operations until tg__solo_leave(); 0: it must
  * use atomic ones (and must not call tg__solo_leave). */
-static inline int tg__solo_enter(void)
+static inline __attribute__((always_inline)) int tg__solo_enter(void)
 {
     if (!tg__solo_me) {
         if (__builtin_expect(__atomic_load_n(&tg__shared, __ATOMIC_ACQUIRE) != 2, 0))
@@ -70,7 +70,7 @@ static inline int tg__solo_enter(void)
     __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
     return 0;
 }
-static inline void tg__solo_leave(void)
+static inline __attribute__((always_inline)) void tg__solo_leave(void)
 {
     __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
 }

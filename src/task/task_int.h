@@ -54,6 +54,25 @@ extern int tg__shared;                /* 0 solo, 1 ending, 2 shared */
 extern int tg__solo_busy;             /* the solo thread's open sections */
 extern __thread int tg__solo_me __attribute__((tls_model("initial-exec")));
 void tg__share(void);
+/* Opens (+1) or closes (-1) one of the solo thread's sections. Only that
+ * thread writes the count, so x86 needs no atomic instruction, and one
+ * plain add does it: the compiler keeps it in program order (a memory
+ * clobber) and x86 makes its store a release. Elsewhere, a relaxed store
+ * (opening; the membarrier of tg__share makes it a fence) or a release
+ * store (closing). */
+static inline void tg__solo_busy_add(int d)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("addl %1, %0" : "+m"(tg__solo_busy) : "ir"(d) : "memory");
+#else
+    if (d > 0) {
+        __atomic_store_n(&tg__solo_busy, tg__solo_busy + d, __ATOMIC_RELAXED);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } else {
+        __atomic_store_n(&tg__solo_busy, tg__solo_busy + d, __ATOMIC_RELEASE);
+    }
+#endif
+}
 /* 1: the caller may use plain operations until tg__solo_leave(); 0: it must
  * use atomic ones (and must not call tg__solo_leave). */
 static inline __attribute__((always_inline)) int tg__solo_enter(void)
@@ -63,16 +82,15 @@ static inline __attribute__((always_inline)) int tg__solo_enter(void)
             tg__share();
         return 0;
     }
-    __atomic_store_n(&tg__solo_busy, tg__solo_busy + 1, __ATOMIC_RELAXED);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the membarrier makes it a fence */
+    tg__solo_busy_add(1); /* the membarrier makes it a fence */
     if (__builtin_expect(!__atomic_load_n(&tg__shared, __ATOMIC_RELAXED), 1))
         return 1;
-    __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
+    tg__solo_busy_add(-1);
     return 0;
 }
 static inline __attribute__((always_inline)) void tg__solo_leave(void)
 {
-    __atomic_store_n(&tg__solo_busy, tg__solo_busy - 1, __ATOMIC_RELEASE);
+    tg__solo_busy_add(-1);
 }
 
 /* Compare-and-swap of *p from *expected to `to` (on failure *expected gets

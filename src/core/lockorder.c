@@ -2223,12 +2223,13 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
         if (chain_head(a->chain_cache)->old)
             chain_move(a, CHAIN_MOVE);
         if ((a->chain_used + 1) * 2 > 1u << a->chain_bits) {
-            /* Full. If as many instances left the graph since it was last
-             * emptied as it holds chains, most may be chains of ended locks,
-             * never met again (lock churn): it starts again empty instead
-             * of growing. */
+            /* Full. If half as many instances left the graph since it was
+             * last emptied as it holds chains, many may be chains of ended
+             * locks, never met again (lock churn; the ends lag the
+             * nestings by the objects alive): it starts again empty
+             * instead of growing. */
             uint64_t retired = retired_now(a);
-            if (retired - a->chain_retired_at >= a->chain_used)
+            if (2 * (retired - a->chain_retired_at) >= a->chain_used)
                 chain_clear(a);
         }
     }

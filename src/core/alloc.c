@@ -38,6 +38,21 @@ static void *free_list[MAX_SHIFT + 1];
 static char *chunk_pos, *chunk_end;
 static size_t chunk_size = CHUNK0;
 
+/* Mappings of 2 MiB and more (the graph's tables and segments, the chain
+ * caches) are asked to be backed by huge pages where the system allows it
+ * (transparent huge pages in "madvise" mode): their look-ups land at
+ * random places, and each then costs a TLB miss (a page walk, doubled in a
+ * virtual machine) as well as a cache miss. */
+static void *map(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#ifdef MADV_HUGEPAGE
+    if (p != MAP_FAILED && len >= (2u << 20))
+        madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 static int class_of(size_t n)
 {
     int s = MIN_SHIFT;
@@ -64,7 +79,7 @@ static void *alloc(size_t n, int zero)
     char *p;
     if (s > MAX_SHIFT) {
         size_t len = n + HEADER;
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p = map(len);
         if (p == MAP_FAILED) {
             tg__out_of_memory("some threads, locks or reports are not watched");
             return NULL;
@@ -83,8 +98,7 @@ static void *alloc(size_t n, int zero)
         if (!chunk_pos || chunk_pos + size > chunk_end) {
             while (chunk_size < size)
                 chunk_size *= 2;
-            char *c = mmap(NULL, chunk_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+            char *c = map(chunk_size);
             if (c == MAP_FAILED) {
                 tg__own_unlock(&alloc_lock);
                 tg__out_of_memory("some threads, locks or reports are not watched");

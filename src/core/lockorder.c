@@ -447,7 +447,6 @@ struct edge {
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
     int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
-    int next_hash;               /* next in its bucket of edge_index (edge + 1, 0 at the end) */
     uint32_t acyclic_at : 28;    /* graph_version + 1 when no cycle ran through it */
     uint32_t back : 1;           /* it closed a cycle: outside the topological order */
     uint32_t n_occ : 3;
@@ -539,7 +538,7 @@ static int add_segment(void ***segs, int *cap, size_t size)
 
 /* ---- indexes that grow a bucket at a time ----------------------------------
  *
- * Linear hashing: 2^k + split buckets, each a chain through its elements
+ * Linear hashing (the node index): 2^k + split buckets, each a chain through its elements
  * (element + 1, 0 at the end; the link is a field of the element). Each
  * insertion that brings the elements past one per bucket splits one
  * bucket, the next in turn, into itself and its image 2^k further on. So
@@ -828,25 +827,136 @@ static int res_node(uint64_t key, struct tg_res *r)
     return i;
 }
 
-static uint64_t edge_hash(int i)
+/* ---- live edges by their two nodes -------------------------------------------
+ *
+ * Open addressing with linear probing over 8-byte slots: the edge (edge +
+ * 1, in the low half) and 32 bits of its hash (the high half; their low
+ * bits are the slot the edge belongs in). A look-up reads one or two cache
+ * lines of slots and the edge it finds; one for an edge that does not
+ * exist touches no edge at all (a chain through the edges cost a cache
+ * miss for each edge passed over, and most first nestings are of edges
+ * that do not exist). At most half the slots are used. When an insertion
+ * would pass that, a table twice as large takes over and the slots of the
+ * old one move over EIX_MOVE at a time with each later insertion (in
+ * order, so that the new table is written almost in sequence): the index
+ * never pauses to rehash what it holds. Look-ups read the new table, then
+ * the old one's slots not moved yet; a removal from the old table leaves a
+ * tombstone, one from the current table shifts its cluster back. */
+#define EIX_MIN_BITS 10
+#define EIX_MOVE 16
+#define EIX_TOMB UINT64_MAX
+struct edge_table {
+    uint64_t *s;
+    uint32_t bits;
+    size_t moved;                /* old table: slots moved so far */
+};
+static struct edge_table eix, eix_old;
+static size_t eix_n;             /* live edges in both tables */
+
+static uint32_t eix_hash(int from, int to)
 {
-    return mix((uint64_t)EDGE(i).from_node, (uint64_t)EDGE(i).to_node);
+    return (uint32_t)mix((uint64_t)from, (uint64_t)to);
 }
 
-static int *edge_link(int i)
+static int eix_probe(const struct edge_table *t, uint32_t h, int from, int to, size_t *at)
 {
-    return &EDGE(i).next_hash;
+    size_t mask = ((size_t)1 << t->bits) - 1;
+    for (size_t j = h & mask;; j = (j + 1) & mask) {
+        uint64_t v = t->s[j];
+        if (!v)
+            return -1;
+        if (v != EIX_TOMB && (uint32_t)(v >> 32) == h) {
+            int e = (int)(uint32_t)v - 1;
+            if (EDGE(e).from_node == from && EDGE(e).to_node == to) {
+                *at = j;
+                return e;
+            }
+        }
+    }
 }
-
-/* Live edges by their two nodes. */
-static struct lhash edge_index;
 
 static int edge_find(int from, int to)
 {
-    for (int i = lh_first(&edge_index, mix((uint64_t)from, (uint64_t)to)); i; i = EDGE(i - 1).next_hash)
-        if (EDGE(i - 1).from_node == from && EDGE(i - 1).to_node == to)
-            return i - 1;
-    return -1;
+    uint32_t h = eix_hash(from, to);
+    size_t at;
+    int e = eix.s ? eix_probe(&eix, h, from, to, &at) : -1;
+    if (e < 0 && eix_old.s)
+        e = eix_probe(&eix_old, h, from, to, &at);
+    return e;
+}
+
+static void eix_put(struct edge_table *t, uint64_t v)
+{
+    size_t mask = ((size_t)1 << t->bits) - 1, j = (uint32_t)(v >> 32) & mask;
+    while (t->s[j])
+        j = (j + 1) & mask;
+    t->s[j] = v;
+}
+
+/* Moves up to n slots of the old table over; lets it go when all did. */
+static void eix_move(size_t n)
+{
+    size_t size = (size_t)1 << eix_old.bits, end = size - eix_old.moved < n ? size : eix_old.moved + n;
+    size_t j = eix_old.moved;
+    /* It stops at an empty slot: no slot not moved yet then holds an entry
+     * whose probe starts among those moved (and cleared). */
+    for (; j < size && (j < end || eix_old.s[j]); j++) {
+        uint64_t v = eix_old.s[j];
+        if (v && v != EIX_TOMB)
+            eix_put(&eix, v);
+        eix_old.s[j] = 0; /* a probe that reaches it looks for a key moved already */
+    }
+    eix_old.moved = j;
+    if (j == size) {
+        tg__free(eix_old.s);
+        eix_old.s = NULL;
+    }
+}
+
+/* Adds edge i (not in the index); 0, or -1 if out of memory. */
+static int eix_insert(int i)
+{
+    if (eix_old.s)
+        eix_move(EIX_MOVE);
+    if (!eix.s || (eix_n + 1) * 2 > (size_t)1 << eix.bits) {
+        uint32_t bits = eix.s ? eix.bits + 1 : EIX_MIN_BITS;
+        uint64_t *s = tg__alloc(((size_t)1 << bits) * sizeof *s); /* zeroed */
+        if (!s)
+            return -1;
+        if (eix_old.s)
+            eix_move(SIZE_MAX); /* cannot happen: it moved over by now */
+        eix_old = eix;
+        eix_old.moved = 0;
+        eix = (struct edge_table){s, bits, 0};
+    }
+    eix_put(&eix, (uint64_t)eix_hash(EDGE(i).from_node, EDGE(i).to_node) << 32 | (uint32_t)(i + 1));
+    eix_n++;
+    return 0;
+}
+
+/* Removes edge i, which is in the index. */
+static void eix_remove(int i)
+{
+    int from = EDGE(i).from_node, to = EDGE(i).to_node;
+    uint32_t h = eix_hash(from, to);
+    size_t j;
+    eix_n--;
+    if (!eix.s || eix_probe(&eix, h, from, to, &j) != i) {
+        if (eix_old.s && eix_probe(&eix_old, h, from, to, &j) == i)
+            eix_old.s[j] = EIX_TOMB;
+        return;
+    }
+    /* Shift back the entries of the cluster after j that may sit in it. */
+    size_t mask = ((size_t)1 << eix.bits) - 1;
+    for (size_t k = (j + 1) & mask; eix.s[k]; k = (k + 1) & mask) {
+        size_t home = (uint32_t)(eix.s[k] >> 32) & mask;
+        /* The entry at k may move to j unless its home lies in (j, k]. */
+        if (((k - home) & mask) >= ((k - j) & mask)) {
+            eix.s[j] = eix.s[k];
+            j = k;
+        }
+    }
+    eix.s[j] = 0;
 }
 
 /* The lock an edge leaves (to 0) or enters (to 1): its entry, NULL if
@@ -991,7 +1101,7 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     memset(e, 0, sizeof *e);
     e->from_node = from_node;
     e->to_node = to_node;
-    if (lh_insert(&edge_index, i, edge_hash, edge_link) != 0) {
+    if (eix_insert(i) != 0) {
         e->next_out = free_edge;
         free_edge = i;
         return -1;
@@ -1027,7 +1137,7 @@ static void edge_retire(int i)
         NODE(e->to_node).first_in = e->next_in;
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = e->prev_in;
-    lh_remove(&edge_index, i, edge_hash, edge_link);
+    eix_remove(i);
     for (int k = 0; k < e->n_occ; k++)
         occ_free(e->occ[k]);
     n_back -= e->back;
@@ -2008,10 +2118,13 @@ static int edge_make(const struct taker *t, struct tg_held *h)
         INST(i) = (struct edge_inst){{hr, tr}, {hr ? hr->id : 0, tr ? tr->id : 0}};
         return i;
     }
-    /* Instances in the graph leave it when they end (res.c). */
-    if (hr)
+    /* Instances in the graph leave it when they end (res.c). The flag is
+     * looked at first: an atomic write to an entry the other threads read
+     * at each of their locks of it would move its cache line at each new
+     * edge. */
+    if (hr && !(__atomic_load_n(&hr->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))
         __atomic_fetch_or(&hr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
-    if (tr)
+    if (tr && !(__atomic_load_n(&tr->flags, __ATOMIC_RELAXED) & TG_RF_IN_GRAPH))
         __atomic_fetch_or(&tr->flags, TG_RF_IN_GRAPH, __ATOMIC_RELAXED);
     return i;
 }

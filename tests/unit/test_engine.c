@@ -270,6 +270,67 @@ static void test_destroy_leaves_graph(void)
     end((struct tg_actor *[]){t1, t2}, 2);
 }
 
+/* The index of lock-order edges grows many times over while edges of
+ * destroyed locks leave it (some from the table being replaced, while its
+ * entries move to the larger one): an edge that stays is still found (a
+ * second thread's inversion of it is reported), and an edge that left is
+ * not (the same inversion over a lock re-created at its address is not). */
+static void nest(struct tg_actor *t, struct tg_res *outer, struct tg_res *inner)
+{
+    tg__acquired(t, outer, TG_MODE_EXCL, 0);
+    tg__acquired(t, inner, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t);
+    tg__released(t, inner);
+    tg__released(t, outer);
+    tg__lockorder_drain(t);
+}
+
+static void test_edge_index(void)
+{
+    enum { N = 20000 };
+    char (*mem)[64] = calloc(N, sizeof *mem);
+    struct tg_res **r = calloc(N, sizeof *r);
+    CHECK(mem && r);
+    if (!mem || !r) {
+        free(mem);
+        free(r);
+        return;
+    }
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    for (int i = 0; i < N; i++)
+        r[i] = tg__res_init((uintptr_t)mem[i], TG_RES_MUTEX, 0, 0);
+    for (int i = 1; i < N; i++) {
+        nest(t1, r[0], r[i]);
+        if (i > 8 && i % 3 == 0) /* lock i - 8 ends: its edge leaves */
+            tg__res_destroy(r[i - 8]);
+    }
+    int kept = 0, gone = 0;
+    unsigned long before = tg__reports_made();
+    for (int i = 10; i < N; i += 997) {
+        int destroyed = i > 1 && (i + 8) % 3 == 0 && i + 8 < N;
+        if (destroyed)
+            r[i] = tg__res_init((uintptr_t)mem[i], TG_RES_MUTEX, 0, 0);
+        unsigned long was = tg__reports_made();
+        nest(t2, r[i], r[0]);
+        if (destroyed)
+            gone += tg__reports_made() == was;
+        else
+            kept += tg__reports_made() == was + 1;
+    }
+    int checked = 0;
+    for (int i = 10; i < N; i += 997)
+        checked++;
+    CHECK_EQ(kept + gone, checked);
+    CHECK(gone > 0 && kept > 0);
+    CHECK_EQ(tg__reports_made(), before + (unsigned long)kept);
+    end((struct tg_actor *[]){t1, t2}, 2);
+    for (int i = 0; i < N; i++)
+        if (!(r[i]->flags & TG_RF_DESTROYED))
+            tg__res_destroy(r[i]);
+    free(r);
+    free(mem);
+}
+
 /* The table grows past its first index many times over (each larger index
  * replaces the last, whose memory goes back): every entry is still found,
  * a destroyed entry is given to a new address met on its probe path (the
@@ -423,6 +484,7 @@ int main(void)
     test_any_of();
     test_resource_identity();
     test_destroy_leaves_graph();
+    test_edge_index();
     test_table_growth();
     test_lookup_while_growing();
     test_options();

@@ -38,11 +38,13 @@ static void *free_list[MAX_SHIFT + 1];
 static char *chunk_pos, *chunk_end;
 static size_t chunk_size = CHUNK0;
 
-/* Mappings of 2 MiB and more (the graph's tables and segments, the chain
- * caches) are asked to be backed by huge pages where the system allows it
- * (transparent huge pages in "madvise" mode): their look-ups land at
- * random places, and each then costs a TLB miss (a page walk, doubled in a
- * virtual machine) as well as a cache miss. */
+/* Blocks mapped one by one are the graph's indexes and the chain caches:
+ * tables whose look-ups land at random places, each then costing a TLB
+ * miss (a page walk, doubled in a virtual machine) on top of a cache miss.
+ * Those of 2 MiB and more ask for transparent huge pages where the system
+ * allows it ("madvise" mode); they fill about evenly, so this costs little
+ * memory. The chunks do not: their blocks' unused halves would become
+ * resident. */
 static void *map(size_t len)
 {
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -98,7 +100,8 @@ static void *alloc(size_t n, int zero)
         if (!chunk_pos || chunk_pos + size > chunk_end) {
             while (chunk_size < size)
                 chunk_size *= 2;
-            char *c = map(chunk_size);
+            char *c = mmap(NULL, chunk_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
             if (c == MAP_FAILED) {
                 tg__own_unlock(&alloc_lock);
                 tg__out_of_memory("some threads, locks or reports are not watched");

@@ -46,6 +46,15 @@ void tg__lock(void)
     tg__own_lock(&engine_lock);
 }
 
+int tg__trylock(void)
+{
+    tg__guard++;
+    if (tg__lock_try(&engine_lock))
+        return 1;
+    tg__guard--;
+    return 0;
+}
+
 void tg__unlock(void)
 {
     tg__own_unlock(&engine_lock);

@@ -568,9 +568,12 @@ void tg__lockorder_drain(struct tg_actor *a);
 void tg__lockorder_drain_all(void);
 /* The actor holds nothing: its queued nestings are handled, except those
  * into a lock nothing was ever taken under (a lock that dies so makes no
- * cycle: its end drops them, lockorder.c). */
+ * cycle: its end drops them, lockorder.c), if the engine lock is free; else
+ * at one of its next idle releases, or another occasion. */
 void tg__lockorder_drain_idle(struct tg_actor *a);
-/* After a release: the actor holds nothing, so its queue is handled now. */
+/* After a release: the actor holds nothing, so its queue is handled now,
+ * unless another thread is in the engine (then a little later: two
+ * threads making new edges do not queue for the engine lock at each). */
 static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_actor *a)
 {
     if (TG_UNLIKELY(a->lo_queued) && a->n_held == 0)

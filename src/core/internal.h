@@ -30,6 +30,8 @@ static inline void tg__own_unlock(tg_lock_t *l)
 /* The engine lock: a leaf, taken only on slow paths. */
 void tg__lock(void);
 void tg__unlock(void);
+/* Takes the engine lock if it is free (1), else returns 0 at once. */
+int tg__trylock(void);
 
 /* The registry, read under the engine lock. */
 extern struct tg_actor **tg__actors; /* grows (engine.c): reload it after tg__actor_slots */

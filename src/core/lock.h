@@ -47,6 +47,13 @@ static inline void tg__lock_take(tg_lock_t *l)
     }
 }
 
+/* Takes l if it is free; 1 if taken. */
+static inline int tg__lock_try(tg_lock_t *l)
+{
+    int c = 0;
+    return __atomic_compare_exchange_n(&l->state, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
 static inline void tg__lock_give(tg_lock_t *l)
 {
     if (__atomic_exchange_n(&l->state, 0, __ATOMIC_RELEASE) == 2)

@@ -2378,7 +2378,13 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  * thread that wanted one of them slept in the kernel for all of it (a lock
  * convoy). Now the nesting is recorded in a queue of the actor's own and
  * handled when the actor holds nothing any more (the release that empties
- * its held list: tg__lockorder_idle), or sooner where it must be.
+ * its held list: tg__lockorder_idle), or sooner where it must be. At that
+ * release the queue is handled only if the engine lock is free: a thread
+ * that finds another in the engine goes on, and its entries wait for one
+ * of its next releases, its queue filling up, or the other occasions
+ * below (the watchdog's tick among them), and are then handled together
+ * (their cache misses overlapped: queue_prefetch). Two threads that make
+ * new edges at once so never sleep on the engine lock for each.
  *
  * An entry keeps what handling needs and what may have changed by then:
  * the live holds (address, entry, the instance serial of the moment, call
@@ -2434,9 +2440,10 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   close a cycle with (none lost).
  * - Leaves kept: an entry into a leaf adds no edge that closes a cycle
  *   now; once a lock is taken under its top (OUT, set at that nesting, or
- *   a node), the entry is handled at its actor's next idle release if
- *   that nesting was its own, else at the next watchdog tick, the lock's
- *   end, or whatever empties the queue first.
+ *   a node), the entry is handled at its actor's next idle release (that
+ *   finds the engine lock free) if that nesting was its own, else at the
+ *   next watchdog tick, the lock's end, or whatever empties the queue
+ *   first.
  * - Ends: an actor's end empties its queue (its record may serve another
  *   actor next); fork() empties every queue before it (and the child those
  *   of the threads it leaves behind); each watchdog tick and the end of the
@@ -2587,6 +2594,33 @@ static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e, int n
     return c;
 }
 
+/* Under the engine lock: asks for the cache lines that entries run[0..n)
+ * of d will read first (their nodes, and the slot of the edge index where
+ * each of their edges is, or would be), so that their misses overlap
+ * instead of coming one after the other. A hint: the node an entry names
+ * may have changed, and reading an address for the cache does not fault. */
+static void queue_prefetch(const struct tg_defer *d, const uint32_t *run, int n_run)
+{
+    if (n_run < 2 || !eix.s || tg__opt.lock_classes)
+        return; /* one entry reads what it needs at once */
+    size_t mask = ((size_t)1 << eix.bits) - 1;
+    for (int i = 0; i < n_run; i++) {
+        const struct qentry *e = QE(d, run[i]);
+        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+        int tn = e->h[n - 1].res->graph_node;
+        if (tn < 0 || tn >= n_nodes)
+            continue;
+        __builtin_prefetch(&NODE(tn));
+        for (int k = 0; k < n - 1; k++) {
+            int fn = e->h[k].res->graph_node;
+            if (fn < 0 || fn >= n_nodes)
+                continue;
+            __builtin_prefetch(&NODE(fn));
+            __builtin_prefetch(&eix.s[eix_hash(fn, tn) & mask]);
+        }
+    }
+}
+
 /* Moves d's head past the entries done at its front (d's lock held). */
 static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
 {
@@ -2613,11 +2647,20 @@ static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int le
     tg__own_lock(&d->lock);
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+    /* The entries to run are picked first (handling one changes no other's
+     * being a leaf: its holds below the top were flagged OUT when queued). */
+    uint32_t run[DEFER_MAX];
+    int n_run = 0;
     for (uint32_t i = head; i != end; i++) {
-        struct qentry *e = QE(d, i);
+        const struct qentry *e = QE(d, i);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        if (!n || (!leaves && entry_leaf(e, n) && !(x && entry_names(e, n, x))))
-            continue;
+        if (n && (leaves || !entry_leaf(e, n) || (x && entry_names(e, n, x))))
+            run[n_run++] = i;
+    }
+    queue_prefetch(d, run, n_run);
+    for (int j = 0; j < n_run; j++) {
+        struct qentry *e = QE(d, run[j]);
+        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         if (tg__lockorder_on)
             tail = found_add(tail, entry_run(d->actor, e, n));
         __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
@@ -2671,19 +2714,22 @@ void tg__lockorder_drain_all(void)
     errno = saved;
 }
 
-/* Handles a's queue, leaves too if `leaves`. */
-static void drain_own(struct tg_actor *a, struct tg_defer *d, int leaves)
+/* Handles queue d, leaves too if `leaves`; if not `wait`, only if the
+ * engine lock is free. 1 if done. */
+static int drain_own(struct tg_defer *d, int leaves, int wait)
 {
     int saved = errno; /* it runs after the program's unlock returned */
     struct cycle *found = NULL;
     tg__guard++;
-    tg__lock();
-    drain_some(d, &found, leaves, NULL);
-    tg__unlock();
-    report_all(found);
+    int locked = wait ? (tg__lock(), 1) : tg__trylock();
+    if (locked) {
+        drain_some(d, &found, leaves, NULL);
+        tg__unlock();
+        report_all(found);
+    }
     tg__guard--;
     errno = saved;
-    (void)a;
+    return locked;
 }
 
 void tg__lockorder_drain(struct tg_actor *a)
@@ -2691,12 +2737,14 @@ void tg__lockorder_drain(struct tg_actor *a)
     struct tg_defer *d = a->defer;
     a->lo_queued = 0;
     if (d && !queue_empty(d))
-        drain_own(a, d, 1);
+        drain_own(d, 1, 1);
 }
 
 /* Only the entries queued since it was last idle are looked at: one it
  * kept may have stopped being a leaf since (a lock taken under its top by
- * another actor), and waits for whatever empties the queue next. */
+ * another actor), and waits for whatever empties the queue next. If
+ * another thread is in the engine, its entries wait for one of its next
+ * idle releases (it looks again from the same place then). */
 void tg__lockorder_drain_idle(struct tg_actor *a)
 {
     struct tg_defer *d = a->defer;
@@ -2712,9 +2760,10 @@ void tg__lockorder_drain_idle(struct tg_actor *a)
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         need = n && !entry_leaf(e, n);
     }
-    d->mark = end;
-    if (need)
-        drain_own(a, d, 0);
+    if (!need || drain_own(d, 0, 0))
+        d->mark = end;
+    else
+        a->lo_queued = 1;
 }
 
 static struct tg_defer *queue_of(struct tg_actor *a)

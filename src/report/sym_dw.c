@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifdef TANGLE_HAVE_LIBDW
@@ -68,8 +69,23 @@ static int report_modules(struct tg__dw *d)
     return rc;
 }
 
+/* libdw answers running out of memory by calling exit() (its out-of-memory
+ * handler ends the process with status 1). Inside the watched program that
+ * would change how it exits, and the exit handlers could wait for a lock
+ * the report holds. Under an address-space or data limit, where allocation
+ * can really fail, a process symbolizing itself leaves libdw alone and
+ * addr2line, a separate process, answers instead. */
+static int memory_limited(void)
+{
+    struct rlimit as, data;
+    return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
+           (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+}
+
 struct tg__dw *tg__dw_open(long pid)
 {
+    if ((!pid || pid == (long)getpid()) && memory_limited())
+        return NULL;
     if (load() != 1)
         return NULL;
     callbacks.find_elf = dw.dwfl_linux_proc_find_elf;

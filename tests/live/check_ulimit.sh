@@ -23,6 +23,10 @@ for kb in 150000 100000; do
         { echo "FAIL: ulimit -v $kb: the program's threads did not all start:" >&2; cat "$work/out.$kb" >&2; fail=1; }
     grep -q "POTENTIAL DEADLOCK" "$work/err.$kb" ||
         { echo "FAIL: ulimit -v $kb: no potential deadlock reported" >&2; fail=1; }
+    # libdw prints "libdw: Cannot allocate memory" and exits the process when
+    # an allocation fails: under a limit tangle must not use it in-process.
+    grep -q "libdw:" "$work/err.$kb" &&
+        { echo "FAIL: ulimit -v $kb: libdw ran out of memory inside the program" >&2; fail=1; }
     grep -q "refused tangle memory" "$work/err.$kb" &&
         { echo "FAIL: ulimit -v $kb: tangle ran short of memory" >&2; fail=1; }
 done

@@ -487,6 +487,9 @@ struct tg_held *tg__held_copy(const struct tg_actor *a, int *n);
  * -1 if they cannot be read. System calls only: safe with the engine lock
  * held. */
 int tg__peek(uintptr_t addr, void *out, size_t n);
+/* The same for as many of the n bytes as can be read from addr on (a scan
+ * that may run off the end of a mapping): the number copied. */
+size_t tg__peek_some(uintptr_t addr, void *out, size_t n);
 void tg__free(void *p);
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of

@@ -188,14 +188,6 @@ static const struct map *map_of(uintptr_t pc)
     return NULL;
 }
 
-/* Copies len bytes at addr of this process; the number copied. */
-static size_t peek(uintptr_t addr, void *out, size_t len)
-{
-    struct iovec local = {out, len}, remote = {(void *)addr, len};
-    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-    return n > 0 ? (size_t)n : 0;
-}
-
 /* 1 if w is just past a call instruction in executable code. */
 static int after_call(uintptr_t w)
 {
@@ -204,7 +196,7 @@ static int after_call(uintptr_t w)
         return 0;
 #if defined(__x86_64__)
     uint8_t c[8];
-    if (peek(w - 8, c, 8) != 8)
+    if (tg__peek(w - 8, c, 8) != 0)
         return 0;
     /* call rel32; call *reg; call *(reg); call *disp8(reg); call *[rip+disp32] */
     return c[3] == 0xE8 || (c[6] == 0xFF && (c[7] & 0x38) == 0x10) ||
@@ -212,7 +204,7 @@ static int after_call(uintptr_t w)
            (c[4] == 0xFF && (c[5] & 0x38) == 0x10);
 #elif defined(__aarch64__)
     uint32_t insn;
-    if (peek(w - 4, &insn, 4) != 4)
+    if (tg__peek(w - 4, &insn, 4) != 0)
         return 0;
     return (insn & 0xFC000000u) == 0x94000000u || (insn & 0xFFFFFC1Fu) == 0xD63F0000u;
 #else
@@ -283,7 +275,7 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
     if (m0 && m0->where == 2)
         sec[0].loader = 1;
     for (int hops = 0; hops < 4 && n < 32; hops++) {
-        size_t got = peek(sp, scan, sizeof scan) / sizeof scan[0];
+        size_t got = tg__peek_some(sp, scan, sizeof scan) / sizeof scan[0];
         uintptr_t next_sp = 0;
         for (size_t i = 0; i < got && n < 32; i++) {
             uintptr_t w = scan[i];
@@ -291,7 +283,7 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
             if (sig_restorer && w == sig_restorer && ns < 4) {
                 ucontext_t uc;
                 uintptr_t at = sp + i * sizeof w + sizeof w;
-                if (peek(at, &uc, sizeof uc) != sizeof uc)
+                if (tg__peek(at, &uc, sizeof uc) != 0)
                     break;
                 uintptr_t ip = (uintptr_t)uc.uc_mcontext.gregs[REG_RIP];
                 next_sp = (uintptr_t)uc.uc_mcontext.gregs[REG_RSP];

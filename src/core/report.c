@@ -219,26 +219,6 @@ struct tg_finding *tg__hazard_new(enum tg_hazard hz, struct tg_actor *a, const c
 
 /* ---- output ---------------------------------------------------------------- */
 
-struct module_query {
-    uintptr_t pc;
-    const char *name; /* of the loaded object that holds pc, if found */
-};
-
-static int module_holding(struct dl_phdr_info *info, size_t size, void *arg)
-{
-    (void)size;
-    struct module_query *q = arg;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && q->pc >= lo && q->pc < lo + ph->p_memsz) {
-            q->name = info->dlpi_name;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* 1 if pc is code of the program's own (its executable or a library of
  * its own, or unknown), not the C library's, the loader's, the vDSO's,
  * tangle's or a sanitizer runtime's. Reads the loader's list of objects
@@ -246,11 +226,11 @@ static int module_holding(struct dl_phdr_info *info, size_t size, void *arg)
  * never while the program's code runs). */
 static int program_pc(uintptr_t pc)
 {
-    struct module_query q = {pc - 1, NULL};
-    if (!dl_iterate_phdr(module_holding, &q) || !q.name)
+    const char *name = tg__module_of(pc - 1, NULL);
+    if (!name)
         return 1;
-    struct tg_frame fr = {.module = q.name};
-    return !strstr(q.name, "linux-vdso") && !tg__system_frame(&fr);
+    struct tg_frame fr = {.module = name};
+    return !strstr(name, "linux-vdso") && !tg__system_frame(&fr);
 }
 
 #define KEY_FRAMES 4   /* frames of a stack that tell findings apart */

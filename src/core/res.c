@@ -24,20 +24,26 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-int tg__peek(uintptr_t addr, void *out, size_t n)
+size_t tg__peek_some(uintptr_t addr, void *out, size_t n)
 {
     struct iovec local = {out, n}, remote = {(void *)addr, n};
-    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n)
-        return 0;
+    ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (got >= 0)
+        return (size_t)got;
     if (errno == EFAULT)
-        return -1;
+        return 0;
     /* Refused (a seccomp profile, say): the same through /proc. */
     int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    ssize_t got = pread(fd, out, n, (off_t)addr);
+        return 0;
+    got = pread(fd, out, n, (off_t)addr);
     close(fd);
-    return got == (ssize_t)n ? 0 : -1;
+    return got > 0 ? (size_t)got : 0;
+}
+
+int tg__peek(uintptr_t addr, void *out, size_t n)
+{
+    return tg__peek_some(addr, out, n) == n ? 0 : -1;
 }
 
 #define INDEX0 4096

@@ -34,6 +34,10 @@ uint64_t tg__bug_key(const struct tg_finding *f);
 int tg__bug_fold(struct tg_finding *into, const struct tg_finding *from);
 int tg__findings_merge(struct tg_finding **fs, int n);
 
+/* The loaded object of this process that holds addr, by the loader's list
+ * (dl_iterate_phdr): its name as listed ("" for the executable) and, if
+ * bias is not NULL, its load bias; NULL if no object holds addr. */
+const char *tg__module_of(uintptr_t addr, uintptr_t *bias);
 /* Whether a frame is the C library's, the loader's or tangle's own. */
 int tg__system_frame(const struct tg_frame *fr);
 /* Whether h, named as the one a wait on rwlock r waits for, does not hold

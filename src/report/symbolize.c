@@ -117,26 +117,50 @@ struct module_q {
     int found;
 };
 
+struct phdr_q {
+    uintptr_t addr;
+    const char *name;
+    uintptr_t bias;
+};
+
 static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
-    struct module_q *q = arg;
+    struct phdr_q *q = arg;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type != PT_LOAD || q->pc < lo || q->pc >= lo + ph->p_memsz)
-            continue;
-        q->bias = info->dlpi_addr;
-        if (info->dlpi_name && info->dlpi_name[0]) {
-            snprintf(q->path, sizeof q->path, "%s", info->dlpi_name);
-        } else {
-            ssize_t n = readlink("/proc/self/exe", q->path, sizeof q->path - 1);
-            q->path[n > 0 ? n : 0] = '\0';
+        if (ph->p_type == PT_LOAD && q->addr >= lo && q->addr < lo + ph->p_memsz) {
+            q->name = info->dlpi_name ? info->dlpi_name : "";
+            q->bias = info->dlpi_addr;
+            return 1;
         }
-        q->found = q->path[0] != '\0';
-        return 1;
     }
     return 0;
+}
+
+const char *tg__module_of(uintptr_t addr, uintptr_t *bias)
+{
+    struct phdr_q q = {addr, NULL, 0};
+    dl_iterate_phdr(phdr_cb, &q);
+    if (bias)
+        *bias = q.bias;
+    return q.name;
+}
+
+/* This process: the loaded object that holds q->pc, by the loader's list. */
+static void self_lookup(struct module_q *q)
+{
+    const char *name = tg__module_of(q->pc, &q->bias);
+    if (!name)
+        return;
+    if (name[0]) {
+        snprintf(q->path, sizeof q->path, "%s", name);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", q->path, sizeof q->path - 1);
+        q->path[n > 0 ? n : 0] = '\0';
+    }
+    q->found = q->path[0] != '\0';
 }
 
 /* Another process: the file mapping that holds pc in /proc/PID/maps, its
@@ -187,7 +211,7 @@ static void find_module(const struct tg_symbolizer *s, struct module_q *q)
     if (s->pid)
         maps_lookup(s->pid, q);
     else
-        dl_iterate_phdr(phdr_cb, q);
+        self_lookup(q);
 }
 
 /* ---- the cache ------------------------------------------------------------- */
@@ -661,7 +685,7 @@ out:
 char *tg__data_symbol(uintptr_t addr)
 {
     struct module_q q = {.pc = addr};
-    dl_iterate_phdr(phdr_cb, &q);
+    self_lookup(&q);
     if (!q.found || strstr(q.path, "linux-vdso"))
         return NULL;
     return elf_object_at(q.path, addr - q.bias);

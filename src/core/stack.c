@@ -64,6 +64,7 @@ int tg__in_self(uintptr_t pc)
 #define MEMO_FRAMES 64
 struct memo {
     uintptr_t pc0;                   /* the innermost kept return address; 0: empty */
+    const uintptr_t *pcs;            /* the interned stack's pcs, in the arena */
     uint32_t id, n;                  /* the interned stack, its length */
     uint32_t off[MEMO_FRAMES];       /* where frame i's return address is, from frame 0's */
 };
@@ -72,17 +73,20 @@ static uint32_t memo_clock;
 
 /* The stack slot holding the return address into the program's code from
  * tangle's outermost frame on this call, found through tangle's own frame
- * pointers; NULL if the chain looks wrong. */
-__attribute__((noinline)) static const uintptr_t *program_slot(void)
+ * pointers from the frame of the function it is inlined into; NULL if the
+ * chain looks wrong (a frame pointer that does not lead up the stack, by
+ * at most 64 KiB, to an aligned place). */
+static inline __attribute__((always_inline)) const uintptr_t *program_slot(void)
 {
     const uintptr_t *fp = __builtin_frame_address(0);
+    uintptr_t lo = self_lo, size = self_hi - self_lo;
     for (int steps = 0; steps < 32; steps++) {
-        if (!in_self(fp[1]))
+        if (fp[1] - lo >= size)
             return &fp[1];
-        const uintptr_t *next = (const uintptr_t *)fp[0];
-        if (next <= fp || (uintptr_t)next - (uintptr_t)fp > 65536 || ((uintptr_t)next & 7))
+        uintptr_t next = fp[0];
+        if (next - (uintptr_t)fp - 1 >= 65536 || (next & 7))
             return NULL;
-        fp = next;
+        fp = (const uintptr_t *)next;
     }
     return NULL;
 }
@@ -94,14 +98,13 @@ static struct memo *memo_set(uintptr_t pc0)
 
 /* 1 if the stack above slot holds m's return addresses at m's places.
  * Reads only the caller's own stack and the arena (append-only): no lock. */
-static int memo_holds(const struct memo *m, const uintptr_t *slot)
+static inline int memo_holds(const struct memo *m, const uintptr_t *slot)
 {
     if (m->pc0 != *slot)
         return 0;
-    const uintptr_t *pcs;
-    int n = tg__stack_get(m->id, &pcs);
+    const uintptr_t *pcs = m->pcs;
     uint32_t i = 1;
-    while (i < m->n && i < (uint32_t)n && *(const uintptr_t *)((uintptr_t)slot + m->off[i]) == pcs[i])
+    while (i < m->n && *(const uintptr_t *)((uintptr_t)slot + m->off[i]) == pcs[i])
         i++;
     return i == m->n;
 }
@@ -121,18 +124,25 @@ static uint32_t memo_find(const uintptr_t *slot)
 
 /* An actor's own memo (tg__stack_capture_own): a few stacks it captured
  * lately, copied from the shared memo, read and written by the actor
- * alone, so recognising one takes no lock. */
+ * alone, so recognising one takes no lock. The way that matched last is
+ * tried first (a loop nests at one place). */
 #define OWN_WAYS 8
 struct tg_stack_memo {
     struct memo m[OWN_WAYS];
-    uint32_t clock;
+    uint32_t clock, last;
 };
 
-static uint32_t own_find(const struct tg_stack_memo *own, const uintptr_t *slot)
+static inline uint32_t own_find(struct tg_stack_memo *own, const uintptr_t *slot)
 {
-    for (int w = 0; own && slot && w < OWN_WAYS; w++)
-        if (memo_holds(&own->m[w], slot))
+    if (!own || !slot)
+        return 0;
+    if (memo_holds(&own->m[own->last], slot))
+        return own->m[own->last].id;
+    for (uint32_t w = 0; w < OWN_WAYS; w++)
+        if (w != own->last && memo_holds(&own->m[w], slot)) {
+            own->last = w;
             return own->m[w].id;
+        }
     return 0;
 }
 
@@ -148,7 +158,8 @@ static void own_put(struct tg_stack_memo **own, uint32_t id, const uintptr_t *sl
             continue;
         if (!*own && !(*own = tg__alloc(sizeof **own)))
             return;
-        (*own)->m[(*own)->clock++ % OWN_WAYS] = set[w];
+        (*own)->last = (*own)->clock++ % OWN_WAYS;
+        (*own)->m[(*own)->last] = set[w];
         return;
     }
 }
@@ -173,6 +184,7 @@ static void memo_put(uint32_t id, const uintptr_t *pcs, const uintptr_t *slots, 
     }
     struct memo *m = &memo_set(pcs[0])[memo_clock++ % MEMO_WAYS];
     m->pc0 = pcs[0];
+    tg__stack_get(id, &m->pcs);
     m->id = id;
     m->n = (uint32_t)n;
     for (int i = 0; i < n; i++)
@@ -188,7 +200,7 @@ static const uintptr_t *program_slot(void)
     return NULL;
 }
 
-static uint32_t own_find(const struct tg_stack_memo *own, const uintptr_t *slot)
+static uint32_t own_find(struct tg_stack_memo *own, const uintptr_t *slot)
 {
     (void)own, (void)slot;
     return 0;

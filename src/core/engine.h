@@ -409,6 +409,8 @@ struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
 /* The instance ends (destroy calls). */
 void tg__res_destroy(struct tg_res *r);
+/* The same for the entry at addr, if there is one. */
+void tg__res_destroy_at(uintptr_t addr);
 /* A new instance serial, for an entry kept outside the table. */
 uint64_t tg__res_next_id(void);
 /* Fills in an entry kept outside the lock table for a bare futex word at

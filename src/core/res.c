@@ -118,7 +118,9 @@ static inline struct tg_res *entry(uint64_t slot)
     return (struct tg_res *)(uintptr_t)(slot & PTR_MASK);
 }
 
-struct tg_res *tg__res_lookup(uintptr_t addr)
+/* The lookup, inlined where res.c needs it on a path that runs per
+ * operation (init and destroy). */
+static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t addr)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
     if (TG_UNLIKELY(!ix))
@@ -140,6 +142,11 @@ struct tg_res *tg__res_lookup(uintptr_t addr)
                 return r;
         }
     }
+}
+
+struct tg_res *tg__res_lookup(uintptr_t addr)
+{
+    return lookup(addr);
 }
 
 /* tg__guard while held, as for tangle's other locks (lock.h). */
@@ -317,7 +324,7 @@ struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t
  * same moment; if one just did, the init takes the insert path. */
 static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
-    struct tg_res *r = tg__res_lookup(addr);
+    struct tg_res *r = lookup(addr);
     if (!r)
         return NULL;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
@@ -338,7 +345,7 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
  * with the caller of that function, so that locks all made by one
  * allocation wrapper (pigz's new_lock) fall into the classes of the
  * wrapper's callers, not into one. Costs an unwind per init, so only then. */
-static uintptr_t class_of(uintptr_t pc)
+static __attribute__((noinline, cold)) uintptr_t class_of(uintptr_t pc)
 {
     void *raw[16];
     int n = tg__backtrace(raw, 16);
@@ -374,6 +381,13 @@ void tg__res_destroy(struct tg_res *r)
     if ((f & (TG_RF_IN_GRAPH | TG_RF_DESTROYED)) == TG_RF_IN_GRAPH)
         tg__lockorder_forget(r, r->id, f);
     __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
+}
+
+void tg__res_destroy_at(uintptr_t addr)
+{
+    struct tg_res *r = lookup(addr);
+    if (r)
+        tg__res_destroy(r);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

@@ -28,6 +28,8 @@ static uint32_t mutex_flags(const pthread_mutex_t *m)
 {
     int kind = m->__data.__kind;
     uint32_t f = 0;
+    if (TG_LIKELY(kind == PTHREAD_MUTEX_NORMAL))
+        return 0;
     if ((kind & KIND_TYPE_MASK) == PTHREAD_MUTEX_RECURSIVE)
         f |= TG_RF_RECURSIVE;
     if ((kind & KIND_TYPE_MASK) == PTHREAD_MUTEX_ERRORCHECK)
@@ -45,29 +47,56 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
     return TG_LIKELY(r != NULL) ? r : tg__res_get((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
 }
 
-int tg__mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr, uintptr_t pc)
+/* A program that makes a lock per object inits and destroys all the
+ * time: for a registered thread outside tangle, an init goes straight to
+ * the entry's new instance, and the destroy of a mutex whose lock word
+ * says nobody holds or waits for it straight to the entry's end (what
+ * tg__initialized and tg__destroying would do, with fewer calls). */
+static inline __attribute__((always_inline)) int mutex_init(pthread_mutex_t *m,
+                                                           const pthread_mutexattr_t *attr,
+                                                           uintptr_t pc)
 {
     int rc = REAL(mutex_init)(m, attr);
-    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
+    if (TG_LIKELY(rc == 0 && tg__current != NULL && !tg__guard))
+        tg__res_init((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
+    else
+        tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
     return rc;
 }
 
-int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
+static inline __attribute__((always_inline)) int mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
 {
+    if (TG_LIKELY(tg__current != NULL && !tg__guard) &&
+        TG_LIKELY(__atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) == 0)) {
+        int rc = REAL(mutex_destroy)(m);
+        if (TG_LIKELY(rc == 0))
+            tg__res_destroy_at((uintptr_t)m);
+        return rc;
+    }
     struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, pc);
     int rc = REAL(mutex_destroy)(m);
     tg__destroyed(r, rc);
     return rc;
 }
 
+int tg__mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr, uintptr_t pc)
+{
+    return mutex_init(m, attr, pc);
+}
+
+int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
+{
+    return mutex_destroy(m, pc);
+}
+
 TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
-    return tg__mutex_init(m, attr, CALLER_PC);
+    return mutex_init(m, attr, CALLER_PC);
 }
 
 TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-    return tg__mutex_destroy(m, CALLER_PC);
+    return mutex_destroy(m, CALLER_PC);
 }
 
 /* glibc refused a lock: a destroyed mutex answers EINVAL. */

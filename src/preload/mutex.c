@@ -321,6 +321,16 @@ static __attribute__((noinline)) int unlock_general(pthread_mutex_t *m, uintptr_
     return rc;
 }
 
+/* The unlock of the last hold of a thread with first nestings queued:
+ * they are handled after glibc's unlock (tg__lockorder_idle). */
+static __attribute__((noinline)) int unlock_last(struct tg_actor *a, pthread_mutex_t *m)
+{
+    __atomic_store_n(&a->n_held, 0, __ATOMIC_RELEASE);
+    int rc = REAL_MUTEX(mutex_unlock)(m);
+    tg__lockorder_idle(a);
+    return rc;
+}
+
 /* The unlock of the newest hold by a thread outside tangle, with nothing
  * recorded or timed, pops it and leaves the rest to glibc. */
 static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m, uintptr_t pc)
@@ -330,9 +340,9 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
     if (TG_LIKELY(a != NULL && !(tg__guard | tg__hold_watch | tg__recording)) &&
         TG_LIKELY((n = a->n_held) > 0)) {
         struct tg_held *top = &a->held[n - 1];
-        /* The last hold of a thread with first nestings queued goes to the
-         * general path, which handles them after glibc's unlock. */
-        if (TG_LIKELY(top->addr == (uintptr_t)m) && TG_LIKELY(!a->lo_queued || n > 1)) {
+        if (TG_LIKELY(top->addr == (uintptr_t)m)) {
+            if (TG_UNLIKELY(a->lo_queued) && n == 1)
+                return unlock_last(a, m);
             __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
             return REAL_MUTEX(mutex_unlock)(m);
         }

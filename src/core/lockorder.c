@@ -1343,100 +1343,118 @@ static int compatible(const struct occ *const *chosen, int k, const struct occ *
     return 1;
 }
 
-/* How well occurrence o would serve as cycle edge k after chosen[0..k-1],
- * whose common gates are common[0..n_common): 2 if the lock it holds
- * blocks the previous actor's want (and, on the last edge, its want is
- * blocked by the first actor's hold), plus 1 if it lacks every common gate. */
-static int fitness(const int *path, int n, const struct occ *const *chosen, int k,
-                   const struct occ *o, const uint64_t *common, int n_common)
+/* Whether occurrence o holds gate. */
+static int occ_has_gate(const struct occ *o, uint64_t gate)
 {
-    int fit = conflicts(path[k - 1], chosen[k - 1]->to_mode, o->from_mode) &&
-              (k < n - 1 || conflicts(path[k], o->to_mode, chosen[0]->from_mode));
-    int lacks = 1;
-    for (int j = 0; j < o->n_gates && lacks; j++)
-        lacks = !has_gate(common, n_common, occ_gate(o, j));
-    return 2 * fit + lacks;
+    for (int j = 0; j < o->n_gates; j++)
+        if (occ_gate(o, j) == gate)
+            return 1;
+    return 0;
 }
 
-/* Picks one occurrence per edge of the cycle (edge path[i]), greedily
- * from each occurrence of the first edge in turn (an actor that showed
- * every edge must not hide the second actor of its first one), and for
- * the others the fittest of those that can join (one actor may have shown
- * an edge in several ways); 1 if a feasible choice exists. */
-static int choose(const int *path, int n, const struct occ **chosen)
+/* Which of first's gates (its first 32, one bit each) o holds too. */
+static uint32_t gates_shared(const struct occ *first, uint32_t of, const struct occ *o)
 {
-    const struct edge *e0 = &EDGE(path[0]);
-    for (int start = 0; start < e0->n_occ; start++) {
-        chosen[0] = e0->occ[start];
-        uint64_t common[MAX_GATES];
-        int n_common = 0;
-        for (int j = 0; j < chosen[0]->n_gates && j < MAX_GATES; j++)
-            common[n_common++] = occ_gate(chosen[0], j);
-        int k = 1;
-        for (; k < n; k++) {
-            const struct edge *e = &EDGE(path[k]);
-            int best_fit = -1;
-            chosen[k] = NULL;
-            for (int i = 0; i < e->n_occ && best_fit < 3; i++) {
-                const struct occ *o = e->occ[i];
-                if (!compatible(chosen, k, o))
-                    continue;
-                int fit = fitness(path, n, chosen, k, o, common, n_common);
-                if (fit > best_fit) {
-                    best_fit = fit;
-                    chosen[k] = o;
-                }
-            }
-            if (!chosen[k])
-                break;
-            int kept = 0; /* the common gates that chosen[k] holds too */
-            for (int j = 0; j < n_common; j++)
-                for (int g = 0; g < chosen[k]->n_gates; g++)
-                    if (occ_gate(chosen[k], g) == common[j]) {
-                        common[kept++] = common[j];
-                        break;
-                    }
-            n_common = kept;
-        }
-        if (k < n)
+    uint32_t kept = 0;
+    for (int g = 0; g < first->n_gates && g < 32; g++)
+        if ((of >> g & 1) && occ_has_gate(o, occ_gate(first, g)))
+            kept |= 1u << g;
+    return kept;
+}
+
+/* The bound on choose's search, in occurrences tried (each checked against
+ * those chosen before it): with at most MAX_OCC occurrences per edge, a
+ * cycle of up to 6 edges (4^6 choices, 5,460 tries) is searched whole; a
+ * longer one gets its first descent whole (MAX_OCC tries per edge, the
+ * pick edge by edge of earlier versions) and then what the rest allows. */
+#define CHOOSE_TRIES 8192
+
+/* One edge of the cycle in choose's search: the occurrences of it that
+ * may join those chosen for the edges before, best first, and the next
+ * to try. */
+struct pick {
+    uint8_t cand[MAX_OCC];
+    uint8_t n_cand, at;
+    uint32_t common; /* chosen[0]'s gates that every choice up to this edge holds */
+};
+
+/* Can occurrence o of cycle edge k join chosen[0..k-1]? For a potential
+ * deadlock: another actor than each of theirs, ordered with none by
+ * create, join or a semaphore. For one actor alone (one): the actor of
+ * chosen[0]. Either way the lock it holds blocks the previous want, and
+ * on the last edge its want is blocked by the first hold. */
+static int may_join(const int *path, int n, const struct occ *const *chosen, int k,
+                    const struct occ *o, int one)
+{
+    if (one ? o->who->actor != chosen[0]->who->actor : !compatible(chosen, k, o))
+        return 0;
+    return conflicts(path[k - 1], chosen[k - 1]->to_mode, o->from_mode) &&
+           (k < n - 1 || conflicts(path[k], o->to_mode, chosen[0]->from_mode));
+}
+
+/* Fills p with the occurrences of edge k that may join chosen[0..k-1],
+ * those that lack every common gate first; tries counts the checks. */
+static void candidates(const int *path, int n, const struct occ *const *chosen, int k,
+                       struct pick *p, uint32_t common, int one, long *tries)
+{
+    const struct edge *e = &EDGE(path[k]);
+    uint8_t lacks[MAX_OCC], rest[MAX_OCC];
+    int n_lacks = 0, n_rest = 0;
+    for (int i = 0; i < e->n_occ && (*tries)-- > 0; i++) {
+        if (!may_join(path, n, chosen, k, e->occ[i], one))
             continue;
-        /* Each wanted lock must be held by the next actor in a mode that
-         * blocks the want. */
-        for (k = 0; k < n; k++) {
-            const struct occ *next = chosen[(k + 1) % n];
-            if (!conflicts(path[k], chosen[k]->to_mode, next->from_mode))
-                break;
-        }
-        if (k == n && !gated(chosen, n))
-            return 1;
+        if (gates_shared(chosen[0], common, e->occ[i]))
+            rest[n_rest++] = (uint8_t)i;
+        else
+            lacks[n_lacks++] = (uint8_t)i;
     }
-    return 0;
+    memcpy(p->cand, lacks, (size_t)n_lacks);
+    memcpy(p->cand + n_lacks, rest, (size_t)n_rest);
+    p->n_cand = (uint8_t)(n_lacks + n_rest);
+    p->at = 0;
 }
 
-/* The same for one actor alone: 1 if the actor of edge 0's occurrence k0
- * showed every edge of the cycle, in modes that would block a second actor
- * running the same code, and under no common gate. */
-static int choose_one(const int *path, int n, const struct occ **chosen)
+/* Picks one occurrence per edge of the cycle (edge path[i]) such that
+ * their actors could all wait at once (see may_join) under no gate they
+ * all hold; with one, the same for one actor that showed every edge, in
+ * modes that would block a second actor running the same code. A
+ * depth-first search over the choices (one actor may have shown an edge
+ * in several ways, and the pick for one edge can leave a later edge no
+ * actor), the fittest first, bounded by CHOOSE_TRIES; 1 if it found one. */
+static int choose(const int *path, int n, const struct occ **chosen, int one)
 {
+    struct pick *p = tg__alloc((size_t)n * sizeof *p);
+    if (!p)
+        return 0;
+    long tries = CHOOSE_TRIES + (long)MAX_OCC * n;
     const struct edge *e0 = &EDGE(path[0]);
-    for (int k0 = 0; k0 < e0->n_occ; k0++) {
-        uint64_t actor = e0->occ[k0]->who->actor;
-        int k = 0;
-        for (; k < n; k++) {
-            const struct edge *e = &EDGE(path[k]);
-            chosen[k] = NULL;
-            for (int i = 0; i < e->n_occ && !chosen[k]; i++)
-                if (e->occ[i]->who->actor == actor)
-                    chosen[k] = e->occ[i];
-            if (!chosen[k] ||
-                (k > 0 && !conflicts(path[k - 1], chosen[k - 1]->to_mode, chosen[k]->from_mode)))
-                break;
+    for (int i = 0; i < e0->n_occ; i++)
+        p[0].cand[i] = (uint8_t)i;
+    p[0].n_cand = (uint8_t)e0->n_occ;
+    p[0].at = 0;
+    int k = 0, found = 0;
+    while (k >= 0 && tries > 0) {
+        struct pick *pk = &p[k];
+        if (pk->at == pk->n_cand) {
+            k--;
+            continue;
         }
-        if (k == n && conflicts(path[n - 1], chosen[n - 1]->to_mode, chosen[0]->from_mode) &&
-            !gated(chosen, n))
-            return 1;
+        const struct occ *o = EDGE(path[k]).occ[pk->cand[pk->at++]];
+        chosen[k] = o;
+        pk->common = k == 0 ? (o->n_gates >= 32 ? UINT32_MAX : (1u << o->n_gates) - 1)
+                            : gates_shared(chosen[0], p[k - 1].common, o);
+        if (k == n - 1) {
+            if (!gated(chosen, n)) {
+                found = 1;
+                break;
+            }
+            continue;
+        }
+        candidates(path, n, chosen, k + 1, &p[k + 1], pk->common, one, &tries);
+        k++;
     }
-    return 0;
+    tg__free(p);
+    return found;
 }
 
 /* ---- reporting -------------------------------------------------------------- */
@@ -1642,12 +1660,12 @@ static struct cycle *search(int first_edge)
             int n = depth + 2;
             const struct occ **chosen = tg__alloc((size_t)n * sizeof *chosen);
             uint64_t sig = cycle_signature(stack, n);
-            if (chosen && choose(stack, n, chosen)) {
+            if (chosen && choose(stack, n, chosen, 0)) {
                 if (!already_reported(sig))
                     found = copy_cycle(stack, n, chosen);
             } else if (chosen && !one && tg__hazard_on(TG_HAZARD_INVERSION_ONE_THREAD) &&
                        !was_reported(sig ^ ONE_THREAD_SIG) && !was_reported(sig) &&
-                       choose_one(stack, n, chosen) && (one = copy_cycle(stack, n, chosen))) {
+                       choose(stack, n, chosen, 1) && (one = copy_cycle(stack, n, chosen))) {
                 one->one_actor = 1;
                 one_sig = sig ^ ONE_THREAD_SIG;
             }

@@ -182,24 +182,24 @@ _Static_assert(offsetof(struct tg_task, hold_mirror) - offsetof(struct tg_task, 
  * its held list. Called by other threads: the detector, for a blocked
  * actor (a task blocked in a pthread call keeps its record as it is),
  * whose copy it then validates; and a hazard about a task running on
- * another thread (the watchdog's long-running task), which may end at any
- * moment, its record (inside its stack mapping) then unmapped by its
- * joiner. So the record of a task that is not blocked is copied with
- * tg__peek, which fails on an unmapped address instead of faulting. A
- * torn or reused record gives wrong entries, never a wild one: the
- * pointers are bounded by the record and each entry's resource is looked
- * up by address. */
+ * another thread (the watchdog's long-running task). Either task may wake,
+ * end and have its record (inside its stack mapping) unmapped by its
+ * joiner at any moment: the record is read inside tg__rec_read_begin/end,
+ * after its actor was seen not ended (the state first, then the record it
+ * names: a renewed actor's state is stored after its new record), and no
+ * record is unmapped while a reader is inside. A torn or reused record
+ * gives wrong entries, never a wild one: the pointers are bounded by the
+ * record and each entry's resource is looked up by address. */
 static int tg__det_held_more(const struct tg_actor *a, struct tg_held *out, int max)
 {
-    const struct tg_task *t = __atomic_load_n(&a->user, __ATOMIC_ACQUIRE);
-    int state = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
-    if (a->kind != TG_ACTOR_TASK || !t || state == TG_ST_EXITED)
+    if (a->kind != TG_ACTOR_TASK)
         return 0;
     struct hold_view v;
-    if (state != TG_ST_BLOCKED) {
-        if (tg__peek((uintptr_t)&t->hold_top, &v, sizeof v) != 0)
-            return 0;
-    } else {
+    tg__rec_read_begin();
+    int state = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+    const struct tg_task *t = __atomic_load_n(&a->user, __ATOMIC_ACQUIRE);
+    int live = t && state != TG_ST_EXITED;
+    if (live) {
         v.top = __atomic_load_n(&t->hold_top, __ATOMIC_RELAXED);
         v.mirror = __atomic_load_n(&t->hold_mirror, __ATOMIC_RELAXED);
         for (int i = 0; i < TG__HOLD_IN; i++) {
@@ -207,7 +207,8 @@ static int tg__det_held_more(const struct tg_actor *a, struct tg_held *out, int 
             v.in[i].pc = __atomic_load_n(&t->hold_in[i].pc, __ATOMIC_RELAXED);
         }
     }
-    if (v.mirror < t->hold_in || v.top > t->hold_in + TG__HOLD_IN)
+    tg__rec_read_end();
+    if (!live || v.mirror < t->hold_in || v.top > t->hold_in + TG__HOLD_IN)
         return 0;
     int n = 0;
     for (long i = v.mirror - t->hold_in; i < v.top - t->hold_in && n < max; i++) {

@@ -11,6 +11,7 @@
  * once. */
 #include "task/task_int.h"
 
+#include <sched.h>
 #include <stdio.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -95,8 +96,16 @@ struct tg_task *tg__task_rec_alloc(struct tg__sched *s, size_t size)
     return t;
 }
 
+int tg__rec_readers;
+
 static void tg__stack_unmap(const struct tg__stack *st)
 {
+    /* The task ended before (its state says so, in memory order before
+     * this fence): a reader that begins after the fence sees that and
+     * leaves the record alone; one that began before is waited for. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&tg__rec_readers, __ATOMIC_ACQUIRE))
+        sched_yield();
     if (st->guarded)
         __atomic_sub_fetch(&tg__guarded_live, 1, __ATOMIC_RELAXED);
     munmap(st->map, st->map_size);

@@ -393,6 +393,22 @@ void tg__task_rec_free(struct tg__sched *s, struct tg_task *t,
                        void (*unlist)(struct tg__sched *, struct tg_task *));
 /* Unmaps every record on s's free list, each after unlist(s, t). */
 void tg__task_rec_drop(struct tg__sched *s, void (*unlist)(struct tg__sched *, struct tg_task *));
+/* Another thread (the detector) may read a task's record directly, without
+ * tg__peek, between tg__rec_read_begin and tg__rec_read_end, provided the
+ * task had not ended when it looked after the begin (its actor's state):
+ * no record is unmapped while such a reader is inside (tg__task_rec_free
+ * and tg__task_rec_drop wait for it; they are rare, and a reader reads a
+ * few words). A record may still be reused for another task meanwhile:
+ * what the reader copies may be torn, never unmapped. */
+extern int tg__rec_readers;
+static inline void tg__rec_read_begin(void)
+{
+    __atomic_fetch_add(&tg__rec_readers, 1, __ATOMIC_SEQ_CST);
+}
+static inline void tg__rec_read_end(void)
+{
+    __atomic_fetch_sub(&tg__rec_readers, 1, __ATOMIC_RELEASE);
+}
 
 /* ---- parks and queues (park.c) ----------------------------------------------- */
 static inline void tg__park_init(struct tg__park *p, struct tg_task *t, int64_t deadline)

@@ -94,18 +94,78 @@ static int stop_known = -1;    /* __libc_start_main: main's caller */
  * from the watchdog's own stack. */
 static uintptr_t thread_base[2];
 
+/* libc's dynamic symbol table, read through its GNU hash table (what
+ * dlsym reads too). */
+struct symbols {
+    uintptr_t base;
+    const ElfW(Sym) *sym;
+    const char *str;
+    const uint32_t *gnu;
+};
+
+static int symbols_of(void *lib, struct symbols *t)
+{
+    struct link_map *lm;
+    memset(t, 0, sizeof *t);
+    if (dlinfo(lib, RTLD_DI_LINKMAP, &lm) != 0 || !lm || !lm->l_ld)
+        return -1;
+    t->base = lm->l_addr;
+    for (const ElfW(Dyn) *d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+        /* The loader relocates these in place, where the section is
+         * writable; where it is not they are still offsets. */
+        uintptr_t p = d->d_un.d_ptr < lm->l_addr ? d->d_un.d_ptr + lm->l_addr : d->d_un.d_ptr;
+        if (d->d_tag == DT_SYMTAB)
+            t->sym = (const ElfW(Sym) *)p;
+        else if (d->d_tag == DT_STRTAB)
+            t->str = (const char *)p;
+        else if (d->d_tag == DT_GNU_HASH)
+            t->gnu = (const uint32_t *)p;
+    }
+    return t->sym && t->str && t->gnu ? 0 : -1;
+}
+
+/* The symbol named `name` at address f, NULL if the hash table has none
+ * (a function dlsym resolved through an IFUNC, say). */
+static const ElfW(Sym) *symbol_at(const struct symbols *t, const char *name, uintptr_t f)
+{
+    uint32_t h = 5381;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = h * 33 + *c;
+    uint32_t n_buckets = t->gnu[0], sym_offset = t->gnu[1], bloom_words = t->gnu[2];
+    const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)(t->gnu + 4) + bloom_words);
+    const uint32_t *chain = buckets + n_buckets;
+    if (n_buckets == 0)
+        return NULL;
+    uint32_t i = buckets[h % n_buckets];
+    if (i < sym_offset)
+        return NULL;
+    for (;; i++) {
+        uint32_t h2 = chain[i - sym_offset];
+        const ElfW(Sym) *s = &t->sym[i];
+        if ((h | 1) == (h2 | 1) && t->base + s->st_value == f && !strcmp(t->str + s->st_name, name))
+            return s;
+        if (h2 & 1)
+            return NULL;
+    }
+}
+
 /* At load, when dlsym and dladdr may be called: the known functions'
- * ranges, from libc's own dynamic symbols and their sizes. */
+ * ranges, from libc's own dynamic symbols and their sizes. The symbol of
+ * each is found through libc's hash table; dladdr1, which walks every
+ * symbol of libc (some 85,000 instructions a call, 6 million in all),
+ * answers only for those not found there. */
 __attribute__((constructor)) static void libc_ranges(void)
 {
     void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     if (!libc)
         return;
+    struct symbols t;
+    int hashed = symbols_of(libc, &t) == 0;
     for (size_t i = 0; i < N_KNOWN; i++) {
         void *f = dlsym(libc, known_fns[i].name);
         Dl_info di;
-        const ElfW(Sym) *sym = NULL;
-        if (!f || !dladdr1(f, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym || !sym->st_size)
+        const ElfW(Sym) *sym = f && hashed ? symbol_at(&t, known_fns[i].name, (uintptr_t)f) : NULL;
+        if (!f || (!sym && (!dladdr1(f, &di, (void **)&sym, RTLD_DL_SYMENT) || !sym)) || !sym->st_size)
             continue;
         ranges[i].lo = (uintptr_t)f;
         ranges[i].hi = (uintptr_t)f + sym->st_size;

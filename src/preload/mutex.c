@@ -323,7 +323,7 @@ static __attribute__((noinline)) int unlock_general(pthread_mutex_t *m, uintptr_
 
 /* The unlock of the last hold of a thread with first nestings queued:
  * they are handled after glibc's unlock (tg__lockorder_idle). */
-static __attribute__((noinline)) int unlock_last(struct tg_actor *a, pthread_mutex_t *m)
+static __attribute__((noinline)) int unlock_last(pthread_mutex_t *m, struct tg_actor *a)
 {
     __atomic_store_n(&a->n_held, 0, __ATOMIC_RELEASE);
     int rc = REAL_MUTEX(mutex_unlock)(m);
@@ -342,7 +342,7 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
         struct tg_held *top = &a->held[n - 1];
         if (TG_LIKELY(top->addr == (uintptr_t)m)) {
             if (TG_UNLIKELY(a->lo_queued) && n == 1)
-                return unlock_last(a, m);
+                return unlock_last(m, a);
             __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
             return REAL_MUTEX(mutex_unlock)(m);
         }

@@ -554,7 +554,7 @@ void tg__actor_exit(struct tg_actor *a, int report_holds)
         return;
     if (a->defer) /* its record may serve another actor next (an actor that never
                      nested a lock has no queue) */
-        tg__lockorder_drain(a);
+        tg__lockorder_end(a);
     __atomic_store_n(&a->state, TG_ST_EXITED, __ATOMIC_RELEASE);
     /* A task that holds nothing leaves its host thread running (an idle
      * host asks for a scan itself): the many tasks that come and go cost

@@ -70,7 +70,8 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 /* Lock order's own marks on an instance (lockorder.c), cleared at its end: */
 #define TG_RF_LO_PINNED    0x2000u /* its address counts in free()'s buckets on its own */
 #define TG_RF_LO_NODE      0x4000u /* a node of the lock-order graph */
-#define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it */
+#define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it, or its
+                                      kept nestings went to the graph: none is kept now */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -78,7 +79,14 @@ struct tg_res {
     uint32_t kind;            /* enum tg_res_kind */
     _Atomic uint32_t flags;
     uintptr_t created_pc;     /* caller of init, or of the first use */
-    uintptr_t class_key;      /* lock_classes: init's call site and its caller, 0 if unknown */
+    union {
+        uintptr_t class_key;  /* lock_classes: init's call site and its caller, 0 if unknown */
+        /* Otherwise, for mutexes, rwlocks and spinlocks: the first
+         * nestings into this instance kept while it is a leaf
+         * (lockorder.c), NULL if none. Lock order empties it at every end
+         * of an instance that named it, so a new instance finds it NULL. */
+        struct tg_kept *_Atomic lo_kept;
+    };
     union {
         uintptr_t cond_mutex; /* cond: address of the mutex its waiters use, 0 if none */
         /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
@@ -569,6 +577,9 @@ static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_a
  * actor's happens-before clock, at its end, and by anyone who is about to
  * retire a lock instance (lockorder.c says why each is needed). */
 void tg__lockorder_drain(struct tg_actor *a);
+/* The same, and the actor's kept first nestings too: at the actor's end,
+ * since its record (and clock) may serve another actor next. */
+void tg__lockorder_end(struct tg_actor *a);
 /* Handles every actor's queue (watchdog ticks, fork, the end of the run). */
 void tg__lockorder_drain_all(void);
 /* The actor holds nothing: its queued nestings are handled, except those

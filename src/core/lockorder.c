@@ -279,13 +279,14 @@ static void hb_tick(struct tg_vc *vc)
 /* 1 if a's queue holds entries (lo_queued says only that some were
  * queued since it was last idle: leaves may wait longer). */
 static int queue_holds(const struct tg_actor *a);
+static void settle_own(struct tg_actor *a);
 
-/* Before a's clock changes, a's queued nestings are handled with the
- * clock they were made with (see lockorder's queue, at the end). */
+/* Before a's clock changes, a's queued and kept nestings are handled with
+ * the clock they were made with (see lockorder's queue, at the end). */
 static inline void hb_settle(struct tg_actor *a)
 {
     if (a && a->defer && queue_holds(a))
-        tg__lockorder_drain(a);
+        settle_own(a);
 }
 
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
@@ -1176,10 +1177,15 @@ struct ending {
     uintptr_t lo, hi;
 };
 static struct cycle *drain_all_locked(const struct ending *x);
+static struct kept_clock *_Atomic clocks_done; /* leaves kept: clocks to give back */
+static void kept_clocks_free(void);
 static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
 static int freed_leaves(uintptr_t lo, uintptr_t hi);
-static void instance_ended(struct tg_res *r, uintptr_t addr);
+static void kept_freed(uintptr_t lo, uintptr_t hi);
+static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
+static void instance_ended(struct tg_res *r, uintptr_t addr, int freed);
+static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
 
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
@@ -1204,10 +1210,13 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
     /* A queued nesting just handled may have flagged the ending instance
      * again: it says it is in the graph only while it is. An entry already
      * filled for the next instance has only its pin to give back. */
-    if (r->id == id)
-        instance_ended(r, addr);
-    else if (was & TG_RF_LO_PINNED)
-        unpin(addr);
+    if (r->id == id) {
+        instance_ended(r, addr, 0);
+    } else {
+        kept_drop(r); /* the instance filled in already keeps no nesting yet */
+        if (was & TG_RF_LO_PINNED)
+            unpin(addr);
+    }
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -1249,7 +1258,7 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
              * comes, does not look for it again; its pin goes. */
             struct tg_res *r = NODE(nd).res;
             if (r && __atomic_load_n(&r->addr, __ATOMIC_RELAXED) == addr && r->id == NODE(nd).key)
-                instance_ended(r, addr);
+                instance_ended(r, addr, 1);
             node_retire(nd);
         }
     }
@@ -1273,7 +1282,9 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     if (hi <= lo || !grains_visit(lo, hi, 0))
         return;
     tg__guard++;
-    if (freed_leaves(lo, hi) && !locks_within(lo, hi)) {
+    int own = freed_leaves(lo, hi);
+    kept_freed(lo, hi);
+    if (own && !locks_within(lo, hi)) {
         tg__guard--;
         return;
     }
@@ -1281,6 +1292,7 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     struct ending x = {NULL, 0, lo, hi};
     struct cycle *c = drain_all_locked(&x); /* before any edge of the instances goes */
     grains_visit(lo, hi, 1);
+    kept_sweep(lo, hi, 1); /* instances only records named */
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -1737,21 +1749,24 @@ struct taker {
     struct tg_held *top;
     struct tg_res *top_res;
     uint32_t to_stack;
+    uint32_t no_edge;    /* holds (bit i: held[i]) that make no edge, but gate */
     int n_gates;
     uintptr_t gate_addr[MAX_GATES + 1];
     uint64_t gate_key[MAX_GATES + 1];
 };
 
-static void taker_init(struct taker *t, struct tg_actor *a, struct tg_held *held, int n,
-                       uint32_t to_stack)
+/* vc: a's clock (hb_self), or the one an ended actor had (leaves kept). */
+static void taker_init(struct taker *t, struct tg_actor *a, struct tg_vc *vc, struct tg_held *held,
+                       int n, uint32_t to_stack)
 {
     t->a = a;
-    t->vc = hb_self(a);
+    t->vc = vc;
     t->held = held;
     t->n = n;
     t->top = &held[n - 1];
     t->top_res = own_res(t->top);
     t->to_stack = to_stack;
+    t->no_edge = 0;
     t->n_gates = 0;
     for (int k = 0; k < n - 1 && t->n_gates < MAX_GATES + 1; k++) {
         struct tg_held *g = &held[k];
@@ -2166,7 +2181,7 @@ static int plan_all(const struct taker *t, struct plan *p)
         struct tg_held *h = &t->held[i];
         int *e = &p->edge[i - p->first];
         *e = -1;
-        if (h->released_by_other || h->addr == t->top->addr)
+        if (h->released_by_other || h->addr == t->top->addr || (i < 32 && (t->no_edge >> i & 1)))
             continue;
         *e = edge_plan(t, h, &p->place[i - p->first]);
         p->n_new += *e != -1;
@@ -2504,6 +2519,12 @@ struct tg_defer {
     uint32_t cap;                  /* entries in q, a power of two */
     struct qentry *q;              /* replaced (by its actor, locked) when it grows */
     uintptr_t *tops;               /* beside q (same block): each entry's top's address */
+    /* Its actor's kept nestings (leaves kept, below): */
+    struct kept_clock *kept_now;   /* the clock of those made since its clock changed */
+    tg_lock_t kept_lock;           /* a leaf lock, taken after lock if both: */
+    struct tg_kept *kept_free[2];  /* records given back, small and large */
+    char *kept_bump;               /* the unused end of its newest block of records */
+    size_t kept_left;
 };
 #define QE(d, i) (&(d)->q[(i) & ((d)->cap - 1)])
 
@@ -2544,7 +2565,12 @@ static int leaf_kind(const struct tg_res *r)
     return k == TG_RES_MUTEX || k == TG_RES_RWLOCK || k == TG_RES_SPIN;
 }
 
-static void instance_ended(struct tg_res *r, uintptr_t addr)
+/* The instance of entry r at addr ends for lock order: its marks and pin
+ * go, and what was kept into it is dropped. freed: its memory is freed, and
+ * the entry stays at the address; a lock used there later without an init
+ * is a new instance (a new serial), so that nothing named the old one
+ * (a kept nesting under it) is taken for the new one. */
+static void instance_ended(struct tg_res *r, uintptr_t addr, int freed)
 {
     uint32_t was = __atomic_fetch_and(&r->flags, ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE |
                                                    TG_RF_LO_OUT), __ATOMIC_RELAXED);
@@ -2552,6 +2578,9 @@ static void instance_ended(struct tg_res *r, uintptr_t addr)
         unpin(addr);
     if (leaf_kind(r))
         __atomic_store_n(&r->lo_queuer, 0, __ATOMIC_RELAXED);
+    kept_drop(r);
+    if (freed)
+        r->id = tg__res_next_id();
 }
 
 /* 1 if queued hold h's instance is still its entry's current one, and
@@ -2590,8 +2619,15 @@ static struct cycle **found_add(struct cycle **tail, struct cycle *c)
     return &c->next;
 }
 
-/* Under the engine lock: one entry of a's queue, as the slow path did it. */
-static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e, int n)
+static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail);
+
+/* Under the engine lock: one queued or kept nesting of a with clock vc
+ * (holds h[0..n), the lock taken last), as the slow path did it; the
+ * holds of no_edge (bit k: h[k]) make no edge, but gate the others.
+ * Whatever was kept into the locks it names goes to the graph first. What
+ * it found is appended at *tail, whose new end is returned. */
+static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const struct qhold *h, int n,
+                                uint32_t to_stack, uint32_t no_edge, struct cycle **tail)
 {
     struct tg_held held[DEFER_HOLDS];
     struct cycle *c = NULL;
@@ -2599,17 +2635,19 @@ static struct cycle *entry_run(struct tg_actor *a, const struct qentry *e, int n
     struct plan p;
     memset(held, 0, sizeof held);
     for (int k = 0; k < n; k++) {
-        held[k].addr = e->h[k].addr;
-        held[k].res = e->h[k].res;
-        held[k].res_id = e->h[k].id;
-        held[k].pc = e->h[k].pc;
-        held[k].stack = e->h[k].stack;
-        held[k].mode = e->h[k].mode;
+        tail = kept_settle(h[k].res, h[k].id, tail);
+        held[k].addr = h[k].addr;
+        held[k].res = h[k].res;
+        held[k].res_id = h[k].id;
+        held[k].pc = h[k].pc;
+        held[k].stack = h[k].stack;
+        held[k].mode = h[k].mode;
     }
-    taker_init(&t, a, held, n, e->to_stack);
+    taker_init(&t, a, vc, held, n, to_stack);
+    t.no_edge = no_edge;
     if (plan_all(&t, &p))
         apply(&t, &p, &c);
-    return c;
+    return found_add(tail, c);
 }
 
 /* Under the engine lock: asks for the cache lines that entries run[0..n)
@@ -2680,7 +2718,7 @@ static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int le
         struct qentry *e = QE(d, run[j]);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         if (tg__lockorder_on)
-            tail = found_add(tail, entry_run(d->actor, e, n));
+            tail = entry_run(d->actor, hb_self(d->actor), e->h, n, e->to_stack, 0, tail);
         __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
     }
     head_advance(d, head, end);
@@ -2699,9 +2737,11 @@ static int queue_empty(struct tg_defer *d)
     return __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) == __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
 }
 
+static int kept_live(const struct tg_defer *d);
+
 static int queue_holds(const struct tg_actor *a)
 {
-    return !queue_empty(a->defer);
+    return !queue_empty(a->defer) || kept_live(a->defer);
 }
 
 /* Every queue's entries but the leaves (those that name what x says ends
@@ -2712,12 +2752,14 @@ static struct cycle *drain_all_locked(const struct ending *x)
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
         if (!queue_empty(d))
             tail = drain_some(d, tail, 0, x);
+    kept_clocks_free();
     return found;
 }
 
 void tg__lockorder_drain_all(void)
 {
-    int any = 0; /* a look without the lock first: the list only grows at its head */
+    int any = __atomic_load_n(&clocks_done, __ATOMIC_RELAXED) != NULL;
+    /* a look without the lock first: the list only grows at its head */
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d && !any; d = d->next)
         any = !queue_empty(d);
     if (!any)
@@ -2732,9 +2774,12 @@ void tg__lockorder_drain_all(void)
     errno = saved;
 }
 
-/* Handles queue d, leaves too if `leaves`; if not `wait`, only if the
- * engine lock is free. 1 if done. */
-static int drain_own(struct tg_defer *d, int leaves, int wait)
+static void kept_freeze(struct tg_defer *d);
+
+/* Handles queue d, leaves too if `leaves`, and keeps the clock of its
+ * actor's kept nestings if `kept`; if not `wait`, only if the engine lock
+ * is free. 1 if done. */
+static int drain_own(struct tg_defer *d, int leaves, int wait, int kept)
 {
     int saved = errno; /* it runs after the program's unlock returned */
     struct cycle *found = NULL;
@@ -2742,6 +2787,9 @@ static int drain_own(struct tg_defer *d, int leaves, int wait)
     int locked = wait ? (tg__lock(), 1) : tg__trylock();
     if (locked) {
         drain_some(d, &found, leaves, NULL);
+        if (kept)
+            kept_freeze(d);
+        kept_clocks_free();
         tg__unlock();
         report_all(found);
     }
@@ -2755,7 +2803,21 @@ void tg__lockorder_drain(struct tg_actor *a)
     struct tg_defer *d = a->defer;
     a->lo_queued = 0;
     if (d && !queue_empty(d))
-        drain_own(d, 1, 1);
+        drain_own(d, 1, 1, 0);
+}
+
+/* Before a's clock changes or its record serves another actor: its queue
+ * and its kept nestings, all with the clock they were made with. */
+static void settle_own(struct tg_actor *a)
+{
+    a->lo_queued = 0;
+    drain_own(a->defer, 1, 1, 1);
+}
+
+void tg__lockorder_end(struct tg_actor *a)
+{
+    if (a->defer && queue_holds(a))
+        settle_own(a);
 }
 
 /* Only the entries queued since it was last idle are looked at: one it
@@ -2778,7 +2840,7 @@ void tg__lockorder_drain_idle(struct tg_actor *a)
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         need = n && !entry_leaf(e, n);
     }
-    if (!need || drain_own(d, 0, 0))
+    if (!need || drain_own(d, 0, 0, 0))
         d->mark = end;
     else
         a->lo_queued = 1;
@@ -2816,13 +2878,16 @@ static uint64_t retired_now(const struct tg_actor *a)
 /* In a fork child: the threads that held queue locks are gone. */
 static void queues_after_fork(void)
 {
-    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next) {
         d->lock.state = 0;
+        d->kept_lock.state = 0;
+    }
 }
 
 /* Marks the instance of hold h of a new entry of queue d (top: the lock
  * just taken): flagged and pinned if nothing named it yet, OUT if a lock
- * is taken under it, else d named as its queuer. */
+ * is taken under it, else d named as its queuer (unless d is NULL: a
+ * nesting kept, below, names no queue). */
 static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
 {
     struct tg_res *r = h->res;
@@ -2834,10 +2899,12 @@ static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
             f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
         }
     if (!top || !leaf_kind(r)) {
-        if (!(f & TG_RF_LO_OUT))
-            __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_RELEASE);
+        if (!(f & TG_RF_LO_OUT)) /* seen by a record kept into r meanwhile (kept_add) */
+            __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
         return;
     }
+    if (!d)
+        return;
     uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
     while (q != d->serial && q != QUEUER_MANY &&
            !__atomic_compare_exchange_n(&r->lo_queuer, &q, q ? QUEUER_MANY : d->serial, 1,
@@ -2871,6 +2938,383 @@ static int queue_grow(struct tg_defer *d)
     return 1;
 }
 
+/* ---- leaves kept --------------------------------------------------------
+ *
+ * The queue keeps leaves, but only DEFER_MAX of them: a thread that nests
+ * into many long-lived locks (a table, then one of 10^5 objects) overflowed
+ * it, and each overflow put leaves into the graph, a node and an edge each,
+ * with a random read into tables that grow with the objects. So a first
+ * nesting into a leaf (with the conditions of kept_add) is not queued:
+ * its entry is copied into a record of its actor's own (struct tg_kept,
+ * from blocks its actor allocates and reuses; memory follows the live
+ * leaves times the actors that nested into each), and the record is
+ * linked into the leaf's own list (tg_res.lo_kept, pushed without a lock).
+ * Its end then finds what was kept into it in that list: O(records of that
+ * lock), no scan, no engine lock.
+ *
+ * The records leave in one of four ways, each taking a record by setting
+ * its `taken` (the one that sets it owns its contents; a record is freed
+ * when both its leaf's list and its taker are done with it, `refs`):
+ * - The leaf stops being a leaf. Every entry is handled (entry_run, and the
+ *   slow path) only after each lock it names was settled (kept_settle):
+ *   flagged OUT (no record is kept into it any more) and its list emptied
+ *   into the graph. A record is kept only if no lock below its top has
+ *   records (kept_add): kept edges never follow one another, so an edge
+ *   out of a lock with records is made by such a handling, after them, and
+ *   the cycle check it starts sees them: at once, not at a later tick.
+ *   A nesting that pushes its record as another thread sets OUT looks at
+ *   the flags again after the push (both sequentially consistent): one of
+ *   the two sees the other, and a record that lost takes itself back and
+ *   is queued instead.
+ * - Its actor's clock changes, or its actor ends: the records keep the
+ *   clock they were made with (kept_freeze), and are handled with it.
+ * - The leaf ends, destroyed or initialised again (leaf_end, or under the
+ *   engine lock instance_ended) or freed (kept_freed finds the lock
+ *   through the entry table, from the granules that count a pinned
+ *   instance): its records are dropped. If one was taken by someone else
+ *   (its actor, handling it under the engine lock), the end takes the
+ *   engine lock, where that handling is over and the node it made is
+ *   retired.
+ * - A record names its other holds by instance, pinned and flagged OUT as
+ *   a queued entry does, so their end is the engine's (a free() retires
+ *   the instances named there that are no nodes: kept_sweep), which does
+ *   not look for records; a record whose hold ended makes no edge from it
+ *   when handled (an instance ends with its edges), and since a freed
+ *   instance's entry takes a new serial (instance_ended), a later lock at
+ *   that address is never taken for it.
+ * Ticks, fork and the end of the run leave records kept, as they leave the
+ * queue's leaves: an edge into a leaf closes no cycle. */
+#define KEPT_BLOCK 65536
+
+/* The clock of the records an actor made since its clock last changed:
+ * while it is its queue's current one (tg_defer.kept_now, who NULL), the
+ * actor's clock now; when the clock is about to change (or the actor to
+ * end), a snapshot of it, shared by them (kept_freeze). Given back when
+ * the last record that names it goes (its snapshot under the engine lock,
+ * so through clocks_done). */
+struct kept_clock {
+    _Atomic int refs;           /* records that name it, and its queue while current */
+    int has_vc;                 /* 0: its actor had no clock (out of memory) */
+    struct tg_defer *d;         /* the queue of the actor that made them */
+    struct who *who;            /* NULL while current */
+    struct kept_clock *next;    /* in clocks_done */
+};
+
+struct tg_kept {
+    struct tg_kept *next;       /* in its leaf's list */
+    struct kept_clock *clock;
+    _Atomic uint8_t taken;
+    _Atomic uint8_t refs;       /* its leaf's list, and whoever takes it */
+    uint8_t n, large;
+    uint32_t to_stack;
+    struct qhold h[];           /* n of them: the lock taken last */
+};
+
+static size_t kept_size(int large)
+{
+    return sizeof(struct tg_kept) + (size_t)(large ? DEFER_HOLDS : 2) * sizeof(struct qhold);
+}
+
+/* A record for n holds from d's own blocks (kept_lock held), NULL if out
+ * of memory. */
+static struct tg_kept *kept_alloc(struct tg_defer *d, int n)
+{
+    int large = n > 2;
+    struct tg_kept *k = d->kept_free[large];
+    if (k) {
+        d->kept_free[large] = k->next;
+        return k;
+    }
+    size_t size = kept_size(large);
+    if (d->kept_left < size) {
+        if (!(d->kept_bump = tg__alloc_uninit(KEPT_BLOCK)))
+            return NULL;
+        d->kept_left = KEPT_BLOCK;
+    }
+    k = (struct tg_kept *)d->kept_bump;
+    d->kept_bump += size;
+    d->kept_left -= size;
+    k->large = (uint8_t)large;
+    return k;
+}
+
+static void kept_clock_put(struct kept_clock *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL))
+        return;
+    c->next = __atomic_load_n(&clocks_done, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&clocks_done, &c->next, c, 1, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+        ;
+}
+
+/* Under the engine lock: the clocks no record names any more go. */
+static void kept_clocks_free(void)
+{
+    if (!__atomic_load_n(&clocks_done, __ATOMIC_RELAXED))
+        return;
+    for (struct kept_clock *c = __atomic_exchange_n(&clocks_done, NULL, __ATOMIC_ACQUIRE), *next; c;
+         c = next) {
+        next = c->next;
+        who_release(c->who);
+        tg__free(c);
+    }
+}
+
+/* One holder of k is done with it; the last gives it back to its actor. */
+static void kept_put(struct tg_kept *k)
+{
+    if (__atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL))
+        return;
+    struct kept_clock *c = k->clock;
+    struct tg_defer *d = c->d;
+    tg__own_lock(&d->kept_lock);
+    k->next = d->kept_free[k->large];
+    d->kept_free[k->large] = k;
+    tg__own_unlock(&d->kept_lock);
+    kept_clock_put(c);
+}
+
+/* 1 if the caller takes k (it then owns its contents and one reference). */
+static int kept_take(struct tg_kept *k)
+{
+    return !__atomic_exchange_n(&k->taken, 1, __ATOMIC_ACQ_REL);
+}
+
+/* r's list of kept records, emptied (the caller goes through it). */
+static struct tg_kept *kept_detach(struct tg_res *r)
+{
+    if (tg__opt.lock_classes || !__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE))
+        return NULL;
+    return __atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST);
+}
+
+/* Drops what was kept into r's instance, which ends; 1 if every record
+ * was still kept (0: someone handles one now, under the engine lock). */
+static int kept_drop_all(struct tg_res *r)
+{
+    int all = 1;
+    for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
+        next = k->next;
+        if (kept_take(k))
+            kept_put(k);
+        else
+            all = 0;
+        kept_put(k);
+    }
+    return all;
+}
+
+static void kept_drop(struct tg_res *r)
+{
+    kept_drop_all(r);
+}
+
+/* Under the engine lock: kept record k (taken) into the graph, with the
+ * clock it was made with, unless its leaf ended; holds that ended make no
+ * edge. A clock kept apart is shown to the graph as an actor of its own
+ * with that clock, whose snapshot (who_now) is the one kept. */
+static struct cycle **kept_run(const struct tg_kept *k, struct cycle **tail)
+{
+    int n = k->n;
+    if (!tg__lockorder_on || !hold_is(&k->h[n - 1], TG_RF_IN_GRAPH, 0))
+        return tail;
+    uint32_t no_edge = 0;
+    for (int j = 0; j < n - 1; j++)
+        if (!hold_is(&k->h[j], TG_RF_IN_GRAPH, 0))
+            no_edge |= 1u << j;
+    const struct kept_clock *c = k->clock;
+    if (!c->who)
+        return entry_run(c->d->actor, hb_self(c->d->actor), k->h, n, k->to_stack, no_edge, tail);
+    const struct who *w = c->who;
+    struct tg_actor then;
+    struct tg_vc vc;
+    memset(&then, 0, sizeof then);
+    memset(&vc, 0, sizeof vc);
+    then.id = w->actor;
+    then.tid = w->tid;
+    memcpy(then.name, w->name, sizeof then.name);
+    vc.owner = w->actor;
+    vc.slot = w->slot;
+    vc.n = vc.cap = w->vc_n;
+    vc.e = (struct hb_entry *)w->vc;
+    vc.version = w->version;
+    vc.snap = c->who;
+    return entry_run(&then, c->has_vc ? &vc : NULL, k->h, n, k->to_stack, no_edge, tail);
+}
+
+/* Under the engine lock, before an entry naming instance `id` of r is
+ * handled: r stops being a leaf (no record is kept into it any more) and
+ * what was kept into it goes to the graph. */
+static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail)
+{
+    if (!r || tg__opt.lock_classes || r->id != id)
+        return tail;
+    if (!(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_LO_OUT))
+        __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
+    for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
+        next = k->next;
+        if (kept_take(k)) {
+            tail = kept_run(k, tail);
+            kept_put(k);
+        }
+        kept_put(k);
+    }
+    return tail;
+}
+
+/* 1 if d's actor has records that take its clock now. */
+static int kept_live(const struct tg_defer *d)
+{
+    return d->kept_now && __atomic_load_n(&d->kept_now->refs, __ATOMIC_ACQUIRE) > 1;
+}
+
+/* Under the engine lock, before the clock of d's actor changes or its
+ * record serves another actor: the records made since its clock last
+ * changed keep the clock they were made with (a snapshot). */
+static void kept_freeze(struct tg_defer *d)
+{
+    if (!kept_live(d))
+        return;
+    struct kept_clock *c = d->kept_now;
+    struct taker t = {.a = d->actor, .vc = hb_self(d->actor)};
+    if (!(c->who = who_now(&t)))
+        return; /* out of memory: they take the clock of the moment they are handled */
+    c->has_vc = t.vc != NULL;
+    d->kept_now = NULL;
+    kept_clock_put(c);
+}
+
+/* 1 if entry e (k holds) may be kept instead of queued: its top is a
+ * leaf, at an address free() can find (4-aligned) and its other holds
+ * too. */
+static int keepable(const struct qentry *e, int k)
+{
+    const struct qhold *t = &e->h[k - 1];
+    if (tg__opt.lock_classes || !leaf_kind(t->res) || !hold_is(t, 0, TG_RF_LO_NODE | TG_RF_LO_OUT))
+        return 0;
+    for (int j = 0; j < k; j++)
+        if (e->h[j].addr & 3)
+            return 0;
+    return 1;
+}
+
+/* Keeps entry e (k holds, keepable) of d's actor in a record: 1 if done
+ * (or if its leaf ended under it), 0 if it is to be queued. The holds
+ * below its top are flagged OUT first (no record is kept into them from
+ * then on); one that has records kept into it already makes the entry
+ * queued, so that they go to the graph before this edge out of it (kept
+ * edges never follow one another, so none is on a cycle while kept). */
+static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
+{
+    const struct qhold *t = &e->h[n - 1];
+    struct tg_res *r = t->res;
+    for (int j = 0; j < n; j++)
+        mark_named(&e->h[j], j == n - 1, NULL);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (int j = 0; j < n - 1; j++)
+        if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_RELAXED))
+            return 0;
+    struct kept_clock *c = d->kept_now;
+    if (!c) {
+        if (!(c = tg__alloc(sizeof *c)))
+            return 0;
+        c->d = d;
+        __atomic_store_n(&c->refs, 1, __ATOMIC_RELAXED);
+        d->kept_now = c;
+    }
+    tg__own_lock(&d->kept_lock);
+    struct tg_kept *k = kept_alloc(d, n);
+    tg__own_unlock(&d->kept_lock);
+    if (!k)
+        return 0;
+    k->clock = c;
+    __atomic_fetch_add(&c->refs, 1, __ATOMIC_RELAXED);
+    k->n = (uint8_t)n;
+    k->to_stack = e->to_stack;
+    memcpy(k->h, e->h, (size_t)n * sizeof k->h[0]);
+    __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&k->refs, 2, __ATOMIC_RELAXED);
+    k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&r->lo_kept, &k->next, k, 1, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED))
+        ;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST);
+    if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
+        return 1;
+    /* Settled meanwhile: the record goes back (its list frees it), and the
+     * entry is queued, unless a settle has handled it already. */
+    if (!kept_take(k))
+        return 1;
+    kept_put(k);
+    return 0;
+}
+
+/* A leaf at addr (entry r) that no queue names (or only its own actor's,
+ * whose entries were dropped) ends without the engine lock unless one of
+ * its records is being handled: 1 if it did. */
+static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
+{
+    if (!kept_drop_all(r))
+        return 0;
+    instance_ended(r, addr, freed);
+    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
+    struct tg_actor *a = tg__current;
+    if (a && a->defer)
+        a->defer->dropped++;
+    else
+        __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* free() of [lo, hi): the instances named there that are no nodes, found
+ * in the entry table at each 4-aligned address of the granules that count
+ * an instance named (a granule holds few locks), end. Without the engine
+ * lock (retire 0), only kept leaves nothing else names; what is left is
+ * for the engine, which retires every one (retire 1) once the queues
+ * entries naming them were handled and the nodes there retired. Bounded
+ * by the part of the block near locks. */
+static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
+{
+    if (tg__opt.lock_classes)
+        return;
+    uintptr_t p = (lo + 3) & ~(uintptr_t)3;
+    while (p < hi) {
+        size_t rb = region_bucket(p >> REGION_SHIFT);
+        uintptr_t next = ((p >> FINE_SHIFT) + 1) << FINE_SHIFT;
+        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED))
+            next = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
+        else if (!__atomic_load_n(&page_count[page_bucket(p >> GRAIN_SHIFT)], __ATOMIC_RELAXED))
+            next = ((p >> GRAIN_SHIFT) + 1) << GRAIN_SHIFT;
+        else if (__atomic_load_n(&fine_count[fine_bucket(p >> FINE_SHIFT)], __ATOMIC_RELAXED))
+            for (; p < next && p < hi; p += 4) {
+                struct tg_res *r = tg__res_lookup(p);
+                if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
+                    continue;
+                uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+                if (!(f & TG_RF_IN_GRAPH))
+                    continue;
+                if (retire) {
+                    instance_ended(r, p, 1);
+                    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
+                    __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
+                } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
+                           !__atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED) &&
+                           __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) {
+                    kept_leaf_ends(r, p, 1);
+                }
+            }
+        p = next;
+    }
+}
+
+static void kept_freed(uintptr_t lo, uintptr_t hi)
+{
+    kept_sweep(lo, hi, 0);
+}
+
 /* Records a's nesting in its queue (its actor alone writes it); 0 if it
  * is to be handled at once: a deep nesting, a lock the table has no room
  * for, no memory. */
@@ -2901,6 +3345,8 @@ static int defer(struct tg_actor *a)
     if (k < 2)
         return 1; /* nothing below it: no edge */
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    if (keepable(e, k) && kept_add(d, e, k))
+        return 1;
     d->tops[tail & (d->cap - 1)] = e->h[k - 1].addr;
     /* Classes never leave the graph: nothing to mark. */
     for (int j = 0; j < k && !tg__opt.lock_classes; j++)
@@ -2954,7 +3400,7 @@ static int drop_leaves(struct tg_defer *d, struct tg_res *r, uint64_t id, uintpt
         struct qentry *e = QE(d, hit[k]);
         const struct qhold *t = &e->h[__atomic_load_n(&e->n, __ATOMIC_RELAXED) - 1];
         if (!r) {
-            instance_ended(t->res, t->addr);
+            instance_ended(t->res, t->addr, 1);
             __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(t->addr)], 1, __ATOMIC_RELAXED);
         }
         __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
@@ -2965,9 +3411,9 @@ static int drop_leaves(struct tg_defer *d, struct tg_res *r, uint64_t id, uintpt
     return ok ? n_hit : -1;
 }
 
-/* An instance of the graph ends as a leaf the calling actor alone named
- * (see drop_leaves): its part in lock order ends without the engine lock.
- * 1 if it did. */
+/* An instance of the graph ends as a leaf that only records (leaves kept)
+ * and the calling actor's own queue named (see drop_leaves): its part in
+ * lock order ends without the engine lock. 1 if it did. */
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
 {
     if (tg__opt.lock_classes || (was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) || !leaf_kind(r) || r->id != id)
@@ -2975,12 +3421,9 @@ static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
     struct tg_actor *a = tg__current;
     struct tg_defer *d = a ? a->defer : NULL;
     uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
-    if (!d || q != d->serial || drop_leaves(d, r, id, addr, addr + 1) < 0)
+    if (q && (!d || q != d->serial || drop_leaves(d, r, id, addr, addr + 1) < 0))
         return 0;
-    instance_ended(r, addr);
-    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
-    d->dropped++;
-    return 1;
+    return kept_leaf_ends(r, addr, 0);
 }
 
 /* free() of [lo, hi): the calling actor drops its own leaves there. 0 if
@@ -3019,7 +3462,13 @@ void tg__lockorder_slow(struct tg_actor *a)
     if (a->defer)
         tail = drain_queue(a->defer, tail);
     a->lo_queued = 0;
-    taker_init(&t, a, a->held, a->n_held, to_stack);
+    for (int i = 0; i < a->n_held; i++) {
+        struct tg_held *h = &a->held[i];
+        struct tg_res *r = h->released_by_other ? NULL : own_res(h);
+        if (r)
+            tail = kept_settle(r, h->res_id ? h->res_id : r->id, tail);
+    }
+    taker_init(&t, a, hb_self(a), a->held, a->n_held, to_stack);
     int todo = plan_all(&t, &p);
     if (todo && !to_stack) {
         /* The unwinder runs with the engine lock released if the stack is

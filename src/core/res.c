@@ -173,7 +173,8 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     r->id = tg__res_next_id();
     r->kind = kind;
     r->created_pc = pc;
-    r->class_key = 0;
+    if (tg__opt.lock_classes) /* else lo_kept, which lock order empties itself */
+        r->class_key = 0;
     r->cond_mutex = 0;
     __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
@@ -360,8 +361,8 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     struct tg_res *r = reinit(addr, kind, flags, pc);
     if (!r)
         r = insert(addr, kind, flags, 1, pc);
-    if (r)
-        r->class_key = tg__opt.lock_classes ? class_of(pc) : 0;
+    if (r && tg__opt.lock_classes)
+        r->class_key = class_of(pc);
     return r;
 }
 

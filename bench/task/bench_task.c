@@ -1,31 +1,44 @@
 /* SPDX-License-Identifier: MIT */
 /* bench_task.c: costs of tangle tasks, detection off and on, side by side.
  *
- *   bench_task [--peers DIR] [scale [benchmark [on|off]]]
+ *   bench_task [--peers DIR] [--rounds R] [scale [benchmark [on|off]]]
  *
- * scale 1 is about a second per configuration; naming one benchmark, and
- * optionally one detection mode, runs only that (for profiling).
- *
- * Each benchmark runs once with tg_config.detect = 0 and once with 1 (in
- * separate child processes, since detection is fixed at the first tg_run),
- * and prints ns per operation and the on/off ratio. The time is the CPU
- * time of the scheduler thread, which runs every task: on a shared machine
- * the wall clock also counts the time other processes take the CPU away
- * (at a load of 15 on 2 cores, several times the work itself), and that
- * time differs from run to run and between the two modes. Operations:
+ * How it times, so that one run can be trusted (this is what `make bench`
+ * runs, at scale 1, in about 5 s of CPU):
+ *   - the CPU time of the scheduler thread, which runs every task: on a
+ *     shared machine the wall clock also counts the time other processes
+ *     take the CPU, which differs from run to run and between the modes;
+ *   - one CPU: the whole run is pinned to the last CPU it may use, so every
+ *     child process runs on the same core;
+ *   - passes: a child process (detection is fixed at the first tg_run, so
+ *     each mode is a process of its own) runs one warm-up pass and 5 timed
+ *     passes of a few ms, and keeps the least;
+ *   - rounds: 7 rounds, each running the off child and the on child one
+ *     after the other (in the other order every second round), so a slow
+ *     phase of the machine hits both modes; a mode's figure is the least
+ *     of its rounds, and the ratio divides those two least figures.
+ * It prints ns per operation and the on/off ratio, with the range of the
+ * rounds' own ratios beside it (how far one child against the next moves).
+ * Naming one benchmark runs only that; naming a mode too runs one child
+ * with one pass and no warm-up (for profiling: `valgrind --tool=callgrind
+ * bench_task 0.02 mutex_uncont on`). Scale multiplies the operations of a
+ * pass. Operations:
  *   yield          one tg_yield() between two tasks (one switch)
  *   chan_rtt       an unbuffered channel round trip (send + reply)
  *   mutex_uncont   tg_mutex_lock + tg_mutex_unlock, no contention
  *   mutex_cont     lock + unlock by 4 tasks that yield while holding it
  *                  (every lock waits and is handed off)
- *   spawn_join     tg_spawn + tg_join of one task (1,000,000 in all)
+ *   spawn_join     tg_spawn + tg_join of one task
  * then the live-task table (alone: benchmark "live"): spawn, spawn+join,
  * idle CPU and memory per task with 10 and 10^6 tasks blocked.
  */
 #define _GNU_SOURCE
 #include "tangle/task.h"
 
+#include "peers/peer.h"
+
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -33,8 +46,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static long N;
-static double result_ns;
+static long N;         /* operations per pass */
+static int first_pass; /* 0: pass 0 is a warm-up; 1: no warm-up (profiling) */
+static int passes;     /* timed passes */
+static double result_ns; /* the least ns per operation of the timed passes */
 
 /* CPU time of the calling thread: the scheduler's own work, without the
  * time other processes of a shared machine take from it. */
@@ -43,6 +58,14 @@ static int64_t thread_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+/* Ends pass `pass`, begun at t0, of `ops` operations; pass 0, the warm-up,
+ * is not counted. */
+static void pass_done(int pass, int64_t t0, double ops)
+{
+    double ns = (double)(thread_ns() - t0) / ops;
+    if (pass > 0 && (result_ns <= 0 || ns < result_ns))
+        result_ns = ns;
 }
 
 static void *yielder(void *arg)
@@ -55,13 +78,15 @@ static void *yielder(void *arg)
 static void *b_yield(void *arg)
 {
     (void)arg;
-    tg_task *a, *b;
-    tg_spawn(&a, "a", yielder, NULL);
-    tg_spawn(&b, "b", yielder, NULL);
-    int64_t t0 = thread_ns();
-    tg_join(a, NULL);
-    tg_join(b, NULL);
-    result_ns = (double)(thread_ns() - t0) / (2.0 * N);
+    for (int p = first_pass; p <= passes; p++) {
+        tg_task *a, *b;
+        tg_spawn(&a, "a", yielder, NULL);
+        tg_spawn(&b, "b", yielder, NULL);
+        int64_t t0 = thread_ns();
+        tg_join(a, NULL);
+        tg_join(b, NULL);
+        pass_done(p, t0, 2.0 * N);
+    }
     return NULL;
 }
 
@@ -81,13 +106,15 @@ static void *b_chan(void *arg)
     tg_chan_init(&pong, sizeof(long), 0);
     tg_task *e;
     tg_spawn(&e, "echo", echo, NULL);
-    int64_t t0 = thread_ns();
-    for (long i = 0; i < N; i++) {
-        long v = i;
-        tg_chan_send(&ping, &v);
-        tg_chan_recv(&pong, &v);
+    for (int p = first_pass; p <= passes; p++) {
+        int64_t t0 = thread_ns();
+        for (long i = 0; i < N; i++) {
+            long v = i;
+            tg_chan_send(&ping, &v);
+            tg_chan_recv(&pong, &v);
+        }
+        pass_done(p, t0, (double)N);
     }
-    result_ns = (double)(thread_ns() - t0) / N;
     tg_chan_close(&ping);
     tg_join(e, NULL);
     return NULL;
@@ -98,12 +125,14 @@ static void *b_mutex_uncont(void *arg)
 {
     (void)arg;
     tg_mutex_init(&mu);
-    int64_t t0 = thread_ns();
-    for (long i = 0; i < N; i++) {
-        tg_mutex_lock(&mu);
-        tg_mutex_unlock(&mu);
+    for (int p = first_pass; p <= passes; p++) {
+        int64_t t0 = thread_ns();
+        for (long i = 0; i < N; i++) {
+            tg_mutex_lock(&mu);
+            tg_mutex_unlock(&mu);
+        }
+        pass_done(p, t0, (double)N);
     }
-    result_ns = (double)(thread_ns() - t0) / N;
     return NULL;
 }
 
@@ -121,13 +150,15 @@ static void *b_mutex_cont(void *arg)
 {
     (void)arg;
     tg_mutex_init(&mu);
-    tg_task *t[4];
-    int64_t t0 = thread_ns();
-    for (int i = 0; i < 4; i++)
-        tg_spawn(&t[i], "contender", contender, NULL);
-    for (int i = 0; i < 4; i++)
-        tg_join(t[i], NULL);
-    result_ns = (double)(thread_ns() - t0) / (double)(N / 4 * 4);
+    for (int p = first_pass; p <= passes; p++) {
+        tg_task *t[4];
+        int64_t t0 = thread_ns();
+        for (int i = 0; i < 4; i++)
+            tg_spawn(&t[i], "contender", contender, NULL);
+        for (int i = 0; i < 4; i++)
+            tg_join(t[i], NULL);
+        pass_done(p, t0, (double)(N / 4 * 4));
+    }
     return NULL;
 }
 
@@ -138,9 +169,10 @@ static void *b_mutex_cont(void *arg)
  *   spawn   ns per tg_spawn + tg_join of one more task
  * (both CPU time of the scheduler thread, which other processes on a shared
  * machine do not inflate, nor tangle's watchdog thread)
- *   idle    CPU ns the whole process spends per ms of an idle second (the
- *           watchdogs and the idle scheduler), the quietest of several
- *   once    CPU ms the other idle seconds cost beyond that
+ *   idle    CPU ns the whole process spends per ms of idle time (the
+ *           watchdogs and the idle scheduler), over the quietest of
+ *           several half seconds
+ *   once    CPU ms the other half seconds cost beyond that
  *   memory  resident bytes per blocked task (RSS after the fill minus
  *           before, over L; only meaningful for large L)
  * The issue's targets: spawn the same at 10^6 live tasks as at 10, idle cost
@@ -176,31 +208,32 @@ static double rss_bytes(void)
     }
     return (double)resident * (double)sysconf(_SC_PAGESIZE);
 }
-/* A plain thread: measures the process's CPU time over idle seconds, then
- * wakes every task. The first seconds after the scheduler runs out of work
+/* A plain thread: measures the process's CPU time over idle half seconds,
+ * then wakes every task. The first seconds after the scheduler runs out of work
  * publish every parked wait to the engine and scan them (work proportional
  * to what changed: all L tasks began to wait), which takes seconds at 10^6
- * tasks. So it measures 3 seconds (12 with 100,000 tasks or more): the
+ * tasks. So it measures 3 half seconds (12 with 100,000 tasks or more): the
  * idle cost is the quietest of them, and what the others cost beyond it is
  * reported as the one-time cost. */
 static void *idle_meter(void *arg)
 {
     (void)arg;
-    struct timespec settle = { 0, 300 * 1000 * 1000 }, second = { 1, 0 };
+    struct timespec settle = { 0, 300 * 1000 * 1000 }, half = { 0, 500 * 1000 * 1000 };
     nanosleep(&settle, NULL);
     int n = live_n >= 100000 ? 12 : 3;
-    double per_ms[12], least = 0, extra = 0;
+    double cpu[12], wall_ms[12], least = 0, extra = 0;
     for (int i = 0; i < n; i++) {
         int64_t c0 = cpu_ns(), t0 = tg_now();
-        nanosleep(&second, NULL);
-        per_ms[i] = (double)(cpu_ns() - c0) / ((double)(tg_now() - t0) / 1e6);
-        if (i == 0 || per_ms[i] < least)
-            least = per_ms[i];
+        nanosleep(&half, NULL);
+        cpu[i] = (double)(cpu_ns() - c0);
+        wall_ms[i] = (double)(tg_now() - t0) / 1e6;
+        if (i == 0 || cpu[i] / wall_ms[i] < least)
+            least = cpu[i] / wall_ms[i];
     }
     for (int i = 0; i < n; i++)
-        extra += per_ms[i] - least;
+        extra += cpu[i] - least * wall_ms[i];
     live_res.idle_ns_per_ms = least;
-    live_res.once_ms = extra / 1000; /* ns per ms over 1 s windows: us, then ms */
+    live_res.once_ms = extra / 1e6;
     tg_event_set(&idle_go);
     return NULL;
 }
@@ -235,31 +268,34 @@ static void *b_spawn(void *arg)
 {
     (void)arg;
     struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
-    int64_t t0 = thread_ns();
-    for (long i = 0; i < N; i++) {
-        tg_task *t;
-        tg_spawn_opts(&t, "child", nothing, NULL, &o);
-        tg_join(t, NULL);
+    for (int p = first_pass; p <= passes; p++) {
+        int64_t t0 = thread_ns();
+        for (long i = 0; i < N; i++) {
+            tg_task *t;
+            tg_spawn_opts(&t, "child", nothing, NULL, &o);
+            tg_join(t, NULL);
+        }
+        pass_done(p, t0, (double)N);
     }
-    result_ns = (double)(thread_ns() - t0) / N;
     return NULL;
 }
 
 struct bench {
     const char *name;
     tg_fn fn;
-    long n; /* operations at scale 1 */
+    long n; /* operations per pass at scale 1 (the peers' too) */
 };
 static const struct bench benches[] = {
-    { "yield", b_yield, 20000000 },
-    { "chan_rtt", b_chan, 5000000 },
-    { "mutex_uncont", b_mutex_uncont, 50000000 },
-    { "mutex_cont", b_mutex_cont, 5000000 },
-    { "spawn_join", b_spawn, 1000000 },
+    { "yield", b_yield, PEER_N_YIELD },
+    { "chan_rtt", b_chan, PEER_N_CHAN },
+    { "mutex_uncont", b_mutex_uncont, PEER_N_MUTEX },
+    { "mutex_cont", b_mutex_cont, PEER_N_MUTEX_CONT },
+    { "spawn_join", b_spawn, PEER_N_SPAWN },
 };
 
-/* Runs one benchmark in a child process; returns ns/op or -1. */
-static double run_child(const struct bench *b, int detect, double scale)
+/* Runs one benchmark in a child process; returns its least ns/op of
+ * `timed` passes (after a warm-up pass if `warm`), or -1. */
+static double run_child(const struct bench *b, int detect, double scale, int timed, int warm)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -272,9 +308,9 @@ static double run_child(const struct bench *b, int detect, double scale)
         c.detect = detect;
         c.long_task_ns = 0; /* the loops run long on purpose */
         tg_config_set(&c);
-        N = (long)(b->n * scale);
-        if (strcmp(b->name, "spawn_join") == 0 && N < 1000000 && scale >= 1)
-            N = 1000000;
+        N = peer_n(b->n, scale);
+        passes = timed;
+        first_pass = warm ? 0 : 1;
         tg_run(b->fn, NULL);
         if (write(fd[1], &result_ns, sizeof result_ns) != sizeof result_ns)
             _exit(1);
@@ -350,8 +386,8 @@ static void live_table(double scale)
             printf(" %8s %8s %9s\n", "-", "-", "-");
     }
     printf("fill and spawn+join: CPU time of the scheduler thread. idle CPU: the whole process, "
-           "per ms of the quietest idle second of 3 (12 for L >= 100,000); once CPU: what the "
-           "other seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
+           "per ms of the quietest idle half second of 3 (12 for L >= 100,000); once CPU: what "
+           "the other half seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
            "is only measured for L >= 10,000. Targets (issue 14): spawn+join at 10^6 as at "
            "10, idle independent of L, on-off at most 512 bytes.\n");
 }
@@ -362,20 +398,29 @@ static void live_table(double scale)
  * libmill.a beside their header (or in .libs/, where autotools leaves it),
  * and DIR/neco with neco.c and neco.h (compiled with the benchmark). Each
  * peer's benchmark (bench/task/peers/NAME.c, the same operations through
- * the library's public API) is compiled into a temporary folder, run three
- * times at the same scale, and the best figure of each operation kept. */
+ * the library's public API, timed the same way) is compiled into a
+ * temporary folder and run once in every round, after tangle's children,
+ * and the least figure of each operation kept. */
 #define N_BENCH (sizeof benches / sizeof benches[0])
 static const char *const peer_names[] = { "libdill", "libmill", "neco" };
 #define N_PEERS 3
 static double peer_best[N_PEERS][N_BENCH];
+static char peer_dir[64];
+static int peer_built[N_PEERS];
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
-/* Builds peer p's benchmark into exe; 0 on success, else says why. */
-static int peer_build(const char *dir, int p, const char *exe)
+static void peer_exe(int p, char *exe, size_t size)
+{
+    snprintf(exe, size, "%s/%s", peer_dir, peer_names[p]);
+}
+
+/* Builds peer p's benchmark into the temporary folder; 0 on success, else
+ * says why. */
+static int peer_build(const char *dir, int p)
 {
     const char *name = peer_names[p];
-    char src[4096], lib[4096], cmd[16384];
+    char src[4096], lib[4096], exe[256], cmd[16384];
     snprintf(src, sizeof src, "%s/%s/%s.h", dir, name, name);
     if (!file_exists(src)) {
         printf("  %s: not measured (no %s)\n", name, src);
@@ -393,6 +438,7 @@ static int peer_build(const char *dir, int p, const char *exe)
         return -1;
     }
     const char *cc = getenv("CC") ? getenv("CC") : BENCH_CC;
+    peer_exe(p, exe, sizeof exe);
     snprintf(cmd, sizeof cmd, "'%s' -O2 -w -I'%s' -I'%s/%s' -o '%s' '%s/%s.c' '%s' -lpthread",
              cc, BENCH_PEERS_SRC, dir, name, exe, BENCH_PEERS_SRC, name, lib);
     if (system(cmd) != 0) {
@@ -402,113 +448,57 @@ static int peer_build(const char *dir, int p, const char *exe)
     return 0;
 }
 
-static void peers_run(const char *dir, double scale)
+/* Builds every peer's benchmark; 0 if the temporary folder was made. */
+static int peers_build(const char *dir)
 {
-    char tmp[] = "/tmp/bench_task_peers.XXXXXX";
-    if (!mkdtemp(tmp)) {
+    snprintf(peer_dir, sizeof peer_dir, "/tmp/bench_task_peers.XXXXXX");
+    if (!mkdtemp(peer_dir)) {
         printf("peers: not measured (no temporary folder)\n");
-        return;
+        return -1;
     }
     for (int p = 0; p < N_PEERS; p++) {
         for (size_t i = 0; i < N_BENCH; i++)
             peer_best[p][i] = -1;
-        char exe[4200], cmd[4300], name[64];
-        snprintf(exe, sizeof exe, "%s/%s", tmp, peer_names[p]);
-        if (peer_build(dir, p, exe) != 0)
-            continue;
-        snprintf(cmd, sizeof cmd, "'%s' %g", exe, scale);
-        for (int rep = 0; rep < 3; rep++) {
-            FILE *f = popen(cmd, "r");
-            if (!f)
-                break;
-            double ns;
-            char val[64];
-            while (fscanf(f, "%63s %63s", name, val) == 2)
-                for (size_t i = 0; i < N_BENCH; i++)
-                    if (strcmp(name, benches[i].name) == 0 && sscanf(val, "%lf", &ns) == 1 &&
-                        (peer_best[p][i] < 0 || ns < peer_best[p][i]))
-                        peer_best[p][i] = ns;
-            pclose(f);
-        }
-        unlink(exe);
+        peer_built[p] = peer_build(dir, p) == 0;
     }
-    rmdir(tmp);
+    return 0;
 }
 
-int main(int argc, char **argv)
+/* Runs peer p's benchmark once, keeping the least figure of each line. */
+static void peer_run(int p, double scale)
 {
-    const char *peers = NULL, *pos[3] = { NULL, NULL, NULL };
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc)
-            peers = argv[++i];
-        else if (strncmp(argv[i], "--peers=", 8) == 0)
-            peers = argv[i] + 8;
-        else if (npos < 3)
-            pos[npos++] = argv[i];
+    char exe[256], cmd[512], name[64], val[64];
+    peer_exe(p, exe, sizeof exe);
+    snprintf(cmd, sizeof cmd, "'%s' %g", exe, scale);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return;
+    double ns;
+    while (fscanf(f, "%63s %63s", name, val) == 2)
+        for (size_t i = 0; i < N_BENCH; i++)
+            if (strcmp(name, benches[i].name) == 0 && sscanf(val, "%lf", &ns) == 1 &&
+                (peer_best[p][i] < 0 || ns < peer_best[p][i]))
+                peer_best[p][i] = ns;
+    pclose(f);
+}
+
+static void peers_remove(void)
+{
+    for (int p = 0; p < N_PEERS; p++) {
+        char exe[256];
+        peer_exe(p, exe, sizeof exe);
+        unlink(exe);
     }
-    double scale = pos[0] ? atof(pos[0]) : 1.0;
-    const char *only = pos[1]; /* one benchmark, for profiling */
-    int modes = 3; /* bit 0: detection off, bit 1: on */
-    if (pos[2])
-        modes = strcmp(pos[2], "off") == 0 ? 1 : strcmp(pos[2], "on") == 0 ? 2 : 0;
-    if (scale <= 0 || !modes) {
-        fprintf(stderr, "usage: bench_task [--peers DIR] [SCALE [BENCHMARK [on|off]]]: SCALE is a "
-                        "positive number\n");
-        return 2;
-    }
-    int known = !only || strcmp(only, "live") == 0;
-    for (size_t i = 0; i < N_BENCH; i++)
-        known |= only && strcmp(only, benches[i].name) == 0;
-    if (!known) {
-        fprintf(stderr, "bench_task: no benchmark named \"%s\" (yield, chan_rtt, mutex_uncont, "
-                        "mutex_cont, spawn_join, live)\n", only);
-        return 2;
-    }
-#ifdef BENCH_NO_ENGINE
-    printf("tangle tasks without the engine, linked in with LTO: the floor (the \"detect on\" "
-           "column runs without detection too)\n");
-#endif
-    if (!only || strcmp(only, "live") != 0) {
-        printf("tangle tasks, ns per operation (CPU time of the scheduler thread; scale %.2f; best of 3 runs)\n", scale);
-        printf("%-14s %12s %12s %8s\n", "benchmark", "detect off", "detect on", "on/off");
-    }
-    double best[N_BENCH][2];
-    for (size_t i = 0; i < N_BENCH; i++) {
-        best[i][0] = best[i][1] = 1e30;
-        if (only && strcmp(only, benches[i].name) != 0)
-            continue;
-        for (int rep = 0; rep < 3; rep++)
-            for (int d = 0; d < 2; d++) {
-                if (!(modes >> d & 1))
-                    continue;
-                double ns = run_child(&benches[i], d, scale);
-                if (ns > 0 && ns < best[i][d])
-                    best[i][d] = ns;
-            }
-        if (modes == 3)
-            printf("%-14s %12.1f %12.1f %8.2f\n", benches[i].name, best[i][0], best[i][1],
-                   best[i][1] / best[i][0]);
-        else if (modes == 1)
-            printf("%-14s %12.1f %12s %8s\n", benches[i].name, best[i][0], "-", "-");
-        else
-            printf("%-14s %12s %12.1f %8s\n", benches[i].name, "-", best[i][1], "-");
-    }
-    if (!only || strcmp(only, "live") == 0)
-        live_table(scale);
-    if (!peers) {
-        printf("peers (libdill, libmill, neco): not measured; give --peers DIR, a folder with "
-               "their built source trees (see bench/task/bench_task.c).\n");
-        return 0;
-    }
-    printf("side by side with peers (ns per operation, best of 3 runs; - : no such "
-           "primitive or not measured), from %s:\n", peers);
-    peers_run(peers, scale);
+    rmdir(peer_dir);
+}
+
+static void peers_table(const char *only, double best[][2])
+{
     printf("%-14s %10s %10s", "benchmark", "tangle off", "tangle on");
     for (int p = 0; p < N_PEERS; p++)
         printf(" %10s", peer_names[p]);
     printf("\n");
-    for (size_t i = 0; i < 5; i++) { /* the operations every peer program runs */
+    for (size_t i = 0; i < N_BENCH; i++) {
         if (only && strcmp(only, benches[i].name) != 0)
             continue;
         printf("%-14s", benches[i].name);
@@ -526,5 +516,143 @@ int main(int argc, char **argv)
     }
     printf("libmill's spawn_join is go() of a coroutine that runs to its end at once (it has "
            "no join); libdill's is go() then hclose(); libdill and libmill have no mutex.\n");
+}
+
+/* Pins this process, and so every child, to the last CPU it may use;
+ * returns that CPU, or -1 if it could not. */
+static int pin_last_cpu(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    int last = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            last = c;
+    if (last < 0)
+        return -1;
+    CPU_ZERO(&set);
+    CPU_SET(last, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? last : -1;
+}
+
+#define MAX_ROUNDS 64
+
+int main(int argc, char **argv)
+{
+    const char *peers = NULL, *pos[3] = { NULL, NULL, NULL };
+    int npos = 0, rounds = 7;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc)
+            peers = argv[++i];
+        else if (strncmp(argv[i], "--peers=", 8) == 0)
+            peers = argv[i] + 8;
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (npos < 3)
+            pos[npos++] = argv[i];
+    }
+    double scale = pos[0] ? atof(pos[0]) : 1.0;
+    const char *only = pos[1]; /* one benchmark */
+    int modes = 3; /* bit 0: detection off, bit 1: on */
+    if (pos[2])
+        modes = strcmp(pos[2], "off") == 0 ? 1 : strcmp(pos[2], "on") == 0 ? 2 : 0;
+    if (scale <= 0 || !modes || rounds < 1 || rounds > MAX_ROUNDS) {
+        fprintf(stderr, "usage: bench_task [--peers DIR] [--rounds R] [SCALE [BENCHMARK "
+                        "[on|off]]]: SCALE is a positive number, R from 1 to %d\n", MAX_ROUNDS);
+        return 2;
+    }
+    int known = !only || strcmp(only, "live") == 0;
+    for (size_t i = 0; i < N_BENCH; i++)
+        known |= only && strcmp(only, benches[i].name) == 0;
+    if (!known) {
+        fprintf(stderr, "bench_task: no benchmark named \"%s\" (yield, chan_rtt, mutex_uncont, "
+                        "mutex_cont, spawn_join, live)\n", only);
+        return 2;
+    }
+    /* A named mode is for profiling: one child, one pass, no warm-up. */
+    int profile = pos[2] != NULL;
+    if (profile)
+        rounds = 1;
+    int cpu = pin_last_cpu();
+    char where[64] = "not pinned";
+    if (cpu >= 0)
+        snprintf(where, sizeof where, "pinned to CPU %d", cpu);
+#ifdef BENCH_NO_ENGINE
+    printf("tangle tasks without the engine, linked in with LTO: the floor (the \"detect on\" "
+           "column runs the same code: its on/off shows the bench's own noise)\n");
+#endif
+    int tasks = !only || strcmp(only, "live") != 0;
+    if (tasks && profile)
+        printf("tangle tasks, ns per operation (CPU time of the scheduler thread, %s; one pass "
+               "of scale %.2f, no warm-up: for profiling)\n", where, scale);
+    else if (tasks)
+        printf("tangle tasks, ns per operation (CPU time of the scheduler thread, %s; the least "
+               "of %d rounds x %d passes, off and on interleaved; scale %.2f)\n", where, rounds,
+               PEER_PASSES, scale);
+    if (tasks)
+        printf("%-14s %12s %12s %8s %18s\n", "benchmark", "detect off", "detect on", "on/off",
+               "rounds' on/off");
+    int with_peers = tasks && peers && peers_build(peers) == 0;
+    double best[N_BENCH][2], ratio[N_BENCH][2];
+    for (size_t i = 0; i < N_BENCH; i++) {
+        best[i][0] = best[i][1] = 1e30;
+        ratio[i][0] = 1e30, ratio[i][1] = 0;
+    }
+    for (int r = 0; tasks && r < rounds; r++) {
+        for (size_t i = 0; i < N_BENCH; i++) {
+            if (only && strcmp(only, benches[i].name) != 0)
+                continue;
+            double ns[2] = { -1, -1 };
+            for (int k = 0; k < 2; k++) {
+                int d = k ^ (r & 1); /* off first in even rounds, on first in odd */
+                if (!(modes >> d & 1))
+                    continue;
+                ns[d] = run_child(&benches[i], d, scale, profile ? 1 : PEER_PASSES, !profile);
+                if (ns[d] > 0 && ns[d] < best[i][d])
+                    best[i][d] = ns[d];
+            }
+            if (ns[0] > 0 && ns[1] > 0) {
+                double q = ns[1] / ns[0];
+                ratio[i][0] = q < ratio[i][0] ? q : ratio[i][0];
+                ratio[i][1] = q > ratio[i][1] ? q : ratio[i][1];
+            }
+        }
+        for (int p = 0; with_peers && p < N_PEERS; p++)
+            if (peer_built[p])
+                peer_run(p, scale);
+    }
+    for (size_t i = 0; tasks && i < N_BENCH; i++) {
+        if (only && strcmp(only, benches[i].name) != 0)
+            continue;
+        char col[2][16], spread[32] = "-";
+        for (int d = 0; d < 2; d++)
+            if (best[i][d] < 1e30) /* two decimals below 10 ns: 0.1 is 3% of a mutex */
+                snprintf(col[d], sizeof col[d], best[i][d] < 10 ? "%.2f" : "%.1f", best[i][d]);
+            else
+                snprintf(col[d], sizeof col[d], "-");
+        if (ratio[i][1] > 0)
+            snprintf(spread, sizeof spread, "%.2f-%.2f", ratio[i][0], ratio[i][1]);
+        if (modes == 3)
+            printf("%-14s %12s %12s %8.2f %18s\n", benches[i].name, col[0], col[1],
+                   best[i][1] / best[i][0], spread);
+        else
+            printf("%-14s %12s %12s %8s %18s\n", benches[i].name, col[0], col[1], "-", "-");
+    }
+    if (with_peers) {
+        printf("side by side with peers (ns per operation, timed the same way; - : no such "
+               "primitive or not measured), from %s:\n", peers);
+        peers_table(only, best);
+        peers_remove();
+    } else if (tasks && !peers) {
+        printf("peers (libdill, libmill, neco): not measured; give --peers DIR, a folder with "
+               "their built source trees (see bench/task/bench_task.c).\n");
+    }
+#ifdef BENCH_NO_ENGINE
+    if (only && strcmp(only, "live") == 0) /* without the engine, only when asked */
+#else
+    if (!only || strcmp(only, "live") == 0)
+#endif
+        live_table(scale);
     return 0;
 }

@@ -28,26 +28,32 @@ int main(int argc, char **argv)
     double scale = peer_scale(argc, argv);
 
     n = peer_n(PEER_N_YIELD, scale);
-    int b = bundle();
-    double t0 = peer_now();
-    bundle_go(b, yielder());
-    bundle_go(b, yielder());
-    bundle_wait(b, -1);
-    peer_print("yield", (peer_now() - t0) / (2.0 * (double)n));
-    hclose(b);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        int b = bundle();
+        double t0 = peer_now();
+        bundle_go(b, yielder());
+        bundle_go(b, yielder());
+        bundle_wait(b, -1);
+        peer_pass_done(pass, t0, 2.0 * (double)n);
+        hclose(b);
+    }
+    peer_print("yield", peer_least);
 
     n = peer_n(PEER_N_CHAN, scale);
     int ping[2], pong[2];
     if (chmake(ping) != 0 || chmake(pong) != 0)
         return 1;
     int e = go(echo(ping[1], pong[0]));
-    t0 = peer_now();
-    for (long i = 0; i < n; i++) {
-        long v = i;
-        chsend(ping[0], &v, sizeof v, -1);
-        chrecv(pong[1], &v, sizeof v, -1);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++) {
+            long v = i;
+            chsend(ping[0], &v, sizeof v, -1);
+            chrecv(pong[1], &v, sizeof v, -1);
+        }
+        peer_pass_done(pass, t0, (double)n);
     }
-    peer_print("chan_rtt", (peer_now() - t0) / (double)n);
+    peer_print("chan_rtt", peer_least);
     long stop = -1;
     chsend(ping[0], &stop, sizeof stop, -1);
     hclose(e);
@@ -56,9 +62,12 @@ int main(int argc, char **argv)
     peer_print("mutex_cont", -1);
 
     n = peer_n(PEER_N_SPAWN, scale);
-    t0 = peer_now();
-    for (long i = 0; i < n; i++)
-        hclose(go(nothing()));
-    peer_print("spawn_join", (peer_now() - t0) / (double)n);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++)
+            hclose(go(nothing()));
+        peer_pass_done(pass, t0, (double)n);
+    }
+    peer_print("spawn_join", peer_least);
     return 0;
 }

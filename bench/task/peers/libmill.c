@@ -33,32 +33,41 @@ int main(int argc, char **argv)
 
     n = peer_n(PEER_N_YIELD, scale);
     chan done = chmake(int, 2);
-    double t0 = peer_now();
-    go(yielder(done));
-    go(yielder(done));
-    chr(done, int);
-    chr(done, int);
-    peer_print("yield", (peer_now() - t0) / (2.0 * (double)n));
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        go(yielder(done));
+        go(yielder(done));
+        chr(done, int);
+        chr(done, int);
+        peer_pass_done(pass, t0, 2.0 * (double)n);
+    }
+    peer_print("yield", peer_least);
     chclose(done);
 
     n = peer_n(PEER_N_CHAN, scale);
     chan ping = chmake(long, 0), pong = chmake(long, 0);
     go(echo(ping, pong));
-    t0 = peer_now();
-    for (long i = 0; i < n; i++) {
-        chs(ping, long, i);
-        chr(pong, long);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++) {
+            chs(ping, long, i);
+            chr(pong, long);
+        }
+        peer_pass_done(pass, t0, (double)n);
     }
-    peer_print("chan_rtt", (peer_now() - t0) / (double)n);
+    peer_print("chan_rtt", peer_least);
     chs(ping, long, -1);
 
     peer_print("mutex_uncont", -1);
     peer_print("mutex_cont", -1);
 
     n = peer_n(PEER_N_SPAWN, scale);
-    t0 = peer_now();
-    for (long i = 0; i < n; i++)
-        go(nothing());
-    peer_print("spawn_join", (peer_now() - t0) / (double)n);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++)
+            go(nothing());
+        peer_pass_done(pass, t0, (double)n);
+    }
+    peer_print("spawn_join", peer_least);
     return 0;
 }

@@ -40,14 +40,17 @@ static void run(int argc, void *argv[])
 {
     (void)argc; (void)argv;
     n = peer_n(PEER_N_YIELD, scale);
-    double t0 = peer_now();
-    neco_start(yielder, 0);
-    int64_t a = neco_lastid();
-    neco_start(yielder, 0);
-    int64_t b = neco_lastid();
-    neco_join(a);
-    neco_join(b);
-    peer_print("yield", (peer_now() - t0) / (2.0 * (double)n));
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        neco_start(yielder, 0);
+        int64_t a = neco_lastid();
+        neco_start(yielder, 0);
+        int64_t b = neco_lastid();
+        neco_join(a);
+        neco_join(b);
+        peer_pass_done(pass, t0, 2.0 * (double)n);
+    }
+    peer_print("yield", peer_least);
 
     n = peer_n(PEER_N_CHAN, scale);
     neco_chan *ping, *pong;
@@ -55,13 +58,16 @@ static void run(int argc, void *argv[])
     neco_chan_make(&pong, sizeof(long), 0);
     neco_start(echo, 2, ping, pong);
     int64_t e = neco_lastid();
-    t0 = peer_now();
-    for (long i = 0; i < n; i++) {
-        long v = i;
-        neco_chan_send(ping, &v);
-        neco_chan_recv(pong, &v);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++) {
+            long v = i;
+            neco_chan_send(ping, &v);
+            neco_chan_recv(pong, &v);
+        }
+        peer_pass_done(pass, t0, (double)n);
     }
-    peer_print("chan_rtt", (peer_now() - t0) / (double)n);
+    peer_print("chan_rtt", peer_least);
     long stop = -1;
     neco_chan_send(ping, &stop);
     neco_join(e);
@@ -70,31 +76,40 @@ static void run(int argc, void *argv[])
 
     n = peer_n(PEER_N_MUTEX, scale);
     neco_mutex_init(&mu);
-    t0 = peer_now();
-    for (long i = 0; i < n; i++) {
-        neco_mutex_lock(&mu);
-        neco_mutex_unlock(&mu);
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++) {
+            neco_mutex_lock(&mu);
+            neco_mutex_unlock(&mu);
+        }
+        peer_pass_done(pass, t0, (double)n);
     }
-    peer_print("mutex_uncont", (peer_now() - t0) / (double)n);
+    peer_print("mutex_uncont", peer_least);
 
     n = peer_n(PEER_N_MUTEX_CONT, scale);
-    int64_t c[4];
-    t0 = peer_now();
-    for (int i = 0; i < 4; i++) {
-        neco_start(contender, 0);
-        c[i] = neco_lastid();
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        int64_t c[4];
+        double t0 = peer_now();
+        for (int i = 0; i < 4; i++) {
+            neco_start(contender, 0);
+            c[i] = neco_lastid();
+        }
+        for (int i = 0; i < 4; i++)
+            neco_join(c[i]);
+        peer_pass_done(pass, t0, (double)(n / 4 * 4));
     }
-    for (int i = 0; i < 4; i++)
-        neco_join(c[i]);
-    peer_print("mutex_cont", (peer_now() - t0) / (double)(n / 4 * 4));
+    peer_print("mutex_cont", peer_least);
 
     n = peer_n(PEER_N_SPAWN, scale);
-    t0 = peer_now();
-    for (long i = 0; i < n; i++) {
-        neco_start(nothing, 0);
-        neco_join(neco_lastid());
+    for (int pass = 0; pass <= PEER_PASSES; pass++) {
+        double t0 = peer_now();
+        for (long i = 0; i < n; i++) {
+            neco_start(nothing, 0);
+            neco_join(neco_lastid());
+        }
+        peer_pass_done(pass, t0, (double)n);
     }
-    peer_print("spawn_join", (peer_now() - t0) / (double)n);
+    peer_print("spawn_join", peer_least);
 }
 
 int main(int argc, char **argv)

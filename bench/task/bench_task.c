@@ -4,21 +4,25 @@
  *   bench_task [--peers DIR] [--rounds R] [scale [benchmark [on|off]]]
  *
  * How it times, so that one run can be trusted (this is what `make bench`
- * runs, at scale 1, in about 5 s of CPU):
+ * runs, at scale 1, in about 10 s of CPU for the five rows):
  *   - the CPU time of the scheduler thread, which runs every task: on a
  *     shared machine the wall clock also counts the time other processes
  *     take the CPU, which differs from run to run and between the modes;
  *   - one CPU: the whole run is pinned to the last CPU it may use, so every
  *     child process runs on the same core;
- *   - passes: a child process (detection is fixed at the first tg_run, so
- *     each mode is a process of its own) runs one warm-up pass and 5 timed
- *     passes of a few ms, and keeps the least;
- *   - rounds: 7 rounds, each running the off child and the on child one
- *     after the other (in the other order every second round), so a slow
- *     phase of the machine hits both modes; a mode's figure is the least
- *     of its rounds, and the ratio divides those two least figures.
- * It prints ns per operation and the on/off ratio, with the range of the
- * rounds' own ratios beside it (how far one child against the next moves).
+ *   - passes interleaved: detection is fixed at the first tg_run, so each
+ *     mode is a child process of its own; an off child and an on child
+ *     take turns, pass by pass (a pass is a few ms; which goes first
+ *     alternates), so a slow phase of the machine (a frequency change,
+ *     another process's burst) hits both modes alike: one warm-up pass
+ *     each, then 5 timed passes each;
+ *   - rounds: 11 such pairs of children, each pair with its own memory
+ *     layout. A mode's figure is the least of its 55 passes. The on/off
+ *     ratio is the median of the 55 pass pairs' ratios (each an off pass
+ *     and the on pass next to it), printed with their range and with the
+ *     ratio of the two least figures: one unusually fast pass moves a
+ *     least figure (the engine-free build, whose two columns run the same
+ *     code, once printed 1.15 that way) but not the median of the pairs.
  * Naming one benchmark runs only that; naming a mode too runs one child
  * with one pass and no warm-up (for profiling: `valgrind --tool=callgrind
  * bench_task 0.02 mutex_uncont on`). Scale multiplies the operations of a
@@ -46,10 +50,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static long N;         /* operations per pass */
-static int first_pass; /* 0: pass 0 is a warm-up; 1: no warm-up (profiling) */
-static int passes;     /* timed passes */
-static double result_ns; /* the least ns per operation of the timed passes */
+static long N;        /* operations per pass */
+static int cmd_fd = -1, res_fd = -1; /* a child's pipes to the parent; -1: profiling */
+static int passes_run;
+static double result_ns; /* profiling: ns per operation of its one pass */
 
 /* CPU time of the calling thread: the scheduler's own work, without the
  * time other processes of a shared machine take from it. */
@@ -59,13 +63,23 @@ static int64_t thread_ns(void)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
-/* Ends pass `pass`, begun at t0, of `ops` operations; pass 0, the warm-up,
- * is not counted. */
-static void pass_done(int pass, int64_t t0, double ops)
+/* Whether to run another pass: the parent asks for each ('p'), so that the
+ * off and on children take turns; a profiling run makes one. Outside the
+ * timed part of a pass. */
+static int pass_next(void)
 {
-    double ns = (double)(thread_ns() - t0) / ops;
-    if (pass > 0 && (result_ns <= 0 || ns < result_ns))
-        result_ns = ns;
+    if (cmd_fd < 0)
+        return passes_run++ == 0;
+    char c;
+    return read(cmd_fd, &c, 1) == 1 && c == 'p';
+}
+/* Ends a pass begun at t0, of `ops` operations: its ns per operation go to
+ * the parent. */
+static void pass_done(int64_t t0, double ops)
+{
+    result_ns = (double)(thread_ns() - t0) / ops;
+    if (res_fd >= 0 && write(res_fd, &result_ns, sizeof result_ns) != sizeof result_ns)
+        _exit(1);
 }
 
 static void *yielder(void *arg)
@@ -78,14 +92,14 @@ static void *yielder(void *arg)
 static void *b_yield(void *arg)
 {
     (void)arg;
-    for (int p = first_pass; p <= passes; p++) {
+    while (pass_next()) {
         tg_task *a, *b;
         tg_spawn(&a, "a", yielder, NULL);
         tg_spawn(&b, "b", yielder, NULL);
         int64_t t0 = thread_ns();
         tg_join(a, NULL);
         tg_join(b, NULL);
-        pass_done(p, t0, 2.0 * N);
+        pass_done(t0, 2.0 * N);
     }
     return NULL;
 }
@@ -106,14 +120,14 @@ static void *b_chan(void *arg)
     tg_chan_init(&pong, sizeof(long), 0);
     tg_task *e;
     tg_spawn(&e, "echo", echo, NULL);
-    for (int p = first_pass; p <= passes; p++) {
+    while (pass_next()) {
         int64_t t0 = thread_ns();
         for (long i = 0; i < N; i++) {
             long v = i;
             tg_chan_send(&ping, &v);
             tg_chan_recv(&pong, &v);
         }
-        pass_done(p, t0, (double)N);
+        pass_done(t0, (double)N);
     }
     tg_chan_close(&ping);
     tg_join(e, NULL);
@@ -125,13 +139,13 @@ static void *b_mutex_uncont(void *arg)
 {
     (void)arg;
     tg_mutex_init(&mu);
-    for (int p = first_pass; p <= passes; p++) {
+    while (pass_next()) {
         int64_t t0 = thread_ns();
         for (long i = 0; i < N; i++) {
             tg_mutex_lock(&mu);
             tg_mutex_unlock(&mu);
         }
-        pass_done(p, t0, (double)N);
+        pass_done(t0, (double)N);
     }
     return NULL;
 }
@@ -150,14 +164,14 @@ static void *b_mutex_cont(void *arg)
 {
     (void)arg;
     tg_mutex_init(&mu);
-    for (int p = first_pass; p <= passes; p++) {
+    while (pass_next()) {
         tg_task *t[4];
         int64_t t0 = thread_ns();
         for (int i = 0; i < 4; i++)
             tg_spawn(&t[i], "contender", contender, NULL);
         for (int i = 0; i < 4; i++)
             tg_join(t[i], NULL);
-        pass_done(p, t0, (double)(N / 4 * 4));
+        pass_done(t0, (double)(N / 4 * 4));
     }
     return NULL;
 }
@@ -166,12 +180,13 @@ static void *b_mutex_cont(void *arg)
  * One child per live count L and detection mode: it spawns L tasks that
  * block on an event (16 KiB stacks) and measures, with them blocked:
  *   fill    ns per task to spawn them and let each park
- *   spawn   ns per tg_spawn + tg_join of one more task
+ *   spawn   ns per tg_spawn + tg_join of one more task (the least of 5
+ *           passes after a warm-up, as in the table above)
  * (both CPU time of the scheduler thread, which other processes on a shared
  * machine do not inflate, nor tangle's watchdog thread)
  *   idle    CPU ns the whole process spends per ms of idle time (the
- *           watchdogs and the idle scheduler), over the quietest of
- *           several half seconds
+ *           watchdogs and the idle scheduler), over the quietest half
+ *           second once the cost has settled
  *   once    CPU ms the other half seconds cost beyond that
  *   memory  resident bytes per blocked task (RSS after the fill minus
  *           before, over L; only meaningful for large L)
@@ -180,6 +195,7 @@ static void *b_mutex_cont(void *arg)
  * per task (memory with detection on minus off). */
 struct live_result {
     double fill_ns, spawn_ns, idle_ns_per_ms, once_ms, bytes;
+    int windows; /* idle half seconds measured */
 };
 static struct live_result live_res;
 static long live_n, live_spawns;
@@ -209,31 +225,48 @@ static double rss_bytes(void)
     return (double)resident * (double)sysconf(_SC_PAGESIZE);
 }
 /* A plain thread: measures the process's CPU time over idle half seconds,
- * then wakes every task. The first seconds after the scheduler runs out of work
- * publish every parked wait to the engine and scan them (work proportional
- * to what changed: all L tasks began to wait), which takes seconds at 10^6
- * tasks. So it measures 3 half seconds (12 with 100,000 tasks or more): the
- * idle cost is the quietest of them, and what the others cost beyond it is
- * reported as the one-time cost. */
+ * then wakes every task. The first seconds after the scheduler runs out of
+ * work publish every parked wait to the engine and scan them (work
+ * proportional to what changed: all L tasks began to wait), which takes
+ * about a second of CPU at 10^6 tasks, and on a loaded machine goes on at
+ * the steady pace of the CPU share the process gets. So it measures until
+ * the cost settles: until the last 3 half seconds each cost at most 1.25
+ * times the quietest so far and, for the larger L, 1.25 times the idle
+ * cost measured with 10 tasks (idle_settled; plus 0.5 us per ms for both),
+ * or for at most 60 half seconds. The idle cost is the quietest of them
+ * (so an idle cost that did grow with L shows, after 60 half seconds), and
+ * what the others cost beyond it is reported as the one-time cost. */
+#define IDLE_WINDOWS 60
+static double idle_settled; /* the idle cost with 10 tasks; 0: not known */
+static int idle_quiet(double per_ms, double least)
+{
+    return per_ms <= 1.25 * least + 500 && (idle_settled <= 0 || per_ms <= 1.25 * idle_settled + 500);
+}
 static void *idle_meter(void *arg)
 {
     (void)arg;
     struct timespec settle = { 0, 300 * 1000 * 1000 }, half = { 0, 500 * 1000 * 1000 };
     nanosleep(&settle, NULL);
-    int n = live_n >= 100000 ? 12 : 3;
-    double cpu[12], wall_ms[12], least = 0, extra = 0;
-    for (int i = 0; i < n; i++) {
+    double cpu[IDLE_WINDOWS], wall_ms[IDLE_WINDOWS], least = 0, extra = 0;
+    int n = 0, quiet = 0;
+    while (n < IDLE_WINDOWS && quiet < 3) {
         int64_t c0 = cpu_ns(), t0 = tg_now();
         nanosleep(&half, NULL);
-        cpu[i] = (double)(cpu_ns() - c0);
-        wall_ms[i] = (double)(tg_now() - t0) / 1e6;
-        if (i == 0 || cpu[i] / wall_ms[i] < least)
-            least = cpu[i] / wall_ms[i];
+        cpu[n] = (double)(cpu_ns() - c0);
+        wall_ms[n] = (double)(tg_now() - t0) / 1e6;
+        double per_ms = cpu[n] / wall_ms[n];
+        if (n == 0 || per_ms < least)
+            least = per_ms;
+        n++;
+        quiet = 0; /* the newest windows within the bound of the quietest */
+        for (int i = n - 1; i >= 0 && idle_quiet(cpu[i] / wall_ms[i], least); i--)
+            quiet++;
     }
     for (int i = 0; i < n; i++)
         extra += cpu[i] - least * wall_ms[i];
     live_res.idle_ns_per_ms = least;
     live_res.once_ms = extra / 1e6;
+    live_res.windows = n;
     tg_event_set(&idle_go);
     return NULL;
 }
@@ -250,13 +283,19 @@ static void *b_live(void *arg)
     tg_yield(); /* every waiter runs and parks */
     live_res.fill_ns = (double)(thread_ns() - t0) / (double)live_n;
     live_res.bytes = (rss_bytes() - rss0) / (double)live_n;
-    t0 = thread_ns();
-    for (long i = 0; i < live_spawns; i++) {
-        tg_task *t;
-        tg_spawn_opts(&t, "child", nothing, NULL, &o);
-        tg_join(t, NULL);
+    double least = 0;
+    for (int p = 0; p <= PEER_PASSES; p++) { /* the least of the passes, as above */
+        t0 = thread_ns();
+        for (long i = 0; i < live_spawns; i++) {
+            tg_task *t;
+            tg_spawn_opts(&t, "child", nothing, NULL, &o);
+            tg_join(t, NULL);
+        }
+        double ns = (double)(thread_ns() - t0) / (double)live_spawns;
+        if (p > 0 && (least == 0 || ns < least))
+            least = ns;
     }
-    live_res.spawn_ns = (double)(thread_ns() - t0) / (double)live_spawns;
+    live_res.spawn_ns = least;
     pthread_t th;
     pthread_create(&th, NULL, idle_meter, NULL);
     tg_event_wait(&idle_go);
@@ -268,14 +307,14 @@ static void *b_spawn(void *arg)
 {
     (void)arg;
     struct tg_spawn_opts o = { .stack_size = 16 * 1024 };
-    for (int p = first_pass; p <= passes; p++) {
+    while (pass_next()) {
         int64_t t0 = thread_ns();
         for (long i = 0; i < N; i++) {
             tg_task *t;
             tg_spawn_opts(&t, "child", nothing, NULL, &o);
             tg_join(t, NULL);
         }
-        pass_done(p, t0, (double)N);
+        pass_done(t0, (double)N);
     }
     return NULL;
 }
@@ -293,9 +332,78 @@ static const struct bench benches[] = {
     { "spawn_join", b_spawn, PEER_N_SPAWN },
 };
 
-/* Runs one benchmark in a child process; returns its least ns/op of
- * `timed` passes (after a warm-up pass if `warm`), or -1. */
-static double run_child(const struct bench *b, int detect, double scale, int timed, int warm)
+/* A benchmark's child process, which runs a pass each time it is asked. */
+struct child {
+    pid_t pid;
+    int cmd, res; /* the parent's ends of its pipes */
+};
+
+/* Starts benchmark b in a child with detection on or off; 0 on success.
+ * The child closes its running sibling's pipes (if any), so that each
+ * child sees the end of its own when the parent closes it. */
+static int child_start(struct child *c, const struct bench *b, int detect, double scale,
+                       const struct child *sibling)
+{
+    int cmd[2], res[2];
+    if (pipe(cmd) != 0)
+        return -1;
+    if (pipe(res) != 0) {
+        close(cmd[0]);
+        close(cmd[1]);
+        return -1;
+    }
+    c->pid = fork();
+    if (c->pid == 0) {
+        close(cmd[1]);
+        close(res[0]);
+        if (sibling) {
+            close(sibling->cmd);
+            close(sibling->res);
+        }
+        cmd_fd = cmd[0];
+        res_fd = res[1];
+        struct tg_config cfg;
+        tg_config_get(&cfg);
+        cfg.detect = detect;
+        cfg.long_task_ns = 0; /* the loops run long on purpose */
+        tg_config_set(&cfg);
+        N = peer_n(b->n, scale);
+        tg_run(b->fn, NULL);
+        _exit(0);
+    }
+    close(cmd[0]);
+    close(res[1]);
+    c->cmd = cmd[1];
+    c->res = res[0];
+    if (c->pid < 0) {
+        close(c->cmd);
+        close(c->res);
+        return -1;
+    }
+    return 0;
+}
+
+/* Has child c run one pass; its ns per operation, or -1. */
+static double child_pass(struct child *c)
+{
+    double ns;
+    if (write(c->cmd, "p", 1) != 1 || read(c->res, &ns, sizeof ns) != sizeof ns)
+        return -1;
+    return ns;
+}
+
+/* Ends child c: its next pass_next() reads the end of the pipe. */
+static void child_stop(struct child *c)
+{
+    close(c->cmd);
+    close(c->res);
+    int st;
+    waitpid(c->pid, &st, 0);
+}
+
+/* Profiling: one child, one pass, no warm-up and no pipes for passes; its
+ * ns per operation, or -1. */
+static double run_profile(const struct bench *b, int detect, double scale)
 {
     int fd[2];
     if (pipe(fd) != 0)
@@ -303,14 +411,12 @@ static double run_child(const struct bench *b, int detect, double scale, int tim
     pid_t pid = fork();
     if (pid == 0) {
         close(fd[0]);
-        struct tg_config c;
-        tg_config_get(&c);
-        c.detect = detect;
-        c.long_task_ns = 0; /* the loops run long on purpose */
-        tg_config_set(&c);
+        struct tg_config cfg;
+        tg_config_get(&cfg);
+        cfg.detect = detect;
+        cfg.long_task_ns = 0;
+        tg_config_set(&cfg);
         N = peer_n(b->n, scale);
-        passes = timed;
-        first_pass = warm ? 0 : 1;
         tg_run(b->fn, NULL);
         if (write(fd[1], &result_ns, sizeof result_ns) != sizeof result_ns)
             _exit(1);
@@ -318,12 +424,45 @@ static double run_child(const struct bench *b, int detect, double scale, int tim
     }
     close(fd[1]);
     double ns = -1;
-    if (read(fd[0], &ns, sizeof ns) != sizeof ns)
+    if (pid < 0 || read(fd[0], &ns, sizeof ns) != sizeof ns)
         ns = -1;
     close(fd[0]);
     int st;
-    waitpid(pid, &st, 0);
+    if (pid > 0)
+        waitpid(pid, &st, 0);
     return ns;
+}
+
+/* One round of benchmark b: an off child and an on child (those of
+ * `modes`) take turns, pass by pass, the first of each pair alternating,
+ * after a warm-up pass each. Keeps each mode's least figure in least[] and
+ * the pass pairs' on/off ratios in ratios[] (their number is returned). */
+static int run_round(const struct bench *b, int modes, double scale, double least[2],
+                     double *ratios)
+{
+    struct child c[2];
+    int up[2] = { 0, 0 }, n = 0;
+    for (int d = 0; d < 2; d++)
+        up[d] = (modes >> d & 1) && child_start(&c[d], b, d, scale, d && up[0] ? &c[0] : NULL) == 0;
+    for (int p = 0; p <= PEER_PASSES; p++) {
+        double ns[2] = { -1, -1 };
+        for (int k = 0; k < 2; k++) {
+            int d = k ^ (p & 1);
+            if (up[d])
+                ns[d] = child_pass(&c[d]);
+        }
+        if (p == 0) /* the warm-up */
+            continue;
+        for (int d = 0; d < 2; d++)
+            if (ns[d] > 0 && (least[d] <= 0 || ns[d] < least[d]))
+                least[d] = ns[d];
+        if (ns[0] > 0 && ns[1] > 0)
+            ratios[n++] = ns[1] / ns[0];
+    }
+    for (int d = 0; d < 2; d++)
+        if (up[d])
+            child_stop(&c[d]);
+    return n;
 }
 
 /* Runs the live-task measures for `live` tasks in a child process; 0 on
@@ -342,7 +481,7 @@ static int run_live_child(long live, int detect, double scale, struct live_resul
         c.long_task_ns = 0;
         tg_config_set(&c);
         live_n = live;
-        live_spawns = (long)(200000 * scale) > 1000 ? (long)(200000 * scale) : 1000;
+        live_spawns = peer_n(PEER_N_SPAWN, scale);
         tg_run(b_live, NULL);
         if (write(fd[1], &live_res, sizeof live_res) != sizeof live_res)
             _exit(1);
@@ -368,11 +507,19 @@ static void live_table(double scale)
            "off / on\n");
     printf("%10s %19s %19s %19s %19s %27s\n", "L", "fill ns/task", "spawn+join ns",
            "idle CPU ns/ms", "once CPU ms", "RSS bytes/task (on-off)");
+    struct live_result r10[2];
+    int r10_ok[2] = { 0, 0 };
     for (int i = 0; i < 2; i++) {
         struct live_result r[2];
         int ok[2];
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < 2; d++) {
+            idle_settled = i > 0 && r10_ok[d] ? r10[d].idle_ns_per_ms : 0;
             ok[d] = run_live_child(sizes[i], d, scale, &r[d]) == 0;
+            if (i == 0) {
+                r10[d] = r[d];
+                r10_ok[d] = ok[d];
+            }
+        }
         if (!ok[0] || !ok[1]) {
             printf("%10ld not measured (a child failed: out of memory?)\n", sizes[i]);
             continue;
@@ -381,13 +528,14 @@ static void live_table(double scale)
                r[1].fill_ns, r[0].spawn_ns, r[1].spawn_ns, r[0].idle_ns_per_ms,
                r[1].idle_ns_per_ms, r[0].once_ms, r[1].once_ms);
         if (sizes[i] >= 10000)
-            printf(" %8.0f %8.0f %9.0f\n", r[0].bytes, r[1].bytes, r[1].bytes - r[0].bytes);
+            printf(" %8.0f %8.0f %9.0f", r[0].bytes, r[1].bytes, r[1].bytes - r[0].bytes);
         else
-            printf(" %8s %8s %9s\n", "-", "-", "-");
+            printf(" %8s %8s %9s", "-", "-", "-");
+        printf("  (idle: %d / %d half seconds)\n", r[0].windows, r[1].windows);
     }
     printf("fill and spawn+join: CPU time of the scheduler thread. idle CPU: the whole process, "
-           "per ms of the quietest idle half second of 3 (12 for L >= 100,000); once CPU: what "
-           "the other half seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
+           "per ms of the quietest idle half second, measured until 3 in a row are within 25%% "
+           "of it and of the cost with 10 tasks (60 at most); once CPU: what the other half seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
            "is only measured for L >= 10,000. Targets (issue 14): spawn+join at 10^6 as at "
            "10, idle independent of L, on-off at most 512 bytes.\n");
 }
@@ -538,10 +686,16 @@ static int pin_last_cpu(void)
 
 #define MAX_ROUNDS 64
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
     const char *peers = NULL, *pos[3] = { NULL, NULL, NULL };
-    int npos = 0, rounds = 7;
+    int npos = 0, rounds = 11;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--peers") == 0 && i + 1 < argc)
             peers = argv[++i];
@@ -570,6 +724,7 @@ int main(int argc, char **argv)
                         "mutex_cont, spawn_join, live)\n", only);
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each row as it is measured, even into a log */
     /* A named mode is for profiling: one child, one pass, no warm-up. */
     int profile = pos[2] != NULL;
     if (profile)
@@ -588,35 +743,31 @@ int main(int argc, char **argv)
                "of scale %.2f, no warm-up: for profiling)\n", where, scale);
     else if (tasks)
         printf("tangle tasks, ns per operation (CPU time of the scheduler thread, %s; the least "
-               "of %d rounds x %d passes, off and on interleaved; scale %.2f)\n", where, rounds,
+               "of %d rounds x %d passes, off and on passes interleaved; on/off: the median of "
+               "the pass pairs; scale %.2f)\n", where, rounds,
                PEER_PASSES, scale);
     if (tasks)
-        printf("%-14s %12s %12s %8s %18s\n", "benchmark", "detect off", "detect on", "on/off",
-               "rounds' on/off");
+        printf("%-14s %12s %12s %8s %14s %12s\n", "benchmark", "detect off", "detect on",
+               "on/off", "(pairs' range)", "least/least");
     int with_peers = tasks && peers && peers_build(peers) == 0;
-    double best[N_BENCH][2], ratio[N_BENCH][2];
-    for (size_t i = 0; i < N_BENCH; i++) {
+    double best[N_BENCH][2];
+    static double ratios[N_BENCH][MAX_ROUNDS * PEER_PASSES];
+    int n_ratios[N_BENCH] = { 0 };
+    for (size_t i = 0; i < N_BENCH; i++)
         best[i][0] = best[i][1] = 1e30;
-        ratio[i][0] = 1e30, ratio[i][1] = 0;
-    }
     for (int r = 0; tasks && r < rounds; r++) {
         for (size_t i = 0; i < N_BENCH; i++) {
             if (only && strcmp(only, benches[i].name) != 0)
                 continue;
-            double ns[2] = { -1, -1 };
-            for (int k = 0; k < 2; k++) {
-                int d = k ^ (r & 1); /* off first in even rounds, on first in odd */
-                if (!(modes >> d & 1))
-                    continue;
-                ns[d] = run_child(&benches[i], d, scale, profile ? 1 : PEER_PASSES, !profile);
-                if (ns[d] > 0 && ns[d] < best[i][d])
-                    best[i][d] = ns[d];
-            }
-            if (ns[0] > 0 && ns[1] > 0) {
-                double q = ns[1] / ns[0];
-                ratio[i][0] = q < ratio[i][0] ? q : ratio[i][0];
-                ratio[i][1] = q > ratio[i][1] ? q : ratio[i][1];
-            }
+            double least[2] = { 0, 0 };
+            if (profile)
+                least[modes >> 1] = run_profile(&benches[i], modes >> 1, scale);
+            else
+                n_ratios[i] += run_round(&benches[i], modes, scale, least,
+                                         ratios[i] + n_ratios[i]);
+            for (int d = 0; d < 2; d++)
+                if (least[d] > 0 && least[d] < best[i][d])
+                    best[i][d] = least[d];
         }
         for (int p = 0; with_peers && p < N_PEERS; p++)
             if (peer_built[p])
@@ -625,19 +776,24 @@ int main(int argc, char **argv)
     for (size_t i = 0; tasks && i < N_BENCH; i++) {
         if (only && strcmp(only, benches[i].name) != 0)
             continue;
-        char col[2][16], spread[32] = "-";
+        char col[2][16], range[32] = "-", median[16] = "-";
         for (int d = 0; d < 2; d++)
             if (best[i][d] < 1e30) /* two decimals below 10 ns: 0.1 is 3% of a mutex */
                 snprintf(col[d], sizeof col[d], best[i][d] < 10 ? "%.2f" : "%.1f", best[i][d]);
             else
                 snprintf(col[d], sizeof col[d], "-");
-        if (ratio[i][1] > 0)
-            snprintf(spread, sizeof spread, "%.2f-%.2f", ratio[i][0], ratio[i][1]);
-        if (modes == 3)
-            printf("%-14s %12s %12s %8.2f %18s\n", benches[i].name, col[0], col[1],
-                   best[i][1] / best[i][0], spread);
+        int n = n_ratios[i];
+        if (n > 0) {
+            qsort(ratios[i], (size_t)n, sizeof ratios[i][0], cmp_double);
+            snprintf(median, sizeof median, "%.2f", ratios[i][n / 2]);
+            snprintf(range, sizeof range, "(%.2f-%.2f)", ratios[i][0], ratios[i][n - 1]);
+        }
+        if (best[i][0] < 1e30 && best[i][1] < 1e30)
+            printf("%-14s %12s %12s %8s %14s %12.2f\n", benches[i].name, col[0], col[1], median,
+                   range, best[i][1] / best[i][0]);
         else
-            printf("%-14s %12s %12s %8s %18s\n", benches[i].name, col[0], col[1], "-", "-");
+            printf("%-14s %12s %12s %8s %14s %12s\n", benches[i].name, col[0], col[1], "-", "-",
+                   "-");
     }
     if (with_peers) {
         printf("side by side with peers (ns per operation, timed the same way; - : no such "

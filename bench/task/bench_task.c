@@ -229,18 +229,20 @@ static double rss_bytes(void)
  * work publish every parked wait to the engine and scan them (work
  * proportional to what changed: all L tasks began to wait), which takes
  * about a second of CPU at 10^6 tasks, and on a loaded machine goes on at
- * the steady pace of the CPU share the process gets. So it measures until
- * the cost settles: until the last 3 half seconds each cost at most 1.25
- * times the quietest so far and, for the larger L, 1.25 times the idle
- * cost measured with 10 tasks (idle_settled; plus 0.5 us per ms for both),
- * or for at most 60 half seconds. The idle cost is the quietest of them
- * (so an idle cost that did grow with L shows, after 60 half seconds), and
- * what the others cost beyond it is reported as the one-time cost. */
+ * the steady pace of the CPU share the process gets (tens of us per ms).
+ * So with 10 tasks it measures 3 half seconds, and with more it goes on
+ * until 3 half seconds in a row each cost less than the larger of 10 us
+ * per ms and 4 times the cost with 10 tasks plus 2 us per ms
+ * (idle_settled), or for 60 half seconds. The idle cost is the quietest
+ * of them (the bound only decides when to stop, so an idle cost that grew
+ * with L still shows), and what the others cost beyond it is reported as
+ * the one-time cost. */
 #define IDLE_WINDOWS 60
-static double idle_settled; /* the idle cost with 10 tasks; 0: not known */
-static int idle_quiet(double per_ms, double least)
+static double idle_settled; /* the idle cost with 10 tasks; 0: this is that run */
+static int idle_quiet(double per_ms)
 {
-    return per_ms <= 1.25 * least + 500 && (idle_settled <= 0 || per_ms <= 1.25 * idle_settled + 500);
+    double bound = 4 * idle_settled + 2000;
+    return idle_settled <= 0 || per_ms < (bound > 10000 ? bound : 10000);
 }
 static void *idle_meter(void *arg)
 {
@@ -258,8 +260,8 @@ static void *idle_meter(void *arg)
         if (n == 0 || per_ms < least)
             least = per_ms;
         n++;
-        quiet = 0; /* the newest windows within the bound of the quietest */
-        for (int i = n - 1; i >= 0 && idle_quiet(cpu[i] / wall_ms[i], least); i--)
+        quiet = 0; /* the newest windows in a row below the bound */
+        for (int i = n - 1; i >= 0 && idle_quiet(cpu[i] / wall_ms[i]); i--)
             quiet++;
     }
     for (int i = 0; i < n; i++)
@@ -534,8 +536,9 @@ static void live_table(double scale)
         printf("  (idle: %d / %d half seconds)\n", r[0].windows, r[1].windows);
     }
     printf("fill and spawn+join: CPU time of the scheduler thread. idle CPU: the whole process, "
-           "per ms of the quietest idle half second, measured until 3 in a row are within 25%% "
-           "of it and of the cost with 10 tasks (60 at most); once CPU: what the other half seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
+           "per ms of the quietest idle half second (of 3 with 10 tasks; with more, measured until "
+           "3 in a row cost less than max(10 us, 4 x the cost with 10 tasks + 2 us) per ms, 60 at "
+           "most); once CPU: what the other half seconds cost beyond that (publishing the L parked waits and scanning them). RSS per task "
            "is only measured for L >= 10,000. Targets (issue 14): spawn+join at 10^6 as at "
            "10, idle independent of L, on-off at most 512 bytes.\n");
 }

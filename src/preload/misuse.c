@@ -228,7 +228,7 @@ void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t
            "keep critical sections short: move slow work (I/O, waits, allocation) out of them.");
 }
 
-void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+void tg__initialized_slow(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
     if (rc == 0 && !tg__guard && tg__engine_init() == 0)
         tg__res_init(addr, kind, flags, pc);

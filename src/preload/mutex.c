@@ -48,19 +48,16 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
 }
 
 /* A program that makes a lock per object inits and destroys all the
- * time: for a registered thread outside tangle, an init goes straight to
- * the entry's new instance, and the destroy of a mutex whose lock word
- * says nobody holds or waits for it straight to the entry's end (what
- * tg__initialized and tg__destroying would do, with fewer calls). */
+ * time: the destroy of a mutex whose lock word says nobody holds or waits
+ * for it, by a registered thread outside tangle, goes straight to the
+ * entry's end (what tg__destroying would do, with fewer calls); an init
+ * goes straight to the new instance (tg__initialized). */
 static inline __attribute__((always_inline)) int mutex_init(pthread_mutex_t *m,
                                                            const pthread_mutexattr_t *attr,
                                                            uintptr_t pc)
 {
     int rc = REAL(mutex_init)(m, attr);
-    if (TG_LIKELY(rc == 0 && tg__current != NULL && !tg__guard))
-        tg__res_init((uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
-    else
-        tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
+    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
     return rc;
 }
 

@@ -144,7 +144,16 @@ void tg__free_resolve(void);
  * successful init, a new instance; before a destroy, the misuse checks and
  * the entry to end (NULL if none), ended by tg__destroyed when glibc
  * accepted the destroy. */
-void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
+void tg__initialized_slow(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc);
+static inline void tg__initialized(int rc, uintptr_t addr, enum tg_res_kind kind, uint32_t flags,
+                                   uintptr_t pc)
+{
+    /* A registered thread outside tangle: the engine is up. */
+    if (TG_LIKELY(rc == 0 && tg__current != NULL && !tg__guard))
+        tg__res_init(addr, kind, flags, pc);
+    else
+        tg__initialized_slow(rc, addr, kind, flags, pc);
+}
 struct tg_res *tg__destroying(uintptr_t addr, enum tg_res_kind kind, uintptr_t pc);
 /* The same for a lock whose memory is not a pthread object (annotated and
  * GLib locks): idle (1) or not (0) as the caller read it, -1 to read it as

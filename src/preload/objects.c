@@ -26,6 +26,7 @@
 #define COND_PSHARED 1u
 #define COND_DESTROYED 4u
 #define FUTEX_SHARED_WORD 128
+#define RWLOCK_WRPHASE 1u
 
 size_t tg__object_size(enum tg_res_kind kind)
 {
@@ -136,8 +137,12 @@ int tg__object_idle(const void *obj, enum tg_res_kind kind)
     case TG_RES_SPIN:
         return __atomic_load_n((const int *)obj, __ATOMIC_ACQUIRE) == 0;
     case TG_RES_RWLOCK: {
+        /* __readers: its lowest bit says the lock is in its write phase,
+         * which an unlock by a writer leaves set (1 with no reader, no
+         * writer and nobody waiting: idle); the other bits count readers
+         * and say a writer holds it or readers wait. */
         const pthread_rwlock_t *l = obj;
-        return __atomic_load_n(&l->__data.__readers, __ATOMIC_ACQUIRE) == 0 &&
+        return (__atomic_load_n(&l->__data.__readers, __ATOMIC_ACQUIRE) & ~RWLOCK_WRPHASE) == 0 &&
                __atomic_load_n(&l->__data.__writers, __ATOMIC_ACQUIRE) == 0 &&
                __atomic_load_n(&l->__data.__writers_futex, __ATOMIC_ACQUIRE) == 0 &&
                __atomic_load_n(&l->__data.__cur_writer, __ATOMIC_ACQUIRE) == 0;

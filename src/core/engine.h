@@ -317,6 +317,13 @@ struct tg_actor {
      * previous user of the record left never match, and the first slow path
      * of a new user (chain_stale) clears them. */
     uint64_t chain_salt;
+    /* The cache's generation: a create or a post that follows a nesting
+     * changes the low CHAIN_GEN_BITS of chain_salt (lockorder.c), so every
+     * chain misses once after it and is renewed with the new clock, found
+     * again in its slot by the rest of the salt; after 2^CHAIN_GEN_BITS
+     * generations the whole salt changes (and the cache is emptied). */
+    uint32_t chain_gen;
+    uint8_t chain_fresh;      /* a chain validated or renewed since the generation changed */
     uint64_t *chain_cache;
     uint32_t chain_bits, chain_used;
     int chain_stale;

@@ -71,6 +71,7 @@ struct tg_vc {
     uint32_t *free_slots;  /* slots whose last user's end this actor knows */
     _Atomic int busy;      /* semaphores: posters and waiters take turns */
     uint32_t version;      /* bumped by every change of the entries */
+    uint32_t renewed;      /* actors: the newest own clock a renewal recorded */
     struct who *snap;      /* actors: the latest snapshot of this clock, or NULL */
 };
 
@@ -255,6 +256,7 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
         vc->slot = 0;
         vc->n = 0;
         vc->n_free = 0;
+        vc->renewed = 0;
         vc->version++;
     }
     return vc;
@@ -279,19 +281,28 @@ static void hb_tick(struct tg_vc *vc)
 /* 1 if a's queue holds entries (lo_queued says only that some were
  * queued since it was last idle: leaves may wait longer). */
 static int queue_holds(const struct tg_actor *a);
-static void settle_own(struct tg_actor *a);
+/* 1 if queue d has renewals waiting (see the chain cache's generations). */
+static int renewals_held(const struct tg_defer *d);
+/* Handles a's queue, and its renewals too if `renewals`. */
+static void settle_own(struct tg_actor *a, int renewals);
+/* The nestings a made since its generation last changed are renewed from
+ * now on (see the chain cache). */
+static void chain_next_gen(struct tg_actor *a);
 
 /* Before a's clock changes, a's queued and kept nestings are handled with
- * the clock they were made with (see lockorder's queue, at the end). */
-static inline void hb_settle(struct tg_actor *a)
+ * the clock they were made with (see lockorder's queue, at the end). Before it
+ * learns of others' (a join, a wait: `merge`), its renewals are handled
+ * too: they are recorded with the clock they were made at, which differs
+ * from the clock then only in a's own entry while a learned nothing. */
+static inline void hb_settle(struct tg_actor *a, int merge)
 {
-    if (a && a->defer && queue_holds(a))
-        settle_own(a);
+    if (a && a->defer && (queue_holds(a) || (merge && renewals_held(a->defer))))
+        settle_own(a, merge);
 }
 
 void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
 {
-    hb_settle(parent);
+    hb_settle(parent, 0);
     if (!tg__lockorder_on || !parent || !child)
         return;
     tg__guard++;
@@ -306,24 +317,18 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
             cv->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
         uint32_t known = clock_at(pv->e, pv->n, cv->slot) + 1;
         vc_set(cv, cv->slot, start > known ? start : known);
-        int nested = recorded_clock(pv) == clock_at(pv->e, pv->n, pv->slot);
         hb_tick(pv);
         /* The parent's nestings so far come before the child's; the same
          * nestings from now on run at once with it, and must be recorded
-         * again (with the new clock: see occ_place) though its chain cache
-         * has them. A new salt makes every cached chain miss once; only a
-         * parent that nested since its last create pays for it. */
-        if (nested) {
-            parent->chain_salt = (parent->chain_salt ^ pv->slot) * 0x9E3779B97F4A7C15ull | 1;
-            parent->chain_stale = parent->chain_cache != NULL;
-        }
+         * again with the new clock though its chain cache has them. */
+        chain_next_gen(parent);
     }
     tg__guard--;
 }
 
 void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
 {
-    hb_settle(joiner);
+    hb_settle(joiner, 1);
     if (!tg__lockorder_on || !joiner || !joined)
         return;
     struct tg_vc *tv = joined->vc;
@@ -369,7 +374,7 @@ static void sem_take(struct tg_vc *vc)
 
 void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 {
-    hb_settle(a);
+    hb_settle(a, 0);
     if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
         return; /* a binary semaphore is a lock: no ordering, as for mutexes */
     tg__guard++;
@@ -379,13 +384,16 @@ void tg__hb_post(struct tg_actor *a, struct tg_res *r)
         vc_merge(vc_own(&sv, r->id), av->e, av->n);
         __atomic_store_n(&sv->busy, 0, __ATOMIC_RELEASE);
         hb_tick(av);
+        /* Its waiter comes after its nestings so far, and may run at once
+         * with the same nestings from now on: as after a create. */
+        chain_next_gen(a);
     }
     tg__guard--;
 }
 
 void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
 {
-    hb_settle(a);
+    hb_settle(a, 1);
     if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
         return;
     struct tg_vc *sv = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
@@ -1750,6 +1758,7 @@ struct taker {
     struct tg_res *top_res;
     uint32_t to_stack;
     uint32_t no_edge;    /* holds (bit i: held[i]) that make no edge, but gate */
+    uint32_t own_clock;  /* a renewal's own clock (0: its clock now) */
     int n_gates;
     uintptr_t gate_addr[MAX_GATES + 1];
     uint64_t gate_key[MAX_GATES + 1];
@@ -1767,6 +1776,7 @@ static void taker_init(struct taker *t, struct tg_actor *a, struct tg_vc *vc, st
     t->top_res = own_res(t->top);
     t->to_stack = to_stack;
     t->no_edge = 0;
+    t->own_clock = 0;
     t->n_gates = 0;
     for (int k = 0; k < n - 1 && t->n_gates < MAX_GATES + 1; k++) {
         struct tg_held *g = &held[k];
@@ -1830,46 +1840,51 @@ static int gates_of_want_in_occ(const struct want *w, const struct occ *o)
     return 1;
 }
 
-/* The actor's clock now against the one occurrence o of the same actor
- * recorded: 0 if they are the same, 1 if only the actor's own entry has
- * grown since (it created a thread or posted: o is ordered before what
- * w's is ordered before, no less, and after the same), -1 otherwise (it
- * learned of others by a join or a wait since: either may be the one that
- * runs at once with a given other occurrence). */
-static int clock_since(const struct who *o, const struct tg_vc *now)
+/* The actor's clock now (with its own entry at `own`, a renewal's, if
+ * not 0) against the one occurrence o of the same actor recorded: 0 if
+ * they are the same, 1 if only the actor's own entry has grown since (it
+ * created a thread or posted: o is ordered before what w's is ordered
+ * before, no less, and after the same), 2 if only o's own entry is larger
+ * (a renewal older than o: o runs at once with whatever it does), -1
+ * otherwise (it learned of others by a join or a wait since: either may be
+ * the one that runs at once with a given other occurrence). */
+static int clock_since(const struct who *o, const struct tg_vc *now, uint32_t own)
 {
     if (!now)
         return o->clock == 0 ? 0 : -1;
     if (o->vc_n != now->n || o->slot != now->slot)
         return -1;
-    int own_grew = 0;
+    int since = 0;
     for (int i = 0; i < o->vc_n; i++) {
+        uint32_t c = own && now->e[i].slot == now->slot ? own : now->e[i].clock;
         if (o->vc[i].slot != now->e[i].slot)
             return -1;
-        if (o->vc[i].clock == now->e[i].clock)
+        if (o->vc[i].clock == c)
             continue;
-        if (o->vc[i].slot != now->slot || o->vc[i].clock > now->e[i].clock)
+        if (o->vc[i].slot != now->slot)
             return -1;
-        own_grew = 1;
+        since = o->vc[i].clock < c ? 1 : 2;
     }
-    return own_grew;
+    return since;
 }
 
 /* Whether an occurrence can complete every cycle another one can: o, of
  * the taker's actor, covers w if o's modes are as strong, its gates a part
- * of w's and its clock the same; w covers o if w's modes are as strong,
- * its gates a part of o's and its clock the same but for a later own entry
+ * of w's and its clock the same but for a later own entry of o's (a
+ * renewal's); w covers o if w's modes are as strong, its gates a part of
+ * o's and its clock the same but for a later own entry of w's
  * (clock_since). Other occurrences of one actor are kept side by side. */
 static int occ_covers_want(const struct occ *o, const struct want *w)
 {
     return strong(o->from_mode) >= strong(w->from_mode) && strong(o->to_mode) >= strong(w->to_mode) &&
-           gates_of_occ_in_want(o, w) && clock_since(o->who, w->t->vc) == 0;
+           gates_of_occ_in_want(o, w) && clock_since(o->who, w->t->vc, w->t->own_clock) % 2 == 0;
 }
 
 static int want_covers_occ(const struct want *w, const struct occ *o, int same_clock)
 {
     return strong(w->from_mode) >= strong(o->from_mode) && strong(w->to_mode) >= strong(o->to_mode) &&
-           gates_of_want_in_occ(w, o) && (!same_clock || clock_since(o->who, w->t->vc) >= 0);
+           gates_of_want_in_occ(w, o) &&
+           (!same_clock || (unsigned)clock_since(o->who, w->t->vc, w->t->own_clock) <= 1);
 }
 
 /* Where the taker's occurrence w of edge e goes: -1 if one of its actor's
@@ -2055,7 +2070,10 @@ static struct who *who_now(const struct taker *t)
 {
     const struct tg_actor *a = t->a;
     struct tg_vc *vc = t->vc;
-    struct who *w = vc ? vc->snap : NULL;
+    /* A renewal: a who of its own, with the own entry set back to the
+     * renewal's (the actor may be moving it on meanwhile: see renewals). */
+    int renewed = vc && t->own_clock;
+    struct who *w = vc && !renewed ? vc->snap : NULL;
     if (w && w->version == vc->version && w->actor == a->id && w->tid == a->tid &&
         !memcmp(w->name, a->name, sizeof w->name)) {
         w->refs++;
@@ -2076,6 +2094,13 @@ static struct who *who_now(const struct taker *t)
         w->clock = clock_at(vc->e, vc->n, vc->slot);
         memcpy(w->vc, vc->e, (size_t)n * sizeof w->vc[0]);
         w->vc_n = n;
+        if (renewed) {
+            w->clock = t->own_clock;
+            w->vc[vc_find(w->vc, n, vc->slot)].clock = t->own_clock;
+            if (t->own_clock > vc->renewed)
+                vc->renewed = t->own_clock;
+            return w;
+        }
         who_release(vc->snap);
         vc->snap = w;
         w->refs++; /* the clock's own reference */
@@ -2086,7 +2111,8 @@ static struct who *who_now(const struct taker *t)
 static uint32_t recorded_clock(const struct tg_vc *vc)
 {
     const struct who *w = vc->snap;
-    return w && w->actor == vc->owner && w->slot == vc->slot ? w->clock : 0;
+    uint32_t c = w && w->actor == vc->owner && w->slot == vc->slot ? w->clock : 0;
+    return c > vc->renewed ? c : vc->renewed;
 }
 
 static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
@@ -2124,6 +2150,8 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
         return -1; /* a class taken twice, or a recursive relock */
     int fn = node_of(from, classes ? NULL : hr), tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr);
     int i = tn < 0 ? -1 : edge_find(fn, tn);
+    if (i < 0 && t->own_clock)
+        return -1; /* a renewal of an edge that left the graph with a lock */
     if (i < 0) {
         *place = 0;
         return NEW_EDGE;
@@ -2402,6 +2430,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
         }
     }
     a->chain_used += (uint32_t)chain_add(a->chain_cache, a->chain_bits, key, v);
+    a->chain_fresh = 1;
 }
 
 /* ---- first nestings, handled later ----------------------------------------
@@ -2525,6 +2554,7 @@ struct tg_defer {
     struct tg_kept *kept_free[2];  /* records given back, small and large */
     char *kept_bump;               /* the unused end of its newest block of records */
     size_t kept_left;
+    struct renewals *_Atomic renewed; /* its actor's repeats after a create or post, or NULL */
 };
 #define QE(d, i) (&(d)->q[(i) & ((d)->cap - 1)])
 
@@ -2538,6 +2568,83 @@ static struct qentry *queue_block(uint32_t cap)
 
 static struct tg_defer *_Atomic queues;
 static uint32_t queue_serials; /* under the engine lock */
+
+/* ---- generations: a nesting repeated after a create or a post ---------------
+ *
+ * A chain is validated once, with the clock of its first nesting; its
+ * repeats hit the cache. That clock stands for the repeats only until the
+ * actor's clock moves on: a thread that nests, posts a semaphore (or
+ * creates a thread) and nests the same way again runs the second nesting
+ * at once with its waiter (or child), which the first nesting is ordered
+ * before. So a create or a post that follows a nesting starts a new
+ * generation of the actor's cache: the low CHAIN_GEN_BITS of its salt
+ * change, every chain misses once, and the slow path finds it in its slot
+ * by the rest of the salt (chain_older), tags it with the new generation
+ * and notes the repeat (a renewal) with the actor's own clock now, without
+ * the engine lock: a producer that nests and posts per item pays this per
+ * item, not a first nesting. Renewals of one chain replace each other (the
+ * latest counts: see below), and are recorded in the graph when the actor
+ * is about to learn of others (a join, a wait), at its end, at every
+ * watchdog tick, and when RENEW_MAX are waiting.
+ *
+ * Why the latest renewal is enough and its clock right: until the actor
+ * learns of others, its clock changes only in its own entry. A later
+ * repeat of a chain then runs at once with everything an earlier one did
+ * (nothing ordered after it came before the other: clock_since's 2), and
+ * its clock is the clock now with the own entry set back to the repeat's.
+ * A renewal only refreshes an edge still in the graph: one that left with
+ * a lock has no instance to stand for. */
+#define CHAIN_GEN_BITS 16
+#define CHAIN_GEN_MASK ((1ull << CHAIN_GEN_BITS) - 1)
+#define RENEW_MAX 8
+
+struct renewal {
+    uint64_t key;
+    uint32_t clock, to_stack;
+    int n;
+    struct qhold h[DEFER_HOLDS];
+};
+
+/* An actor's renewals waiting (tg_defer.renewed): its own thread adds,
+ * whoever records them empties, both under `lock` (a leaf lock; taken
+ * under the engine lock, never the other way). A watchdog tick may record
+ * them while the actor moves its own clock on (a post): each is recorded
+ * with its own clock, whatever the actor's is then; the actor learns of
+ * others only once it has seen them recorded (hb_settle: n, release). */
+struct renewals {
+    tg_lock_t lock;
+    int n;
+    struct renewal e[RENEW_MAX];
+};
+
+static void chain_next_gen(struct tg_actor *a)
+{
+    if (!a->chain_fresh)
+        return; /* no nesting since the last change: nothing to renew */
+    a->chain_fresh = 0;
+    if (++a->chain_gen < (1u << CHAIN_GEN_BITS)) {
+        a->chain_salt = (a->chain_salt & ~CHAIN_GEN_MASK) | ((a->chain_salt + 1) & CHAIN_GEN_MASK);
+        return;
+    }
+    /* A generation could come round again: a new salt, the cache emptied. */
+    a->chain_gen = 0;
+    a->chain_salt = (a->chain_salt ^ a->id) * 0x9E3779B97F4A7C15ull | 1;
+    a->chain_stale = a->chain_cache != NULL;
+}
+
+/* The slot of chain `key` in a's cache under an older generation, -1 if
+ * none: the probe the fast path made, with the generation's bits ignored. */
+static long chain_older(const struct tg_actor *a, uint64_t key)
+{
+    if (!a->chain_cache || a->chain_stale)
+        return -1;
+    uint64_t want = key ^ a->chain_salt;
+    size_t mask = ((size_t)1 << a->chain_bits) - 1;
+    for (size_t j = chain_slot(key, a->chain_bits); a->chain_cache[j]; j = (j + 1) & mask)
+        if (((a->chain_cache[j] ^ want) & ~CHAIN_GEN_MASK) == 0)
+            return (long)j;
+    return -1;
+}
 
 /* The address of an instance named by a queued entry counts in the buckets
  * free() looks at (tg__lockorder_freed), as a lock of the graph does. */
@@ -2620,6 +2727,31 @@ static struct cycle **found_add(struct cycle **tail, struct cycle *c)
 }
 
 static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail);
+static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const struct qhold *h, int n,
+                                uint32_t to_stack, uint32_t no_edge, struct cycle **tail);
+static uint32_t renewing; /* a renewal's own clock for the next entry_run (under the engine lock) */
+
+/* Under the engine lock: records d's renewals in the graph. */
+static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail)
+{
+    struct renewals *r = __atomic_load_n(&d->renewed, __ATOMIC_ACQUIRE);
+    if (!r)
+        return tail;
+    tg__own_lock(&r->lock);
+    for (int i = 0; i < r->n && tg__lockorder_on; i++) {
+        renewing = r->e[i].clock;
+        tail = entry_run(d->actor, hb_self(d->actor), r->e[i].h, r->e[i].n, r->e[i].to_stack, 0, tail);
+    }
+    __atomic_store_n(&r->n, 0, __ATOMIC_RELEASE);
+    tg__own_unlock(&r->lock);
+    return tail;
+}
+
+static int renewals_held(const struct tg_defer *d)
+{
+    const struct renewals *r = __atomic_load_n(&d->renewed, __ATOMIC_ACQUIRE);
+    return r && __atomic_load_n(&r->n, __ATOMIC_ACQUIRE) > 0;
+}
 
 /* Under the engine lock: one queued or kept nesting of a with clock vc
  * (holds h[0..n), the lock taken last), as the slow path did it; the
@@ -2633,6 +2765,8 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const stru
     struct cycle *c = NULL;
     struct taker t;
     struct plan p;
+    uint32_t own_clock = renewing; /* not for the kept nestings run below */
+    renewing = 0;
     memset(held, 0, sizeof held);
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
@@ -2645,6 +2779,7 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const stru
     }
     taker_init(&t, a, vc, held, n, to_stack);
     t.no_edge = no_edge;
+    t.own_clock = own_clock;
     if (plan_all(&t, &p))
         apply(&t, &p, &c);
     return found_add(tail, c);
@@ -2761,13 +2896,18 @@ void tg__lockorder_drain_all(void)
     int any = __atomic_load_n(&clocks_done, __ATOMIC_RELAXED) != NULL;
     /* a look without the lock first: the list only grows at its head */
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d && !any; d = d->next)
-        any = !queue_empty(d);
+        any = !queue_empty(d) || renewals_held(d);
     if (!any)
         return;
     int saved = errno;
     tg__guard++;
     tg__lock();
-    struct cycle *c = drain_all_locked(NULL);
+    struct cycle *c = drain_all_locked(NULL), **tail = &c;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
+        if (renewals_held(d))
+            tail = renewals_run(d, tail);
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -2779,14 +2919,20 @@ static void kept_freeze(struct tg_defer *d);
 /* Handles queue d, leaves too if `leaves`, and keeps the clock of its
  * actor's kept nestings if `kept`; if not `wait`, only if the engine lock
  * is free. 1 if done. */
-static int drain_own(struct tg_defer *d, int leaves, int wait, int kept)
+#define DRAIN_QUEUE 1    /* the queue's entries but kept leaves */
+#define DRAIN_LEAVES 2   /* and those */
+#define DRAIN_RENEWED 4  /* the renewals */
+static int drain_own(struct tg_defer *d, int what, int wait, int kept)
 {
     int saved = errno; /* it runs after the program's unlock returned */
-    struct cycle *found = NULL;
+    struct cycle *found = NULL, **tail = &found;
     tg__guard++;
     int locked = wait ? (tg__lock(), 1) : tg__trylock();
     if (locked) {
-        drain_some(d, &found, leaves, NULL);
+        if (what & DRAIN_QUEUE)
+            tail = drain_some(d, tail, (what & DRAIN_LEAVES) != 0, NULL);
+        if (what & DRAIN_RENEWED)
+            renewals_run(d, tail);
         if (kept)
             kept_freeze(d);
         kept_clocks_free();
@@ -2802,22 +2948,24 @@ void tg__lockorder_drain(struct tg_actor *a)
 {
     struct tg_defer *d = a->defer;
     a->lo_queued = 0;
-    if (d && !queue_empty(d))
-        drain_own(d, 1, 1, 0);
+    int what = (d && !queue_empty(d) ? DRAIN_QUEUE | DRAIN_LEAVES : 0) |
+               (d && renewals_held(d) ? DRAIN_RENEWED : 0);
+    if (what)
+        drain_own(d, what, 1, 0);
 }
 
 /* Before a's clock changes or its record serves another actor: its queue
  * and its kept nestings, all with the clock they were made with. */
-static void settle_own(struct tg_actor *a)
+static void settle_own(struct tg_actor *a, int renewals)
 {
     a->lo_queued = 0;
-    drain_own(a->defer, 1, 1, 1);
+    drain_own(a->defer, DRAIN_QUEUE | DRAIN_LEAVES | (renewals ? DRAIN_RENEWED : 0), 1, 1);
 }
 
 void tg__lockorder_end(struct tg_actor *a)
 {
-    if (a->defer && queue_holds(a))
-        settle_own(a);
+    if (a->defer && (queue_holds(a) || renewals_held(a->defer)))
+        settle_own(a, 1);
 }
 
 /* Only the entries queued since it was last idle are looked at: one it
@@ -2840,7 +2988,7 @@ void tg__lockorder_drain_idle(struct tg_actor *a)
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         need = n && !entry_leaf(e, n);
     }
-    if (!need || drain_own(d, 0, 0, 0))
+    if (!need || drain_own(d, DRAIN_QUEUE, 0, 0))
         d->mark = end;
     else
         a->lo_queued = 1;
@@ -2881,6 +3029,8 @@ static void queues_after_fork(void)
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next) {
         d->lock.state = 0;
         d->kept_lock.state = 0;
+        if (d->renewed)
+            d->renewed->lock.state = 0;
     }
 }
 
@@ -3315,6 +3465,28 @@ static void kept_freed(uintptr_t lo, uintptr_t hi)
     kept_sweep(lo, hi, 0);
 }
 
+/* Copies a's holds into h, the lock just taken last: how many, or -1 if
+ * more than DEFER_HOLDS or one without an entry. */
+static int holds_copy(struct tg_actor *a, struct qhold *h)
+{
+    const struct tg_held *top = &a->held[a->n_held - 1];
+    int k = 0;
+    for (int i = 0; i < a->n_held; i++) {
+        struct tg_held *x = &a->held[i];
+        /* Holds of the lock just taken again (a recursive relock) make no
+         * edge: an entry keeps only holds that each get one, and so a node. */
+        if (x->released_by_other || (x != top && x->addr == top->addr))
+            continue;
+        struct tg_res *r = own_res(x);
+        if (!r || k == DEFER_HOLDS)
+            return -1;
+        h[k++] = (struct qhold){.addr = x->addr, .pc = x->pc, .res = r,
+                                .id = x->res_id ? x->res_id : r->id, .stack = x->stack,
+                                .mode = x->mode};
+    }
+    return k;
+}
+
 /* Records a's nesting in its queue (its actor alone writes it); 0 if it
  * is to be handled at once: a deep nesting, a lock the table has no room
  * for, no memory. */
@@ -3328,20 +3500,9 @@ static int defer(struct tg_actor *a)
         tg__lockorder_drain(a);
     struct qentry *e = QE(d, tail);
     const struct tg_held *top = &a->held[a->n_held - 1];
-    int k = 0;
-    for (int i = 0; i < a->n_held; i++) {
-        struct tg_held *h = &a->held[i];
-        /* Holds of the lock just taken again (a recursive relock) make no
-         * edge: an entry keeps only holds that each get one, and so a node. */
-        if (h->released_by_other || (h != top && h->addr == top->addr))
-            continue;
-        struct tg_res *r = own_res(h);
-        if (!r || k == DEFER_HOLDS)
-            return 0;
-        e->h[k++] = (struct qhold){.addr = h->addr, .pc = h->pc, .res = r,
-                                   .id = h->res_id ? h->res_id : r->id, .stack = h->stack,
-                                   .mode = h->mode};
-    }
+    int k = holds_copy(a, e->h);
+    if (k < 0)
+        return 0;
     if (k < 2)
         return 1; /* nothing below it: no edge */
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
@@ -3440,6 +3601,50 @@ static int freed_leaves(uintptr_t lo, uintptr_t hi)
     return n >= 0;
 }
 
+/* Notes that a repeats chain `key` (validated in an older generation) at
+ * its own clock now: 1 if noted, 0 if the slow path is to handle it as a
+ * new chain (a deep nesting, no memory). Only a's thread calls it. */
+static int renew(struct tg_actor *a, uint64_t key)
+{
+    struct tg_vc *vc = a->vc;
+    struct tg_defer *d = vc && vc->owner == a->id && vc->slot ? queue_of(a) : NULL;
+    struct renewals *r = d ? d->renewed : NULL;
+    if (d && !r && (r = tg__alloc(sizeof *r)))
+        __atomic_store_n(&d->renewed, r, __ATOMIC_RELEASE); /* the ticks look */
+    if (!r)
+        return 0;
+    uint32_t clock = clock_at(vc->e, vc->n, vc->slot);
+    tg__own_lock(&r->lock);
+    for (int i = 0; i < r->n; i++)
+        if (r->e[i].key == key) { /* the latest repeat of a chain counts */
+            r->e[i].clock = clock;
+            tg__own_unlock(&r->lock);
+            return 1;
+        }
+    tg__own_unlock(&r->lock);
+    struct renewal fresh;
+    int k = holds_copy(a, fresh.h);
+    if (k < 0)
+        return 0;
+    if (k < 2)
+        return 1; /* nothing below it: no edge */
+    const struct tg_held *top = &a->held[a->n_held - 1];
+    fresh.key = key;
+    fresh.clock = clock;
+    fresh.n = k;
+    fresh.to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    tg__own_lock(&r->lock);
+    while (r->n == RENEW_MAX) {
+        tg__own_unlock(&r->lock);
+        drain_own(d, DRAIN_RENEWED, 1, 0);
+        tg__own_lock(&r->lock);
+    }
+    r->e[r->n] = fresh;
+    __atomic_store_n(&r->n, r->n + 1, __ATOMIC_RELEASE);
+    tg__own_unlock(&r->lock);
+    return 1;
+}
+
 /* A chain the actor has not had validated: each of its newest holds and
  * the lock just taken make an edge. Usually recorded in the actor's queue
  * (above); a deep nesting is handled here, after the queue, with the stack
@@ -3453,6 +3658,13 @@ void tg__lockorder_slow(struct tg_actor *a)
     struct taker t;
     struct plan p;
     tg__guard++;
+    long older = chain_older(a, key);
+    if (older >= 0 && renew(a, key)) { /* validated before a create or a post */
+        a->chain_cache[older] = key ^ a->chain_salt;
+        a->chain_fresh = 1;
+        tg__guard--;
+        return;
+    }
     if (chain_in_old(a, key) || defer(a)) { /* validated before the cache grew, or queued */
         chain_cache_put(a, key);
         tg__guard--;

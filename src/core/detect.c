@@ -124,8 +124,8 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
 {
     uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
     /* Two ticks: the first asks the actor for its stack, the second sees
-     * the answer. */
-    if (!p || a->watch_stuck < 2 || p != a->watch_pending ||
+     * the answer (or later ones: watch_pending_call). */
+    if (!p || !(a->watch_flags & TG_WATCH_BLOCKED) || p != a->watch_pending ||
         __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED) != a->watch_seq)
         return;
     struct tg_res *r = tg__res_lookup(p);
@@ -174,21 +174,35 @@ static uint64_t wait_since(const struct snap *s)
 }
 
 /* One actor's pending lock call at this tick; 1 if whether it counts as
- * blocked (two ticks unchanged) changed. */
+ * blocked changed. It does once the call is seen unchanged over two ticks
+ * and the stack asked for at the first has come: a thread asked for its
+ * stack answers at once on a quiet machine, but on a loaded one it may not
+ * run for a while, and a report made without the answer showed only the
+ * frame of the lock call (frame #1 missing: 8 of 1,140 runs of three live
+ * cases at load 6-50, tests/stress/stress.py). So it waits for the answer, up to TG_STACK_WAIT_MS: a request
+ * that cannot be answered (the signal blocked meanwhile, or ignored) does
+ * not hold a report back for longer. */
 static int watch_pending_call(struct tg_actor *a)
 {
-    int was = a->watch_stuck >= 2;
+    int was = (a->watch_flags & TG_WATCH_BLOCKED) != 0;
     uintptr_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
     uint64_t q = __atomic_load_n(&a->pending_seq, __ATOMIC_RELAXED);
     if (p && p == a->watch_pending && q == a->watch_seq) {
-        if (a->watch_stuck < 1000 && ++a->watch_stuck == 1 && tg__stuck_hook)
-            tg__stuck_hook(a);
+        if (a->watch_stuck < 1000 && ++a->watch_stuck == 1 && tg__stuck_hook &&
+            tg__stuck_hook(a) == 0)
+            a->watch_flags |= TG_WATCH_ASKED;
     } else {
         a->watch_stuck = 0;
+        a->watch_flags = 0;
     }
     a->watch_pending = p;
     a->watch_seq = q;
-    return was != (a->watch_stuck >= 2);
+    int wait_ticks = TG_STACK_WAIT_MS / (tg__opt.watchdog_ms > 0 ? tg__opt.watchdog_ms : 1);
+    if (a->watch_stuck >= 2 &&
+        (!(a->watch_flags & TG_WATCH_ASKED) || a->watch_stuck >= 2 + wait_ticks ||
+         __atomic_load_n(&a->pending_stack_seq, __ATOMIC_ACQUIRE) == q))
+        a->watch_flags |= TG_WATCH_BLOCKED;
+    return was != ((a->watch_flags & TG_WATCH_BLOCKED) != 0);
 }
 
 /* The watchdog's tick: which published lock calls have not moved since

@@ -24,7 +24,7 @@ int tg__n_threads;
 static int cap_threads;
 int tg__changed = 1;
 void (*tg__first_wait_hook)(void);
-void (*tg__stuck_hook)(struct tg_actor *a);
+int (*tg__stuck_hook)(struct tg_actor *a);
 int tg__hold_watch;
 
 static tg_lock_t engine_lock = TG_LOCK_INIT;

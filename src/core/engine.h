@@ -224,6 +224,13 @@ enum tg_actor_state { TG_ST_RUNNING, TG_ST_BLOCKED, TG_ST_EXITED };
 
 /* Return addresses a stuck thread's stack sample keeps (tg_actor.pending_pcs). */
 #define TG_PENDING_PCS 32
+/* tg_actor.watch_flags: the actor was asked for its stack for the call
+ * watched (a request was sent); the call counts as blocked (two ticks
+ * unchanged, and the stack asked for has come, or did not in
+ * TG_STACK_WAIT_MS). */
+#define TG_WATCH_ASKED 1
+#define TG_WATCH_BLOCKED 2
+#define TG_STACK_WAIT_MS 2000
 
 /* What only thread actors need, out of the actor record so that a task's
  * record stays within the engine's 512-byte budget per task. */
@@ -291,6 +298,7 @@ struct tg_actor {
     uint8_t pending_mode;     /* enum tg_mode of the pending call (annotated read locks) */
     uint8_t pending_as;       /* TG_AS_* of the pending call's lock (0: a pthread mutex) */
     uint8_t lo_queued;        /* first nestings wait in its queue (tg_actor.defer) */
+    uint8_t watch_flags;      /* the watchdog's: TG_WATCH_* of the call it watches */
     /* Its stack, taken by the actor itself on request (tg__stuck_hook):
      * pending_n raw return addresses in pending_pcs, valid when
      * pending_stack_seq == pending_seq. */

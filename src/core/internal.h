@@ -59,8 +59,10 @@ static inline void tg__note_change(void)
 extern void (*tg__first_wait_hook)(void);
 /* Called (engine lock held) when an actor's published lock call is first
  * seen stuck, so the frontend can have the actor capture its own stack
- * (a thread cannot unwind another). NULL if the frontend cannot. */
-extern void (*tg__stuck_hook)(struct tg_actor *a);
+ * (a thread cannot unwind another); 0 when the request was sent (the
+ * watchdog then waits a while for the answer before it counts the actor
+ * as blocked), -1 when it could not be. NULL if the frontend cannot. */
+extern int (*tg__stuck_hook)(struct tg_actor *a);
 /* The flags an object's own memory shows (process-shared, robust), for
  * entries the engine creates itself (a lock first seen held or waited
  * for); set by the frontend, NULL if it cannot tell. Safe on memory that

@@ -193,10 +193,11 @@ static void on_stack_signal(int sig, siginfo_t *info, void *uc)
 
 /* signal.c keeps tangle's handler installed whatever the program does with
  * the signal, and sends the request only to a thread that can take it. */
-static void ask_for_stack(struct tg_actor *a)
+static int ask_for_stack(struct tg_actor *a)
 {
-    if (a->kind == TG_ACTOR_THREAD && a->user)
-        tg__private_signal_send((pthread_t)a->user, a->tid, STACK_SIGNAL);
+    if (a->kind != TG_ACTOR_THREAD || !a->user)
+        return -1;
+    return tg__private_signal_send((pthread_t)a->user, a->tid, STACK_SIGNAL);
 }
 
 static void start_watchdog(void)

@@ -12,6 +12,7 @@
 
 #include "core/engine.h"
 #include "core/finding.h"
+#include "core/internal.h"
 #include "core/options.h"
 
 static int passed, failed;
@@ -452,6 +453,75 @@ static int report_at(const uintptr_t *lib, int n_lib, uintptr_t own)
     return tg__report(f);
 }
 
+/* The watchdog's side of a thread stuck in a lock call it published
+ * (tg_actor.pending): the first tick asks the thread for its stack
+ * (tg__stuck_hook), and the call counts as blocked from the second tick
+ * on only once the answer has come (or, when no request could be sent,
+ * at once), so that a deadlock report is not made without the stack of
+ * a thread that a loaded machine has not run yet. */
+static int asked;
+static int ask_sent(struct tg_actor *a) { (void)a; asked++; return 0; }
+static int ask_refused(struct tg_actor *a) { (void)a; asked++; return -1; }
+
+static void pending_call(struct tg_actor *a, struct tg_res *r)
+{
+    a->pending_pc = (uintptr_t)pending_call + 1;
+    a->pending_seq++;
+    __atomic_store_n(&a->pending, r->addr, __ATOMIC_RELEASE);
+}
+
+/* What the stack signal's handler writes on the stuck thread. */
+static void answer(struct tg_actor *a)
+{
+    a->pending_pcs[0] = a->pending_pc;
+    a->pending_pcs[1] = (uintptr_t)answer + 1;
+    a->pending_n = 2;
+    __atomic_store_n(&a->pending_stack_seq, a->pending_seq, __ATOMIC_RELEASE);
+}
+
+static void test_stuck_call_waits_for_stack(void)
+{
+    int (*saved)(struct tg_actor *) = tg__stuck_hook;
+    int ticks = TG_STACK_WAIT_MS / tg__opt.watchdog_ms;
+    for (int mode = 0; mode < 3; mode++) { /* answered late, refused, never answered */
+        struct tg_res *a = tg__res_init(L(40 + 2 * mode), TG_RES_MUTEX, 0, 0);
+        struct tg_res *b = tg__res_init(L(41 + 2 * mode), TG_RES_MUTEX, 0, 0);
+        struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+        tg__acquired(t1, a, TG_MODE_EXCL, 0);
+        tg__acquired(t2, b, TG_MODE_EXCL, 0);
+        tg__stuck_hook = mode == 1 ? ask_refused : ask_sent;
+        asked = 0;
+        pending_call(t1, b);
+        pending_call(t2, a);
+        unsigned long before = tg__reports_made();
+        tg__scan(0); /* seen */
+        tg__scan(0); /* unchanged once: both asked */
+        CHECK_EQ(asked, 2);
+        if (mode == 0)
+            answer(t1);
+        tg__scan(0); /* unchanged twice */
+        if (mode == 1) { /* nothing to wait for */
+            CHECK_EQ(tg__reports_made(), before + 1);
+        } else { /* t2's stack has not come */
+            CHECK_EQ(tg__reports_made(), before);
+            if (mode == 0) {
+                answer(t2);
+                tg__scan(0);
+                CHECK_EQ(tg__reports_made(), before + 1);
+            } else {
+                for (int i = 1; i < ticks; i++)
+                    tg__scan(0);
+                CHECK_EQ(tg__reports_made(), before);
+                tg__scan(0); /* TG_STACK_WAIT_MS have passed: without it */
+                CHECK_EQ(tg__reports_made(), before + 1);
+            }
+        }
+        t1->pending = t2->pending = 0;
+        end((struct tg_actor *[]){t1, t2}, 2);
+    }
+    tg__stuck_hook = saved;
+}
+
 static void test_key_skips_library_frames(void)
 {
     const char *names[] = {"clock_gettime", "nanosleep", "memchr", "strlen"};
@@ -489,6 +559,7 @@ int main(void)
     test_lookup_while_growing();
     test_options();
     test_key_skips_library_frames();
+    test_stuck_call_waits_for_stack();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -41,6 +41,11 @@ static struct tg_actor *free_actors;
 static int registry_warned, held_warned;
 static _Atomic int first_wait_done;
 
+int *tg__guard_of_self(void)
+{
+    return &tg__guard;
+}
+
 void tg__lock(void)
 {
     tg__own_lock(&engine_lock);

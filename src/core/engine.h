@@ -515,6 +515,10 @@ int tg__peek(uintptr_t addr, void *out, size_t n);
 /* The same for as many of the n bytes as can be read from addr on (a scan
  * that may run off the end of a mapping): the number copied. */
 size_t tg__peek_some(uintptr_t addr, void *out, size_t n);
+/* The calling thread's re-entry count (tg__guard: >0 while it runs
+ * tangle's own code), for a watcher on another thread to read with
+ * tg__peek while this thread lives. */
+int *tg__guard_of_self(void);
 void tg__free(void *p);
 /* The same when the caller knows the holder (the task runtime keeps each
  * owned semaphore's holders): costs what the holder holds, not a walk of

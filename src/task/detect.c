@@ -259,6 +259,7 @@ void tg__det_sched_start(struct tg__sched *s)
     }
     h->aflags |= TG_AF_HOST;
     s->host = h;
+    s->host_guard = tg__guard_of_self();
 }
 
 void tg__det_sched_end(struct tg__sched *s)
@@ -271,6 +272,7 @@ void tg__det_sched_end(struct tg__sched *s)
         s->host->aflags &= ~TG_AF_HOST;
     }
     s->host = NULL;
+    s->host_guard = NULL;
 }
 
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)

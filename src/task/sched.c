@@ -849,6 +849,7 @@ int tg_run(tg_fn main_fn, void *arg)
     s->tid = (long)syscall(SYS_gettid);
     s->watch_sw = ~0ul; /* the watchdog has seen no run of this host yet */
     s->asleep_cpu = -1;
+    s->host_guard = NULL; /* (a scheduler is reused by later tg_run calls) */
     tg__sched_self = s;
     if (tg__detect_on)
         tg__det_sched_start(s);

@@ -294,6 +294,11 @@ struct tg__sched {
     int64_t watch_cpu;        /* the host thread's CPU time (ns) when it saw it */
     int64_t asleep_cpu;       /* watchdog only: that CPU time at its last check if
                                  the thread was asleep in a call then, else -1 */
+    int64_t asleep_ns;        /* watchdog only: time of this run the thread slept
+                                 in calls of its own (watchdog.c) */
+    int64_t watch_at;         /* watchdog only: coarse time of its last check */
+    int *host_guard;          /* the host thread's tg__guard (>0 while it runs
+                                 tangle's own code), with detection on */
     unsigned long published_at; /* switch count when parked waits were last published */
     pthread_t thread;         /* the host thread, for the watchdog's stack sample */
     long tid;

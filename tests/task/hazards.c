@@ -7,8 +7,14 @@
  *   hazards cancelled    a task cancelled while holding a lock unwinds
  *                        without releasing it: exit-holding-lock names task
  *                        "victim" and the line it took the lock; exit 66.
+ *   blocking             a task sleeps 1.5 s in nanosleep, a plain blocking
+ *                        call, while another task is runnable (threshold
+ *                        300 ms): the time asleep in its own call counts as
+ *                        the task's, so a long-running-task hazard names
+ *                        task "sleeper" and the runnable "starved"; exit 66.
  */
 #include <string.h>
+#include <time.h>
 #include "tangle/task.h"
 
 #define MS 1000000LL
@@ -34,10 +40,27 @@ static void *victim(void *arg)
     return NULL;
 }
 
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    struct timespec ts = { 1, 500 * MS };
+    nanosleep(&ts, NULL); /* blocks the scheduler thread */
+    return NULL;
+}
+
+static void *starved(void *arg)
+{
+    (void)arg;
+    return NULL;
+}
+
 static void *start(void *arg)
 {
     tg_task *t;
-    if (strcmp(arg, "long_hold") == 0) {
+    if (strcmp(arg, "blocking") == 0) {
+        tg_spawn(&t, "sleeper", sleeper, NULL);
+        tg_spawn(NULL, "starved", starved, NULL);
+    } else if (strcmp(arg, "long_hold") == 0) {
         tg_spawn(&t, "slow", slow, NULL);
     } else {
         tg_spawn(&t, "victim", victim, NULL);
@@ -53,6 +76,7 @@ int main(int argc, char **argv)
     struct tg_config c;
     tg_config_get(&c);
     c.long_hold_ns = 50 * MS;
+    c.long_task_ns = 300 * MS;
     tg_config_set(&c);
     tg_mutex_init(&m);
     return tg_run(start, argc > 1 ? argv[1] : "long_hold");

@@ -553,6 +553,19 @@ static int valid_holds(const struct tg_actor *a)
 
 static __attribute__((noinline)) void actor_exit_held(struct tg_actor *a, int report_holds);
 
+/* A scan that saw a not yet internal thread running took it for a possible
+ * waker and, finding nothing stuck, stopped scanning until the next
+ * change (scan_quiet): without a change noted here a stall or permit
+ * deadlock that formed meanwhile was never reported (the task runtime's
+ * watchdog thread, slow to start on a loaded machine, hung
+ * task.multi.chans and task.example.sem_permits). */
+void tg__actor_set_internal(struct tg_actor *a)
+{
+    __atomic_fetch_or(&a->aflags, TG_AF_INTERNAL, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the scan's clear of tg__changed */
+    tg__note_change();
+}
+
 void tg__actor_exit(struct tg_actor *a, int report_holds)
 {
     if (!a)

@@ -409,6 +409,10 @@ void tg__actor_set_name(struct tg_actor *a, const char *name);
  * written into buf, which is returned. */
 const char *tg__label(const struct tg_actor *a, char *buf, size_t n);
 #define TG_LABEL(a) tg__label((a), (char[80]){0}, 80)
+/* a (the calling thread's own actor) is one of tangle's threads from now
+ * on (TG_AF_INTERNAL): never part of a stall, and no waker. That can leave
+ * the others stuck, so it counts as a change for the watchdog's scan. */
+void tg__actor_set_internal(struct tg_actor *a);
 /* The actor ends. Locks it still holds stay held (by a dead holder) and a
  * TG_HAZARD_EXIT_HOLDING_LOCK finding is made when report_holds is set. */
 void tg__actor_exit(struct tg_actor *a, int report_holds);

@@ -249,7 +249,7 @@ static void *tg__watchdog(void *arg)
     (void)arg;
 #ifndef TG_TASK_NO_ENGINE
     if (tg__current)
-        tg__current->aflags |= TG_AF_INTERNAL;
+        tg__actor_set_internal(tg__current);
 #endif
     struct timespec tick = { 0, 10 * 1000 * 1000 };
     for (unsigned n = 1;; n++) {

@@ -522,6 +522,32 @@ static void test_stuck_call_waits_for_stack(void)
     tg__stuck_hook = saved;
 }
 
+/* A scan that sees a thread running finds nothing stuck and is not
+ * repeated until something changes. A thread becoming one of tangle's own
+ * (the task runtime's watchdog thread marks itself when it starts, which
+ * a loaded machine may delay past the program's deadlock) is such a
+ * change: the permit deadlock that formed meanwhile is then reported. */
+static void test_internal_thread_is_a_change(void)
+{
+    struct tg_res *s = tg__res_init(L(50), TG_RES_SEM, TG_RF_OWNED_PERMITS, 0);
+    struct tg_actor *late = thread("late"), *t1 = thread("t1"), *t2 = thread("t2");
+    tg__acquired(t1, s, TG_MODE_EXCL, 0);
+    tg__acquired(t2, s, TG_MODE_EXCL, 0);
+    wait_on(t1, s, TG_MODE_EXCL, 0);
+    wait_on(t2, s, TG_MODE_EXCL, 0);
+    unsigned long before = tg__reports_made();
+    tg__scan(0); /* "late" runs: it may hold a permit and return it */
+    tg__scan(0);
+    CHECK_EQ(tg__reports_made(), before);
+    tg__actor_set_internal(late);
+    struct timespec ts = {0, 3000000};
+    nanosleep(&ts, NULL); /* older than stall_ms */
+    tg__scan(0);
+    tg__scan(0);
+    CHECK_EQ(tg__reports_made(), before + 1);
+    end((struct tg_actor *[]){late, t1, t2}, 3);
+}
+
 static void test_key_skips_library_frames(void)
 {
     const char *names[] = {"clock_gettime", "nanosleep", "memchr", "strlen"};
@@ -560,6 +586,7 @@ int main(void)
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();
+    test_internal_thread_is_a_change();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

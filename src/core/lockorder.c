@@ -948,7 +948,7 @@ static void eix_remove(int i)
 {
     int from = EDGE(i).from_node, to = EDGE(i).to_node;
     uint32_t h = eix_hash(from, to);
-    size_t j;
+    size_t j = 0; /* set by a probe that finds i; -O3 cannot see it */
     eix_n--;
     if (!eix.s || eix_probe(&eix, h, from, to, &j) != i) {
         if (eix_old.s && eix_probe(&eix_old, h, from, to, &j) == i)

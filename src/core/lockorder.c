@@ -1093,14 +1093,20 @@ static void order_edge(int e)
         NODE(list[i]).ord = ords[k++];
 }
 
-/* A new edge from -> to; from_r, to_r: the instances, when nodes are instances. */
-static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r)
+/* A new edge from -> to; from_r, to_r: the instances, when nodes are
+ * instances; from_node, to_node: their nodes if the caller found them
+ * already (-1: looked up here, and made if new). */
+static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r,
+                    int from_node, int to_node)
 {
     if (free_edge < 0 && n_edges == cap_edges &&
         add_segment(&edge_segs, &cap_edges,
                     sizeof(struct edge) + (tg__opt.lock_classes ? sizeof(struct edge_inst) : 0)) != 0)
         return -1;
-    int from_node = res_node(from, from_r), to_node = res_node(to, to_r);
+    if (from_node < 0)
+        from_node = res_node(from, from_r);
+    if (to_node < 0)
+        to_node = res_node(to, to_r);
     if (from_node < 0 || to_node < 0)
         return -1;
     int i = free_edge >= 0 ? free_edge : n_edges++;
@@ -2139,9 +2145,11 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 
 /* The edge h -> top of the taker's hold h, if an occurrence of it is to be
  * added: its index, or NEW_EDGE if the edge itself is new; -1 if nothing
- * is new. *place is where the occurrence goes. */
+ * is new. *place is where the occurrence goes; for a new edge, nodes[0]
+ * and nodes[1] are the nodes of its two locks found (-1 if not, or not
+ * looked for), which stay theirs until the engine lock is released. */
 #define NEW_EDGE (-2)
-static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
+static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *nodes)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
     int classes = tg__opt.lock_classes;
@@ -2154,6 +2162,8 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
         return -1; /* a renewal of an edge that left the graph with a lock */
     if (i < 0) {
         *place = 0;
+        nodes[0] = fn;
+        nodes[1] = tn;
         return NEW_EDGE;
     }
     struct want w;
@@ -2162,13 +2172,14 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place)
     return *place < 0 ? -1 : i;
 }
 
-/* Creates the edge h -> top; -1 (and lock order stops) if out of memory. */
-static int edge_make(const struct taker *t, struct tg_held *h)
+/* Creates the edge h -> top (nodes: as edge_plan found them); -1 (and
+ * lock order stops) if out of memory. */
+static int edge_make(const struct taker *t, struct tg_held *h, const int *nodes)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
     int classes = tg__opt.lock_classes;
     int i = edge_new(node_key(hr, h), node_key(tr, t->top), hr && !classes ? hr : NULL,
-                     tr && !classes ? tr : NULL);
+                     tr && !classes ? tr : NULL, nodes[0], nodes[1]);
     if (i < 0) {
         tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
                       "prediction stops here.");
@@ -2197,6 +2208,7 @@ struct plan {
     int first, n_new;
     int edge[HOLD_WINDOW + 1];
     int place[HOLD_WINDOW + 1];
+    int nodes[HOLD_WINDOW + 1][2]; /* a new edge's, as edge_plan found them */
 };
 
 /* One look at the graph for every hold; returns how many occurrences are new. */
@@ -2211,7 +2223,7 @@ static int plan_all(const struct taker *t, struct plan *p)
         *e = -1;
         if (h->released_by_other || h->addr == t->top->addr || (i < 32 && (t->no_edge >> i & 1)))
             continue;
-        *e = edge_plan(t, h, &p->place[i - p->first]);
+        *e = edge_plan(t, h, &p->place[i - p->first], p->nodes[i - p->first]);
         p->n_new += *e != -1;
     }
     return p->n_new;
@@ -2225,7 +2237,7 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
         int e = p->edge[i - p->first], place = p->place[i - p->first];
         if (e == -1)
             continue;
-        if (e == NEW_EDGE && (e = edge_make(t, h)) < 0)
+        if (e == NEW_EDGE && (e = edge_make(t, h, p->nodes[i - p->first])) < 0)
             return;
         struct occ *o = occ_new(t, h);
         if (!o)
@@ -2767,7 +2779,7 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const stru
     struct plan p;
     uint32_t own_clock = renewing; /* not for the kept nestings run below */
     renewing = 0;
-    memset(held, 0, sizeof held);
+    memset(held, 0, (size_t)n * sizeof held[0]);
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
         held[k].addr = h[k].addr;

@@ -340,6 +340,11 @@ struct tg_actor {
      * fills, allocated by its first deferred nesting; kept across reuse
      * (an actor's end empties it). */
     struct tg_defer *defer;
+    /* With lock_classes: its own memo of the stacks it initialised locks
+     * from (res.c), so that a lock made again at a place seen before finds
+     * its class without an unwind; kept across reuse (a memo entry checks
+     * the stack it stands on, whoever reads it). */
+    struct tg_stack_memo *class_memo;
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
     int any_cap;

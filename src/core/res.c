@@ -345,15 +345,33 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
 /* With lock_classes, a lock's class is where init was called together
  * with the caller of that function, so that locks all made by one
  * allocation wrapper (pigz's new_lock) fall into the classes of the
- * wrapper's callers, not into one. Costs an unwind per init, so only then. */
+ * wrapper's callers, not into one. A thread outside the engine lock finds
+ * the stack through its own memo (tg__stack_capture_own: no unwind, no
+ * lock, when it inits from a place seen before: a program that makes and
+ * destroys locks in a loop); otherwise it unwinds, which costs thousands
+ * of instructions per init. */
+static uintptr_t class_from(const uintptr_t *pcs, int n, uintptr_t pc)
+{
+    for (int i = 0; i + 1 < n; i++)
+        if (pcs[i] == pc)
+            return (pc ^ (pcs[i + 1] * 0x9E3779B97F4A7C15ull)) | 1u;
+    return 0;
+}
+
 static __attribute__((noinline, cold)) uintptr_t class_of(uintptr_t pc)
 {
+    struct tg_actor *a = tg__current;
+    if (a && !tg__guard && tg__opt.stack_depth >= 2) {
+        const uintptr_t *pcs = NULL;
+        uint32_t id = tg__stack_capture_own(&a->class_memo, 0);
+        int n = id ? tg__stack_get(id, &pcs) : 0;
+        uintptr_t key = class_from(pcs, n, pc);
+        if (key)
+            return key;
+    }
     void *raw[16];
     int n = tg__backtrace(raw, 16);
-    for (int i = 0; i + 1 < n; i++)
-        if ((uintptr_t)raw[i] == pc)
-            return (pc ^ ((uintptr_t)raw[i + 1] * 0x9E3779B97F4A7C15ull)) | 1u;
-    return 0;
+    return class_from((const uintptr_t *)raw, n, pc);
 }
 
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)

@@ -2562,8 +2562,8 @@ struct tg_defer {
     uintptr_t *tops;               /* beside q (same block): each entry's top's address */
     /* Its actor's kept nestings (leaves kept, below): */
     struct kept_clock *kept_now;   /* the clock of those made since its clock changed */
-    tg_lock_t kept_lock;           /* a leaf lock, taken after lock if both: */
-    struct tg_kept *kept_free[2];  /* records given back, small and large */
+    struct tg_kept *kept_free[2];  /* records given back, small and large: its actor's */
+    struct tg_kept *_Atomic kept_back[2]; /* and those other threads gave back */
     char *kept_bump;               /* the unused end of its newest block of records */
     size_t kept_left;
     struct renewals *_Atomic renewed; /* its actor's repeats after a create or post, or NULL */
@@ -3040,7 +3040,6 @@ static void queues_after_fork(void)
 {
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next) {
         d->lock.state = 0;
-        d->kept_lock.state = 0;
         if (d->renewed)
             d->renewed->lock.state = 0;
     }
@@ -3053,10 +3052,12 @@ static void queues_after_fork(void)
 static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
 {
     struct tg_res *r = h->res;
-    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    /* Sequentially consistent: OUT found set here, or set below, is the W
+     * of kept_add's handshake (free on x86, whose RMWs are locked anyway). */
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST);
     while (!(f & TG_RF_IN_GRAPH))
         if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
             pin(h->addr);
             f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
         }
@@ -3114,9 +3115,11 @@ static int queue_grow(struct tg_defer *d)
  * Its end then finds what was kept into it in that list: O(records of that
  * lock), no scan, no engine lock.
  *
- * The records leave in one of four ways, each taking a record by setting
- * its `taken` (the one that sets it owns its contents; a record is freed
- * when both its leaf's list and its taker are done with it, `refs`):
+ * The records leave in one of four ways. Whoever detaches a leaf's list
+ * (an exchange: each record goes to one thread) gives back every record
+ * in it once done with it (kept_put); a record's contents belong to
+ * whoever sets its `taken` first, that thread or the record's own actor
+ * taking it back (kept_add, below):
  * - The leaf stops being a leaf. Every entry is handled (entry_run, and the
  *   slow path) only after each lock it names was settled (kept_settle):
  *   flagged OUT (no record is kept into it any more) and its list emptied
@@ -3125,17 +3128,17 @@ static int queue_grow(struct tg_defer *d)
  *   out of a lock with records is made by such a handling, after them, and
  *   the cycle check it starts sees them: at once, not at a later tick.
  *   A nesting that pushes its record as another thread sets OUT looks at
- *   the flags again after the push (both sequentially consistent): one of
- *   the two sees the other, and a record that lost takes itself back and
- *   is queued instead.
+ *   the flags again after the push (every access of that handshake is
+ *   sequentially consistent, see kept_add): one of the two sees the other,
+ *   and a record that lost takes itself back and is queued instead.
  * - Its actor's clock changes, or its actor ends: the records keep the
  *   clock they were made with (kept_freeze), and are handled with it.
  * - The leaf ends, destroyed or initialised again (leaf_end, or under the
  *   engine lock instance_ended) or freed (kept_freed finds the lock
  *   through the entry table, from the granules that count a pinned
  *   instance): its records are dropped. If one was taken by someone else
- *   (its actor, handling it under the engine lock), the end takes the
- *   engine lock, where that handling is over and the node it made is
+ *   (its actor, which queued its entry instead), the end takes the
+ *   engine lock, where that entry is handled and the node it made is
  *   retired.
  * - A record names its other holds by instance, pinned and flagged OUT as
  *   a queued entry does, so their end is the engine's (a free() retires
@@ -3145,17 +3148,34 @@ static int queue_grow(struct tg_defer *d)
  *   instance's entry takes a new serial (instance_ended), a later lock at
  *   that address is never taken for it.
  * Ticks, fork and the end of the run leave records kept, as they leave the
- * queue's leaves: an edge into a leaf closes no cycle. */
+ * queue's leaves: an edge into a leaf closes no cycle.
+ *
+ * Cost: a lock that one thread makes, nests into and destroys or frees
+ * (lock churn, short-lived objects) is the common case, so a record its
+ * own actor's thread gives back costs no atomic instruction but the
+ * detach: its free list, its clock's count and its `taken` are that
+ * actor's own then (kept_own). Keeping one costs the push. Other threads
+ * give records back through an atomic stack and count atomically. Locked
+ * instructions are what this path has to save: each costs some 5 ns even
+ * uncontended (a fetch-and-add in a loop on a 2-core EPYC), more than the
+ * few dozen plain instructions around it. */
 #define KEPT_BLOCK 65536
+#define KEPT_CURRENT ((int64_t)1 << 62) /* a current clock's refs start here */
 
 /* The clock of the records an actor made since its clock last changed:
  * while it is its queue's current one (tg_defer.kept_now, who NULL), the
  * actor's clock now; when the clock is about to change (or the actor to
  * end), a snapshot of it, shared by them (kept_freeze). Given back when
  * the last record that names it goes (its snapshot under the engine lock,
- * so through clocks_done). */
+ * so through clocks_done). While current, `own` (its actor's alone) counts
+ * the records made with it less those its actor's thread gave back, and
+ * refs is KEPT_CURRENT less those other threads gave back (never 0: fewer
+ * than 2^62 records); kept_freeze moves `own` into refs and drops
+ * KEPT_CURRENT, and from then on refs counts the records that name it, the
+ * last one given back freeing it. */
 struct kept_clock {
-    _Atomic int refs;           /* records that name it, and its queue while current */
+    _Atomic int64_t refs;
+    int64_t own;
     int has_vc;                 /* 0: its actor had no clock (out of memory) */
     struct tg_defer *d;         /* the queue of the actor that made them */
     struct who *who;            /* NULL while current */
@@ -3163,10 +3183,9 @@ struct kept_clock {
 };
 
 struct tg_kept {
-    struct tg_kept *next;       /* in its leaf's list */
+    struct tg_kept *next;       /* in its leaf's list, then in a free list */
     struct kept_clock *clock;
     _Atomic uint8_t taken;
-    _Atomic uint8_t refs;       /* its leaf's list, and whoever takes it */
     uint8_t n, large;
     uint32_t to_stack;
     struct qhold h[];           /* n of them: the lock taken last */
@@ -3177,12 +3196,24 @@ static size_t kept_size(int large)
     return sizeof(struct tg_kept) + (size_t)(large ? DEFER_HOLDS : 2) * sizeof(struct qhold);
 }
 
-/* A record for n holds from d's own blocks (kept_lock held), NULL if out
- * of memory. */
+/* 1 if the calling thread runs d's actor: d's free list and its current
+ * clock's `own` are then its own, and it is not inside kept_add. */
+static int kept_own(const struct tg_defer *d)
+{
+    const struct tg_actor *a = tg__current;
+    return a && a->defer == d;
+}
+
+/* A record for n holds from d's own blocks (d's actor only), NULL if out
+ * of memory. Those other threads gave back are taken over all at once: the
+ * exchange (acquire) pairs with their push (release), so they are done
+ * with a record before it is reused. */
 static struct tg_kept *kept_alloc(struct tg_defer *d, int n)
 {
     int large = n > 2;
     struct tg_kept *k = d->kept_free[large];
+    if (!k && __atomic_load_n(&d->kept_back[large], __ATOMIC_RELAXED))
+        k = __atomic_exchange_n(&d->kept_back[large], NULL, __ATOMIC_ACQUIRE);
     if (k) {
         d->kept_free[large] = k->next;
         return k;
@@ -3200,9 +3231,10 @@ static struct tg_kept *kept_alloc(struct tg_defer *d, int n)
     return k;
 }
 
-static void kept_clock_put(struct kept_clock *c)
+/* Drops n of c's references; the last one frees it. */
+static void kept_clock_put(struct kept_clock *c, int64_t n)
 {
-    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL))
+    if (__atomic_sub_fetch(&c->refs, n, __ATOMIC_ACQ_REL))
         return;
     c->next = __atomic_load_n(&clocks_done, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&clocks_done, &c->next, c, 1, __ATOMIC_RELEASE,
@@ -3223,45 +3255,65 @@ static void kept_clocks_free(void)
     }
 }
 
-/* One holder of k is done with it; the last gives it back to its actor. */
+/* Gives k back to its actor: only the thread that detached it from its
+ * leaf's list, once done with it. Its actor may still be setting its
+ * `taken` (kept_add's last step), but reuses it only after that. */
 static void kept_put(struct tg_kept *k)
 {
-    if (__atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL))
-        return;
-    struct kept_clock *c = k->clock;
+    struct kept_clock *c = k->clock; /* read first: k may be reused once pushed */
     struct tg_defer *d = c->d;
-    tg__own_lock(&d->kept_lock);
-    k->next = d->kept_free[k->large];
-    d->kept_free[k->large] = k;
-    tg__own_unlock(&d->kept_lock);
-    kept_clock_put(c);
+    int large = k->large;
+    if (kept_own(d)) {
+        k->next = d->kept_free[large];
+        d->kept_free[large] = k;
+        if (c == d->kept_now) {
+            c->own--;
+            return;
+        }
+    } else {
+        k->next = __atomic_load_n(&d->kept_back[large], __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&d->kept_back[large], &k->next, k, 1, __ATOMIC_RELEASE,
+                                            __ATOMIC_RELAXED))
+            ;
+    }
+    kept_clock_put(c, 1);
 }
 
-/* 1 if the caller takes k (it then owns its contents and one reference). */
+/* 1 if the caller takes k's contents (its actor taking it back, or the
+ * thread that detached it, which gives it back afterwards either way). */
 static int kept_take(struct tg_kept *k)
 {
     return !__atomic_exchange_n(&k->taken, 1, __ATOMIC_ACQ_REL);
 }
 
-/* r's list of kept records, emptied (the caller goes through it). */
+/* kept_take for the thread that detached k: its actor's own thread reads
+ * `taken` as it left it (it is not inside kept_add: no race); another
+ * races with the actor's taking back. */
+static int kept_claim(struct tg_kept *k)
+{
+    if (kept_own(k->clock->d))
+        return !__atomic_load_n(&k->taken, __ATOMIC_RELAXED);
+    return kept_take(k);
+}
+
+/* r's list of kept records, emptied (the caller goes through it). The
+ * look before the exchange is sequentially consistent, as the exchange:
+ * it reads the list in a settle's handshake (kept_add). */
 static struct tg_kept *kept_detach(struct tg_res *r)
 {
-    if (tg__opt.lock_classes || !__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE))
+    if (tg__opt.lock_classes || !__atomic_load_n(&r->lo_kept, __ATOMIC_SEQ_CST))
         return NULL;
     return __atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST);
 }
 
 /* Drops what was kept into r's instance, which ends; 1 if every record
- * was still kept (0: someone handles one now, under the engine lock). */
+ * was still kept (0: its actor took one back and queued its entry). */
 static int kept_drop_all(struct tg_res *r)
 {
     int all = 1;
     for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
         next = k->next;
-        if (kept_take(k))
-            kept_put(k);
-        else
-            all = 0;
+        all &= kept_claim(k);
         kept_put(k);
     }
     return all;
@@ -3312,23 +3364,25 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
 {
     if (!r || tg__opt.lock_classes || r->id != id)
         return tail;
-    if (!(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_LO_OUT))
+    /* The flag, then the list: a handshake with kept_add, whose every
+     * access is sequentially consistent (see there). */
+    if (!(__atomic_load_n(&r->flags, __ATOMIC_SEQ_CST) & TG_RF_LO_OUT))
         __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
     for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
         next = k->next;
-        if (kept_take(k)) {
+        if (kept_claim(k))
             tail = kept_run(k, tail);
-            kept_put(k);
-        }
         kept_put(k);
     }
     return tail;
 }
 
-/* 1 if d's actor has records that take its clock now. */
+/* 1 if d's actor has records that take its clock now (d's actor only:
+ * others only lower the count, so a 0 is never wrong). */
 static int kept_live(const struct tg_defer *d)
 {
-    return d->kept_now && __atomic_load_n(&d->kept_now->refs, __ATOMIC_ACQUIRE) > 1;
+    const struct kept_clock *c = d->kept_now;
+    return c && c->own + (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) - KEPT_CURRENT) > 0;
 }
 
 /* Under the engine lock, before the clock of d's actor changes or its
@@ -3344,7 +3398,7 @@ static void kept_freeze(struct tg_defer *d)
         return; /* out of memory: they take the clock of the moment they are handled */
     c->has_vc = t.vc != NULL;
     d->kept_now = NULL;
-    kept_clock_put(c);
+    kept_clock_put(c, KEPT_CURRENT - c->own); /* refs: the records that name it */
 }
 
 /* 1 if entry e (k holds) may be kept instead of queued: its top is a
@@ -3369,48 +3423,57 @@ static int keepable(const struct qentry *e, int k)
  * edges never follow one another, so none is on a cycle while kept). */
 static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
 {
+    /* No fence: every access of the handshake with a lock's OUT is
+     * sequentially consistent, so all of them lie in one total order S.
+     * The other side (a nesting that takes a lock under one of ours, in
+     * mark_named, or a settle) first finds OUT in the lock's flags (W: the
+     * RMW that sets it, or a load that finds it set), then reads or
+     * empties its list (R). This one pushes its record (P) and then loads
+     * the flags (L). If L misses OUT, L comes in S before the RMW that set
+     * it, and so does P, sequenced before L; W is that RMW or a load that
+     * read from it, so R, sequenced after W, sees the push (or a later
+     * exchange, whose thread then has the record): one side sees the
+     * other. The same holds with the roles swapped for the locks below
+     * our top (mark_named's W, then our loads of their lists as R). On
+     * x86 these loads are plain loads and the RMWs locked instructions
+     * whatever their order; the two fences were two more. */
     const struct qhold *t = &e->h[n - 1];
     struct tg_res *r = t->res;
     for (int j = 0; j < n; j++)
         mark_named(&e->h[j], j == n - 1, NULL);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for (int j = 0; j < n - 1; j++)
-        if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_RELAXED))
+        if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_SEQ_CST))
             return 0;
     struct kept_clock *c = d->kept_now;
     if (!c) {
         if (!(c = tg__alloc(sizeof *c)))
             return 0;
         c->d = d;
-        __atomic_store_n(&c->refs, 1, __ATOMIC_RELAXED);
+        c->own = 0;
+        __atomic_store_n(&c->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
         d->kept_now = c;
     }
-    tg__own_lock(&d->kept_lock);
     struct tg_kept *k = kept_alloc(d, n);
-    tg__own_unlock(&d->kept_lock);
     if (!k)
         return 0;
     k->clock = c;
-    __atomic_fetch_add(&c->refs, 1, __ATOMIC_RELAXED);
+    c->own++;
     k->n = (uint8_t)n;
     k->to_stack = e->to_stack;
     memcpy(k->h, e->h, (size_t)n * sizeof k->h[0]);
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&k->refs, 2, __ATOMIC_RELAXED);
+    /* P, a release too: whoever detaches the record sees what was written. */
     k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&r->lo_kept, &k->next, k, 1, __ATOMIC_SEQ_CST,
                                         __ATOMIC_RELAXED))
         ;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST);
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
     if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         return 1;
-    /* Settled meanwhile: the record goes back (its list frees it), and the
-     * entry is queued, unless a settle has handled it already. */
-    if (!kept_take(k))
-        return 1;
-    kept_put(k);
-    return 0;
+    /* Settled meanwhile: the entry is queued, unless a settle has handled
+     * the record already. The record stays in the list either way, and
+     * whoever detaches it gives it back. */
+    return !kept_take(k);
 }
 
 /* A leaf at addr (entry r) that no queue names (or only its own actor's,

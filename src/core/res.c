@@ -348,8 +348,8 @@ static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
  * wrapper's callers, not into one. A thread outside the engine lock finds
  * the stack through its own memo (tg__stack_capture_own: no unwind, no
  * lock, when it inits from a place seen before: a program that makes and
- * destroys locks in a loop); otherwise it unwinds, which costs thousands
- * of instructions per init. */
+ * destroys locks in a loop, or a table of objects made in a loop);
+ * otherwise it unwinds, which costs thousands of instructions per init. */
 static uintptr_t class_from(const uintptr_t *pcs, int n, uintptr_t pc)
 {
     for (int i = 0; i + 1 < n; i++)
@@ -361,9 +361,11 @@ static uintptr_t class_from(const uintptr_t *pcs, int n, uintptr_t pc)
 static __attribute__((noinline, cold)) uintptr_t class_of(uintptr_t pc)
 {
     struct tg_actor *a = tg__current;
-    if (a && !tg__guard && tg__opt.stack_depth >= 2) {
+    if (!tg__guard && tg__opt.stack_depth >= 2) {
         const uintptr_t *pcs = NULL;
-        uint32_t id = tg__stack_capture_own(&a->class_memo, 0);
+        /* A thread not registered yet (main before its first lock) goes
+         * through the shared memo, under the engine lock. */
+        uint32_t id = a ? tg__stack_capture_own(&a->class_memo, 0) : tg__stack_capture(0);
         int n = id ? tg__stack_get(id, &pcs) : 0;
         uintptr_t key = class_from(pcs, n, pc);
         if (key)

@@ -70,8 +70,9 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 /* Lock order's own marks on an instance (lockorder.c), cleared at its end: */
 #define TG_RF_LO_PINNED    0x2000u /* its address counts in free()'s buckets on its own */
 #define TG_RF_LO_NODE      0x4000u /* a node of the lock-order graph */
-#define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it, or its
-                                      kept nestings went to the graph: none is kept now */
+#define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it or into
+                                      it, or its kept nestings went to the graph: none is
+                                      kept now */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
@@ -100,10 +101,6 @@ struct tg_res {
         _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
         _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
         uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
-        /* Mutexes, rwlocks, spinlocks: the queue of first nestings whose
-         * entries name this instance as the lock taken (lockorder.c), 0
-         * if none, UINT32_MAX if several queues do. */
-        _Atomic uint32_t lo_queuer;
     };
     /* Lock order (lockorder.c, under the engine lock): where this instance's
      * node was last put, a hint checked against the node's key. */

@@ -278,8 +278,8 @@ static void hb_tick(struct tg_vc *vc)
     vc_set(vc, vc->slot, clock_at(vc->e, vc->n, vc->slot) + 1);
 }
 
-/* 1 if a's queue holds entries (lo_queued says only that some were
- * queued since it was last idle: leaves may wait longer). */
+/* 1 if a's queue holds entries, or nestings a kept take its clock now
+ * (lo_queued says only that some were queued since it was last idle). */
 static int queue_holds(const struct tg_actor *a);
 /* 1 if queue d has renewals waiting (see the chain cache's generations). */
 static int renewals_held(const struct tg_defer *d);
@@ -669,7 +669,7 @@ static _Atomic uint8_t region_pinned[REGION_BUCKETS]; /* once set, never cleared
 static _Atomic int pinned_once;  /* counted once in tg__graph_instances for good */
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 /* The same instances counted by 16-byte granule as well, for free()'s
- * second look once the freeing actor dropped its own leaves there
+ * second look once the kept leaves there were dropped
  * (tg__lockorder_freed): a neighbour's lock in the same grain is not
  * taken for one in the block. */
 #define FINE_SHIFT 4
@@ -829,8 +829,7 @@ static int res_node(uint64_t key, struct tg_res *r)
     int i = node_of(key, r);
     if (i < 0 && (i = node_add(key, key, r)) >= 0 && key == r->id) {
         r->graph_node = i;
-        /* Its end takes the engine lock now (leaf_end); said while the
-         * queue being handled is locked (drop_leaves). */
+        /* Its end takes the engine lock now (leaf_end). */
         __atomic_fetch_or(&r->flags, TG_RF_IN_GRAPH | TG_RF_LO_NODE, __ATOMIC_RELEASE);
     }
     return i;
@@ -1179,23 +1178,14 @@ static void node_retire(int nd)
 }
 
 /* Every queue of first nestings handled (engine lock held), and the
- * reporting of what that found once it is released; the end of a leaf its
- * own actor alone queued, and the end of an instance for lock order
- * (lockorder's queue, at the end of this file). */
-/* What ends, for a handling of every queue: an instance (r, id), or the
- * locks in [lo, hi) (r NULL). Leaves that name it are handled too; other
- * leaves can close no cycle with the edges that go, and stay queued. */
-struct ending {
-    const struct tg_res *r;
-    uint64_t id;
-    uintptr_t lo, hi;
-};
-static struct cycle *drain_all_locked(const struct ending *x);
+ * reporting of what that found once it is released; the end of a kept
+ * leaf, and the end of an instance for lock order (lockorder's queue, at
+ * the end of this file). */
+static struct cycle *drain_all_locked(void);
 static struct kept_clock *_Atomic clocks_done; /* leaves kept: clocks to give back */
 static void kept_clocks_free(void);
 static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
-static int freed_leaves(uintptr_t lo, uintptr_t hi);
 static void kept_freed(uintptr_t lo, uintptr_t hi);
 static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
 static void instance_ended(struct tg_res *r, uintptr_t addr, int freed);
@@ -1214,8 +1204,7 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
         return;
     }
     tg__lock();
-    struct ending x = {r, id, 0, 0};
-    struct cycle *c = drain_all_locked(&x); /* before any edge of the instance goes */
+    struct cycle *c = drain_all_locked(); /* before any edge of the instance goes */
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
     if (nd >= 0)
         node_retire(nd);
@@ -1296,15 +1285,13 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     if (hi <= lo || !grains_visit(lo, hi, 0))
         return;
     tg__guard++;
-    int own = freed_leaves(lo, hi);
     kept_freed(lo, hi);
-    if (own && !locks_within(lo, hi)) {
+    if (!locks_within(lo, hi)) {
         tg__guard--;
         return;
     }
     tg__lock();
-    struct ending x = {NULL, 0, lo, hi};
-    struct cycle *c = drain_all_locked(&x); /* before any edge of the instances goes */
+    struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
     grains_visit(lo, hi, 1);
     kept_sweep(lo, hi, 1); /* instances only records named */
     tg__unlock();
@@ -2374,7 +2361,7 @@ static void chain_move(struct tg_actor *a, size_t slots)
 }
 
 /* Instances that left the graph so far as a's chain cache counts them:
- * the graph's, and the leaves a dropped itself (lockorder's queue). */
+ * the graph's, and the kept leaves that ended (lockorder's queue). */
 static uint64_t retired_now(const struct tg_actor *a);
 
 /* Empties a's chain cache (its previous array goes too). */
@@ -2467,30 +2454,29 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  * from the actor's own memo of stacks, without any lock). The queue is a
  * ring that only its actor fills (tail) and that whoever holds the engine
  * lock empties (head), taking the queue's own lock too. It holds
- * DEFER_MIN entries, and doubles up to DEFER_MAX only while at least
- * half of it is leaves kept (below); else a full queue is handled. A
- * nesting with more than DEFER_HOLDS live holds is handled at once, the
- * old way, after the actor's queue.
+ * DEFER_SIZE entries; a full queue is handled. A nesting with more than
+ * DEFER_HOLDS live holds is handled at once, the old way, after the
+ * actor's queue.
  *
  * Leaves. An edge into a lock that nothing was ever taken under cannot be
- * on a cycle; if the lock dies that way, the edge never mattered. So an
- * entry whose lock taken (its top) is such a leaf (an instance that is no
- * node of the graph, TG_RF_LO_NODE, and no queued entry took a lock under,
- * TG_RF_LO_OUT) stays queued when its actor goes idle, and when the lock
- * ends and only its own actor's queue names it as a top (tg_res.lo_queuer)
- * that actor drops those entries itself: no engine lock, no graph work.
- * This is lock churn (init, nest, destroy) and short-lived objects freed
- * without a destroy. Anyone else (a watchdog tick, another thread's end of
- * a lock, a clock change, a full queue) handles leaves like any entry.
+ * on a cycle; if the lock dies that way, the edge never mattered. So a
+ * first nesting into such a leaf (an instance that is no node of the
+ * graph, TG_RF_LO_NODE, and has no lock taken under it, TG_RF_LO_OUT) is
+ * usually not queued but kept in a record linked from the leaf (leaves
+ * kept, below), which its end drops without the engine lock: lock churn
+ * (init, nest, destroy) and short-lived objects freed without a destroy.
+ * An entry queued instead (a lock below its top has records, no memory)
+ * flags its top OUT as well: no record is kept into it while the entry
+ * waits, and its end takes the engine lock, which handles the entry first.
  *
  * Why no true report is lost and no false one made:
  * - The chain enters the actor's chain cache at the nesting (a repeat then
- *   costs nothing more); its entry is handled (or, a leaf, dropped) before
+ *   costs nothing more); its entry is handled (or, kept, dropped) before
  *   any of its instances can end (below), and an instance leaving the
  *   graph changes the keys of chains through its address (tg__chain_gen).
  * - Happens-before: an occurrence carries its actor's clock. Only the actor
  *   changes its own clock (tg__hb_fork, _join, _post, _wait), and each of
- *   them first empties its queue, leaves too (hb_settle), so an entry is
+ *   them first empties its queue (hb_settle), so an entry is
  *   handled with the clock of its nesting. A thread that handles another's
  *   entry reads that clock while the actor cannot be changing it: the
  *   actor changes it only after it has seen its queue empty (head,
@@ -2505,19 +2491,12 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   (tg__lockorder_forget) and free() of its memory (tg__lockorder_freed)
  *   see every instance named, and each way an instance ends first handles
  *   every queue, under the engine lock, unless the ending instance is a
- *   leaf named only as the top of its own actor's entries, whose other
- *   holds are nodes already: those entries are dropped (they make no edge
- *   that could be on a cycle, and pin nothing that would outlive them). So
+ *   leaf only records name (leaves kept, below): those are dropped (they
+ *   make no edge that could be on a cycle). So
  *   no edge is added to an instance after it ended (it would outlive its
  *   lock, and meet a new lock at the address: a false cycle), and the
  *   retired edges met, before they went, every queued edge they could
  *   close a cycle with (none lost).
- * - Leaves kept: an entry into a leaf adds no edge that closes a cycle
- *   now; once a lock is taken under its top (OUT, set at that nesting, or
- *   a node), the entry is handled at its actor's next idle release (that
- *   finds the engine lock free) if that nesting was its own, else at the
- *   next watchdog tick, the lock's end, or whatever empties the queue
- *   first.
  * - Ends: an actor's end empties its queue (its record may serve another
  *   actor next); fork() empties every queue before it (and the child those
  *   of the threads it leaves behind); each watchdog tick and the end of the
@@ -2525,14 +2504,11 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   edges of an actor that keeps its locks for long (or deadlocks for real,
  *   which the watchdog reports from the wait-for graph) are not held back.
  * - Order: an actor's entries are handled in the order of its nestings
- *   (kept leaves later, but every entry into one top together), and its
+ *   (kept leaves later, when their leaf stops being one), and its
  *   deeper nestings only after its queue, so an edge keeps the first
  *   occurrence (and stacks) its actor showed, as before. */
-#define DEFER_MIN 16
-#define DEFER_MAX 256 /* 43 KB: only an actor that keeps this many leaves has it */
+#define DEFER_SIZE 16 /* a power of two */
 #define DEFER_HOLDS 4
-#define DROP_MAX 8    /* entries one end of a lock drops; more go to the engine */
-#define QUEUER_MANY UINT32_MAX
 
 struct qhold {
     uintptr_t addr, pc;
@@ -2550,16 +2526,12 @@ struct qentry {
 
 struct tg_defer {
     _Atomic uint32_t head, tail;   /* entries [head, tail) wait (some may be 0: done) */
-    uint32_t mark;                 /* its actor looked at [head, mark) when idle last */
-    uint32_t serial;               /* its name in tg_res.lo_queuer */
-    uint64_t dropped;              /* leaves its actor dropped (chain_clear's count) */
-    tg_lock_t lock;                /* taken to handle or drop entries (a leaf lock) */
+    uint64_t dropped;              /* kept leaves its actor ended (chain_clear's count) */
+    tg_lock_t lock;                /* taken to handle entries (a leaf lock) */
     struct tg_actor *actor;        /* the record it belongs to */
     struct tg_defer *next;         /* every queue, newest first */
     struct tg_stack_memo *memo;    /* its actor's own stacks */
-    uint32_t cap;                  /* entries in q, a power of two */
-    struct qentry *q;              /* replaced (by its actor, locked) when it grows */
-    uintptr_t *tops;               /* beside q (same block): each entry's top's address */
+    struct qentry q[DEFER_SIZE];
     /* Its actor's kept nestings (leaves kept, below): */
     struct kept_clock *kept_now;   /* the clock of those made since its clock changed */
     struct tg_kept *kept_free[2];  /* records given back, small and large: its actor's */
@@ -2568,18 +2540,9 @@ struct tg_defer {
     size_t kept_left;
     struct renewals *_Atomic renewed; /* its actor's repeats after a create or post, or NULL */
 };
-#define QE(d, i) (&(d)->q[(i) & ((d)->cap - 1)])
-
-/* The entries and their tops' addresses for cap entries, in one block
- * (zeroed): an end of a lock looks for its entries through the packed
- * addresses, not through the entries. */
-static struct qentry *queue_block(uint32_t cap)
-{
-    return tg__alloc(cap * (sizeof(struct qentry) + sizeof(uintptr_t)));
-}
+#define QE(d, i) (&(d)->q[(i) & (DEFER_SIZE - 1)])
 
 static struct tg_defer *_Atomic queues;
-static uint32_t queue_serials; /* under the engine lock */
 
 /* ---- generations: a nesting repeated after a create or a post ---------------
  *
@@ -2676,8 +2639,8 @@ static void unpin(uintptr_t addr)
     count_at(addr, -1);
 }
 
-/* Kinds whose entry has room for lo_queuer: those an entry's top may be a
- * leaf of; any other lock is handled like one taken under. */
+/* Kinds an entry's top may be a leaf of (mutual exclusion locks); any
+ * other lock is handled like one taken under. */
 static int leaf_kind(const struct tg_res *r)
 {
     uint32_t k = __atomic_load_n(&r->kind, __ATOMIC_RELAXED);
@@ -2695,8 +2658,6 @@ static void instance_ended(struct tg_res *r, uintptr_t addr, int freed)
                                                    TG_RF_LO_OUT), __ATOMIC_RELAXED);
     if (was & TG_RF_LO_PINNED)
         unpin(addr);
-    if (leaf_kind(r))
-        __atomic_store_n(&r->lo_queuer, 0, __ATOMIC_RELAXED);
     kept_drop(r);
     if (freed)
         r->id = tg__res_next_id();
@@ -2708,14 +2669,6 @@ static int hold_is(const struct qhold *h, uint32_t all, uint32_t none)
 {
     uint32_t f = __atomic_load_n(&h->res->flags, __ATOMIC_ACQUIRE);
     return h->res->id == h->id && (f & all) == all && !(f & none);
-}
-
-/* 1 if entry e goes into a leaf (above): it may wait. */
-static int entry_leaf(const struct qentry *e, int n)
-{
-    const struct qhold *t = &e->h[n - 1];
-    return !tg__opt.lock_classes && leaf_kind(t->res) &&
-           hold_is(t, 0, TG_RF_LO_NODE | TG_RF_LO_OUT);
 }
 
 static void report_all(struct cycle *c)
@@ -2832,34 +2785,18 @@ static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
     __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
 }
 
-static int entry_names(const struct qentry *e, int n, const struct ending *x)
-{
-    for (int j = 0; j < n; j++)
-        if (x->r ? e->h[j].res == x->r && e->h[j].id == x->id
-                 : e->h[j].addr >= x->lo && e->h[j].addr < x->hi)
-            return 1;
-    return 0;
-}
-
-/* Under the engine lock: handles the entries of queue d, leaves only if
- * `leaves` or if they name what x says ends; what they found is appended
- * at *tail, whose new end is returned. */
-static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int leaves,
-                                 const struct ending *x)
+/* Under the engine lock: handles the entries of queue d; what they found
+ * is appended at *tail, whose new end is returned. */
+static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
 {
     tg__own_lock(&d->lock);
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
-    /* The entries to run are picked first (handling one changes no other's
-     * being a leaf: its holds below the top were flagged OUT when queued). */
-    uint32_t run[DEFER_MAX];
+    uint32_t run[DEFER_SIZE];
     int n_run = 0;
-    for (uint32_t i = head; i != end; i++) {
-        const struct qentry *e = QE(d, i);
-        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        if (n && (leaves || !entry_leaf(e, n) || (x && entry_names(e, n, x))))
+    for (uint32_t i = head; i != end; i++)
+        if (__atomic_load_n(&QE(d, i)->n, __ATOMIC_RELAXED))
             run[n_run++] = i;
-    }
     queue_prefetch(d, run, n_run);
     for (int j = 0; j < n_run; j++) {
         struct qentry *e = QE(d, run[j]);
@@ -2871,12 +2808,6 @@ static struct cycle **drain_some(struct tg_defer *d, struct cycle **tail, int le
     head_advance(d, head, end);
     tg__own_unlock(&d->lock);
     return tail;
-}
-
-/* Under the engine lock: handles every entry of queue d. */
-static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
-{
-    return drain_some(d, tail, 1, NULL);
 }
 
 static int queue_empty(struct tg_defer *d)
@@ -2891,14 +2822,13 @@ static int queue_holds(const struct tg_actor *a)
     return !queue_empty(a->defer) || kept_live(a->defer);
 }
 
-/* Every queue's entries but the leaves (those that name what x says ends
- * excepted): the edges that could close a cycle. */
-static struct cycle *drain_all_locked(const struct ending *x)
+/* Every queue's entries. */
+static struct cycle *drain_all_locked(void)
 {
     struct cycle *found = NULL, **tail = &found;
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
         if (!queue_empty(d))
-            tail = drain_some(d, tail, 0, x);
+            tail = drain_queue(d, tail);
     kept_clocks_free();
     return found;
 }
@@ -2914,7 +2844,7 @@ void tg__lockorder_drain_all(void)
     int saved = errno;
     tg__guard++;
     tg__lock();
-    struct cycle *c = drain_all_locked(NULL), **tail = &c;
+    struct cycle *c = drain_all_locked(), **tail = &c;
     while (*tail)
         tail = &(*tail)->next;
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
@@ -2928,12 +2858,10 @@ void tg__lockorder_drain_all(void)
 
 static void kept_freeze(struct tg_defer *d);
 
-/* Handles queue d, leaves too if `leaves`, and keeps the clock of its
- * actor's kept nestings if `kept`; if not `wait`, only if the engine lock
- * is free. 1 if done. */
-#define DRAIN_QUEUE 1    /* the queue's entries but kept leaves */
-#define DRAIN_LEAVES 2   /* and those */
-#define DRAIN_RENEWED 4  /* the renewals */
+/* Handles queue d, and keeps the clock of its actor's kept nestings if
+ * `kept`; if not `wait`, only if the engine lock is free. 1 if done. */
+#define DRAIN_QUEUE 1    /* the queue's entries */
+#define DRAIN_RENEWED 2  /* the renewals */
 static int drain_own(struct tg_defer *d, int what, int wait, int kept)
 {
     int saved = errno; /* it runs after the program's unlock returned */
@@ -2942,7 +2870,7 @@ static int drain_own(struct tg_defer *d, int what, int wait, int kept)
     int locked = wait ? (tg__lock(), 1) : tg__trylock();
     if (locked) {
         if (what & DRAIN_QUEUE)
-            tail = drain_some(d, tail, (what & DRAIN_LEAVES) != 0, NULL);
+            tail = drain_queue(d, tail);
         if (what & DRAIN_RENEWED)
             renewals_run(d, tail);
         if (kept)
@@ -2960,7 +2888,7 @@ void tg__lockorder_drain(struct tg_actor *a)
 {
     struct tg_defer *d = a->defer;
     a->lo_queued = 0;
-    int what = (d && !queue_empty(d) ? DRAIN_QUEUE | DRAIN_LEAVES : 0) |
+    int what = (d && !queue_empty(d) ? DRAIN_QUEUE : 0) |
                (d && renewals_held(d) ? DRAIN_RENEWED : 0);
     if (what)
         drain_own(d, what, 1, 0);
@@ -2971,7 +2899,7 @@ void tg__lockorder_drain(struct tg_actor *a)
 static void settle_own(struct tg_actor *a, int renewals)
 {
     a->lo_queued = 0;
-    drain_own(a->defer, DRAIN_QUEUE | DRAIN_LEAVES | (renewals ? DRAIN_RENEWED : 0), 1, 1);
+    drain_own(a->defer, DRAIN_QUEUE | (renewals ? DRAIN_RENEWED : 0), 1, 1);
 }
 
 void tg__lockorder_end(struct tg_actor *a)
@@ -2980,29 +2908,13 @@ void tg__lockorder_end(struct tg_actor *a)
         settle_own(a, 1);
 }
 
-/* Only the entries queued since it was last idle are looked at: one it
- * kept may have stopped being a leaf since (a lock taken under its top by
- * another actor), and waits for whatever empties the queue next. If
- * another thread is in the engine, its entries wait for one of its next
- * idle releases (it looks again from the same place then). */
+/* If another thread is in the engine, the entries wait for one of its
+ * next idle releases. */
 void tg__lockorder_drain_idle(struct tg_actor *a)
 {
     struct tg_defer *d = a->defer;
     a->lo_queued = 0;
-    if (!d)
-        return;
-    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_ACQUIRE);
-    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_RELAXED); /* its own */
-    uint32_t i = (int32_t)(d->mark - head) < 0 ? head : d->mark;
-    int need = 0;
-    for (; i != end && !need; i++) {
-        const struct qentry *e = QE(d, i);
-        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        need = n && !entry_leaf(e, n);
-    }
-    if (!need || drain_own(d, DRAIN_QUEUE, 0, 0))
-        d->mark = end;
-    else
+    if (d && !queue_empty(d) && !drain_own(d, DRAIN_QUEUE, 0, 0))
         a->lo_queued = 1;
 }
 
@@ -3011,19 +2923,10 @@ static struct tg_defer *queue_of(struct tg_actor *a)
     if (a->defer)
         return a->defer;
     struct tg_defer *d = tg__alloc(sizeof *d); /* zeroed */
-    struct qentry *q = d ? queue_block(DEFER_MIN) : NULL;
-    if (!q) {
-        tg__free(d);
+    if (!d)
         return NULL;
-    }
     d->actor = a;
-    d->q = q;
-    d->tops = (uintptr_t *)(q + DEFER_MIN);
-    d->cap = DEFER_MIN;
     tg__lock();
-    if (++queue_serials == QUEUER_MANY)
-        queue_serials = 1; /* (four billion queues: a leaf's end then takes the engine lock) */
-    d->serial = queue_serials;
     d->next = __atomic_load_n(&queues, __ATOMIC_RELAXED);
     __atomic_store_n(&queues, d, __ATOMIC_RELEASE);
     tg__unlock();
@@ -3045,11 +2948,10 @@ static void queues_after_fork(void)
     }
 }
 
-/* Marks the instance of hold h of a new entry of queue d (top: the lock
- * just taken): flagged and pinned if nothing named it yet, OUT if a lock
- * is taken under it, else d named as its queuer (unless d is NULL: a
- * nesting kept, below, names no queue). */
-static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
+/* Marks the instance of hold h of a new entry: flagged and pinned if
+ * nothing named it yet, and OUT if `out` (a lock is taken under it, or it
+ * is the top of a queued entry, see Leaves above). */
+static void mark_named(const struct qhold *h, int out)
 {
     struct tg_res *r = h->res;
     /* Sequentially consistent: OUT found set here, or set below, is the W
@@ -3061,53 +2963,18 @@ static void mark_named(const struct qhold *h, int top, const struct tg_defer *d)
             pin(h->addr);
             f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
         }
-    if (!top || !leaf_kind(r)) {
-        if (!(f & TG_RF_LO_OUT)) /* seen by a record kept into r meanwhile (kept_add) */
-            __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
-        return;
-    }
-    if (!d)
-        return;
-    uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
-    while (q != d->serial && q != QUEUER_MANY &&
-           !__atomic_compare_exchange_n(&r->lo_queuer, &q, q ? QUEUER_MANY : d->serial, 1,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        ;
-}
-
-/* Doubles d (full, its own actor's queue) if at least half of it is leaves
- * kept; 1 if it did. */
-static int queue_grow(struct tg_defer *d)
-{
-    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_ACQUIRE), cap = d->cap * 2;
-    if (cap > DEFER_MAX || (int32_t)(d->mark - head) < (int32_t)(d->cap / 2))
-        return 0;
-    struct qentry *q = queue_block(cap);
-    if (!q)
-        return 0;
-    uintptr_t *tops = (uintptr_t *)(q + cap);
-    tg__own_lock(&d->lock);
-    head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
-    for (uint32_t i = head, end = __atomic_load_n(&d->tail, __ATOMIC_RELAXED); i != end; i++) {
-        memcpy(&q[i & (cap - 1)], QE(d, i), sizeof *q);
-        tops[i & (cap - 1)] = d->tops[i & (d->cap - 1)];
-    }
-    struct qentry *old = d->q;
-    d->q = q;
-    d->tops = tops;
-    d->cap = cap;
-    tg__own_unlock(&d->lock);
-    tg__free(old);
-    return 1;
+    if (out && !(f & TG_RF_LO_OUT)) /* seen by a record kept into r meanwhile (kept_add) */
+        __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
 }
 
 /* ---- leaves kept --------------------------------------------------------
  *
- * The queue keeps leaves, but only DEFER_MAX of them: a thread that nests
- * into many long-lived locks (a table, then one of 10^5 objects) overflowed
- * it, and each overflow put leaves into the graph, a node and an edge each,
- * with a random read into tables that grow with the objects. So a first
- * nesting into a leaf (with the conditions of kept_add) is not queued:
+ * A queue that kept leaves would hold a bounded number of them: a thread
+ * that nests into many long-lived locks (a table, then one of 10^5
+ * objects) would overflow it, and each overflow put leaves into the graph,
+ * a node and an edge each, with a random read into tables that grow with
+ * the objects. So a first nesting into a leaf (with the conditions of
+ * kept_add) is not queued:
  * its entry is copied into a record of its actor's own (struct tg_kept,
  * from blocks its actor allocates and reuses; memory follows the live
  * leaves times the actors that nested into each), and the record is
@@ -3147,8 +3014,8 @@ static int queue_grow(struct tg_defer *d)
  *   when handled (an instance ends with its edges), and since a freed
  *   instance's entry takes a new serial (instance_ended), a later lock at
  *   that address is never taken for it.
- * Ticks, fork and the end of the run leave records kept, as they leave the
- * queue's leaves: an edge into a leaf closes no cycle.
+ * Ticks, fork and the end of the run leave records kept: an edge into a
+ * leaf closes no cycle.
  *
  * Cost: a lock that one thread makes, nests into and destroys or frees
  * (lock churn, short-lived objects) is the common case, so a record its
@@ -3439,8 +3306,9 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
      * whatever their order; the two fences were two more. */
     const struct qhold *t = &e->h[n - 1];
     struct tg_res *r = t->res;
-    for (int j = 0; j < n; j++)
-        mark_named(&e->h[j], j == n - 1, NULL);
+    for (int j = 0; j < n - 1; j++)
+        mark_named(&e->h[j], 1);
+    mark_named(t, 0);
     for (int j = 0; j < n - 1; j++)
         if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_SEQ_CST))
             return 0;
@@ -3476,9 +3344,8 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
     return !kept_take(k);
 }
 
-/* A leaf at addr (entry r) that no queue names (or only its own actor's,
- * whose entries were dropped) ends without the engine lock unless one of
- * its records is being handled: 1 if it did. */
+/* A leaf at addr (entry r) that no queue names ends without the engine
+ * lock unless its actor took one of its records back: 1 if it did. */
 static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
 {
     if (!kept_drop_all(r))
@@ -3526,7 +3393,6 @@ static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
                     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
                     __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
                 } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
-                           !__atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED) &&
                            __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) {
                     kept_leaf_ends(r, p, 1);
                 }
@@ -3571,7 +3437,7 @@ static int defer(struct tg_actor *a)
     if (!d)
         return 0;
     uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
-    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= d->cap && !queue_grow(d))
+    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_SIZE)
         tg__lockorder_drain(a);
     struct qentry *e = QE(d, tail);
     const struct tg_held *top = &a->held[a->n_held - 1];
@@ -3583,97 +3449,23 @@ static int defer(struct tg_actor *a)
     e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
     if (keepable(e, k) && kept_add(d, e, k))
         return 1;
-    d->tops[tail & (d->cap - 1)] = e->h[k - 1].addr;
     /* Classes never leave the graph: nothing to mark. */
     for (int j = 0; j < k && !tg__opt.lock_classes; j++)
-        mark_named(&e->h[j], j == k - 1, d);
+        mark_named(&e->h[j], 1);
     __atomic_store_n(&e->n, k, __ATOMIC_RELAXED);
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
     a->lo_queued = 1;
     return 1;
 }
 
-/* Drops from d (its own actor's queue) the entries whose top is instance
- * `id` of r, when that instance ends as a leaf: how many if done (then every
- * other hold they name is a node, which the engine retires in its turn),
- * -1 if the engine lock must do it (r stopped being a leaf, or an entry
- * names a hold that is no node yet, whose pin the entry would leave
- * behind); [lo, hi) is r's address then. With r NULL: the same for
- * every top in [lo, hi); a lock named below a top there keeps its pin,
- * which free()'s second look then finds (tg__lockorder_freed). */
-static int drop_leaves(struct tg_defer *d, struct tg_res *r, uint64_t id, uintptr_t lo, uintptr_t hi)
-{
-    uint32_t hit[DROP_MAX];
-    int n_hit = 0, ok = 1;
-    tg__own_lock(&d->lock);
-    /* A handler that took r's entries made it a node, and said so while it
-     * held this lock. */
-    if (r && (__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
-        ok = 0;
-    uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
-    uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE), mask = d->cap - 1;
-    const uintptr_t *tops = d->tops;
-    uintptr_t size = hi - lo;
-    for (uint32_t i = head; i != end && ok; i++) {
-        if (tops[i & mask] - lo >= size)
-            continue; /* its top is not in the block (or not at r's address) */
-        struct qentry *e = QE(d, i);
-        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        if (!n)
-            continue;
-        const struct qhold *t = &e->h[n - 1];
-        if (r && (t->res != r || t->id != id))
-            continue;
-        ok = n_hit < DROP_MAX && entry_leaf(e, n) &&
-             __atomic_load_n(&t->res->lo_queuer, __ATOMIC_RELAXED) == d->serial &&
-             (r || __atomic_load_n(&t->res->addr, __ATOMIC_RELAXED) == t->addr);
-        for (int j = 0; j < n - 1 && ok; j++)
-            ok = hold_is(&e->h[j], TG_RF_LO_NODE, 0);
-        if (ok)
-            hit[n_hit++] = i;
-    }
-    for (int k = 0; k < n_hit && ok; k++) {
-        struct qentry *e = QE(d, hit[k]);
-        const struct qhold *t = &e->h[__atomic_load_n(&e->n, __ATOMIC_RELAXED) - 1];
-        if (!r) {
-            instance_ended(t->res, t->addr, 1);
-            __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(t->addr)], 1, __ATOMIC_RELAXED);
-        }
-        __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
-    }
-    if (ok)
-        head_advance(d, head, end);
-    tg__own_unlock(&d->lock);
-    return ok ? n_hit : -1;
-}
-
-/* An instance of the graph ends as a leaf that only records (leaves kept)
- * and the calling actor's own queue named (see drop_leaves): its part in
- * lock order ends without the engine lock. 1 if it did. */
+/* An instance of the graph ends as a leaf that only records named (leaves
+ * kept): its part in lock order ends without the engine lock. 1 if it
+ * did. */
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
 {
     if (tg__opt.lock_classes || (was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) || !leaf_kind(r) || r->id != id)
         return 0;
-    struct tg_actor *a = tg__current;
-    struct tg_defer *d = a ? a->defer : NULL;
-    uint32_t q = __atomic_load_n(&r->lo_queuer, __ATOMIC_RELAXED);
-    if (q && (!d || q != d->serial || drop_leaves(d, r, id, addr, addr + 1) < 0))
-        return 0;
     return kept_leaf_ends(r, addr, 0);
-}
-
-/* free() of [lo, hi): the calling actor drops its own leaves there. 0 if
- * one of its entries there needs the engine lock, else 1 (whatever else
- * lies there, free()'s second look finds). */
-static int freed_leaves(uintptr_t lo, uintptr_t hi)
-{
-    struct tg_actor *a = tg__current;
-    struct tg_defer *d = a ? a->defer : NULL;
-    if (!d || tg__opt.lock_classes || queue_empty(d))
-        return 1;
-    int n = drop_leaves(d, NULL, 0, lo, hi);
-    d->dropped += n > 0;
-    return n >= 0;
 }
 
 /* Notes that a repeats chain `key` (validated in an older generation) at

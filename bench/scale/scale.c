@@ -24,6 +24,13 @@
  *                         allocated zeroed (its mutex needs no init), taken
  *                         under the table lock, and freed without a destroy
  *                         when it leaves a window of 64 live ones per thread
+ *   scale sempost N       a producer and a consumer, N items: per item the
+ *                         producer takes lock A then lock B, releases both
+ *                         and posts a semaphore; the consumer waits on it
+ *                         and takes A then B (a nesting repeated after a
+ *                         post is a new occurrence: its clock moved on)
+ *   scale semdeep N       the same with five locks nested, A to E, on both
+ *                         sides (a chain deeper than four holds)
  *
  * Every shape is free of deadlocks and data races: a checker that reports
  * anything here is wrong. */
@@ -54,6 +61,12 @@ static long size, iters;
 static long churn_count;            /* guarded by lock_a and lock_b */
 static sem_t room;                  /* detached: threads that may still start */
 static long pair_count;             /* summed by main after the joins */
+static pthread_mutex_t chain[5] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                   PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                   PTHREAD_MUTEX_INITIALIZER};
+static int chain_depth;             /* sempost: 2, semdeep: 5 */
+static long chain_count;            /* guarded by chain[0] */
+static sem_t items;                 /* sempost: items the producer made */
 
 static double now(void)
 {
@@ -151,6 +164,60 @@ static void *lockchurn_thread(void *arg)
         pthread_mutex_destroy(m);
     }
     return NULL;
+}
+
+/* Takes chain[0..chain_depth) in order, counts one item, releases them. */
+static void chain_nest(void)
+{
+    for (int k = 0; k < chain_depth; k++)
+        pthread_mutex_lock(&chain[k]);
+    chain_count++;
+    for (int k = chain_depth; k-- > 0;)
+        pthread_mutex_unlock(&chain[k]);
+}
+
+static void *producer_thread(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < size; i++) {
+        chain_nest();
+        sem_post(&items);
+    }
+    return NULL;
+}
+
+static void *consumer_thread(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < size; i++) {
+        while (sem_wait(&items) != 0)
+            ;
+        chain_nest();
+    }
+    return NULL;
+}
+
+/* sempost, semdeep: a producer and a consumer of `size` items. */
+static double sempost(int depth)
+{
+    pthread_t p, c;
+    chain_depth = depth;
+    sem_init(&items, 0, 0);
+    double t0 = now();
+    if (pthread_create(&c, NULL, consumer_thread, NULL) != 0 ||
+        pthread_create(&p, NULL, producer_thread, NULL) != 0) {
+        perror("scale: pthread_create");
+        exit(1);
+    }
+    pthread_join(p, NULL);
+    pthread_join(c, NULL);
+    double dt = now() - t0;
+    sem_destroy(&items);
+    if (chain_count != size * 2) {
+        fprintf(stderr, "scale: sempost counted %ld nestings, expected %ld\n", chain_count, size * 2);
+        exit(1);
+    }
+    return dt;
 }
 
 /* Runs fn on WORKERS threads and returns the seconds they took together. */
@@ -274,7 +341,7 @@ static double objects_probe(void)
 static int usage(void)
 {
     fprintf(stderr, "usage: scale churn N | detached N | pairs K ITERS | objects N ITERS | "
-                    "lockchurn N | freed N\n");
+                    "lockchurn N | freed N | sempost N | semdeep N\n");
     return 2;
 }
 
@@ -307,6 +374,9 @@ int main(int argc, char **argv)
         iters = size / WORKERS;
         dt = run_workers(freed_thread, NULL);
         ops = iters * WORKERS;
+    } else if ((!strcmp(shape, "sempost") || !strcmp(shape, "semdeep")) && size >= 1) {
+        dt = sempost(shape[3] == 'p' ? 2 : 5);
+        ops = size;
     } else {
         return usage();
     }

@@ -2692,9 +2692,9 @@ static struct cycle **found_add(struct cycle **tail, struct cycle *c)
 }
 
 static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail);
-static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const struct qhold *h, int n,
-                                uint32_t to_stack, uint32_t no_edge, struct cycle **tail);
-static uint32_t renewing; /* a renewal's own clock for the next entry_run (under the engine lock) */
+static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t own_clock,
+                                const struct qhold *h, int n, uint32_t to_stack, uint32_t no_edge,
+                                struct cycle **tail);
 
 /* Under the engine lock: records d's renewals in the graph. */
 static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail)
@@ -2703,10 +2703,9 @@ static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail)
     if (!r)
         return tail;
     tg__own_lock(&r->lock);
-    for (int i = 0; i < r->n && tg__lockorder_on; i++) {
-        renewing = r->e[i].clock;
-        tail = entry_run(d->actor, hb_self(d->actor), r->e[i].h, r->e[i].n, r->e[i].to_stack, 0, tail);
-    }
+    for (int i = 0; i < r->n && tg__lockorder_on; i++)
+        tail = entry_run(d->actor, hb_self(d->actor), r->e[i].clock, r->e[i].h, r->e[i].n,
+                         r->e[i].to_stack, 0, tail);
     __atomic_store_n(&r->n, 0, __ATOMIC_RELEASE);
     tg__own_unlock(&r->lock);
     return tail;
@@ -2718,20 +2717,20 @@ static int renewals_held(const struct tg_defer *d)
     return r && __atomic_load_n(&r->n, __ATOMIC_ACQUIRE) > 0;
 }
 
-/* Under the engine lock: one queued or kept nesting of a with clock vc
- * (holds h[0..n), the lock taken last), as the slow path did it; the
- * holds of no_edge (bit k: h[k]) make no edge, but gate the others.
- * Whatever was kept into the locks it names goes to the graph first. What
- * it found is appended at *tail, whose new end is returned. */
-static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, const struct qhold *h, int n,
-                                uint32_t to_stack, uint32_t no_edge, struct cycle **tail)
+/* Under the engine lock: one queued, kept or renewed nesting of a with
+ * clock vc (holds h[0..n), the lock taken last), as the slow path did it;
+ * own_clock, if not 0, is a renewal's own entry in that clock (see
+ * renewals). The holds of no_edge (bit k: h[k]) make no edge, but gate
+ * the others. Whatever was kept into the locks it names goes to the graph
+ * first. What it found is appended at *tail, whose new end is returned. */
+static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t own_clock,
+                                const struct qhold *h, int n, uint32_t to_stack, uint32_t no_edge,
+                                struct cycle **tail)
 {
     struct tg_held held[DEFER_HOLDS];
     struct cycle *c = NULL;
     struct taker t;
     struct plan p;
-    uint32_t own_clock = renewing; /* not for the kept nestings run below */
-    renewing = 0;
     memset(held, 0, (size_t)n * sizeof held[0]);
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
@@ -2802,7 +2801,7 @@ static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
         struct qentry *e = QE(d, run[j]);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
         if (tg__lockorder_on)
-            tail = entry_run(d->actor, hb_self(d->actor), e->h, n, e->to_stack, 0, tail);
+            tail = entry_run(d->actor, hb_self(d->actor), 0, e->h, n, e->to_stack, 0, tail);
         __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
     }
     head_advance(d, head, end);
@@ -3206,7 +3205,7 @@ static struct cycle **kept_run(const struct tg_kept *k, struct cycle **tail)
             no_edge |= 1u << j;
     const struct kept_clock *c = k->clock;
     if (!c->who)
-        return entry_run(c->d->actor, hb_self(c->d->actor), k->h, n, k->to_stack, no_edge, tail);
+        return entry_run(c->d->actor, hb_self(c->d->actor), 0, k->h, n, k->to_stack, no_edge, tail);
     const struct who *w = c->who;
     struct tg_actor then;
     struct tg_vc vc;
@@ -3221,7 +3220,7 @@ static struct cycle **kept_run(const struct tg_kept *k, struct cycle **tail)
     vc.e = (struct hb_entry *)w->vc;
     vc.version = w->version;
     vc.snap = c->who;
-    return entry_run(&then, c->has_vc ? &vc : NULL, k->h, n, k->to_stack, no_edge, tail);
+    return entry_run(&then, c->has_vc ? &vc : NULL, 0, k->h, n, k->to_stack, no_edge, tail);
 }
 
 /* Under the engine lock, before an entry naming instance `id` of r is

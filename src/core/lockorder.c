@@ -2560,7 +2560,12 @@ static struct tg_defer *_Atomic queues;
  * item, not a first nesting. Renewals of one chain replace each other (the
  * latest counts: see below), and are recorded in the graph when the actor
  * is about to learn of others (a join, a wait), at its end, at every
- * watchdog tick, and when RENEW_MAX are waiting.
+ * watchdog tick, and when RENEW_MAX are waiting or their holds fill the
+ * room they share (RENEW_HOLDS). A chain of up to RENEW_DEEP holds is
+ * renewed so, deeper than a queued nesting (DEFER_HOLDS): a deep nesting
+ * repeated after every post would otherwise take the engine lock per
+ * item. A deeper one is handled at once with its clock now, in the slot
+ * of its older generation (the cache does not fill with generations).
  *
  * Why the latest renewal is enough and its clock right: until the actor
  * learns of others, its clock changes only in its own entry. A later
@@ -2572,12 +2577,13 @@ static struct tg_defer *_Atomic queues;
 #define CHAIN_GEN_BITS 16
 #define CHAIN_GEN_MASK ((1ull << CHAIN_GEN_BITS) - 1)
 #define RENEW_MAX 8
+#define RENEW_HOLDS (RENEW_MAX * DEFER_HOLDS)
+#define RENEW_DEEP 16 /* holds of one renewal at most (entry_run copies them on its stack) */
 
 struct renewal {
     uint64_t key;
     uint32_t clock, to_stack;
-    int n;
-    struct qhold h[DEFER_HOLDS];
+    int n, at;          /* its holds: renewals.h[at, at + n) */
 };
 
 /* An actor's renewals waiting (tg_defer.renewed): its own thread adds,
@@ -2585,11 +2591,14 @@ struct renewal {
  * under the engine lock, never the other way). A watchdog tick may record
  * them while the actor moves its own clock on (a post): each is recorded
  * with its own clock, whatever the actor's is then; the actor learns of
- * others only once it has seen them recorded (hb_settle: n, release). */
+ * others only once it has seen them recorded (hb_settle: n, release).
+ * Their holds share h: the actor copies a new one's beyond `used` before
+ * it takes the lock (a recorder reads only below it, and only empties). */
 struct renewals {
     tg_lock_t lock;
-    int n;
+    int n, used;
     struct renewal e[RENEW_MAX];
+    struct qhold h[RENEW_HOLDS];
 };
 
 static void chain_next_gen(struct tg_actor *a)
@@ -2704,8 +2713,9 @@ static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail)
         return tail;
     tg__own_lock(&r->lock);
     for (int i = 0; i < r->n && tg__lockorder_on; i++)
-        tail = entry_run(d->actor, hb_self(d->actor), r->e[i].clock, r->e[i].h, r->e[i].n,
+        tail = entry_run(d->actor, hb_self(d->actor), r->e[i].clock, r->h + r->e[i].at, r->e[i].n,
                          r->e[i].to_stack, 0, tail);
+    r->used = 0;
     __atomic_store_n(&r->n, 0, __ATOMIC_RELEASE);
     tg__own_unlock(&r->lock);
     return tail;
@@ -2727,7 +2737,7 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
                                 const struct qhold *h, int n, uint32_t to_stack, uint32_t no_edge,
                                 struct cycle **tail)
 {
-    struct tg_held held[DEFER_HOLDS];
+    struct tg_held held[RENEW_DEEP];
     struct cycle *c = NULL;
     struct taker t;
     struct plan p;
@@ -3406,8 +3416,8 @@ static void kept_freed(uintptr_t lo, uintptr_t hi)
 }
 
 /* Copies a's holds into h, the lock just taken last: how many, or -1 if
- * more than DEFER_HOLDS or one without an entry. */
-static int holds_copy(struct tg_actor *a, struct qhold *h)
+ * more than max or one without an entry. */
+static int holds_copy(struct tg_actor *a, struct qhold *h, int max)
 {
     const struct tg_held *top = &a->held[a->n_held - 1];
     int k = 0;
@@ -3418,7 +3428,7 @@ static int holds_copy(struct tg_actor *a, struct qhold *h)
         if (x->released_by_other || (x != top && x->addr == top->addr))
             continue;
         struct tg_res *r = own_res(x);
-        if (!r || k == DEFER_HOLDS)
+        if (!r || k == max)
             return -1;
         h[k++] = (struct qhold){.addr = x->addr, .pc = x->pc, .res = r,
                                 .id = x->res_id ? x->res_id : r->id, .stack = x->stack,
@@ -3440,7 +3450,7 @@ static int defer(struct tg_actor *a)
         tg__lockorder_drain(a);
     struct qentry *e = QE(d, tail);
     const struct tg_held *top = &a->held[a->n_held - 1];
-    int k = holds_copy(a, e->h);
+    int k = holds_copy(a, e->h, DEFER_HOLDS);
     if (k < 0)
         return 0;
     if (k < 2)
@@ -3469,7 +3479,7 @@ static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
 
 /* Notes that a repeats chain `key` (validated in an older generation) at
  * its own clock now: 1 if noted, 0 if the slow path is to handle it as a
- * new chain (a deep nesting, no memory). Only a's thread calls it. */
+ * new chain (deeper than RENEW_DEEP, no memory). Only a's thread calls it. */
 static int renew(struct tg_actor *a, uint64_t key)
 {
     struct tg_vc *vc = a->vc;
@@ -3487,28 +3497,44 @@ static int renew(struct tg_actor *a, uint64_t key)
             tg__own_unlock(&r->lock);
             return 1;
         }
+    int at = r->n < RENEW_MAX ? r->used : RENEW_HOLDS;
     tg__own_unlock(&r->lock);
-    struct renewal fresh;
-    int k = holds_copy(a, fresh.h);
+    if (at > 0 && at + a->n_held > RENEW_HOLDS) { /* no room: the waiting ones go first */
+        drain_own(d, DRAIN_RENEWED, 1, 0);
+        at = 0;
+    }
+    int k = holds_copy(a, r->h + at, RENEW_DEEP);
     if (k < 0)
         return 0;
     if (k < 2)
         return 1; /* nothing below it: no edge */
     const struct tg_held *top = &a->held[a->n_held - 1];
-    fresh.key = key;
-    fresh.clock = clock;
-    fresh.n = k;
-    fresh.to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    uint32_t to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
     tg__own_lock(&r->lock);
-    while (r->n == RENEW_MAX) {
-        tg__own_unlock(&r->lock);
-        drain_own(d, DRAIN_RENEWED, 1, 0);
-        tg__own_lock(&r->lock);
+    if (r->used != at) { /* recorded meanwhile: the room starts again at 0 */
+        memmove(r->h, r->h + at, (size_t)k * sizeof r->h[0]);
+        at = 0;
     }
-    r->e[r->n] = fresh;
+    r->e[r->n] = (struct renewal){.key = key, .clock = clock, .to_stack = to_stack, .n = k, .at = at};
+    r->used = at + k;
     __atomic_store_n(&r->n, r->n + 1, __ATOMIC_RELEASE);
     tg__own_unlock(&r->lock);
     return 1;
+}
+
+/* Remembers that a's chain `key` is validated, in the slot of its older
+ * generation if it has one (older >= 0), so that the generations of a
+ * chain that is handled anew after every post do not pile up there. */
+static void chain_renewed(struct tg_actor *a, long older, uint64_t key)
+{
+    uint64_t v = key ^ a->chain_salt;
+    if (older < 0) {
+        chain_cache_put(a, key);
+        return;
+    }
+    if (v) /* (0 marks an empty slot: the chain stays in its older generation) */
+        a->chain_cache[older] = v;
+    a->chain_fresh = 1;
 }
 
 /* A chain the actor has not had validated: each of its newest holds and
@@ -3526,13 +3552,12 @@ void tg__lockorder_slow(struct tg_actor *a)
     tg__guard++;
     long older = chain_older(a, key);
     if (older >= 0 && renew(a, key)) { /* validated before a create or a post */
-        a->chain_cache[older] = key ^ a->chain_salt;
-        a->chain_fresh = 1;
+        chain_renewed(a, older, key);
         tg__guard--;
         return;
     }
     if (chain_in_old(a, key) || defer(a)) { /* validated before the cache grew, or queued */
-        chain_cache_put(a, key);
+        chain_renewed(a, older, key);
         tg__guard--;
         return;
     }
@@ -3561,7 +3586,7 @@ void tg__lockorder_slow(struct tg_actor *a)
         apply(&t, &p, &c);
     found_add(tail, c);
     tg__unlock();
-    chain_cache_put(a, key);
+    chain_renewed(a, older, key);
     report_all(found);
     tg__guard--;
 }

@@ -288,6 +288,36 @@ int tg__actor_ident(const struct tg_actor *a, struct tg_actor_ident *out)
     return -1;
 }
 
+int tg__actor_of_tag(uint64_t tag, struct tg_tagged *out)
+{
+    const uint64_t mask = (1ull << TG_TAG_ID_BITS) - 1;
+    memset(out, 0, sizeof *out);
+    out->task = (int)(tag >> TG_TAG_ID_BITS & 1);
+    if (!(tag & mask) || __atomic_load_n(&next_actor_id, __ATOMIC_RELAXED) > mask)
+        return -1;
+    out->who.id = tag & mask;
+    uint64_t slot = tag >> (TG_TAG_ID_BITS + 1);
+    /* Records are never freed and registries never unmapped: a slot below
+     * the high-water mark reads a record, whoever it serves now. */
+    if (slot >= (uint64_t)__atomic_load_n(&tg__actor_slots, __ATOMIC_ACQUIRE))
+        return 0;
+    const struct tg_actor *a = __atomic_load_n(&__atomic_load_n(&tg__actors, __ATOMIC_ACQUIRE)[slot],
+                                               __ATOMIC_ACQUIRE);
+    struct tg_actor_ident who;
+    if (!a || tg__actor_ident(a, &who) != 0 || who.id != out->who.id)
+        return 0;
+    /* The state, then the id again: a renewal stores the new id before it
+     * makes the state running, so a state read while the id still names
+     * this actor is this actor's. */
+    uint32_t state = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&a->id, __ATOMIC_ACQUIRE) != who.id)
+        return 0;
+    out->who = who;
+    out->actor = a;
+    out->state = state;
+    return 1;
+}
+
 /* Under the engine lock: an empty registry slot, the most recently freed
  * first (so the part of the table in use follows the actors alive, not
  * the actors ever made), else the next never used; -1 if the table is

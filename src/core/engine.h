@@ -89,22 +89,36 @@ struct tg_res {
         struct tg_kept *_Atomic lo_kept;
     };
     union {
-        uintptr_t cond_mutex; /* cond: address of the mutex its waiters use, 0 if none */
-        /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
-         * it and has not given it back, or NULL (preload/sem.c). */
-        struct tg_actor *_Atomic sem_taker;
-        /* Bare futex words (TG_RF_FUTEX): when the stall check first saw
-         * the word no longer hold futex_value, 0 if it has not. */
-        uint64_t futex_moved_ns;
+        struct {
+            union {
+                uintptr_t cond_mutex; /* cond: address of the mutex its waiters use, 0 if none */
+                /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
+                 * it and has not given it back, or NULL (preload/sem.c). */
+                struct tg_actor *_Atomic sem_taker;
+                /* Bare futex words (TG_RF_FUTEX): when the stall check first saw
+                 * the word no longer hold futex_value, 0 if it has not. */
+                uint64_t futex_moved_ns;
+            };
+            union {
+                _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
+                _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
+                uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
+            };
+            /* Lock order (lockorder.c, under the engine lock): where this
+             * instance's node was last put, a hint checked against the
+             * node's key (so a stale value is harmless). */
+            int32_t graph_node;
+        };
+        /* The task runtime's channels, events, wait groups and semaphores
+         * (kinds TG_RES_CHANNEL, TG_RES_EVENT, TG_RES_SEM; none of the
+         * above is theirs): the tags (tg__actor_tag) of the tasks that
+         * last used it each way, 0 for nobody yet; reports name them as
+         * those who could end a wait on it. A channel's are its last
+         * sender and receiver; an event's, its last setter and resetter;
+         * a wait group's, the last to add and to finish; a semaphore's,
+         * its last releaser. Zero from each new instance on (fill). */
+        _Atomic uint64_t last_by[2];
     };
-    union {
-        _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
-        _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
-        uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
-    };
-    /* Lock order (lockorder.c, under the engine lock): where this instance's
-     * node was last put, a hint checked against the node's key. */
-    int32_t graph_node;
     /* Semaphores, while lock order is on: the clock their posts carry to
      * their waiters (lockorder.c); kept across instances, reset by owner. */
     struct tg_vc *_Atomic hb;
@@ -406,6 +420,35 @@ struct tg_actor_ident {
     uintptr_t created_pc;
 };
 int tg__actor_ident(const struct tg_actor *a, struct tg_actor_ident *out);
+/* An actor named in one word (tg_res.last_by): its id (below 2^41: a tag
+ * is not read once more ids were given, see tg__actor_of_tag), a bit for a
+ * task, and its registry slot (below 2^22: max_threads), so that a report
+ * finds the actor at once and can tell whether the record there still
+ * serves it. Never 0 (ids start at 1). TG_TAG_UNKNOWN, a task bit without
+ * an id, stands for a task that has no actor (the registry was full). */
+#define TG_TAG_ID_BITS 41
+#define TG_TAG_TASK (1ull << TG_TAG_ID_BITS)
+#define TG_TAG_UNKNOWN TG_TAG_TASK
+static inline uint64_t tg__actor_tag(const struct tg_actor *a)
+{
+    return a->id | (a->kind == TG_ACTOR_TASK ? TG_TAG_TASK : 0) |
+           (uint64_t)a->slot << (TG_TAG_ID_BITS + 1);
+}
+/* Whom a tag names now (tg__actor_of_tag). */
+struct tg_tagged {
+    struct tg_actor_ident who;
+    const struct tg_actor *actor; /* its record, when it still serves it */
+    uint32_t state;               /* then its enum tg_actor_state */
+    int task;                     /* 1 for a task, 0 for a thread */
+};
+/* Lock-free, for reports. Returns 1 when the actor's record still serves
+ * it: out names it and gives its state (an ended actor whose record was
+ * not reused yet is found, TG_ST_EXITED). Returns 0 when it ended and its
+ * record went to another: only out->who.id and out->task are set. Returns
+ * -1 when the tag names nobody known: 0, TG_TAG_UNKNOWN, or any tag once
+ * more than 2^41 actors have been made (ids no longer fit a tag: it could
+ * name the wrong one). */
+int tg__actor_of_tag(uint64_t tag, struct tg_tagged *out);
 void tg__actor_set_name(struct tg_actor *a, const char *name);
 /* "thread 3 \"worker\"" (or "task ...", or without a name if it has none),
  * written into buf, which is returned. */

@@ -175,8 +175,11 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     r->created_pc = pc;
     if (tg__opt.lock_classes) /* else lo_kept, which lock order empties itself */
         r->class_key = 0;
-    r->cond_mutex = 0;
-    __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
+    r->cond_mutex = 0; /* (and last_by[0]) */
+    if (kind == TG_RES_CHANNEL || kind == TG_RES_EVENT) /* never lock-order nodes */
+        __atomic_store_n(&r->last_by[1], 0, __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 

@@ -81,7 +81,12 @@ static int tg__chan_grow(tg_chan *c)
  * inline (a blocking call copies them in: a round trip makes four). */
 #define TG__CHAN_HOT static inline __attribute__((always_inline))
 
-TG__CHAN_HOT int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
+/* Each completes the calling task's operation (me: its task) and, when a
+ * peer was parked on the other side, the peer's; the engine's record of c
+ * notes who sent and who received (tg__det_used: a test when detection is
+ * off). */
+TG__CHAN_HOT int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k,
+                                   const struct tg_task *me)
 {
     if (c->closed) {
         w->result = TG_ECLOSED;
@@ -91,29 +96,40 @@ TG__CHAN_HOT int tg__chan_try_send(tg_chan *c, struct tg__waiter *w, struct tg__
     if (r) {
         tg__elem_copy(r->data, w->data, c->elem_size);
         r->result = 0;
+        tg__det_used2(&c->p, TG__BY_SEND, me, r->park->task);
         tg__wakes_add(k, r);
         return 1;
     }
     if (c->count == c->cap && (c->capacity != TG_CHAN_UNBOUNDED || tg__chan_grow(c) != 0))
         return 0; /* full (or an unbounded channel out of memory: wait for room) */
-    if (!c->buf && !(c->buf = malloc((size_t)c->cap * c->elem_size)))
-        return 0; /* TG_CHAN_INIT: the ring is made by the first buffered send */
+    if (__builtin_expect(!c->buf, 0)) { /* TG_CHAN_INIT: the first buffered send */
+        if (!(c->buf = malloc((size_t)c->cap * c->elem_size)))
+            return 0;
+        /* Its engine record too, if it has none yet (as its first wait
+         * would): from now on it notes who sends and receives. */
+        if (tg__detect_on && !c->p.res)
+            tg__det_res_lazy(&c->p, (uintptr_t)__builtin_return_address(0));
+    }
     tg__elem_copy(tg__slot(c, c->count), w->data, c->elem_size);
     c->count++;
+    tg__det_used(&c->p, TG__BY_SEND, me);
     return 1;
 }
 
-TG__CHAN_HOT int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
+TG__CHAN_HOT int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k,
+                                   const struct tg_task *me)
 {
     if (c->count > 0) {
         tg__elem_copy(w->data, tg__slot(c, 0), c->elem_size);
         c->head = (c->head + 1) % c->cap;
         c->count--;
+        tg__det_used(&c->p, TG__BY_RECV, me);
         struct tg__waiter *s = tg__waitq_claim_first(&c->sendq, -1);
         if (s) {
             tg__elem_copy(tg__slot(c, c->count), s->data, c->elem_size);
             c->count++;
             s->result = 0;
+            tg__det_used(&c->p, TG__BY_SEND, s->park->task);
             tg__wakes_add(k, s);
         }
         return 1;
@@ -122,6 +138,7 @@ TG__CHAN_HOT int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__
     if (s) {
         tg__elem_copy(w->data, s->data, c->elem_size);
         s->result = 0;
+        tg__det_used2(&c->p, TG__BY_RECV, me, s->park->task);
         tg__wakes_add(k, s);
         return 1;
     }
@@ -134,7 +151,8 @@ TG__CHAN_HOT int tg__chan_try_recv(tg_chan *c, struct tg__waiter *w, struct tg__
 
 int tg__chan_try(tg_chan *c, struct tg__waiter *w, struct tg__wakes *k)
 {
-    return w->op == TG_SEL_SEND ? tg__chan_try_send(c, w, k) : tg__chan_try_recv(c, w, k);
+    return w->op == TG_SEL_SEND ? tg__chan_try_send(c, w, k, w->park->task)
+                                : tg__chan_try_recv(c, w, k, w->park->task);
 }
 
 /* A blocking send or receive with no deadline: tg__task_block's one-arm
@@ -149,7 +167,7 @@ TG__CHAN_HOT int tg__chan_wait(tg_chan *c, int op, void *data, uintptr_t pc)
     struct tg__waiter w = { .op = op, .data = data };
     struct tg__wakes k = { 0 };
     tg__spin_lock(&c->p.lock);
-    int done = op == TG_SEL_SEND ? tg__chan_try_send(c, &w, &k) : tg__chan_try_recv(c, &w, &k);
+    int done = op == TG_SEL_SEND ? tg__chan_try_send(c, &w, &k, t) : tg__chan_try_recv(c, &w, &k, t);
     if (!done) /* (nothing was claimed) */
         return tg__park_chan(t, c, op == TG_SEL_SEND ? &c->sendq : &c->recvq, op, data, pc);
     tg__spin_unlock(&c->p.lock);

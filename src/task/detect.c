@@ -15,6 +15,7 @@
 #endif
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent) { (void)t;
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
 void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
+void tg__det_used_by_caller(struct tg__prim *p, int role, uintptr_t pc) { (void)p; (void)role; (void)pc; }
 void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc) { (void)pc; return p->res; }
 int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target, int timed,
                  uintptr_t pc, int check)
@@ -64,51 +66,197 @@ int tg__det_dump(int fd) { (void)fd; return -1; }
 
 #else
 
-/* A report's words on a task's wait, which only the runtime knows: which
- * way a channel wait goes, how full the channel is and whether anyone waits
- * on the other side; a wait group's count. Read without the primitive's
- * lock (a report must not take it): exact when the tasks are stuck, which
- * is when a report names them. */
-static char *tg__wait_note(const struct tg_task *t, const struct tg__prim *p)
+/* ---- who could end a wait: what a primitive's record remembers ---------- */
+
+/* 1 if the task of actor a (id: the id it was found with) is parked: a
+ * channel wait is published to the engine only once its scheduler runs
+ * out of work, so the task's own state is read too, inside
+ * tg__rec_read_begin/end, while its actor still names it. */
+static int tg__task_parked(const struct tg_actor *a, uint64_t id)
 {
+    int parked = 0;
+    tg__rec_read_begin();
+    const struct tg_task *t = __atomic_load_n(&a->user, __ATOMIC_ACQUIRE);
+    if (t && __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED &&
+        __atomic_load_n(&a->id, __ATOMIC_ACQUIRE) == id) {
+        parked = __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TG__T_BLOCKED;
+        parked &= __atomic_load_n(&a->id, __ATOMIC_ACQUIRE) == id;
+    }
+    tg__rec_read_end();
+    return parked;
+}
+
+/* The name of the task with actor id `id` if a scheduler's ring of ended
+ * tasks still has it (copied into name[32]); 0 if none does. */
+static int tg__ended_name(uint64_t id, char *name)
+{
+    for (struct tg__sched *s = tg__sched_list(); s; s = s->all_next) {
+        const struct tg__ended *ring = __atomic_load_n(&s->ended, __ATOMIC_ACQUIRE);
+        for (int i = 0; ring && i < TG__ENDED; i++) {
+            if (__atomic_load_n(&ring[i].id, __ATOMIC_ACQUIRE) != id)
+                continue;
+            memcpy(name, ring[i].name, sizeof ring[i].name);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (__atomic_load_n(&ring[i].id, __ATOMIC_RELAXED) == id) {
+                name[sizeof ring[i].name - 1] = 0;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Appends the actor tag stands for, named the way reports name actors
+ * ("task 5 \"right\""), then what it does now (", which is blocked",
+ * ", which can run", ", which has ended"); "this task" for self, the actor
+ * whose wait is described. Returns 0 (appending nothing) when the tag
+ * names nobody tangle can tell. */
+static int tg__who(struct tg_buf *b, uint64_t tag, const struct tg_actor *self)
+{
+    struct tg_tagged w;
+    int found = tg__actor_of_tag(tag, &w);
+    const char *kind = w.task ? "task" : "thread";
+    if (found < 0)
+        return 0;
+    if (found == 0) { /* its record serves another: its name, if kept, is in a ring */
+        char name[32];
+        tg__buf_printf(b, "%s %llu", kind, (unsigned long long)w.who.id);
+        if (w.task && tg__ended_name(w.who.id, name) && name[0])
+            tg__buf_printf(b, " \"%s\"", name);
+        tg__buf_printf(b, ", which has %s", w.task ? "ended" : "exited");
+        return 1;
+    }
+    if (w.actor == self) {
+        tg__buf_printf(b, "this %s", kind);
+        return 1;
+    }
+    tg__buf_printf(b, "%s %llu", kind, (unsigned long long)w.who.id);
+    if (w.who.name[0])
+        tg__buf_printf(b, " \"%s\"", w.who.name);
+    tg__buf_printf(b, ", which %s",
+                   w.state == TG_ST_EXITED ? (w.task ? "has ended" : "has exited")
+                   : w.state == TG_ST_BLOCKED || (w.task && tg__task_parked(w.actor, w.who.id))
+                       ? "is blocked"
+                   : w.task ? "can run" : "is running");
+    return 1;
+}
+
+/* Appends the clause on the last user of p in `role`: "the last to
+ * receive from it was task 5 \"right\", which is blocked" (did: "to
+ * receive from it"), or "nobody has received from it yet" (done: "received
+ * from it"); a new sentence when `first` (" The last ..."), else after
+ * "; ". Nothing when the one it was cannot be told. Returns 1 if it
+ * appended. */
+static int tg__last(struct tg_buf *b, int first, const struct tg__prim *p, int role,
+                    const char *did, const char *done, const struct tg_actor *self)
+{
+    const struct tg_res *r = p->res;
+    uint64_t tag = r ? __atomic_load_n(&r->last_by[role], __ATOMIC_RELAXED) : 0;
+    struct tg_tagged w;
+    if (tag && tg__actor_of_tag(tag, &w) < 0)
+        return 0;
+    tg__buf_puts(b, first ? " " : "; ");
+    if (!tag) {
+        tg__buf_printf(b, "%s has %s yet", first ? "Nobody" : "nobody", done);
+        return 1;
+    }
+    tg__buf_printf(b, "%s last %s was ", first ? "The" : "the", did);
+    return tg__who(b, tag, self);
+}
+
+/* The malloc'd text of b (the caller frees it), NULL if it failed. */
+static char *tg__buf_take(struct tg_buf *b)
+{
+    if (b->failed) {
+        tg__buf_free(b);
+        return NULL;
+    }
+    return b->data;
+}
+
+/* Appends who last used p each way, the role that could end the wait
+ * first: see tg__last. */
+static void tg__lasts(struct tg_buf *b, const struct tg__prim *p, const struct tg_actor *self,
+                      int r1, const char *did1, const char *done1, int r2, const char *did2,
+                      const char *done2)
+{
+    int said = tg__last(b, 1, p, r1, did1, done1, self);
+    if (r2 >= 0)
+        said |= tg__last(b, !said, p, r2, did2, done2, self);
+    if (said)
+        tg__buf_puts(b, ".");
+}
+
+/* A report's words on a task's wait, which only the runtime knows: which
+ * way a channel wait goes, how full the channel is, whether anyone waits
+ * on the other side, and who last used it each way; a wait group's count and who last
+ * finished and added; who last set and reset an event; who last released
+ * a signalling semaphore. self is the waiting task's actor. Read without
+ * the primitive's lock (a report must not take it): exact when the tasks
+ * are stuck, which is when a report names them. */
+static char *tg__wait_note(const struct tg_task *t, const struct tg__prim *p,
+                           const struct tg_actor *self)
+{
+    struct tg_buf b = { 0 };
     if (p->kind == TG__K_CHAN) {
         const tg_chan *c = (const tg_chan *)p;
         long n = __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-        int other = __atomic_load_n(t->wait_op == TG_SEL_SEND ? &c->recvq.head : &c->sendq.head,
-                                    __ATOMIC_RELAXED) != NULL;
-        char fill[96];
+        int send = t->wait_op == TG_SEL_SEND;
+        tg__buf_printf(&b, "it waits to %s: ", send ? "send" : "receive");
         if (c->capacity == 0)
-            snprintf(fill, sizeof fill, "the channel is unbuffered");
+            tg__buf_puts(&b, "the channel is unbuffered");
         else if (c->capacity < 0)
-            snprintf(fill, sizeof fill, "the channel is unbounded and holds %ld", n);
+            tg__buf_printf(&b, "the channel is unbounded and holds %ld", n);
         else
-            snprintf(fill, sizeof fill, "the channel %s (%ld of %ld)",
-                     n == 0 ? "is empty" : n >= c->capacity ? "is full" : "holds some", n,
-                     c->capacity);
-        if (t->wait_op == TG_SEL_SEND)
-            return tg__sprintf("it waits to send: %s and %s; any task receiving from it "
-                               "would complete the send", fill,
-                               other ? "a task waits to receive from it"
-                                     : "no task waits to receive from it");
-        return tg__sprintf("it waits to receive: %s and %s; any task sending on it (or "
-                           "closing it) would complete the receive", fill,
-                           other ? "a task waits to send on it" : "no task waits to send on it");
-    }
-    if (p->kind == TG__K_WAITGROUP) {
+            tg__buf_printf(&b, "the channel %s (%ld of %ld)",
+                           n == 0 ? "is empty" : n >= c->capacity ? "is full" : "holds some", n,
+                           c->capacity);
+        /* (A channel hands a value over as soon as both sides are there:
+         * a task that stays on the other side's queue is leaving it.) */
+        int other =
+            __atomic_load_n(send ? &c->recvq.head : &c->sendq.head, __ATOMIC_RELAXED) != NULL;
+        tg__buf_printf(&b, " and %s", other ? "a task waits" : "no task waits");
+        tg__buf_puts(&b, send ? " to receive from it; any task receiving from it would complete "
+                                "the send."
+                              : " to send on it; any task sending on it (or closing it) would "
+                                "complete the receive.");
+        /* Who could complete it first: the last on the other side. */
+        if (send)
+            tg__lasts(&b, p, self, TG__BY_RECV, "to receive from it", "received from it",
+                      TG__BY_SEND, "to send on it", "sent on it");
+        else
+            tg__lasts(&b, p, self, TG__BY_SEND, "to send on it", "sent on it", TG__BY_RECV,
+                      "to receive from it", "received from it");
+    } else if (p->kind == TG__K_WAITGROUP) {
         long n = __atomic_load_n(&((const tg_waitgroup *)p)->count, __ATOMIC_RELAXED);
-        return tg__sprintf("the wait group still counts %ld: it opens after %ld more "
-                           "tg_waitgroup_done() call%s", n, n, n == 1 ? "" : "s");
+        tg__buf_printf(&b, "the wait group still counts %ld: it opens after %ld more "
+                           "tg_waitgroup_done() call%s.", n, n, n == 1 ? "" : "s");
+        tg__lasts(&b, p, self, TG__BY_DONE, "to call tg_waitgroup_done() on it",
+                  "called tg_waitgroup_done() on it", TG__BY_ADD, "to add to it",
+                  "added to it");
+    } else if (p->kind == TG__K_EVENT) {
+        tg__buf_puts(&b, "it waits for the event to be set; a task or thread calling "
+                         "tg_event_set() on it would end the wait.");
+        tg__lasts(&b, p, self, TG__BY_SET, "to set it", "set it", TG__BY_RESET, "to reset it",
+                  "reset it");
+    } else if (p->kind == TG__K_SEM && (((const tg_sem *)p)->flags & TG_SEM_SIGNAL)) {
+        tg__buf_printf(&b, "it waits for a permit of a signalling semaphore (it has %ld); any "
+                           "task releasing it would end the wait.",
+                       __atomic_load_n(&((const tg_sem *)p)->permits, __ATOMIC_RELAXED));
+        tg__lasts(&b, p, self, TG__BY_RELEASE, "to release it", "released it", -1, NULL, NULL);
+    } else {
+        return NULL;
     }
-    return NULL;
+    return tg__buf_take(&b);
 }
 
 /* The engine's hook: the same for a task's published one-arm wait. */
 static char *tg__det_wait_note(const struct tg_actor *a, const struct tg_wait_desc *w)
 {
     if (a->kind != TG_ACTOR_TASK || !a->user || !w->res || w->n_any > 0 ||
-        (w->kind != TG_RES_CHANNEL && w->kind != TG_RES_EVENT))
+        (w->kind != TG_RES_CHANNEL && w->kind != TG_RES_EVENT && w->kind != TG_RES_SEM))
         return NULL;
-    return tg__wait_note(a->user, (const struct tg__prim *)w->res->addr);
+    return tg__wait_note(a->user, (const struct tg__prim *)w->res->addr, a);
 }
 
 /* ---- the hold record (detect.h) ---------------------------------------- */
@@ -258,6 +406,8 @@ void tg__det_sched_start(struct tg__sched *s)
         tg__current = h;
     }
     h->aflags |= TG_AF_HOST;
+    if (!s->ended) /* kept when the scheduler is reused; never freed */
+        s->ended = calloc(TG__ENDED, sizeof *s->ended);
     s->host = h;
     s->host_guard = tg__guard_of_self();
 }
@@ -278,6 +428,7 @@ void tg__det_sched_end(struct tg__sched *s)
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
+    t->actor_tag = TG_TAG_UNKNOWN;
     if (!s->host)
         return;
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
@@ -288,6 +439,8 @@ void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent)
         a->user = t;
     }
     t->actor = a;
+    if (a)
+        t->actor_tag = tg__actor_tag(a);
 }
 
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t)
@@ -336,6 +489,17 @@ void *tg__det_res_lazy(struct tg__prim *p, uintptr_t pc)
     r = tg__res_get((uintptr_t)p, tg__res_kind(p->kind), (uint32_t)flags, pc);
     __atomic_store_n(&p->res, r, __ATOMIC_RELEASE);
     return r;
+}
+
+void tg__det_used_by_caller(struct tg__prim *p, int role, uintptr_t pc)
+{
+    struct tg_res *r = p->res ? p->res : tg__det_res_lazy(p, pc);
+    if (!r)
+        return;
+    struct tg_task *t = tg__self();
+    struct tg_actor *a = tg__current;
+    uint64_t tag = t ? t->actor_tag : a ? tg__actor_tag(a) : TG_TAG_UNKNOWN;
+    __atomic_store_n(&r->last_by[role], tag, __ATOMIC_RELAXED);
 }
 
 void tg__det_res_destroy(struct tg__prim *p)
@@ -549,13 +713,16 @@ static int tg__lz_chain(struct tg_task *t)
     return 1;
 }
 
-/* A select's arms as wait records. */
-static void tg__sel_arms(const struct tg__sel_set *set, struct tg__lz_arm *out)
+/* A select's arms as wait records. A statically initialized channel gets
+ * its engine record here, at its first wait (see tg__det_park). */
+static void tg__sel_arms(const struct tg__sel_set *set, struct tg__lz_arm *out, uintptr_t pc)
 {
     for (int i = 0; i < set->n; i++) {
         struct tg_task *target;
         out[i].kind = tg__arm_kind(&set->arms[i], &target);
         out[i].obj = set->arms[i].obj;
+        if (out[i].kind == TG__W_CHANNEL && !((struct tg__prim *)out[i].obj)->res)
+            tg__det_res_lazy(out[i].obj, pc);
     }
 }
 
@@ -564,7 +731,7 @@ static __attribute__((noinline)) int tg__det_park_wide(struct tg_task *t, const 
                                                        int timed, uintptr_t pc)
 {
     struct tg__lz_arm arms[set->n];
-    tg__sel_arms(set, arms);
+    tg__sel_arms(set, arms, pc);
     unsigned v = tg__lz_open(t);
     t->lz.n_any = 0; /* published, never walked: tg__lz_read sees kind ANY with no arms */
     tg__lz_close(t, v);
@@ -599,7 +766,7 @@ int tg__det_park_slow(struct tg_task *t, int wkind, void *obj, struct tg_task *t
             return tg__det_park_wide(t, set, timed, pc);
         unsigned v = tg__lz_open(t);
         t->lz.n_any = set->n;
-        tg__sel_arms(set, t->lz.any);
+        tg__sel_arms(set, t->lz.any, pc);
         tg__lz_close(t, v);
         /* Arms only named tasks can complete are walked like a lock wait;
          * with one arm anyone may complete, it is deferred like a channel
@@ -835,7 +1002,7 @@ static void tg__dump_wait(struct tg_actor_info *info, const struct tg_task *t)
     if (p->kind >= TG__K_MUTEX && p->kind <= TG__K_CHAN && p->res) {
         tg__res_describe(p->res, &info->wait.res);
         if (!t->wait_what) /* a one-arm wait (not a select) */
-            info->wait.note = tg__wait_note(t, p);
+            info->wait.note = tg__wait_note(t, p, t->actor);
         if (p->kind == TG__K_MUTEX) {
             const struct tg_task *o = (const struct tg_task *)(
                 __atomic_load_n(&((const tg_mutex *)obj)->state, __ATOMIC_RELAXED) & ~(uintptr_t)1);

@@ -23,6 +23,12 @@ extern int tg__detect_on; /* copy of tg__config.detect taken by the first tg_run
  * release checks one comparison. */
 extern int64_t tg__long_hold_after;
 
+/* Roles a primitive's engine record remembers the last task in
+ * (tg__det_used): a channel's sender and receiver, an event's setter and
+ * resetter, a wait group's adder and finisher, a semaphore's releaser. */
+enum { TG__BY_SEND = 0, TG__BY_RECV = 1, TG__BY_SET = 0, TG__BY_RESET = 1, TG__BY_ADD = 0,
+       TG__BY_DONE = 1, TG__BY_RELEASE = 0 };
+
 /* Wait kinds for tg__det_wait (mapped to the engine's resource kinds). */
 enum { TG__W_LOCK, TG__W_READ, TG__W_WRITE, TG__W_PERMIT, TG__W_SIGNAL, TG__W_JOIN,
        TG__W_CHANNEL, TG__W_SLEEP, TG__W_ANY };
@@ -51,6 +57,10 @@ void tg__det_task_reap(struct tg__sched *s, struct tg_task *t);
 /* Its usual case, inline: s keeps t's actor for its next spawn, if it
  * keeps none yet (then 1). Only s's thread touches what s keeps. */
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t);
+/* tg__det_used for whoever calls (events, wait groups and semaphores may
+ * be used by threads too), registering a statically initialized p first;
+ * call it only while tg__detect_on. */
+void tg__det_used_by_caller(struct tg__prim *p, int role, uintptr_t pc);
 /* Register a primitive (its engine record goes to p->res). */
 void tg__det_res_init(struct tg__prim *p, int engine_flags, uintptr_t pc);
 void tg__det_res_destroy(struct tg__prim *p);
@@ -121,6 +131,9 @@ static inline __attribute__((always_inline)) void tg__det_task_new(struct tg_tas
     /* The spawn site is the caller of tg_spawn, known already: no unwinding. */
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
     t->actor = tg__actor_renew_task(old, t->name, pid, t->spawn_pc, s->host, t);
+    t->actor_tag = t->actor ? t->actor->id | TG_TAG_TASK |
+                                  (uint64_t)t->actor->slot << (TG_TAG_ID_BITS + 1)
+                            : TG_TAG_UNKNOWN; /* tg__actor_tag of a task */
 }
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t)
 {
@@ -141,6 +154,30 @@ static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_tas
     if (t->actor && (p->res || tg__det_res_lazy(p, pc))) {
         tg__acquired(t->actor, (struct tg_res *)p->res, (enum tg_mode)mode, pc);
         t->task_holds++;
+    }
+}
+/* The engine's record of p (when it has one: detection is on) notes t as
+ * the last task to use p in `role` (tg_res.last_by, TG__BY_*): reports name
+ * it among those who could end a wait on p. */
+static inline __attribute__((always_inline)) void tg__det_used(struct tg__prim *p, int role,
+                                                                const struct tg_task *t)
+{
+    struct tg_res *r = p->res;
+    if (r)
+        __atomic_store_n(&r->last_by[role], t->actor_tag, __ATOMIC_RELAXED);
+}
+/* Both roles at once, t in role and t2 in the other (a channel's direct
+ * hand-off): one test, both tags
+ * read before either store (which the compiler would take for a barrier). */
+static inline __attribute__((always_inline)) void tg__det_used2(struct tg__prim *p, int role,
+                                                                 const struct tg_task *t,
+                                                                 const struct tg_task *t2)
+{
+    struct tg_res *r = p->res;
+    if (r) {
+        uint64_t a = t->actor_tag, b = t2->actor_tag;
+        __atomic_store_n(&r->last_by[role], a, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->last_by[1 - role], b, __ATOMIC_RELAXED);
     }
 }
 /* The task hold record (tg_task.hold_in). An uncontended task mutex lock
@@ -181,10 +218,25 @@ static inline void tg__det_hold_synced(struct tg_task *t)
     if (TG_UNLIKELY(t->hold_mirror != t->hold_top))
         tg__det_hold_sync(t);
 }
+/* Before t ends: its name and id go to its scheduler's ring of ended
+ * tasks (a seqlock on the id: tg__det_ended_name reads it from any
+ * thread). */
+static inline void tg__det_note_ended(struct tg_task *t)
+{
+    struct tg__sched *s = t->sched;
+    if (TG_UNLIKELY(!s->ended))
+        return;
+    struct tg__ended *e = &s->ended[s->ended_at++ % TG__ENDED];
+    __atomic_store_n(&e->id, 0, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(e->name, t->name, sizeof e->name);
+    __atomic_store_n(&e->id, t->actor_tag & ((1ull << TG_TAG_ID_BITS) - 1), __ATOMIC_RELEASE);
+}
 static inline void tg__det_task_exit(struct tg_task *t)
 {
     if (t->actor) {
         tg__det_hold_synced(t); /* what it still holds, its dead holder keeps */
+        tg__det_note_ended(t);
         tg__actor_exit_task(t->actor, 1);
     }
 }
@@ -294,7 +346,12 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
     if (wkind == TG__W_CHANNEL && !check) {
         /* Anyone can end it: only this thread publishes it, when its
          * scheduler runs out of work, from what the park itself records
-         * (tg__det_publish_parked). Nothing else to write now. */
+         * (tg__det_publish_parked). Nothing else to write now, but for a
+         * statically initialized channel's first wait: its record is made
+         * now, so that it notes from the start who sends and receives
+         * (tg__det_used). */
+        if (TG_UNLIKELY(!((struct tg__prim *)obj)->res))
+            tg__det_res_lazy(obj, pc);
         __atomic_store_n(&t->lz.state, TG__LZ_PARKED, __ATOMIC_RELAXED);
         return 0;
     }
@@ -342,6 +399,11 @@ static inline void tg__det_acquired(struct tg_task *t, struct tg__prim *p, int m
 { (void)t; (void)p; (void)mode; (void)pc; }
 static inline void tg__det_released(struct tg_task *t, struct tg__prim *p) { (void)t; (void)p; }
 static inline void tg__det_released_for(struct tg_task *h, struct tg__prim *p) { (void)h; (void)p; }
+static inline void tg__det_used(struct tg__prim *p, int role, const struct tg_task *t)
+{ (void)p; (void)role; (void)t; }
+static inline void tg__det_used2(struct tg__prim *p, int role, const struct tg_task *t,
+                                 const struct tg_task *t2)
+{ (void)p; (void)role; (void)t; (void)t2; }
 static inline void tg__det_switch_out_check(struct tg_task *t) { (void)t; }
 static inline void tg__det_hold_push(struct tg_task *t, tg_mutex *m, uintptr_t pc)
 { (void)t; (void)m; (void)pc; }

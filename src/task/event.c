@@ -45,9 +45,12 @@ int tg__event_try(tg_event *e, struct tg__waiter *w)
     return e->set;
 }
 
+#define TG__PC ((uintptr_t)__builtin_return_address(0))
 int tg_event_set(tg_event *e)
 {
     struct tg__wakes k = { 0 };
+    if (tg__detect_on) /* before the waiters wake: a report may follow at once */
+        tg__det_used_by_caller(&e->p, TG__BY_SET, TG__PC);
     tg__spin_lock(&e->p.lock);
     e->set = 1;
     tg__claim_all(&e->q, &k);
@@ -58,6 +61,8 @@ int tg_event_set(tg_event *e)
 
 int tg_event_reset(tg_event *e)
 {
+    if (tg__detect_on)
+        tg__det_used_by_caller(&e->p, TG__BY_RESET, TG__PC);
     tg__spin_lock(&e->p.lock);
     e->set = 0;
     tg__spin_unlock(&e->p.lock);
@@ -71,7 +76,6 @@ static int tg__event_wait(tg_event *e, int64_t deadline, uintptr_t pc)
     return r < 0 ? r : 0;
 }
 
-#define TG__PC ((uintptr_t)__builtin_return_address(0))
 int tg_event_wait(tg_event *e) { return tg__event_wait(e, TG_FOREVER, TG__PC); }
 int tg_event_wait_until(tg_event *e, int64_t d) { return tg__event_wait(e, d, TG__PC); }
 
@@ -100,7 +104,7 @@ int tg__waitgroup_try(tg_waitgroup *g, struct tg__waiter *w)
     return g->count == 0;
 }
 
-int tg_waitgroup_add(tg_waitgroup *g, long n)
+static int tg__waitgroup_add(tg_waitgroup *g, long n, uintptr_t pc)
 {
     struct tg__wakes k = { 0 };
     int r = 0;
@@ -110,11 +114,14 @@ int tg_waitgroup_add(tg_waitgroup *g, long n)
     else if ((g->count += n) == 0)
         tg__claim_all(&g->q, &k);
     tg__spin_unlock(&g->p.lock);
+    if (tg__detect_on && n != 0 && r == 0) /* (before the waiters run) */
+        tg__det_used_by_caller(&g->p, n > 0 ? TG__BY_ADD : TG__BY_DONE, pc);
     tg__wakes_flush(&k);
     return r;
 }
 
-int tg_waitgroup_done(tg_waitgroup *g) { return tg_waitgroup_add(g, -1); }
+int tg_waitgroup_add(tg_waitgroup *g, long n) { return tg__waitgroup_add(g, n, TG__PC); }
+int tg_waitgroup_done(tg_waitgroup *g) { return tg__waitgroup_add(g, -1, TG__PC); }
 
 static int tg__waitgroup_wait(tg_waitgroup *g, int64_t deadline, uintptr_t pc)
 {

@@ -170,8 +170,12 @@ int tg_sem_release(tg_sem *s)
     struct tg_task *t = tg__self();
     if (!t)
         return TG_ENOTASK;
-    if (tg__detect_on && !(s->flags & TG_SEM_SIGNAL) && t->actor)
-        tg__sem_unhold(s, t);
+    if (tg__detect_on) {
+        if (s->flags & TG_SEM_SIGNAL) /* reports name the last releaser */
+            tg__det_used_by_caller(&s->p, TG__BY_RELEASE, (uintptr_t)__builtin_return_address(0));
+        else if (t->actor)
+            tg__sem_unhold(s, t);
+    }
     struct tg__wakes k = { 0 };
     tg__spin_lock(&s->p.lock);
     s->permits++;

@@ -234,6 +234,8 @@ struct tg_task {
      * that joiner. */
     struct tg__park *join_park;
     struct tg_actor *actor;   /* tangle's actor, or NULL */
+    uint64_t actor_tag;       /* with an actor: tg__actor_tag(actor), what a primitive
+                                 it uses records of it (tg__det_used) */
     int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
     const char *wait_what;    /* for tg_dump: what it waits on */
@@ -263,6 +265,13 @@ struct tg_task {
      * Set up by tg__det_task_new (outside the region a spawn clears). */
     struct tg__hold *hold_top, *hold_mirror, *hold_end;
     struct tg__hold hold_in[TG__HOLD_IN];
+};
+
+/* A task this scheduler ended, named (tg__sched.ended). */
+#define TG__ENDED 256
+struct tg__ended {
+    uint64_t id;              /* its actor's id; 0 while the entry is rewritten */
+    char name[32];
 };
 
 struct tg__sched {
@@ -306,6 +315,12 @@ struct tg__sched {
     unsigned sample_seq;      /* atomic: the request the sample below answers */
     int sample_n;
     uintptr_t sample_pcs[32]; /* the host thread's stack, innermost first */
+    /* With detection on: the last TG__ENDED tasks it ended, a ring written
+     * only by its thread (detect.h), so that a report can still name a
+     * task that last used a primitive after its actor record went to
+     * another task. NULL until its first tg_run with detection on. */
+    struct tg__ended *ended;
+    unsigned ended_at;        /* the entry the next end writes, modulo TG__ENDED */
     struct tg__sched *pool_next, *all_next;
     int in_use;
     void *asan_bottom;

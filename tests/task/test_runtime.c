@@ -928,7 +928,22 @@ static void *note_receiver(void *arg)
     (void)arg;
     int v;
     CHECK_EQ(tg_chan_recv(&nch, &v), 0);
+    CHECK_EQ(tg_chan_recv(&nch, &v), 0);
     return NULL;
+}
+/* The id a dump gives the task named `name` ("  task 12 \"main\""), 0 if
+ * none. */
+static unsigned long long dump_id(const char *buf, const char *name)
+{
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    for (const char *p = strstr(buf, "  task "); p; p = strstr(p + 1, "  task ")) {
+        unsigned long long id;
+        int n;
+        if (sscanf(p, "  task %llu %n", &id, &n) == 1 && strncmp(p + n, quoted, strlen(quoted)) == 0)
+            return id;
+    }
+    return 0;
 }
 static void *note_wg_waiter(void *arg)
 {
@@ -950,21 +965,38 @@ static void *t_dump_notes(void *arg)
     dump_to(buf, sizeof buf);
     int v = 7;
     CHECK_EQ(tg_chan_send(&nch, &v), 0);
+    CHECK(strstr(buf, "\"receiver\"") != NULL && strstr(buf, "\"wg-waiter\"") != NULL);
+    if (strstr(buf, "was started in")) { /* the engine's dump */
+        CHECK(strstr(buf, "it waits to receive: the channel is unbuffered and no task waits "
+                          "to send on it; any task sending on it (or closing it) would complete "
+                          "the receive. Nobody has sent on it yet; nobody has received from it "
+                          "yet.") != NULL);
+        CHECK(strstr(buf, "the wait group still counts 2") != NULL);
+        /* Then the receiver took that value and waits for another. */
+        tg_yield();
+        dump_to(buf, sizeof buf);
+        unsigned long long me = dump_id(buf, "main");
+        char want[256];
+        snprintf(want, sizeof want, "The last to send on it was task %llu \"main\", which can "
+                                    "run; the last to receive from it was this task.", me);
+        CHECK(me != 0 && strstr(buf, want) != NULL);
+        snprintf(want, sizeof want, "Nobody has called tg_waitgroup_done() on it yet; the last "
+                                    "to add to it was task %llu \"main\", which can run.", me);
+        CHECK(strstr(buf, want) != NULL);
+    }
+    CHECK_EQ(tg_chan_send(&nch, &v), 0);
     tg_waitgroup_done(&nwg);
     tg_waitgroup_done(&nwg);
     CHECK_EQ(tg_join(r, NULL), 0);
     CHECK_EQ(tg_join(w, NULL), 0);
-    CHECK(strstr(buf, "\"receiver\"") != NULL && strstr(buf, "\"wg-waiter\"") != NULL);
-    if (strstr(buf, "was started in")) { /* the engine's dump */
-        CHECK(strstr(buf, "it waits to receive: the channel is unbuffered and no task waits "
-                          "to send on it") != NULL);
-        CHECK(strstr(buf, "the wait group still counts 2") != NULL);
-    }
     return NULL;
 }
 /* Expected: with the engine, a dump says that the receiver waits to
- * receive on an unbuffered channel nobody sends on, and that the wait
- * group still counts 2. */
+ * receive on an unbuffered channel nobody has sent on or received from,
+ * and that the wait group still counts 2; once "main" (running: it makes
+ * the dump) has sent it a value and it waits for another, that "main",
+ * which can run, sent on it last and the receiver itself received, and
+ * that nobody has finished the wait group but "main" added to it. */
 static void test_dump_notes(void) { CHECK_EQ(tg_run(t_dump_notes, NULL), 0); }
 
 /* ---- stress: select arms racing across two schedulers ---------------------------------- */

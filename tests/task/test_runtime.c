@@ -725,10 +725,26 @@ static int name_ok(const char *n, size_t len)
     return sscanf(buf, "r%ld-%ld", &k, &c) == 2 && c == k % 97;
 }
 static int renew_stop;
+static long renew_spawned; /* tasks the spawner has made so far */
+/* Waits (at most 10 s) until the spawner has made a task since `since`:
+ * on a loaded machine the scheduler thread may not run for a long time,
+ * and dumps taken while it does not could all miss a live task. */
+static long spawner_moved(long since)
+{
+    for (int i = 0; i < 10000; i++) {
+        long now = __atomic_load_n(&renew_spawned, __ATOMIC_ACQUIRE);
+        if (now != since)
+            return now;
+        usleep(1000);
+    }
+    return since;
+}
 static void *dumper(void *arg)
 {
     FILE *f = arg;
+    long seen = 0;
     for (int i = 0; i < 40; i++) {
+        seen = spawner_moved(seen);
         tg_dump(fileno(f));
         usleep(2000);
     }
@@ -748,6 +764,7 @@ static void *t_dump_renew(void *arg)
         snprintf(name, sizeof name, "r%ld-%ld", k, k % 97);
         tg_task *t;
         CHECK_EQ(tg_spawn(&t, name, nothing_task, NULL), 0);
+        __atomic_store_n(&renew_spawned, k + 1, __ATOMIC_RELEASE);
         CHECK_EQ(tg_join(t, NULL), 0);
     }
     pthread_join(th, NULL);

@@ -138,7 +138,7 @@ static void read_hold_record(struct tg__target *t, const struct arena *arena, co
 {
     struct {
         struct tg__hold *top, *mirror, *end;
-        struct tg__hold in[TG__HOLD_IN];
+        struct tg__hold in[1 + TG__HOLD_IN]; /* [0]: the sentinel */
     } rec;
     _Static_assert(offsetof(struct tg_task, hold_in) - offsetof(struct tg_task, hold_top) ==
                        offsetof(__typeof__(rec), in), "the hold record's fields are contiguous");
@@ -147,7 +147,7 @@ static void read_hold_record(struct tg__target *t, const struct arena *arena, co
     if (!a->user || tg__target_read(t, at, &rec, sizeof rec) != 0)
         return;
     uintptr_t lo = (uintptr_t)rec.mirror, hi = (uintptr_t)rec.top;
-    if (lo < in || hi > in + sizeof rec.in || lo >= hi || (hi - in) % sizeof rec.in[0] ||
+    if (lo < in + sizeof rec.in[0] || hi > in + sizeof rec.in || lo >= hi || (hi - in) % sizeof rec.in[0] ||
         (lo - in) % sizeof rec.in[0])
         return;
     int first = (int)((lo - in) / sizeof rec.in[0]), last = (int)((hi - in) / sizeof rec.in[0]);
@@ -158,7 +158,7 @@ static void read_hold_record(struct tg__target *t, const struct arena *arena, co
     for (int k = first; k < last; k++) {
         struct tg__thold *o = &h[r->n_holds++];
         memset(o, 0, sizeof *o);
-        o->addr = (uintptr_t)rec.in[k].m;
+        o->addr = (uintptr_t)rec.in[k].m & ~(uintptr_t)1; /* (marked: mirrored, a torn copy) */
         o->kind = "mutex";
         o->mode = TG_REC_EXCL;
         o->n_pcs = read_stack(t, arena, 0, rec.in[k].pc, o->pcs);

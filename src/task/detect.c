@@ -27,6 +27,7 @@ _Static_assert(TG__K_MUTEX == 1 && TG__K_RWLOCK == 2 && TG__K_SEM == 3 && TG__K_
 
 int tg__detect_on;
 int64_t tg__long_hold_after = INT64_MAX;
+int64_t tg__long_hold_before = INT64_MIN;
 
 #ifdef TG_TASK_NO_ENGINE
 
@@ -260,21 +261,30 @@ static char *tg__det_wait_note(const struct tg_actor *a, const struct tg_wait_de
 }
 
 /* ---- the hold record (detect.h) ---------------------------------------- */
-/* A mutex taken while the record is full (or not set up: the task has no
- * actor) goes to the engine's list at once, as every hold once did. */
+/* A record entry's mutex, without the mark of a mirrored entry. */
+static tg_mutex *tg__hold_mutex(const struct tg__hold *h)
+{
+    return (tg_mutex *)((uintptr_t)h->m & ~(uintptr_t)1);
+}
+
+/* A mutex taken while the record is full goes to the engine's list at
+ * once, as every hold once did, and is counted in t->holds (the record
+ * does not count it). */
 void tg__det_hold_full(struct tg_task *t, tg_mutex *m, uintptr_t pc)
 {
+    t->holds++;
     tg__det_acquired(t, &m->p, TG__MODE_EXCL, pc);
 }
 
 /* The unlock of a hold that is not the newest of the record, or is in the
  * engine's list already. */
-void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m)
+__attribute__((noinline)) void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m)
 {
-    struct tg__hold *top = t->hold_top, *h = top;
-    while (h > t->hold_in && h[-1].m != m)
+    struct tg__hold *first = t->hold_in + 1, *top = t->hold_top, *h = top;
+    while (h > first && tg__hold_mutex(&h[-1]) != m)
         h--;
-    if (h == t->hold_in || !top) { /* taken while the record was full */
+    if (h == first) { /* taken while the record was full */
+        t->holds--;
         tg__det_released(t, &m->p);
         return;
     }
@@ -287,11 +297,15 @@ void tg__det_hold_unpop(struct tg_task *t, tg_mutex *m)
     t->hold_top = top - 1;
 }
 
-/* Mirrors the holds the engine's list lacks into it, on top. */
+/* Mirrors the holds the engine's list lacks into it, on top, and marks
+ * their entries (bit 0 of m) so that their unlocks take the slow path,
+ * which releases them from the list too. */
 void tg__det_hold_sync(struct tg_task *t)
 {
-    for (struct tg__hold *h = t->hold_mirror; h < t->hold_top; h++)
+    for (struct tg__hold *h = t->hold_mirror; h < t->hold_top; h++) {
         tg__det_acquired(t, &h->m->p, TG__MODE_EXCL, h->pc);
+        h->m = (tg_mutex *)((uintptr_t)h->m | 1);
+    }
     t->hold_mirror = t->hold_top;
 }
 
@@ -318,7 +332,7 @@ static void tg__det_held_insert(struct tg_actor *a)
  * from hold_top on), copied to be read in one piece. */
 struct hold_view {
     struct tg__hold *top, *mirror, *end;
-    struct tg__hold in[TG__HOLD_IN];
+    struct tg__hold in[1 + TG__HOLD_IN];
 };
 _Static_assert(offsetof(struct tg_task, hold_mirror) - offsetof(struct tg_task, hold_top) ==
                        offsetof(struct hold_view, mirror) &&
@@ -350,17 +364,17 @@ static int tg__det_held_more(const struct tg_actor *a, struct tg_held *out, int 
     if (live) {
         v.top = __atomic_load_n(&t->hold_top, __ATOMIC_RELAXED);
         v.mirror = __atomic_load_n(&t->hold_mirror, __ATOMIC_RELAXED);
-        for (int i = 0; i < TG__HOLD_IN; i++) {
+        for (int i = 1; i <= TG__HOLD_IN; i++) {
             v.in[i].m = __atomic_load_n(&t->hold_in[i].m, __ATOMIC_RELAXED);
             v.in[i].pc = __atomic_load_n(&t->hold_in[i].pc, __ATOMIC_RELAXED);
         }
     }
     tg__rec_read_end();
-    if (!live || v.mirror < t->hold_in || v.top > t->hold_in + TG__HOLD_IN)
+    if (!live || v.mirror < t->hold_in + 1 || v.top > t->hold_in + 1 + TG__HOLD_IN)
         return 0;
     int n = 0;
     for (long i = v.mirror - t->hold_in; i < v.top - t->hold_in && n < max; i++) {
-        uintptr_t addr = (uintptr_t)v.in[i].m;
+        uintptr_t addr = (uintptr_t)tg__hold_mutex(&v.in[i]); /* (marked: a torn copy) */
         if (!addr)
             continue;
         out[n] = (struct tg_held){ .addr = addr, .res = tg__res_lookup(addr), .pc = v.in[i].pc,

@@ -19,9 +19,21 @@
 #endif
 
 extern int tg__detect_on; /* copy of tg__config.detect taken by the first tg_run */
+/* tg__detect_on, known to be 0 in a runtime built without the engine (so
+ * that its fast paths keep no test of it). */
+#ifndef TG_TASK_NO_ENGINE
+#define tg__det_on() (tg__detect_on)
+#else
+#define tg__det_on() 0
+#endif
 /* tg__config.long_hold_ns as the first tg_run saw it, INT64_MAX if 0: a
  * release checks one comparison. */
 extern int64_t tg__long_hold_after;
+/* The coarse time a mutex hold must have begun before to have lasted
+ * longer than that (tg__coarse_now minus tg__long_hold_after, set with it
+ * by the watchdog; INT64_MIN while the limit is off): an unlock compares
+ * its mutex's start with it, one comparison. */
+extern int64_t tg__long_hold_before;
 
 /* Roles a primitive's engine record remembers the last task in
  * (tg__det_used): a channel's sender and receiver, an event's setter and
@@ -120,8 +132,9 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
 static inline __attribute__((always_inline)) void tg__det_task_new(struct tg_task *t, struct tg_task *parent)
 {
     struct tg__sched *s = t->sched;
-    t->hold_top = t->hold_mirror = t->hold_in;
-    t->hold_end = t->hold_in + TG__HOLD_IN;
+    t->hold_in[0].m = NULL; /* the sentinel below the oldest hold */
+    t->hold_top = t->hold_mirror = t->hold_in + 1;
+    t->hold_end = t->hold_in + 1 + TG__HOLD_IN;
     struct tg_actor *old = s->reaped; /* kept only while s has a host */
     if (!old) {
         tg__det_task_new_slow(t, parent);
@@ -181,7 +194,9 @@ static inline __attribute__((always_inline)) void tg__det_used2(struct tg__prim 
     }
 }
 /* The task hold record (tg_task.hold_in). An uncontended task mutex lock
- * writes two words of it and its unlock checks the top: the engine reads
+ * writes two words of it and its unlock compares the top entry with the
+ * mutex (the sentinel below the oldest and the entries the engine's list
+ * has too never match: see tg_task.hold_in): the engine reads
  * the record through tg__held_more_hook wherever it reads a task's holds
  * (running, parked, or blocked in a pthread call), and the engine's held
  * list gets the hold only when the task ends (tg__det_hold_sync) or nests
@@ -201,12 +216,13 @@ static inline __attribute__((always_inline)) void tg__det_hold_push(struct tg_ta
     h->pc = pc;
     t->hold_top = h + 1;
 }
-/* The newest hold, not yet in the engine's list, is the usual unlock (a
- * record never set up has both pointers NULL: the slow path). */
+/* The newest hold, not yet in the engine's list, is the usual unlock: one
+ * comparison tells it (every task has its record set up while detection
+ * is on, by tg__det_task_new). */
 static inline __attribute__((always_inline)) void tg__det_hold_pop(struct tg_task *t, tg_mutex *m)
 {
     struct tg__hold *top = t->hold_top;
-    if (TG_LIKELY(top > t->hold_mirror && top[-1].m == m))
+    if (TG_LIKELY(top[-1].m == m))
         t->hold_top = top - 1;
     else
         tg__det_hold_unpop(t, m);
@@ -232,8 +248,16 @@ static inline void tg__det_note_ended(struct tg_task *t)
     memcpy(e->name, t->name, sizeof e->name);
     __atomic_store_n(&e->id, t->actor_tag & ((1ull << TG_TAG_ID_BITS) - 1), __ATOMIC_RELEASE);
 }
+/* The holds left in t's record as it ends join its holds count: a task
+ * that ended holding task locks stays allocated (sched.c). */
+static inline void tg__det_hold_count(struct tg_task *t)
+{
+    if (TG_UNLIKELY(t->hold_top != t->hold_in + 1))
+        t->holds += (int)(t->hold_top - (t->hold_in + 1));
+}
 static inline void tg__det_task_exit(struct tg_task *t)
 {
+    tg__det_hold_count(t);
     if (t->actor) {
         tg__det_hold_synced(t); /* what it still holds, its dead holder keeps */
         tg__det_note_ended(t);

@@ -59,14 +59,17 @@ static inline int tg__mutex_cas(tg_mutex *m, uintptr_t from, uintptr_t to)
     return tg__cas(&m->state, &from, to);
 }
 
-/* t took m: the hold is counted and recorded (inlined in the fast path). */
+/* t took m: the hold is counted (inlined in the fast path). With detection
+ * on, the hold record counts it (a task that ends with entries in it stays
+ * allocated, like one whose holds count is not 0). */
 static inline __attribute__((always_inline)) void tg__mutex_took(tg_mutex *m, struct tg_task *t,
                                                                   uintptr_t pc)
 {
     m->since = tg__coarse();
-    t->holds++;
-    if (tg__detect_on)
+    if (tg__det_on())
         tg__det_hold_push(t, m, pc);
+    else
+        t->holds++;
 }
 
 void tg__mutex_won(tg_mutex *m, struct tg_task *t, uintptr_t pc)
@@ -148,11 +151,12 @@ int tg_mutex_unlock(tg_mutex *m)
     uintptr_t me = (uintptr_t)t;
     if ((__atomic_load_n(&m->state, __ATOMIC_RELAXED) & ~(uintptr_t)TG__MW) != me)
         return TG_EPERM;
-    t->holds--;
-    if (tg__detect_on) {
+    if (tg__det_on()) {
         tg__det_hold_pop(t, m);
-        if (__builtin_expect(tg__coarse() - m->since > tg__long_hold_after, 0))
+        if (__builtin_expect(m->since < tg__long_hold_before, 0))
             tg__det_hazard_long_hold(t, &m->p, tg__coarse() - m->since);
+    } else {
+        t->holds--;
     }
     if (tg__mutex_cas(m, me, 0))
         return 0;

@@ -466,7 +466,7 @@ static void tg__task_main(void *arg)
     if (s->zombie)
         tg__reap_zombie(s);
     t->result = t->fn(t->arg);
-    if (tg__detect_on && t->actor)
+    if (tg__detect_on)
         tg__det_task_exit(t);
     struct tg_task *next = NULL;
     struct tg__park *jp = t->join_park;

@@ -256,15 +256,19 @@ struct tg_task {
     } lz;
     char name[32];
     /* Its task mutexes, with detection on (detect.h): the hold record,
-     * oldest first, in hold_in[0, hold_top); written only by the task. The
-     * entries below hold_mirror are also in its actor's held list (the
-     * engine's view); the others reach it only when the task ends or
-     * nests pthread locks under them (detect.h), and the engine reads
-     * them through tg__held_more_hook. A mutex taken while all
-     * TG__HOLD_IN are in use goes straight to the actor's held list.
-     * Set up by tg__det_task_new (outside the region a spawn clears). */
+     * oldest first, in hold_in[1, hold_top); written only by the task.
+     * hold_in[0] is a sentinel (its m is NULL), so that an unlock compares
+     * the top entry with its mutex and nothing else. The entries below
+     * hold_mirror are also in its actor's held list (the engine's view),
+     * and their m has bit 0 set so that no unlock takes them for its own;
+     * the others reach it only when the task ends or nests pthread locks
+     * under them (detect.h), and the engine reads them through
+     * tg__held_more_hook. A mutex taken while all TG__HOLD_IN are in use
+     * goes straight to the actor's held list. Set up by tg__det_task_new
+     * (outside the region a spawn clears). While detection is on, `holds`
+     * counts no hold of this record until the task ends. */
     struct tg__hold *hold_top, *hold_mirror, *hold_end;
-    struct tg__hold hold_in[TG__HOLD_IN];
+    struct tg__hold hold_in[1 + TG__HOLD_IN];
 };
 
 /* A task this scheduler ended, named (tg__sched.ended). */

@@ -51,6 +51,16 @@
 
 int64_t tg__coarse_now;
 
+/* Advances the coarse clock, and with it the start a hold must predate to
+ * count as long (unlocks read both with relaxed loads: a stale pair only
+ * moves the verdict by a tick). */
+static void tg__coarse_set(int64_t now)
+{
+    __atomic_store_n(&tg__coarse_now, now, __ATOMIC_RELAXED);
+    if (tg__long_hold_after != INT64_MAX)
+        __atomic_store_n(&tg__long_hold_before, now - tg__long_hold_after, __ATOMIC_RELAXED);
+}
+
 #define TG__SAMPLE_SIGNAL (SIGRTMAX - 6)
 
 /* The address the signal interrupted, or 0 where unknown. */
@@ -254,7 +264,7 @@ static void *tg__watchdog(void *arg)
     struct timespec tick = { 0, 10 * 1000 * 1000 };
     for (unsigned n = 1;; n++) {
         nanosleep(&tick, NULL);
-        __atomic_store_n(&tg__coarse_now, tg_now(), __ATOMIC_RELAXED);
+        tg__coarse_set(tg_now());
         tg__dump_poll();
         if (n % 10 == 0 && tg__detect_on && tg__config.long_task_ns > 0)
             tg__watch_scheds();
@@ -269,7 +279,7 @@ void tg__task_watchdog_start(int always)
         return;
     if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
         return;
-    __atomic_store_n(&tg__coarse_now, tg_now(), __ATOMIC_RELAXED);
+    tg__coarse_set(tg_now());
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -937,6 +937,47 @@ static void *t_hold_record(void *arg)
  * after a switch) lists exactly those held. */
 static void test_hold_record(void) { CHECK_EQ(tg_run(t_hold_record, NULL), 0); }
 
+/* ---- a task that ends holding mutexes keeps its record --------------------------------- */
+static tg_mutex he[6];
+static void *he_keep(void *arg)
+{
+    /* arg mutexes: up to four in the hold record, the rest beyond it. */
+    for (long i = 0; i < (long)arg; i++)
+        CHECK_EQ(tg_mutex_lock(&he[i]), 0);
+    return NULL;
+}
+static void *he_other(void *arg)
+{
+    for (long i = 0; i < (long)arg; i++) {
+        CHECK_EQ(tg_mutex_unlock(&he[i]), TG_EPERM);
+        CHECK_EQ(tg_mutex_trylock(&he[i]), TG_EAGAIN);
+    }
+    return NULL;
+}
+static void *t_hold_ended(void *arg)
+{
+    (void)arg;
+    struct tg_spawn_opts o = { .stack_size = 64 * 1024 };
+    for (long n = 1; n <= 6; n += 5) {
+        for (int i = 0; i < 6; i++)
+            CHECK_EQ(tg_mutex_init(&he[i]), 0);
+        tg_task *t;
+        CHECK_EQ(tg_spawn_opts(&t, "keeper", he_keep, (void *)n, &o), 0);
+        CHECK_EQ(tg_join(t, NULL), 0);
+        /* A freed record would be the next spawn's of the same size: its
+         * task would then pass for the owner. */
+        for (int k = 0; k < 3; k++) {
+            CHECK_EQ(tg_spawn_opts(&t, "other", he_other, (void *)n, &o), 0);
+            CHECK_EQ(tg_join(t, NULL), 0);
+        }
+    }
+    return NULL;
+}
+/* Expected: mutexes held by a task that ended (one, taken into its hold
+ * record; or six, four there and two beyond) stay held by it: its record
+ * is not reused by later tasks, which cannot unlock or take them. */
+static void test_hold_ended(void) { CHECK_EQ(tg_run(t_hold_ended, NULL), 0); }
+
 /* ---- what a dump says of channel and wait group waits ----------------------------------- */
 static tg_chan nch;
 static tg_waitgroup nwg;
@@ -1560,6 +1601,7 @@ static const struct test_case tests[] = {
     { "permit_other", test_permit_other },
     { "dump_notes", test_dump_notes },
     { "hold_record", test_hold_record },
+    { "hold_ended", test_hold_ended },
     { "join_direct", test_join_direct },
     { "dump_renew", test_dump_renew },
     { NULL, NULL },

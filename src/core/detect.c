@@ -297,7 +297,10 @@ static int take(struct snapshot *ss)
         copy_alts(s);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint64_t s2 = __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED);
-        if (s1 != s2) {
+        /* A parked wait another thread ended (tg__actor_woken): the task
+         * is about to run, blocked only if its host is (below). */
+        if (s1 != s2 || ((s->w.flags & TG_WF_PARKED) &&
+                         __atomic_load_n(&a->woken_seq, __ATOMIC_ACQUIRE) == s1)) {
             tg__free(s->held);
             tg__free(s->alts);
             s->held = NULL;

@@ -295,6 +295,10 @@ struct tg_actor {
     struct tg_actor *_Atomic running; /* hosts: the task now running on it */
     uint64_t reported_seq;    /* wait_seq at which a deadlock naming it was reported */
     uint64_t long_wait_seq;   /* wait_seq at which its long wait was reported */
+    /* Tasks: the wait_seq of a published parked wait that another thread
+     * has ended (tg__actor_woken); always odd, so the 0 of a cleared
+     * record never matches. */
+    _Atomic uint64_t woken_seq;
     /* A lock call in progress, published with plain stores before a
      * frontend enters a blocking call without tg__wait_begin (the cheap
      * path for mutexes). The watchdog treats an actor whose pending call

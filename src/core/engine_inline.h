@@ -96,6 +96,32 @@ static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task
     __atomic_store_n(&host->running, task, __ATOMIC_RELEASE);
 }
 
+/* Task actor a's parked wait was ended (its park claimed) by another
+ * thread, whose own waits come after this: the detector counts that wait
+ * as over (a is about to run) even before a's scheduler thread runs it
+ * and withdraws it, which on a loaded machine can take longer than a
+ * stall lasts. Called after the claim is stored and before a can run:
+ * marks a's published wait, if any (its wait_seq, a counter that only
+ * grows, also across renewals). A wait published after the claim is
+ * marked by its publisher (tg__actor_woken_published): the claimer fences
+ * between its claim and its read of wait_seq, the publisher between its
+ * wait_seq and its read of the claim (tg__wait_begin), so of the two at
+ * least one sees the other. */
+static inline void tg__actor_woken(struct tg_actor *a)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint64_t seq = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
+    if (seq & 1)
+        __atomic_store_n(&a->woken_seq, seq, __ATOMIC_RELEASE);
+}
+/* The publisher's half: the wait a just published (tg__wait_begin) had
+ * been claimed already. */
+static inline void tg__actor_woken_published(struct tg_actor *a)
+{
+    __atomic_store_n(&a->woken_seq, __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED),
+                     __ATOMIC_RELEASE);
+}
+
 /* ---- task actors: renewal and end (engine.c has the rest) ---------------- */
 extern struct tg_actor **tg__actors;
 /* The calling thread's block of task ids, [next, end) (engine.c). */

@@ -527,6 +527,10 @@ void tg__det_res_destroy(struct tg__prim *p)
 static int tg__det_begin(struct tg_task *t, const struct tg_wait_desc *w, int check)
 {
     tg__wait_begin(t->actor, w);
+    /* Already ended by another thread (published late: by its own idle
+     * thread, or a chain walk), it does not count as blocked. */
+    if (__atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE))
+        tg__actor_woken_published(t->actor);
     if (check && tg__wait_check(t->actor) == TG_CHECK_DEADLOCK) {
         tg__deadlock_policy();
         return 1;

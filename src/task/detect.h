@@ -156,6 +156,15 @@ static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t)
     t->actor = NULL;
     return 1;
 }
+/* Another thread ended t's wait (claimed its park) and is about to queue
+ * it: t's wait no longer counts as blocked while t waits for its own
+ * thread to run it (tg__actor_woken; a wait published later is marked by
+ * tg__det_begin). */
+static inline void tg__det_woken(struct tg_task *t)
+{
+    if (t->actor)
+        tg__actor_woken(t->actor);
+}
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to)
 {
     if (s->host)
@@ -415,6 +424,7 @@ static inline int tg__det_park(struct tg_task *t, int wkind, void *obj, struct t
     return 0;
 }
 static inline void tg__det_unpark(struct tg_task *t) { (void)t; }
+static inline void tg__det_woken(struct tg_task *t) { (void)t; }
 static inline void tg__det_switch(struct tg__sched *s, struct tg_task *to) { (void)s; (void)to; }
 static inline void tg__det_task_new(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
 static inline void tg__det_task_exit(struct tg_task *t) { (void)t; }

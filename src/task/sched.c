@@ -175,6 +175,7 @@ static void tg__inbox_take(struct tg__sched *s)
 void tg__task_wake_remote(struct tg_task *t)
 {
     struct tg__sched *s = t->sched;
+    tg__det_woken(t); /* before t can run and wait again */
     struct tg_task *h = __atomic_load_n(&s->inbox, __ATOMIC_RELAXED);
     do
         t->next = h;

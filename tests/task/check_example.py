@@ -4,7 +4,7 @@
 
   check_example.py --src FILE.c --status N [--report SPEC]... [--none]
                    [--cycle N] [--any-of N] [--waits-on KIND] [--note WORDS]
-                   -- EXE [ARGS]
+                   [--options OPTS] -- EXE [ARGS]
 
 SPEC is KIND[/HAZARD]:TASK,TASK:TAG,TAG[:SUMMARY] (SUMMARY: words the
 report's summary must contain). A report matches when its kind (and
@@ -15,8 +15,9 @@ actors waits for any one of N alternatives (a select), each naming the
 actor that holds it; with --waits-on, one of its actors waits on a resource
 of that kind; with --note, one of its actors' waits carries a note (the
 runtime's words on it) containing WORDS. Every SPEC must be matched by some report. --none requires that no
-report is made. The exit status must be N. Exits 0 on success, 1 with an
-explanation otherwise.
+report is made. The exit status must be N. OPTS (e.g. stall_ms=300) are
+passed in TANGLE_OPTIONS beside the JSON report's path. Exits 0 on success,
+1 with an explanation otherwise.
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -89,13 +90,14 @@ def main():
     ap.add_argument("--waits-on")
     ap.add_argument("--note")
     ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--options")
     ap.add_argument("cmd", nargs="+")
     a = ap.parse_args()
     tags = tagged_lines(a.src)
     base = os.path.basename(a.src)
     with tempfile.TemporaryDirectory() as d:
         jpath = os.path.join(d, "report.json")
-        env = dict(os.environ, TANGLE_OPTIONS="json=" + jpath)
+        env = dict(os.environ, TANGLE_OPTIONS="json=" + jpath + (":" + a.options if a.options else ""))
         p = subprocess.run(a.cmd, env=env, capture_output=True, text=True, timeout=a.timeout)
         sys.stderr.write(p.stderr[-4000:])
         reports = []

@@ -55,8 +55,10 @@ def ctest_tests(build, regexes):
         props = {p["name"]: p["value"] for p in t.get("properties", [])}
         if props.get("DISABLED"):
             continue
+        env = props.get("ENVIRONMENT", [])  # as make check sets it
         tests.append({"name": t["name"], "cmd": t["command"],
-                      "cwd": props.get("WORKING_DIRECTORY", build)})
+                      "cwd": props.get("WORKING_DIRECTORY", build),
+                      "env": [env] if isinstance(env, str) else env})
     return tests
 
 
@@ -164,8 +166,9 @@ def one_run(test, mode, timeout, rng, out_dir, seq):
     t0 = time.monotonic()
     with open(os.path.join(tmp, "run.stdout"), "w") as so, \
          open(os.path.join(tmp, "run.stderr"), "w") as se:
+        env = dict(os.environ, **dict(e.split("=", 1) for e in test["env"] if "=" in e))
         p = subprocess.Popen(pre + workdir_arg(test, tmp), cwd=test["cwd"], stdout=so, stderr=se,
-                             start_new_session=True)
+                             env=env, start_new_session=True)
         noise = Noise(p.pid, mode, random.Random(rng.random()))
         noise.start()
         try:

@@ -1511,9 +1511,14 @@ static int already_reported(uint64_t sig)
 }
 
 /* A cycle copied out of the graph, so that the finding can be built after
- * the engine lock is released. */
+ * the engine lock is released. Its locks' entries are copied too: an
+ * instance may end before the finding is built (a destroy, free() or init
+ * on another thread, without the engine lock for a kept leaf), and the
+ * entry describe the next instance or none; described by its number only,
+ * the lock lost its address and creation site, and with them the bug it
+ * is part of (each instance then made a report of its own). */
 struct cycle_step {
-    struct tg_res *from_res, *to_res;
+    struct tg_res from_res, to_res; /* as they were, zeroed if none */
     uint64_t from_id, to_id;
     uint64_t actor;
     long tid;
@@ -1530,6 +1535,14 @@ struct cycle {
     struct cycle_step step[];
 };
 
+static void res_copy(struct tg_res *to, const struct tg_res *r)
+{
+    if (r)
+        memcpy(to, r, sizeof *to);
+    else
+        memset(to, 0, sizeof *to);
+}
+
 static struct cycle *copy_cycle(const int *path, int n, const struct occ **chosen)
 {
     struct cycle *c = tg__alloc(sizeof *c + (size_t)n * sizeof c->step[0]);
@@ -1539,8 +1552,8 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
     c->next = NULL;
     for (int k = 0; k < n; k++) {
         struct cycle_step *st = &c->step[k];
-        st->from_res = edge_res(path[k], 0);
-        st->to_res = edge_res(path[k], 1);
+        res_copy(&st->from_res, edge_res(path[k], 0));
+        res_copy(&st->to_res, edge_res(path[k], 1));
         st->from_id = edge_id(path[k], 0);
         st->to_id = edge_id(path[k], 1);
         const struct occ *o = chosen[k];
@@ -1565,14 +1578,16 @@ static const char *mode_name(const struct tg_res *r, uint8_t mode)
     return mode == TG_MODE_READ ? "read" : "write";
 }
 
-static void describe_lock(struct tg_res_info *info, struct tg_res *r, uint64_t id)
+/* r: a copy of the lock's entry when the cycle was found (zeroed: a
+ * mutex, if it had none). */
+static void describe_lock(struct tg_res_info *info, const struct tg_res *r, uint64_t id)
 {
-    if (r && r->id == id) {
+    if (r->id == id) {
         tg__res_describe(r, info);
     } else {
         memset(info, 0, sizeof *info);
         info->id = id;
-        info->kind = r ? tg__res_kind_name((enum tg_res_kind)r->kind) : "mutex";
+        info->kind = tg__res_kind_name((enum tg_res_kind)r->kind);
     }
 }
 
@@ -1597,14 +1612,14 @@ static struct tg_finding *build(const struct cycle *c)
         info->name = tg__strdup(o->name[0] ? o->name : NULL);
         info->state = "running";
         info->wait.present = 1;
-        describe_lock(&info->wait.res, e->to_res, e->to_id);
-        info->wait.mode = mode_name(e->to_res, o->to_mode);
+        describe_lock(&info->wait.res, &e->to_res, e->to_id);
+        info->wait.mode = mode_name(&e->to_res, o->to_mode);
         info->wait.holder = c->one_actor ? 0 : e->next_actor;
         tg__stack_to_info(&info->wait.stack, o->to_stack, o->to_pc);
         struct tg_hold *h = tg__actor_info_add_hold(info);
         if (h) {
-            describe_lock(&h->res, e->from_res, e->from_id);
-            h->mode = mode_name(e->from_res, o->from_mode);
+            describe_lock(&h->res, &e->from_res, e->from_id);
+            h->mode = mode_name(&e->from_res, o->from_mode);
             h->count = 1;
             tg__stack_to_info(&h->acquired, o->from_stack, o->from_pc);
         }

@@ -322,10 +322,15 @@ int tg__cli_run(int argc, char **argv)
     }
     /* HTML and SARIF are made from the JSON report when the program ends:
      * without --json it goes to a temporary file. */
-    char tmp_json[PATH_MAX] = "";
+    char tmp_json[sizeof o.json] = ""; /* the report's path must fit the options' field */
     if ((html || sarif) && !json) {
         const char *tmp = getenv("TMPDIR");
-        snprintf(tmp_json, sizeof tmp_json, "%s/tangle-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (snprintf(tmp_json, sizeof tmp_json, "%s/tangle-report.XXXXXX", tmp && *tmp ? tmp : "/tmp") >=
+            (int)sizeof tmp_json) {
+            fprintf(stderr, "tangle run: TMPDIR is too long for a temporary JSON report (at most "
+                            "%zu bytes in all); give --json FILE.\n", sizeof tmp_json - 1);
+            return 2;
+        }
         int fd = mkstemp(tmp_json);
         if (fd < 0 || strchr(tmp_json, ':')) {
             fprintf(stderr, "tangle run: cannot create a temporary JSON report for --html/--sarif "

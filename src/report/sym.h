@@ -35,8 +35,10 @@ char *tg__sym_demangle(const char *name);
 struct tg__dw;
 struct tg__dw *tg__dw_open(long pid);
 void tg__dw_close(struct tg__dw *dw);
-/* Answers for the return address pc of the process; 0, or -1 when no
- * module of the process holds it. */
+/* Answers for the return address pc of the process; 0, -1 when no
+ * module of the process holds it, or TG__DW_ABANDONED when libdw ran out
+ * of memory: dw must then never be used again, not even closed. */
+#define TG__DW_ABANDONED (-2)
 int tg__dw_lookup(struct tg__dw *dw, uintptr_t pc, struct tg__sym_answer *out);
 
 /* addr2line: fills out[i] for each offsets[i] of module (module and offset

@@ -9,6 +9,8 @@
 #define _GNU_SOURCE
 #include "report/sym.h"
 
+#include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -28,7 +30,7 @@
     X(dwfl_linux_proc_find_elf) X(dwfl_standard_find_debuginfo) X(dwarf_getscopes)          \
     X(dwarf_getscopes_die) X(dwarf_tag) X(dwarf_diename) X(dwarf_attr_integrate)            \
     X(dwarf_formstring) X(dwarf_formudata) X(dwarf_attr) X(dwarf_getsrcfiles) X(dwarf_filesrc) \
-    X(dwarf_diecu) X(dwfl_module_getdwarf)
+    X(dwarf_diecu) X(dwfl_module_getdwarf) X(dwarf_new_oom_handler) X(dwarf_getalt)
 
 static struct {
 #define X(f) __typeof__(f) *f;
@@ -71,15 +73,41 @@ static int report_modules(struct tg__dw *d)
 
 /* libdw answers running out of memory by calling exit() (its out-of-memory
  * handler ends the process with status 1). Inside the watched program that
- * would change how it exits, and the exit handlers could wait for a lock
- * the report holds. Under an address-space or data limit, where allocation
- * can really fail, a process symbolizing itself leaves libdw alone and
- * addr2line, a separate process, answers instead. */
+ * would change how it exits, and the exit handlers would wait for the
+ * lock the report holds. Two defences:
+ *  - under an address-space or data limit, where allocation is expected to
+ *    fail, a process symbolizing itself leaves libdw alone and addr2line, a
+ *    separate process, answers instead;
+ *  - everywhere, each Dwarf that a lookup reaches gets a handler of ours,
+ *    which jumps back out of the lookup. libdw calls it only where an
+ *    allocation of its own failed, with none of its locks held, but the
+ *    object it was building is left half made: that Dwfl is abandoned for
+ *    good (never read or freed again) and the caller falls back.
+ * Split-DWARF (.dwo) units, which libdw opens on its own, keep libdw's
+ * handler: no interface reaches them. */
 static int memory_limited(void)
 {
     struct rlimit as, data;
     return (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) ||
            (getrlimit(RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY);
+}
+
+/* The lookup running on this thread, where the handler jumps to. */
+static __thread sigjmp_buf *oom_jump __attribute__((tls_model("initial-exec")));
+static Dwarf_OOM libdw_oom; /* libdw's own handler, for a call outside a lookup */
+
+__attribute__((noreturn)) static void on_oom(void)
+{
+    if (oom_jump)
+        siglongjmp(*oom_jump, 1);
+    libdw_oom(); /* cannot happen: every libdw call we make is inside a lookup */
+}
+
+static void guard(Dwarf *dwarf)
+{
+    Dwarf_OOM old = dw.dwarf_new_oom_handler(dwarf, on_oom);
+    if (old != on_oom)
+        libdw_oom = old;
 }
 
 struct tg__dw *tg__dw_open(long pid)
@@ -187,9 +215,8 @@ static void inline_chain(Dwfl_Module *mod, Dwarf_Addr addr, struct tg__sym_answe
     free(scopes);
 }
 
-int tg__dw_lookup(struct tg__dw *d, uintptr_t pc, struct tg__sym_answer *out)
+static int lookup(struct tg__dw *d, uintptr_t pc, struct tg__sym_answer *out)
 {
-    memset(out, 0, sizeof *out);
     Dwarf_Addr addr = pc - 1; /* inside the call, not after it */
     Dwfl_Module *mod = dw.dwfl_addrmodule(d->dwfl, addr);
     if (!mod && !d->reported_again) {
@@ -207,7 +234,15 @@ int tg__dw_lookup(struct tg__dw *d, uintptr_t pc, struct tg__sym_answer *out)
     out->module = name ? strdup(name) : NULL;
     out->offset = pc - bias;
     Dwarf_Addr dbias;
-    out->has_debug = dw.dwfl_module_getdwarf(mod, &dbias) != NULL;
+    Dwarf *dwarf = dw.dwfl_module_getdwarf(mod, &dbias);
+    out->has_debug = dwarf != NULL;
+    if (dwarf) {
+        /* Before anything reads its DIEs; the alternate (dwz) file too. */
+        guard(dwarf);
+        Dwarf *alt = dw.dwarf_getalt(dwarf);
+        if (alt)
+            guard(alt);
+    }
     inline_chain(mod, addr, out);
     Dwfl_Line *line = dw.dwfl_module_getsrc(mod, addr);
     if (line) {
@@ -232,6 +267,29 @@ int tg__dw_lookup(struct tg__dw *d, uintptr_t pc, struct tg__sym_answer *out)
         }
     }
     return 0;
+}
+
+int tg__dw_lookup(struct tg__dw *d, uintptr_t pc, struct tg__sym_answer *out)
+{
+    static int said;
+    memset(out, 0, sizeof *out);
+    sigjmp_buf jump;
+    sigjmp_buf *outer = oom_jump;
+    if (sigsetjmp(jump, 0)) {
+        oom_jump = outer;
+        tg__sym_answer_free(out);
+        if (!said) {
+            said = 1;
+            dprintf(2, "tangle: note: libdw ran out of memory while reading debug information; "
+                       "tangle stopped using it, and the frames of this report and later ones "
+                       "come from addr2line or show module+offset.\n");
+        }
+        return TG__DW_ABANDONED;
+    }
+    oom_jump = &jump;
+    int rc = lookup(d, pc, out);
+    oom_jump = outer;
+    return rc;
 }
 
 #else /* no libdw headers at build time: addr2line only */

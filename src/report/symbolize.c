@@ -341,8 +341,13 @@ static void answer_all(struct tg_symbolizer *s, const uintptr_t *pcs, int n,
         }
         if (!pcs[i] || !todo)
             continue;
-        if (s->dw && tg__dw_lookup(s->dw, pcs[i], &ans[i]) == 0)
-            continue;
+        if (s->dw) {
+            int rc = tg__dw_lookup(s->dw, pcs[i], &ans[i]);
+            if (rc == 0)
+                continue;
+            if (rc == TG__DW_ABANDONED)
+                s->dw = NULL; /* left as it is: libdw's state may be half made */
+        }
         struct module_q q = {.pc = pcs[i] - 1};
         find_module(s, &q);
         if (!q.found)

@@ -9,7 +9,7 @@
 #   run.sh PROGRAM TANGLE JCHECK MEASURE WORKDIR [SQLITE_THREADS]
 #
 # PROGRAM is one of: pigz xz zstd lbzip2 sort git sqlite python-threading
-# python-fork-thread python-workload memcached. The compressors are also
+# python-fork-thread python-workload memcached redis. The compressors are also
 # recorded with `tangle record` and their traces predicted: neither may
 # report anything. Exit status: 0 passed,
 # 1 failed, 77 skipped (a package is missing: it says which) or a known
@@ -176,6 +176,49 @@ memcached_run() { # MODE: runs the server (plain or under tangle) under load
     wait $server
 }
 
+# redis_run MODE PORT: runs redis-server (plain or under tangle) on
+# 127.0.0.1 under redis-benchmark's load, then a load whose replies do not
+# depend on timing (its output is compared), then shuts it down. Redis
+# keeps one I/O thread (the default: extra I/O threads spin, which on a
+# loaded 2-core machine makes plain redis 10x slower); its three bio
+# threads (lazy free, close, fsync) wait on conditions and are fed by
+# FLUSHALL ASYNC and UNLINK of 200-member sets, and jemalloc takes its own
+# pthread mutexes inside every allocation.
+redis_run() {
+    how=$1 port=$2 n=${REDIS_OPS:-20000}
+    if [ "$how" = plain ]; then wrap=; else wrap="$tangle run --json $work/redis.json --"; fi
+    # shellcheck disable=SC2086
+    "$measure" -o "$work/redis.$how.m" "$limit" $wrap redis-server --port "$port" --bind 127.0.0.1 \
+        --save "" --appendonly no --dir "$work" --lazyfree-lazy-user-del yes \
+        --lazyfree-lazy-user-flush yes > "$work/redis.$how.server" 2> "$work/redis.$how.err" &
+    server=$!
+    for _ in $(seq 200); do
+        [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+        kill -0 $server 2>/dev/null || break
+        sleep 0.1
+    done
+    {
+        timeout "$limit" redis-benchmark -h 127.0.0.1 -p "$port" -n "$n" -c 20 -r 100000 \
+            -t set,get,incr,lpush,lpop,sadd,hset -q > "$work/redis.$how.bench" 2>&1
+        echo "benchmark status $?"
+        awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) {
+            printf "SET key:%d %d\r\nINCR counter\r\n", i, i
+            if (i % 10 == 0) printf "RPUSH list %d\r\nSADD set %d\r\n", i, i % 1000
+            if (i % 1000 == 0) { printf "SADD big:%d", i
+                for (j = 0; j < 200; j++) printf " m%d", j
+                printf "\r\nUNLINK big:%d\r\n", i } } }' |
+            timeout "$limit" redis-cli -p "$port" --pipe
+        # shellcheck disable=SC2086
+        for q in "flushall async" dbsize; do timeout "$limit" redis-cli -p "$port" $q; done
+        awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "SET key:%d %d\r\nINCR counter\r\n", i, i }' |
+            timeout "$limit" redis-cli -p "$port" --pipe
+        # shellcheck disable=SC2086
+        for q in dbsize "get counter" "get key:7" "llen list"; do timeout "$limit" redis-cli -p "$port" $q; done
+        timeout "$limit" redis-cli -p "$port" shutdown nosave
+    } > "$work/redis.$how.out" 2>> "$work/redis.$how.err"
+    wait $server
+}
+
 py=/usr/bin/python3
 [ -x $py ] || py=$(command -v python3) || py=
 case $prog in
@@ -217,6 +260,15 @@ memcached)
         skip "plain memcached did not serve the load on 127.0.0.1:$port: $(head -2 "$work/memcached.plain.err")"
     memcached_run tangle "$port"
     compare memcached out ;;
+redis)
+    need redis-server redis-server
+    need redis-benchmark redis-tools
+    port=$((20000 + ($$ + 7) % 20000))
+    redis_run plain "$port"
+    grep -q '^benchmark status 0' "$work/redis.plain.out" ||
+        skip "plain redis-server did not serve the load on 127.0.0.1:$port: $(head -2 "$work/redis.plain.err")"
+    redis_run tangle "$port"
+    compare redis out ;;
 *) echo "run.sh: unknown program '$prog'" >&2; exit 2 ;;
 esac
 [ $failed -gt 0 ] && exit 1

@@ -144,9 +144,7 @@ static inline __attribute__((always_inline)) void tg__det_task_new(struct tg_tas
     /* The spawn site is the caller of tg_spawn, known already: no unwinding. */
     uint64_t pid = parent && parent->actor ? parent->actor->id : s->host->id;
     t->actor = tg__actor_renew_task(old, t->name, pid, t->spawn_pc, s->host, t);
-    t->actor_tag = t->actor ? t->actor->id | TG_TAG_TASK |
-                                  (uint64_t)t->actor->slot << (TG_TAG_ID_BITS + 1)
-                            : TG_TAG_UNKNOWN; /* tg__actor_tag of a task */
+    t->actor_tag = t->actor ? tg__actor_tag(t->actor) : TG_TAG_UNKNOWN;
 }
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t)
 {

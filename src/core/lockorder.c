@@ -3078,6 +3078,7 @@ struct tg_kept {
     struct kept_clock *clock;
     _Atomic uint8_t taken;
     uint8_t n, large;
+    _Atomic uint8_t depth;      /* records in its leaf's list from it down, when pushed */
     uint32_t to_stack;
     struct qhold h[];           /* n of them: the lock taken last */
 };
@@ -3306,6 +3307,29 @@ static int keepable(const struct qentry *e, int k)
     return 1;
 }
 
+/* A leaf keeps at most KEPT_PER_LEAF records: each actor that nests into
+ * it leaves one until the leaf ends, and an actor that ended leaves it
+ * too, so a lock that every short-lived thread of a server nests into
+ * (a thread per request, each taking the same two locks) would keep one
+ * per thread ever created. The nesting that finds the list full is
+ * queued instead: its handling settles the leaf (kept_settle), whose
+ * records go to the graph, where an edge keeps a bounded set of
+ * occurrences, and the leaf is kept no more. */
+#define KEPT_PER_LEAF 8
+
+/* The length of the list whose head is k, as k's push counted it. k may
+ * have been detached and reused since (records are never unmapped): a
+ * wrong count only moves the point at which its leaf is settled. */
+static unsigned kept_depth(struct tg_kept *k)
+{
+    return k ? __atomic_load_n(&k->depth, __ATOMIC_RELAXED) : 0;
+}
+
+static int kept_full(struct tg_res *r)
+{
+    return kept_depth(__atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) >= KEPT_PER_LEAF;
+}
+
 /* Keeps entry e (k holds, keepable) of d's actor in a record: 1 if done
  * (or if its leaf ended under it), 0 if it is to be queued. The holds
  * below its top are flagged OUT first (no record is kept into them from
@@ -3336,6 +3360,8 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
     for (int j = 0; j < n - 1; j++)
         if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_SEQ_CST))
             return 0;
+    if (kept_full(r))
+        return 0;
     struct kept_clock *c = d->kept_now;
     if (!c) {
         if (!(c = tg__alloc(sizeof *c)))
@@ -3356,9 +3382,10 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
     k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
+    do
+        __atomic_store_n(&k->depth, kept_depth(k->next) + 1, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&r->lo_kept, &k->next, k, 1, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED))
-        ;
+                                        __ATOMIC_RELAXED));
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
     if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         return 1;

@@ -114,7 +114,7 @@ growth() {
     first=$(echo "$2" | awk '{print $1}') last=$(echo "$2" | awk '{print $NF}')
     OPS="$work/ops" awk -v probe="$1" -v a="$first" -v b="$last" '
     BEGIN { while ((getline l < ENVIRON["OPS"]) > 0) { split(l, f, " "); ops[f[1] " " f[2]] = f[3] } }
-    $1 == probe && ($2 == a || $2 == b) { w[$2 " " $3] = ($7 == "0" || $7 == "66") && $4 != "nan" ? $4 * 1e9 / ops[$1 " " $2] : -1 }
+    $1 == probe && ($2 == a || $2 == b) { w[$2 " " $3] = ($7 == "0" || $7 == "66") && $4 != "nan" ? $4 * 1e9 / ops[$1 " " $2] : -1; mb[$2 " " $3] = $6 / 1024 }
     END {
         line = sprintf("  growth %s (ns/op at %s -> %s):", probe, a, b)
         n = split("plain tangle no-order tsan", m, " ")
@@ -126,6 +126,12 @@ growth() {
             else line = line sprintf("  %s %.0f -> %.0f (%.2fx)", k, x, y, y / x)
         }
         print line
+        # Memory that grows with the size beyond plain is a cost of history
+        # too: the peak under tangle above the plain one at both sizes.
+        if ((a " plain") in mb && (a " tangle") in mb && (b " plain") in mb && (b " tangle") in mb)
+            printf("  memory %s (peak MB at %s -> %s):  plain %.1f -> %.1f  tangle %.1f -> %.1f  (tangle above plain: %.1f -> %.1f)\n",
+                   probe, a, b, mb[a " plain"], mb[b " plain"], mb[a " tangle"], mb[b " tangle"],
+                   mb[a " tangle"] - mb[a " plain"], mb[b " tangle"] - mb[b " plain"])
     }' "$results"
 }
 

@@ -2468,7 +2468,8 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  * acquisition, captured at the nesting (recognised, in the common case,
  * from the actor's own memo of stacks, without any lock). The queue is a
  * ring that only its actor fills (tail) and that whoever holds the engine
- * lock empties (head), taking the queue's own lock too. It holds
+ * lock empties (head): the engine lock is all a handler needs, so a
+ * handling costs no locked instruction of its own. It holds
  * DEFER_SIZE entries; a full queue is handled. A nesting with more than
  * DEFER_HOLDS live holds is handled at once, the old way, after the
  * actor's queue.
@@ -2542,7 +2543,6 @@ struct qentry {
 struct tg_defer {
     _Atomic uint32_t head, tail;   /* entries [head, tail) wait (some may be 0: done) */
     uint64_t dropped;              /* kept leaves its actor ended (chain_clear's count) */
-    tg_lock_t lock;                /* taken to handle entries (a leaf lock) */
     struct tg_actor *actor;        /* the record it belongs to */
     struct tg_defer *next;         /* every queue, newest first */
     struct tg_stack_memo *memo;    /* its actor's own stacks */
@@ -2801,7 +2801,7 @@ static void queue_prefetch(const struct tg_defer *d, const uint32_t *run, int n_
     }
 }
 
-/* Moves d's head past the entries done at its front (d's lock held). */
+/* Moves d's head past the entries done at its front (engine lock held). */
 static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
 {
     while (head != end && !__atomic_load_n(&QE(d, head)->n, __ATOMIC_RELAXED))
@@ -2813,7 +2813,6 @@ static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
  * is appended at *tail, whose new end is returned. */
 static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
 {
-    tg__own_lock(&d->lock);
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
     uint32_t run[DEFER_SIZE];
@@ -2830,7 +2829,6 @@ static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
         __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
     }
     head_advance(d, head, end);
-    tg__own_unlock(&d->lock);
     return tail;
 }
 
@@ -2962,14 +2960,12 @@ static uint64_t retired_now(const struct tg_actor *a)
     return __atomic_load_n(&retired_total, __ATOMIC_RELAXED) + (a->defer ? a->defer->dropped : 0);
 }
 
-/* In a fork child: the threads that held queue locks are gone. */
+/* In a fork child: the threads that held renewals' locks are gone. */
 static void queues_after_fork(void)
 {
-    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next) {
-        d->lock.state = 0;
+    for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
         if (d->renewed)
             d->renewed->lock.state = 0;
-    }
 }
 
 /* Marks the instance of hold h of a new entry: flagged and pinned if

@@ -1961,6 +1961,10 @@ static struct occ *occ_chunk;
 static int occ_chunk_left;
 static struct occ **occ_set;      /* buckets, occ_set_cap of them (a power of two) */
 static size_t occ_set_cap, occ_set_n;
+/* The occurrence interned last, NULL once it went: the next one is usually
+ * the same (one place nests into many locks), and is then found by a
+ * compare, without hashing it or walking its bucket. */
+static struct occ *occ_last;
 
 static uint64_t occ_gate(const struct occ *o, int j);
 
@@ -1974,9 +1978,10 @@ static uint32_t occ_hash(const struct occ *o)
     return (uint32_t)h;
 }
 
-static int occ_same(const struct occ *a, const struct occ *b)
+/* 1 if a and b are alike in everything their hash covers. */
+static int occ_alike(const struct occ *a, const struct occ *b)
 {
-    if (a->hash != b->hash || a->who != b->who || a->from_pc != b->from_pc ||
+    if (a->who != b->who || a->from_pc != b->from_pc ||
         a->to_pc != b->to_pc || a->from_stack != b->from_stack || a->to_stack != b->to_stack ||
         a->from_mode != b->from_mode || a->to_mode != b->to_mode || a->n_gates != b->n_gates)
         return 0;
@@ -1984,6 +1989,11 @@ static int occ_same(const struct occ *a, const struct occ *b)
         if (occ_gate(a, j) != occ_gate(b, j))
             return 0;
     return 1;
+}
+
+static int occ_same(const struct occ *a, const struct occ *b)
+{
+    return a->hash == b->hash && occ_alike(a, b);
 }
 
 /* The set doubles its buckets when it holds as many occurrences. */
@@ -2011,13 +2021,18 @@ static void occ_set_room(void)
  * who either way. */
 static struct occ *occ_intern(struct occ *want)
 {
+    if (occ_last && occ_alike(occ_last, want)) {
+        who_release(want->who);
+        occ_last->refs++;
+        return occ_last;
+    }
     want->hash = occ_hash(want);
     if (occ_set_cap)
         for (struct occ *o = occ_set[want->hash & (occ_set_cap - 1)]; o; o = o->next_same)
             if (occ_same(o, want)) {
                 who_release(want->who);
                 o->refs++;
-                return o;
+                return occ_last = o;
             }
     occ_set_room();
     if (!occ_set_cap) {
@@ -2052,7 +2067,7 @@ static struct occ *occ_intern(struct occ *want)
     o->next_same = occ_set[o->hash & (occ_set_cap - 1)];
     occ_set[o->hash & (occ_set_cap - 1)] = o;
     occ_set_n++;
-    return o;
+    return occ_last = o;
 }
 
 /* An edge lets go of o. */
@@ -2068,6 +2083,8 @@ static void occ_free(struct occ *o)
     if (o->n_gates > 1)
         tg__free(o->gates.many);
     who_release(o->who);
+    if (o == occ_last)
+        occ_last = NULL;
     o->next_same = occ_free_list;
     occ_free_list = o;
 }

@@ -14,8 +14,7 @@
 
 #include "core/lock.h"
 
-__thread struct tg_actor *tg__current __attribute__((tls_model("initial-exec")));
-__thread int tg__guard __attribute__((tls_model("initial-exec")));
+__thread struct tg_self tg__self_tls __attribute__((tls_model("initial-exec")));
 
 struct tg_actor **tg__actors;
 int tg__actor_slots;
@@ -25,7 +24,7 @@ static int cap_threads;
 int tg__changed = 1;
 void (*tg__first_wait_hook)(void);
 int (*tg__stuck_hook)(struct tg_actor *a);
-int tg__hold_watch;
+union tg_modes tg__modes;
 
 static tg_lock_t engine_lock = TG_LOCK_INIT;
 /* The registry: tg__actors has room for actors_cap entries, grown on

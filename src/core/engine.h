@@ -158,16 +158,24 @@ struct tg_held {
  * bumped when a lock instance at an address of that bucket leaves the
  * lock-order graph: a chain validated for an ended instance is not taken
  * for one validated for the next instance at the same address. */
-#define TG_CHAIN_GENS 4096
-#define TG_CHAIN_GEN_OF(addr) ((size_t)((uint32_t)((addr) >> 4) * 0x9E3779B1u) >> 20)
+#define TG_CHAIN_GENS 4096 /* 1 << (64 - 52): the top bits of a product by TG_CHAIN_MUL */
+#define TG_CHAIN_MUL 0x9E3779B97F4A7C15ull
+#define TG_CHAIN_GEN_OF(addr) ((size_t)(((uint64_t)(addr) * TG_CHAIN_MUL) >> 52))
 extern TG_HIDDEN uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
 /* One step of a chain key: the key of the holds below, then a hold of
- * addr in mode. */
+ * addr in mode. A product by TG_CHAIN_MUL (Fibonacci hashing) leaves its
+ * best mixed bits on top: the chain cache takes its slot from them
+ * (tg__chain_slot), and the generation's bucket is found the same way. */
 static inline uint64_t tg__chain_mix(uint64_t below, uintptr_t addr, unsigned mode)
 {
     uint64_t gen = __atomic_load_n(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], __ATOMIC_RELAXED);
-    return (below ^ (addr + mode + (gen << 40))) * 1099511628211ull;
+    return (below ^ (addr + mode + (gen << 40))) * TG_CHAIN_MUL;
+}
+/* The first slot of chain key k in a chain cache of 1 << bits slots. */
+static inline size_t tg__chain_slot(uint64_t k, uint32_t bits)
+{
+    return (size_t)(k >> (64 - bits));
 }
 static inline uint64_t tg__chain_step(uint64_t below, const struct tg_held *h)
 {
@@ -193,9 +201,22 @@ static inline __attribute__((always_inline)) uint64_t tg__chain_key(struct tg_he
     return h[n - 1].chain = c;
 }
 
-/* Set when the hold_ms option asks for hold times (a predictable branch on
- * the fast path otherwise). */
-extern TG_HIDDEN int tg__hold_watch;
+/* The switches that send every lock and unlock off its fast path, one
+ * byte each, so that the fast path tests them all with one load (any):
+ * - hold_watch: the hold_ms option asks for hold times;
+ * - recording: a trace is being recorded (preload/record.c);
+ * - inherited_holds: a fork child, where other threads of the parent
+ *   held locks at fork() (preload/thread.c).
+ * Written only while the engine starts, the recorder starts or stops, and
+ * in a fork child; read everywhere. */
+union tg_modes {
+    struct {
+        uint8_t hold_watch, recording, inherited_holds, unused;
+    } on;
+    uint32_t any;
+};
+extern TG_HIDDEN union tg_modes tg__modes;
+#define tg__hold_watch (tg__modes.on.hold_watch)
 uint64_t tg__now_ns(void);
 
 /* One way a wait can end, of several (a select: see tg_wait_desc.any). */
@@ -377,9 +398,20 @@ struct tg_actor {
 };
 #define TG__ACTOR_CLEARED offsetof(struct tg_actor, pending_pcs)
 
-/* The actor running on this OS thread (a thread, or the task it is running).
- * NULL before the frontend has registered the thread. */
-extern __thread struct tg_actor *tg__current __attribute__((tls_model("initial-exec")));
+/* What every hook reads first, side by side in one thread-local record
+ * so that one address (one load of its offset) serves both:
+ * - current: the actor running on this OS thread (a thread, or the task
+ *   it is running), NULL before the frontend has registered the thread;
+ * - guard: >0 while this thread runs tangle's own code: frontends then
+ *   pass calls straight through, so tangle never watches (or deadlocks
+ *   on) itself. */
+struct tg_self {
+    struct tg_actor *current;
+    int guard;
+};
+extern __thread struct tg_self tg__self_tls __attribute__((tls_model("initial-exec")));
+#define tg__current (tg__self_tls.current)
+#define tg__guard (tg__self_tls.guard)
 
 /* ---- lifetime ---------------------------------------------------------- */
 /* Reads options (tg__options) and sets up tables; safe to call repeatedly and
@@ -594,7 +626,7 @@ static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
         return 0;
     uint64_t want = k ^ a->chain_salt;
     size_t mask = ((size_t)1 << a->chain_bits) - 1;
-    for (size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> (64 - a->chain_bits));; i = (i + 1) & mask) {
+    for (size_t i = tg__chain_slot(k, a->chain_bits);; i = (i + 1) & mask) {
         if (TG_LIKELY(cache[i] == want))
             return 1;
         if (cache[i] == 0)
@@ -607,32 +639,49 @@ static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
  * nothing but in tail position, and needs few registers). */
 void tg__lockorder_deep(struct tg_actor *a, int n);
 /* After a blocking acquisition (not a trylock) pushed top, the newest of
- * n >= 2 holds, a hold of addr in mode: a chain this actor has had
- * validated costs its key's last step and one probe of its own set. */
-static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a,
-                                                                       struct tg_held *top, int n,
-                                                                       uintptr_t addr, unsigned mode)
+ * n >= 2 holds, a hold of addr in mode: what is left to do. A chain this
+ * actor has had validated costs its key's last step and one probe of its
+ * own set, and leaves nothing (TG_NEST_DONE, also when lock order is off);
+ * a chain not validated yet, whose key top now has, leaves
+ * tg__lockorder_slow(a) (TG_NEST_SLOW); the rare cases leave
+ * tg__lockorder_deep(a, n) (TG_NEST_DEEP). The caller makes the call, so
+ * that a hook can make it in tail position (TG_FRAMELESS, preload.h). */
+enum { TG_NEST_DONE, TG_NEST_SLOW, TG_NEST_DEEP };
+static inline __attribute__((always_inline)) int tg__lockorder_nest(struct tg_actor *a,
+                                                                    struct tg_held *top, int n,
+                                                                    uintptr_t addr, unsigned mode)
 {
     if (TG_UNLIKELY(!tg__lockorder_on))
-        return;
-    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK)) {
-        tg__lockorder_deep(a, n);
-        return;
-    }
+        return TG_NEST_DONE;
+    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK))
+        return TG_NEST_DEEP;
     struct tg_held *below = top - 1;
-    uint64_t c = below->chain;
-    if (TG_UNLIKELY(!c)) {
-        if (n > 2) {
-            tg__lockorder_deep(a, n);
-            return;
-        }
-        c = below->chain = tg__chain_step(TG_CHAIN_SEED, below);
+    uint64_t c;
+    if (TG_LIKELY(n == 2)) {
+        /* The key of a lock taken alone: a step, cheaper to make again
+         * than to keep (a hold's key stays 0 until a nesting needs it,
+         * and this one is never read: the key is top's). */
+        c = tg__chain_step(TG_CHAIN_SEED, below);
+    } else {
+        c = below->chain;
+        if (TG_UNLIKELY(!c))
+            return TG_NEST_DEEP;
     }
     if (below->addr != addr) /* see tg__chain_key */
         c = tg__chain_mix(c, addr, mode);
     top->chain = c;
-    if (TG_UNLIKELY(!tg__chain_cached(a, c)))
+    return TG_LIKELY(tg__chain_cached(a, c)) ? TG_NEST_DONE : TG_NEST_SLOW;
+}
+/* The same, with what is left done. */
+static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a,
+                                                                       struct tg_held *top, int n,
+                                                                       uintptr_t addr, unsigned mode)
+{
+    int left = tg__lockorder_nest(a, top, n, addr, mode);
+    if (TG_UNLIKELY(left == TG_NEST_SLOW))
         tg__lockorder_slow(a);
+    else if (TG_UNLIKELY(left == TG_NEST_DEEP))
+        tg__lockorder_deep(a, n);
 }
 /* The same after any blocking acquisition: nothing unless it nested. */
 static inline __attribute__((always_inline)) void tg__lockorder_note(struct tg_actor *a)

@@ -7,9 +7,7 @@
 #include "core/lock.h"
 #include "core/options.h"
 
-/* >0 while this thread runs tangle's own code: frontends then pass calls
- * straight through, so tangle never watches (or deadlocks on) itself. */
-extern __thread int tg__guard __attribute__((tls_model("initial-exec")));
+/* tg__guard (engine.h): >0 while this thread runs tangle's own code. */
 
 /* tangle's own locks (lock.h), taken with tg__guard raised: a thread
  * holding one runs tangle's code, so a signal handler that interrupts it

@@ -2340,7 +2340,7 @@ static void chain_free(uint64_t *cache)
 
 static size_t chain_slot(uint64_t key, uint32_t bits)
 {
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+    return tg__chain_slot(key, bits);
 }
 
 /* Adds stored value v (key ^ salt) to the array of 1 << bits keys if

@@ -192,12 +192,28 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
     return 0;
 }
 
-/* The lock-order part of the fast path for a lock taken under others:
- * out of line, so that a lock taken alone needs fewer registers. */
-static __attribute__((noinline)) void lock_nested(struct tg_actor *a, struct tg_held *top, int n,
-                                                  pthread_mutex_t *m)
+/* What lock order has left to do after a nesting (tg__lockorder_nest):
+ * a function with a frame of its own, reached by tail calls only, so that
+ * a stack captured in it is the program's from its first frame on. */
+static __attribute__((noinline)) int nest_left(struct tg_actor *a, int n, int left)
 {
-    tg__lockorder_nested(a, top, n, (uintptr_t)m, TG_MODE_EXCL);
+    if (left == TG_NEST_SLOW)
+        tg__lockorder_slow(a);
+    else
+        tg__lockorder_deep(a, n);
+    return 0;
+}
+
+/* The lock-order part of the fast path for a lock taken under others:
+ * out of line, so that a lock taken alone needs fewer registers. Returns
+ * 0, the hook's result. */
+static __attribute__((noinline)) int lock_nested(struct tg_actor *a, struct tg_held *top, int n,
+                                                 pthread_mutex_t *m)
+{
+    int left = tg__lockorder_nest(a, top, n, (uintptr_t)m, TG_MODE_EXCL);
+    if (TG_LIKELY(left == TG_NEST_DONE))
+        return 0;
+    return nest_left(a, n, left);
 }
 
 /* The untimed lock in every case the fast path below leaves: a thread
@@ -227,7 +243,7 @@ static __attribute__((noinline)) int lock_general(pthread_mutex_t *m, uintptr_t 
 static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, uintptr_t pc)
 {
     struct tg_actor *a = tg__current;
-    if (TG_UNLIKELY(!a || (tg__guard | tg__inherited_holds | tg__hold_watch | tg__recording)))
+    if (TG_UNLIKELY(!a || (tg__guard | tg__modes.any)))
         return lock_general(m, pc);
     int n = a->n_held;
     if (n > 0) { /* recently_held, but for its rare deep scan */
@@ -250,11 +266,11 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     tg__hold_fill(h, (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
     __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
     if (n > 0)
-        lock_nested(a, h, n + 1, m);
+        return lock_nested(a, h, n + 1, m); /* a tail call: see TG_FRAMELESS */
     return 0;
 }
 
-TG_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+TG_EXPORT TG_FRAMELESS int pthread_mutex_lock(pthread_mutex_t *m)
 {
     return mutex_lock(m, CALLER_PC);
 }
@@ -334,7 +350,7 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
 {
     struct tg_actor *a = tg__current;
     int n;
-    if (TG_LIKELY(a != NULL && !(tg__guard | tg__hold_watch | tg__recording)) &&
+    if (TG_LIKELY(a != NULL && !(tg__guard | tg__modes.any)) &&
         TG_LIKELY((n = a->n_held) > 0)) {
         struct tg_held *top = &a->held[n - 1];
         if (TG_LIKELY(top->addr == (uintptr_t)m)) {
@@ -353,7 +369,7 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
     return unlock_general(m, pc);
 }
 
-TG_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+TG_EXPORT TG_FRAMELESS int pthread_mutex_unlock(pthread_mutex_t *m)
 {
     return mutex_unlock(m, CALLER_PC);
 }

@@ -13,6 +13,14 @@
 
 #define TG_EXPORT __attribute__((visibility("default")))
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+/* A hook without a frame of its own (tangle keeps frame pointers
+ * elsewhere: CMakeLists.txt), for the hooks every lock runs: a push, a move
+ * and a pop less, and its caller's address read from the stack. Only for
+ * a hook whose calls into tangle that may capture a stack are all tail
+ * calls: a capture follows tangle's frame pointers out to the program's
+ * frame (core/stack.c), and from a frame called by a frameless hook it
+ * would take the hook's caller's frame for the program's. */
+#define TG_FRAMELESS __attribute__((optimize("omit-frame-pointer")))
 
 /* The real functions, from dlsym(RTLD_NEXT) (dlvsym where glibc keeps two
  * versions), resolved on first use so hooks work before our constructor. */
@@ -114,8 +122,8 @@ static inline struct tg_actor *tg__self(void)
 }
 
 /* 1 in a fork child when other threads of the parent held locks at
- * fork() (thread.c). */
-extern TG_HIDDEN int tg__inherited_holds;
+ * fork() (thread.c; a switch of tg__modes). */
+#define tg__inherited_holds (tg__modes.on.inherited_holds)
 
 /* A wait with tangle's cycle check in the middle: `timed` is called first
  * with a deadline check_ms away (skipped if it is NULL or answers EINVAL),
@@ -181,7 +189,7 @@ int tg__object_idle(const void *obj, enum tg_res_kind kind);
 int tg__object_valid(const void *obj, enum tg_res_kind kind);
 
 /* The recorder (record.c); every call is guarded by REC(). */
-extern TG_HIDDEN int tg__recording;
+#define tg__recording (tg__modes.on.recording) /* a switch of tg__modes */
 #define REC(call)                                                                       \
     do {                                                                                \
         if (TG_UNLIKELY(tg__recording))                                                 \

@@ -42,8 +42,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int tg__recording;
-
 static struct tg__trace_writer writer;
 static tg_lock_t rec_lock = TG_LOCK_INIT;
 static int rec_fd = -1;

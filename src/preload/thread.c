@@ -240,12 +240,11 @@ static void fork_parent(void)
     }
 }
 
-/* Set in a fork child when other threads held locks at fork(): its mutex
- * locks (in any of its threads) then try first, so that a wait for one of
- * those (which hangs for good) is checked even before the child has a
- * watchdog. A global, not per thread: the lock hook reads it beside its
- * other flags. */
-int tg__inherited_holds;
+/* tg__inherited_holds (a switch of tg__modes) is set in a fork child when
+ * other threads held locks at fork(): its mutex locks (in any of its
+ * threads) then try first, so that a wait for one of those (which hangs
+ * for good) is checked even before the child has a watchdog. A global, not
+ * per thread: the lock hook reads it with the other switches. */
 
 /* In a fork child, before the engine forgets the other threads: those
  * alive at fork() live on in the parent only. Returns how many of them

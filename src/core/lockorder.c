@@ -444,21 +444,31 @@ struct occ {
     uint8_t n_gates;
     uint32_t refs;             /* edges that hold it: occurrences are shared */
     uint32_t hash;             /* of everything above refs */
+    uint32_t index;            /* its place (OCC), which an edge names it by */
     struct occ *next_same;     /* in its bucket of the set of occurrences */
 };
 
-/* An edge: 64 bytes. Its two locks are its nodes' (a node's key, and for
- * an instance its entry); with lock_classes, where the nodes are classes,
- * the instances it was first seen with are kept beside it (struct
- * edge_inst). */
+/* An edge: 32 bytes, two to a cache line. Its two locks are its nodes' (a
+ * node's key, and for an instance its entry); with lock_classes, where the
+ * nodes are classes, the instances it was first seen with are kept beside
+ * it (struct edge_inst). Most edges are shown once, or in one way (one
+ * place nesting into many locks): such an edge names its occurrence
+ * itself; one with several names a list of them (struct occ_list, 16
+ * bytes more). */
 struct edge {
-    struct occ *occ[MAX_OCC];    /* n_occ of them */
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
     int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
+    uint32_t occ;                /* n_occ 1: its occurrence (OCC); more: their list (LIST) */
     uint32_t acyclic_at : 28;    /* graph_version + 1 when no cycle ran through it */
     uint32_t back : 1;           /* it closed a cycle: outside the topological order */
     uint32_t n_occ : 3;
+};
+_Static_assert(sizeof(struct edge) == 32, "an edge is two to a cache line");
+
+/* The occurrences of an edge that has several. */
+struct occ_list {
+    uint32_t occ[MAX_OCC];       /* OCC indexes; a free list links through occ[0] */
 };
 
 /* With lock_classes: the instances an edge between two classes was first
@@ -493,12 +503,19 @@ struct node {
  * after them. */
 #define INST(i) (((struct edge_inst *)((char *)edge_segs[(i) >> SEG_SHIFT] + SEG * sizeof(struct edge)))[(i) & (SEG - 1)])
 #define NODE(i) (((struct node *)node_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
+#define OCC(i) (((struct occ *)occ_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
+#define LIST(i) (((struct occ_list *)list_segs[(i) >> SEG_SHIFT])[(i) & (SEG - 1)])
 static void **edge_segs;
 static int n_edges, cap_edges;   /* n_edges: places used, live or retired; cap_edges: places mapped */
 static int free_edge = -1;       /* retired places, linked by next_out */
 static void **node_segs;
 static int n_nodes, cap_nodes;   /* a retired node has key 0 */
 static int free_node = -1;       /* linked by first_out */
+static void **occ_segs;          /* occurrences (their free list is below) */
+static int n_occs, cap_occs;
+static void **list_segs;         /* the occurrences of edges with several */
+static int n_lists, cap_lists;
+static int free_list = -1;       /* linked by occ[0] */
 static int64_t next_ord;
 static int n_back;               /* edges that closed a cycle */
 static uint64_t *reported;      /* cycle signatures already reported */
@@ -1136,6 +1153,50 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
 
 static void occ_free(struct occ *o);
 
+/* Occurrence k of edge e. */
+static inline struct occ *edge_occ(const struct edge *e, int k)
+{
+    return &OCC(e->n_occ == 1 ? e->occ : LIST(e->occ).occ[k]);
+}
+
+/* Edge e's occurrences, in occ[0..n_occ); returns n_occ. */
+static int edge_occs(const struct edge *e, struct occ **occ)
+{
+    for (int k = 0; k < e->n_occ; k++)
+        occ[k] = edge_occ(e, k);
+    return e->n_occ;
+}
+
+/* Puts occurrence o at place k of edge e: in place of the one there
+ * (k < n_occ), which it lets go, or in a new place (k == n_occ). 0, or -1
+ * if out of memory (o is not taken then). */
+static int edge_occ_put(struct edge *e, int k, struct occ *o)
+{
+    if (e->n_occ == 0 || (e->n_occ == 1 && k == 0)) {
+        if (e->n_occ)
+            occ_free(&OCC(e->occ));
+        e->occ = o->index;
+        e->n_occ = 1;
+        return 0;
+    }
+    if (e->n_occ == 1) { /* a second one: the edge takes a list */
+        if (free_list < 0 && n_lists == cap_lists &&
+            add_segment(&list_segs, &cap_lists, sizeof(struct occ_list)) != 0)
+            return -1;
+        int l = free_list >= 0 ? free_list : n_lists++;
+        if (l == free_list)
+            free_list = (int)LIST(l).occ[0];
+        LIST(l).occ[0] = e->occ;
+        e->occ = (uint32_t)l;
+    } else if (k < e->n_occ) {
+        occ_free(edge_occ(e, k));
+    }
+    LIST(e->occ).occ[k] = o->index;
+    if (k == e->n_occ)
+        e->n_occ++;
+    return 0;
+}
+
 static void edge_retire(int i)
 {
     struct edge *e = &EDGE(i);
@@ -1152,8 +1213,15 @@ static void edge_retire(int i)
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = e->prev_in;
     eix_remove(i);
-    for (int k = 0; k < e->n_occ; k++)
-        occ_free(e->occ[k]);
+    if (e->n_occ == 1) {
+        occ_free(&OCC(e->occ));
+    } else if (e->n_occ > 1) {
+        struct occ_list *l = &LIST(e->occ);
+        for (int k = 0; k < e->n_occ; k++)
+            occ_free(&OCC(l->occ[k]));
+        l->occ[0] = (uint32_t)free_list;
+        free_list = (int)e->occ;
+    }
     n_back -= e->back;
     e->next_out = free_edge;
     free_edge = i;
@@ -1410,13 +1478,14 @@ static int may_join(const int *path, int n, const struct occ *const *chosen, int
 static void candidates(const int *path, int n, const struct occ *const *chosen, int k,
                        struct pick *p, uint32_t common, int one, long *tries)
 {
-    const struct edge *e = &EDGE(path[k]);
+    struct occ *occ[MAX_OCC];
+    int n_occ = edge_occs(&EDGE(path[k]), occ);
     uint8_t lacks[MAX_OCC], rest[MAX_OCC];
     int n_lacks = 0, n_rest = 0;
-    for (int i = 0; i < e->n_occ && (*tries)-- > 0; i++) {
-        if (!may_join(path, n, chosen, k, e->occ[i], one))
+    for (int i = 0; i < n_occ && (*tries)-- > 0; i++) {
+        if (!may_join(path, n, chosen, k, occ[i], one))
             continue;
-        if (gates_shared(chosen[0], common, e->occ[i]))
+        if (gates_shared(chosen[0], common, occ[i]))
             rest[n_rest++] = (uint8_t)i;
         else
             lacks[n_lacks++] = (uint8_t)i;
@@ -1452,7 +1521,7 @@ static int choose(const int *path, int n, const struct occ **chosen, int one)
             k--;
             continue;
         }
-        const struct occ *o = EDGE(path[k]).occ[pk->cand[pk->at++]];
+        const struct occ *o = edge_occ(&EDGE(path[k]), pk->cand[pk->at++]);
         chosen[k] = o;
         pk->common = k == 0 ? (o->n_gates >= 32 ? UINT32_MAX : (1u << o->n_gates) - 1)
                             : gates_shared(chosen[0], p[k - 1].common, o);
@@ -1909,36 +1978,37 @@ static int want_covers_occ(const struct want *w, const struct occ *o, int same_c
 static int occ_place(const struct edge *e, const struct want *w)
 {
     const struct taker *t = w->t;
-    int mine = 0;
-    for (int k = 0; k < e->n_occ; k++)
-        if (e->occ[k]->who->actor == t->a->id) {
-            if (occ_covers_want(e->occ[k], w))
+    struct occ *occ[MAX_OCC];
+    int n_occ = edge_occs(e, occ), mine = 0;
+    for (int k = 0; k < n_occ; k++)
+        if (occ[k]->who->actor == t->a->id) {
+            if (occ_covers_want(occ[k], w))
                 return -1;
             mine++;
         }
-    for (int k = 0; k < e->n_occ; k++)
-        if (e->occ[k]->who->actor == t->a->id && want_covers_occ(w, e->occ[k], 1))
+    for (int k = 0; k < n_occ; k++)
+        if (occ[k]->who->actor == t->a->id && want_covers_occ(w, occ[k], 1))
             return k;
-    if (e->n_occ < MAX_OCC)
-        return e->n_occ;
-    for (int k = 0; k < e->n_occ; k++)
-        if (e->occ[k]->who->actor != t->a->id && before_now(e->occ[k], t))
+    if (n_occ < MAX_OCC)
+        return n_occ;
+    for (int k = 0; k < n_occ; k++)
+        if (occ[k]->who->actor != t->a->id && before_now(occ[k], t))
             return k;
     int best = -1;
-    for (int k = 0; k < e->n_occ; k++) {
-        const struct occ *o = e->occ[k];
+    for (int k = 0; k < n_occ; k++) {
+        const struct occ *o = occ[k];
         int several = 0;
-        for (int j = 0; j < e->n_occ; j++)
-            several += j != k && e->occ[j]->who->actor == o->who->actor;
-        if (!mine && several && (best < 0 || o->n_gates > e->occ[best]->n_gates))
+        for (int j = 0; j < n_occ; j++)
+            several += j != k && occ[j]->who->actor == o->who->actor;
+        if (!mine && several && (best < 0 || o->n_gates > occ[best]->n_gates))
             best = k;
     }
     if (best >= 0)
         return best;
-    for (int k = 0; k < e->n_occ; k++) {
-        const struct occ *o = e->occ[k];
+    for (int k = 0; k < n_occ; k++) {
+        const struct occ *o = occ[k];
         if (o->n_gates > w->n_gates && want_covers_occ(w, o, 0) &&
-            (best < 0 || o->n_gates > e->occ[best]->n_gates))
+            (best < 0 || o->n_gates > occ[best]->n_gates))
             best = k;
     }
     return best;
@@ -1952,13 +2022,10 @@ static void who_release(struct who *w)
 
 /* Occurrences are kept once each (a set, under the engine lock): a thread
  * that takes a table lock and then one of a million objects' locks at one
- * place shows a million edges but one occurrence, which each edge points
- * to. They come from chunks of their own, without the allocator's header,
- * and go back to a free list when no edge holds them. */
-#define OCC_CHUNK 1024
+ * place shows a million edges but one occurrence, which each edge names.
+ * They live in segments of their own (OCC), without the allocator's
+ * header, and go back to a free list when no edge holds them. */
 static struct occ *occ_free_list; /* linked through next_same */
-static struct occ *occ_chunk;
-static int occ_chunk_left;
 static struct occ **occ_set;      /* buckets, occ_set_cap of them (a power of two) */
 static size_t occ_set_cap, occ_set_n;
 /* The occurrence interned last, NULL once it went: the next one is usually
@@ -2043,18 +2110,16 @@ static struct occ *occ_intern(struct occ *want)
     if (o) {
         occ_free_list = o->next_same;
     } else {
-        if (!occ_chunk_left) {
-            occ_chunk = tg__alloc(OCC_CHUNK * sizeof *occ_chunk);
-            if (!occ_chunk) {
-                who_release(want->who);
-                return NULL;
-            }
-            occ_chunk_left = OCC_CHUNK;
+        if (n_occs == cap_occs && add_segment(&occ_segs, &cap_occs, sizeof *o) != 0) {
+            who_release(want->who);
+            return NULL;
         }
-        o = occ_chunk++;
-        occ_chunk_left--;
+        o = &OCC(n_occs);
+        o->index = (uint32_t)n_occs++;
     }
+    uint32_t index = o->index;
     *o = *want;
+    o->index = index;
     if (want->n_gates > 1) {
         o->gates.many = tg__alloc((size_t)want->n_gates * sizeof *o->gates.many);
         if (o->gates.many)
@@ -2262,11 +2327,10 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
         if (!o)
             continue;
         struct edge *ed = &EDGE(e);
-        if (place == ed->n_occ)
-            ed->n_occ++;
-        else
-            occ_free(ed->occ[place]);
-        ed->occ[place] = o;
+        if (edge_occ_put(ed, place, o) != 0) {
+            occ_free(o);
+            continue;
+        }
         /* Only an edge that closed a cycle, or any while one exists, can
          * be on a cycle; one that a search found on none stays so until
          * the graph grows. */

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* What the lock-order graph keeps per edge. One thread nests pairs of
+ * 1,024 locks, always the lower first: every nesting a new edge, none on
+ * a cycle. First each lock gets one lock taken under it (Z, made last), so
+ * that none is a leaf and each first nesting is an edge at once, not a
+ * record kept in a leaf. The program measures its own resident memory
+ * after 150,000 edges and again after 256,000, and fails if it grew by more
+ * than 48 bytes an edge. In between, no table doubles: the edge index and
+ * the thread's chain cache each hold between 2^17 and 2^18 entries, and
+ * the tables they grew from at 2^17 have been let go. So the growth is the
+ * edges themselves: 32 bytes each (64 before edges named their
+ * occurrences by index, which grew 64 an edge here). Silent: the order
+ * never changes. */
+// EXIT: 0
+// NOSTDERR: tangle:
+// CHECK: reports# == 0
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOCKS 1024
+#define FIRST 150000
+#define LAST 256000
+
+static pthread_mutex_t locks[LOCKS];
+static pthread_mutex_t z = PTHREAD_MUTEX_INITIALIZER;
+
+static long resident_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            sscanf(line + 6, "%ld", &kb);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
+{
+    pthread_mutex_lock(outer);
+    pthread_mutex_lock(inner);
+    pthread_mutex_unlock(inner);
+    pthread_mutex_unlock(outer);
+}
+
+int main(void)
+{
+    for (int i = 0; i < LOCKS; i++) { /* made in index order, before z */
+        pthread_mutex_init(&locks[i], NULL);
+        pthread_mutex_lock(&locks[i]);
+        pthread_mutex_unlock(&locks[i]);
+    }
+    for (int i = 0; i < LOCKS; i++)
+        nest(&locks[i], &z);
+    long edges = LOCKS, before = -1, after = -1;
+    for (int i = 0; i < LOCKS && after < 0; i++)
+        for (int j = i + 1; j < LOCKS && after < 0; j++) {
+            nest(&locks[i], &locks[j]);
+            if (++edges == FIRST)
+                before = resident_kb();
+            else if (edges == LAST)
+                after = resident_kb();
+        }
+    if (before < 0 || after < 0) {
+        fprintf(stderr, "case_edge_memory: cannot read VmRSS\n");
+        return 2;
+    }
+    long per_edge = (after - before) * 1024 / (LAST - FIRST);
+    if (per_edge > 48) {
+        fprintf(stderr, "case_edge_memory: resident memory grew from %ld kB to %ld kB over %d new "
+                "lock-order edges, %ld bytes each\n", before, after, LAST - FIRST, per_edge);
+        return 1;
+    }
+    return 0;
+}

@@ -2471,10 +2471,21 @@ static void chain_clear(struct tg_actor *a)
     a->chain_retired_at = retired_now(a);
 }
 
-/* Remembers that a's chain `key` is validated (the table is a's own). */
-static inline __attribute__((always_inline)) void chain_cache_put(struct tg_actor *a, uint64_t key)
+/* Remembers that a's chain `key` is validated (the table is a's own).
+ * empty, if not -1: the empty slot where the probe for key (which did not
+ * find it) ended, in the table as it is now; used if the table needs no
+ * other change first (it is not full and has no previous array). */
+static inline __attribute__((always_inline)) void chain_cache_put(struct tg_actor *a, uint64_t key,
+                                                                  long empty)
 {
     uint64_t v = key ^ a->chain_salt;
+    if (empty >= 0 && v && !a->chain_stale && !chain_head(a->chain_cache)->old &&
+        (a->chain_used + 1) * 2 <= 1u << a->chain_bits) {
+        a->chain_cache[empty] = v;
+        a->chain_used++;
+        a->chain_fresh = 1;
+        return;
+    }
     if (a->chain_stale) { /* a previous user's entries */
         if (a->chain_cache && a->chain_bits > CHAIN_MIN_BITS) {
             chain_free(a->chain_cache);
@@ -2712,18 +2723,20 @@ static void chain_next_gen(struct tg_actor *a)
     a->chain_stale = a->chain_cache != NULL;
 }
 
-/* The slot of chain `key` in a's cache under an older generation, -1 if
- * none: the probe the fast path made, with the generation's bits ignored. */
+/* The slot of chain `key` in a's cache under an older generation: the
+ * probe the fast path made, with the generation's bits ignored. If none,
+ * -2 - the empty slot the probe ended at (where the chain goes while the
+ * table does not change: chain_cache_put), or -1 if a has no table. */
 static long chain_older(const struct tg_actor *a, uint64_t key)
 {
     if (!a->chain_cache || a->chain_stale)
         return -1;
     uint64_t want = key ^ a->chain_salt;
-    size_t mask = ((size_t)1 << a->chain_bits) - 1;
-    for (size_t j = chain_slot(key, a->chain_bits); a->chain_cache[j]; j = (j + 1) & mask)
+    size_t mask = ((size_t)1 << a->chain_bits) - 1, j = chain_slot(key, a->chain_bits);
+    for (; a->chain_cache[j]; j = (j + 1) & mask)
         if (((a->chain_cache[j] ^ want) & ~CHAIN_GEN_MASK) == 0)
             return (long)j;
-    return -1;
+    return -2 - (long)j;
 }
 
 /* The address of an instance named by a queued entry counts in the buckets
@@ -3051,13 +3064,11 @@ static void queues_after_fork(void)
 
 /* Marks the instance of hold h of a new entry: flagged and pinned if
  * nothing named it yet, and OUT if `out` (a lock is taken under it, or it
- * is the top of a queued entry, see Leaves above). */
-static void mark_named(const struct qhold *h, int out)
+ * is the top of a queued entry, see Leaves above). f: its flags, loaded
+ * by mark_named. */
+static __attribute__((noinline)) void mark_flags(const struct qhold *h, int out, uint32_t f)
 {
     struct tg_res *r = h->res;
-    /* Sequentially consistent: OUT found set here, or set below, is the W
-     * of kept_add's handshake (free on x86, whose RMWs are locked anyway). */
-    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST);
     while (!(f & TG_RF_IN_GRAPH))
         if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
@@ -3068,6 +3079,19 @@ static void mark_named(const struct qhold *h, int out)
         __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
 }
 
+/* mark_flags, after a look at the flags that finds most holds (those
+ * below a nesting repeated into new leaves) marked already. The look is
+ * sequentially consistent: OUT found set here, or set by mark_flags, is
+ * the W of kept_add's handshake (free on x86, whose RMWs are locked
+ * anyway). */
+static inline void mark_named(const struct qhold *h, int out)
+{
+    uint32_t want = TG_RF_IN_GRAPH | (out ? TG_RF_LO_OUT : 0);
+    uint32_t f = __atomic_load_n(&h->res->flags, __ATOMIC_SEQ_CST);
+    if ((f & want) != want)
+        mark_flags(h, out, f);
+}
+
 /* ---- leaves kept --------------------------------------------------------
  *
  * A queue that kept leaves would hold a bounded number of them: a thread
@@ -3076,7 +3100,7 @@ static void mark_named(const struct qhold *h, int out)
  * a node and an edge each, with a random read into tables that grow with
  * the objects. So a first nesting into a leaf (with the conditions of
  * kept_add) is not queued:
- * its entry is copied into a record of its actor's own (struct tg_kept,
+ * its holds are copied into a record of its actor's own (struct tg_kept,
  * from blocks its actor allocates and reuses; memory follows the live
  * leaves times the actors that nested into each), and the record is
  * linked into the leaf's own list (tg_res.lo_kept, pushed without a lock).
@@ -3370,20 +3394,6 @@ static void kept_freeze(struct tg_defer *d)
     kept_clock_put(c, KEPT_CURRENT - c->own); /* refs: the records that name it */
 }
 
-/* 1 if entry e (k holds) may be kept instead of queued: its top is a
- * leaf, at an address free() can find (4-aligned) and its other holds
- * too. */
-static int keepable(const struct qentry *e, int k)
-{
-    const struct qhold *t = &e->h[k - 1];
-    if (tg__opt.lock_classes || !leaf_kind(t->res) || !hold_is(t, 0, TG_RF_LO_NODE | TG_RF_LO_OUT))
-        return 0;
-    for (int j = 0; j < k; j++)
-        if (e->h[j].addr & 3)
-            return 0;
-    return 1;
-}
-
 /* A leaf keeps at most KEPT_PER_LEAF records: each actor that nests into
  * it leaves one until the leaf ends, and an actor that ended leaves it
  * too, so a lock that every short-lived thread of a server nests into
@@ -3407,13 +3417,38 @@ static int kept_full(struct tg_res *r)
     return kept_depth(__atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) >= KEPT_PER_LEAF;
 }
 
-/* Keeps entry e (k holds, keepable) of d's actor in a record: 1 if done
- * (or if its leaf ended under it), 0 if it is to be queued. The holds
- * below its top are flagged OUT first (no record is kept into them from
- * then on); one that has records kept into it already makes the entry
- * queued, so that they go to the graph before this edge out of it (kept
- * edges never follow one another, so none is on a cycle while kept). */
-static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
+/* 1 if a nesting whose lock just taken is hold `top` of the calling
+ * actor may be kept instead of queued, as far as that lock says: it is a
+ * leaf, and its list is not full (see kept_add for the other holds). */
+static int top_keepable(struct tg_held *top)
+{
+    struct tg_res *r = tg__opt.lock_classes ? NULL : own_res(top);
+    if (!r || !leaf_kind(r))
+        return 0;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    return r->id == (top->res_id ? top->res_id : r->id) && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
+           !kept_full(r);
+}
+
+/* Gives record k, never pushed, back to d's actor (its own). */
+static void kept_unalloc(struct tg_defer *d, struct tg_kept *k)
+{
+    k->next = d->kept_free[k->large];
+    d->kept_free[k->large] = k;
+}
+
+/* Keeps the nesting whose n holds (the top a leaf: top_keepable) and
+ * to_stack record k of d's actor holds already (from kept_alloc, not
+ * pushed yet): 1 if done (or if its leaf ended under it); if it is to be
+ * queued instead, 0 if k was not pushed (the caller gives it back), -1
+ * if it was (it stays in the leaf's list, taken back: whoever detaches it
+ * gives it back). Every hold must lie at an address free() can find
+ * (4-aligned). The holds below the top are flagged OUT first (no record
+ * is kept into them from then on); one that has records kept into it
+ * already makes the nesting queued, so that they go to the graph before
+ * this edge out of it (kept edges never follow one another, so none is
+ * on a cycle while kept). */
+static int kept_add(struct tg_defer *d, struct tg_kept *k, int n)
 {
     /* No fence: every access of the handshake with a lock's OUT is
      * sequentially consistent, so all of them lie in one total order S.
@@ -3429,16 +3464,17 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
      * our top (mark_named's W, then our loads of their lists as R). On
      * x86 these loads are plain loads and the RMWs locked instructions
      * whatever their order; the two fences were two more. */
-    const struct qhold *t = &e->h[n - 1];
+    const struct qhold *h = k->h, *t = &h[n - 1];
     struct tg_res *r = t->res;
+    for (int j = 0; j < n; j++)
+        if (h[j].addr & 3)
+            return 0;
     for (int j = 0; j < n - 1; j++)
-        mark_named(&e->h[j], 1);
+        mark_named(&h[j], 1);
     mark_named(t, 0);
     for (int j = 0; j < n - 1; j++)
-        if (__atomic_load_n(&e->h[j].res->lo_kept, __ATOMIC_SEQ_CST))
+        if (__atomic_load_n(&h[j].res->lo_kept, __ATOMIC_SEQ_CST))
             return 0;
-    if (kept_full(r))
-        return 0;
     struct kept_clock *c = d->kept_now;
     if (!c) {
         if (!(c = tg__alloc(sizeof *c)))
@@ -3448,14 +3484,9 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
         __atomic_store_n(&c->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
         d->kept_now = c;
     }
-    struct tg_kept *k = kept_alloc(d, n);
-    if (!k)
-        return 0;
     k->clock = c;
     c->own++;
     k->n = (uint8_t)n;
-    k->to_stack = e->to_stack;
-    memcpy(k->h, e->h, (size_t)n * sizeof k->h[0]);
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
     k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
@@ -3466,10 +3497,10 @@ static int kept_add(struct tg_defer *d, const struct qentry *e, int n)
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
     if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         return 1;
-    /* Settled meanwhile: the entry is queued, unless a settle has handled
-     * the record already. The record stays in the list either way, and
-     * whoever detaches it gives it back. */
-    return !kept_take(k);
+    /* Settled meanwhile: the nesting is queued, unless a settle has
+     * handled the record already. The record stays in the list either
+     * way, and whoever detaches it gives it back. */
+    return kept_take(k) ? -1 : 1;
 }
 
 /* A leaf at addr (entry r) that no queue names ends without the engine
@@ -3556,9 +3587,11 @@ static int holds_copy(struct tg_actor *a, struct qhold *h, int max)
     return k;
 }
 
-/* Records a's nesting in its queue (its actor alone writes it); 0 if it
- * is to be handled at once: a deep nesting, a lock the table has no room
- * for, no memory. */
+/* Records a's nesting in its queue (its actor alone writes it), or keeps
+ * it (leaves kept); 0 if it is to be handled at once: a deep nesting, a
+ * lock the table has no room for, no memory. The holds are copied once,
+ * into a record if the lock just taken is a leaf (into the entry only if
+ * it is not kept after all). */
 static int defer(struct tg_actor *a)
 {
     struct tg_defer *d = queue_of(a);
@@ -3568,15 +3601,26 @@ static int defer(struct tg_actor *a)
     if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_SIZE)
         tg__lockorder_drain(a);
     struct qentry *e = QE(d, tail);
-    const struct tg_held *top = &a->held[a->n_held - 1];
-    int k = holds_copy(a, e->h, DEFER_HOLDS);
-    if (k < 0)
-        return 0;
-    if (k < 2)
-        return 1; /* nothing below it: no edge */
-    e->to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
-    if (keepable(e, k) && kept_add(d, e, k))
-        return 1;
+    struct tg_held *top = &a->held[a->n_held - 1];
+    struct tg_kept *rec = top_keepable(top) ? kept_alloc(d, a->n_held) : NULL;
+    struct qhold *h = rec ? rec->h : e->h;
+    int k = holds_copy(a, h, rec && !rec->large ? 2 : DEFER_HOLDS);
+    if (k < 2) {
+        if (rec)
+            kept_unalloc(d, rec);
+        return k >= 0; /* (0 or 1 hold: nothing below it, no edge) */
+    }
+    uint32_t to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    if (rec) {
+        rec->to_stack = to_stack;
+        int kept = kept_add(d, rec, k);
+        if (kept > 0)
+            return 1;
+        memcpy(e->h, rec->h, (size_t)k * sizeof e->h[0]);
+        if (kept == 0)
+            kept_unalloc(d, rec);
+    }
+    e->to_stack = to_stack;
     /* Classes never leave the graph: nothing to mark. */
     for (int j = 0; j < k && !tg__opt.lock_classes; j++)
         mark_named(&e->h[j], 1);
@@ -3643,12 +3687,14 @@ static int renew(struct tg_actor *a, uint64_t key)
 
 /* Remembers that a's chain `key` is validated, in the slot of its older
  * generation if it has one (older >= 0), so that the generations of a
- * chain that is handled anew after every post do not pile up there. */
+ * chain that is handled anew after every post do not pile up there; else
+ * at the empty slot chain_older found (older < -1), if a's table has not
+ * changed since (only chain_cache_put changes it). */
 static void chain_renewed(struct tg_actor *a, long older, uint64_t key)
 {
     uint64_t v = key ^ a->chain_salt;
     if (older < 0) {
-        chain_cache_put(a, key);
+        chain_cache_put(a, key, older < -1 ? -2 - older : -1);
         return;
     }
     if (v) /* (0 marks an empty slot: the chain stays in its older generation) */

@@ -2769,11 +2769,18 @@ static int leaf_kind(const struct tg_res *r)
  * go, and what was kept into it is dropped. freed: its memory is freed, and
  * the entry stays at the address; a lock used there later without an init
  * is a new instance (a new serial), so that nothing named the old one
- * (a kept nesting under it) is taken for the new one. */
+ * (a kept nesting under it) is taken for the new one.
+ * The marks go with a plain store, not a locked read-modify-write (some
+ * 5 ns on every lock churned): at its end no one else writes an
+ * instance's flags but to set marks that this clears (a settle's OUT, a
+ * node made for a renewal of a nesting into it: as if they came first),
+ * unless the program uses the lock as it ends it, as res.c's init
+ * assumes when it stores a new instance's flags whole. */
 static void instance_ended(struct tg_res *r, uintptr_t addr, int freed)
 {
-    uint32_t was = __atomic_fetch_and(&r->flags, ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE |
-                                                   TG_RF_LO_OUT), __ATOMIC_RELAXED);
+    uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->flags, was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT),
+                     __ATOMIC_RELAXED);
     if (was & TG_RF_LO_PINNED)
         unpin(addr);
     kept_drop(r);

@@ -89,10 +89,20 @@ static struct {
 } ranges[N_KNOWN];
 static uintptr_t sig_restorer; /* glibc's signal return trampoline (x86-64) */
 static int stop_known = -1;    /* __libc_start_main: main's caller */
-/* Return addresses where a scan stops: past them lies the start of the
- * thread (start_thread's call of the thread function, and clone's), taken
- * from the watchdog's own stack. */
+/* Return addresses where a scan of a thread other than main stops: past
+ * them lies the start of the thread (start_thread's call of the thread
+ * function, and clone's), taken from the watchdog's own stack. */
 static uintptr_t thread_base[2];
+/* The return addresses into the C library's frame that called main
+ * (__libc_start_call_main since glibc 2.34, a local symbol) and into the
+ * program's _start, read from the top of main's stack; 0 if not found.
+ * With __libc_start_main's range they name main's start-up frames: where
+ * main's scan stops, and words a scan of any other thread skips, since
+ * there they can only be stale copies (ASan's fwrite interceptor left
+ * main's frames on a writer's stack, and the scan stopped there, before
+ * the writer's own frames). */
+static uintptr_t main_call_ret, main_entry_ret;
+extern void *__libc_stack_end; /* the top of main's stack, from the loader */
 
 /* libc's dynamic symbol table, read through its GNU hash table (what
  * dlsym reads too). */
@@ -280,10 +290,19 @@ static int known_of(uintptr_t pc)
     return -1;
 }
 
-static int w_stopped(const uintptr_t *pcs, int n)
+/* 1 if w is one of main's start-up frames (main's callers in libc). */
+static int main_start_up(uintptr_t w)
 {
-    uintptr_t w = n > 0 ? pcs[n - 1] : 0;
-    return w && (w == thread_base[0] || w == thread_base[1] || known_of(w) == stop_known);
+    return (stop_known >= 0 && known_of(w) == stop_known) || (main_call_ret && w == main_call_ret) ||
+           (main_entry_ret && w == main_entry_ret);
+}
+
+/* 1 if w is where a scan of a thread stops: the thread's own start, and
+ * on main (which may be a fork child's, started as a thread) also main's
+ * start-up frames. */
+static int at_base(uintptr_t w, int is_main)
+{
+    return w == thread_base[0] || w == thread_base[1] || (is_main && main_start_up(w));
 }
 
 /* ---- reading one sleeping thread ------------------------------------------ */
@@ -311,6 +330,11 @@ static const char *what_of(enum family f, const char *name, char *buf, size_t ca
 }
 
 
+/* Once, on the watchdog: its own start frames, and main's start-up
+ * frames: below __libc_stack_end, the first return address (into _start),
+ * the first into __libc_start_main, then the first into libc below it,
+ * taken only if it lies just before __libc_start_main (the same source
+ * file). */
 static void thread_base_init(void)
 {
     void *raw[64];
@@ -319,11 +343,32 @@ static void thread_base_init(void)
         thread_base[0] = (uintptr_t)raw[n - 1];
         thread_base[1] = (uintptr_t)raw[n - 2];
     }
+    uintptr_t top[128];
+    uintptr_t end = (uintptr_t)__libc_stack_end;
+    if (stop_known < 0 || !end || tg__peek(end - sizeof top, top, sizeof top) != 0)
+        return;
+    maps_read();
+    int i = 128;
+    uintptr_t entry = 0;
+    while (--i >= 0 && !(after_call(top[i]) && known_of(top[i]) == stop_known))
+        if (!entry && after_call(top[i]))
+            entry = top[i];
+    if (i >= 0)
+        main_entry_ret = entry;
+    while (--i >= 0) {
+        const struct map *m = map_of(top[i]);
+        if (m && m->where == 1 && after_call(top[i])) {
+            if (top[i] < ranges[stop_known].lo && top[i] + 4096 > ranges[stop_known].lo)
+                main_call_ret = top[i];
+            break;
+        }
+    }
 }
 
 /* Fills a's raw wait description (stack, detail, advice) from its stack. */
 static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
 {
+    int is_main = a->tid == getpid();
     uintptr_t pcs[32];
     int n = 0;
     struct section sec[4];
@@ -354,10 +399,11 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
                 break;
             }
 #endif
-            if (!after_call(w) || (w >= (uintptr_t)__ehdr_start && w < (uintptr_t)_end))
-                continue; /* not a return address, or a stale one into tangle */
+            if (!after_call(w) || (w >= (uintptr_t)__ehdr_start && w < (uintptr_t)_end) ||
+                (!is_main && main_start_up(w)))
+                continue; /* not a return address, or a stale one (into tangle, or main's) */
             pcs[n++] = w;
-            if (w == thread_base[0] || w == thread_base[1] || known_of(w) == stop_known)
+            if (at_base(w, is_main))
                 break;
             struct section *s = &sec[ns - 1];
             int k = known_of(w);
@@ -367,7 +413,7 @@ static void describe(struct tg_actor *a, uintptr_t pc, uintptr_t sp)
             if (m && m->where == 2)
                 s->loader = 1;
         }
-        if (!next_sp || next_sp <= sp || w_stopped(pcs, n))
+        if (!next_sp || next_sp <= sp || at_base(pcs[n - 1], is_main))
             break;
         sp = next_sp;
     }

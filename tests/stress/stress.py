@@ -23,16 +23,21 @@ the modes (--modes, a comma list; chosen in turn):
            at random moments: the program sees wall time pass while none of
            its threads ran.
 
+Each run has a folder of its own: the output folders its command names
+(BUILD/tests/*/out*, where make check's tests write under fixed names) are
+moved into it, and TMPDIR points into it, so that copies of a test that go
+at once do not overwrite each other's files.
+
 A run fails when the test's command exits non-zero or outlives --timeout
 (smaller than the tests' own timeouts, so that a hung program is still
 there to look at). For each failing run, --out/FAIL-NNNN-NAME/ gets the
-command's output, the test's working files (live cases), and for a hang
+command's output, the run's folder (the test's working files), and for a hang
 each process's threads (state, kernel wait channel) and gdb backtraces,
 taken before the group is killed. A summary line per test, with `uptime`
 before and after, goes to stdout and to --out/summary.txt. Exit status: 0
 when every run passed, 1 otherwise.
 """
-import argparse, itertools, json, os, random, shutil, signal, subprocess, sys, tempfile
+import argparse, itertools, json, os, random, re, shutil, signal, subprocess, sys, tempfile
 import threading, time
 
 
@@ -46,7 +51,6 @@ def uptime():
 def ctest_tests(build, regexes):
     out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"],
                          capture_output=True, text=True, check=True).stdout
-    import re
     pats = [re.compile("^(?:" + r + ")$") for r in regexes]
     tests = []
     for t in json.loads(out)["tests"]:
@@ -149,11 +153,23 @@ class Noise(threading.Thread):
                 pass
 
 
-def workdir_arg(test, tmp):
-    """The command, with a live case's shared output folder made private."""
-    cmd = list(test["cmd"])
-    if any(c.endswith("run_case.sh") for c in cmd):
-        cmd[-1] = tmp
+# A test's output folder in the build (tests/live/out, tests/predict/out_x,
+# and paths under them): every copy of a test, and every test of a folder,
+# writes there under fixed names, so runs that go at once would overwrite
+# each other's files.
+OUT_ARG = re.compile(r"^.*?/tests/[^/]+/(out[^/]*)(/.*)?$")
+
+
+def private_cmd(test, tmp):
+    """The command, with every output folder it names moved into tmp, the
+    run's own folder (kept for a failing run)."""
+    cmd = []
+    for c in test["cmd"]:
+        m = OUT_ARG.match(c)
+        if m:
+            c = os.path.join(tmp, m.group(1)) + (m.group(2) or "")
+            os.makedirs(os.path.join(tmp, m.group(1)), exist_ok=True)
+        cmd.append(c)
     return cmd
 
 
@@ -163,11 +179,15 @@ def one_run(test, mode, timeout, rng, out_dir, seq):
     pre = ["nice", "-n", "19"]
     if mode in ("one-cpu", "starve"):
         pre += ["taskset", "-c", str(cpu)]
+    cmd = private_cmd(test, tmp)
+    # Files a test makes with mktemp or under $TMPDIR go there too.
+    os.makedirs(os.path.join(tmp, "tmp"))
     t0 = time.monotonic()
     with open(os.path.join(tmp, "run.stdout"), "w") as so, \
          open(os.path.join(tmp, "run.stderr"), "w") as se:
         env = dict(os.environ, **dict(e.split("=", 1) for e in test["env"] if "=" in e))
-        p = subprocess.Popen(pre + workdir_arg(test, tmp), cwd=test["cwd"], stdout=so, stderr=se,
+        env["TMPDIR"] = os.path.join(tmp, "tmp")
+        p = subprocess.Popen(pre + cmd, cwd=test["cwd"], stdout=so, stderr=se,
                              env=env, start_new_session=True)
         noise = Noise(p.pid, mode, random.Random(rng.random()))
         noise.start()
@@ -197,11 +217,8 @@ def one_run(test, mode, timeout, rng, out_dir, seq):
         with open(os.path.join(dest, "run.txt"), "w") as f:
             f.write(f"test {test['name']}\nmode {mode} cpu {cpu}\nnoise events {noise.events}\n"
                     f"exit {'TIMEOUT' if hung else rc}\nseconds {took:.1f}\n"
-                    f"uptime {uptime()}\ncommand {' '.join(pre + workdir_arg(test, tmp))}\n")
-        for name in os.listdir(tmp):
-            src = os.path.join(tmp, name)
-            if os.path.isfile(src):
-                shutil.copy(src, dest)
+                    f"uptime {uptime()}\ncommand {' '.join(pre + cmd)}\n")
+        shutil.copytree(tmp, dest, symlinks=True, dirs_exist_ok=True)
     shutil.rmtree(tmp, ignore_errors=True)
     return ("timeout" if hung else "pass" if rc == 0 else "fail"), took, dest
 

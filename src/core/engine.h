@@ -175,13 +175,16 @@ static inline uint64_t tg__chain_mix(uint64_t below, uintptr_t addr, unsigned mo
 /* The first slot of chain key k in a chain cache of 1 << bits slots. */
 static inline size_t tg__chain_slot(uint64_t k, uint32_t bits)
 {
-    return (size_t)(k >> (64 - bits));
+    return (size_t)(k >> (-bits & 63)); /* 64 - bits, for bits in [1, 63] */
 }
 static inline uint64_t tg__chain_step(uint64_t below, const struct tg_held *h)
 {
     return tg__chain_mix(below, h->addr, h->mode);
 }
-#define TG_CHAIN_SEED 1469598103934665603ull
+/* The key below the first hold: 0, so that a first step is a product
+ * alone. (A key that came out 0, which would take an address and its
+ * generation adding up to 0, would only be made again each time.) */
+#define TG_CHAIN_SEED 0
 /* Computes the keys of holds [0, n) that have none yet; returns the last. */
 uint64_t tg__chain_fill(struct tg_held *h, int n);
 /* The chain key of the newest of n >= 2 holds, a hold of addr in mode,
@@ -667,8 +670,9 @@ static inline __attribute__((always_inline)) int tg__lockorder_nest(struct tg_ac
         if (TG_UNLIKELY(!c))
             return TG_NEST_DEEP;
     }
-    if (below->addr != addr) /* see tg__chain_key */
-        c = tg__chain_mix(c, addr, mode);
+    /* Both keys made, one chosen (see tg__chain_key): no branch. */
+    uint64_t above = tg__chain_mix(c, addr, mode);
+    c = below->addr != addr ? above : c;
     top->chain = c;
     return TG_LIKELY(tg__chain_cached(a, c)) ? TG_NEST_DONE : TG_NEST_SLOW;
 }

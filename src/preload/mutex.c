@@ -204,18 +204,6 @@ static __attribute__((noinline)) int nest_left(struct tg_actor *a, int n, int le
     return 0;
 }
 
-/* The lock-order part of the fast path for a lock taken under others:
- * out of line, so that a lock taken alone needs fewer registers. Returns
- * 0, the hook's result. */
-static __attribute__((noinline)) int lock_nested(struct tg_actor *a, struct tg_held *top, int n,
-                                                 pthread_mutex_t *m)
-{
-    int left = tg__lockorder_nest(a, top, n, (uintptr_t)m, TG_MODE_EXCL);
-    if (TG_LIKELY(left == TG_NEST_DONE))
-        return 0;
-    return nest_left(a, n, left);
-}
-
 /* The untimed lock in every case the fast path below leaves: a thread
  * not registered yet or inside tangle, a relock, a fork child's inherited
  * holds, hold times (hold_ms) or a recording. */
@@ -247,7 +235,7 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
         return lock_general(m, pc);
     int n = a->n_held;
     if (n > 0) { /* recently_held, but for its rare deep scan */
-        const struct tg_held *top = &a->held[n - 1];
+        const struct tg_held *top = &a->held[(unsigned)n - 1];
         if (TG_UNLIKELY(top->addr == (uintptr_t)m) ||
             (n > 1 && (TG_UNLIKELY(top[-1].addr == (uintptr_t)m) ||
                        (n > 2 && TG_UNLIKELY(!tg__watchdog_running())))))
@@ -262,11 +250,14 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     n = a->n_held;
     if (TG_UNLIKELY(rc != 0 || n == a->cap_held))
         return lock_taken(a, m, pc, rc);
-    struct tg_held *h = &a->held[n];
+    struct tg_held *h = &a->held[(unsigned)n];
     tg__hold_fill(h, (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
     __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
-    if (n > 0)
-        return lock_nested(a, h, n + 1, m); /* a tail call: see TG_FRAMELESS */
+    if (n > 0) {
+        int left = tg__lockorder_nest(a, h, n + 1, (uintptr_t)m, TG_MODE_EXCL);
+        if (TG_UNLIKELY(left != TG_NEST_DONE))
+            return nest_left(a, n + 1, left); /* a tail call: see TG_FRAMELESS */
+    }
     return 0;
 }
 
@@ -352,7 +343,7 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
     int n;
     if (TG_LIKELY(a != NULL && !(tg__guard | tg__modes.any)) &&
         TG_LIKELY((n = a->n_held) > 0)) {
-        struct tg_held *top = &a->held[n - 1];
+        struct tg_held *top = &a->held[(unsigned)n - 1];
         if (TG_LIKELY(top->addr == (uintptr_t)m)) {
             if (TG_UNLIKELY(a->lo_queued) && n == 1)
                 return unlock_last(m, a);

@@ -23,7 +23,20 @@ void tg__free_resolve(void)
     __atomic_store_n(&next_free, f, __ATOMIC_RELEASE);
 }
 
-TG_EXPORT void free(void *p)
+/* The checks of a block freed while the thread holds a lock or the graph
+ * has lock instances, then the free itself. */
+static __attribute__((noinline)) void free_checked(void *p, void (*f)(void *), struct tg_actor *a,
+                                                   int held, uintptr_t pc)
+{
+    uintptr_t lo = (uintptr_t)p, hi = lo + malloc_usable_size(p);
+    if (held)
+        tg__misuse_freed(a, lo, hi, "freed", pc);
+    tg__lockorder_freed(lo, hi);
+    f(p);
+}
+
+/* Frameless (preload.h): both ways out are tail calls. */
+TG_EXPORT TG_FRAMELESS void free(void *p)
 {
     void (*f)(void *) = __atomic_load_n(&next_free, __ATOMIC_ACQUIRE);
     if (TG_UNLIKELY(!f)) {
@@ -36,10 +49,8 @@ TG_EXPORT void free(void *p)
     int held = a && a->n_held > 0;
     if (TG_UNLIKELY(p && (held || __atomic_load_n(&tg__graph_instances, __ATOMIC_RELAXED)) &&
                     !tg__guard)) {
-        uintptr_t lo = (uintptr_t)p, hi = lo + malloc_usable_size(p);
-        if (held)
-            tg__misuse_freed(a, lo, hi, "freed", CALLER_PC);
-        tg__lockorder_freed(lo, hi);
+        free_checked(p, f, a, held, CALLER_PC);
+        return;
     }
     f(p);
 }

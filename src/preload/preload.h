@@ -69,6 +69,7 @@ struct tg_real {
     int (*join)(pthread_t, void **);
     int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
     int (*clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+    int (*tryjoin_np)(pthread_t, void **);
     int (*detach)(pthread_t);
     void (*exit)(void *) __attribute__((noreturn));
     int (*setname_np)(pthread_t, const char *);

@@ -87,6 +87,7 @@ void tg__real_resolve(void)
     NEXT(join, "pthread_join");
     NEXT(timedjoin_np, "pthread_timedjoin_np");
     NEXT(clockjoin_np, "pthread_clockjoin_np");
+    NEXT(tryjoin_np, "pthread_tryjoin_np");
     NEXT(detach, "pthread_detach");
     NEXT(exit, "pthread_exit");
     NEXT(setname_np, "pthread_setname_np");

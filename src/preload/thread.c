@@ -472,6 +472,15 @@ static int join_untimed(void *p)
     return REAL(join)(j->t, j->ret);
 }
 
+/* a has joined target: a comes after everything target did, and target's
+ * record is freed (or reused). */
+static void joined(struct tg_actor *a, struct tg_actor *target, uintptr_t pc)
+{
+    tg__hb_join(a, target);
+    REC(tg__rec_join(a, target, pc));
+    tg__actor_reap(target);
+}
+
 int tg__thread_join(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs, uintptr_t pc)
 {
     struct tg_actor *a = tg__self();
@@ -486,11 +495,8 @@ int tg__thread_join(pthread_t t, void **ret, clockid_t clk, const struct timespe
                                  .flags = abs ? TG_WF_TIMED : 0, .pc = pc};
         rc = tg__block(a, &w, &j, REAL(clockjoin_np) ? join_timed : NULL, join_untimed, clk, abs);
     }
-    if (rc == 0 && target) {
-        tg__hb_join(a, target);
-        REC(tg__rec_join(a, target, pc));
-        tg__actor_reap(target);
-    }
+    if (rc == 0 && target)
+        joined(a, target, pc);
     return rc;
 }
 
@@ -507,6 +513,21 @@ TG_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespe
 TG_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs)
 {
     return tg__thread_join(t, ret, clk, abs, CALLER_PC);
+}
+
+/* Never waits, so it is no wait for the engine; a successful one is a
+ * join like any other. Without it, a thread ended by tryjoin kept its
+ * record (and its clock slot) until the process ended. The target is
+ * found before the call, as for a join: once joined, its pthread_t may
+ * already name a new thread. */
+TG_EXPORT int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+    struct tg_actor *a = tg__self();
+    struct tg_actor *target = a ? actor_of(t) : NULL;
+    int rc = REAL(tryjoin_np)(t, ret);
+    if (rc == 0 && target)
+        joined(a, target, CALLER_PC);
+    return rc;
 }
 
 TG_EXPORT int pthread_detach(pthread_t t)

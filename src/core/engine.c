@@ -37,6 +37,11 @@ static int initialized;    /* 1 ok, -1 failed */
 static _Atomic int init_state;
 static uint64_t next_actor_id; /* atomic: the last id given out */
 static struct tg_actor *free_actors;
+/* Threads that ended holding locks and were joined or detached keep their
+ * records (marked joined == 2) while a hold stands; kept_ended counts them,
+ * and each thread creation looks at two records of tg__threads from
+ * kept_cursor on for one whose holds have all ended since (reap_kept). */
+static int kept_ended, kept_cursor;
 static int registry_warned, held_warned;
 static _Atomic int first_wait_done;
 
@@ -185,6 +190,7 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
         if (!tg__actors[i])
             free_slots[n_free_slots++] = i;
     tg__n_threads = 0;
+    kept_ended = kept_cursor = 0; /* the kept records are out of tg__threads */
     if (survivor && tg__actors[survivor->slot] == survivor && survivor->kind == TG_ACTOR_THREAD &&
         cap_threads > 0)
         tg__threads[tg__n_threads++] = survivor;
@@ -377,14 +383,21 @@ static struct tg_actor *actor_carve(void)
     return a;
 }
 
+static void reap_locked(struct tg_actor *a);
+static void reap_kept(void);
+
 static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
                                    uint64_t parent, uint32_t created, uintptr_t created_pc)
 {
     tg__guard++;
     tg__lock();
+    if (kind == TG_ACTOR_THREAD && kept_ended > 0)
+        reap_kept();
     /* A reapable old record goes to the new actor, slot and all. */
     struct tg_actor *a = old && reapable(old) ? old : NULL;
     int slot = a ? a->slot : -1;
+    if (a && a->joined == 2 && kept_ended > 0)
+        kept_ended--;
     if (a && a->kind == TG_ACTOR_THREAD)
         threads_remove(a);
     if (old && !a && tg__actors[old->slot] == old) /* not forgotten by a fork */
@@ -618,15 +631,32 @@ static void actor_exit_held(struct tg_actor *a, int report_holds)
      * leaving only blocked actors behind. */
     tg__note_change();
     int lock_holds = 0;
+    uintptr_t site = 0;
     for (int i = 0; i < a->n_held; i++) {
-        const struct tg_held *h = &a->held[i];
-        const struct tg_res *r = tg__held_res(h);
+        struct tg_held *h = &a->held[i];
+        struct tg_res *r = tg__held_res(h);
+        /* A thread's holds are tied to the instances of the moment (the
+         * fast path leaves res_id 0: whatever lives at the address): once
+         * a lock is destroyed and made again, or its memory freed and
+         * reused for another, the ended thread holds nothing there and
+         * its record can go (reap_kept). */
+        if (r && a->kind == TG_ACTOR_THREAD && !h->released_by_other) {
+            h->res = r;
+            if (!h->res_id)
+                h->res_id = r->id;
+        }
         /* Semaphores have no owner; a robust mutex's next locker gets
          * EOWNERDEAD (nobody waits forever). */
-        if (hold_valid(h) && (!r || (r->kind != TG_RES_SEM && !(r->flags & TG_RF_ROBUST))))
-            lock_holds++;
+        if (hold_valid(h) && (!r || (r->kind != TG_RES_SEM && !(r->flags & TG_RF_ROBUST))) &&
+            !lock_holds++)
+            site = h->pc;
     }
-    if (report_holds && lock_holds && tg__opt.exit_holding) {
+    /* Once per place the first lock was taken, as other hazards are once
+     * per site: the threads of a pool that all end holding a lock taken
+     * there are one mistake (each was a report of its own, kept with its
+     * stacks, and the JSON rewritten whole for each). */
+    if (report_holds && lock_holds && tg__opt.exit_holding &&
+        !tg__hazard_repeat(TG_HAZARD_EXIT_HOLDING_LOCK, site)) {
         struct tg_finding *f = tg__hazard_new(
             TG_HAZARD_EXIT_HOLDING_LOCK, a, "%s ended while holding %d lock%s", TG_LABEL(a),
             lock_holds, lock_holds > 1 ? "s" : "");
@@ -638,7 +668,8 @@ static void actor_exit_held(struct tg_actor *a, int report_holds)
                 : "release every lock on every path out of the thread "
                   "(early returns, error paths, pthread_exit, cancellation); "
                   "anyone who waits for these locks now waits forever.");
-            tg__report(f);
+            if (tg__report(f))
+                tg__hazard_site(TG_HAZARD_EXIT_HOLDING_LOCK, site, f);
         }
     }
 }
@@ -651,6 +682,39 @@ static int reapable(const struct tg_actor *a)
            tg__actors[a->slot] == a;
 }
 
+/* Under the engine lock: a's record goes to the free list. */
+static void reap_locked(struct tg_actor *a)
+{
+    if (a->joined == 2 && kept_ended > 0)
+        kept_ended--;
+    if (a->kind == TG_ACTOR_THREAD)
+        threads_remove(a);
+    tg__actors[a->slot] = NULL;
+    free_slots[n_free_slots++] = a->slot;
+    a->user = free_actors;
+    free_actors = a;
+}
+
+/* Under the engine lock, while threads are kept for their holds: frees
+ * the records among the next two of tg__threads whose holds have all
+ * ended since. Nothing else looks at them again, and a program whose
+ * threads end holding locks that are then destroyed or freed would
+ * otherwise keep a record (some 10 kB with its buffers) per such thread
+ * for good, and make every walk of tg__threads longer. Two per creation
+ * free them faster than creations make them. */
+static void reap_kept(void)
+{
+    for (int k = 0; k < 2 && tg__n_threads > 0; k++) {
+        if (kept_cursor >= tg__n_threads)
+            kept_cursor = 0;
+        struct tg_actor *a = tg__threads[kept_cursor];
+        if (a->joined == 2 && reapable(a))
+            reap_locked(a); /* the last of tg__threads moves to the cursor */
+        else
+            kept_cursor++;
+    }
+}
+
 void tg__actor_reap(struct tg_actor *a)
 {
     if (!a)
@@ -658,13 +722,17 @@ void tg__actor_reap(struct tg_actor *a)
     tg__guard++;
     tg__lock();
     if (reapable(a)) {
-        if (a->kind == TG_ACTOR_THREAD)
-            threads_remove(a);
-        tg__actors[a->slot] = NULL;
-        free_slots[n_free_slots++] = a->slot;
-        a->user = free_actors;
-        free_actors = a;
-    } else {
+        reap_locked(a);
+    } else if (a->kind == TG_ACTOR_THREAD && a->joined != 2 &&
+               __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED &&
+               tg__actors[a->slot] == a) {
+        /* Ended holding locks: kept until they end (reap_kept). Its handle
+         * is dead (glibc gives the next thread the same value): a join or
+         * detach that finds it by handle would take it for that thread. */
+        a->joined = 2;
+        a->user = NULL;
+        kept_ended++;
+    } else if (!a->joined) {
         a->joined = 1;
     }
     tg__unlock();

@@ -1256,7 +1256,7 @@ static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
 static void kept_freed(uintptr_t lo, uintptr_t hi);
 static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
-static void instance_ended(struct tg_res *r, uintptr_t addr, int freed);
+static void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
 static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
 
@@ -1282,7 +1282,7 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
      * again: it says it is in the graph only while it is. An entry already
      * filled for the next instance has only its pin to give back. */
     if (r->id == id) {
-        instance_ended(r, addr, 0);
+        instance_ended(r, addr, 0, 0);
     } else {
         kept_drop(r); /* the instance filled in already keeps no nesting yet */
         if (was & TG_RF_LO_PINNED)
@@ -1329,7 +1329,7 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
              * comes, does not look for it again; its pin goes. */
             struct tg_res *r = NODE(nd).res;
             if (r && __atomic_load_n(&r->addr, __ATOMIC_RELAXED) == addr && r->id == NODE(nd).key)
-                instance_ended(r, addr, 1);
+                instance_ended(r, addr, 1, 0);
             node_retire(nd);
         }
     }
@@ -2766,24 +2766,29 @@ static int leaf_kind(const struct tg_res *r)
 }
 
 /* The instance of entry r at addr ends for lock order: its marks and pin
- * go, and what was kept into it is dropped. freed: its memory is freed, and
- * the entry stays at the address; a lock used there later without an init
- * is a new instance (a new serial), so that nothing named the old one
- * (a kept nesting under it) is taken for the new one.
+ * go, and what was kept into it is dropped (unless kept_gone: its caller
+ * emptied the list just before, and since then only a nesting into the
+ * lock as it ends, which the program must not make, can have pushed a
+ * record; one that names the ended instance makes no edge). freed: its
+ * memory is freed, and the entry stays at the address; a lock used there
+ * later without an init is a new instance (a new serial), so that
+ * nothing named the old one (a kept nesting under it) is taken for the
+ * new one.
  * The marks go with a plain store, not a locked read-modify-write (some
  * 5 ns on every lock churned): at its end no one else writes an
  * instance's flags but to set marks that this clears (a settle's OUT, a
  * node made for a renewal of a nesting into it: as if they came first),
  * unless the program uses the lock as it ends it, as res.c's init
  * assumes when it stores a new instance's flags whole. */
-static void instance_ended(struct tg_res *r, uintptr_t addr, int freed)
+static void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone)
 {
     uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT),
                      __ATOMIC_RELAXED);
     if (was & TG_RF_LO_PINNED)
         unpin(addr);
-    kept_drop(r);
+    if (!kept_gone)
+        kept_drop(r);
     if (freed)
         r->id = tg__res_next_id();
 }
@@ -3153,7 +3158,7 @@ static inline void mark_named(const struct qhold *h, int out)
  * (lock churn, short-lived objects) is the common case, so a record its
  * own actor's thread gives back costs no atomic instruction but the
  * detach: its free list, its clock's count and its `taken` are that
- * actor's own then (kept_own). Keeping one costs the push. Other threads
+ * actor's own then (kept_mine). Keeping one costs the push. Other threads
  * give records back through an atomic stack and count atomically. Locked
  * instructions are what this path has to save: each costs some 5 ns even
  * uncontended (a fetch-and-add in a loop on a 2-core EPYC), more than the
@@ -3196,12 +3201,15 @@ static size_t kept_size(int large)
     return sizeof(struct tg_kept) + (size_t)(large ? DEFER_HOLDS : 2) * sizeof(struct qhold);
 }
 
-/* 1 if the calling thread runs d's actor: d's free list and its current
- * clock's `own` are then its own, and it is not inside kept_add. */
-static int kept_own(const struct tg_defer *d)
+/* The queue of the actor the calling thread runs, NULL if none. A record
+ * whose clock names that queue is the calling thread's own: the queue's
+ * free list and its current clock's `own` are then its own, and it is
+ * not inside kept_add. Who goes through a leaf's records looks it up
+ * once for all of them. */
+static struct tg_defer *kept_mine(void)
 {
     const struct tg_actor *a = tg__current;
-    return a && a->defer == d;
+    return a ? a->defer : NULL;
 }
 
 /* A record for n holds from d's own blocks (d's actor only), NULL if out
@@ -3255,15 +3263,15 @@ static void kept_clocks_free(void)
     }
 }
 
-/* Gives k back to its actor: only the thread that detached it from its
- * leaf's list, once done with it. Its actor may still be setting its
+/* Gives k back to its actor (mine: kept_mine()): only the thread that
+ * detached it from its leaf's list, once done with it. Its actor may still be setting its
  * `taken` (kept_add's last step), but reuses it only after that. */
-static void kept_put(struct tg_kept *k)
+static void kept_put(struct tg_kept *k, const struct tg_defer *mine)
 {
     struct kept_clock *c = k->clock; /* read first: k may be reused once pushed */
     struct tg_defer *d = c->d;
     int large = k->large;
-    if (kept_own(d)) {
+    if (d == mine) {
         k->next = d->kept_free[large];
         d->kept_free[large] = k;
         if (c == d->kept_now) {
@@ -3286,12 +3294,12 @@ static int kept_take(struct tg_kept *k)
     return !__atomic_exchange_n(&k->taken, 1, __ATOMIC_ACQ_REL);
 }
 
-/* kept_take for the thread that detached k: its actor's own thread reads
- * `taken` as it left it (it is not inside kept_add: no race); another
- * races with the actor's taking back. */
-static int kept_claim(struct tg_kept *k)
+/* kept_take for the thread that detached k (mine: kept_mine()): its
+ * actor's own thread reads `taken` as it left it (it is not inside
+ * kept_add: no race); another races with the actor's taking back. */
+static int kept_claim(struct tg_kept *k, const struct tg_defer *mine)
 {
-    if (kept_own(k->clock->d))
+    if (k->clock->d == mine)
         return !__atomic_load_n(&k->taken, __ATOMIC_RELAXED);
     return kept_take(k);
 }
@@ -3311,10 +3319,12 @@ static struct tg_kept *kept_detach(struct tg_res *r)
 static int kept_drop_all(struct tg_res *r)
 {
     int all = 1;
-    for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
-        next = k->next;
-        all &= kept_claim(k);
-        kept_put(k);
+    struct tg_kept *k = kept_detach(r);
+    for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
+        struct tg_kept *next = k->next;
+        all &= kept_claim(k, mine);
+        kept_put(k, mine);
+        k = next;
     }
     return all;
 }
@@ -3368,11 +3378,13 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
      * access is sequentially consistent (see there). */
     if (!(__atomic_load_n(&r->flags, __ATOMIC_SEQ_CST) & TG_RF_LO_OUT))
         __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
-    for (struct tg_kept *k = kept_detach(r), *next; k; k = next) {
-        next = k->next;
-        if (kept_claim(k))
+    struct tg_kept *k = kept_detach(r);
+    for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
+        struct tg_kept *next = k->next;
+        if (kept_claim(k, mine))
             tail = kept_run(k, tail);
-        kept_put(k);
+        kept_put(k, mine);
+        k = next;
     }
     return tail;
 }
@@ -3476,12 +3488,12 @@ static int kept_add(struct tg_defer *d, struct tg_kept *k, int n)
     for (int j = 0; j < n; j++)
         if (h[j].addr & 3)
             return 0;
-    for (int j = 0; j < n - 1; j++)
+    for (int j = 0; j < n - 1; j++) { /* each lock's W, then its R */
         mark_named(&h[j], 1);
-    mark_named(t, 0);
-    for (int j = 0; j < n - 1; j++)
         if (__atomic_load_n(&h[j].res->lo_kept, __ATOMIC_SEQ_CST))
             return 0;
+    }
+    mark_named(t, 0);
     struct kept_clock *c = d->kept_now;
     if (!c) {
         if (!(c = tg__alloc(sizeof *c)))
@@ -3516,7 +3528,7 @@ static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
 {
     if (!kept_drop_all(r))
         return 0;
-    instance_ended(r, addr, freed);
+    instance_ended(r, addr, freed, 1);
     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
     struct tg_actor *a = tg__current;
     if (a && a->defer)
@@ -3555,7 +3567,7 @@ static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
                 if (!(f & TG_RF_IN_GRAPH))
                     continue;
                 if (retire) {
-                    instance_ended(r, p, 1);
+                    instance_ended(r, p, 1, 0);
                     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
                     __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
                 } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&

@@ -680,18 +680,28 @@ LH_INLINE void lh_remove(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *l
 #define REGION_SHIFT 21
 #define REGION_BUCKETS 4096
 _Atomic uint32_t tg__graph_instances;
-static _Atomic uint32_t page_count[PAGE_BUCKETS];
 static _Atomic uint32_t region_count[REGION_BUCKETS];
 static _Atomic uint8_t region_pinned[REGION_BUCKETS]; /* once set, never cleared */
 static _Atomic int pinned_once;  /* counted once in tg__graph_instances for good */
 static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
-/* The same instances counted by 16-byte granule as well, for free()'s
- * second look once the kept leaves there were dropped
- * (tg__lockorder_freed): a neighbour's lock in the same grain is not
- * taken for one in the block. */
+/* A grain's bucket counts its instances by the 16-byte granule they lie
+ * in within the grain: eight 32-bit counts, two to a 64-bit word, in a
+ * 32-byte row of one cache line. So an instance counts (or stops
+ * counting) with one locked add, where a count by grain and another by
+ * granule took two (some 5 ns each, on every lock churned), and in one
+ * cache line, not two. The bucket counts a lock if any count of its row
+ * does (four loads of one line), and free()'s second look at a small
+ * block, once the kept leaves there were dropped (tg__lockorder_freed),
+ * reads only the counts of its granules: a neighbour's lock in the same
+ * grain is not taken for one in the block. No count reaches 2^32, so
+ * none carries into its neighbour: nodes are fewer than 2^31 (an int
+ * numbers them), pins fewer than 2^29 (at most two an entry, an ended
+ * instance's not yet given back and the next one's, and at most
+ * max_locks <= 2^28 entries). */
 #define FINE_SHIFT 4
 #define FINE_SPAN 1024 /* blocks up to this size get the second look */
-static _Atomic uint32_t fine_count[1 << 16];
+#define GRANULES (1 << (GRAIN_SHIFT - FINE_SHIFT)) /* a grain's, 8 */
+static _Atomic uint64_t place_count[PAGE_BUCKETS][GRANULES / 2] __attribute__((aligned(64)));
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
 static size_t page_bucket(uintptr_t grain)
@@ -699,17 +709,36 @@ static size_t page_bucket(uintptr_t grain)
     return (size_t)((grain * 0x9E3779B97F4A7C15ull) >> 50); /* 14 bits */
 }
 
-static size_t fine_bucket(uintptr_t granule)
+/* The word that holds granule's count, at bit *shift. */
+static _Atomic uint64_t *granule_word(uintptr_t granule, unsigned *shift)
 {
-    return (size_t)((granule * 0x9E3779B97F4A7C15ull) >> 48); /* 16 bits */
+    *shift = (unsigned)(granule & 1) * 32;
+    return &place_count[page_bucket(granule >> (GRAIN_SHIFT - FINE_SHIFT))][(granule >> 1) &
+                                                                         (GRANULES / 2 - 1)];
 }
 
 /* An instance at addr counts (delta 1) or stops counting (-1) in the
- * grain and granule buckets free() looks at. */
+ * bucket free() looks at. */
 static void count_at(uintptr_t addr, int delta)
 {
-    __atomic_fetch_add(&page_count[page_bucket(addr >> GRAIN_SHIFT)], (uint32_t)delta, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&fine_count[fine_bucket(addr >> FINE_SHIFT)], (uint32_t)delta, __ATOMIC_RELAXED);
+    unsigned shift;
+    _Atomic uint64_t *w = granule_word(addr >> FINE_SHIFT, &shift);
+    __atomic_fetch_add(w, (uint64_t)(int64_t)delta << shift, __ATOMIC_RELAXED);
+}
+
+/* 1 if bucket b (page_bucket) counts an instance. */
+static int bucket_counts(size_t b)
+{
+    const _Atomic uint64_t *w = place_count[b];
+    return (__atomic_load_n(&w[0], __ATOMIC_RELAXED) | __atomic_load_n(&w[1], __ATOMIC_RELAXED) |
+            __atomic_load_n(&w[2], __ATOMIC_RELAXED) | __atomic_load_n(&w[3], __ATOMIC_RELAXED)) != 0;
+}
+
+/* 1 if granule's count in row (its grain's bucket's) counts an instance. */
+static int row_counts(const _Atomic uint64_t *row, uintptr_t granule)
+{
+    uint64_t w = __atomic_load_n(&row[(granule >> 1) & (GRANULES / 2 - 1)], __ATOMIC_RELAXED);
+    return (uint32_t)(w >> ((granule & 1) * 32)) != 0;
 }
 
 static size_t region_bucket(uintptr_t region)
@@ -1313,7 +1342,7 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
             continue;
         }
         size_t b = page_bucket(g++);
-        if (!__atomic_load_n(&page_count[b], __ATOMIC_RELAXED))
+        if (!bucket_counts(b))
             continue;
         if (!retire)
             return 1;
@@ -1337,20 +1366,31 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
 }
 
 /* 1 if a lock of the graph, or one a queued entry names, may lie in
- * [lo, hi): by granule for a small block, else by grain. */
+ * [lo, hi): by granule for a small block (a grain's counts at a time,
+ * after a look at its region's), else by grain. */
 static int locks_within(uintptr_t lo, uintptr_t hi)
 {
     if (hi - lo > FINE_SPAN)
         return grains_visit(lo, hi, 0);
-    for (uintptr_t g = lo >> FINE_SHIFT; g <= (hi - 1) >> FINE_SHIFT; g++)
-        if (__atomic_load_n(&fine_count[fine_bucket(g)], __ATOMIC_RELAXED))
-            return 1;
+    for (uintptr_t g = lo >> FINE_SHIFT, last = (hi - 1) >> FINE_SHIFT; g <= last;) {
+        size_t rb = region_bucket(g >> (REGION_SHIFT - FINE_SHIFT));
+        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
+            g = ((g >> (REGION_SHIFT - FINE_SHIFT)) + 1) << (REGION_SHIFT - FINE_SHIFT);
+            continue;
+        }
+        const _Atomic uint64_t *row = place_count[page_bucket(g / GRANULES)]; /* g's grain's */
+        do
+            if (row_counts(row, g))
+                return 1;
+        while (++g <= last && g % GRANULES);
+    }
     return 0;
 }
 
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
 {
-    if (hi <= lo || !grains_visit(lo, hi, 0))
+    if (hi <= lo || !locks_within(lo, hi))
         return;
     tg__guard++;
     kept_freed(lo, hi);
@@ -3538,6 +3578,24 @@ static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
     return 1;
 }
 
+/* kept_sweep at 4-aligned address p. */
+static void sweep_at(uintptr_t p, int retire)
+{
+    struct tg_res *r = tg__res_lookup(p);
+    if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
+        return;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    if (!(f & TG_RF_IN_GRAPH))
+        return;
+    if (retire) {
+        instance_ended(r, p, 1, 0);
+        __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
+    } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) {
+        kept_leaf_ends(r, p, 1);
+    }
+}
+
 /* free() of [lo, hi): the instances named there that are no nodes, found
  * in the entry table at each 4-aligned address of the granules that count
  * an instance named (a granule holds few locks), end. Without the engine
@@ -3552,30 +3610,26 @@ static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
     uintptr_t p = (lo + 3) & ~(uintptr_t)3;
     while (p < hi) {
         size_t rb = region_bucket(p >> REGION_SHIFT);
-        uintptr_t next = ((p >> FINE_SHIFT) + 1) << FINE_SHIFT;
         if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
-            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED))
-            next = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
-        else if (!__atomic_load_n(&page_count[page_bucket(p >> GRAIN_SHIFT)], __ATOMIC_RELAXED))
-            next = ((p >> GRAIN_SHIFT) + 1) << GRAIN_SHIFT;
-        else if (__atomic_load_n(&fine_count[fine_bucket(p >> FINE_SHIFT)], __ATOMIC_RELAXED))
-            for (; p < next && p < hi; p += 4) {
-                struct tg_res *r = tg__res_lookup(p);
-                if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
-                    continue;
-                uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-                if (!(f & TG_RF_IN_GRAPH))
-                    continue;
-                if (retire) {
-                    instance_ended(r, p, 1, 0);
-                    __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
-                    __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
-                } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
-                           __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) {
-                    kept_leaf_ends(r, p, 1);
-                }
-            }
-        p = next;
+            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
+            p = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
+            continue;
+        }
+        /* p's grain, a granule at a time, from its bucket's row. */
+        size_t b = page_bucket(p >> GRAIN_SHIFT);
+        const _Atomic uint64_t *row = place_count[b];
+        uintptr_t end = ((p >> GRAIN_SHIFT) + 1) << GRAIN_SHIFT;
+        if (end > hi)
+            end = hi;
+        if (!bucket_counts(b))
+            p = end;
+        while (p < end) {
+            uintptr_t next = ((p >> FINE_SHIFT) + 1) << FINE_SHIFT;
+            if (row_counts(row, p >> FINE_SHIFT))
+                for (; p < next && p < end; p += 4)
+                    sweep_at(p, retire);
+            p = next;
+        }
     }
 }
 

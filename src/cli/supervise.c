@@ -186,7 +186,8 @@ int tg__cli_supervise(const char *prog, char **argv, const char *rundir, int exi
     if ((others || top_reported) && code != exitcode) {
         fprintf(stderr, "tangle: exit status %d (the program's own was %d) because %s.\n",
                 exitcode, code, others ? "a process it started reported"
-                                       : "it reported before an exec");
+                                       : "it reported, then ended through _exit() or an exec, "
+                                         "past where tangle sets the status itself");
         return exitcode;
     }
     return code;

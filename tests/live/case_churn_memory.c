@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "resident.h"
 
 static pthread_mutex_t table = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t entry = PTHREAD_MUTEX_INITIALIZER;
@@ -41,33 +42,11 @@ static void serve(int n)
     }
 }
 
-static long resident_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            sscanf(line + 6, "%ld", &kb);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 int main(void)
 {
     serve(2000);
     long before = resident_kb();
     serve(20000);
     long after = resident_kb();
-    if (before < 0 || after < 0) {
-        fprintf(stderr, "case_churn_memory: cannot read VmRSS\n");
-        return 2;
-    }
-    if (after - before > 1536) {
-        fprintf(stderr, "case_churn_memory: resident memory grew from %ld kB to %ld kB over 20000 threads\n",
-                before, after);
-        return 1;
-    }
-    return 0;
+    return resident_check("case_churn_memory", before, after, 1536, "20000 threads");
 }

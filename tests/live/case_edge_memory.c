@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "resident.h"
 
 #define LOCKS 1024
 #define FIRST 150000
@@ -25,19 +26,6 @@
 
 static pthread_mutex_t locks[LOCKS];
 static pthread_mutex_t z = PTHREAD_MUTEX_INITIALIZER;
-
-static long resident_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            sscanf(line + 6, "%ld", &kb);
-    if (f)
-        fclose(f);
-    return kb;
-}
 
 static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
 {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "resident.h"
 
 struct request {
     pthread_mutex_t lock;
@@ -49,19 +50,6 @@ static void serve(int n)
         pthread_join(t, NULL);
         free(rq);
     }
-}
-
-static long resident_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6))
-            sscanf(line + 6, "%ld", &kb);
-    if (f)
-        fclose(f);
-    return kb;
 }
 
 int main(void)

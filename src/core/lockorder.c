@@ -2657,6 +2657,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
  *   occurrence (and stacks) its actor showed, as before. */
 #define DEFER_SIZE 16 /* a power of two */
 #define DEFER_HOLDS 4
+#define KEPT_CTXS 4 /* contexts of kept records an actor reuses (leaves kept) */
 
 struct qhold {
     uintptr_t addr, pc;
@@ -2681,8 +2682,10 @@ struct tg_defer {
     struct qentry q[DEFER_SIZE];
     /* Its actor's kept nestings (leaves kept, below): */
     struct kept_clock *kept_now;   /* the clock of those made since its clock changed */
-    struct tg_kept *kept_free[2];  /* records given back, small and large: its actor's */
-    struct tg_kept *_Atomic kept_back[2]; /* and those other threads gave back */
+    struct kept_ctx *ctx[KEPT_CTXS]; /* the contexts new records may share (its actor's) */
+    uint32_t ctx_next;             /* the one replaced next when none fits */
+    struct tg_kept *kept_free;     /* records given back: its actor's */
+    struct tg_kept *_Atomic kept_back; /* and those other threads gave back */
     char *kept_bump;               /* the unused end of its newest block of records */
     size_t kept_left;
     struct renewals *_Atomic renewed; /* its actor's repeats after a create or post, or NULL */
@@ -3114,17 +3117,16 @@ static void queues_after_fork(void)
             d->renewed->lock.state = 0;
 }
 
-/* Marks the instance of hold h of a new entry: flagged and pinned if
- * nothing named it yet, and OUT if `out` (a lock is taken under it, or it
- * is the top of a queued entry, see Leaves above). f: its flags, loaded
- * by mark_named. */
-static __attribute__((noinline)) void mark_flags(const struct qhold *h, int out, uint32_t f)
+/* Marks the instance of entry r at addr, which a new entry or context
+ * names: flagged and pinned if nothing named it yet, and OUT if `out` (a
+ * lock is taken under it, or it is the top of a queued entry, see Leaves
+ * above). f: its flags, loaded by mark_named. */
+static __attribute__((noinline)) void mark_flags(struct tg_res *r, uintptr_t addr, int out, uint32_t f)
 {
-    struct tg_res *r = h->res;
     while (!(f & TG_RF_IN_GRAPH))
         if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            pin(h->addr);
+            pin(addr);
             f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
         }
     if (out && !(f & TG_RF_LO_OUT)) /* seen by a record kept into r meanwhile (kept_add) */
@@ -3136,12 +3138,12 @@ static __attribute__((noinline)) void mark_flags(const struct qhold *h, int out,
  * sequentially consistent: OUT found set here, or set by mark_flags, is
  * the W of kept_add's handshake (free on x86, whose RMWs are locked
  * anyway). */
-static inline void mark_named(const struct qhold *h, int out)
+static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
 {
     uint32_t want = TG_RF_IN_GRAPH | (out ? TG_RF_LO_OUT : 0);
-    uint32_t f = __atomic_load_n(&h->res->flags, __ATOMIC_SEQ_CST);
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST);
     if ((f & want) != want)
-        mark_flags(h, out, f);
+        mark_flags(r, addr, out, f);
 }
 
 /* ---- leaves kept --------------------------------------------------------
@@ -3151,11 +3153,14 @@ static inline void mark_named(const struct qhold *h, int out)
  * objects) would overflow it, and each overflow put leaves into the graph,
  * a node and an edge each, with a random read into tables that grow with
  * the objects. So a first nesting into a leaf (with the conditions of
- * kept_add) is not queued:
- * its holds are copied into a record of its actor's own (struct tg_kept,
- * from blocks its actor allocates and reuses; memory follows the live
- * leaves times the actors that nested into each), and the record is
- * linked into the leaf's own list (tg_res.lo_kept, pushed without a lock).
+ * kept_ctx_new and kept_add) is not queued: it is noted in a record of
+ * its actor's own (struct tg_kept, 32 bytes from blocks its actor
+ * allocates and reuses; memory follows the live leaves times the actors
+ * that nested into each), which names the leaf's instance and a context
+ * (struct kept_ctx) its actor's records share while it nests at one
+ * place under the same holds (the holds below, the clock; a table lock
+ * and a place in the code for all the objects), and the record is linked
+ * into the leaf's own list (tg_res.lo_kept, pushed without a lock).
  * Its end then finds what was kept into it in that list: O(records of that
  * lock), no scan, no engine lock.
  *
@@ -3168,7 +3173,7 @@ static inline void mark_named(const struct qhold *h, int out)
  *   slow path) only after each lock it names was settled (kept_settle):
  *   flagged OUT (no record is kept into it any more) and its list emptied
  *   into the graph. A record is kept only if no lock below its top has
- *   records (kept_add): kept edges never follow one another, so an edge
+ *   records (kept_ctx_new): kept edges never follow one another, so an edge
  *   out of a lock with records is made by such a handling, after them, and
  *   the cycle check it starts sees them: at once, not at a later tick.
  *   A nesting that pushes its record as another thread sets OUT looks at
@@ -3184,8 +3189,8 @@ static inline void mark_named(const struct qhold *h, int out)
  *   (its actor, which queued its entry instead), the end takes the
  *   engine lock, where that entry is handled and the node it made is
  *   retired.
- * - A record names its other holds by instance, pinned and flagged OUT as
- *   a queued entry does, so their end is the engine's (a free() retires
+ * - A record's context names its other holds by instance, pinned and
+ *   flagged OUT as a queued entry does, so their end is the engine's (a free() retires
  *   the instances named there that are no nodes: kept_sweep), which does
  *   not look for records; a record whose hold ended makes no edge from it
  *   when handled (an instance ends with its edges), and since a freed
@@ -3197,26 +3202,30 @@ static inline void mark_named(const struct qhold *h, int out)
  * Cost: a lock that one thread makes, nests into and destroys or frees
  * (lock churn, short-lived objects) is the common case, so a record its
  * own actor's thread gives back costs no atomic instruction but the
- * detach: its free list, its clock's count and its `taken` are that
- * actor's own then (kept_mine). Keeping one costs the push. Other threads
- * give records back through an atomic stack and count atomically. Locked
+ * detach: its free list, its context's count and its `taken` are that
+ * actor's own then (kept_mine). Keeping one costs the push, and copies no
+ * hold once its context is made. Other threads give records back through
+ * an atomic stack and count atomically (a context that goes gives its
+ * clock's reference back the same way). Locked
  * instructions are what this path has to save: each costs some 5 ns even
  * uncontended (a fetch-and-add in a loop on a 2-core EPYC), more than the
  * few dozen plain instructions around it. */
 #define KEPT_BLOCK 65536
-#define KEPT_CURRENT ((int64_t)1 << 62) /* a current clock's refs start here */
+#define KEPT_CURRENT ((int64_t)1 << 62) /* a current clock's or context's refs start here */
 
 /* The clock of the records an actor made since its clock last changed:
  * while it is its queue's current one (tg_defer.kept_now, who NULL), the
  * actor's clock now; when the clock is about to change (or the actor to
- * end), a snapshot of it, shared by them (kept_freeze). Given back when
- * the last record that names it goes (its snapshot under the engine lock,
- * so through clocks_done). While current, `own` (its actor's alone) counts
- * the records made with it less those its actor's thread gave back, and
- * refs is KEPT_CURRENT less those other threads gave back (never 0: fewer
- * than 2^62 records); kept_freeze moves `own` into refs and drops
- * KEPT_CURRENT, and from then on refs counts the records that name it, the
- * last one given back freeing it. */
+ * end), a snapshot of it, shared by them (kept_freeze). The records name
+ * it through their contexts (struct kept_ctx), each of which holds one
+ * reference. Given back when the last context that names it goes (its
+ * snapshot under the engine lock, so through clocks_done). While current,
+ * `own` (its actor's alone) counts the contexts made with it less those
+ * that went on its actor's thread, and refs is KEPT_CURRENT less those
+ * that went on other threads (never 0: fewer than 2^62 contexts);
+ * kept_freeze moves `own` into refs and drops KEPT_CURRENT, and from then
+ * on refs counts the contexts that name it, the last one to go freeing
+ * it. */
 struct kept_clock {
     _Atomic int64_t refs;
     int64_t own;
@@ -3226,56 +3235,75 @@ struct kept_clock {
     struct kept_clock *next;    /* in clocks_done */
 };
 
-struct tg_kept {
-    struct tg_kept *next;       /* in its leaf's list, then in a free list */
-    struct kept_clock *clock;
-    _Atomic uint8_t taken;
-    uint8_t n, large;
-    _Atomic uint8_t depth;      /* records in its leaf's list from it down, when pushed */
+/* What the records an actor keeps share while it nests at one place
+ * (call site, stack, mode) under the same holds: those holds (as a queued
+ * entry names them: instance, call site, stack, mode) and the clock. Made
+ * once, at the first such record, so that the next one copies no hold
+ * and is a few words; its actor reuses the KEPT_CTXS it made last
+ * (tg_defer.ctx) while their holds are still its holds below the leaf
+ * (kept_ctx_find). Counted as a current clock is: while in its actor's
+ * set (`current`, its actor's alone), `own` counts the records made with
+ * it less those its actor's thread gave back, and refs is KEPT_CURRENT
+ * less those other threads gave back; when it leaves the set (another
+ * takes its place, or the clock changes: kept_freeze), its actor moves
+ * `own` into refs, and from then on the last record given back, on
+ * whatever thread, frees it and gives back its clock's reference. */
+struct kept_ctx {
+    _Atomic int64_t refs;
+    int64_t own;
+    struct tg_defer *d;         /* the queue of the actor that made it */
+    struct kept_clock *clock;   /* one of the clock's references */
+    uintptr_t to_pc;            /* the nesting: where the leaf was taken */
     uint32_t to_stack;
-    struct qhold h[];           /* n of them: the lock taken last */
+    uint8_t to_mode;
+    uint8_t n;                  /* holds below the leaf */
+    uint8_t current;            /* in d's set */
+    struct qhold h[DEFER_HOLDS - 1];
 };
 
-static size_t kept_size(int large)
-{
-    return sizeof(struct tg_kept) + (size_t)(large ? DEFER_HOLDS : 2) * sizeof(struct qhold);
-}
+/* One kept nesting: 32 bytes. Its leaf is the lock whose list it is in
+ * (the instance it names: a record pushed as its leaf ends names the
+ * ended one, and makes no edge). */
+struct tg_kept {
+    struct tg_kept *next;       /* in its leaf's list, then in a free list */
+    struct kept_ctx *ctx;
+    uint64_t id;                /* the leaf's instance */
+    _Atomic uint8_t taken;
+    _Atomic uint8_t depth;      /* records in its leaf's list from it down, when pushed */
+};
 
 /* The queue of the actor the calling thread runs, NULL if none. A record
- * whose clock names that queue is the calling thread's own: the queue's
- * free list and its current clock's `own` are then its own, and it is
- * not inside kept_add. Who goes through a leaf's records looks it up
- * once for all of them. */
+ * whose context names that queue is the calling thread's own: the queue's
+ * free list and the `own` counts of its current context and clock are
+ * then its own, and it is not inside kept_add. Who goes through a leaf's
+ * records looks it up once for all of them. */
 static struct tg_defer *kept_mine(void)
 {
     const struct tg_actor *a = tg__current;
     return a ? a->defer : NULL;
 }
 
-/* A record for n holds from d's own blocks (d's actor only), NULL if out
- * of memory. Those other threads gave back are taken over all at once: the
- * exchange (acquire) pairs with their push (release), so they are done
- * with a record before it is reused. */
-static struct tg_kept *kept_alloc(struct tg_defer *d, int n)
+/* A record from d's own blocks (d's actor only), NULL if out of memory.
+ * Those other threads gave back are taken over all at once: the exchange
+ * (acquire) pairs with their push (release), so they are done with a
+ * record before it is reused. */
+static struct tg_kept *kept_alloc(struct tg_defer *d)
 {
-    int large = n > 2;
-    struct tg_kept *k = d->kept_free[large];
-    if (!k && __atomic_load_n(&d->kept_back[large], __ATOMIC_RELAXED))
-        k = __atomic_exchange_n(&d->kept_back[large], NULL, __ATOMIC_ACQUIRE);
+    struct tg_kept *k = d->kept_free;
+    if (!k && __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED))
+        k = __atomic_exchange_n(&d->kept_back, NULL, __ATOMIC_ACQUIRE);
     if (k) {
-        d->kept_free[large] = k->next;
+        d->kept_free = k->next;
         return k;
     }
-    size_t size = kept_size(large);
-    if (d->kept_left < size) {
+    if (d->kept_left < sizeof *k) {
         if (!(d->kept_bump = tg__alloc_uninit(KEPT_BLOCK)))
             return NULL;
         d->kept_left = KEPT_BLOCK;
     }
     k = (struct tg_kept *)d->kept_bump;
-    d->kept_bump += size;
-    d->kept_left -= size;
-    k->large = (uint8_t)large;
+    d->kept_bump += sizeof *k;
+    d->kept_left -= sizeof *k;
     return k;
 }
 
@@ -3303,28 +3331,50 @@ static void kept_clocks_free(void)
     }
 }
 
+/* Drops n of p's references (mine: kept_mine()); the last one frees it
+ * and drops its clock's reference. */
+static void kept_ctx_put(struct kept_ctx *p, int64_t n, const struct tg_defer *mine)
+{
+    if (__atomic_sub_fetch(&p->refs, n, __ATOMIC_ACQ_REL))
+        return;
+    struct kept_clock *c = p->clock;
+    tg__free(p);
+    if (c->d == mine && c == mine->kept_now)
+        c->own--;
+    else
+        kept_clock_put(c, 1);
+}
+
+/* Takes context i out of d's set: d's actor only. */
+static void kept_ctx_retire(struct tg_defer *d, uint32_t i)
+{
+    struct kept_ctx *p = d->ctx[i];
+    d->ctx[i] = NULL;
+    p->current = 0;
+    kept_ctx_put(p, KEPT_CURRENT - p->own, d);
+}
+
 /* Gives k back to its actor (mine: kept_mine()): only the thread that
  * detached it from its leaf's list, once done with it. Its actor may still be setting its
  * `taken` (kept_add's last step), but reuses it only after that. */
 static void kept_put(struct tg_kept *k, const struct tg_defer *mine)
 {
-    struct kept_clock *c = k->clock; /* read first: k may be reused once pushed */
-    struct tg_defer *d = c->d;
-    int large = k->large;
+    struct kept_ctx *p = k->ctx; /* read first: k may be reused once pushed */
+    struct tg_defer *d = p->d;
     if (d == mine) {
-        k->next = d->kept_free[large];
-        d->kept_free[large] = k;
-        if (c == d->kept_now) {
-            c->own--;
+        k->next = d->kept_free;
+        d->kept_free = k;
+        if (p->current) {
+            p->own--;
             return;
         }
     } else {
-        k->next = __atomic_load_n(&d->kept_back[large], __ATOMIC_RELAXED);
-        while (!__atomic_compare_exchange_n(&d->kept_back[large], &k->next, k, 1, __ATOMIC_RELEASE,
+        k->next = __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&d->kept_back, &k->next, k, 1, __ATOMIC_RELEASE,
                                             __ATOMIC_RELAXED))
             ;
     }
-    kept_clock_put(c, 1);
+    kept_ctx_put(p, 1, mine);
 }
 
 /* 1 if the caller takes k's contents (its actor taking it back, or the
@@ -3339,7 +3389,7 @@ static int kept_take(struct tg_kept *k)
  * kept_add: no race); another races with the actor's taking back. */
 static int kept_claim(struct tg_kept *k, const struct tg_defer *mine)
 {
-    if (k->clock->d == mine)
+    if (k->ctx->d == mine)
         return !__atomic_load_n(&k->taken, __ATOMIC_RELAXED);
     return kept_take(k);
 }
@@ -3374,22 +3424,28 @@ static void kept_drop(struct tg_res *r)
     kept_drop_all(r);
 }
 
-/* Under the engine lock: kept record k (taken) into the graph, with the
- * clock it was made with, unless its leaf ended; holds that ended make no
- * edge. A clock kept apart is shown to the graph as an actor of its own
- * with that clock, whose snapshot (who_now) is the one kept. */
-static struct cycle **kept_run(const struct tg_kept *k, struct cycle **tail)
+/* Under the engine lock: kept record k (taken) of leaf r into the graph,
+ * with the clock it was made with, unless its leaf ended; holds that
+ * ended make no edge. A clock kept apart is shown to the graph as an
+ * actor of its own with that clock, whose snapshot (who_now) is the one
+ * kept. */
+static struct cycle **kept_run(struct tg_res *r, const struct tg_kept *k, struct cycle **tail)
 {
-    int n = k->n;
-    if (!tg__lockorder_on || !hold_is(&k->h[n - 1], TG_RF_IN_GRAPH, 0))
+    const struct kept_ctx *p = k->ctx;
+    struct qhold h[DEFER_HOLDS];
+    int n = p->n + 1;
+    memcpy(h, p->h, (size_t)p->n * sizeof h[0]);
+    h[n - 1] = (struct qhold){.addr = __atomic_load_n(&r->addr, __ATOMIC_RELAXED), .pc = p->to_pc,
+                              .res = r, .id = k->id, .mode = p->to_mode};
+    if (!tg__lockorder_on || !hold_is(&h[n - 1], TG_RF_IN_GRAPH, 0))
         return tail;
     uint32_t no_edge = 0;
     for (int j = 0; j < n - 1; j++)
-        if (!hold_is(&k->h[j], TG_RF_IN_GRAPH, 0))
+        if (!hold_is(&h[j], TG_RF_IN_GRAPH, 0))
             no_edge |= 1u << j;
-    const struct kept_clock *c = k->clock;
+    const struct kept_clock *c = p->clock;
     if (!c->who)
-        return entry_run(c->d->actor, hb_self(c->d->actor), 0, k->h, n, k->to_stack, no_edge, tail);
+        return entry_run(c->d->actor, hb_self(c->d->actor), 0, h, n, p->to_stack, no_edge, tail);
     const struct who *w = c->who;
     struct tg_actor then;
     struct tg_vc vc;
@@ -3404,7 +3460,7 @@ static struct cycle **kept_run(const struct tg_kept *k, struct cycle **tail)
     vc.e = (struct hb_entry *)w->vc;
     vc.version = w->version;
     vc.snap = c->who;
-    return entry_run(&then, c->has_vc ? &vc : NULL, 0, k->h, n, k->to_stack, no_edge, tail);
+    return entry_run(&then, c->has_vc ? &vc : NULL, 0, h, n, p->to_stack, no_edge, tail);
 }
 
 /* Under the engine lock, before an entry naming instance `id` of r is
@@ -3422,7 +3478,7 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
         struct tg_kept *next = k->next;
         if (kept_claim(k, mine))
-            tail = kept_run(k, tail);
+            tail = kept_run(r, k, tail);
         kept_put(k, mine);
         k = next;
     }
@@ -3430,16 +3486,30 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
 }
 
 /* 1 if d's actor has records that take its clock now (d's actor only:
- * others only lower the count, so a 0 is never wrong). */
+ * others only lower the counts, so a 0 is never wrong): those of a
+ * context in its set, or of one that left the set but not yet the clock
+ * (each context holds a reference of the clock's). */
 static int kept_live(const struct tg_defer *d)
 {
     const struct kept_clock *c = d->kept_now;
-    return c && c->own + (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) - KEPT_CURRENT) > 0;
+    if (!c)
+        return 0;
+    int64_t ctxs = c->own + (__atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) - KEPT_CURRENT);
+    for (int i = 0; i < KEPT_CTXS; i++) {
+        const struct kept_ctx *p = d->ctx[i];
+        if (!p)
+            continue;
+        if (p->own + (__atomic_load_n(&p->refs, __ATOMIC_ACQUIRE) - KEPT_CURRENT) > 0)
+            return 1;
+        ctxs--;
+    }
+    return ctxs > 0;
 }
 
 /* Under the engine lock, before the clock of d's actor changes or its
  * record serves another actor: the records made since its clock last
- * changed keep the clock they were made with (a snapshot). */
+ * changed keep the clock they were made with (a snapshot), and its
+ * contexts, which name that clock, leave its set. */
 static void kept_freeze(struct tg_defer *d)
 {
     if (!kept_live(d))
@@ -3449,8 +3519,11 @@ static void kept_freeze(struct tg_defer *d)
     if (!(c->who = who_now(&t)))
         return; /* out of memory: they take the clock of the moment they are handled */
     c->has_vc = t.vc != NULL;
+    for (uint32_t i = 0; i < KEPT_CTXS; i++)
+        if (d->ctx[i])
+            kept_ctx_retire(d, i);
     d->kept_now = NULL;
-    kept_clock_put(c, KEPT_CURRENT - c->own); /* refs: the records that name it */
+    kept_clock_put(c, KEPT_CURRENT - c->own); /* refs: the contexts that name it */
 }
 
 /* A leaf keeps at most KEPT_PER_LEAF records: each actor that nests into
@@ -3489,25 +3562,111 @@ static int top_keepable(struct tg_held *top)
            !kept_full(r);
 }
 
-/* Gives record k, never pushed, back to d's actor (its own). */
-static void kept_unalloc(struct tg_defer *d, struct tg_kept *k)
+/* 1 if context p fits the holds of a below `top`, the lock just taken:
+ * the same instances, still current and marked as p's making left them
+ * (flagged OUT, not destroyed), taken at the same places in the same
+ * modes. Only a's thread calls it (it notes each hold's entry, as
+ * own_res does). */
+static int kept_ctx_holds(const struct kept_ctx *p, struct tg_actor *a, const struct tg_held *top)
 {
-    k->next = d->kept_free[k->large];
-    d->kept_free[k->large] = k;
+    int k = 0;
+    for (int i = 0; i < a->n_held - 1; i++) {
+        struct tg_held *x = &a->held[i];
+        if (x->released_by_other || x->addr == top->addr)
+            continue; /* as holds_copy */
+        if (k == p->n)
+            return 0;
+        const struct qhold *q = &p->h[k++];
+        if (x->addr != q->addr || x->pc != q->pc || x->stack != q->stack || x->mode != q->mode)
+            return 0;
+        struct tg_res *r = q->res;
+        if (x->res ? x->res != r : x->as != 0)
+            return 0; /* (a described lock's entry is looked up: own_res) */
+        uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+        if ((f & (TG_RF_IN_GRAPH | TG_RF_LO_OUT | TG_RF_DESTROYED)) != (TG_RF_IN_GRAPH | TG_RF_LO_OUT) ||
+            __atomic_load_n(&r->addr, __ATOMIC_RELAXED) != x->addr ||
+            (x->res_id ? x->res_id : r->id) != q->id)
+            return 0;
+        x->res = r; /* the entry at its address: the one lookup finds */
+    }
+    return k == p->n;
 }
 
-/* Keeps the nesting whose n holds (the top a leaf: top_keepable) and
- * to_stack record k of d's actor holds already (from kept_alloc, not
- * pushed yet): 1 if done (or if its leaf ended under it); if it is to be
- * queued instead, 0 if k was not pushed (the caller gives it back), -1
- * if it was (it stays in the leaf's list, taken back: whoever detaches it
- * gives it back). Every hold must lie at an address free() can find
- * (4-aligned). The holds below the top are flagged OUT first (no record
- * is kept into them from then on); one that has records kept into it
- * already makes the nesting queued, so that they go to the graph before
- * this edge out of it (kept edges never follow one another, so none is
- * on a cycle while kept). */
-static int kept_add(struct tg_defer *d, struct tg_kept *k, int n)
+/* The context in d's set that a's nesting now (to_stack its stack) fits,
+ * NULL if none (a's thread only). */
+static struct kept_ctx *kept_ctx_find(struct tg_defer *d, struct tg_actor *a, uint32_t to_stack)
+{
+    const struct tg_held *top = &a->held[a->n_held - 1];
+    for (int i = 0; i < KEPT_CTXS; i++) {
+        const struct kept_ctx *p = d->ctx[i];
+        if (p && p->to_pc == top->pc && p->to_stack == to_stack && p->to_mode == top->mode &&
+            kept_ctx_holds(p, a, top))
+            return d->ctx[i];
+    }
+    return NULL;
+}
+
+/* A context for the nesting of d's actor whose k holds are h (the top a
+ * leaf: top_keepable) and whose stack is to_stack, put in d's set in
+ * place of the one made longest ago; NULL if the nesting is to be queued
+ * instead. Every hold must lie at an address free() can find (4-aligned).
+ * The holds below the top are flagged OUT first (no record is kept into
+ * them from then on); one that has records kept into it already makes
+ * the nesting queued, so that they go to the graph before this edge out
+ * of it (kept edges never follow one another, so none is on a cycle
+ * while kept). That look is not made again for the records made later
+ * with the context: while the instances it names live they stay OUT
+ * (only their end clears it, and kept_ctx_holds sees that end), and a
+ * record kept into one of them after it was flagged takes itself back
+ * (kept_add). */
+static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, int k, uint32_t to_stack)
+{
+    /* Each lock's W, then its R: see kept_add. */
+    for (int j = 0; j < k; j++)
+        if (h[j].addr & 3)
+            return NULL;
+    for (int j = 0; j < k - 1; j++) {
+        mark_named(h[j].res, h[j].addr, 1);
+        if (__atomic_load_n(&h[j].res->lo_kept, __ATOMIC_SEQ_CST))
+            return NULL;
+    }
+    struct kept_clock *c = d->kept_now;
+    if (!c) {
+        if (!(c = tg__alloc(sizeof *c)))
+            return NULL;
+        c->d = d;
+        c->own = 0;
+        __atomic_store_n(&c->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
+        d->kept_now = c;
+    }
+    struct kept_ctx *p = tg__alloc(sizeof *p);
+    if (!p)
+        return NULL;
+    c->own++;
+    __atomic_store_n(&p->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
+    p->own = 0;
+    p->d = d;
+    p->clock = c;
+    p->to_pc = h[k - 1].pc;
+    p->to_stack = to_stack;
+    p->to_mode = h[k - 1].mode;
+    p->n = (uint8_t)(k - 1);
+    memcpy(p->h, h, (size_t)(k - 1) * sizeof h[0]);
+    p->current = 1;
+    uint32_t i = d->ctx_next++ % KEPT_CTXS;
+    if (d->ctx[i])
+        kept_ctx_retire(d, i);
+    d->ctx[i] = p;
+    return p;
+}
+
+/* Keeps a nesting of d's actor into leaf r (instance id, at addr) with
+ * context p (d's, current): 1 if done (or if its leaf ended under it);
+ * if it is to be queued instead, 0 if no record was pushed, -1 if one
+ * was (it stays in the leaf's list, taken back: whoever detaches it gives
+ * it back). */
+static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, uint64_t id,
+                    uintptr_t addr)
 {
     /* No fence: every access of the handshake with a lock's OUT is
      * sequentially consistent, so all of them lie in one total order S.
@@ -3520,32 +3679,19 @@ static int kept_add(struct tg_defer *d, struct tg_kept *k, int n)
      * read from it, so R, sequenced after W, sees the push (or a later
      * exchange, whose thread then has the record): one side sees the
      * other. The same holds with the roles swapped for the locks below
-     * our top (mark_named's W, then our loads of their lists as R). On
-     * x86 these loads are plain loads and the RMWs locked instructions
-     * whatever their order; the two fences were two more. */
-    const struct qhold *h = k->h, *t = &h[n - 1];
-    struct tg_res *r = t->res;
-    for (int j = 0; j < n; j++)
-        if (h[j].addr & 3)
-            return 0;
-    for (int j = 0; j < n - 1; j++) { /* each lock's W, then its R */
-        mark_named(&h[j], 1);
-        if (__atomic_load_n(&h[j].res->lo_kept, __ATOMIC_SEQ_CST))
-            return 0;
-    }
-    mark_named(t, 0);
-    struct kept_clock *c = d->kept_now;
-    if (!c) {
-        if (!(c = tg__alloc(sizeof *c)))
-            return 0;
-        c->d = d;
-        c->own = 0;
-        __atomic_store_n(&c->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
-        d->kept_now = c;
-    }
-    k->clock = c;
-    c->own++;
-    k->n = (uint8_t)n;
+     * our top (mark_named's W, then our loads of their lists as R, made
+     * once per context: kept_ctx_new). On x86 these loads are plain loads
+     * and the RMWs locked instructions whatever their order; the two
+     * fences were two more. */
+    if (addr & 3)
+        return 0;
+    mark_named(r, addr, 0);
+    struct tg_kept *k = kept_alloc(d);
+    if (!k)
+        return 0;
+    k->ctx = p;
+    p->own++;
+    k->id = id;
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
     k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
@@ -3662,9 +3808,9 @@ static int holds_copy(struct tg_actor *a, struct qhold *h, int max)
 
 /* Records a's nesting in its queue (its actor alone writes it), or keeps
  * it (leaves kept); 0 if it is to be handled at once: a deep nesting, a
- * lock the table has no room for, no memory. The holds are copied once,
- * into a record if the lock just taken is a leaf (into the entry only if
- * it is not kept after all). */
+ * lock the table has no room for, no memory. A nesting into a leaf that
+ * fits a context of a's copies no hold; otherwise the holds are copied
+ * into the entry, and from there into a new context if it is kept. */
 static int defer(struct tg_actor *a)
 {
     struct tg_defer *d = queue_of(a);
@@ -3675,28 +3821,31 @@ static int defer(struct tg_actor *a)
         tg__lockorder_drain(a);
     struct qentry *e = QE(d, tail);
     struct tg_held *top = &a->held[a->n_held - 1];
-    struct tg_kept *rec = top_keepable(top) ? kept_alloc(d, a->n_held) : NULL;
-    struct qhold *h = rec ? rec->h : e->h;
-    int k = holds_copy(a, h, rec && !rec->large ? 2 : DEFER_HOLDS);
-    if (k < 2) {
-        if (rec)
-            kept_unalloc(d, rec);
-        return k >= 0; /* (0 or 1 hold: nothing below it, no edge) */
-    }
-    uint32_t to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
-    if (rec) {
-        rec->to_stack = to_stack;
-        int kept = kept_add(d, rec, k);
-        if (kept > 0)
+    int keep = top_keepable(top);
+    uint32_t to_stack = top->stack;
+    if (keep) {
+        if (!to_stack)
+            to_stack = tg__stack_capture_own(&d->memo, 2);
+        struct kept_ctx *p = kept_ctx_find(d, a, to_stack);
+        if (p && kept_add(d, p, top->res, top->res_id ? top->res_id : top->res->id, top->addr) > 0)
             return 1;
-        memcpy(e->h, rec->h, (size_t)k * sizeof e->h[0]);
-        if (kept == 0)
-            kept_unalloc(d, rec);
+        keep = !p;
+    }
+    int k = holds_copy(a, e->h, DEFER_HOLDS);
+    if (k < 2)
+        return k >= 0; /* (0 or 1 hold: nothing below it, no edge) */
+    if (!to_stack)
+        to_stack = tg__stack_capture_own(&d->memo, 2);
+    if (keep) {
+        const struct qhold *t = &e->h[k - 1];
+        struct kept_ctx *p = kept_ctx_new(d, e->h, k, to_stack);
+        if (p && kept_add(d, p, t->res, t->id, t->addr) > 0)
+            return 1;
     }
     e->to_stack = to_stack;
     /* Classes never leave the graph: nothing to mark. */
     for (int j = 0; j < k && !tg__opt.lock_classes; j++)
-        mark_named(&e->h[j], 1);
+        mark_named(e->h[j].res, e->h[j].addr, 1);
     __atomic_store_n(&e->n, k, __ATOMIC_RELAXED);
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
     a->lo_queued = 1;

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* What a first nesting into a leaf keeps. Two threads each take a table
+ * lock and then, once each, every one of 100,000 objects' own mutexes
+ * under it (the per-object shape of a server): each nesting is kept in a
+ * record linked from its object (leaves kept), not put in the graph. The
+ * program measures its resident memory after a warm-up and again once
+ * both threads nested every object, and fails if it grew by more than
+ * 180 bytes an object. The entries of the objects' locks were made
+ * before (at init); what grows is the records, two an object, and the
+ * threads' chain caches (a chain an object per thread). A record was 104 bytes, a copy of both holds (about 270 bytes
+ * an object here); one that shares what records made under the same
+ * holds have in common (a context) is 32 (about 135). Then main destroys
+ * every object: the records go back to their threads, which have ended,
+ * from another thread. Silent: there is one order. */
+// EXIT: 0
+// NOSTDERR: tangle:
+// CHECK: reports# == 0
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "resident.h"
+
+#define OBJECTS 100000
+#define WARM 2000
+#define LIMIT 180
+
+static pthread_mutex_t table = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t *objects;
+static pthread_barrier_t warm, measured;
+
+static void nest(long i)
+{
+    pthread_mutex_lock(&table);
+    pthread_mutex_lock(&objects[i]);
+    pthread_mutex_unlock(&objects[i]);
+    pthread_mutex_unlock(&table);
+}
+
+static void *worker(void *arg)
+{
+    int up = arg != NULL;
+    for (long i = 0; i < WARM; i++)
+        nest(up ? i : OBJECTS - 1 - i);
+    pthread_barrier_wait(&warm);
+    pthread_barrier_wait(&measured);
+    for (long i = WARM; i < OBJECTS; i++)
+        nest(up ? i : OBJECTS - 1 - i);
+    return NULL;
+}
+
+int main(void)
+{
+    objects = calloc(OBJECTS, sizeof *objects);
+    if (!objects)
+        return 2;
+    for (long i = 0; i < OBJECTS; i++)
+        pthread_mutex_init(&objects[i], NULL);
+    pthread_barrier_init(&warm, NULL, 3);
+    pthread_barrier_init(&measured, NULL, 3);
+    pthread_t t[2];
+    for (long k = 0; k < 2; k++)
+        pthread_create(&t[k], NULL, worker, (void *)k);
+    pthread_barrier_wait(&warm);
+    long before = resident_kb();
+    pthread_barrier_wait(&measured);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    long after = resident_kb();
+    for (long i = 0; i < OBJECTS; i++)
+        pthread_mutex_destroy(&objects[i]);
+    free(objects);
+    if (before < 0 || after < 0) {
+        fprintf(stderr, "case_kept_memory: cannot read VmRSS\n");
+        return 2;
+    }
+    long per_object = (after - before) * 1024 / (OBJECTS - WARM);
+    if (per_object > LIMIT) {
+        fprintf(stderr, "case_kept_memory: resident memory grew from %ld kB to %ld kB over %d "
+                "objects nested into by two threads, %ld bytes each\n", before, after,
+                OBJECTS - WARM, per_object);
+        return 1;
+    }
+    return 0;
+}

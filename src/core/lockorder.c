@@ -1285,7 +1285,7 @@ static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
 static void kept_freed(uintptr_t lo, uintptr_t hi);
 static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
-static void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
+static inline void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
 static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
 
@@ -2823,7 +2823,8 @@ static int leaf_kind(const struct tg_res *r)
  * node made for a renewal of a nesting into it: as if they came first),
  * unless the program uses the lock as it ends it, as res.c's init
  * assumes when it stores a new instance's flags whole. */
-static void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone)
+static inline __attribute__((always_inline)) void instance_ended(struct tg_res *r, uintptr_t addr,
+                                                                int freed, int kept_gone)
 {
     uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT),
@@ -3121,7 +3122,8 @@ static void queues_after_fork(void)
  * names: flagged and pinned if nothing named it yet, and OUT if `out` (a
  * lock is taken under it, or it is the top of a queued entry, see Leaves
  * above). f: its flags, loaded by mark_named. */
-static __attribute__((noinline)) void mark_flags(struct tg_res *r, uintptr_t addr, int out, uint32_t f)
+static __attribute__((noinline)) void mark_flags(struct tg_res *r, uintptr_t addr, int out,
+                                                 uint32_t f)
 {
     while (!(f & TG_RF_IN_GRAPH))
         if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
@@ -3357,7 +3359,8 @@ static void kept_ctx_retire(struct tg_defer *d, uint32_t i)
 /* Gives k back to its actor (mine: kept_mine()): only the thread that
  * detached it from its leaf's list, once done with it. Its actor may still be setting its
  * `taken` (kept_add's last step), but reuses it only after that. */
-static void kept_put(struct tg_kept *k, const struct tg_defer *mine)
+static inline __attribute__((always_inline)) void kept_put(struct tg_kept *k,
+                                                          const struct tg_defer *mine)
 {
     struct kept_ctx *p = k->ctx; /* read first: k may be reused once pushed */
     struct tg_defer *d = p->d;
@@ -3406,7 +3409,7 @@ static struct tg_kept *kept_detach(struct tg_res *r)
 
 /* Drops what was kept into r's instance, which ends; 1 if every record
  * was still kept (0: its actor took one back and queued its entry). */
-static int kept_drop_all(struct tg_res *r)
+static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
 {
     int all = 1;
     struct tg_kept *k = kept_detach(r);
@@ -3583,7 +3586,8 @@ static int kept_ctx_holds(const struct kept_ctx *p, struct tg_actor *a, const st
         if (x->res ? x->res != r : x->as != 0)
             return 0; /* (a described lock's entry is looked up: own_res) */
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-        if ((f & (TG_RF_IN_GRAPH | TG_RF_LO_OUT | TG_RF_DESTROYED)) != (TG_RF_IN_GRAPH | TG_RF_LO_OUT) ||
+        uint32_t want = TG_RF_IN_GRAPH | TG_RF_LO_OUT;
+        if ((f & (want | TG_RF_DESTROYED)) != want ||
             __atomic_load_n(&r->addr, __ATOMIC_RELAXED) != x->addr ||
             (x->res_id ? x->res_id : r->id) != q->id)
             return 0;
@@ -3619,7 +3623,8 @@ static struct kept_ctx *kept_ctx_find(struct tg_defer *d, struct tg_actor *a, ui
  * (only their end clears it, and kept_ctx_holds sees that end), and a
  * record kept into one of them after it was flagged takes itself back
  * (kept_add). */
-static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, int k, uint32_t to_stack)
+static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, int k,
+                                     uint32_t to_stack)
 {
     /* Each lock's W, then its R: see kept_add. */
     for (int j = 0; j < k; j++)

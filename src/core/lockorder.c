@@ -3690,7 +3690,19 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
      * fences were two more. */
     if (addr & 3)
         return 0;
-    mark_named(r, addr, 0);
+    /* The leaf's marks. A fresh instance (nothing names it yet) that the
+     * calling thread holds alone takes them with a plain store, not a
+     * locked exchange: no one else writes its flags meanwhile (marks come
+     * from its holders, or from what names it; res.c's writes come at its
+     * end, or add to a described lock's), unless the program ends the lock
+     * as it holds it (the argument of instance_ended). */
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    if (!(f & (TG_RF_IN_GRAPH | TG_RF_DESCRIBED)) && p->to_mode != TG_MODE_READ) {
+        __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
+        pin(addr);
+    } else if (!(f & TG_RF_IN_GRAPH)) {
+        mark_flags(r, addr, 0, f);
+    }
     struct tg_kept *k = kept_alloc(d);
     if (!k)
         return 0;
@@ -3704,7 +3716,7 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
         __atomic_store_n(&k->depth, kept_depth(k->next) + 1, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&r->lo_kept, &k->next, k, 1, __ATOMIC_SEQ_CST,
                                         __ATOMIC_RELAXED));
-    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
+    f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
     if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         return 1;
     /* Settled meanwhile: the nesting is queued, unless a settle has

@@ -3156,7 +3156,7 @@ static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
  * a node and an edge each, with a random read into tables that grow with
  * the objects. So a first nesting into a leaf (with the conditions of
  * kept_ctx_new and kept_add) is not queued: it is noted in a record of
- * its actor's own (struct tg_kept, 32 bytes from blocks its actor
+ * its actor's own (struct tg_kept, 24 bytes from blocks its actor
  * allocates and reuses; memory follows the live leaves times the actors
  * that nested into each), which names the leaf's instance and a context
  * (struct kept_ctx) its actor's records share while it nests at one
@@ -3263,16 +3263,19 @@ struct kept_ctx {
     struct qhold h[DEFER_HOLDS - 1];
 };
 
-/* One kept nesting: 32 bytes. Its leaf is the lock whose list it is in
- * (the instance it names: a record pushed as its leaf ends names the
- * ended one, and makes no edge). */
+/* One kept nesting: 24 bytes. Its leaf is the lock whose list it is in;
+ * it names the leaf's instance by the low 32 bits of its serial (a record
+ * pushed as its leaf ends, which only a program that uses a lock as it
+ * ends it can make, names the ended one, and makes no edge: it would take
+ * 2^32 instances made in between to be taken for the current one). */
 struct tg_kept {
     struct tg_kept *next;       /* in its leaf's list, then in a free list */
     struct kept_ctx *ctx;
-    uint64_t id;                /* the leaf's instance */
+    uint32_t id;                /* the leaf's instance, its low 32 bits */
     _Atomic uint8_t taken;
     _Atomic uint8_t depth;      /* records in its leaf's list from it down, when pushed */
 };
+_Static_assert(sizeof(struct tg_kept) == 24, "a kept record is three words");
 
 /* The queue of the actor the calling thread runs, NULL if none. A record
  * whose context names that queue is the calling thread's own: the queue's
@@ -3438,8 +3441,9 @@ static struct cycle **kept_run(struct tg_res *r, const struct tg_kept *k, struct
     struct qhold h[DEFER_HOLDS];
     int n = p->n + 1;
     memcpy(h, p->h, (size_t)p->n * sizeof h[0]);
+    uint64_t id = r->id; /* the record's instance if its low bits say so; 0 names none */
     h[n - 1] = (struct qhold){.addr = __atomic_load_n(&r->addr, __ATOMIC_RELAXED), .pc = p->to_pc,
-                              .res = r, .id = k->id, .mode = p->to_mode};
+                              .res = r, .id = (uint32_t)id == k->id ? id : 0, .mode = p->to_mode};
     if (!tg__lockorder_on || !hold_is(&h[n - 1], TG_RF_IN_GRAPH, 0))
         return tail;
     uint32_t no_edge = 0;
@@ -3708,7 +3712,7 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
         return 0;
     k->ctx = p;
     p->own++;
-    k->id = id;
+    k->id = (uint32_t)id;
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
     k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);

@@ -163,17 +163,56 @@ static void ins_unlock(void)
     tg__guard--;
 }
 
-uint64_t tg__res_next_id(void)
+/* Instance serials. Each thread takes them from next_id in blocks, so
+ * that an init makes no locked addition to a word every thread writes
+ * (two threads churning locks moved its cache line between their cores
+ * at every init). A thread's block doubles from one serial up to
+ * ID_BLOCK as it takes them: a thread that makes a lock or two uses up no
+ * more serials than before (reports and the recorder number locks by
+ * them, the recorder below 2^24), and one that churns locks takes from
+ * next_id once in ID_BLOCK inits. Serials stay unique, but are not in
+ * order of time across threads: nothing compares them but for equality.
+ * (A signal handler that makes a lock while its thread is taking a serial
+ * here could take the same one: init is not async-signal-safe.) */
+#define ID_BLOCK 256
+static __thread struct {
+    uint64_t next, end; /* the block left: [next, end) */
+    uint64_t grant;     /* the size of the next block, 0 for 1 */
+} ids __attribute__((tls_model("initial-exec")));
+
+static __attribute__((noinline)) uint64_t id_refill(void)
 {
-    return __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+    uint64_t n = ids.grant ? ids.grant : 1;
+    ids.grant = n * 2 < ID_BLOCK ? n * 2 : ID_BLOCK;
+    uint64_t first = __atomic_fetch_add(&next_id, n, __ATOMIC_RELAXED) + 1;
+    ids.end = first + n;
+    ids.next = first + 1;
+    return first;
 }
 
-static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+static inline __attribute__((always_inline)) uint64_t next_serial(void)
 {
-    r->id = tg__res_next_id();
+    uint64_t id = ids.next;
+    if (TG_UNLIKELY(id == ids.end))
+        return id_refill();
+    ids.next = id + 1;
+    return id;
+}
+
+uint64_t tg__res_next_id(void)
+{
+    return next_serial();
+}
+
+/* A new instance in r. classes: tg__opt.lock_classes, as the caller read
+ * it. */
+static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum tg_res_kind kind,
+                                                         uint32_t flags, uintptr_t pc, int classes)
+{
+    r->id = next_serial();
     r->kind = kind;
     r->created_pc = pc;
-    if (tg__opt.lock_classes) /* else lo_kept, which lock order empties itself */
+    if (classes) /* else lo_kept, which lock order empties itself */
         r->class_key = 0;
     r->cond_mutex = 0; /* (and last_by[0]) */
     if (kind == TG_RES_CHANNEL || kind == TG_RES_EVENT) /* never lock-order nodes */
@@ -181,6 +220,11 @@ static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintpt
     else
         __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
+}
+
+static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+{
+    fill_as(r, kind, flags, pc, tg__opt.lock_classes);
 }
 
 void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t value)
@@ -321,27 +365,29 @@ struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t
     return r;
 }
 
-/* An init at the address of an entry: a new instance in the same entry,
- * without insert_lock (a program that creates and destroys a lock per
- * object does this all the time). The entry's flags are swapped in one
- * step, so that an insert elsewhere cannot claim a destroyed entry at the
- * same moment; if one just did, the init takes the insert path. */
-static struct tg_res *reinit(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+/* An init at the address of an entry r found there: a new instance in
+ * the same entry, without insert_lock (a program that creates and
+ * destroys a lock per object does this all the time). The entry's flags
+ * are swapped in one step, so that an insert elsewhere cannot claim a
+ * destroyed entry at the same moment; if one just did, the init takes the
+ * insert path (NULL). Inline in tg__res_init, where the call out is the
+ * rare case. */
+static inline __attribute__((always_inline)) struct tg_res *reinit(struct tg_res *r, uintptr_t addr,
+                                                                  enum tg_res_kind kind,
+                                                                  uint32_t flags, uintptr_t pc,
+                                                                  int classes)
 {
-    struct tg_res *r = lookup(addr);
-    if (!r)
-        return NULL;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    if ((f & TG_RF_CLAIMED) ||
-        !__atomic_compare_exchange_n(&r->flags, &f, f & ~(TG_RF_DESTROYED | TG_RF_IN_GRAPH), 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED) ||
-        __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
+    if (TG_UNLIKELY(f & TG_RF_CLAIMED) ||
+        TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f & ~(TG_RF_DESTROYED | TG_RF_IN_GRAPH),
+                                                 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) ||
+        TG_UNLIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr))
         return NULL;
     /* The instance it replaces was named by lock order: it ends there
      * first, while the entry still describes it. */
-    if (f & TG_RF_IN_GRAPH)
+    if (TG_UNLIKELY(f & TG_RF_IN_GRAPH))
         tg__lockorder_forget(r, r->id, f);
-    fill(r, kind, flags, pc);
+    fill_as(r, kind, flags, pc, classes);
     return r;
 }
 
@@ -379,14 +425,30 @@ static __attribute__((noinline, cold)) uintptr_t class_of(uintptr_t pc)
     return class_from((const uintptr_t *)raw, n, pc);
 }
 
-struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+/* Every init but a new instance in an entry at addr without lock
+ * classes; r: the entry at addr, or NULL. */
+static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum tg_res_kind kind,
+                                                          uint32_t flags, uintptr_t pc,
+                                                          struct tg_res *r)
 {
-    struct tg_res *r = reinit(addr, kind, flags, pc);
+    if (r)
+        r = reinit(r, addr, kind, flags, pc, tg__opt.lock_classes);
     if (!r)
         r = insert(addr, kind, flags, 1, pc);
     if (r && tg__opt.lock_classes)
         r->class_key = class_of(pc);
     return r;
+}
+
+struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+{
+    struct tg_res *r = lookup(addr), *again;
+    if (TG_LIKELY(r != NULL) && TG_LIKELY(!tg__opt.lock_classes)) {
+        if (TG_LIKELY((again = reinit(r, addr, kind, flags, pc, 0)) != NULL))
+            return again;
+        r = NULL; /* claimed meanwhile: insert */
+    }
+    return init_slow(addr, kind, flags, pc, r);
 }
 
 void tg__res_after_fork(void)

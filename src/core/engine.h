@@ -511,6 +511,13 @@ static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task
 /* ---- resources --------------------------------------------------------- */
 /* Lock-free lookup; NULL if the address was never seen. */
 struct tg_res *tg__res_lookup(uintptr_t addr);
+/* The entries at the addresses of the TG_RES_GRANULE-byte granule that
+ * starts at `granule` (aligned), put in out (room for TG_RES_GRANULE, one
+ * per address), in no particular order, in one lock-free walk: how many.
+ * Each was at its address when read; the caller checks again what it
+ * relies on. */
+#define TG_RES_GRANULE 16
+int tg__res_granule(uintptr_t granule, struct tg_res **out);
 /* Lookup, or create an entry (with `flags`) for a resource first seen in
  * use at pc (static initializers). NULL only when the table is full (one
  * warning). */

@@ -690,10 +690,10 @@ static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
  * counting) with one locked add, where a count by grain and another by
  * granule took two (some 5 ns each, on every lock churned), and in one
  * cache line, not two. The bucket counts a lock if any count of its row
- * does (four loads of one line), and free()'s second look at a small
- * block, once the kept leaves there were dropped (tg__lockorder_freed),
- * reads only the counts of its granules: a neighbour's lock in the same
- * grain is not taken for one in the block. No count reaches 2^32, so
+ * does (four loads of one line), and free()'s second look at a block,
+ * once the kept leaves there were dropped (kept_sweep), reads only the
+ * counts of the granules it swept: a neighbour's lock in the same grain
+ * is not taken for one in the block. No count reaches 2^32, so
  * none carries into its neighbour: nodes are fewer than 2^31 (an int
  * numbers them), pins fewer than 2^29 (at most two an entry, an ended
  * instance's not yet given back and the next one's, and at most
@@ -1283,8 +1283,8 @@ static struct kept_clock *_Atomic clocks_done; /* leaves kept: clocks to give ba
 static void kept_clocks_free(void);
 static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
-static void kept_freed(uintptr_t lo, uintptr_t hi);
-static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
+static int kept_freed(uintptr_t lo, uintptr_t hi);
+static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
 static inline void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
 static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
@@ -1393,8 +1393,7 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     if (hi <= lo || !locks_within(lo, hi))
         return;
     tg__guard++;
-    kept_freed(lo, hi);
-    if (!locks_within(lo, hi)) {
+    if (!kept_freed(lo, hi)) {
         tg__guard--;
         return;
     }
@@ -3745,11 +3744,10 @@ static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
     return 1;
 }
 
-/* kept_sweep at 4-aligned address p. */
-static void sweep_at(uintptr_t p, int retire)
+/* kept_sweep of entry r, found at 4-aligned address p. */
+static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
 {
-    struct tg_res *r = tg__res_lookup(p);
-    if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
+    if (__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
         return;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
     if (!(f & TG_RF_IN_GRAPH))
@@ -3763,17 +3761,36 @@ static void sweep_at(uintptr_t p, int retire)
     }
 }
 
+/* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
+ * granule of the entry table's: its entries are found in one walk
+ * (tg__res_granule), not by a lookup at each address. */
+static void sweep_in(uintptr_t p, uintptr_t end, int retire)
+{
+    struct tg_res *found[TG_RES_GRANULE];
+    int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);
+    for (int i = 0; i < n; i++) {
+        uintptr_t at = __atomic_load_n(&found[i]->addr, __ATOMIC_RELAXED);
+        if (at >= p && at < end && !(at & 3))
+            sweep_at(found[i], at, retire);
+    }
+}
+
 /* free() of [lo, hi): the instances named there that are no nodes, found
- * in the entry table at each 4-aligned address of the granules that count
- * an instance named (a granule holds few locks), end. Without the engine
- * lock (retire 0), only kept leaves nothing else names; what is left is
- * for the engine, which retires every one (retire 1) once the queues
- * entries naming them were handled and the nodes there retired. Bounded
- * by the part of the block near locks. */
-static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
+ * in the entry table at the 4-aligned addresses of the granules that
+ * count an instance named (one walk of the table a granule), end. Without
+ * the engine lock (retire 0), only kept leaves nothing else names; what
+ * is left is for the engine, which retires every one (retire 1) once the
+ * queues entries naming them were handled and the nodes there retired.
+ * Bounded by the part of the block near locks. 1 if a granule of the
+ * block still counted an instance (or one it cannot end here: lock
+ * classes) when looked at again just after its sweep, so that free()
+ * needs no second pass over the block to know whether the engine has
+ * work left. */
+static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
 {
     if (tg__opt.lock_classes)
-        return;
+        return 1;
+    int left = 0;
     uintptr_t p = (lo + 3) & ~(uintptr_t)3;
     while (p < hi) {
         size_t rb = region_bucket(p >> REGION_SHIFT);
@@ -3792,17 +3809,23 @@ static void kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
             p = end;
         while (p < end) {
             uintptr_t next = ((p >> FINE_SHIFT) + 1) << FINE_SHIFT;
-            if (row_counts(row, p >> FINE_SHIFT))
-                for (; p < next && p < end; p += 4)
-                    sweep_at(p, retire);
+            uintptr_t granule = p >> FINE_SHIFT;
+            if (row_counts(row, granule)) {
+                for (uintptr_t q; p < next && p < end; p = q) {
+                    q = ((p / TG_RES_GRANULE) + 1) * TG_RES_GRANULE;
+                    sweep_in(p, q < end ? q : end, retire);
+                }
+                left |= row_counts(row, granule);
+            }
             p = next;
         }
     }
+    return left;
 }
 
-static void kept_freed(uintptr_t lo, uintptr_t hi)
+static int kept_freed(uintptr_t lo, uintptr_t hi)
 {
-    kept_sweep(lo, hi, 0);
+    return kept_sweep(lo, hi, 0);
 }
 
 /* Copies a's holds into h, the lock just taken last: how many, or -1 if

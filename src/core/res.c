@@ -53,14 +53,22 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
  * else an entry's address (below 2^48, where user space lies) and in the
  * 16 bits above it a tag of the lock address it was put under, so that a
  * probe passes over others' slots without touching their entries. 8 bytes
- * a slot where an address and a pointer took 16. */
+ * a slot where an address and a pointer took 16.
+ * A slot's place is hashed from the 16-byte granule of the address, not
+ * from the address: the locks of a granule share one probe path, so that
+ * free() finds every lock in a granule of the block in one walk
+ * (tg__res_granule) instead of a lookup at each 4-aligned address. The
+ * tag is the hash's top 16 bits with the address's low 16 bits xored in:
+ * it tells apart the locks of one granule by their low 4 bits, and its
+ * top 12 bits are the same for all of them (the walk compares those). */
 #define PTR_BITS 48
 #define PTR_MASK (((uint64_t)1 << PTR_BITS) - 1)
+#define GRANULE_SHIFT 4 /* TG_RES_GRANULE is 1 << GRANULE_SHIFT */
+_Static_assert(TG_RES_GRANULE == 1 << GRANULE_SHIFT, "the granule of tg__res_granule");
 struct index {
     size_t mask;
     _Atomic uint64_t s[];
 };
-
 static struct index *_Atomic cur;
 static size_t used;           /* slots of cur in use, under insert_lock */
 static struct tg_res *slab;
@@ -100,7 +108,7 @@ void tg__res_table_init(void)
 
 static inline uint64_t hash_of(uintptr_t addr)
 {
-    return (uint64_t)(addr >> 3) * 0x9E3779B97F4A7C15ull;
+    return (uint64_t)(addr >> GRANULE_SHIFT) * 0x9E3779B97F4A7C15ull;
 }
 
 static inline size_t slot_of(uint64_t h, size_t mask)
@@ -108,9 +116,16 @@ static inline size_t slot_of(uint64_t h, size_t mask)
     return (size_t)(h >> 24) & mask;
 }
 
-static inline uint64_t tag_of(uint64_t h)
+/* A slot's tag in its top 16 bits (and garbage below, which a compare
+ * shifts out). */
+static inline uint64_t tag_bits(uint64_t h, uintptr_t addr)
 {
-    return h & ~PTR_MASK;
+    return h ^ ((uint64_t)addr << PTR_BITS);
+}
+
+static inline uint64_t tag_of(uint64_t h, uintptr_t addr)
+{
+    return tag_bits(h, addr) & ~PTR_MASK;
 }
 
 static inline struct tg_res *entry(uint64_t slot)
@@ -125,7 +140,7 @@ static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t add
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
     if (TG_UNLIKELY(!ix))
         return NULL;
-    uint64_t h = hash_of(addr), tag = tag_of(h);
+    uint64_t h = hash_of(addr), tag = tag_bits(h, addr);
     for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
         if (TG_UNLIKELY(k == 0)) {
@@ -147,6 +162,32 @@ static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t add
 struct tg_res *tg__res_lookup(uintptr_t addr)
 {
     return lookup(addr);
+}
+
+int tg__res_granule(uintptr_t granule, struct tg_res **out)
+{
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+    if (!ix)
+        return 0;
+    uint64_t h = hash_of(granule), tag = tag_bits(h, granule);
+    int n = 0;
+    for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
+        uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
+        if (k == 0) {
+            /* As in lookup: an index replaced meanwhile answers again. */
+            struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+            if (now == ix)
+                return n;
+            ix = now;
+            i = slot_of(h, ix->mask) - 1;
+            n = 0;
+        } else if (((k ^ tag) >> (PTR_BITS + GRANULE_SHIFT)) == 0 && n < TG_RES_GRANULE) {
+            struct tg_res *r = entry(k);
+            uintptr_t at = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
+            if (at >> GRANULE_SHIFT == granule >> GRANULE_SHIFT)
+                out[n++] = r;
+        }
+    }
 }
 
 /* tg__guard while held, as for tangle's other locks (lock.h). */
@@ -241,7 +282,7 @@ static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
     size_t i = slot_of(h, ix->mask);
     while (__atomic_load_n(&ix->s[i], __ATOMIC_RELAXED))
         i = (i + 1) & ix->mask;
-    __atomic_store_n(&ix->s[i], tag_of(h) | (uintptr_t)r, __ATOMIC_RELEASE);
+    __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
 }
 
 /* Under insert_lock: a twice larger index once this one is half full. The
@@ -285,7 +326,7 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
-            __atomic_store_n(&ix->s[i], tag_of(h) | (uintptr_t)r, __ATOMIC_RELEASE);
+            __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
             return r;
         }
     }

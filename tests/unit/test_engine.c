@@ -379,6 +379,37 @@ static void test_table_growth(void)
     free(r);
 }
 
+/* tg__res_granule finds every entry of a granule in one walk, however
+ * many of its addresses hold one, and none of its neighbours'. */
+static int granule_has(uintptr_t g, const uintptr_t *want, int n)
+{
+    struct tg_res *out[TG_RES_GRANULE];
+    int got = tg__res_granule(g, out), match = 0;
+    for (int i = 0; i < got; i++)
+        for (int j = 0; j < n; j++)
+            match += out[i]->addr == want[j] && tg__res_lookup(want[j]) == out[i];
+    return got == n && match == n;
+}
+
+static void test_granule_walk(void)
+{
+    static _Alignas(TG_RES_GRANULE) unsigned char area[4 * TG_RES_GRANULE];
+    uintptr_t g0 = (uintptr_t)area, g1 = g0 + TG_RES_GRANULE, g2 = g1 + TG_RES_GRANULE;
+    uintptr_t four[4] = {g0, g0 + 4, g0 + 8, g0 + 12}, every[TG_RES_GRANULE];
+    for (int i = 0; i < 4; i++)
+        CHECK(tg__res_init(four[i], TG_RES_SPIN, 0, 0) != NULL);
+    CHECK(tg__res_init(g1 + 8, TG_RES_MUTEX, 0, 0) != NULL);
+    CHECK(granule_has(g0, four, 4));
+    CHECK(granule_has(g1, (uintptr_t[]){g1 + 8}, 1));
+    for (int i = 0; i < TG_RES_GRANULE; i++)
+        CHECK(tg__res_get(every[i] = g2 + (uintptr_t)i, TG_RES_MUTEX, TG_RF_DESCRIBED, 0) != NULL);
+    CHECK(granule_has(g2, every, TG_RES_GRANULE));
+    CHECK(granule_has(g2 + TG_RES_GRANULE, NULL, 0));
+    /* A destroyed entry is still at its address until another takes it. */
+    tg__res_destroy(tg__res_lookup(g0 + 4));
+    CHECK(granule_has(g0, four, 4));
+}
+
 /* Lookups running while the table grows under them never miss an entry
  * that was there before: a lookup that was probing a replaced index (whose
  * memory has gone back) asks the current one. */
@@ -583,6 +614,7 @@ int main(void)
     test_edge_index();
     test_table_growth();
     test_lookup_while_growing();
+    test_granule_walk();
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();

@@ -73,6 +73,7 @@ struct tg_vc {
     uint32_t version;      /* bumped by every change of the entries */
     uint32_t renewed;      /* actors: the newest own clock a renewal recorded */
     struct who *snap;      /* actors: the latest snapshot of this clock, or NULL */
+    struct who *renew_snap; /* actors: the latest of a renewal's clock (who_now), or NULL */
 };
 
 static _Atomic uint32_t next_slot;
@@ -1426,6 +1427,12 @@ static uint64_t occ_gate(const struct occ *o, int j)
     return o->n_gates == 1 ? o->gates.one : o->gates.many[j];
 }
 
+/* o's gates, n_gates of them. */
+static const uint64_t *occ_gates(const struct occ *o)
+{
+    return o->n_gates == 1 ? &o->gates.one : o->gates.many;
+}
+
 static int has_gate(const uint64_t *gates, int n, uint64_t gate)
 {
     for (int j = 0; j < n; j++)
@@ -1935,9 +1942,22 @@ static int strong(uint8_t mode)
     return mode != TG_MODE_READ;
 }
 
+/* 1 if o's gates are w's, in the same order. Both list them in the order
+ * of the holds (want_init), so a nesting repeated (a renewal: every edge
+ * of a deep chain, each under all the chain's other holds) meets its
+ * earlier occurrence's gates so, and the checks below cost O(gates)
+ * instead of O(gates^2). */
+static int gates_equal(const struct occ *o, const struct want *w)
+{
+    return o->n_gates == w->n_gates &&
+           (!w->n_gates || !memcmp(occ_gates(o), w->gates, (size_t)w->n_gates * sizeof w->gates[0]));
+}
+
 /* 1 if every gate of o is one of w's (and below, the other way round). */
 static int gates_of_occ_in_want(const struct occ *o, const struct want *w)
 {
+    if (gates_equal(o, w))
+        return 1;
     for (int j = 0; j < o->n_gates; j++)
         if (!has_gate(w->gates, w->n_gates, occ_gate(o, j)))
             return 0;
@@ -1946,6 +1966,8 @@ static int gates_of_occ_in_want(const struct occ *o, const struct want *w)
 
 static int gates_of_want_in_occ(const struct want *w, const struct occ *o)
 {
+    if (gates_equal(o, w))
+        return 1;
     for (int j = 0; j < w->n_gates; j++) {
         int has = 0;
         for (int k = 0; k < o->n_gates && !has; k++)
@@ -2165,7 +2187,8 @@ static struct occ *occ_intern(struct occ *want)
             memcpy(o->gates.many, want->gates.many, (size_t)want->n_gates * sizeof *o->gates.many);
         else
             o->n_gates = 0; /* out of memory: no gates (one report too many at worst) */
-        o->hash = occ_hash(o);
+        if (!o->n_gates)
+            o->hash = occ_hash(o);
     }
     o->refs = 1;
     o->next_same = occ_set[o->hash & (occ_set_cap - 1)];
@@ -2200,11 +2223,13 @@ static struct who *who_now(const struct taker *t)
     const struct tg_actor *a = t->a;
     struct tg_vc *vc = t->vc;
     /* A renewal: a who of its own, with the own entry set back to the
-     * renewal's (the actor may be moving it on meanwhile: see renewals). */
+     * renewal's (the actor may be moving it on meanwhile: see renewals),
+     * shared by the renewals recorded with that clock (every edge of a
+     * deep chain renewed, and every chain renewed after one post). */
     int renewed = vc && t->own_clock;
-    struct who *w = vc && !renewed ? vc->snap : NULL;
-    if (w && w->version == vc->version && w->actor == a->id && w->tid == a->tid &&
-        !memcmp(w->name, a->name, sizeof w->name)) {
+    struct who *w = !vc ? NULL : renewed ? vc->renew_snap : vc->snap;
+    if (w && w->version == vc->version && (!renewed || w->clock == t->own_clock) &&
+        w->actor == a->id && w->tid == a->tid && !memcmp(w->name, a->name, sizeof w->name)) {
         w->refs++;
         return w;
     }
@@ -2223,15 +2248,16 @@ static struct who *who_now(const struct taker *t)
         w->clock = clock_at(vc->e, vc->n, vc->slot);
         memcpy(w->vc, vc->e, (size_t)n * sizeof w->vc[0]);
         w->vc_n = n;
+        struct who **snap = &vc->snap;
         if (renewed) {
             w->clock = t->own_clock;
             w->vc[vc_find(w->vc, n, vc->slot)].clock = t->own_clock;
             if (t->own_clock > vc->renewed)
                 vc->renewed = t->own_clock;
-            return w;
+            snap = &vc->renew_snap;
         }
-        who_release(vc->snap);
-        vc->snap = w;
+        who_release(*snap);
+        *snap = w;
         w->refs++; /* the clock's own reference */
     }
     return w;

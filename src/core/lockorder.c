@@ -2751,9 +2751,9 @@ static struct tg_defer *_Atomic queues;
  * a lock has no instance to stand for. */
 #define CHAIN_GEN_BITS 16
 #define CHAIN_GEN_MASK ((1ull << CHAIN_GEN_BITS) - 1)
-#define RENEW_MAX 8
-#define RENEW_HOLDS (RENEW_MAX * DEFER_HOLDS)
-#define RENEW_DEEP 16 /* holds of one renewal at most (entry_run copies them on its stack) */
+#define RENEW_MAX 32
+#define RENEW_HOLDS (2 * RENEW_DEEP) /* a chain of RENEW_DEEP renewed lock by lock, and a copy */
+#define RENEW_DEEP 32 /* holds of one renewal at most (entry_run copies them on its stack) */
 
 struct renewal {
     uint64_t key;
@@ -2768,7 +2768,12 @@ struct renewal {
  * with its own clock, whatever the actor's is then; the actor learns of
  * others only once it has seen them recorded (hb_settle: n, release).
  * Their holds share h: the actor copies a new one's beyond `used` before
- * it takes the lock (a recorder reads only below it, and only empties). */
+ * it takes the lock (a recorder reads only below it, and only empties).
+ * A chain noted right after the one a hold shorter under it (a deep
+ * nesting renewed lock by lock) shares that one's holds and adds only its
+ * top: a chain of depth d takes d holds, not d^2 / 2, and its renewals
+ * wait together for the next recording like a shallow chain's instead of
+ * filling the room at every post. */
 struct renewals {
     tg_lock_t lock;
     int n, used;
@@ -3932,6 +3937,13 @@ static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
     return kept_leaf_ends(r, addr, 0);
 }
 
+/* 1 if queued holds a and b are the same hold. */
+static int qhold_same(const struct qhold *a, const struct qhold *b)
+{
+    return a->addr == b->addr && a->pc == b->pc && a->res == b->res && a->id == b->id &&
+           a->stack == b->stack && a->mode == b->mode;
+}
+
 /* Notes that a repeats chain `key` (validated in an older generation) at
  * its own clock now: 1 if noted, 0 if the slow path is to handle it as a
  * new chain (deeper than RENEW_DEEP, no memory). Only a's thread calls it. */
@@ -3953,10 +3965,12 @@ static int renew(struct tg_actor *a, uint64_t key)
             return 1;
         }
     int at = r->n < RENEW_MAX ? r->used : RENEW_HOLDS;
+    struct renewal last = r->n ? r->e[r->n - 1] : (struct renewal){.n = 0};
     tg__own_unlock(&r->lock);
     if (at > 0 && at + a->n_held > RENEW_HOLDS) { /* no room: the waiting ones go first */
         drain_own(d, DRAIN_RENEWED, 1, 0);
         at = 0;
+        last.n = 0;
     }
     int k = holds_copy(a, r->h + at, RENEW_DEEP);
     if (k < 0)
@@ -3965,13 +3979,21 @@ static int renew(struct tg_actor *a, uint64_t key)
         return 1; /* nothing below it: no edge */
     const struct tg_held *top = &a->held[a->n_held - 1];
     uint32_t to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    /* Only this thread writes the holds: the last one's are read unlocked. */
+    int share = last.n == k - 1 && last.at + last.n == at;
+    for (int j = 0; share && j < k - 1; j++)
+        share = qhold_same(&r->h[last.at + j], &r->h[at + j]);
     tg__own_lock(&r->lock);
+    int first = at;
     if (r->used != at) { /* recorded meanwhile: the room starts again at 0 */
         memmove(r->h, r->h + at, (size_t)k * sizeof r->h[0]);
-        at = 0;
+        first = at = 0;
+    } else if (share) { /* the last one's holds and this top */
+        r->h[at] = r->h[at + k - 1];
+        first = last.at;
     }
-    r->e[r->n] = (struct renewal){.key = key, .clock = clock, .to_stack = to_stack, .n = k, .at = at};
-    r->used = at + k;
+    r->e[r->n] = (struct renewal){.key = key, .clock = clock, .to_stack = to_stack, .n = k, .at = first};
+    r->used = first + k;
     __atomic_store_n(&r->n, r->n + 1, __ATOMIC_RELEASE);
     tg__own_unlock(&r->lock);
     return 1;

@@ -18,7 +18,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 
-#define MAX_DEPTH 32
+#define MAX_DEPTH 48
 static pthread_mutex_t m[MAX_DEPTH];
 static int depth = 5;
 static sem_t ready;

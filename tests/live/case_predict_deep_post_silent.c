@@ -16,7 +16,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 
-#define MAX_DEPTH 32
+#define MAX_DEPTH 48
 static pthread_mutex_t m[MAX_DEPTH], n[MAX_DEPTH];
 static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 static int depth = 5;

@@ -264,7 +264,7 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
 }
 
 /* a's own clock; a thread never seen created gets a slot of its own. */
-static struct tg_vc *hb_self(struct tg_actor *a)
+static struct tg_vc *hb_self_slow(struct tg_actor *a)
 {
     struct tg_vc *vc = vc_own(&a->vc, a->id);
     if (vc && !vc->slot) {
@@ -272,6 +272,12 @@ static struct tg_vc *hb_self(struct tg_actor *a)
         vc_set(vc, vc->slot, 1);
     }
     return vc;
+}
+
+static inline struct tg_vc *hb_self(struct tg_actor *a)
+{
+    struct tg_vc *vc = a->vc;
+    return vc && vc->owner == a->id && vc->slot ? vc : hb_self_slow(a);
 }
 
 static void hb_tick(struct tg_vc *vc)
@@ -2936,15 +2942,10 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
     struct cycle *c = NULL;
     struct taker t;
     struct plan p;
-    memset(held, 0, (size_t)n * sizeof held[0]);
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
-        held[k].addr = h[k].addr;
-        held[k].res = h[k].res;
-        held[k].res_id = h[k].id;
-        held[k].pc = h[k].pc;
-        held[k].stack = h[k].stack;
-        held[k].mode = h[k].mode;
+        held[k] = (struct tg_held){.addr = h[k].addr, .res = h[k].res, .res_id = h[k].id,
+                                   .pc = h[k].pc, .stack = h[k].stack, .mode = h[k].mode};
     }
     taker_init(&t, a, vc, held, n, to_stack);
     t.no_edge = no_edge;

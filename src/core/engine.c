@@ -42,6 +42,13 @@ static struct tg_actor *free_actors;
  * and each thread creation looks at two records of tg__threads from
  * kept_cursor on for one whose holds have all ended since (reap_kept). */
 static int kept_ended, kept_cursor;
+/* Task actors that ended holding locks and were handed back by their
+ * scheduler (marked joined == 2) are kept here while a hold stands: tasks
+ * are in no list of their own. Each one kept looks at two of them first
+ * (reap_kept_tasks), so the list stays within twice the ones still
+ * holding. */
+static struct tg_actor **kept_tasks;
+static int n_kept_tasks, cap_kept_tasks, kept_tasks_cursor;
 static int registry_warned, held_warned;
 static _Atomic int first_wait_done;
 
@@ -385,6 +392,7 @@ static struct tg_actor *actor_carve(void)
 
 static void reap_locked(struct tg_actor *a);
 static void reap_kept(void);
+static void keep_or_mark(struct tg_actor *a);
 
 static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind, const char *name,
                                    uint64_t parent, uint32_t created, uintptr_t created_pc)
@@ -401,7 +409,7 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
     if (a && a->kind == TG_ACTOR_THREAD)
         threads_remove(a);
     if (old && !a && tg__actors[old->slot] == old) /* not forgotten by a fork */
-        old->joined = 1;
+        keep_or_mark(old);
     if (!a && (a = free_actors)) {
         free_actors = a->user;
     } else if (!a && (a = actor_carve())) {
@@ -635,12 +643,12 @@ static void actor_exit_held(struct tg_actor *a, int report_holds)
     for (int i = 0; i < a->n_held; i++) {
         struct tg_held *h = &a->held[i];
         struct tg_res *r = tg__held_res(h);
-        /* A thread's holds are tied to the instances of the moment (the
-         * fast path leaves res_id 0: whatever lives at the address): once
-         * a lock is destroyed and made again, or its memory freed and
-         * reused for another, the ended thread holds nothing there and
-         * its record can go (reap_kept). */
-        if (r && a->kind == TG_ACTOR_THREAD && !h->released_by_other) {
+        /* An ended actor's holds are tied to the instances of the moment
+         * (the fast path leaves res_id 0: whatever lives at the address):
+         * once a lock is destroyed and made again, or its memory freed and
+         * reused for another, the ended thread or task holds nothing there
+         * and its record can go (reap_kept, reap_kept_tasks). */
+        if (r && !h->released_by_other) {
             h->res = r;
             if (!h->res_id)
                 h->res_id = r->id;
@@ -682,10 +690,11 @@ static int reapable(const struct tg_actor *a)
            tg__actors[a->slot] == a;
 }
 
-/* Under the engine lock: a's record goes to the free list. */
+/* Under the engine lock: a's record goes to the free list. A kept task
+ * goes only through reap_kept_tasks, which unlists it. */
 static void reap_locked(struct tg_actor *a)
 {
-    if (a->joined == 2 && kept_ended > 0)
+    if (a->joined == 2 && a->kind == TG_ACTOR_THREAD && kept_ended > 0)
         kept_ended--;
     if (a->kind == TG_ACTOR_THREAD)
         threads_remove(a);
@@ -715,26 +724,89 @@ static void reap_kept(void)
     }
 }
 
-void tg__actor_reap(struct tg_actor *a)
+int tg__actor_holds_ended(struct tg_actor *a)
 {
-    if (!a)
-        return;
     tg__guard++;
     tg__lock();
-    if (reapable(a)) {
-        reap_locked(a);
-    } else if (a->kind == TG_ACTOR_THREAD && a->joined != 2 &&
-               __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED &&
-               tg__actors[a->slot] == a) {
+    int ended = valid_holds(a) == 0;
+    tg__unlock();
+    tg__guard--;
+    return ended;
+}
+
+/* Under the engine lock: frees the records among the next two of
+ * kept_tasks whose holds have all ended since. */
+static void reap_kept_tasks(void)
+{
+    for (int k = 0; k < 2 && n_kept_tasks > 0; k++) {
+        if (kept_tasks_cursor >= n_kept_tasks)
+            kept_tasks_cursor = 0;
+        struct tg_actor *a = kept_tasks[kept_tasks_cursor];
+        if (reapable(a)) {
+            kept_tasks[kept_tasks_cursor] = kept_tasks[--n_kept_tasks];
+            reap_locked(a);
+        } else {
+            kept_tasks_cursor++;
+        }
+    }
+}
+
+/* Under the engine lock: task actor a, ended holding locks, is handed
+ * back by its scheduler. It is kept (its holds stay visible: whoever
+ * waits for them waits forever) until they end, as a thread's is; its
+ * frontend data goes with the task. A list that cannot grow leaves it
+ * out, kept for good as before. */
+static void keep_task(struct tg_actor *a)
+{
+    reap_kept_tasks();
+    a->joined = 2;
+    a->user = NULL;
+    if (n_kept_tasks == cap_kept_tasks) {
+        int cap = cap_kept_tasks ? 2 * cap_kept_tasks : 64;
+        struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
+        if (!v)
+            return;
+        if (n_kept_tasks)
+            memcpy(v, kept_tasks, (size_t)n_kept_tasks * sizeof *v);
+        tg__free(kept_tasks);
+        kept_tasks = v;
+        cap_kept_tasks = cap;
+    }
+    kept_tasks[n_kept_tasks++] = a;
+}
+
+/* Under the engine lock: the holder of old is done with it, and old still
+ * holds: a thread's joiner marks it (joined 1; 2 once ended, for
+ * reap_kept), a task's scheduler hands it to keep_task. */
+static void keep_or_mark(struct tg_actor *a)
+{
+    int ended = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED &&
+                tg__actors[a->slot] == a;
+    if (a->joined == 2 || !ended) {
+        if (!a->joined)
+            a->joined = 1;
+    } else if (a->kind == TG_ACTOR_TASK) {
+        keep_task(a);
+    } else {
         /* Ended holding locks: kept until they end (reap_kept). Its handle
          * is dead (glibc gives the next thread the same value): a join or
          * detach that finds it by handle would take it for that thread. */
         a->joined = 2;
         a->user = NULL;
         kept_ended++;
-    } else if (!a->joined) {
-        a->joined = 1;
     }
+}
+
+void tg__actor_reap(struct tg_actor *a)
+{
+    if (!a)
+        return;
+    tg__guard++;
+    tg__lock();
+    if (reapable(a))
+        reap_locked(a);
+    else
+        keep_or_mark(a);
     tg__unlock();
     tg__guard--;
 }

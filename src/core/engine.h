@@ -502,8 +502,13 @@ void tg__actor_set_internal(struct tg_actor *a);
 void tg__actor_exit(struct tg_actor *a, int report_holds);
 /* The same, inline for a task that ends holding nothing (a is not NULL). */
 static inline void tg__actor_exit_task(struct tg_actor *a, int report_holds);
-/* Its joiner is done with it: the record may be recycled. */
+/* Its joiner is done with it: the record may be recycled. A thread or
+ * task that ended holding locks is kept until they end (destroyed and
+ * made again, or their memory reused for another lock), then freed. */
 void tg__actor_reap(struct tg_actor *a);
+/* 1 if a (ended) holds nothing any more: every hold it ended with was
+ * released for it or its lock instance has ended since. */
+int tg__actor_holds_ended(struct tg_actor *a);
 /* Hosts: `task` now runs on `host` (NULL: the host itself runs). Inline:
  * the task runtime calls it on every switch. */
 static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task);

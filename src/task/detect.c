@@ -36,6 +36,7 @@ void tg__det_sched_start(struct tg__sched *s) { (void)s; }
 void tg__det_sched_end(struct tg__sched *s) { (void)s; }
 void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent) { (void)t; (void)parent; }
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t) { (void)s; (void)t; }
+int tg__det_holds_ended(struct tg_task *t) { (void)t; return 0; }
 void tg__det_res_init(struct tg__prim *p, int flags, uintptr_t pc) { (void)flags; (void)pc; p->res = NULL; }
 void tg__det_res_destroy(struct tg__prim *p) { (void)p; }
 void tg__det_used_by_caller(struct tg__prim *p, int role, uintptr_t pc) { (void)p; (void)role; (void)pc; }
@@ -466,6 +467,11 @@ void tg__det_task_reap(struct tg__sched *s, struct tg_task *t)
         s->reaped = t->actor;
     }
     t->actor = NULL;
+}
+
+int tg__det_holds_ended(struct tg_task *t)
+{
+    return t->actor && !t->hold_untracked && tg__actor_holds_ended(t->actor);
 }
 
 static enum tg_res_kind tg__res_kind(int k)

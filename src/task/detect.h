@@ -66,6 +66,11 @@ void tg__det_task_new_slow(struct tg_task *t, struct tg_task *parent);
 static inline void tg__det_task_exit(struct tg_task *t);
 /* t's record is freed by a task of scheduler s (its own, or its joiner's). */
 void tg__det_task_reap(struct tg__sched *s, struct tg_task *t);
+/* 1 if every hold t (ended) had when it ended has ended since (released
+ * for it, or its lock made again or its memory reused for another): no
+ * lock points at t's record any more. 0 while one stands, or if the
+ * engine cannot tell (t had no actor, or a hold went unrecorded). */
+int tg__det_holds_ended(struct tg_task *t);
 /* Its usual case, inline: s keeps t's actor for its next spawn, if it
  * keeps none yet (then 1). Only s's thread touches what s keeps. */
 static inline int tg__det_task_keep(struct tg__sched *s, struct tg_task *t);
@@ -133,6 +138,7 @@ static inline __attribute__((always_inline)) void tg__det_task_new(struct tg_tas
 {
     struct tg__sched *s = t->sched;
     t->hold_in[0].m = NULL; /* the sentinel below the oldest hold */
+    t->hold_untracked = 0;
     t->hold_top = t->hold_mirror = t->hold_in + 1;
     t->hold_end = t->hold_in + 1 + TG__HOLD_IN;
     struct tg_actor *old = s->reaped; /* kept only while s has a host */
@@ -174,6 +180,8 @@ static inline __attribute__((always_inline)) void tg__det_acquired(struct tg_tas
     if (t->actor && (p->res || tg__det_res_lazy(p, pc))) {
         tg__acquired(t->actor, (struct tg_res *)p->res, (enum tg_mode)mode, pc);
         t->task_holds++;
+    } else {
+        t->hold_untracked = 1;
     }
 }
 /* The engine's record of p (when it has one: detection is on) notes t as

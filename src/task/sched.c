@@ -396,8 +396,9 @@ int tg_sleep(int64_t ns)
  * allocates nothing when a cached stack fits, and the record is freed with
  * the stack: by its joiner once tg_join returns, or, for a detached task,
  * by its scheduler once the task has switched away for the last time. A
- * task that ended holding task locks is never freed: it stays their (dead)
- * holder in reports and for the waiters' detection.
+ * task that ended holding task locks is not freed while they stand: it
+ * stays their (dead) holder in reports and for the waiters' detection
+ * (tg__ended_holding).
  *
  * A task ends on its own stack. Its joiner of the same scheduler, if one
  * waits (t->join_park: the usual spawn-then-join), is claimed at once and
@@ -455,6 +456,46 @@ TG__HOT void tg__task_free(struct tg__sched *s, struct tg_task *t)
         return;
     }
     tg__task_free_slow(s, t);
+}
+
+/* With detection on, a task that ended holding task locks (mutexes and
+ * write locks name their holder by its record: a task reusing the record
+ * would pass for their owner) has its record queued on s, instead of
+ * freed, once its joiner is done with it (or, detached, once it is done).
+ * The engine says when each of those holds has ended since (the lock made
+ * again where it was, or its memory reused for another lock): then
+ * nothing points at the record and it is freed. Each record queued looks
+ * at the two oldest first, so the queue stays within about twice the
+ * records still holding, whatever the number of tasks the program has
+ * run. Without detection nothing tells when such a hold ends: the record
+ * stays for good. */
+static void tg__held_push(struct tg__sched *s, struct tg_task *t)
+{
+    t->next = NULL;
+    if (s->held_tail)
+        s->held_tail->next = t;
+    else
+        s->held_head = t;
+    s->held_tail = t;
+}
+
+static void tg__ended_holding(struct tg__sched *s, struct tg_task *t)
+{
+    if (!tg__detect_on)
+        return;
+    for (int k = 0; k < 2 && s->held_head; k++) {
+        struct tg_task *o = s->held_head;
+        s->held_head = o->next;
+        if (!s->held_head)
+            s->held_tail = NULL;
+        if (tg__det_holds_ended(o)) {
+            o->holds = o->task_holds = 0;
+            tg__task_free(s, o);
+        } else {
+            tg__held_push(s, o);
+        }
+    }
+    tg__held_push(s, t);
 }
 
 static void tg__task_main(void *arg)
@@ -608,6 +649,8 @@ static inline __attribute__((always_inline)) void tg__reap_zombie(struct tg__sch
     /* From here a joiner may free t. */
     if (detached && t->holds == 0 && t->task_holds == 0)
         tg__task_free(s, t);
+    else if (detached)
+        tg__ended_holding(s, t);
     if (k.head)
         tg__wakes_flush(&k);
 }
@@ -682,10 +725,13 @@ TG__HOT int tg__join(tg_task *t, void **result, int64_t deadline, uintptr_t pc)
         return r;
     if (result)
         *result = t->result;
-    /* A task that ended holding task locks stays allocated: it remains their
-     * (dead) holder in reports and for the waiters' detection. */
+    /* A task that ended holding task locks stays allocated while they
+     * stand: it remains their (dead) holder in reports and for the
+     * waiters' detection. */
     if (t->holds == 0 && t->task_holds == 0)
         tg__task_free(s, t);
+    else
+        tg__ended_holding(s, t);
     return 0;
 }
 

@@ -238,6 +238,9 @@ struct tg_task {
                                  it uses records of it (tg__det_used) */
     int holds;                /* task mutexes and write locks it holds (they point at it) */
     int task_holds;           /* holds of task primitives recorded in the actor */
+    int hold_untracked;       /* with detection on: a hold of a task primitive went
+                                 unrecorded (no actor or no record of the primitive),
+                                 so the engine cannot tell when its holds end */
     const char *wait_what;    /* for tg_dump: what it waits on */
     const void *wait_obj;
     uintptr_t wait_pc;
@@ -296,6 +299,9 @@ struct tg__sched {
     struct tg_task *all;      /* every live task of this scheduler */
     struct tg_actor *host;
     struct tg_actor *reaped;  /* the last ended task's actor, recycled by the next spawn */
+    /* With detection on: records of ended tasks that still hold task locks,
+     * oldest first, linked by next, until those holds end (sched.c). */
+    struct tg_task *held_head, *held_tail;
     void *idle_res;           /* engine resource the idle host is shown waiting on */
     int host_idle;            /* the host's idle wait is published */
     unsigned long switches;   /* atomic (relaxed): read by the watchdog */

@@ -47,6 +47,18 @@ static int kept_ended, kept_cursor;
  * are in no list of their own. Each one kept looks at two of them first
  * (reap_kept_tasks), so the list stays within twice the ones still
  * holding. */
+/* Listed thread actors by handle (tg_actor.user, a pthread_t): an
+ * open-addressing table with linear probing, at most half full, under the
+ * engine lock. An entry stands while its actor is listed in tg__threads
+ * with that handle: it goes when the record is reaped, kept without its
+ * handle, or forgotten by a fork. Joins, detaches and names find the
+ * actor of a handle through it, without a walk of every thread. */
+struct handle_slot {
+    uintptr_t h;
+    struct tg_actor *a;
+};
+static struct handle_slot *handles;
+static size_t handles_mask, handles_used;
 static struct tg_actor **kept_tasks;
 static int n_kept_tasks, cap_kept_tasks, kept_tasks_cursor;
 static int registry_warned, held_warned;
@@ -198,9 +210,17 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
             free_slots[n_free_slots++] = i;
     tg__n_threads = 0;
     kept_ended = kept_cursor = 0; /* the kept records are out of tg__threads */
+    if (handles) { /* and the handles of the threads left behind */
+        memset(handles, 0, (handles_mask + 1) * sizeof *handles);
+        handles_used = 0;
+    }
     if (survivor && tg__actors[survivor->slot] == survivor && survivor->kind == TG_ACTOR_THREAD &&
-        cap_threads > 0)
+        cap_threads > 0) {
+        survivor->thread_at = 0;
         tg__threads[tg__n_threads++] = survivor;
+        if (survivor->user)
+            tg__actor_set_handle(survivor, survivor->user, 1);
+    }
     tg__changed = 1;
     __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
     tg__alloc_after_fork();
@@ -351,24 +371,131 @@ static void threads_add(struct tg_actor *a)
     if (tg__n_threads == cap_threads) {
         int cap = cap_threads ? 2 * cap_threads : 64;
         struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            a->thread_at = -1;
             return;
+        }
         if (tg__n_threads)
             memcpy(v, tg__threads, (size_t)tg__n_threads * sizeof *v);
         tg__free(tg__threads);
         tg__threads = v;
         cap_threads = cap;
     }
+    a->thread_at = tg__n_threads;
     tg__threads[tg__n_threads++] = a;
 }
 
 static void threads_remove(struct tg_actor *a)
 {
-    for (int i = 0; i < tg__n_threads; i++)
-        if (tg__threads[i] == a) {
-            tg__threads[i] = tg__threads[--tg__n_threads];
-            return;
+    int i = a->thread_at;
+    if (i < 0 || i >= tg__n_threads || tg__threads[i] != a)
+        return; /* left out (the list could not grow), or forgotten by a fork */
+    struct tg_actor *last = tg__threads[--tg__n_threads];
+    tg__threads[i] = last;
+    last->thread_at = i;
+    a->thread_at = -1;
+}
+
+static size_t handle_home(uintptr_t h)
+{
+    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 20) & handles_mask;
+}
+
+/* Under the engine lock: the slot of handle h, or of the empty slot where
+ * it would go; NULL if there is no table. */
+static struct handle_slot *handle_find(uintptr_t h)
+{
+    if (!handles)
+        return NULL;
+    size_t i = handle_home(h);
+    while (handles[i].h && handles[i].h != h)
+        i = (i + 1) & handles_mask;
+    return &handles[i];
+}
+
+/* Under the engine lock: doubles the table (64 slots at first); -1 if
+ * memory is refused. */
+static int handles_grow(void)
+{
+    size_t cap = handles ? 2 * (handles_mask + 1) : 64;
+    struct handle_slot *old = handles, *v = tg__alloc(cap * sizeof *v);
+    if (!v)
+        return -1;
+    memset(v, 0, cap * sizeof *v);
+    size_t old_cap = old ? handles_mask + 1 : 0;
+    handles = v;
+    handles_mask = cap - 1;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].h)
+            *handle_find(old[i].h) = old[i];
+    tg__free(old);
+    return 0;
+}
+
+/* Under the engine lock: h no longer names a (if it did). Linear probing
+ * without tombstones: the entries after the hole that probed past it move
+ * back into it. */
+static void handle_drop(uintptr_t h, const struct tg_actor *a)
+{
+    struct handle_slot *e = h ? handle_find(h) : NULL;
+    if (!e || !e->h || e->a != a)
+        return;
+    size_t hole = (size_t)(e - handles), i = hole;
+    for (;;) {
+        i = (i + 1) & handles_mask;
+        if (!handles[i].h)
+            break;
+        size_t home = handle_home(handles[i].h);
+        /* It stays unless its home lies cyclically outside (hole, i]. */
+        if ((i > hole && (home <= hole || home > i)) || (i < hole && home <= hole && home > i)) {
+            handles[hole] = handles[i];
+            hole = i;
         }
+    }
+    handles[hole].h = 0;
+    handles[hole].a = NULL;
+    handles_used--;
+}
+
+/* Under the engine lock: thread actor a leaves the handle table (its
+ * handle is dead or its record goes). */
+static void handle_forget(struct tg_actor *a)
+{
+    if (a->kind == TG_ACTOR_THREAD)
+        handle_drop((uintptr_t)a->user, a);
+}
+
+void tg__actor_set_handle(struct tg_actor *a, void *h, int locked)
+{
+    if (!locked) {
+        tg__guard++;
+        tg__lock();
+    }
+    if ((uintptr_t)a->user != (uintptr_t)h)
+        handle_forget(a);
+    a->user = h;
+    if (h && (2 * (handles_used + 1) <= (handles ? handles_mask + 1 : 0) || handles_grow() == 0)) {
+        struct handle_slot *e = handle_find((uintptr_t)h);
+        if (!e->h)
+            handles_used++;
+        e->h = (uintptr_t)h; /* a stale entry of the same handle gives way */
+        e->a = a;
+    }
+    if (!locked) {
+        tg__unlock();
+        tg__guard--;
+    }
+}
+
+struct tg_actor *tg__actor_by_handle(void *h)
+{
+    tg__guard++;
+    tg__lock();
+    struct handle_slot *e = h ? handle_find((uintptr_t)h) : NULL;
+    struct tg_actor *a = e && e->h ? e->a : NULL;
+    tg__unlock();
+    tg__guard--;
+    return a;
 }
 
 /* Under the engine lock: a zeroed record never used before. Records are
@@ -406,8 +533,10 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
     int slot = a ? a->slot : -1;
     if (a && a->joined == 2 && kept_ended > 0)
         kept_ended--;
-    if (a && a->kind == TG_ACTOR_THREAD)
+    if (a && a->kind == TG_ACTOR_THREAD) {
+        handle_forget(a);
         threads_remove(a);
+    }
     if (old && !a && tg__actors[old->slot] == old) /* not forgotten by a fork */
         keep_or_mark(old);
     if (!a && (a = free_actors)) {
@@ -696,8 +825,10 @@ static void reap_locked(struct tg_actor *a)
 {
     if (a->joined == 2 && a->kind == TG_ACTOR_THREAD && kept_ended > 0)
         kept_ended--;
-    if (a->kind == TG_ACTOR_THREAD)
+    if (a->kind == TG_ACTOR_THREAD) {
+        handle_forget(a);
         threads_remove(a);
+    }
     tg__actors[a->slot] = NULL;
     free_slots[n_free_slots++] = a->slot;
     a->user = free_actors;
@@ -791,6 +922,7 @@ static void keep_or_mark(struct tg_actor *a)
         /* Ended holding locks: kept until they end (reap_kept). Its handle
          * is dead (glibc gives the next thread the same value): a join or
          * detach that finds it by handle would take it for that thread. */
+        handle_forget(a);
         a->joined = 2;
         a->user = NULL;
         kept_ended++;

@@ -387,6 +387,8 @@ struct tg_actor {
     /* The alternatives of its current "any of" wait (tg_wait_desc.any),
      * allocated by the first one and grown as needed; kept across reuse. */
     int any_cap;
+    /* Threads: its index in tg__threads while listed there (engine.c). */
+    int thread_at;
     struct tg_wait_alt *any_buf;
     /* Where its held list starts: a task keeps its mutexes in a hold
      * record of its own (task runtime), so most task actors hold at most
@@ -506,6 +508,14 @@ static inline void tg__actor_exit_task(struct tg_actor *a, int report_holds);
  * task that ended holding locks is kept until they end (destroyed and
  * made again, or their memory reused for another lock), then freed. */
 void tg__actor_reap(struct tg_actor *a);
+/* Thread actor a answers to handle h (its pthread_t, kept in a->user) from
+ * now on, for tg__actor_by_handle. Takes the engine lock unless locked is
+ * set (the caller holds it). */
+void tg__actor_set_handle(struct tg_actor *a, void *h, int locked);
+/* The listed thread actor whose handle is h, or NULL: O(1) whatever the
+ * number of threads. A thread kept after its end for the locks it still
+ * holds answers to no handle (glibc gives the next thread the same one). */
+struct tg_actor *tg__actor_by_handle(void *h);
 /* 1 if a (ended) holds nothing any more: every hold it ended with was
  * released for it or its lock instance has ended since. */
 int tg__actor_holds_ended(struct tg_actor *a);

@@ -28,20 +28,12 @@ int tg__watchdog_started;
  * not pay. Until then mutex.c checks every hold for relocks itself
  * (tg__watchdog_running). */
 
-/* The pthread_t of each actor is kept in its `user` field while it lives. */
+/* The pthread_t of each actor is kept in its `user` field while it lives,
+ * and the engine finds the actor of a handle in O(1) (a walk of every
+ * thread before: a server with a thousand threads paid it per join). */
 static struct tg_actor *actor_of(pthread_t t)
 {
-    struct tg_actor *found = NULL;
-    tg__guard++;
-    tg__lock();
-    for (int i = 0; i < tg__n_threads && !found; i++) { /* threads only: not every task */
-        struct tg_actor *a = tg__threads[i];
-        if ((pthread_t)a->user == t)
-            found = a;
-    }
-    tg__unlock();
-    tg__guard--;
-    return found;
+    return tg__actor_by_handle((void *)t);
 }
 
 /* Locks that live on the stack of a thread that ends go away with it. */
@@ -310,7 +302,7 @@ static struct tg_actor *register_thread(void)
     if (!a)
         return NULL;
     a->tid = gettid();
-    a->user = (void *)pthread_self();
+    tg__actor_set_handle(a, (void *)pthread_self(), 0);
     tg__current = a;
     pthread_setspecific(exit_key, a);
     return a;
@@ -375,7 +367,7 @@ static void *thread_start(void *p)
     tg__free(p);
     if (s.actor) {
         s.actor->tid = gettid();
-        s.actor->user = (void *)pthread_self();
+        tg__actor_set_handle(s.actor, (void *)pthread_self(), 0);
         tg__current = s.actor;
         pthread_setspecific(exit_key, s.actor);
     }
@@ -440,7 +432,7 @@ int tg__thread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void
         tg__guard++;
         tg__lock();
         if (child->id == child_id && tg__actors[child->slot] == child)
-            child->user = (void *)*t;
+            tg__actor_set_handle(child, (void *)*t, 1);
         tg__unlock();
         tg__guard--;
     }

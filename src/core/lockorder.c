@@ -2909,18 +2909,45 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
                                 const struct qhold *h, int n, uint32_t to_stack, uint32_t no_edge,
                                 struct cycle **tail);
 
-/* Under the engine lock: records d's renewals in the graph. */
-static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail)
+/* 1 if renewal e's last hold is an instance its actor may end as a leaf
+ * without the engine lock (leaf_end) at any moment. */
+static int renewal_into_leaf(const struct renewals *r, const struct renewal *e)
+{
+    const struct qhold *top = &r->h[e->at + e->n - 1];
+    uint32_t f = __atomic_load_n(&top->res->flags, __ATOMIC_ACQUIRE);
+    return !tg__opt.lock_classes && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(top->res) &&
+           top->res->id == top->id;
+}
+
+/* Under the engine lock: records d's renewals in the graph. A thread
+ * other than their running actor (a watchdog tick, the end of the run)
+ * leaves those into a leaf for the actor: recorded, one would make the
+ * leaf a node while the actor may be ending it without the engine lock,
+ * whose end then cleared the node's mark and left the node (and its
+ * edges) in the graph until the lock's memory was freed, if ever. An edge
+ * into a leaf closes no cycle; the actor records them itself before it
+ * learns of others, at its end, or once the leaf stops being one (the
+ * next tick). Their holds keep their room (used) until then. */
+static struct cycle **renewals_run(struct tg_defer *d, struct cycle **tail, int others)
 {
     struct renewals *r = __atomic_load_n(&d->renewed, __ATOMIC_ACQUIRE);
     if (!r)
         return tail;
+    others = others && d->actor != tg__current &&
+             __atomic_load_n(&d->actor->state, __ATOMIC_ACQUIRE) != TG_ST_EXITED;
     tg__own_lock(&r->lock);
-    for (int i = 0; i < r->n && tg__lockorder_on; i++)
+    int left = 0;
+    for (int i = 0; i < r->n && tg__lockorder_on; i++) {
+        if (others && renewal_into_leaf(r, &r->e[i])) {
+            r->e[left++] = r->e[i];
+            continue;
+        }
         tail = entry_run(d->actor, hb_self(d->actor), r->e[i].clock, r->h + r->e[i].at, r->e[i].n,
                          r->e[i].to_stack, 0, tail);
-    r->used = 0;
-    __atomic_store_n(&r->n, 0, __ATOMIC_RELEASE);
+    }
+    if (!left)
+        r->used = 0;
+    __atomic_store_n(&r->n, left, __ATOMIC_RELEASE);
     tg__own_unlock(&r->lock);
     return tail;
 }
@@ -3055,7 +3082,7 @@ void tg__lockorder_drain_all(void)
         tail = &(*tail)->next;
     for (struct tg_defer *d = __atomic_load_n(&queues, __ATOMIC_ACQUIRE); d; d = d->next)
         if (renewals_held(d))
-            tail = renewals_run(d, tail);
+            tail = renewals_run(d, tail, 1);
     tg__unlock();
     report_all(c);
     tg__guard--;
@@ -3078,7 +3105,7 @@ static int drain_own(struct tg_defer *d, int what, int wait, int kept)
         if (what & DRAIN_QUEUE)
             tail = drain_queue(d, tail);
         if (what & DRAIN_RENEWED)
-            renewals_run(d, tail);
+            renewals_run(d, tail, 0);
         if (kept)
             kept_freeze(d);
         kept_clocks_free();

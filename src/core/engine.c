@@ -59,6 +59,8 @@ struct handle_slot {
 };
 static struct handle_slot *handles;
 static size_t handles_mask, handles_used;
+static int handles_bits;
+static void handle_put(uintptr_t h, struct tg_actor *a);
 static struct tg_actor **kept_tasks;
 static int n_kept_tasks, cap_kept_tasks, kept_tasks_cursor;
 static int registry_warned, held_warned;
@@ -218,8 +220,8 @@ void tg__engine_after_fork_child(struct tg_actor *survivor)
         cap_threads > 0) {
         survivor->thread_at = 0;
         tg__threads[tg__n_threads++] = survivor;
-        if (survivor->user)
-            tg__actor_set_handle(survivor, survivor->user, 1);
+        if (survivor->user) /* (its TID is the parent's: the child's comes next) */
+            handle_put((uintptr_t)survivor->user, survivor);
     }
     tg__changed = 1;
     __atomic_store_n(&first_wait_done, 0, __ATOMIC_RELAXED);
@@ -396,9 +398,10 @@ static void threads_remove(struct tg_actor *a)
     a->thread_at = -1;
 }
 
+/* Fibonacci hashing: the product's top bits are the slot. */
 static size_t handle_home(uintptr_t h)
 {
-    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 20) & handles_mask;
+    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> (64 - handles_bits));
 }
 
 /* Under the engine lock: the slot of handle h, or of the empty slot where
@@ -425,6 +428,7 @@ static int handles_grow(void)
     size_t old_cap = old ? handles_mask + 1 : 0;
     handles = v;
     handles_mask = cap - 1;
+    handles_bits = __builtin_ctzll(cap);
     for (size_t i = 0; i < old_cap; i++)
         if (old[i].h)
             *handle_find(old[i].h) = old[i];
@@ -457,12 +461,32 @@ static void handle_drop(uintptr_t h, const struct tg_actor *a)
     handles_used--;
 }
 
+/* A thread's id (TID) as a key of the same table: handles are addresses
+ * below 2^63, so the top bit keeps the two kinds of key apart. */
+#define TID_KEY(tid) ((uintptr_t)(unsigned long)(tid) | ((uintptr_t)1 << 63))
+
 /* Under the engine lock: thread actor a leaves the handle table (its
- * handle is dead or its record goes). */
+ * handle is dead or its record goes), by its handle and by its TID. */
 static void handle_forget(struct tg_actor *a)
 {
-    if (a->kind == TG_ACTOR_THREAD)
+    if (a->kind == TG_ACTOR_THREAD) {
         handle_drop((uintptr_t)a->user, a);
+        if (a->tid > 0)
+            handle_drop(TID_KEY(a->tid), a);
+    }
+}
+
+/* Under the engine lock: key h names a from now on (a stale entry of the
+ * same key gives way); nothing if the table cannot grow. */
+static void handle_put(uintptr_t h, struct tg_actor *a)
+{
+    if (2 * (handles_used + 1) > (handles ? handles_mask + 1 : 0) && handles_grow() != 0)
+        return;
+    struct handle_slot *e = handle_find(h);
+    if (!e->h)
+        handles_used++;
+    e->h = h;
+    e->a = a;
 }
 
 void tg__actor_set_handle(struct tg_actor *a, void *h, int locked)
@@ -472,15 +496,12 @@ void tg__actor_set_handle(struct tg_actor *a, void *h, int locked)
         tg__lock();
     }
     if ((uintptr_t)a->user != (uintptr_t)h)
-        handle_forget(a);
+        handle_drop((uintptr_t)a->user, a);
     a->user = h;
-    if (h && (2 * (handles_used + 1) <= (handles ? handles_mask + 1 : 0) || handles_grow() == 0)) {
-        struct handle_slot *e = handle_find((uintptr_t)h);
-        if (!e->h)
-            handles_used++;
-        e->h = (uintptr_t)h; /* a stale entry of the same handle gives way */
-        e->a = a;
-    }
+    if (h)
+        handle_put((uintptr_t)h, a);
+    if (a->tid > 0)
+        handle_put(TID_KEY(a->tid), a);
     if (!locked) {
         tg__unlock();
         tg__guard--;
@@ -678,10 +699,24 @@ static int release_one_for(struct tg_actor *a, struct tg_res *r)
     return 0;
 }
 
-int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r)
+/* Under the engine lock: ends the hold of r by the thread whose TID is
+ * tid (or by the task it runs now); 1 if it had one. */
+static int release_by_tid(struct tg_actor *releaser, struct tg_res *r, long tid)
 {
-    int done = 0;
+    struct handle_slot *e = tid > 0 ? handle_find(TID_KEY(tid)) : NULL;
+    struct tg_actor *a = e && e->h ? e->a : NULL, *task;
+    if (!a)
+        return 0;
+    if (a != releaser && release_one_for(a, r))
+        return 1;
+    task = __atomic_load_n(&a->running, __ATOMIC_ACQUIRE);
+    return task && task != releaser && release_one_for(task, r);
+}
+
+int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r, long owner_tid)
+{
     tg__lock();
+    int done = release_by_tid(releaser, r, owner_tid);
     for (int i = 0; i < tg__actor_slots && !done; i++) {
         struct tg_actor *a = tg__actors[i];
         done = a && a != releaser && release_one_for(a, r);

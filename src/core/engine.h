@@ -594,9 +594,11 @@ int tg__holds(const struct tg_actor *a, const struct tg_res *r, enum tg_mode *mo
 int tg__held_grow(struct tg_actor *a);
 /* Another actor released r for its holder (misuse, or a semaphore): the
  * first live hold of r found among all actors is marked released; 1 if one
- * was. It searches every actor: callers that know the holder use
- * tg__released_for. */
-int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r);
+ * was. With owner_tid > 0 (the owner glibc records in a mutex or an
+ * rwlock's writer) it looks at that thread, and the task it runs, first:
+ * O(1). Else, or if neither holds r, it searches every actor: callers
+ * that know the holder use tg__released_for. */
+int tg__released_by_other(struct tg_actor *releaser, struct tg_res *r, long owner_tid);
 /* Set by a frontend that can say more about its actors' waits (the task
  * runtime: a channel's direction and fill): a malloc'd sentence or NULL,
  * called while a finding is built (outside the engine lock). */

@@ -273,7 +273,7 @@ static int pre_unlock_slow(struct tg_actor *a, uintptr_t addr, unsigned flags, u
         enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
         tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
         if (r)
-            tg__released_by_other(a, r);
+            tg__released_by_other(a, r, 0);
     }
     return (flags & TG_LOCK_RECURSIVE_UNLOCK) ? levels : 0;
 }

@@ -318,10 +318,13 @@ static __attribute__((noinline)) int unlock_general(pthread_mutex_t *m, uintptr_
         return rc;
     }
     struct tg_res *r = mutex_res(m, pc); /* before: the kind is read from m */
+    /* Its owner as glibc records it (the unlock clears it): the holder is
+     * found by its TID, not by a search of every thread. */
+    long owner = __atomic_load_n(&m->__data.__owner, __ATOMIC_RELAXED);
     int rc = REAL_MUTEX(mutex_unlock)(m);
     tg__misuse_unlock(a, (uintptr_t)m, TG_RES_MUTEX, rc, pc);
     if (rc == 0 && r)
-        tg__released_by_other(a, r);
+        tg__released_by_other(a, r, owner);
     return rc;
 }
 
@@ -453,6 +456,6 @@ TG_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l)
     tg__misuse_unlock(a, (uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
     struct tg_res *r = tg__res_get((uintptr_t)l, TG_RES_SPIN, 0, CALLER_PC);
     if (r)
-        tg__released_by_other(a, r);
+        tg__released_by_other(a, r, 0);
     return REAL(spin_unlock)(l);
 }

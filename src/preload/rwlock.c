@@ -192,10 +192,11 @@ TG_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l)
         tg__lockorder_idle(a);
         return rc;
     }
+    long writer = __atomic_load_n(&l->__data.__cur_writer, __ATOMIC_RELAXED); /* 0 for readers */
     int rc = REAL(rwlock_unlock)(l);
     tg__misuse_unlock(a, (uintptr_t)l, TG_RES_RWLOCK, rc, CALLER_PC);
     struct tg_res *r = rwlock_res(l, CALLER_PC);
     if (rc == 0 && r)
-        tg__released_by_other(a, r);
+        tg__released_by_other(a, r, writer);
     return rc;
 }

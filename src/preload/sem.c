@@ -104,7 +104,7 @@ static void post_for_other(struct tg_actor *a, struct tg_res *r)
     if (h && h != a && tg__released_for(h, r)) {
         taker_gone(r, h);
         holds_less(r);
-    } else if (tg__released_by_other(a, r)) {
+    } else if (tg__released_by_other(a, r, 0)) {
         holds_less(r);
     }
 }

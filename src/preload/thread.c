@@ -290,8 +290,11 @@ static void fork_child(void)
         pin_forked_holds();
         tg__inherited_holds = 1;
     }
-    if (me)
+    if (me) {
         me->tid = gettid();
+        if (me->user) /* found by its new TID too */
+            tg__actor_set_handle(me, me->user, 0);
+    }
     __atomic_store_n(&tg__watchdog_started, 0, __ATOMIC_RELAXED);
     tg__record_after_fork_child();
 }

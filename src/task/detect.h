@@ -294,7 +294,7 @@ static inline void tg__det_released(struct tg_task *t, struct tg__prim *p)
         t->task_holds--;
         tg__lockorder_idle(t->actor);
     } else /* a permit returned for someone else: their hold ends */
-        tg__released_by_other(t->actor, (struct tg_res *)p->res);
+        tg__released_by_other(t->actor, (struct tg_res *)p->res, 0);
 }
 /* Another task returned a permit of p that `holder` held: its hold ends. */
 static inline void tg__det_released_for(struct tg_task *holder, struct tg__prim *p)

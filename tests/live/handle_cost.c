@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* handle_cost K N: K threads wait on a condition while the main thread
- * names them N times in turn (pthread_setname_np finds a thread's actor
- * by its handle, as pthread_join, _tryjoin_np and _detach do), then ends
- * them. check_handle_cost.sh counts the instructions of those calls. */
+/* handle_cost K N MODE: K threads wait on a condition while the main
+ * thread makes N calls that must find another thread, then ends them.
+ * MODE name: pthread_setname_np on each in turn (it finds a thread's
+ * actor by its handle, as pthread_join, _tryjoin_np and _detach do).
+ * MODE unlock: a thread made after the K locks a mutex and the main
+ * thread unlocks it, N times (the lock is released for its holder: glibc
+ * names it by its TID). check_handle_cost.sh counts the instructions of
+ * those calls. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER, handed = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
-static int done;
+static sem_t locked, unlocked;
+static int done, n;
 
 static void *idle(void *arg)
 {
@@ -22,14 +29,26 @@ static void *idle(void *arg)
     return NULL;
 }
 
+static void *locker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < n; i++) {
+        pthread_mutex_lock(&handed);
+        sem_post(&locked);
+        sem_wait(&unlocked);
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
-    int k = argc > 2 ? atoi(argv[1]) : 0, n = argc > 2 ? atoi(argv[2]) : 0;
-    if (k < 1 || n < 1) {
-        fprintf(stderr, "usage: handle_cost THREADS CALLS\n");
+    int k = argc > 3 ? atoi(argv[1]) : 0;
+    n = argc > 3 ? atoi(argv[2]) : 0;
+    if (k < 1 || n < 1 || (strcmp(argv[3], "name") && strcmp(argv[3], "unlock"))) {
+        fprintf(stderr, "usage: handle_cost THREADS CALLS name|unlock\n");
         return 2;
     }
-    pthread_t *t = malloc((size_t)k * sizeof *t);
+    pthread_t *t = malloc((size_t)k * sizeof *t), l;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 64 << 10);
@@ -38,8 +57,21 @@ int main(int argc, char **argv)
             perror("handle_cost: pthread_create");
             return 2;
         }
-    for (int i = 0; i < n; i++)
-        pthread_setname_np(t[i % k], "worker");
+    if (!strcmp(argv[3], "name")) {
+        for (int i = 0; i < n; i++)
+            pthread_setname_np(t[i % k], "worker");
+    } else {
+        sem_init(&locked, 0, 0);
+        sem_init(&unlocked, 0, 0);
+        if (pthread_create(&l, NULL, locker, NULL) != 0)
+            return 2;
+        for (int i = 0; i < n; i++) {
+            sem_wait(&locked);
+            pthread_mutex_unlock(&handed); /* the misuse is reported once */
+            sem_post(&unlocked);
+        }
+        pthread_join(l, NULL);
+    }
     pthread_mutex_lock(&m);
     done = 1;
     pthread_cond_broadcast(&c);

@@ -141,8 +141,12 @@ else
 fi
 
 # 5. A 32-bit program.
-printf 'int main(void){for(;;)__asm__ volatile("pause");}\n' >"$work/p32.c"
-if cc -m32 -o "$work/p32" "$work/p32.c" 2>/dev/null; then
+printf 'int main(int argc,char**argv){(void)argv;while(argc<2)__asm__ volatile("pause");return 0;}\n' >"$work/p32.c"
+if ! cc -m32 -o "$work/p32" "$work/p32.c" 2>/dev/null; then
+    echo "SKIP 32bit: no 32-bit C compiler here (cc -m32 fails: gcc-multilib is not installed)"
+elif ! "$work/p32" once 2>/dev/null; then
+    echo "SKIP 32bit: this kernel does not run 32-bit programs (a -m32 build fails to execute)"
+else
     "$work/p32" & p32=$!
     pids="$pids $p32"
     sleep 0.2
@@ -158,7 +162,5 @@ if cc -m32 -o "$work/p32" "$work/p32.c" 2>/dev/null; then
     else
         echo "SKIP core_32bit: gcore is not installed or could not dump the 32-bit program"
     fi
-else
-    echo "SKIP 32bit: no 32-bit C compiler here (cc -m32 fails: gcc-multilib is not installed)"
 fi
 exit $fail

@@ -368,20 +368,29 @@ static int slot_take(void)
 /* Under the engine lock: a thread actor joins or leaves tg__threads. A
  * list that cannot grow leaves the actor out: its pending lock calls are
  * then not watched (the table-full warning says the same of the registry). */
+/* Room for one more actor in list *v of n (capacity *cap), doubled when
+ * full: 0, or -1 if it cannot grow (the list is unchanged). */
+static int actors_room(struct tg_actor ***v, int n, int *cap)
+{
+    if (n < *cap)
+        return 0;
+    int c = *cap ? 2 * *cap : 64;
+    struct tg_actor **nv = tg__alloc((size_t)c * sizeof *nv);
+    if (!nv)
+        return -1;
+    if (n)
+        memcpy(nv, *v, (size_t)n * sizeof *nv);
+    tg__free(*v);
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
 static void threads_add(struct tg_actor *a)
 {
-    if (tg__n_threads == cap_threads) {
-        int cap = cap_threads ? 2 * cap_threads : 64;
-        struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
-        if (!v) {
-            a->thread_at = -1;
-            return;
-        }
-        if (tg__n_threads)
-            memcpy(v, tg__threads, (size_t)tg__n_threads * sizeof *v);
-        tg__free(tg__threads);
-        tg__threads = v;
-        cap_threads = cap;
+    if (actors_room(&tg__threads, tg__n_threads, &cap_threads) != 0) {
+        a->thread_at = -1;
+        return;
     }
     a->thread_at = tg__n_threads;
     tg__threads[tg__n_threads++] = a;
@@ -927,17 +936,8 @@ static void keep_task(struct tg_actor *a)
     reap_kept_tasks();
     a->joined = 2;
     a->user = NULL;
-    if (n_kept_tasks == cap_kept_tasks) {
-        int cap = cap_kept_tasks ? 2 * cap_kept_tasks : 64;
-        struct tg_actor **v = tg__alloc((size_t)cap * sizeof *v);
-        if (!v)
-            return;
-        if (n_kept_tasks)
-            memcpy(v, kept_tasks, (size_t)n_kept_tasks * sizeof *v);
-        tg__free(kept_tasks);
-        kept_tasks = v;
-        cap_kept_tasks = cap;
-    }
+    if (actors_room(&kept_tasks, n_kept_tasks, &cap_kept_tasks) != 0)
+        return;
     kept_tasks[n_kept_tasks++] = a;
 }
 

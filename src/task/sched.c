@@ -471,12 +471,7 @@ TG__HOT void tg__task_free(struct tg__sched *s, struct tg_task *t)
  * stays for good. */
 static void tg__held_push(struct tg__sched *s, struct tg_task *t)
 {
-    t->next = NULL;
-    if (s->held_tail)
-        s->held_tail->next = t;
-    else
-        s->held_head = t;
-    s->held_tail = t;
+    tg__tasks_append(&s->held_head, &s->held_tail, t);
 }
 
 static void tg__ended_holding(struct tg__sched *s, struct tg_task *t)

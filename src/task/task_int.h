@@ -361,16 +361,22 @@ static inline void tg__coop(struct tg__sched *s)
     if (__builtin_expect(s->budget-- <= 1, 0)) /* 0: a fast path spent the last unit */
         tg__coop_yield(s);
 }
+/* Appends t to the singly linked list from *head to *tail (by t->next). */
+static inline void tg__tasks_append(struct tg_task **head, struct tg_task **tail,
+                                    struct tg_task *t)
+{
+    t->next = NULL;
+    if (*tail)
+        (*tail)->next = t;
+    else
+        *head = t;
+    *tail = t;
+}
 /* Appends t to s's run queue (s is the calling thread's scheduler). */
 static inline void tg__rq_push(struct tg__sched *s, struct tg_task *t)
 {
     t->state = TG__T_RUNNABLE;
-    t->next = NULL;
-    if (s->rq_tail)
-        s->rq_tail->next = t;
-    else
-        s->rq_head = t;
-    s->rq_tail = t;
+    tg__tasks_append(&s->rq_head, &s->rq_tail, t);
 }
 /* tg__task_wake for a task of another thread's scheduler: its inbox. */
 void tg__task_wake_remote(struct tg_task *t);

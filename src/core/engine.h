@@ -73,6 +73,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it or into
                                       it, or its kept nestings went to the graph: none is
                                       kept now */
+#define TG_RF_LO_MARKS (TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT)
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */

@@ -308,7 +308,13 @@ static int index_room(void)
 
 /* Claims an entry for addr (not in the table): a destroyed one met on
  * its probe path, else a new one. *fresh is 1 for a reused entry (its
- * address changes), 2 for a new one (the caller publishes it). */
+ * address changes), 2 for a new one (the caller publishes it).
+ * A destroyed entry is passed over while lock order still marks its
+ * instance: a mark set after the destroy read the flags (a queued nesting
+ * into the lock handled as it ends) is told to lock order by the next
+ * init at that address or by free() of its memory, which both find the
+ * entry there; taken for another address, its pin or node would stay in
+ * the graph for good. */
 static struct tg_res *claim(uintptr_t addr, int *fresh)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
@@ -321,7 +327,7 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         /* Taken from its destroyed state at once: an init at its own
          * address (tg__res_init, without insert_lock) cannot take it too. */
-        if ((f & TG_RF_DESTROYED) &&
+        if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_LO_MARKS)) == TG_RF_DESTROYED &&
             __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;

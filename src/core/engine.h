@@ -74,6 +74,8 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
                                       it, or its kept nestings went to the graph: none is
                                       kept now */
 #define TG_RF_LO_MARKS (TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT)
+#define TG_RF_REINIT       0x10000u /* an init at its address is checking that it is still
+                                       there (res.c): the entry is not claimed meanwhile */
 
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */

@@ -309,7 +309,8 @@ static int index_room(void)
 /* Claims an entry for addr (not in the table): a destroyed one met on
  * its probe path, else a new one. *fresh is 1 for a reused entry (its
  * address changes), 2 for a new one (the caller publishes it).
- * A destroyed entry is passed over while lock order still marks its
+ * A destroyed entry is passed over while an init at its own address is
+ * looking at it (TG_RF_REINIT), and while lock order still marks its
  * instance: a mark set after the destroy read the flags (a queued nesting
  * into the lock handled as it ends) is told to lock order by the next
  * init at that address or by free() of its memory, which both find the
@@ -327,7 +328,8 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         /* Taken from its destroyed state at once: an init at its own
          * address (tg__res_init, without insert_lock) cannot take it too. */
-        if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_LO_MARKS)) == TG_RF_DESTROYED &&
+        if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_LO_MARKS)) ==
+                TG_RF_DESTROYED &&
             __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;
@@ -368,6 +370,18 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     ins_lock();
     int fresh = 0;
     struct tg_res *r = tg__res_lookup(addr);
+    /* An init without insert_lock holds r for a moment (reinit): it gives
+     * it back at once if r left its address, else it is an init of the
+     * same lock at the same time. Waited for without insert_lock, and not
+     * for ever (a signal handler may have interrupted it). */
+    for (int tries = 0; r && reinit && tries < 64 &&
+                        (__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_REINIT);
+         tries++) {
+        ins_unlock();
+        sched_yield();
+        ins_lock();
+        r = tg__res_lookup(addr);
+    }
     if (!r)
         r = claim(addr, &fresh);
     if (r && fresh) {
@@ -412,29 +426,43 @@ struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t
     return r;
 }
 
+/* r, held by reinit, is no longer at the address it was found at: given
+ * back with nothing else changed. */
+static __attribute__((noinline, cold)) struct tg_res *reinit_moved(struct tg_res *r)
+{
+    __atomic_fetch_and(&r->flags, ~TG_RF_REINIT, __ATOMIC_RELEASE);
+    return NULL;
+}
+
 /* An init at the address of an entry r found there: a new instance in
  * the same entry, without insert_lock (a program that creates and
- * destroys a lock per object does this all the time). The entry's flags
- * are swapped in one step, so that an insert elsewhere cannot claim a
- * destroyed entry at the same moment; if one just did, the init takes the
- * insert path (NULL). Inline in tg__res_init, where the call out is the
- * rare case. */
+ * destroys a lock per object does this all the time). The init first
+ * holds the entry (TG_RF_REINIT, in one step with the flags it read, so
+ * that an insert elsewhere cannot claim it meanwhile), then checks that
+ * it is still at addr; only then does it change it. Checked the other way
+ * round, or changed in the same step, an entry that a claim gave to
+ * another address and whose flags came back to the same value (destroyed
+ * there too) would have its new instance's flags changed: a lost
+ * destroy, or a lost lock-order mark. If the entry moved, or is claimed
+ * or held, the init takes the insert path (NULL). Inline in
+ * tg__res_init, where the call out is the rare case. */
 static inline __attribute__((always_inline)) struct tg_res *reinit(struct tg_res *r, uintptr_t addr,
                                                                   enum tg_res_kind kind,
                                                                   uint32_t flags, uintptr_t pc,
                                                                   int classes)
 {
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    if (TG_UNLIKELY(f & TG_RF_CLAIMED) ||
-        TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f & ~(TG_RF_DESTROYED | TG_RF_IN_GRAPH),
-                                                 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) ||
-        TG_UNLIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr))
+    if (TG_UNLIKELY(f & (TG_RF_CLAIMED | TG_RF_REINIT)) ||
+        TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_REINIT, 0, __ATOMIC_ACQ_REL,
+                                                 __ATOMIC_RELAXED)))
         return NULL;
+    if (TG_UNLIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr))
+        return reinit_moved(r);
     /* The instance it replaces was named by lock order: it ends there
      * first, while the entry still describes it. */
     if (TG_UNLIKELY(f & TG_RF_IN_GRAPH))
         tg__lockorder_forget(r, r->id, f);
-    fill_as(r, kind, flags, pc, classes);
+    fill_as(r, kind, flags, pc, classes); /* (its flags, without TG_RF_REINIT) */
     return r;
 }
 

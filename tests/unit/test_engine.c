@@ -432,10 +432,33 @@ static void test_claim_passes_marked(void)
     CHECK(tg__res_lookup(a) == ra);
     CHECK_EQ(ra->flags & (TG_RF_IN_GRAPH | TG_RF_DESTROYED), TG_RF_IN_GRAPH | TG_RF_DESTROYED);
     CHECK(tg__res_init(a, TG_RES_MUTEX, 0, 0) == ra);
-    CHECK_EQ(ra->flags & (TG_RF_LO_MARKS | TG_RF_DESTROYED), 0);
+    CHECK_EQ(ra->flags & (TG_RF_LO_MARKS | TG_RF_DESTROYED | TG_RF_REINIT), 0);
     tg__res_destroy(ra);
     CHECK(tg__res_init(c, TG_RES_MUTEX, 0, 0) == ra);
     CHECK(tg__res_lookup(a) == NULL && tg__res_lookup(c) == ra);
+}
+
+/* While an init at its address holds a destroyed entry (TG_RF_REINIT,
+ * between its compare-and-swap of the flags and its check that the entry
+ * is still at the address; set by hand here), no other address claims
+ * it: a claim could give it to another lock, whose destroy brings the
+ * flags back to what the init read, and the init would then change the
+ * new lock's flags. Given back, it is claimed again. */
+static void test_claim_passes_held(void)
+{
+    static _Alignas(TG_RES_GRANULE) unsigned char area[TG_RES_GRANULE];
+    uintptr_t a = (uintptr_t)area, b = a + 4, c = a + 8;
+    struct tg_res *ra = tg__res_init(a, TG_RES_MUTEX, 0, 0);
+    CHECK(ra != NULL);
+    if (!ra)
+        return;
+    tg__res_destroy(ra);
+    __atomic_fetch_or(&ra->flags, TG_RF_REINIT, __ATOMIC_ACQ_REL);
+    struct tg_res *rb = tg__res_init(b, TG_RES_MUTEX, 0, 0);
+    CHECK(rb != NULL && rb != ra);
+    CHECK(tg__res_lookup(a) == ra && (ra->flags & TG_RF_DESTROYED));
+    __atomic_fetch_and(&ra->flags, ~TG_RF_REINIT, __ATOMIC_RELEASE);
+    CHECK(tg__res_init(c, TG_RES_MUTEX, 0, 0) == ra);
 }
 
 /* Lookups running while the table grows under them never miss an entry
@@ -644,6 +667,7 @@ int main(void)
     test_lookup_while_growing();
     test_granule_walk();
     test_claim_passes_marked();
+    test_claim_passes_held();
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();

@@ -90,6 +90,12 @@ struct tg_res {
          * (lockorder.c), NULL if none. Lock order empties it at every end
          * of an instance that named it, so a new instance finds it NULL. */
         struct tg_kept *_Atomic lo_kept;
+        /* Semaphores not used as locks (TG_RES_SEM without TG_RF_LOCKLIKE,
+         * tg__res_sem_clock), which are never lock-order nodes: the clock
+         * their posts carry to their waiters while lock order is on
+         * (lockorder.c), NULL if none yet. Kept across such instances
+         * (reset by owner); freed when the entry serves another kind. */
+        struct tg_vc *_Atomic hb;
     };
     union {
         struct {
@@ -122,10 +128,14 @@ struct tg_res {
          * its last releaser. Zero from each new instance on (fill). */
         _Atomic uint64_t last_by[2];
     };
-    /* Semaphores, while lock order is on: the clock their posts carry to
-     * their waiters (lockorder.c); kept across instances, reset by owner. */
-    struct tg_vc *_Atomic hb;
 };
+
+/* 1 if an instance of kind and flags keeps a semaphore's clock in
+ * tg_res.hb (and no class key or kept nestings there). */
+static inline int tg__res_sem_clock(uint32_t kind, uint32_t flags)
+{
+    return kind == TG_RES_SEM && !(flags & TG_RF_LOCKLIKE);
+}
 
 /* What a lock known only by its address is, for the slow path that makes
  * its entry (tg_held.as, tg_actor.pending_as): 0 for a pthread object,
@@ -773,6 +783,8 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined);
 void tg__hb_post(struct tg_actor *a, struct tg_res *r);
 /* a's wait on semaphore r succeeded: it is ordered after r's posts. */
 void tg__hb_wait(struct tg_actor *a, struct tg_res *r);
+/* Frees a semaphore's clock (tg_res.hb) whose entry serves another kind. */
+void tg__hb_clock_free(struct tg_vc *vc);
 
 /* ---- waits ------------------------------------------------------------- */
 /* Publish "a waits for w" (before reading anyone else's state). */

@@ -356,6 +356,13 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
     tg__guard--;
 }
 
+void tg__hb_clock_free(struct tg_vc *vc)
+{
+    tg__free(vc->e);
+    tg__free(vc->free_slots);
+    tg__free(vc);
+}
+
 static struct tg_vc *sem_clock(struct tg_res *r)
 {
     struct tg_vc *vc = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
@@ -382,7 +389,7 @@ static void sem_take(struct tg_vc *vc)
 void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 {
     hb_settle(a, 0);
-    if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
+    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock(r->kind, r->flags))
         return; /* a binary semaphore is a lock: no ordering, as for mutexes */
     tg__guard++;
     struct tg_vc *av = hb_self(a), *sv = sem_clock(r);
@@ -401,7 +408,7 @@ void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
 {
     hb_settle(a, 1);
-    if (!tg__lockorder_on || !a || !r || (r->flags & TG_RF_LOCKLIKE))
+    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock(r->kind, r->flags))
         return;
     struct tg_vc *sv = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
     if (!sv)

@@ -9,7 +9,7 @@
  * slots (entry pointer and address tag), at most half full, finds them;
  * when it fills, a twice larger copy replaces it and the old one's memory
  * goes back to the system (a lookup still probing it reads empty slots and
- * asks the current index). Memory follows the number of locks: a 64-byte
+ * asks the current index). Memory follows the number of locks: a 56-byte
  * entry and 16 to 32 bytes of index each (not a page per scattered lock),
  * and no fixed size stops a program. Past max_locks entries new locks are
  * not watched (one warning). */
@@ -45,6 +45,10 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
 {
     return tg__peek_some(addr, out, n) == n ? 0 : -1;
 }
+
+/* An entry's size is most of tangle's memory per lock (engine.h says
+ * which kinds share which words). */
+_Static_assert(sizeof(struct tg_res) == 56, "a lock's entry is 56 bytes");
 
 #define INDEX0 4096
 #define SLAB 4096 /* entries per mapping */
@@ -245,16 +249,41 @@ uint64_t tg__res_next_id(void)
     return next_serial();
 }
 
-/* A new instance in r. classes: tg__opt.lock_classes, as the caller read
- * it. */
+/* The word r's class key, kept nestings and semaphore clock share, for a
+ * new instance of kind and flags after one whose flags were `was` (its
+ * kind still in r): a semaphore's clock stays with the next semaphore
+ * (its owner is the instance: the next one resets it), and is freed when
+ * the entry serves another kind. Other kinds find it 0 (lock order empties
+ * lo_kept itself at every end). */
+static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, uint32_t kind,
+                                                             uint32_t flags, uint32_t was,
+                                                             int classes)
+{
+    int had_clock = tg__res_sem_clock(r->kind, was);
+    if (tg__res_sem_clock(kind, flags)) {
+        if (!had_clock)
+            __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
+        return;
+    }
+    if (TG_UNLIKELY(had_clock)) {
+        struct tg_vc *vc = __atomic_exchange_n(&r->hb, NULL, __ATOMIC_ACQ_REL);
+        if (vc)
+            tg__hb_clock_free(vc);
+    }
+    if (classes)
+        r->class_key = 0;
+}
+
+/* A new instance in r, whose flags were `was`. classes:
+ * tg__opt.lock_classes, as the caller read it. */
 static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum tg_res_kind kind,
-                                                         uint32_t flags, uintptr_t pc, int classes)
+                                                         uint32_t flags, uintptr_t pc, uint32_t was,
+                                                         int classes)
 {
     r->id = next_serial();
+    shared_word(r, kind, flags, was, classes);
     r->kind = kind;
     r->created_pc = pc;
-    if (classes) /* else lo_kept, which lock order empties itself */
-        r->class_key = 0;
     r->cond_mutex = 0; /* (and last_by[0]) */
     if (kind == TG_RES_CHANNEL || kind == TG_RES_EVENT) /* never lock-order nodes */
         __atomic_store_n(&r->last_by[1], 0, __ATOMIC_RELAXED);
@@ -263,15 +292,14 @@ static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 
-static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc, uint32_t was)
 {
-    fill_as(r, kind, flags, pc, tg__opt.lock_classes);
+    fill_as(r, kind, flags, pc, was, tg__opt.lock_classes);
 }
 
 void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t value)
 {
-    fill(r, TG_RES_EVENT, TG_RF_FUTEX, pc);
-    __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
+    fill(r, TG_RES_EVENT, TG_RF_FUTEX, pc, __atomic_load_n(&r->flags, __ATOMIC_RELAXED));
     r->futex_value = value;
     __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
 }
@@ -316,7 +344,7 @@ static int index_room(void)
  * init at that address or by free() of its memory, which both find the
  * entry there; taken for another address, its pin or node would stay in
  * the graph for good. */
-static struct tg_res *claim(uintptr_t addr, int *fresh)
+static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
     uint64_t h = hash_of(addr);
@@ -333,6 +361,7 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
             __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             *fresh = 1;
+            *was = f;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
             __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
             return r;
@@ -357,6 +386,7 @@ static struct tg_res *claim(uintptr_t addr, int *fresh)
     slab_left--;
     used++;
     *fresh = 2;
+    *was = 0; /* (zero-filled: a mutex with no flags) */
     return r;
 }
 
@@ -383,9 +413,9 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
         r = tg__res_lookup(addr);
     }
     if (!r)
-        r = claim(addr, &fresh);
+        r = claim(addr, &fresh, &old_flags);
     if (r && fresh) {
-        fill(r, kind, flags, pc);
+        fill(r, kind, flags, pc, old_flags);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
         if (fresh == 2)
             put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
@@ -393,7 +423,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
         old_flags = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         if (old_flags & TG_RF_IN_GRAPH)
             old_graph = r->id;
-        fill(r, kind, flags, pc);
+        fill(r, kind, flags, pc, old_flags);
     }
     ins_unlock();
     if (old_graph) /* the instance it replaces had lock-order edges */
@@ -462,7 +492,7 @@ static inline __attribute__((always_inline)) struct tg_res *reinit(struct tg_res
      * first, while the entry still describes it. */
     if (TG_UNLIKELY(f & TG_RF_IN_GRAPH))
         tg__lockorder_forget(r, r->id, f);
-    fill_as(r, kind, flags, pc, classes); /* (its flags, without TG_RF_REINIT) */
+    fill_as(r, kind, flags, pc, f, classes); /* (its flags, without TG_RF_REINIT) */
     return r;
 }
 
@@ -510,7 +540,7 @@ static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum t
         r = reinit(r, addr, kind, flags, pc, tg__opt.lock_classes);
     if (!r)
         r = insert(addr, kind, flags, 1, pc);
-    if (r && tg__opt.lock_classes)
+    if (r && tg__opt.lock_classes && !tg__res_sem_clock(kind, flags))
         r->class_key = class_of(pc);
     return r;
 }

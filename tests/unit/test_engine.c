@@ -461,6 +461,26 @@ static void test_claim_passes_held(void)
     CHECK(tg__res_init(c, TG_RES_MUTEX, 0, 0) == ra);
 }
 
+/* A semaphore's clock shares its word with a lock's kept nestings: it
+ * stays with the next semaphore at the entry, and goes when the entry
+ * serves a mutex, which finds no kept nesting there (nor a later
+ * semaphore a clock). */
+static void test_sem_clock_word(void)
+{
+    struct tg_res *s = tg__res_init(L(52), TG_RES_SEM, 0, 0);
+    struct tg_actor *t = thread("t");
+    tg__hb_post(t, s);
+    struct tg_vc *vc = __atomic_load_n(&s->hb, __ATOMIC_ACQUIRE);
+    CHECK(vc != NULL || !tg__lockorder_on);
+    tg__res_destroy(s);
+    CHECK(tg__res_init(L(52), TG_RES_SEM, 0, 0) == s && s->hb == vc);
+    tg__res_destroy(s);
+    CHECK(tg__res_init(L(52), TG_RES_MUTEX, 0, 0) == s && s->lo_kept == NULL);
+    tg__res_destroy(s);
+    CHECK(tg__res_init(L(52), TG_RES_SEM, 0, 0) == s && s->hb == NULL);
+    end(&t, 1);
+}
+
 /* Lookups running while the table grows under them never miss an entry
  * that was there before: a lookup that was probing a replaced index (whose
  * memory has gone back) asks the current one. */
@@ -668,6 +688,7 @@ int main(void)
     test_granule_walk();
     test_claim_passes_marked();
     test_claim_passes_held();
+    test_sem_clock_word();
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();

@@ -410,55 +410,59 @@ static void test_granule_walk(void)
     CHECK(granule_has(g0, four, 4));
 }
 
+/* The entry of a lock at a, destroyed, given the flags `set` (by hand:
+ * what another thread would set at that moment), then passed over by the
+ * claim of a + 4 (the same granule, whose probe path meets it first): it
+ * is still at a, destroyed, with those flags. NULL if it was not. */
+static struct tg_res *passed_over(uintptr_t a, uint32_t set)
+{
+    struct tg_res *ra = tg__res_init(a, TG_RES_MUTEX, 0, 0);
+    if (!ra)
+        return NULL;
+    tg__res_destroy(ra);
+    __atomic_fetch_or(&ra->flags, set, __ATOMIC_ACQ_REL);
+    struct tg_res *rb = tg__res_init(a + 4, TG_RES_MUTEX, 0, 0);
+    uint32_t want = set | TG_RF_DESTROYED;
+    return rb && rb != ra && tg__res_lookup(a) == ra && (ra->flags & want) == want ? ra : NULL;
+}
+
 /* A destroyed entry that lock order marked after the destroy read its
- * flags (a queued nesting into the lock handled as it ends: here the
- * mark is set by hand between the two) stays at its address: another
- * address of its granule, whose claim walks past it, gets another entry.
- * The next init at its address tells lock order of the old instance's end
- * and clears the mark; destroyed again, the entry is given to the next
+ * flags (a queued nesting into the lock handled as it ends) stays at its
+ * address: another address of its granule gets another entry. The next
+ * init at its address tells lock order of the old instance's end and
+ * clears the mark; destroyed again, the entry is given to the next
  * address that asks. */
 static void test_claim_passes_marked(void)
 {
     static _Alignas(TG_RES_GRANULE) unsigned char area[TG_RES_GRANULE];
-    uintptr_t a = (uintptr_t)area, b = a + 4, c = a + 8;
-    struct tg_res *ra = tg__res_init(a, TG_RES_MUTEX, 0, 0);
+    uintptr_t a = (uintptr_t)area;
+    struct tg_res *ra = passed_over(a, TG_RF_IN_GRAPH);
     CHECK(ra != NULL);
     if (!ra)
         return;
-    tg__res_destroy(ra);
-    __atomic_fetch_or(&ra->flags, TG_RF_IN_GRAPH, __ATOMIC_RELEASE);
-    struct tg_res *rb = tg__res_init(b, TG_RES_MUTEX, 0, 0);
-    CHECK(rb != NULL && rb != ra);
-    CHECK(tg__res_lookup(a) == ra);
-    CHECK_EQ(ra->flags & (TG_RF_IN_GRAPH | TG_RF_DESTROYED), TG_RF_IN_GRAPH | TG_RF_DESTROYED);
     CHECK(tg__res_init(a, TG_RES_MUTEX, 0, 0) == ra);
     CHECK_EQ(ra->flags & (TG_RF_LO_MARKS | TG_RF_DESTROYED | TG_RF_REINIT), 0);
     tg__res_destroy(ra);
-    CHECK(tg__res_init(c, TG_RES_MUTEX, 0, 0) == ra);
-    CHECK(tg__res_lookup(a) == NULL && tg__res_lookup(c) == ra);
+    CHECK(tg__res_init(a + 8, TG_RES_MUTEX, 0, 0) == ra);
+    CHECK(tg__res_lookup(a) == NULL && tg__res_lookup(a + 8) == ra);
 }
 
 /* While an init at its address holds a destroyed entry (TG_RF_REINIT,
  * between its compare-and-swap of the flags and its check that the entry
- * is still at the address; set by hand here), no other address claims
- * it: a claim could give it to another lock, whose destroy brings the
- * flags back to what the init read, and the init would then change the
- * new lock's flags. Given back, it is claimed again. */
+ * is still at the address), no other address claims it: a claim could
+ * give it to another lock, whose destroy brings the flags back to what
+ * the init read, and the init would then change the new lock's flags.
+ * Given back, it is claimed again. */
 static void test_claim_passes_held(void)
 {
     static _Alignas(TG_RES_GRANULE) unsigned char area[TG_RES_GRANULE];
-    uintptr_t a = (uintptr_t)area, b = a + 4, c = a + 8;
-    struct tg_res *ra = tg__res_init(a, TG_RES_MUTEX, 0, 0);
+    uintptr_t a = (uintptr_t)area;
+    struct tg_res *ra = passed_over(a, TG_RF_REINIT);
     CHECK(ra != NULL);
     if (!ra)
         return;
-    tg__res_destroy(ra);
-    __atomic_fetch_or(&ra->flags, TG_RF_REINIT, __ATOMIC_ACQ_REL);
-    struct tg_res *rb = tg__res_init(b, TG_RES_MUTEX, 0, 0);
-    CHECK(rb != NULL && rb != ra);
-    CHECK(tg__res_lookup(a) == ra && (ra->flags & TG_RF_DESTROYED));
     __atomic_fetch_and(&ra->flags, ~TG_RF_REINIT, __ATOMIC_RELEASE);
-    CHECK(tg__res_init(c, TG_RES_MUTEX, 0, 0) == ra);
+    CHECK(tg__res_init(a + 8, TG_RES_MUTEX, 0, 0) == ra);
 }
 
 /* A semaphore's clock shares its word with a lock's kept nestings: it

@@ -38,21 +38,37 @@ static void *free_list[MAX_SHIFT + 1];
 static char *chunk_pos, *chunk_end;
 static size_t chunk_size = CHUNK0;
 
-/* Blocks mapped one by one are the graph's indexes and the chain caches:
- * tables whose look-ups land at random places, each then costing a TLB
- * miss (a page walk, doubled in a virtual machine) on top of a cache miss.
- * Those of 2 MiB and more ask for transparent huge pages where the system
- * allows it ("madvise" mode); they fill about evenly, so this costs little
- * memory. The chunks do not: their blocks' unused halves would become
- * resident. */
+/* Blocks mapped one by one are the graph's indexes and the chain caches
+ * (tables whose look-ups land at random places, each then costing a TLB
+ * miss, a page walk doubled in a virtual machine, on top of a cache miss)
+ * and the segments of a large graph (lockorder's add_segment: written in
+ * sequence, a page fault per 4 KiB without huge pages). Those of 2 MiB and
+ * more ask for transparent huge pages where the system allows it
+ * ("madvise" mode), and start at one; they fill about evenly, so this
+ * costs little memory. The chunks do not: their blocks' unused halves
+ * would become resident. */
+#define HUGE_PAGE ((size_t)2 << 20)
 static void *map(size_t len)
 {
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 #ifdef MADV_HUGEPAGE
-    if (p != MAP_FAILED && len >= (2u << 20))
-        madvise(p, len, MADV_HUGEPAGE);
+    if (len >= HUGE_PAGE) {
+        /* Mapped HUGE_PAGE more and trimmed so that the block starts at a
+         * huge page: a block of 2 MiB that starts anywhere else holds no
+         * whole huge page at all. */
+        size_t span = (len + 4095) & ~(size_t)4095;
+        char *p = mmap(NULL, span + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return p;
+        char *q = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+        if (q > p)
+            munmap(p, (size_t)(q - p));
+        if (p + span + HUGE_PAGE > q + span)
+            munmap(q + span, (size_t)(p + span + HUGE_PAGE - (q + span)));
+        madvise(q, span, MADV_HUGEPAGE);
+        return q;
+    }
 #endif
-    return p;
+    return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
 static int class_of(size_t n)

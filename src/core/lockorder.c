@@ -557,22 +557,38 @@ static uint64_t mix(uint64_t a, uint64_t b)
     return h ^ (h >> 33);
 }
 
-/* One more segment of `size`-byte places in *segs (which holds *cap / SEG
- * of them); 0, or -1 if out of memory. */
+/* The table of segments holds a power of two of them, at least n. */
+static size_t segs_room(size_t n)
+{
+    size_t room = 1;
+    while (room < n)
+        room *= 2;
+    return room;
+}
+
+/* More segments of `size`-byte places in *segs (which holds *cap / SEG of
+ * them); 0, or -1 if out of memory. Once the graph has SEG_GROUP of them,
+ * the next SEG_GROUP come in one block (2 MiB or more for edges), which
+ * the allocator maps on huge pages: a graph that grows by millions of
+ * edges then takes one page fault per 2 MiB instead of one per 4 KiB
+ * (512 of them, each a trap to the kernel, dearer in a virtual machine),
+ * and one TLB entry. A small graph keeps small segments. */
+#define SEG_GROUP 16
 static int add_segment(void ***segs, int *cap, size_t size)
 {
-    int n = *cap / SEG;
-    if ((n & (n - 1)) == 0) { /* the table is full at powers of two */
-        void **t = tg__realloc(*segs, (size_t)(n ? n * 2 : 1) * sizeof *t);
+    size_t n = (size_t)*cap / SEG, k = n >= SEG_GROUP ? SEG_GROUP : 1;
+    if (n + k > (n ? segs_room(n) : 0)) {
+        void **t = tg__realloc(*segs, segs_room(n + k) * sizeof *t);
         if (!t)
             return -1;
         *segs = t;
     }
-    void *seg = tg__alloc_uninit(SEG * size); /* each place is filled when taken */
+    char *seg = tg__alloc_uninit(k * SEG * size); /* each place is filled when taken */
     if (!seg)
         return -1;
-    (*segs)[n] = seg;
-    *cap += SEG;
+    for (size_t j = 0; j < k; j++)
+        (*segs)[n + j] = seg + j * SEG * size;
+    *cap += (int)(k * SEG);
     return 0;
 }
 

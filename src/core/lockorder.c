@@ -1355,17 +1355,14 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
     tg__guard--;
 }
 
-/* Visits the buckets of the grains of [lo, hi), passing over the 2 MiB
- * regions that hold no lock of the graph (a load each), so the work is
- * bounded by the part of the block near locks, never by the size of the
- * graph. With retire 0: 1 if a grain's bucket counts a lock (read without
- * a lock). With retire 1 (engine lock held): retires the graph's locks
- * that lie in [lo, hi). */
-static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
+/* Under the engine lock: retires the graph's locks that lie in [lo, hi),
+ * found in the buckets of its grains, passing over the 2 MiB regions that
+ * hold no lock of the graph (a load each), so the work is bounded by the
+ * part of the block near locks, never by the size of the graph. */
+static void grains_visit(uintptr_t lo, uintptr_t hi)
 {
     const uintptr_t per_region = (uintptr_t)1 << (REGION_SHIFT - GRAIN_SHIFT);
     uintptr_t g = lo >> GRAIN_SHIFT, last = (hi - 1) >> GRAIN_SHIFT;
-    int any = 0;
     while (g <= last) {
         uintptr_t region = g >> (REGION_SHIFT - GRAIN_SHIFT);
         size_t rb = region_bucket(region);
@@ -1377,15 +1374,12 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
         size_t b = page_bucket(g++);
         if (!bucket_counts(b))
             continue;
-        if (!retire)
-            return 1;
         for (int i = page_first[b]; i;) {
             int nd = i - 1;
             i = NODE(nd).next_page;
             uintptr_t addr = NODE(nd).addr;
             if (addr < lo || addr >= hi)
                 continue;
-            any = 1;
             /* The entry forgets that it is in the graph (unless it is
              * already another instance's), so that its destroy, if one
              * comes, does not look for it again; its pin goes. */
@@ -1395,35 +1389,14 @@ static int grains_visit(uintptr_t lo, uintptr_t hi, int retire)
             node_retire(nd);
         }
     }
-    return any;
 }
 
-/* 1 if a lock of the graph, or one a queued entry names, may lie in
- * [lo, hi): by granule for a small block (a grain's counts at a time,
- * after a look at its region's), else by grain. */
-static int locks_within(uintptr_t lo, uintptr_t hi)
-{
-    if (hi - lo > FINE_SPAN)
-        return grains_visit(lo, hi, 0);
-    for (uintptr_t g = lo >> FINE_SHIFT, last = (hi - 1) >> FINE_SHIFT; g <= last;) {
-        size_t rb = region_bucket(g >> (REGION_SHIFT - FINE_SHIFT));
-        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
-            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
-            g = ((g >> (REGION_SHIFT - FINE_SHIFT)) + 1) << (REGION_SHIFT - FINE_SHIFT);
-            continue;
-        }
-        const _Atomic uint64_t *row = place_count[page_bucket(g / GRANULES)]; /* g's grain's */
-        do
-            if (row_counts(row, g))
-                return 1;
-        while (++g <= last && g % GRANULES);
-    }
-    return 0;
-}
-
+/* The block's own look (kept_freed) also tells whether a lock of the
+ * graph, or one a queued entry names, may lie in it: a block near none
+ * costs that one pass over its counts. */
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
 {
-    if (hi <= lo || !locks_within(lo, hi))
+    if (hi <= lo)
         return;
     tg__guard++;
     if (!kept_freed(lo, hi)) {
@@ -1432,7 +1405,7 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
     }
     tg__lock();
     struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
-    grains_visit(lo, hi, 1);
+    grains_visit(lo, hi);
     kept_sweep(lo, hi, 1); /* instances only records named */
     tg__unlock();
     report_all(c);
@@ -3849,6 +3822,7 @@ static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
 /* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
  * granule of the entry table's: its entries are found in one walk
  * (tg__res_granule), not by a lookup at each address. */
+_Static_assert(TG_RES_GRANULE == 1 << FINE_SHIFT, "a granule of free()'s counts is one of the table's");
 static void sweep_in(uintptr_t p, uintptr_t end, int retire)
 {
     struct tg_res *found[TG_RES_GRANULE];
@@ -3893,13 +3867,9 @@ static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
         if (!bucket_counts(b))
             p = end;
         while (p < end) {
-            uintptr_t next = ((p >> FINE_SHIFT) + 1) << FINE_SHIFT;
-            uintptr_t granule = p >> FINE_SHIFT;
+            uintptr_t granule = p >> FINE_SHIFT, next = (granule + 1) << FINE_SHIFT;
             if (row_counts(row, granule)) {
-                for (uintptr_t q; p < next && p < end; p = q) {
-                    q = ((p / TG_RES_GRANULE) + 1) * TG_RES_GRANULE;
-                    sweep_in(p, q < end ? q : end, retire);
-                }
+                sweep_in(p, next < end ? next : end, retire);
                 left |= row_counts(row, granule);
             }
             p = next;

@@ -3330,9 +3330,36 @@ struct tg_kept {
     struct kept_ctx *ctx;
     uint32_t id;                /* the leaf's instance, its low 32 bits */
     _Atomic uint8_t taken;
-    _Atomic uint8_t depth;      /* records in its leaf's list from it down, when pushed */
 };
 _Static_assert(sizeof(struct tg_kept) == 24, "a kept record is three words");
+
+/* A leaf's list (tg_res.lo_kept) names its newest record with the
+ * list's length less one, as the push that made it counted it (up to
+ * KEPT_PER_LEAF, below), in the low bits of the record's address (records are
+ * 8-aligned): the next push learns the length from the word it replaces,
+ * not from the record, a cache line that another thread wrote in the
+ * common case of a lock that several threads nest into. Links between
+ * records (tg_kept.next) carry no count. A count made wrong by a race
+ * only moves the point at which its leaf is settled. */
+#define KEPT_LEN_BITS ((uintptr_t)7)
+_Static_assert(sizeof(struct tg_kept) % (KEPT_LEN_BITS + 1) == 0, "records of a block are 8-aligned");
+
+static struct tg_kept *kept_first(struct tg_kept *head)
+{
+    return (struct tg_kept *)((uintptr_t)head & ~KEPT_LEN_BITS);
+}
+
+static unsigned kept_len(struct tg_kept *head)
+{
+    return head ? (unsigned)((uintptr_t)head & KEPT_LEN_BITS) + 1 : 0;
+}
+
+/* The head for record k pushed on the list whose head was `below`. */
+static struct tg_kept *kept_pushed(struct tg_kept *k, struct tg_kept *below)
+{
+    uintptr_t n = kept_len(below); /* k's list's length less one */
+    return (struct tg_kept *)((uintptr_t)k | (n < KEPT_LEN_BITS ? n : KEPT_LEN_BITS));
+}
 
 /* The queue of the actor the calling thread runs, NULL if none. A record
  * whose context names that queue is the calling thread's own: the queue's
@@ -3464,7 +3491,7 @@ static struct tg_kept *kept_detach(struct tg_res *r)
 {
     if (tg__opt.lock_classes || !__atomic_load_n(&r->lo_kept, __ATOMIC_SEQ_CST))
         return NULL;
-    return __atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST);
+    return kept_first(__atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST));
 }
 
 /* Drops what was kept into r's instance, which ends; 1 if every record
@@ -3600,17 +3627,11 @@ static void kept_freeze(struct tg_defer *d)
  * occurrences, and the leaf is kept no more. */
 #define KEPT_PER_LEAF 8
 
-/* The length of the list whose head is k, as k's push counted it. k may
- * have been detached and reused since (records are never unmapped): a
- * wrong count only moves the point at which its leaf is settled. */
-static unsigned kept_depth(struct tg_kept *k)
-{
-    return k ? __atomic_load_n(&k->depth, __ATOMIC_RELAXED) : 0;
-}
+_Static_assert(KEPT_PER_LEAF <= KEPT_LEN_BITS + 1, "a full list's length fits its head's low bits");
 
 static int kept_full(struct tg_res *r)
 {
-    return kept_depth(__atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) >= KEPT_PER_LEAF;
+    return kept_len(__atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) >= KEPT_PER_LEAF;
 }
 
 /* 1 if a nesting whose lock just taken is hold `top` of the calling
@@ -3772,11 +3793,11 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
     k->id = (uint32_t)id;
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
-    k->next = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
+    struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
     do
-        __atomic_store_n(&k->depth, kept_depth(k->next) + 1, __ATOMIC_RELAXED);
-    while (!__atomic_compare_exchange_n(&r->lo_kept, &k->next, k, 1, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED));
+        k->next = kept_first(head);
+    while (!__atomic_compare_exchange_n(&r->lo_kept, &head, kept_pushed(k, head), 1,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
     if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
         return 1;

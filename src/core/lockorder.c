@@ -3779,7 +3779,8 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
      * end, or add to a described lock's), unless the program ends the lock
      * as it holds it (the argument of instance_ended). */
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    if (!(f & (TG_RF_IN_GRAPH | TG_RF_DESCRIBED)) && p->to_mode != TG_MODE_READ) {
+    int alone = !(f & (TG_RF_IN_GRAPH | TG_RF_DESCRIBED)) && p->to_mode != TG_MODE_READ;
+    if (alone) {
         __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
         pin(addr);
     } else if (!(f & TG_RF_IN_GRAPH)) {
@@ -3794,6 +3795,17 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
     __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
     /* P, a release too: whoever detaches the record sees what was written. */
     struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
+    if (alone) {
+        /* Nor does anyone else push to or empty its list meanwhile: a
+         * push comes from a holder, a settle from an entry that names the
+         * instance (none does: it was fresh), an end from a program that
+         * ends the lock as it holds it. So the push is a plain store, and
+         * the other side of the handshake holds the lock after us (it
+         * nests under it), which orders our push before its look. */
+        k->next = kept_first(head);
+        __atomic_store_n(&r->lo_kept, kept_pushed(k, head), __ATOMIC_RELEASE);
+        return 1;
+    }
     do
         k->next = kept_first(head);
     while (!__atomic_compare_exchange_n(&r->lo_kept, &head, kept_pushed(k, head), 1,

@@ -11,7 +11,8 @@
 # the issue's sizes and takes longer. SCALE_TIMEOUT (seconds; 30 quick, 120
 # full) bounds every single run: a run past it is killed and shown as
 # "timed out after N s". SCALE_PROBES picks probes (default: churn detached
-# pairs objects lockchurn freed sempost semdeep memcached). Time is the
+# pairs objects lockchurn freed sempost semdeep alive memcached); alive's
+# size is the threads parked alive, not the operations. Time is the
 # probe's own timing of its operations (wall_s adds start-up and exit);
 # peak MB is the peak resident set from wait4. Any report from tangle or
 # TSan on these race- and deadlock-free probes is a false one and is
@@ -22,11 +23,13 @@ case $mode in
 quick)
     churn="1000 10000"; detached="1000 10000"; pair_iters=200000; pair_ks="2 16 256 4096"
     objects="1000 100000"; object_iters=200000; lockchurn="100000 1000000"
-    freed="100000 1000000"; sempost="100000 1000000"; slap=10000; limit=${SCALE_TIMEOUT:-30} ;;
+    freed="100000 1000000"; sempost="100000 1000000"; alive="10 2000"; alive_iters=20000
+    slap=10000; limit=${SCALE_TIMEOUT:-30} ;;
 full)
     churn="1000 10000 100000"; detached="1000 10000 100000"; pair_iters=2000000; pair_ks="2 16 256 4096"
     objects="1000 100000 1000000"; object_iters=1000000; lockchurn="100000 1000000 10000000"
-    freed="100000 1000000 10000000"; sempost="100000 1000000 10000000"; slap=65000
+    freed="100000 1000000 10000000"; sempost="100000 1000000 10000000"; alive="10 2000"
+    alive_iters=200000; slap=65000
     limit=${SCALE_TIMEOUT:-120} ;;
 *) echo "usage: run.sh TANGLE_BIN SOURCE_DIR [quick|full]" >&2; exit 2 ;;
 esac
@@ -135,7 +138,7 @@ growth() {
     }' "$results"
 }
 
-wanted() { case " ${SCALE_PROBES:-churn detached pairs objects lockchurn freed sempost semdeep memcached} " in *" $1 "*) return 0 ;; esac; return 1; }
+wanted() { case " ${SCALE_PROBES:-churn detached pairs objects lockchurn freed sempost semdeep alive memcached} " in *" $1 "*) return 0 ;; esac; return 1; }
 if wanted churn; then
     for n in $churn; do probe churn "$n" "$n" churn "$n"; done
     growth churn "$churn"
@@ -165,6 +168,10 @@ for p in sempost semdeep; do
     for n in $sempost; do probe $p "$n" "$n" $p "$n"; done
     growth $p "$sempost"
 done
+if wanted alive; then
+    for n in $alive; do probe alive "$n" "$alive_iters" alive "$n" "$alive_iters"; done
+    growth alive "$alive"
+fi
 [ -s "$work/notes" ] && { echo "runs that failed:"; cat "$work/notes"; }
 echo "(time: the probe's own timing of its operations; x_plain, x_tsan: time ratios;"
 echo " targets (issue 10): tangle <= 1.5x plain, never slower than TSan, growth within 1.3x)"

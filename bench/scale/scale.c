@@ -31,6 +31,11 @@
  *                         post is a new occurrence: its clock moved on)
  *   scale semdeep N       the same with five locks nested, A to E, on both
  *                         sides (a chain deeper than four holds)
+ *   scale alive N ITERS   N threads parked alive on a condition (each posts
+ *                         a semaphore the main thread waits for) while two
+ *                         threads create and join ITERS short-lived threads
+ *                         in all, one at a time each; every short-lived
+ *                         thread takes lock A then lock B once
  *
  * Every shape is free of deadlocks and data races: a checker that reports
  * anything here is wrong. */
@@ -67,6 +72,10 @@ static pthread_mutex_t chain[5] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INIT
 static int chain_depth;             /* sempost: 2, semdeep: 5 */
 static long chain_count;            /* guarded by chain[0] */
 static sem_t items;                 /* sempost: items the producer made */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER; /* parked threads wait on it */
+static sem_t ready;                 /* alive: posted by each parked thread */
+static int unpark;                  /* alive: set when the parked may leave */
 
 static double now(void)
 {
@@ -338,10 +347,84 @@ static double objects_probe(void)
     return dt;
 }
 
+static void *parked_thread(void *arg)
+{
+    (void)arg;
+    sem_post(&ready);
+    pthread_mutex_lock(&park_lock);
+    while (!unpark)
+        pthread_cond_wait(&park_cond, &park_lock);
+    pthread_mutex_unlock(&park_lock);
+    return NULL;
+}
+
+static void *churner_thread(void *arg)
+{
+    long n = (long)arg;
+    for (long i = 0; i < n; i++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, churn_thread, NULL) != 0) {
+            perror("scale: pthread_create");
+            exit(1);
+        }
+        pthread_join(t, NULL);
+    }
+    return NULL;
+}
+
+/* alive: `size` threads parked (small stacks: thousands of them must fit)
+ * while two churners create and join `iters` threads in all. The parked
+ * ones say they are ready by a semaphore, as a pool's workers often do:
+ * the main thread, and the churners it makes after, then know of them all
+ * (in a checker's happens-before clocks, say). */
+static double alive(void)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t *park = calloc((size_t)size, sizeof *park), churner[2];
+    if (!park) {
+        perror("scale");
+        exit(1);
+    }
+    sem_init(&ready, 0, 0);
+    for (long i = 0; i < size; i++)
+        if (pthread_create(&park[i], &attr, parked_thread, NULL) != 0) {
+            perror("scale: pthread_create");
+            exit(1);
+        }
+    for (long i = 0; i < size; i++)
+        while (sem_wait(&ready) != 0)
+            ;
+    double t0 = now();
+    for (long k = 0; k < 2; k++)
+        if (pthread_create(&churner[k], &attr, churner_thread, (void *)(iters / 2 + (k ? iters % 2 : 0))) != 0) {
+            perror("scale: pthread_create");
+            exit(1);
+        }
+    for (int k = 0; k < 2; k++)
+        pthread_join(churner[k], NULL);
+    double dt = now() - t0;
+    pthread_mutex_lock(&park_lock);
+    unpark = 1;
+    pthread_cond_broadcast(&park_cond);
+    pthread_mutex_unlock(&park_lock);
+    for (long i = 0; i < size; i++)
+        pthread_join(park[i], NULL);
+    free(park);
+    sem_destroy(&ready);
+    pthread_attr_destroy(&attr);
+    if (churn_count != iters) {
+        fprintf(stderr, "scale: alive counted %ld threads, expected %ld\n", churn_count, iters);
+        exit(1);
+    }
+    return dt;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: scale churn N | detached N | pairs K ITERS | objects N ITERS | "
-                    "lockchurn N | freed N | sempost N | semdeep N\n");
+                    "lockchurn N | freed N | sempost N | semdeep N | alive N ITERS\n");
     return 2;
 }
 
@@ -377,6 +460,9 @@ int main(int argc, char **argv)
     } else if ((!strcmp(shape, "sempost") || !strcmp(shape, "semdeep")) && size >= 1) {
         dt = sempost(shape[3] == 'p' ? 2 : 5);
         ops = size;
+    } else if (!strcmp(shape, "alive") && size >= 1 && iters >= 1) {
+        dt = alive();
+        ops = iters;
     } else {
         return usage();
     }

@@ -956,6 +956,65 @@ static int report_component(struct snapshot *ss, int start, enum tg_finding_kind
     return made;
 }
 
+/* 1 if t runs as the snapshot would see it: not waiting, not seen by the
+ * watchdog inside a lock call or asleep on the C library's own lock. */
+static int seen_running(const struct tg_actor *t)
+{
+    if (__atomic_load_n(&t->wait_seq, __ATOMIC_ACQUIRE) & 1)
+        return 0;
+    if (__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) && (t->watch_flags & TG_WATCH_BLOCKED))
+        return 0;
+    return !(t->side && t->side->raw_ticks >= 2);
+}
+
+#define JOIN_CHAIN_MAX 16
+
+/* 1 if a's wait cannot be stuck in the definite reduction, judged from
+ * its own wait and, for a join, from the chain of threads joined: a wait
+ * anyone may end (a semaphore without owned permits, a barrier, an
+ * event) always progresses there, and a join progresses when the chain
+ * of joins it starts ends at a thread that runs or has ended. Whoever
+ * closes a cycle through a later finds a's wait published (see
+ * tg__wait_begin), so deciding from this chain alone misses nothing, and
+ * a blocking join with thousands of threads alive costs O(chain), not a
+ * snapshot of every actor. Anything else (locks, conditions, tasks, a
+ * select, a long chain or one that comes back) is left to the snapshot.
+ * Caller holds the engine lock, which keeps the records in place. */
+static int wait_clear(const struct tg_actor *a)
+{
+    const struct tg_actor *me = a;
+    for (int step = 0; step < JOIN_CHAIN_MAX; step++) {
+        uint64_t s1 = __atomic_load_n(&a->wait_seq, __ATOMIC_ACQUIRE);
+        struct tg_wait_desc w = a->wait;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (!(s1 & 1) || __atomic_load_n(&a->wait_seq, __ATOMIC_RELAXED) != s1 || w.n_any)
+            return 0;
+        uint32_t rflags = w.res ? __atomic_load_n(&w.res->flags, __ATOMIC_RELAXED) : 0;
+        switch (w.kind) {
+        case TG_RES_SEM:
+            return !(rflags & TG_RF_OWNED_PERMITS);
+        case TG_RES_BARRIER:
+        case TG_RES_CHANNEL:
+        case TG_RES_EVENT:
+        case TG_RES_IDLE:
+            return 1;
+        case TG_RES_JOIN:
+            break;
+        default:
+            return 0;
+        }
+        const struct tg_actor *t = w.target;
+        if (!t || t == me || t->kind != TG_ACTOR_THREAD || (t->aflags & TG_AF_INTERNAL))
+            return 0;
+        if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TG_ST_EXITED)
+            return !(t->aflags & TG_AF_FORKED_AWAY);
+        if (seen_running(t))
+            return 1;
+        a = t;
+    }
+    return 0;
+}
+
 int tg__wait_check(struct tg_actor *a)
 {
     /* Its queued nestings first: a deadlock they predicted is reported
@@ -968,7 +1027,7 @@ int tg__wait_check(struct tg_actor *a)
     tg__guard++;
     tg__lock();
     struct snapshot ss;
-    if (take(&ss) == 0) {
+    if (!wait_clear(a) && take(&ss) == 0) {
         int me = index_of(&ss, a);
         if (me >= 0 && ss.v[me].st == ST_BLOCKED) {
             reduce(&ss, M_DEFINITE);

@@ -74,6 +74,8 @@ struct tg_vc {
     uint32_t renewed;      /* actors: the newest own clock a renewal recorded */
     struct who *snap;      /* actors: the latest snapshot of this clock, or NULL */
     struct who *renew_snap; /* actors: the latest of a renewal's clock (who_now), or NULL */
+    uint64_t forked_by;    /* threads: the creator whose clock this one copied,
+                            * 0 once it learned of anyone else (vc_merge) */
 };
 
 static _Atomic uint32_t next_slot;
@@ -127,14 +129,18 @@ static int vc_reserve(struct tg_vc *vc, int need)
     return 0;
 }
 
+/* vc's entry for slot becomes at least clock (clocks only grow). */
 static void vc_set(struct tg_vc *vc, uint32_t slot, uint32_t clock)
 {
-    vc->version++;
     int i = vc_find(vc->e, vc->n, slot);
     if (i < vc->n && vc->e[i].slot == slot) {
-        vc->e[i].clock = clock;
+        if (vc->e[i].clock < clock) {
+            vc->e[i].clock = clock;
+            vc->version++;
+        }
         return;
     }
+    vc->version++;
     if (vc_reserve(vc, vc->n + 1) != 0)
         return; /* out of memory: an ordering is forgotten (one report too many at worst) */
     memmove(&vc->e[i + 1], &vc->e[i], (size_t)(vc->n - i) * sizeof *vc->e);
@@ -149,6 +155,7 @@ static void vc_merge(struct tg_vc *dst, const struct hb_entry *src, int n_src)
     if (n_src == 0 || vc_reserve(dst, dst->n + n_src) != 0)
         return;
     dst->version++;
+    dst->forked_by = 0;
     int i = dst->n - 1, j = n_src - 1, k = dst->n + n_src - 1;
     while (j >= 0) { /* merged from the back, leaving a gap at the front */
         if (i >= 0 && dst->e[i].slot > src[j].slot) {
@@ -258,6 +265,7 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
         vc->n = 0;
         vc->n_free = 0;
         vc->renewed = 0;
+        vc->forked_by = 0;
         vc->version++;
     }
     return vc;
@@ -318,6 +326,7 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
         cv->version++;
         memcpy(cv->e, pv->e, (size_t)pv->n * sizeof *pv->e);
         cv->n = pv->n;
+        cv->forked_by = parent->id;
         uint32_t start = 0;
         cv->slot = pv->n_free ? pv->free_slots[--pv->n_free] : pool_take(pv, &start);
         if (!cv->slot)
@@ -344,7 +353,14 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
     tg__guard++;
     struct tg_vc *jv = hb_self(joiner);
     if (jv) {
-        vc_merge(jv, tv->e, tv->n);
+        /* A child its creator joins, that learned of no one since it was
+         * made, knows nothing the creator does not but its own entry:
+         * clocks only grow. The join then sets that entry, in O(log n)
+         * rather than a merge over every thread the two know of. */
+        if (tv->forked_by == joiner->id)
+            vc_set(jv, tv->slot, clock_at(tv->e, tv->n, tv->slot));
+        else
+            vc_merge(jv, tv->e, tv->n);
         /* The joined thread has ended and the joiner knows all it knew:
          * its slot, and those it freed, may go to the joiner's children. */
         free_push(jv, tv->slot);

@@ -23,7 +23,7 @@ case $mode in
 quick)
     churn="1000 10000"; detached="1000 10000"; pair_iters=200000; pair_ks="2 16 256 4096"
     objects="1000 100000"; object_iters=200000; lockchurn="100000 1000000"
-    freed="100000 1000000"; sempost="100000 1000000"; alive="10 2000"; alive_iters=20000
+    freed="100000 1000000"; sempost="100000 1000000"; alive="10 2000"; alive_iters=5000
     slap=10000; limit=${SCALE_TIMEOUT:-30} ;;
 full)
     churn="1000 10000 100000"; detached="1000 10000 100000"; pair_iters=2000000; pair_ks="2 16 256 4096"

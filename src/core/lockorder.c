@@ -356,11 +356,16 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
         /* A child its creator joins, that learned of no one since it was
          * made, knows nothing the creator does not but its own entry:
          * clocks only grow. The join then sets that entry, in O(log n)
-         * rather than a merge over every thread the two know of. */
-        if (tv->forked_by == joiner->id)
+         * rather than a merge over every thread the two know of. Either
+         * way the joiner has now learned of another thread: a join of the
+         * joiner by its own creator must merge (else what the joiner
+         * learned here, its child's entry, would be lost to it). */
+        if (tv->forked_by == joiner->id) {
             vc_set(jv, tv->slot, clock_at(tv->e, tv->n, tv->slot));
-        else
+            jv->forked_by = 0;
+        } else {
             vc_merge(jv, tv->e, tv->n);
+        }
         /* The joined thread has ended and the joiner knows all it knew:
          * its slot, and those it freed, may go to the joiner's children. */
         free_push(jv, tv->slot);

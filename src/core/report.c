@@ -298,8 +298,7 @@ void tg__log_path(char *out, size_t n)
 void tg__output_path(const char *opt, char *out, size_t n)
 {
     expand(opt, out, n);
-    const char *owner = getenv("TANGLE_JSON_OWNER");
-    if (owner && atol(owner) != (long)getpid() && !strstr(opt, "%p")) {
+    if (!tg__run_is_owner() && !strstr(opt, "%p")) {
         size_t k = strlen(out);
         snprintf(out + k, n - k, ".%ld", (long)getpid());
     }

@@ -17,6 +17,24 @@
 
 static char run_start[40], run_end[40];
 
+/* What `tangle run` told the process it started, read once, at the
+ * library's start: a program may later clear or replace its environment
+ * (nginx's workers keep only TZ), and its fork children must still know
+ * that they are children and where to leave their notes. run_owner is -1
+ * until read, then the pid `tangle run` started, or 0 for none. */
+static long run_owner = -1;
+static char run_dir[1024];
+
+static void read_run_env(void)
+{
+    if (run_owner >= 0)
+        return;
+    const char *owner = getenv("TANGLE_JSON_OWNER");
+    const char *dir = getenv("TANGLE_RUN_DIR");
+    snprintf(run_dir, sizeof run_dir, "%s", dir ? dir : "");
+    run_owner = owner ? atol(owner) : 0;
+}
+
 /* Now as ISO 8601 UTC with milliseconds. Computed by hand: gmtime_r takes
  * glibc's time-zone lock, which a fork may have left held. */
 static void utc_now(char *out, size_t n)
@@ -38,6 +56,7 @@ static void utc_now(char *out, size_t n)
 
 void tg__run_begin(void)
 {
+    read_run_env();
     if (!run_start[0])
         utc_now(run_start, sizeof run_start);
 }
@@ -55,8 +74,8 @@ void tg__run_end(void)
 
 int tg__run_is_owner(void)
 {
-    const char *owner = getenv("TANGLE_JSON_OWNER");
-    return !owner || atol(owner) == (long)getpid();
+    read_run_env();
+    return run_owner == 0 || run_owner == (long)getpid();
 }
 
 void tg__run_meta(struct tg_report_meta *m)
@@ -71,8 +90,9 @@ void tg__run_meta(struct tg_report_meta *m)
  * new finding (a slow path). */
 void tg__run_note(unsigned long n)
 {
-    const char *dir = getenv("TANGLE_RUN_DIR");
-    if (!dir || !*dir)
+    read_run_env();
+    const char *dir = run_dir;
+    if (!*dir)
         return;
     char path[1100], prog[512] = "", text[1100] = "standard error", json[1100] = "";
     ssize_t r = readlink("/proc/self/exe", prog, sizeof prog - 1);

@@ -8,8 +8,9 @@
 #
 #   run.sh PROGRAM TANGLE JCHECK MEASURE WORKDIR [SQLITE_THREADS]
 #
-# PROGRAM is one of: pigz xz zstd lbzip2 sort git sqlite python-threading
-# python-fork-thread python-workload memcached redis. The compressors are also
+# PROGRAM is one of: pigz xz zstd lbzip2 pbzip2 pixz plzip sort git sqlite
+# python-threading python-fork-thread python-workload perl-threads ffmpeg
+# memcached redis nginx unbound mariadb. The compressors are also
 # recorded with `tangle record` and their traces predicted: neither may
 # report anything. Exit status: 0 passed,
 # 1 failed, 77 skipped (a package is missing: it says which) or a known
@@ -219,6 +220,86 @@ redis_run() {
     wait $server
 }
 
+# serve NAME MODE READY LOAD STOP CMD...: runs the server CMD (plain, or
+# under tangle when MODE is "tangle") in the background; once the shell
+# command READY succeeds, runs the shell command LOAD, whose output and exit
+# status are the run's output (NAME.MODE.out), then STOP, and waits for
+# the server to end.
+serve() {
+    name=$1 how=$2 ready=$3 load=$4 stop=$5
+    shift 5
+    if [ "$how" = plain ]; then wrap=; else wrap="$tangle run --json $work/$name.json --"; fi
+    # shellcheck disable=SC2086
+    "$measure" -o "$work/$name.$how.m" "$limit" $wrap "$@" > "$work/$name.$how.server" 2> "$work/$name.$how.err" &
+    server=$!
+    for _ in $(seq 300); do
+        sh -c "$ready" >/dev/null 2>&1 && break
+        kill -0 $server 2>/dev/null || break
+        sleep 0.1
+    done
+    timeout "$limit" sh -c "$load" > "$work/$name.$how.out" 2>> "$work/$name.$how.err"
+    echo "load status $?" >> "$work/$name.$how.out"
+    sh -c "$stop" >> "$work/$name.$how.err" 2>&1
+    wait $server
+}
+
+# served NAME READY LOAD STOP CMD...: serve, plain then under tangle, and
+# judges the pair; skipped when the plain server did not serve the load.
+served() {
+    name=$1 ready=$2 load=$3 stop=$4
+    shift 4
+    serve "$name" plain "$ready" "$load" "$stop" "$@"
+    grep -q '^load status 0' "$work/$name.plain.out" ||
+        skip "plain $name did not serve the load: $(head -2 "$work/$name.plain.err")"
+    serve "$name" tangle "$ready" "$load" "$stop" "$@"
+    compare "$name" out
+}
+
+# nginx_setup PORT: a configuration for nginx on 127.0.0.1:PORT in the
+# foreground, a master and two workers, whose reads of 50 files (20 KB to
+# 1 MB, above directio's 4 KB) go through a pool of 4 threads ("aio
+# threads": a queue under a mutex and a condition).
+nginx_setup() {
+    mkdir -p "$work/html" "$work/tmp"
+    make_input
+    for i in $(seq 50); do head -c $((i * 20000)) "$work/input" > "$work/html/f$i.txt"; done
+    {
+        [ "$(id -u)" = 0 ] && echo "user root;" # the workers must read $work
+        echo "daemon off; master_process on; worker_processes 2; pid $work/nginx.pid;"
+        echo "error_log stderr warn; thread_pool default threads=4 max_queue=65536;"
+        echo "events { worker_connections 256; }"
+        echo "http { access_log off; client_body_temp_path $work/tmp; proxy_temp_path $work/tmp;"
+        echo "  fastcgi_temp_path $work/tmp; uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;"
+        echo "  server { listen 127.0.0.1:$1; root $work/html; aio threads; sendfile off;"
+        echo "    directio 4k; output_buffers 2 64k; } }"
+    } > "$work/nginx.conf"
+}
+
+# unbound_setup PORT: a configuration for unbound on 127.0.0.1:PORT in the
+# foreground with 4 threads, answering for the zone test. from local data
+# (its lookups take read-write locks) and nothing else.
+unbound_setup() {
+    {
+        echo "server:"
+        echo "  interface: 127.0.0.1"
+        echo "  port: $1"
+        echo "  num-threads: 4"
+        echo "  so-reuseport: yes"
+        echo "  do-daemonize: no"
+        echo '  chroot: ""'
+        echo '  username: ""'
+        echo "  directory: \"$work\""
+        echo "  pidfile: \"$work/unbound.pid\""
+        echo "  use-syslog: no"
+        echo "  do-ip6: no"
+        echo "  module-config: \"iterator\""
+        echo "  local-zone: \"test.\" static"
+        for i in $(seq 0 199); do echo "  local-data: \"h$i.test. 300 IN A 10.0.0.$i\""; done
+        echo "remote-control:"
+        echo "  control-enable: no"
+    } > "$work/unbound.conf"
+}
+
 py=/usr/bin/python3
 [ -x $py ] || py=$(command -v python3) || py=
 case $prog in
@@ -226,6 +307,9 @@ pigz) need pigz pigz; compressor pigz "pigz -p 4 -c" "pigz -d -p 4 -c" ;;
 xz) need xz xz-utils; compressor xz "xz -T4 --block-size=1MiB -1 -c" "xz -T4 -d -c" ;;
 zstd) need zstd zstd; compressor zstd "zstd -q -T4 -B1048576 -3 -c" "zstd -q -T4 -d -c" ;;
 lbzip2) need lbzip2 lbzip2; compressor lbzip2 "lbzip2 -n 4 -c" "lbzip2 -n 4 -d -c" ;;
+pbzip2) need pbzip2 pbzip2; compressor pbzip2 "pbzip2 -p4 -c" "pbzip2 -p4 -d -c" ;;
+pixz) need pixz pixz; compressor pixz "pixz -p 4 -1 -t" "pixz -p 4 -d" ;;
+plzip) need plzip plzip; compressor plzip "plzip -n 4 -1 -B 1MiB -c" "plzip -n 4 -d -c" ;;
 sort)
     need sort coreutils
     awk 'BEGIN { srand(7); for (i = 0; i < 300000; i++) print int(rand() * 1e9) }' > "$work/numbers"
@@ -255,6 +339,20 @@ python-threading|python-fork-thread)
 python-workload)
     [ -n "$py" ] || skip "python3 not installed (Debian package: python3)"
     check python.workload /dev/null out "$py" "$here/py_threads.py" ;;
+perl-threads)
+    need perl perl
+    perl -Mthreads -e 1 2>/dev/null || skip "this perl was built without ithreads (Debian's perl has them)"
+    check perl.threads /dev/null out perl "$here/perl_threads.pl" ;;
+ffmpeg)
+    # x264 encodes 4 frames at once (a thread per frame, conditions between
+    # them); the decoder's frame threads hand frames on with conditions too.
+    need ffmpeg ffmpeg
+    ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx264 || skip "this ffmpeg has no libx264 (Debian's has)"
+    check ffmpeg.x264 /dev/null out ffmpeg -nostdin -hide_banner -loglevel error \
+        -f lavfi -i testsrc2=size=640x360:rate=25:duration=8 -c:v libx264 -preset veryfast -threads 4 \
+        -f matroska -fflags +bitexact -flags +bitexact -map_metadata -1 -
+    check ffmpeg.h264_decode "$work/ffmpeg.x264.plain.out" out ffmpeg -nostdin -hide_banner -loglevel error \
+        -threads 4 -thread_type frame -i - -f framemd5 - ;;
 memcached)
     need memcached memcached
     [ -n "$py" ] || skip "python3 not installed (Debian package: python3)"
@@ -273,6 +371,39 @@ redis)
         skip "plain redis-server did not serve the load on 127.0.0.1:$port: $(head -2 "$work/redis.plain.err")"
     redis_run tangle "$port"
     compare redis out ;;
+nginx)
+    need nginx nginx-light
+    [ -n "$py" ] || skip "python3 not installed (Debian package: python3)"
+    port=$((20000 + ($$ + 13) % 20000))
+    nginx_setup "$port"
+    served nginx "$py $here/http_load.py $port $work/html 1 0" "$py $here/http_load.py $port $work/html 8 150" \
+        "kill -QUIT \$(cat $work/nginx.pid)" nginx -e stderr -c "$work/nginx.conf" -p "$work" ;;
+unbound)
+    need unbound unbound
+    [ -n "$py" ] || skip "python3 not installed (Debian package: python3)"
+    port=$((20000 + ($$ + 19) % 20000))
+    unbound_setup "$port"
+    served unbound "$py $here/dns_load.py $port 1 0" "$py $here/dns_load.py $port 8 2000" \
+        "kill -TERM \$(cat $work/unbound.pid)" unbound -d -c "$work/unbound.conf" ;;
+mariadb)
+    # Several threads per connection pool, InnoDB's background threads,
+    # and the server's own mutexes and conditions, under a client load.
+    PATH=$PATH:/usr/sbin
+    need mariadbd mariadb-server
+    need mariadb-slap mariadb-client
+    user=
+    [ "$(id -u)" = 0 ] && user=--user=root
+    sockdir=$(mktemp -d "${TMPDIR:-/tmp}/tangle-mariadb.XXXXXX") || skip "no temporary folder for its socket"
+    trap 'rm -rf "$sockdir"' EXIT
+    sock=$sockdir/sock # a socket's path has at most 107 bytes
+    # shellcheck disable=SC2086
+    mariadb-install-db --no-defaults --datadir="$work/data" $user --auth-root-authentication-method=normal \
+        --skip-test-db > "$work/install.log" 2>&1 || skip "mariadb-install-db failed: $(tail -2 "$work/install.log")"
+    # shellcheck disable=SC2086
+    served mariadb "mariadb -S $sock -uroot -e 'select 1'" "sh $here/mariadb_load.sh $sock $work/slap.out" \
+        "mariadb-admin -S $sock -uroot shutdown" mariadbd --no-defaults --datadir="$work/data" \
+        --socket="$sock" --skip-networking $user --skip-log-bin --innodb-buffer-pool-size=64M \
+        --pid-file="$work/mariadb.pid" --log-error="$work/mariadb.log" ;;
 *) echo "run.sh: unknown program '$prog'" >&2; exit 2 ;;
 esac
 [ $failed -gt 0 ] && exit 1

@@ -545,15 +545,24 @@ static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum t
     return r;
 }
 
+/* The entry of the last lock this thread made (tg__res_init), or NULL:
+ * a program that makes a lock, uses it and destroys it (a lock per
+ * request or per task) destroys the lock it made last, whose entry
+ * tg__res_destroy_at then finds without a probe of the index. Trusted only
+ * while the entry is at the address asked for: an entry is at one address
+ * at a time, and at most one entry is at an address (an insert looks
+ * first, under insert_lock), so it is the one a lookup would find. */
+static __thread struct tg_res *made_last __attribute__((tls_model("initial-exec")));
+
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
     struct tg_res *r = lookup(addr), *again;
     if (TG_LIKELY(r != NULL) && TG_LIKELY(!tg__opt.lock_classes)) {
         if (TG_LIKELY((again = reinit(r, addr, kind, flags, pc, 0)) != NULL))
-            return again;
+            return made_last = again;
         r = NULL; /* claimed meanwhile: insert */
     }
-    return init_slow(addr, kind, flags, pc, r);
+    return made_last = init_slow(addr, kind, flags, pc, r);
 }
 
 void tg__res_after_fork(void)
@@ -593,7 +602,9 @@ void tg__res_destroy(struct tg_res *r)
 
 void tg__res_destroy_at(uintptr_t addr)
 {
-    struct tg_res *r = lookup(addr);
+    struct tg_res *r = made_last;
+    if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
+        r = lookup(addr);
     if (r)
         tg__res_destroy(r);
 }

@@ -465,6 +465,39 @@ static void test_claim_passes_held(void)
     CHECK(tg__res_init(a + 8, TG_RES_MUTEX, 0, 0) == ra);
 }
 
+static void *init_at(void *addr)
+{
+    return tg__res_init((uintptr_t)addr, TG_RES_MUTEX, 0, 0);
+}
+
+/* A destroy finds the entry of the lock its thread made last without the
+ * index (res.c's made_last), but only while that entry is still at the
+ * address: once another thread's init at another address of the granule
+ * has claimed it, a destroy at the old address ends nothing (it finds no
+ * lock there), and the new lock lives until a destroy at its own address. */
+static void test_destroy_made_last(void)
+{
+    static _Alignas(TG_RES_GRANULE) unsigned char area[TG_RES_GRANULE];
+    uintptr_t a = (uintptr_t)area;
+    struct tg_res *ra = tg__res_init(a, TG_RES_MUTEX, 0, 0);
+    CHECK(ra != NULL);
+    if (!ra)
+        return;
+    tg__res_destroy_at(a);
+    CHECK(ra->flags & TG_RF_DESTROYED);
+    /* Made again, then taken by another thread's lock at a + 4. */
+    CHECK(tg__res_init(a, TG_RES_MUTEX, 0, 0) == ra);
+    tg__res_destroy(ra);
+    pthread_t t;
+    void *rb = NULL;
+    CHECK(pthread_create(&t, NULL, init_at, (void *)(a + 4)) == 0 && pthread_join(t, &rb) == 0);
+    CHECK(rb == ra && tg__res_lookup(a + 4) == ra && tg__res_lookup(a) == NULL);
+    tg__res_destroy_at(a);
+    CHECK(!(ra->flags & TG_RF_DESTROYED));
+    tg__res_destroy_at(a + 4);
+    CHECK(ra->flags & TG_RF_DESTROYED);
+}
+
 /* A semaphore's clock shares its word with a lock's kept nestings: it
  * stays with the next semaphore at the entry, and goes when the entry
  * serves a mutex, which finds no kept nesting there (nor a later
@@ -692,6 +725,7 @@ int main(void)
     test_granule_walk();
     test_claim_passes_marked();
     test_claim_passes_held();
+    test_destroy_made_last();
     test_sem_clock_word();
     test_options();
     test_key_skips_library_frames();

@@ -960,19 +960,36 @@ struct edge_table {
 };
 static struct edge_table eix, eix_old;
 static size_t eix_n;             /* live edges in both tables */
+/* Bumped by every write to the current table's slots, and when another
+ * table takes its place. */
+static uint64_t eix_changes;
+
+/* Where a look-up found no edge: the empty slot of the current table that
+ * ended its probe, which is where the same two nodes' edge goes while the
+ * table has not changed since (eix_changes); slot SIZE_MAX if none. A new
+ * edge is then put in place without hashing and probing again. */
+struct eix_hint {
+    uint64_t changes;
+    size_t slot;
+    uint32_t hash;
+};
 
 static uint32_t eix_hash(int from, int to)
 {
     return (uint32_t)mix((uint64_t)from, (uint64_t)to);
 }
 
+/* The edge from -> to in t, and its slot in *at; -1 if none, and *at the
+ * empty slot the probe ended at. */
 static int eix_probe(const struct edge_table *t, uint32_t h, int from, int to, size_t *at)
 {
     size_t mask = ((size_t)1 << t->bits) - 1;
     for (size_t j = h & mask;; j = (j + 1) & mask) {
         uint64_t v = t->s[j];
-        if (!v)
+        if (!v) {
+            *at = j;
             return -1;
+        }
         if (v != EIX_TOMB && (uint32_t)(v >> 32) == h) {
             int e = (int)(uint32_t)v - 1;
             if (EDGE(e).from_node == from && EDGE(e).to_node == to) {
@@ -983,11 +1000,13 @@ static int eix_probe(const struct edge_table *t, uint32_t h, int from, int to, s
     }
 }
 
-static int edge_find(int from, int to)
+/* The edge from -> to, -1 if none (then *hint says where it would go). */
+static int edge_find(int from, int to, struct eix_hint *hint)
 {
     uint32_t h = eix_hash(from, to);
-    size_t at;
+    size_t at = SIZE_MAX;
     int e = eix.s ? eix_probe(&eix, h, from, to, &at) : -1;
+    *hint = (struct eix_hint){eix_changes, at, h};
     if (e < 0 && eix_old.s)
         e = eix_probe(&eix_old, h, from, to, &at);
     return e;
@@ -999,6 +1018,7 @@ static void eix_put(struct edge_table *t, uint64_t v)
     while (t->s[j])
         j = (j + 1) & mask;
     t->s[j] = v;
+    eix_changes++;
 }
 
 /* Moves up to n slots of the old table over; lets it go when all did. */
@@ -1021,12 +1041,23 @@ static void eix_move(size_t n)
     }
 }
 
-/* Adds edge i (not in the index); 0, or -1 if out of memory. */
-static int eix_insert(int i)
+/* Adds edge i (not in the index), in the slot hint names if it is still
+ * the edge's (hint NULL: none); 0, or -1 if out of memory. */
+static int eix_insert(int i, const struct eix_hint *hint)
 {
+    int grow = !eix.s || (eix_n + 1) * 4 > (size_t)3 << eix.bits;
+    if (!grow && hint && hint->changes == eix_changes && hint->slot != SIZE_MAX &&
+        !eix.s[hint->slot]) {
+        eix.s[hint->slot] = (uint64_t)hint->hash << 32 | (uint32_t)(i + 1);
+        eix_changes++;
+        eix_n++;
+        if (eix_old.s) /* after the put: the order of puts does not matter */
+            eix_move(EIX_MOVE);
+        return 0;
+    }
     if (eix_old.s)
         eix_move(EIX_MOVE);
-    if (!eix.s || (eix_n + 1) * 4 > (size_t)3 << eix.bits) {
+    if (grow) {
         uint32_t bits = eix.s ? eix.bits + 1 : EIX_MIN_BITS;
         uint64_t *s = tg__alloc(((size_t)1 << bits) * sizeof *s); /* zeroed */
         if (!s)
@@ -1036,6 +1067,7 @@ static int eix_insert(int i)
         eix_old = eix;
         eix_old.moved = 0;
         eix = (struct edge_table){s, bits, 0};
+        eix_changes++;
     }
     eix_put(&eix, (uint64_t)eix_hash(EDGE(i).from_node, EDGE(i).to_node) << 32 | (uint32_t)(i + 1));
     eix_n++;
@@ -1065,6 +1097,7 @@ static void eix_remove(int i)
         }
     }
     eix.s[j] = 0;
+    eix_changes++;
 }
 
 /* The lock an edge leaves (to 0) or enters (to 1): its entry, NULL if
@@ -1194,14 +1227,16 @@ static void order_edge(int e)
 
 /* A new edge from -> to; from_r, to_r: the instances, when nodes are
  * instances; from_node, to_node: their nodes if the caller found them
- * already (-1: looked up here, and made if new). */
+ * already (-1: looked up here, and made if new); hint: where the look-up
+ * that found no edge between them ended, or NULL. */
 static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r,
-                    int from_node, int to_node)
+                    int from_node, int to_node, const struct eix_hint *hint)
 {
     if (free_edge < 0 && n_edges == cap_edges &&
         add_segment(&edge_segs, &cap_edges,
                     sizeof(struct edge) + (tg__opt.lock_classes ? sizeof(struct edge_inst) : 0)) != 0)
         return -1;
+    int looked = from_node >= 0 && to_node >= 0; /* hint is of these nodes */
     if (from_node < 0)
         from_node = res_node(from, from_r);
     if (to_node < 0)
@@ -1215,7 +1250,7 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     memset(e, 0, sizeof *e);
     e->from_node = from_node;
     e->to_node = to_node;
-    if (eix_insert(i) != 0) {
+    if (eix_insert(i, looked ? hint : NULL) != 0) {
         e->next_out = free_edge;
         free_edge = i;
         return -1;
@@ -2324,7 +2359,8 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
  * and nodes[1] are the nodes of its two locks found (-1 if not, or not
  * looked for), which stay theirs until the engine lock is released. */
 #define NEW_EDGE (-2)
-static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *nodes)
+static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *nodes,
+                     struct eix_hint *hint)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
     int classes = tg__opt.lock_classes;
@@ -2332,7 +2368,8 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *
     if (from == to)
         return -1; /* a class taken twice, or a recursive relock */
     int fn = node_of(from, classes ? NULL : hr), tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr);
-    int i = tn < 0 ? -1 : edge_find(fn, tn);
+    hint->slot = SIZE_MAX;
+    int i = tn < 0 ? -1 : edge_find(fn, tn, hint);
     if (i < 0 && t->own_clock)
         return -1; /* a renewal of an edge that left the graph with a lock */
     if (i < 0) {
@@ -2349,12 +2386,13 @@ static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *
 
 /* Creates the edge h -> top (nodes: as edge_plan found them); -1 (and
  * lock order stops) if out of memory. */
-static int edge_make(const struct taker *t, struct tg_held *h, const int *nodes)
+static int edge_make(const struct taker *t, struct tg_held *h, const int *nodes,
+                     const struct eix_hint *hint)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
     int classes = tg__opt.lock_classes;
     int i = edge_new(node_key(hr, h), node_key(tr, t->top), hr && !classes ? hr : NULL,
-                     tr && !classes ? tr : NULL, nodes[0], nodes[1]);
+                     tr && !classes ? tr : NULL, nodes[0], nodes[1], hint);
     if (i < 0) {
         tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
                       "prediction stops here.");
@@ -2384,6 +2422,7 @@ struct plan {
     int edge[HOLD_WINDOW + 1];
     int place[HOLD_WINDOW + 1];
     int nodes[HOLD_WINDOW + 1][2]; /* a new edge's, as edge_plan found them */
+    struct eix_hint hint[HOLD_WINDOW + 1]; /* and where its look-up ended */
 };
 
 /* One look at the graph for every hold; returns how many occurrences are new. */
@@ -2398,7 +2437,7 @@ static int plan_all(const struct taker *t, struct plan *p)
         *e = -1;
         if (h->released_by_other || h->addr == t->top->addr || (i < 32 && (t->no_edge >> i & 1)))
             continue;
-        *e = edge_plan(t, h, &p->place[i - p->first], p->nodes[i - p->first]);
+        *e = edge_plan(t, h, &p->place[i - p->first], p->nodes[i - p->first], &p->hint[i - p->first]);
         p->n_new += *e != -1;
     }
     return p->n_new;
@@ -2412,7 +2451,8 @@ static void apply(const struct taker *t, const struct plan *p, struct cycle **fo
         int e = p->edge[i - p->first], place = p->place[i - p->first];
         if (e == -1)
             continue;
-        if (e == NEW_EDGE && (e = edge_make(t, h, p->nodes[i - p->first])) < 0)
+        if (e == NEW_EDGE &&
+            (e = edge_make(t, h, p->nodes[i - p->first], &p->hint[i - p->first])) < 0)
             return;
         struct occ *o = occ_new(t, h);
         if (!o)

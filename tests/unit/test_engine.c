@@ -332,6 +332,36 @@ static void test_edge_index(void)
     free(mem);
 }
 
+/* One nesting under many holds makes a new edge from each of them at once,
+ * each put in the edge index where its look-up ended unless an earlier one
+ * changed the index since: every edge is found afterwards (a second
+ * thread's inversion of each is reported, once), and none twice. */
+static void test_edges_of_one_nesting(void)
+{
+    enum { K = 12 };
+    static char mem[K + 1][64];
+    struct tg_res *r[K + 1];
+    for (int i = 0; i <= K; i++)
+        r[i] = tg__res_init((uintptr_t)mem[i], TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    for (int i = 0; i <= K; i++)
+        tg__acquired(t1, r[i], TG_MODE_EXCL, 0);
+    tg__lockorder_note(t1); /* r[i] -> r[K] for every i < K, in one plan */
+    for (int i = K; i >= 0; i--)
+        tg__released(t1, r[i]);
+    tg__lockorder_drain(t1);
+    unsigned long before = tg__reports_made();
+    for (int i = 0; i < K; i++)
+        nest(t2, r[K], r[i]);
+    CHECK_EQ(tg__reports_made(), before + K);
+    for (int i = 0; i < K; i++)
+        nest(t2, r[K], r[i]);
+    CHECK_EQ(tg__reports_made(), before + K); /* each cycle was reported already */
+    end((struct tg_actor *[]){t1, t2}, 2);
+    for (int i = 0; i <= K; i++)
+        tg__res_destroy(r[i]);
+}
+
 /* The table grows past its first index many times over (each larger index
  * replaces the last, whose memory goes back): every entry is still found,
  * a destroyed entry is given to a new address met on its probe path (the
@@ -720,6 +750,7 @@ int main(void)
     test_resource_identity();
     test_destroy_leaves_graph();
     test_edge_index();
+    test_edges_of_one_nesting();
     test_table_growth();
     test_lookup_while_growing();
     test_granule_walk();

@@ -1962,7 +1962,9 @@ static void taker_init(struct taker *t, struct tg_actor *a, struct tg_vc *vc, st
     t->no_edge = 0;
     t->own_clock = 0;
     t->n_gates = 0;
-    for (int k = 0; k < n - 1 && t->n_gates < MAX_GATES + 1; k++) {
+    /* A gate is a hold other than the edge's two locks: a nesting of two
+     * (the usual first nesting) has none, and looks none up. */
+    for (int k = 0; n > 2 && k < n - 1 && t->n_gates < MAX_GATES + 1; k++) {
         struct tg_held *g = &held[k];
         if (g->released_by_other || g->addr == t->top->addr)
             continue;

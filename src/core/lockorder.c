@@ -1074,15 +1074,27 @@ static int eix_insert(int i, const struct eix_hint *hint)
     return 0;
 }
 
+/* 1 if slot value v is in t, at *at: it is looked for by value, without
+ * reading the edges of the slots passed over. */
+static int eix_slot(const struct edge_table *t, uint64_t v, size_t *at)
+{
+    size_t mask = ((size_t)1 << t->bits) - 1;
+    for (size_t j = (uint32_t)(v >> 32) & mask; t->s[j]; j = (j + 1) & mask)
+        if (t->s[j] == v) {
+            *at = j;
+            return 1;
+        }
+    return 0;
+}
+
 /* Removes edge i, which is in the index. */
 static void eix_remove(int i)
 {
-    int from = EDGE(i).from_node, to = EDGE(i).to_node;
-    uint32_t h = eix_hash(from, to);
-    size_t j = 0; /* set by a probe that finds i; -O3 cannot see it */
+    uint64_t v = (uint64_t)eix_hash(EDGE(i).from_node, EDGE(i).to_node) << 32 | (uint32_t)(i + 1);
+    size_t j = 0; /* set by eix_slot when it finds v; -O3 cannot see it */
     eix_n--;
-    if (!eix.s || eix_probe(&eix, h, from, to, &j) != i) {
-        if (eix_old.s && eix_probe(&eix_old, h, from, to, &j) == i)
+    if (!eix.s || !eix_slot(&eix, v, &j)) {
+        if (eix_old.s && eix_slot(&eix_old, v, &j))
             eix_old.s[j] = EIX_TOMB;
         return;
     }
@@ -1315,21 +1327,33 @@ static int edge_occ_put(struct edge *e, int k, struct occ *o)
     return 0;
 }
 
-static void edge_retire(int i)
+/* Edge e leaves the out-list of its from-node (and below, the in-list of
+ * its to-node). */
+static void unlink_out(const struct edge *e)
 {
-    struct edge *e = &EDGE(i);
     if (e->prev_out >= 0)
         EDGE(e->prev_out).next_out = e->next_out;
     else
         NODE(e->from_node).first_out = e->next_out;
     if (e->next_out >= 0)
         EDGE(e->next_out).prev_out = e->prev_out;
+}
+
+static void unlink_in(const struct edge *e)
+{
     if (e->prev_in >= 0)
         EDGE(e->prev_in).next_in = e->next_in;
     else
         NODE(e->to_node).first_in = e->next_in;
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = e->prev_in;
+}
+
+/* Edge i, in no node's list any more, leaves the index and lets go of its
+ * occurrences; its place is free. */
+static void edge_free(int i)
+{
+    struct edge *e = &EDGE(i);
     eix_remove(i);
     if (e->n_occ == 1) {
         occ_free(&OCC(e->occ));
@@ -1345,13 +1369,22 @@ static void edge_retire(int i)
     free_edge = i;
 }
 
-/* Node nd leaves the graph with every edge to or from it. */
+/* Node nd leaves the graph with every edge to or from it. Its own two
+ * lists go whole: each edge is unlinked from its other node's list only. */
 static void node_retire(int nd)
 {
-    while (NODE(nd).first_out >= 0)
-        edge_retire(NODE(nd).first_out);
-    while (NODE(nd).first_in >= 0)
-        edge_retire(NODE(nd).first_in);
+    for (int i = NODE(nd).first_out, next; i >= 0; i = next) {
+        next = EDGE(i).next_out;
+        unlink_in(&EDGE(i));
+        edge_free(i);
+    }
+    NODE(nd).first_out = -1;
+    for (int i = NODE(nd).first_in, next; i >= 0; i = next) {
+        next = EDGE(i).next_in;
+        unlink_out(&EDGE(i));
+        edge_free(i);
+    }
+    NODE(nd).first_in = -1;
     if (NODE(nd).addr) {
         page_unlink(nd);
     } else {

@@ -2314,18 +2314,31 @@ static void occ_free(struct occ *o)
 
 /* The taker as it is now, shared with its earlier occurrences while its
  * clock, name and thread id have not changed; NULL if out of memory. */
+/* The snapshot of the taker's clock that is still its clock now, with its
+ * name and thread id, NULL if none: who_now shares it (no reference taken
+ * here). A renewal has a who of its own, with the own entry set back to
+ * the renewal's (the actor may be moving it on meanwhile: see renewals),
+ * shared by the renewals recorded with that clock (every edge of a deep
+ * chain renewed, and every chain renewed after one post). */
+static struct who *who_current(const struct taker *t)
+{
+    const struct tg_actor *a = t->a;
+    const struct tg_vc *vc = t->vc;
+    int renewed = vc && t->own_clock;
+    struct who *w = !vc ? NULL : renewed ? vc->renew_snap : vc->snap;
+    if (w && w->version == vc->version && (!renewed || w->clock == t->own_clock) &&
+        w->actor == a->id && w->tid == a->tid && !memcmp(w->name, a->name, sizeof w->name))
+        return w;
+    return NULL;
+}
+
 static struct who *who_now(const struct taker *t)
 {
     const struct tg_actor *a = t->a;
     struct tg_vc *vc = t->vc;
-    /* A renewal: a who of its own, with the own entry set back to the
-     * renewal's (the actor may be moving it on meanwhile: see renewals),
-     * shared by the renewals recorded with that clock (every edge of a
-     * deep chain renewed, and every chain renewed after one post). */
     int renewed = vc && t->own_clock;
-    struct who *w = !vc ? NULL : renewed ? vc->renew_snap : vc->snap;
-    if (w && w->version == vc->version && (!renewed || w->clock == t->own_clock) &&
-        w->actor == a->id && w->tid == a->tid && !memcmp(w->name, a->name, sizeof w->name)) {
+    struct who *w = who_current(t);
+    if (w) {
         w->refs++;
         return w;
     }
@@ -2370,10 +2383,21 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
 {
     struct occ want;
     struct want w;
+    want_init(&w, t, h);
+    /* The usual case, one place nesting into many locks: the occurrence
+     * made last, by the same who in the same way under no gate, is
+     * shared after a few compares (as occ_intern would find it). */
+    struct occ *last = occ_last;
+    if (last && !w.n_gates && !last->n_gates && last->from_pc == h->pc &&
+        last->to_pc == t->top->pc && last->from_stack == h->stack &&
+        last->to_stack == t->to_stack && last->from_mode == w.from_mode &&
+        last->to_mode == w.to_mode && last->who == who_current(t)) {
+        last->refs++;
+        return last;
+    }
     memset(&want, 0, sizeof want);
     if (!(want.who = who_now(t)))
         return NULL;
-    want_init(&w, t, h);
     want.from_pc = h->pc;
     want.from_stack = h->stack;
     want.to_pc = t->top->pc;

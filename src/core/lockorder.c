@@ -2496,7 +2496,8 @@ static int plan_all(const struct taker *t, struct plan *p)
         *e = -1;
         if (h->released_by_other || h->addr == t->top->addr || (i < 32 && (t->no_edge >> i & 1)))
             continue;
-        *e = edge_plan(t, h, &p->place[i - p->first], p->nodes[i - p->first], &p->hint[i - p->first]);
+        int j = i - p->first;
+        *e = edge_plan(t, h, &p->place[j], p->nodes[j], &p->hint[j]);
         p->n_new += *e != -1;
     }
     return p->n_new;

@@ -369,8 +369,8 @@ struct tg_actor {
     uintptr_t *pending_pcs;
     /* Chains of held locks this actor has had validated (lockorder.c): an
      * open-addressing set of 1 << chain_bits keys, allocated by the first
-     * nested acquisition (most tasks never nest) and grown while it is
-     * less than half full, so its hit rate survives thousands of chains;
+     * nested acquisition (most tasks never nest) and grown when it is
+     * three quarters full, so its hit rate survives thousands of chains;
      * it grows without a pause (the smaller set's keys move over a few at
      * each slow path: lockorder.c).
      * Keys are stored xor chain_salt (never 0, the empty mark): those a

@@ -2559,6 +2559,16 @@ uint64_t tg__chain_fill(struct tg_held *h, int n)
 #define CHAIN_MAX_BITS 22
 #define CHAIN_MOVE 64 /* slots of the previous table moved over per slow path */
 
+/* The most keys an array of 1 << bits holds: three quarters of its
+ * slots. A probe with linear probing then reads some 2.5 slots for a key
+ * it finds and 8.5 for one it does not (at the fullest; half that just
+ * after growing), a line or two of 8 slots, and a thread's chains take
+ * 11 to 21 bytes each, not 16 to 32 as at one half. */
+static inline uint32_t chain_room(uint32_t bits)
+{
+    return (1u << bits) / 4 * 3;
+}
+
 /* An actor's chain cache (tg_actor.chain_cache) is an array of
  * 1 << chain_bits keys preceded by this header. When the array grows, the
  * smaller one it replaces is kept here and its keys move over a few slots
@@ -2635,7 +2645,7 @@ static void chain_move(struct tg_actor *a, size_t slots)
     struct chain_head *h = chain_head(a->chain_cache);
     size_t size = (size_t)1 << h->old_bits, end = size - h->moved < slots ? size : h->moved + slots;
     uint64_t *cache = a->chain_cache, salt = a->chain_salt;
-    uint32_t bits = a->chain_bits, room = (1u << bits) / 2 - a->chain_used, added = 0;
+    uint32_t bits = a->chain_bits, room = chain_room(bits) - a->chain_used, added = 0;
     for (const uint64_t *o = h->old + h->moved, *stop = h->old + end; o < stop && added < room; o++)
         if (*o)
             added += (uint32_t)chain_add(cache, bits, *o ^ salt, *o);
@@ -2671,7 +2681,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
 {
     uint64_t v = key ^ a->chain_salt;
     if (empty >= 0 && v && !a->chain_stale && !chain_head(a->chain_cache)->old &&
-        (a->chain_used + 1) * 2 <= 1u << a->chain_bits) {
+        a->chain_used < chain_room(a->chain_bits)) {
         a->chain_cache[empty] = v;
         a->chain_used++;
         a->chain_fresh = 1;
@@ -2693,7 +2703,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
     if (a->chain_cache) {
         if (chain_head(a->chain_cache)->old)
             chain_move(a, CHAIN_MOVE);
-        if ((a->chain_used + 1) * 2 > 1u << a->chain_bits) {
+        if (a->chain_used >= chain_room(a->chain_bits)) {
             /* Full. If half as many instances left the graph since it was
              * last emptied as it holds chains, many may be chains of ended
              * locks, never met again (lock churn; the ends lag the
@@ -2704,7 +2714,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
                 chain_clear(a);
         }
     }
-    if (!a->chain_cache || (a->chain_used + 1) * 2 > 1u << a->chain_bits) {
+    if (!a->chain_cache || a->chain_used >= chain_room(a->chain_bits)) {
         uint64_t *old = a->chain_cache;
         uint32_t bits = !old ? CHAIN_MIN_BITS : a->chain_bits + 1;
         if (old && bits > CHAIN_MAX_BITS) {

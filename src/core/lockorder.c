@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int tg__lockorder_on = 1;
 
@@ -2579,18 +2580,47 @@ struct chain_head {
     uint64_t *old;      /* the previous array, NULL once every key moved */
     uint32_t old_bits;
     uint32_t moved;     /* its slots looked at so far */
+    uint32_t bits;      /* its own size: 1 << bits keys */
+    uint32_t mapped;    /* mapped here (chain_alloc), not from tg__alloc */
 };
 #define CHAIN_HEAD_WORDS (sizeof(struct chain_head) / sizeof(uint64_t))
+
+/* Arrays of CHAIN_MAP_MIN bytes up to CHAIN_MAP_MAX are mapped here and
+ * unmapped when they go. tg__alloc keeps a freed block of its size classes
+ * for its own reuse, never for the system, so every smaller array a cache
+ * grew out of stayed resident: as much again as the largest. Larger
+ * arrays tg__alloc maps one by one itself (on huge pages where allowed),
+ * and unmaps. */
+#define CHAIN_MAP_MIN ((size_t)64 << 10)
+#define CHAIN_MAP_MAX ((size_t)1 << 20)
 
 static struct chain_head *chain_head(uint64_t *cache)
 {
     return (struct chain_head *)(cache - CHAIN_HEAD_WORDS);
 }
 
+static size_t chain_bytes(uint32_t bits)
+{
+    return (CHAIN_HEAD_WORDS + ((size_t)1 << bits)) * sizeof(uint64_t);
+}
+
 static uint64_t *chain_alloc(uint32_t bits)
 {
-    uint64_t *p = tg__alloc((CHAIN_HEAD_WORDS + ((size_t)1 << bits)) * sizeof *p); /* zeroed */
-    return p ? p + CHAIN_HEAD_WORDS : NULL;
+    size_t bytes = chain_bytes(bits);
+    int mapped = bytes >= CHAIN_MAP_MIN && bytes <= CHAIN_MAP_MAX;
+    uint64_t *p;
+    if (mapped) {
+        p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        p = p == MAP_FAILED ? NULL : p;
+    } else {
+        p = tg__alloc(bytes); /* zeroed */
+    }
+    if (!p)
+        return NULL;
+    struct chain_head *h = (struct chain_head *)p;
+    h->bits = bits;
+    h->mapped = (uint32_t)mapped;
+    return p + CHAIN_HEAD_WORDS;
 }
 
 static void chain_free(uint64_t *cache)
@@ -2600,7 +2630,10 @@ static void chain_free(uint64_t *cache)
     struct chain_head *h = chain_head(cache);
     if (h->old)
         chain_free(h->old);
-    tg__free(cache - CHAIN_HEAD_WORDS);
+    if (h->mapped)
+        munmap(h, chain_bytes(h->bits));
+    else
+        tg__free(h);
 }
 
 static size_t chain_slot(uint64_t key, uint32_t bits)

@@ -3818,14 +3818,15 @@ static int top_keepable(struct tg_held *top)
  * own_res does). */
 static int kept_ctx_holds(const struct kept_ctx *p, struct tg_actor *a, const struct tg_held *top)
 {
-    int k = 0;
-    for (int i = 0; i < a->n_held - 1; i++) {
-        struct tg_held *x = &a->held[i];
-        if (x->released_by_other || x->addr == top->addr)
+    /* Read once: the stores to x->res below could alias them. */
+    struct tg_held *x = a->held, *below_top = a->held + a->n_held - 1;
+    const uintptr_t top_addr = top->addr;
+    const struct qhold *q = p->h, *q_end = p->h + p->n;
+    for (; x < below_top; x++) {
+        if (x->released_by_other || x->addr == top_addr)
             continue; /* as holds_copy */
-        if (k == p->n)
+        if (q == q_end)
             return 0;
-        const struct qhold *q = &p->h[k++];
         if (x->addr != q->addr || x->pc != q->pc || x->stack != q->stack || x->mode != q->mode)
             return 0;
         struct tg_res *r = q->res;
@@ -3838,8 +3839,9 @@ static int kept_ctx_holds(const struct kept_ctx *p, struct tg_actor *a, const st
             (x->res_id ? x->res_id : r->id) != q->id)
             return 0;
         x->res = r; /* the entry at its address: the one lookup finds */
+        q++;
     }
-    return k == p->n;
+    return q == q_end;
 }
 
 /* The context in d's set that a's nesting now (to_stack its stack) fits,

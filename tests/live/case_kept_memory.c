@@ -12,7 +12,9 @@
  * shares what records made under the same holds have in common (a
  * context) is 24 (about 115). Then main destroys every object: the
  * records go back to their threads, which have ended, from another
- * thread. Silent: there is one order. */
+ * thread. Silent: there is one order.
+ * Arguments (chain_memory.case): THREADS OBJECTS LIMIT, by default 2,
+ * 100,000 and 160. */
 // EXIT: 0
 // NOSTDERR: tangle:
 // CHECK: reports# == 0
@@ -21,9 +23,9 @@
 #include <stdlib.h>
 #include "resident.h"
 
-#define OBJECTS 100000
 #define WARM 2000
-#define LIMIT 160
+
+static long threads = 2, n_objects = 100000, limit = 160;
 
 static pthread_mutex_t table = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t *objects;
@@ -41,44 +43,51 @@ static void *worker(void *arg)
 {
     int up = arg != NULL;
     for (long i = 0; i < WARM; i++)
-        nest(up ? i : OBJECTS - 1 - i);
+        nest(up ? i : n_objects - 1 - i);
     pthread_barrier_wait(&warm);
     pthread_barrier_wait(&measured);
-    for (long i = WARM; i < OBJECTS; i++)
-        nest(up ? i : OBJECTS - 1 - i);
+    for (long i = WARM; i < n_objects; i++)
+        nest(up ? i : n_objects - 1 - i);
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    objects = calloc(OBJECTS, sizeof *objects);
+    if (argc > 3) {
+        threads = atol(argv[1]);
+        n_objects = atol(argv[2]);
+        limit = atol(argv[3]);
+    }
+    if (threads < 1 || threads > 2 || n_objects <= WARM)
+        return 2;
+    objects = calloc((size_t)n_objects, sizeof *objects);
     if (!objects)
         return 2;
-    for (long i = 0; i < OBJECTS; i++)
+    for (long i = 0; i < n_objects; i++)
         pthread_mutex_init(&objects[i], NULL);
-    pthread_barrier_init(&warm, NULL, 3);
-    pthread_barrier_init(&measured, NULL, 3);
+    pthread_barrier_init(&warm, NULL, (unsigned)threads + 1);
+    pthread_barrier_init(&measured, NULL, (unsigned)threads + 1);
     pthread_t t[2];
-    for (long k = 0; k < 2; k++)
+    for (long k = 0; k < threads; k++)
         pthread_create(&t[k], NULL, worker, (void *)k);
     pthread_barrier_wait(&warm);
     long before = resident_kb();
     pthread_barrier_wait(&measured);
-    for (int k = 0; k < 2; k++)
+    for (long k = 0; k < threads; k++)
         pthread_join(t[k], NULL);
     long after = resident_kb();
-    for (long i = 0; i < OBJECTS; i++)
+    for (long i = 0; i < n_objects; i++)
         pthread_mutex_destroy(&objects[i]);
     free(objects);
     if (before < 0 || after < 0) {
         fprintf(stderr, "case_kept_memory: cannot read VmRSS\n");
         return 2;
     }
-    long per_object = (after - before) * 1024 / (OBJECTS - WARM);
-    if (per_object > LIMIT) {
-        fprintf(stderr, "case_kept_memory: resident memory grew from %ld kB to %ld kB over %d "
-                "objects nested into by two threads, %ld bytes each\n", before, after,
-                OBJECTS - WARM, per_object);
+    long per_object = (after - before) * 1024 / (n_objects - WARM);
+    if (per_object > limit) {
+        fprintf(stderr, "case_kept_memory: resident memory grew from %ld kB to %ld kB over %ld "
+                "objects, %ld bytes each (threads that nested into each: %ld)\n", before, after,
+                n_objects - WARM, per_object, threads);
         return 1;
     }
     return 0;

@@ -3377,7 +3377,7 @@ static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
  * a node and an edge each, with a random read into tables that grow with
  * the objects. So a first nesting into a leaf (with the conditions of
  * kept_ctx_new and kept_add) is not queued: it is noted in a record of
- * its actor's own (struct tg_kept, 24 bytes from blocks its actor
+ * its actor's own (struct tg_kept, 16 bytes from blocks its actor
  * allocates and reuses; memory follows the live leaves times the actors
  * that nested into each), which names the leaf's instance and a context
  * (struct kept_ctx) its actor's records share while it nests at one
@@ -3390,8 +3390,8 @@ static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
  * The records leave in one of four ways. Whoever detaches a leaf's list
  * (an exchange: each record goes to one thread) gives back every record
  * in it once done with it (kept_put); a record's contents belong to
- * whoever sets its `taken` first, that thread or the record's own actor
- * taking it back (kept_add, below):
+ * whoever sets its taken mark first, that thread or the record's own
+ * actor taking it back (kept_add, below):
  * - The leaf stops being a leaf. Every entry is handled (entry_run, and the
  *   slow path) only after each lock it names was settled (kept_settle):
  *   flagged OUT (no record is kept into it any more) and its list emptied
@@ -3425,15 +3425,15 @@ static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
  * Cost: a lock that one thread makes, nests into and destroys or frees
  * (lock churn, short-lived objects) is the common case, so a record its
  * own actor's thread gives back costs no atomic instruction but the
- * detach: its free list, its context's count and its `taken` are that
- * actor's own then (kept_mine). Keeping one costs the push, and copies no
+ * detach: its free list, its context's count and its taken mark are
+ * that actor's own then (kept_mine). Keeping one costs the push, and copies no
  * hold once its context is made. Other threads give records back through
  * an atomic stack and count atomically (a context that goes gives its
  * clock's reference back the same way). Locked
  * instructions are what this path has to save: each costs some 5 ns even
  * uncontended (a fetch-and-add in a loop on a 2-core EPYC), more than the
  * few dozen plain instructions around it. */
-#define KEPT_BLOCK 65536
+#define KEPT_BLOCK (65536 - 16) /* with tg__alloc's header, a block of its 64 KiB class */
 #define KEPT_CURRENT ((int64_t)1 << 62) /* a current clock's or context's refs start here */
 
 /* The clock of the records an actor made since its clock last changed:
@@ -3484,18 +3484,50 @@ struct kept_ctx {
     struct qhold h[DEFER_HOLDS - 1];
 };
 
-/* One kept nesting: 24 bytes. Its leaf is the lock whose list it is in;
- * it names the leaf's instance by the low 32 bits of its serial (a record
- * pushed as its leaf ends, which only a program that uses a lock as it
- * ends it can make, names the ended one, and makes no edge: it would take
- * 2^32 instances made in between to be taken for the current one). */
+/* One kept nesting: two words, 16 bytes (a record an object per thread
+ * that nests into it: the per-object shape keeps one per live lock and
+ * thread). Its leaf is the lock whose list it is in; it names the leaf's
+ * instance by the low 32 bits of its serial (a record pushed as its leaf
+ * ends, which only a program that uses a lock as it ends it can make,
+ * names the ended one, and makes no edge: it would take 2^32 instances
+ * made in between to be taken for the current one). Those bits lie in
+ * the top KEPT_ID_BITS of both words, above the pointers (records and
+ * contexts come from tangle's own mappings, below 2^48: kept_alloc and
+ * kept_ctx_new check it). The link's lowest bit is the taken mark: set by
+ * whoever takes the record's contents, its actor taking it back or the
+ * thread that detached it, and kept set by that thread's give-back
+ * (kept_put), so that an actor's take that comes after it still finds it
+ * set, whatever list the link then serves. */
 struct tg_kept {
-    struct tg_kept *next;       /* in its leaf's list, then in a free list */
-    struct kept_ctx *ctx;
-    uint32_t id;                /* the leaf's instance, its low 32 bits */
-    _Atomic uint8_t taken;
+    _Atomic uintptr_t link;     /* in its leaf's list, then in a free list; and its id, taken mark */
+    uintptr_t ctx;              /* its struct kept_ctx, and its id */
 };
-_Static_assert(sizeof(struct tg_kept) == 24, "a kept record is three words");
+_Static_assert(sizeof(struct tg_kept) == 16, "a kept record is two words");
+#define KEPT_ID_BITS 16
+#define KEPT_PTR ((((uintptr_t)1 << (64 - KEPT_ID_BITS)) - 1) & ~(uintptr_t)15)
+#define KEPT_TAKEN ((uintptr_t)1)
+
+static int kept_ptr_fits(const void *p)
+{
+    return ((uintptr_t)p & ~KEPT_PTR) == 0;
+}
+
+static struct tg_kept *kept_next(const struct tg_kept *k)
+{
+    return (struct tg_kept *)(__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_PTR);
+}
+
+static struct kept_ctx *kept_ctx_of(const struct tg_kept *k)
+{
+    return (struct kept_ctx *)(k->ctx & KEPT_PTR);
+}
+
+/* The low 32 bits of the serial of the instance k names. */
+static uint32_t kept_id(const struct tg_kept *k)
+{
+    uintptr_t lo = __atomic_load_n(&k->link, __ATOMIC_RELAXED) >> (64 - KEPT_ID_BITS);
+    return (uint32_t)(lo | (k->ctx >> (64 - KEPT_ID_BITS) << KEPT_ID_BITS));
+}
 
 /* A leaf's list (tg_res.lo_kept) names its newest record with the
  * list's length less one, as the push that made it counted it (up to
@@ -3546,12 +3578,16 @@ static struct tg_kept *kept_alloc(struct tg_defer *d)
     if (!k && __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED))
         k = __atomic_exchange_n(&d->kept_back, NULL, __ATOMIC_ACQUIRE);
     if (k) {
-        d->kept_free = k->next;
+        d->kept_free = kept_next(k);
         return k;
     }
     if (d->kept_left < sizeof *k) {
-        if (!(d->kept_bump = tg__alloc_uninit(KEPT_BLOCK)))
+        char *b = tg__alloc_uninit(KEPT_BLOCK);
+        if (!b || !kept_ptr_fits(b + KEPT_BLOCK)) {
+            tg__free(b); /* (NULL, or beyond what a link holds: never on Linux's usual layout) */
             return NULL;
+        }
+        d->kept_bump = b;
         d->kept_left = KEPT_BLOCK;
     }
     k = (struct tg_kept *)d->kept_bump;
@@ -3608,25 +3644,30 @@ static void kept_ctx_retire(struct tg_defer *d, uint32_t i)
 }
 
 /* Gives k back to its actor (mine: kept_mine()): only the thread that
- * detached it from its leaf's list, once done with it. Its actor may still be setting its
- * `taken` (kept_add's last step), but reuses it only after that. */
+ * detached it from its leaf's list, once done with it (its taken mark
+ * set: kept_claim). Its actor may still be setting that mark (kept_add's
+ * last step, an atomic OR of the link), but reuses it only after that;
+ * the link written here keeps the mark, so that OR finds it set and
+ * changes nothing (the link is written atomically: the OR cannot undo
+ * the store, nor the store the OR). */
 static inline __attribute__((always_inline)) void kept_put(struct tg_kept *k,
                                                           const struct tg_defer *mine)
 {
-    struct kept_ctx *p = k->ctx; /* read first: k may be reused once pushed */
+    struct kept_ctx *p = kept_ctx_of(k); /* read first: k may be reused once pushed */
     struct tg_defer *d = p->d;
     if (d == mine) {
-        k->next = d->kept_free;
+        __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
         d->kept_free = k;
         if (p->current) {
             p->own--;
             return;
         }
     } else {
-        k->next = __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED);
-        while (!__atomic_compare_exchange_n(&d->kept_back, &k->next, k, 1, __ATOMIC_RELEASE,
-                                            __ATOMIC_RELAXED))
-            ;
+        struct tg_kept *head = __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED);
+        do
+            __atomic_store_n(&k->link, (uintptr_t)head | KEPT_TAKEN, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&d->kept_back, &head, k, 1, __ATOMIC_RELEASE,
+                                            __ATOMIC_RELAXED));
     }
     kept_ctx_put(p, 1, mine);
 }
@@ -3635,16 +3676,18 @@ static inline __attribute__((always_inline)) void kept_put(struct tg_kept *k,
  * thread that detached it, which gives it back afterwards either way). */
 static int kept_take(struct tg_kept *k)
 {
-    return !__atomic_exchange_n(&k->taken, 1, __ATOMIC_ACQ_REL);
+    return !(__atomic_fetch_or(&k->link, KEPT_TAKEN, __ATOMIC_ACQ_REL) & KEPT_TAKEN);
 }
 
 /* kept_take for the thread that detached k (mine: kept_mine()): its
- * actor's own thread reads `taken` as it left it (it is not inside
- * kept_add: no race); another races with the actor's taking back. */
+ * actor's own thread reads the mark as it left it (it is not inside
+ * kept_add: no race) and leaves it (kept_put's link for its own free
+ * list needs none: no one else takes the record); another races with the
+ * actor's taking back. */
 static int kept_claim(struct tg_kept *k, const struct tg_defer *mine)
 {
-    if (k->ctx->d == mine)
-        return !__atomic_load_n(&k->taken, __ATOMIC_RELAXED);
+    if (kept_ctx_of(k)->d == mine)
+        return !(__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_TAKEN);
     return kept_take(k);
 }
 
@@ -3665,7 +3708,7 @@ static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
     int all = 1;
     struct tg_kept *k = kept_detach(r);
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
-        struct tg_kept *next = k->next;
+        struct tg_kept *next = kept_next(k);
         all &= kept_claim(k, mine);
         kept_put(k, mine);
         k = next;
@@ -3685,13 +3728,13 @@ static void kept_drop(struct tg_res *r)
  * kept. */
 static struct cycle **kept_run(struct tg_res *r, const struct tg_kept *k, struct cycle **tail)
 {
-    const struct kept_ctx *p = k->ctx;
+    const struct kept_ctx *p = kept_ctx_of(k);
     struct qhold h[DEFER_HOLDS];
     int n = p->n + 1;
     memcpy(h, p->h, (size_t)p->n * sizeof h[0]);
     uint64_t id = r->id; /* the record's instance if its low bits say so; 0 names none */
     h[n - 1] = (struct qhold){.addr = __atomic_load_n(&r->addr, __ATOMIC_RELAXED), .pc = p->to_pc,
-                              .res = r, .id = (uint32_t)id == k->id ? id : 0, .mode = p->to_mode};
+                              .res = r, .id = (uint32_t)id == kept_id(k) ? id : 0, .mode = p->to_mode};
     if (!tg__lockorder_on || !hold_is(&h[n - 1], TG_RF_IN_GRAPH, 0))
         return tail;
     uint32_t no_edge = 0;
@@ -3731,7 +3774,7 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
         __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
     struct tg_kept *k = kept_detach(r);
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
-        struct tg_kept *next = k->next;
+        struct tg_kept *next = kept_next(k);
         if (kept_claim(k, mine))
             tail = kept_run(r, k, tail);
         kept_put(k, mine);
@@ -3893,8 +3936,10 @@ static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, 
         d->kept_now = c;
     }
     struct kept_ctx *p = tg__alloc(sizeof *p);
-    if (!p)
+    if (!p || !kept_ptr_fits(p)) {
+        tg__free(p); /* (beyond what a record holds: see struct tg_kept) */
         return NULL;
+    }
     c->own++;
     __atomic_store_n(&p->refs, KEPT_CURRENT, __ATOMIC_RELAXED);
     p->own = 0;
@@ -3955,10 +4000,10 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
     struct tg_kept *k = kept_alloc(d);
     if (!k)
         return 0;
-    k->ctx = p;
+    const unsigned top = 64 - KEPT_ID_BITS;
+    k->ctx = (uintptr_t)p | (uintptr_t)(uint32_t)id >> KEPT_ID_BITS << top;
     p->own++;
-    k->id = (uint32_t)id;
-    __atomic_store_n(&k->taken, 0, __ATOMIC_RELAXED);
+    const uintptr_t id_lo = (uintptr_t)(uint16_t)id << top; /* in the link, its taken mark clear */
     /* P, a release too: whoever detaches the record sees what was written. */
     struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
     if (alone) {
@@ -3968,12 +4013,12 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
          * ends the lock as it holds it. So the push is a plain store, and
          * the other side of the handshake holds the lock after us (it
          * nests under it), which orders our push before its look. */
-        k->next = kept_first(head);
+        __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
         __atomic_store_n(&r->lo_kept, kept_pushed(k, head), __ATOMIC_RELEASE);
         return 1;
     }
     do
-        k->next = kept_first(head);
+        __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
     while (!__atomic_compare_exchange_n(&r->lo_kept, &head, kept_pushed(k, head), 1,
                                         __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */

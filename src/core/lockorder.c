@@ -3650,11 +3650,10 @@ static void kept_ctx_retire(struct tg_defer *d, uint32_t i)
  * the link written here keeps the mark, so that OR finds it set and
  * changes nothing (the link is written atomically: the OR cannot undo
  * the store, nor the store the OR). */
-static inline __attribute__((always_inline)) void kept_put(struct tg_kept *k,
+static inline __attribute__((always_inline)) void kept_put(struct tg_kept *k, struct kept_ctx *p,
                                                           const struct tg_defer *mine)
 {
-    struct kept_ctx *p = kept_ctx_of(k); /* read first: k may be reused once pushed */
-    struct tg_defer *d = p->d;
+    struct tg_defer *d = p->d; /* p: k's context, read before: k may be reused once pushed */
     if (d == mine) {
         __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
         d->kept_free = k;
@@ -3679,15 +3678,17 @@ static int kept_take(struct tg_kept *k)
     return !(__atomic_fetch_or(&k->link, KEPT_TAKEN, __ATOMIC_ACQ_REL) & KEPT_TAKEN);
 }
 
-/* kept_take for the thread that detached k (mine: kept_mine()): its
- * actor's own thread reads the mark as it left it (it is not inside
- * kept_add: no race) and leaves it (kept_put's link for its own free
- * list needs none: no one else takes the record); another races with the
- * actor's taking back. */
-static int kept_claim(struct tg_kept *k, const struct tg_defer *mine)
+/* kept_take for the thread that detached k (p its context, link its
+ * link as read after the detach; mine: kept_mine()): its actor's own
+ * thread reads the mark as it left it (it is not inside kept_add: no
+ * race) and leaves it (kept_put's link for its own free list needs none:
+ * no one else takes the record); another races with the actor's taking
+ * back. */
+static int kept_claim(struct tg_kept *k, const struct kept_ctx *p, uintptr_t link,
+                      const struct tg_defer *mine)
 {
-    if (kept_ctx_of(k)->d == mine)
-        return !(__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_TAKEN);
+    if (p->d == mine)
+        return !(link & KEPT_TAKEN);
     return kept_take(k);
 }
 
@@ -3708,9 +3709,11 @@ static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
     int all = 1;
     struct tg_kept *k = kept_detach(r);
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
-        struct tg_kept *next = kept_next(k);
-        all &= kept_claim(k, mine);
-        kept_put(k, mine);
+        uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+        struct tg_kept *next = (struct tg_kept *)(link & KEPT_PTR);
+        struct kept_ctx *p = kept_ctx_of(k);
+        all &= kept_claim(k, p, link, mine);
+        kept_put(k, p, mine);
         k = next;
     }
     return all;
@@ -3774,10 +3777,12 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
         __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
     struct tg_kept *k = kept_detach(r);
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
-        struct tg_kept *next = kept_next(k);
-        if (kept_claim(k, mine))
+        uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+        struct tg_kept *next = (struct tg_kept *)(link & KEPT_PTR);
+        struct kept_ctx *p = kept_ctx_of(k);
+        if (kept_claim(k, p, link, mine))
             tail = kept_run(r, k, tail);
-        kept_put(k, mine);
+        kept_put(k, p, mine);
         k = next;
     }
     return tail;

@@ -3064,7 +3064,7 @@ static struct cycle **found_add(struct cycle **tail, struct cycle *c)
     return &c->next;
 }
 
-static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail);
+static inline struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail);
 static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t own_clock,
                                 const struct qhold *h, int n, uint32_t to_stack, uint32_t no_edge,
                                 struct cycle **tail);
@@ -3134,8 +3134,15 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
     struct plan p;
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
-        held[k] = (struct tg_held){.addr = h[k].addr, .res = h[k].res, .res_id = h[k].id,
-                                   .pc = h[k].pc, .stack = h[k].stack, .mode = h[k].mode};
+        /* Only what the graph reads (a hold's chain key, time and pad are
+         * not): a compound literal would clear all 64 bytes. */
+        held[k].addr = h[k].addr;
+        held[k].res = h[k].res;
+        held[k].res_id = h[k].id;
+        held[k].pc = h[k].pc;
+        held[k].stack = h[k].stack;
+        held[k].mode = h[k].mode;
+        held[k].released_by_other = 0;
     }
     taker_init(&t, a, vc, held, n, to_stack);
     t.no_edge = no_edge;
@@ -3188,10 +3195,15 @@ static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
     uint32_t run[DEFER_SIZE];
     int n_run = 0;
-    for (uint32_t i = head; i != end; i++)
-        if (__atomic_load_n(&QE(d, i)->n, __ATOMIC_RELAXED))
-            run[n_run++] = i;
-    queue_prefetch(d, run, n_run);
+    if (end - head == 1) { /* the usual drain at an idle release: one entry */
+        if (__atomic_load_n(&QE(d, head)->n, __ATOMIC_RELAXED))
+            run[n_run++] = head;
+    } else {
+        for (uint32_t i = head; i != end; i++)
+            if (__atomic_load_n(&QE(d, i)->n, __ATOMIC_RELAXED))
+                run[n_run++] = i;
+        queue_prefetch(d, run, n_run);
+    }
     for (int j = 0; j < n_run; j++) {
         struct qentry *e = QE(d, run[j]);
         int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
@@ -3764,17 +3776,10 @@ static struct cycle **kept_run(struct tg_res *r, const struct tg_kept *k, struct
     return entry_run(&then, c->has_vc ? &vc : NULL, 0, h, n, p->to_stack, no_edge, tail);
 }
 
-/* Under the engine lock, before an entry naming instance `id` of r is
- * handled: r stops being a leaf (no record is kept into it any more) and
- * what was kept into it goes to the graph. */
-static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail)
+/* kept_settle's walk of r's list, once the flag is set. */
+static __attribute__((noinline)) struct cycle **kept_settle_list(struct tg_res *r,
+                                                                 struct cycle **tail)
 {
-    if (!r || tg__opt.lock_classes || r->id != id)
-        return tail;
-    /* The flag, then the list: a handshake with kept_add, whose every
-     * access is sequentially consistent (see there). */
-    if (!(__atomic_load_n(&r->flags, __ATOMIC_SEQ_CST) & TG_RF_LO_OUT))
-        __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
     struct tg_kept *k = kept_detach(r);
     for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
         uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
@@ -3786,6 +3791,24 @@ static struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **
         k = next;
     }
     return tail;
+}
+
+/* Under the engine lock, before an entry naming instance `id` of r is
+ * handled: r stops being a leaf (no record is kept into it any more) and
+ * what was kept into it goes to the graph. Inline: a lock that is OUT
+ * already and has no records (most holds of most entries) costs two
+ * loads. */
+static inline struct cycle **kept_settle(struct tg_res *r, uint64_t id, struct cycle **tail)
+{
+    if (!r || tg__opt.lock_classes || r->id != id)
+        return tail;
+    /* The flag, then the list: a handshake with kept_add, whose every
+     * access is sequentially consistent (see there). */
+    if (!(__atomic_load_n(&r->flags, __ATOMIC_SEQ_CST) & TG_RF_LO_OUT))
+        __atomic_fetch_or(&r->flags, TG_RF_LO_OUT, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&r->lo_kept, __ATOMIC_SEQ_CST))
+        return tail;
+    return kept_settle_list(r, tail);
 }
 
 /* 1 if d's actor has records that take its clock now (d's actor only:

@@ -629,8 +629,10 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
 
 void tg__actor_set_name(struct tg_actor *a, const char *name)
 {
-    if (a && name)
-        snprintf(a->name, sizeof a->name, "%s", name);
+    if (!a || !name)
+        return;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    __atomic_fetch_add(&a->name_gen, 1, __ATOMIC_RELEASE);
 }
 
 const char *tg__label(const struct tg_actor *a, char *buf, size_t n)

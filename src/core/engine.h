@@ -387,6 +387,11 @@ struct tg_actor {
     uint64_t *chain_cache;
     uint32_t chain_bits, chain_used;
     int chain_stale;
+    /* Bumped by each change of its name (tg__actor_set_name), so that
+     * lock order sees one by a compare instead of comparing the names
+     * (lockorder.c, who_current); never cleared (a new actor of the record
+     * has a new id). In what was padding. */
+    _Atomic uint32_t name_gen;
     uint64_t chain_retired_at; /* instances retired from the graph when it was last emptied */
     /* Its first nestings not handled yet (lockorder.c): a queue it alone
      * fills, allocated by its first deferred nesting; kept across reuse

@@ -462,6 +462,7 @@ struct who {
     uint64_t actor;
     long tid;
     char name[32];
+    uint32_t name_gen;         /* the actor's tg_actor.name_gen when name was copied */
     uint32_t slot, clock;      /* the actor's epoch then (clock 0: unknown) */
     int vc_n;
     struct hb_entry vc[];      /* its clock then */
@@ -2328,7 +2329,8 @@ static struct who *who_current(const struct taker *t)
     int renewed = vc && t->own_clock;
     struct who *w = !vc ? NULL : renewed ? vc->renew_snap : vc->snap;
     if (w && w->version == vc->version && (!renewed || w->clock == t->own_clock) &&
-        w->actor == a->id && w->tid == a->tid && !memcmp(w->name, a->name, sizeof w->name))
+        w->actor == a->id && w->tid == a->tid &&
+        w->name_gen == __atomic_load_n(&a->name_gen, __ATOMIC_RELAXED))
         return w;
     return NULL;
 }
@@ -2350,6 +2352,7 @@ static struct who *who_now(const struct taker *t)
     w->refs = 1;
     w->actor = a->id;
     w->tid = a->tid;
+    w->name_gen = __atomic_load_n(&a->name_gen, __ATOMIC_ACQUIRE);
     memcpy(w->name, a->name, sizeof w->name);
     w->name[sizeof w->name - 1] = 0;
     if (vc) {
@@ -3767,6 +3770,7 @@ static struct cycle **kept_run(struct tg_res *r, const struct tg_kept *k, struct
     then.id = w->actor;
     then.tid = w->tid;
     memcpy(then.name, w->name, sizeof then.name);
+    then.name_gen = w->name_gen; /* so that who_current finds the who kept */
     vc.owner = w->actor;
     vc.slot = w->slot;
     vc.n = vc.cap = w->vc_n;

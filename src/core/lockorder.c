@@ -1269,17 +1269,20 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
         free_edge = i;
         return -1;
     }
+    /* The nodes' places once (stores through e could alias the tables). */
+    struct node *fnode = &NODE(from_node), *tnode = &NODE(to_node);
     e->prev_out = e->prev_in = -1;
-    e->next_out = NODE(from_node).first_out;
+    e->next_out = fnode->first_out;
     if (e->next_out >= 0)
         EDGE(e->next_out).prev_out = i;
-    NODE(from_node).first_out = i;
-    e->next_in = NODE(to_node).first_in;
+    fnode->first_out = i;
+    e->next_in = tnode->first_in;
     if (e->next_in >= 0)
         EDGE(e->next_in).prev_in = i;
-    NODE(to_node).first_in = i;
+    tnode->first_in = i;
     graph_changed();
-    order_edge(i);
+    if (fnode->ord >= tnode->ord) /* else the order holds: the common case */
+        order_edge(i);
     return i;
 }
 
@@ -4219,8 +4222,9 @@ static int defer(struct tg_actor *a)
     }
     e->to_stack = to_stack;
     /* Classes never leave the graph: nothing to mark. */
-    for (int j = 0; j < k && !tg__opt.lock_classes; j++)
-        mark_named(e->h[j].res, e->h[j].addr, 1);
+    if (!tg__opt.lock_classes)
+        for (int j = 0; j < k; j++)
+            mark_named(e->h[j].res, e->h[j].addr, 1);
     __atomic_store_n(&e->n, k, __ATOMIC_RELAXED);
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
     a->lo_queued = 1;

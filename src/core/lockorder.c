@@ -3193,30 +3193,36 @@ static void head_advance(struct tg_defer *d, uint32_t head, uint32_t end)
     __atomic_store_n(&d->head, head, __ATOMIC_RELEASE);
 }
 
+/* Under the engine lock: handles entry i of queue d, if not done yet. */
+static struct cycle **entry_handle(struct tg_defer *d, uint32_t i, struct cycle **tail)
+{
+    struct qentry *e = QE(d, i);
+    int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+    if (n && tg__lockorder_on)
+        tail = entry_run(d->actor, hb_self(d->actor), 0, e->h, n, e->to_stack, 0, tail);
+    __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
+    return tail;
+}
+
 /* Under the engine lock: handles the entries of queue d; what they found
  * is appended at *tail, whose new end is returned. */
 static struct cycle **drain_queue(struct tg_defer *d, struct cycle **tail)
 {
     uint32_t head = __atomic_load_n(&d->head, __ATOMIC_RELAXED);
     uint32_t end = __atomic_load_n(&d->tail, __ATOMIC_ACQUIRE);
+    if (end - head == 1) { /* the usual drain at an idle release: one entry */
+        tail = entry_handle(d, head, tail);
+        __atomic_store_n(&d->head, end, __ATOMIC_RELEASE);
+        return tail;
+    }
     uint32_t run[DEFER_SIZE];
     int n_run = 0;
-    if (end - head == 1) { /* the usual drain at an idle release: one entry */
-        if (__atomic_load_n(&QE(d, head)->n, __ATOMIC_RELAXED))
-            run[n_run++] = head;
-    } else {
-        for (uint32_t i = head; i != end; i++)
-            if (__atomic_load_n(&QE(d, i)->n, __ATOMIC_RELAXED))
-                run[n_run++] = i;
-        queue_prefetch(d, run, n_run);
-    }
-    for (int j = 0; j < n_run; j++) {
-        struct qentry *e = QE(d, run[j]);
-        int n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
-        if (tg__lockorder_on)
-            tail = entry_run(d->actor, hb_self(d->actor), 0, e->h, n, e->to_stack, 0, tail);
-        __atomic_store_n(&e->n, 0, __ATOMIC_RELAXED);
-    }
+    for (uint32_t i = head; i != end; i++)
+        if (__atomic_load_n(&QE(d, i)->n, __ATOMIC_RELAXED))
+            run[n_run++] = i;
+    queue_prefetch(d, run, n_run);
+    for (int j = 0; j < n_run; j++)
+        tail = entry_handle(d, run[j], tail);
     head_advance(d, head, end);
     return tail;
 }

@@ -1986,9 +1986,11 @@ struct taker {
     uint64_t gate_key[MAX_GATES + 1];
 };
 
-/* vc: a's clock (hb_self), or the one an ended actor had (leaves kept). */
-static void taker_init(struct taker *t, struct tg_actor *a, struct tg_vc *vc, struct tg_held *held,
-                       int n, uint32_t to_stack)
+/* vc: a's clock (hb_self), or the one an ended actor had (leaves kept).
+ * Inline in its two callers: each nesting handled fills one. */
+static inline __attribute__((always_inline)) void taker_init(struct taker *t, struct tg_actor *a,
+                                                             struct tg_vc *vc, struct tg_held *held,
+                                                             int n, uint32_t to_stack)
 {
     t->a = a;
     t->vc = vc;

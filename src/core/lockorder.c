@@ -3142,8 +3142,9 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
     struct plan p;
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
-        /* Only what the graph reads (a hold's chain key, time and pad are
-         * not): a compound literal would clear all 64 bytes. */
+        /* Only what the graph reads, and the word mode shares (a hold's
+         * chain key, time and pad are not read): a compound literal would
+         * clear all 64 bytes. */
         held[k].addr = h[k].addr;
         held[k].res = h[k].res;
         held[k].res_id = h[k].id;
@@ -3151,6 +3152,8 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
         held[k].stack = h[k].stack;
         held[k].mode = h[k].mode;
         held[k].released_by_other = 0;
+        held[k].as = 0; /* (read by tg__held_res if res were NULL) */
+        held[k].zero = 0;
     }
     taker_init(&t, a, vc, held, n, to_stack);
     t.no_edge = no_edge;

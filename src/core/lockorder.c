@@ -45,6 +45,18 @@ int tg__lockorder_on = 1;
  * (slot, clock) still orders correctly; and the clocks stay as long as the
  * threads alive, not as the threads ever made.
  *
+ * A create costs the same however many threads its creator knows of: the
+ * child does not copy its creator's entries but shares them (struct
+ * hb_arr, counted references), and holds apart the two entries it differs
+ * in, its own and its creator's at the create. An actor's clock is the
+ * entry-wise maximum of the shared entries and those held apart. Shared
+ * entries never change: an actor that learns of others (a join, a wait)
+ * while its entries are shared copies them first, once; its own entry it
+ * changes in place, so a creator that ticks after every create, and
+ * whose children share its entries, copies nothing. A creator that holds
+ * its own creator's entry apart folds it into entries of its own at its
+ * first create (a child holds one creator entry only).
+ *
  * A thread nobody joins (detached) gives its slot back when its record is
  * reused (vc_own): the slot goes to a shared pool with two numbers, the
  * newest clock of it that an occurrence recorded (`need`: 0 if it never
@@ -63,13 +75,25 @@ struct hb_entry {
     uint32_t slot, clock;
 };
 
+/* Entries shared by clocks: read-only while more than one holds them. */
+struct hb_arr {
+    _Atomic int refs;
+    struct hb_entry e[];
+};
+
 struct tg_vc {
     uint64_t owner;        /* actor id (resource instance for semaphores) */
     uint32_t slot;         /* actors: their own slot */
     int n, cap;
-    struct hb_entry *e;    /* sorted by slot */
+    struct hb_entry *e;    /* sorted by slot: arr's, or borrowed (arr NULL) */
+    struct hb_arr *arr;    /* the holder of e, maybe shared with other clocks */
+    uint32_t own;          /* actors: their own entry, held apart from e
+                            * and never below e's entry for their slot */
+    uint32_t up_slot, up_clock; /* the creator's entry at the create, held
+                                 * apart while e is the creator's (slot 0: none) */
     int n_free, cap_free;
-    uint32_t *free_slots;  /* slots whose last user's end this actor knows */
+    struct hb_entry *free_slots; /* slots whose last user's end this actor
+                                  * knows, with that user's last clock */
     _Atomic int busy;      /* semaphores: posters and waiters take turns */
     uint32_t version;      /* bumped by every change of the entries */
     uint32_t renewed;      /* actors: the newest own clock a renewal recorded */
@@ -115,17 +139,53 @@ static uint32_t clock_at(const struct hb_entry *e, int n, uint32_t slot)
     return i < n && e[i].slot == slot ? e[i].clock : 0;
 }
 
+static uint32_t max32(uint32_t a, uint32_t b)
+{
+    return a > b ? a : b;
+}
+
+/* vc's entry for slot (0 if it has none), its held-apart entries included. */
+static uint32_t vc_at(const struct tg_vc *vc, uint32_t slot)
+{
+    if (slot && slot == vc->slot && vc->own)
+        return vc->own;
+    uint32_t c = clock_at(vc->e, vc->n, slot);
+    if (slot && slot == vc->up_slot)
+        c = max32(c, vc->up_clock);
+    return c;
+}
+
+/* vc no longer holds its entries (they are freed with their last holder). */
+static void vc_drop(struct tg_vc *vc)
+{
+    struct hb_arr *arr = vc->arr;
+    if (arr && __atomic_sub_fetch(&arr->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        tg__free(arr);
+    vc->arr = NULL;
+    vc->e = NULL;
+    vc->n = vc->cap = 0;
+}
+
+/* vc's entries are its own, with room for `need`: copied if shared. */
 static int vc_reserve(struct tg_vc *vc, int need)
 {
-    if (need <= vc->cap)
+    int shared = vc->arr && __atomic_load_n(&vc->arr->refs, __ATOMIC_ACQUIRE) > 1;
+    if (need <= vc->cap && !shared)
         return 0;
-    int cap = vc->cap ? vc->cap : 4;
+    int cap = vc->cap > 4 ? vc->cap : 4;
     while (cap < need)
         cap *= 2;
-    struct hb_entry *e = tg__realloc(vc->e, (size_t)cap * sizeof *e);
-    if (!e)
+    struct hb_arr *arr = tg__alloc_uninit(sizeof *arr + (size_t)cap * sizeof arr->e[0]);
+    if (!arr)
         return -1;
-    vc->e = e;
+    __atomic_store_n(&arr->refs, 1, __ATOMIC_RELAXED);
+    int n = vc->n;
+    if (n)
+        memcpy(arr->e, vc->e, (size_t)n * sizeof arr->e[0]);
+    vc_drop(vc);
+    vc->arr = arr;
+    vc->e = arr->e;
+    vc->n = n;
     vc->cap = cap;
     return 0;
 }
@@ -133,9 +193,16 @@ static int vc_reserve(struct tg_vc *vc, int need)
 /* vc's entry for slot becomes at least clock (clocks only grow). */
 static void vc_set(struct tg_vc *vc, uint32_t slot, uint32_t clock)
 {
+    if (slot == vc->slot && vc->own) {
+        if (vc->own < clock) {
+            vc->own = clock;
+            vc->version++;
+        }
+        return;
+    }
     int i = vc_find(vc->e, vc->n, slot);
     if (i < vc->n && vc->e[i].slot == slot) {
-        if (vc->e[i].clock < clock) {
+        if (vc->e[i].clock < clock && vc_reserve(vc, vc->n) == 0) {
             vc->e[i].clock = clock;
             vc->version++;
         }
@@ -151,7 +218,7 @@ static void vc_set(struct tg_vc *vc, uint32_t slot, uint32_t clock)
 }
 
 /* dst = max(dst, src), in O(dst->n + src->n). */
-static void vc_merge(struct tg_vc *dst, const struct hb_entry *src, int n_src)
+static void vc_merge_entries(struct tg_vc *dst, const struct hb_entry *src, int n_src)
 {
     if (n_src == 0 || vc_reserve(dst, dst->n + n_src) != 0)
         return;
@@ -171,24 +238,92 @@ static void vc_merge(struct tg_vc *dst, const struct hb_entry *src, int n_src)
             dst->e[k--] = src[j--];
         }
     }
-    if (i >= 0) /* the rest of dst is in place below the gap: close it */
-        k -= i + 1;
+    /* dst's entries below src's are in place at [0, i]: the merged ones
+     * close the gap from above (it was closed at 0, which lost or
+     * duplicated entries when i >= 0 and a slot was in both). */
     int n = dst->n + n_src - 1 - k;
-    memmove(dst->e, &dst->e[k + 1], (size_t)n * sizeof *dst->e);
-    dst->n = n;
+    memmove(&dst->e[i + 1], &dst->e[k + 1], (size_t)n * sizeof *dst->e);
+    dst->n = i + 1 + n;
 }
 
-static void free_push(struct tg_vc *vc, uint32_t slot)
+/* dst = max(dst, src), src's held-apart entries included. */
+static void vc_merge(struct tg_vc *dst, const struct tg_vc *src)
+{
+    vc_merge_entries(dst, src->e, src->n);
+    if (dst->own) /* never below the entries' (see struct tg_vc) */
+        dst->own = max32(dst->own, clock_at(dst->e, dst->n, dst->slot));
+    if (src->up_slot)
+        vc_set(dst, src->up_slot, src->up_clock);
+    if (src->own)
+        vc_set(dst, src->slot, src->own);
+    dst->forked_by = 0;
+}
+
+/* A walk over vc's entries in slot order, held-apart ones in their place. */
+struct vc_walk {
+    const struct hb_entry *e;
+    int n, i, nx, j;
+    struct hb_entry x[2];
+};
+
+static void walk_init(struct vc_walk *w, const struct tg_vc *vc)
+{
+    w->e = vc->e;
+    w->n = vc->n;
+    w->i = w->j = w->nx = 0;
+    if (vc->own)
+        w->x[w->nx++] = (struct hb_entry){vc->slot, vc->own};
+    if (vc->up_slot) {
+        struct hb_entry up = {vc->up_slot, vc->up_clock};
+        if (w->nx && w->x[0].slot == up.slot)
+            w->x[0].clock = max32(w->x[0].clock, up.clock);
+        else if (w->nx && w->x[0].slot > up.slot)
+            w->x[1] = w->x[0], w->x[0] = up, w->nx = 2;
+        else
+            w->x[w->nx++] = up;
+    }
+}
+
+/* The next entry in *out: 0 past the last. */
+static int walk_next(struct vc_walk *w, struct hb_entry *out)
+{
+    int a = w->i < w->n, b = w->j < w->nx;
+    if (a && (!b || w->e[w->i].slot < w->x[w->j].slot)) {
+        *out = w->e[w->i++];
+    } else if (b && (!a || w->x[w->j].slot < w->e[w->i].slot)) {
+        *out = w->x[w->j++];
+    } else if (a) { /* the same slot in both */
+        *out = w->x[w->j++];
+        out->clock = max32(out->clock, w->e[w->i++].clock);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* vc's entries, held-apart ones in their place, into out (room for
+ * vc->n + 2): their number. */
+static int vc_flat(const struct tg_vc *vc, struct hb_entry *out)
+{
+    struct vc_walk w;
+    int n = 0;
+    walk_init(&w, vc);
+    while (walk_next(&w, &out[n]))
+        n++;
+    return n;
+}
+
+static void free_push(struct tg_vc *vc, struct hb_entry last)
 {
     if (vc->n_free == vc->cap_free) {
         int cap = vc->cap_free ? vc->cap_free * 2 : 8;
-        uint32_t *f = tg__realloc(vc->free_slots, (size_t)cap * sizeof *f);
+        struct hb_entry *f = tg__realloc(vc->free_slots, (size_t)cap * sizeof *f);
         if (!f)
             return; /* the slot is never reused: clocks grow a little */
         vc->free_slots = f;
         vc->cap_free = cap;
     }
-    vc->free_slots[vc->n_free++] = slot;
+    vc->free_slots[vc->n_free++] = last;
 }
 
 static void pool_put(uint32_t slot, uint32_t need, uint32_t start)
@@ -214,7 +349,7 @@ static uint32_t pool_take(const struct tg_vc *pv, uint32_t *start)
     tg__own_lock(&pool_lock);
     for (int k = 0; k < pool_n && k < POOL_LOOK && !slot; k++) {
         struct slot_back *b = &pool[(pool_head + k) % POOL_CAP];
-        if (b->need && clock_at(pv->e, pv->n, b->slot) < b->need)
+        if (b->need && vc_at(pv, b->slot) < b->need)
             continue;
         slot = b->slot;
         *start = b->start;
@@ -241,14 +376,15 @@ static void vc_give_back(struct tg_vc *vc)
 {
     if (!vc->slot)
         return; /* a semaphore's clock, or one already given to a joiner */
-    uint32_t last = clock_at(vc->e, vc->n, vc->slot);
+    uint32_t last = vc_at(vc, vc->slot);
     pool_put(vc->slot, recorded_clock(vc), last + 1);
     /* A slot from a join: its old user's events are known up to the clock
      * this actor learned, and only a creator that knows as much may
      * reuse it. */
     for (int i = 0; i < vc->n_free; i++) {
-        uint32_t c = clock_at(vc->e, vc->n, vc->free_slots[i]);
-        pool_put(vc->free_slots[i], c, c + 1);
+        struct hb_entry f = vc->free_slots[i];
+        uint32_t c = max32(f.clock, vc_at(vc, f.slot));
+        pool_put(f.slot, c, c + 1);
     }
 }
 
@@ -263,7 +399,10 @@ static struct tg_vc *vc_own(struct tg_vc **pvc, uint64_t owner)
             vc_give_back(vc);
         vc->owner = owner;
         vc->slot = 0;
+        if (vc->arr && __atomic_load_n(&vc->arr->refs, __ATOMIC_ACQUIRE) > 1)
+            vc_drop(vc); /* shared: the others' */
         vc->n = 0;
+        vc->own = vc->up_slot = vc->up_clock = 0;
         vc->n_free = 0;
         vc->renewed = 0;
         vc->forked_by = 0;
@@ -278,7 +417,8 @@ static struct tg_vc *hb_self_slow(struct tg_actor *a)
     struct tg_vc *vc = vc_own(&a->vc, a->id);
     if (vc && !vc->slot) {
         vc->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
-        vc_set(vc, vc->slot, 1);
+        vc->own = 1;
+        vc->version++;
     }
     return vc;
 }
@@ -289,9 +429,11 @@ static inline struct tg_vc *hb_self(struct tg_actor *a)
     return vc && vc->owner == a->id && vc->slot ? vc : hb_self_slow(a);
 }
 
+/* vc's own entry moves on: in place, whoever shares its other entries. */
 static void hb_tick(struct tg_vc *vc)
 {
-    vc_set(vc, vc->slot, clock_at(vc->e, vc->n, vc->slot) + 1);
+    vc->own = vc_at(vc, vc->slot) + 1;
+    vc->version++;
 }
 
 /* 1 if a's queue holds entries, or nestings a kept take its clock now
@@ -323,17 +465,42 @@ void tg__hb_fork(struct tg_actor *parent, struct tg_actor *child)
         return;
     tg__guard++;
     struct tg_vc *pv = hb_self(parent), *cv = vc_own(&child->vc, child->id);
-    if (pv && cv && vc_reserve(cv, pv->n + 1) == 0) {
-        cv->version++;
-        memcpy(cv->e, pv->e, (size_t)pv->n * sizeof *pv->e);
+    if (pv && cv) {
+        /* The child holds its creator's own entry apart: the one the
+         * creator holds apart goes into its entries first (out of memory,
+         * it stays apart and the child does not learn it). */
+        if (pv->up_slot) {
+            vc_set(pv, pv->up_slot, pv->up_clock);
+            if (clock_at(pv->e, pv->n, pv->up_slot) >= pv->up_clock)
+                pv->up_slot = pv->up_clock = 0;
+        }
+        vc_drop(cv);
+        if (pv->arr)
+            __atomic_add_fetch(&pv->arr->refs, 1, __ATOMIC_ACQ_REL);
+        cv->arr = pv->arr;
+        cv->e = pv->e;
         cv->n = pv->n;
+        cv->cap = pv->cap;
+        cv->up_slot = pv->slot;
+        cv->up_clock = vc_at(pv, pv->slot);
+        cv->version++;
         cv->forked_by = parent->id;
+        /* The child's own entry starts past all the creator knows of
+         * its slot: a slot from a join past its last user's last clock
+         * (which no one can know more of), else past the creator's entry
+         * for it (looked up) and the pool's start. */
         uint32_t start = 0;
-        cv->slot = pv->n_free ? pv->free_slots[--pv->n_free] : pool_take(pv, &start);
-        if (!cv->slot)
+        if (pv->n_free) {
+            struct hb_entry f = pv->free_slots[--pv->n_free];
+            cv->slot = f.slot;
+            start = f.clock + 1;
+        } else if ((cv->slot = pool_take(pv, &start)) != 0) {
+            start = max32(start, vc_at(pv, cv->slot) + 1);
+        } else {
             cv->slot = __atomic_add_fetch(&next_slot, 1, __ATOMIC_RELAXED);
-        uint32_t known = clock_at(pv->e, pv->n, cv->slot) + 1;
-        vc_set(cv, cv->slot, start > known ? start : known);
+            start = 1;
+        }
+        cv->own = start;
         hb_tick(pv);
         /* The parent's nestings so far come before the child's; the same
          * nestings from now on run at once with it, and must be recorded
@@ -361,15 +528,18 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
          * way the joiner has now learned of another thread: a join of the
          * joiner by its own creator must merge (else what the joiner
          * learned here, its child's entry, would be lost to it). */
+        uint32_t last = vc_at(tv, tv->slot);
         if (tv->forked_by == joiner->id) {
-            vc_set(jv, tv->slot, clock_at(tv->e, tv->n, tv->slot));
+            vc_drop(tv); /* first: the joiner's entries may be its own again */
+            vc_set(jv, tv->slot, last);
             jv->forked_by = 0;
         } else {
-            vc_merge(jv, tv->e, tv->n);
+            vc_merge(jv, tv);
+            vc_drop(tv);
         }
         /* The joined thread has ended and the joiner knows all it knew:
          * its slot, and those it freed, may go to the joiner's children. */
-        free_push(jv, tv->slot);
+        free_push(jv, (struct hb_entry){tv->slot, last});
         for (int i = 0; i < tv->n_free; i++)
             free_push(jv, tv->free_slots[i]);
         tv->owner = 0;
@@ -380,7 +550,7 @@ void tg__hb_join(struct tg_actor *joiner, struct tg_actor *joined)
 
 void tg__hb_clock_free(struct tg_vc *vc)
 {
-    tg__free(vc->e);
+    vc_drop(vc);
     tg__free(vc->free_slots);
     tg__free(vc);
 }
@@ -417,7 +587,7 @@ void tg__hb_post(struct tg_actor *a, struct tg_res *r)
     struct tg_vc *av = hb_self(a), *sv = sem_clock(r);
     if (av && sv) {
         sem_take(sv);
-        vc_merge(vc_own(&sv, r->id), av->e, av->n);
+        vc_merge(vc_own(&sv, r->id), av);
         __atomic_store_n(&sv->busy, 0, __ATOMIC_RELEASE);
         hb_tick(av);
         /* Its waiter comes after its nestings so far, and may run at once
@@ -439,7 +609,7 @@ void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
     struct tg_vc *av = hb_self(a);
     sem_take(sv);
     if (av && sv->owner == r->id)
-        vc_merge(av, sv->e, sv->n);
+        vc_merge(av, sv);
     __atomic_store_n(&sv->busy, 0, __ATOMIC_RELEASE);
     tg__guard--;
 }
@@ -2017,7 +2187,7 @@ static inline __attribute__((always_inline)) void taker_init(struct taker *t, st
 static int before_now(const struct occ *o, const struct taker *t)
 {
     const struct who *w = o->who;
-    return t->vc && w->clock > 0 && clock_at(t->vc->e, t->vc->n, w->slot) >= w->clock;
+    return t->vc && w->clock > 0 && vc_at(t->vc, w->slot) >= w->clock;
 }
 
 /* An occurrence-to-be: the taker's nesting of hold h under its newest. */
@@ -2093,12 +2263,14 @@ static int clock_since(const struct who *o, const struct tg_vc *now, uint32_t ow
 {
     if (!now)
         return o->clock == 0 ? 0 : -1;
-    if (o->vc_n != now->n || o->slot != now->slot)
+    if (o->slot != now->slot)
         return -1;
-    int since = 0;
-    for (int i = 0; i < o->vc_n; i++) {
-        uint32_t c = own && now->e[i].slot == now->slot ? own : now->e[i].clock;
-        if (o->vc[i].slot != now->e[i].slot)
+    int since = 0, i = 0;
+    struct vc_walk walk;
+    struct hb_entry e;
+    for (walk_init(&walk, now); walk_next(&walk, &e); i++) {
+        uint32_t c = own && e.slot == now->slot ? own : e.clock;
+        if (i == o->vc_n || o->vc[i].slot != e.slot)
             return -1;
         if (o->vc[i].clock == c)
             continue;
@@ -2106,7 +2278,7 @@ static int clock_since(const struct who *o, const struct tg_vc *now, uint32_t ow
             return -1;
         since = o->vc[i].clock < c ? 1 : 2;
     }
-    return since;
+    return i == o->vc_n ? since : -1;
 }
 
 /* Whether an occurrence can complete every cycle another one can: o, of
@@ -2350,7 +2522,7 @@ static struct who *who_now(const struct taker *t)
         w->refs++;
         return w;
     }
-    int n = vc ? vc->n : 0;
+    int n = vc ? vc->n + 2 : 0; /* its entries, and those held apart */
     w = tg__alloc(sizeof *w + (size_t)n * sizeof w->vc[0]);
     if (!w)
         return NULL;
@@ -2363,9 +2535,8 @@ static struct who *who_now(const struct taker *t)
     if (vc) {
         w->version = vc->version;
         w->slot = vc->slot;
-        w->clock = clock_at(vc->e, vc->n, vc->slot);
-        memcpy(w->vc, vc->e, (size_t)n * sizeof w->vc[0]);
-        w->vc_n = n;
+        w->clock = vc_at(vc, vc->slot);
+        n = w->vc_n = vc_flat(vc, w->vc);
         struct who **snap = &vc->snap;
         if (renewed) {
             w->clock = t->own_clock;
@@ -4271,7 +4442,7 @@ static int renew(struct tg_actor *a, uint64_t key)
         __atomic_store_n(&d->renewed, r, __ATOMIC_RELEASE); /* the ticks look */
     if (!r)
         return 0;
-    uint32_t clock = clock_at(vc->e, vc->n, vc->slot);
+    uint32_t clock = vc_at(vc, vc->slot);
     tg__own_lock(&r->lock);
     for (int i = 0; i < r->n; i++)
         if (r->e[i].key == key) { /* the latest repeat of a chain counts */

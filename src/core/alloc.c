@@ -22,7 +22,7 @@
 #define MAX_SHIFT 20          /* 1 MiB */
 #define CHUNK0 (128u << 10)  /* the first chunk; each next one twice as large */
 #define CHUNK_MAX (4u << 20)
-#define HEADER 16             /* keeps 16-byte alignment */
+#define HEADER TG_ALLOC_HEADER /* keeps 16-byte alignment */
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

@@ -132,6 +132,9 @@ int tg__suppressed(const struct tg_finding *f);
 
 /* tangle's own allocator (alloc.c): what is allocated under the engine
  * lock comes from here, never from the program's malloc. Zeroed. */
+/* Bytes tg__alloc keeps before each block it returns (16-byte aligned):
+ * a block of n bytes takes the size class of n + TG_ALLOC_HEADER. */
+#define TG_ALLOC_HEADER 16
 void *tg__alloc(size_t n);
 /* The same, not zeroed: for large tables whose places are filled before
  * use (a fresh mapping's pages are touched only as they fill). */

@@ -3633,7 +3633,7 @@ static inline void mark_named(struct tg_res *r, uintptr_t addr, int out)
  * instructions are what this path has to save: each costs some 5 ns even
  * uncontended (a fetch-and-add in a loop on a 2-core EPYC), more than the
  * few dozen plain instructions around it. */
-#define KEPT_BLOCK (65536 - 16) /* with tg__alloc's header, a block of its 64 KiB class */
+#define KEPT_BLOCK (65536 - TG_ALLOC_HEADER) /* with the header, a block of tg__alloc's 64 KiB class */
 #define KEPT_CURRENT ((int64_t)1 << 62) /* a current clock's or context's refs start here */
 
 /* The clock of the records an actor made since its clock last changed:

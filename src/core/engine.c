@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/lock.h"
+#include "report/report.h"
 
 __thread struct tg_self tg__self_tls __attribute__((tls_model("initial-exec")));
 
@@ -179,6 +180,7 @@ int tg__engine_init(void)
             _exit(2);
         _exit(2);
     }
+    tg__a2l_read_env();
     tg__hold_watch = tg__opt.hold_ms > 0;
     tg__lockorder_on = tg__opt.lock_order;
     registry_grow();

@@ -110,6 +110,9 @@ void tg__symbolize_stack_inlined(struct tg_stack *s);
 void tg__symbolize_use_libdw(int on);
 /* In a fork child: forget a lock another thread of the parent held. */
 void tg__symbolize_after_fork(void);
+/* Reads TANGLE_ADDR2LINE, once: the library calls it as it starts, before
+ * the program can change its environment. */
+void tg__a2l_read_env(void);
 
 /* Paths as printed: the prefix (strip_path_prefix) removed. */
 void tg__report_set_path_prefix(const char *prefix);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "report/report.h"
 
 extern char **environ;
 
@@ -75,6 +76,23 @@ static int read_all(int fd, struct tg_buf *b)
     }
 }
 
+/* TANGLE_ADDR2LINE names another addr2line (a cross binutils, say). It is
+ * read once, as tangle starts: by report time the program may have changed
+ * or cleared its environment, or be changing it in another thread. */
+static char a2l_tool[4096];
+static int a2l_state; /* 0 not read, 1 read, 2 too long: run nothing */
+
+void tg__a2l_read_env(void)
+{
+    if (a2l_state)
+        return;
+    const char *t = getenv("TANGLE_ADDR2LINE");
+    size_t n = t ? strlen(t) : 0;
+    a2l_state = n < sizeof a2l_tool ? 1 : 2;
+    if (a2l_state == 1 && n)
+        memcpy(a2l_tool, t, n + 1);
+}
+
 /* Runs addr2line on n offsets of module; its whole output in *out. */
 static int run_addr2line(const char *module, const uintptr_t *offs, int n, char **out)
 {
@@ -104,10 +122,10 @@ static int run_addr2line(const char *module, const uintptr_t *offs, int n, char 
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    /* TANGLE_ADDR2LINE names another addr2line (a cross binutils, say). */
-    const char *tool = getenv("TANGLE_ADDR2LINE");
-    if ((tool && tool[0] ? posix_spawn(&pid, tool, &fa, NULL, argv, env)
-                         : posix_spawnp(&pid, "addr2line", &fa, NULL, argv, env)) != 0) {
+    tg__a2l_read_env(); /* the command line reads it here, the library at start */
+    if (a2l_state == 2 ||
+        (a2l_tool[0] ? posix_spawn(&pid, a2l_tool, &fa, NULL, argv, env)
+                     : posix_spawnp(&pid, "addr2line", &fa, NULL, argv, env)) != 0) {
         pid = -1;
         goto done;
     }

@@ -4311,30 +4311,37 @@ static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
     if (tg__opt.lock_classes)
         return 1;
     int left = 0;
-    uintptr_t p = (lo + 3) & ~(uintptr_t)3;
+    uintptr_t p = (lo + 3) & ~(uintptr_t)3, region_end = 0;
     while (p < hi) {
-        size_t rb = region_bucket(p >> REGION_SHIFT);
-        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
-            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
-            p = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
-            continue;
+        if (p >= region_end) { /* a region is looked at once, not per grain */
+            size_t rb = region_bucket(p >> REGION_SHIFT);
+            region_end = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
+            if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+                !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
+                p = region_end;
+                continue;
+            }
         }
-        /* p's grain, a granule at a time, from its bucket's row. */
-        size_t b = page_bucket(p >> GRAIN_SHIFT);
-        const _Atomic uint64_t *row = place_count[b];
-        uintptr_t end = ((p >> GRAIN_SHIFT) + 1) << GRAIN_SHIFT;
+        /* p's grain: only the words of its bucket's row that count the
+         * granules [p, end) lies in are read, two granules a word. */
+        uintptr_t grain = p >> GRAIN_SHIFT, end = (grain + 1) << GRAIN_SHIFT;
         if (end > hi)
             end = hi;
-        if (!bucket_counts(b))
-            p = end;
-        while (p < end) {
-            uintptr_t granule = p >> FINE_SHIFT, next = (granule + 1) << FINE_SHIFT;
-            if (row_counts(row, granule)) {
-                sweep_in(p, next < end ? next : end, retire);
-                left |= row_counts(row, granule);
+        const _Atomic uint64_t *row = place_count[page_bucket(grain)];
+        for (uintptr_t granule = p >> FINE_SHIFT, last = (end - 1) >> FINE_SHIFT; granule <= last;
+             granule++) {
+            uint64_t w = __atomic_load_n(&row[(granule >> 1) & (GRANULES / 2 - 1)], __ATOMIC_RELAXED);
+            if (!w) {
+                granule |= 1; /* its neighbour in the word counts nothing either */
+                continue;
             }
-            p = next;
+            if (!(uint32_t)(w >> ((granule & 1) * 32)))
+                continue;
+            uintptr_t at = granule << FINE_SHIFT, next = at + ((uintptr_t)1 << FINE_SHIFT);
+            sweep_in(at > p ? at : p, next < end ? next : end, retire);
+            left |= row_counts(row, granule);
         }
+        p = end;
     }
     return left;
 }

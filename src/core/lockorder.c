@@ -4249,7 +4249,8 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
 
 /* A leaf at addr (entry r) that no queue names ends without the engine
  * lock unless its actor took one of its records back: 1 if it did. */
-static int kept_leaf_ends(struct tg_res *r, uintptr_t addr, int freed)
+static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r, uintptr_t addr,
+                                                               int freed)
 {
     if (!kept_drop_all(r))
         return 0;
@@ -4492,12 +4493,10 @@ static int renew(struct tg_actor *a, uint64_t key)
     return 1;
 }
 
-/* Remembers that a's chain `key` is validated, in the slot of its older
- * generation if it has one (older >= 0), so that the generations of a
- * chain that is handled anew after every post do not pile up there; else
- * at the empty slot chain_older found (older < -1), if a's table has not
- * changed since (only chain_cache_put changes it). */
-static void chain_renewed(struct tg_actor *a, long older, uint64_t key)
+/* chain_renewed for every case but a new chain put at the empty slot
+ * of a table with room. */
+static __attribute__((noinline)) void chain_renewed_slow(struct tg_actor *a, long older,
+                                                         uint64_t key)
 {
     uint64_t v = key ^ a->chain_salt;
     if (older < 0) {
@@ -4507,6 +4506,27 @@ static void chain_renewed(struct tg_actor *a, long older, uint64_t key)
     if (v) /* (0 marks an empty slot: the chain stays in its older generation) */
         a->chain_cache[older] = v;
     a->chain_fresh = 1;
+}
+
+/* Remembers that a's chain `key` is validated, in the slot of its older
+ * generation if it has one (older >= 0), so that the generations of a
+ * chain that is handled anew after every post do not pile up there; else
+ * at the empty slot chain_older found (older < -1), if a's table has not
+ * changed since (only chain_cache_put changes it). Inline for the common
+ * case of a first nesting (lock churn: one per lock made), chain_cache_put's
+ * first test, without a call. */
+static inline __attribute__((always_inline)) void chain_renewed(struct tg_actor *a, long older,
+                                                               uint64_t key)
+{
+    uint64_t v = key ^ a->chain_salt;
+    if (older < -1 && v && !a->chain_stale && !chain_head(a->chain_cache)->old &&
+        a->chain_used < chain_room(a->chain_bits)) {
+        a->chain_cache[-2 - older] = v;
+        a->chain_used++;
+        a->chain_fresh = 1;
+        return;
+    }
+    chain_renewed_slow(a, older, key);
 }
 
 /* A chain the actor has not had validated: each of its newest holds and

@@ -6,11 +6,11 @@
  * Entries are handed out densely from mapped slabs and never move, so an
  * entry pointer stays valid for the life of the process; a destroyed entry
  * may be reused for another address. An open-addressing index of 8-byte
- * slots (entry pointer and address tag), at most half full, finds them;
+ * slots (entry pointer and address tag), at most 13/16 full, finds them;
  * when it fills, a twice larger copy replaces it and the old one's memory
  * goes back to the system (a lookup still probing it reads empty slots and
  * asks the current index). Memory follows the number of locks: a 56-byte
- * entry and 16 to 32 bytes of index each (not a page per scattered lock),
+ * entry and 10 to 20 bytes of index each (not a page per scattered lock),
  * and no fixed size stops a program. Past max_locks entries new locks are
  * not watched (one warning). */
 #define _GNU_SOURCE /* process_vm_readv */
@@ -51,6 +51,14 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
 _Static_assert(sizeof(struct tg_res) == 56, "a lock's entry is 56 bytes");
 
 #define INDEX0 4096
+/* The index holds at most LOAD_NUM / LOAD_DEN of its slots: 10 to 20
+ * bytes of index a lock (16 to 32 at one half). Linear probing at the
+ * fullest reads some 3 slots for a lock it finds and 15 (two lines) for
+ * one it does not: a probe compares tags, not entries. Look-ups run on
+ * slow paths and per init, destroy and semaphore or condition operation,
+ * not on a lock's fast path. */
+#define LOAD_NUM 13
+#define LOAD_DEN 16
 #define SLAB 4096 /* entries per mapping */
 
 /* An index slot, one 64-bit word read and written whole: 0 when empty,
@@ -313,13 +321,13 @@ static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
     __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
 }
 
-/* Under insert_lock: a twice larger index once this one is half full. The
+/* Under insert_lock: a twice larger index once this one is full (LOAD). The
  * old one's pages go back to the system (it stays mapped: a lookup still
  * probing it reads empty slots and asks the new one). */
 static int index_room(void)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
-    if ((used + 1) * 2 <= ix->mask + 1)
+    if ((used + 1) * LOAD_DEN <= (ix->mask + 1) * LOAD_NUM)
         return 0;
     struct index *nx = index_new((ix->mask + 1) * 2);
     if (!nx)

@@ -2834,7 +2834,11 @@ static inline int chain_add(uint64_t *cache, uint32_t bits, uint64_t key, uint64
     return 1;
 }
 
-/* 1 if key is in a's previous array, not moved yet. */
+/* 1 if key is in a's previous array, not moved yet. The probe reads no
+ * slot that moved (chain_give_back may have given its page back, and a
+ * read would make it resident again): a key stored at or past the moved
+ * ones is found from there, since its probe path up to it is full; one
+ * stored before them has moved, or was dropped. */
 static int chain_in_old(struct tg_actor *a, uint64_t key)
 {
     if (!a->chain_cache || a->chain_stale)
@@ -2843,11 +2847,42 @@ static int chain_in_old(struct tg_actor *a, uint64_t key)
     if (!h->old)
         return 0;
     uint64_t v = key ^ a->chain_salt;
-    size_t mask = ((size_t)1 << h->old_bits) - 1;
-    for (size_t j = chain_slot(key, h->old_bits); h->old[j]; j = (j + 1) & mask)
+    size_t size = (size_t)1 << h->old_bits, j = chain_slot(key, h->old_bits);
+    if (j < h->moved)
+        j = h->moved;
+    for (; h->old[j]; j++) {
         if (h->old[j] == v)
             return 1;
+        if (j + 1 == size) { /* the path wraps to the first slots */
+            if (h->moved)
+                return 0;
+            j = (size_t)-1;
+        }
+    }
     return 0;
+}
+
+/* The slots of a previous array that moved over go back to the system
+ * CHAIN_GIVE bytes at a time (one call per 128 slow paths), so that the
+ * array does not stay resident whole until its last slot moved: a thread
+ * whose chains stop growing soon after its cache grew kept half as much
+ * again for good. Only arrays mapped by themselves (CHAIN_MAP_MIN and up:
+ * mapped here or by tg__alloc) give pages back, never the page that holds
+ * their header. A probe of the previous array (chain_in_old) that runs
+ * into slots given back reads them empty: a miss, which the slow path
+ * answers. */
+#define CHAIN_GIVE ((uintptr_t)64 << 10)
+static void chain_give_back(const uint64_t *old, uint32_t old_bits, size_t from, size_t to)
+{
+    if (chain_bytes(old_bits) < CHAIN_MAP_MIN)
+        return;
+    uintptr_t keep = ((uintptr_t)(old - CHAIN_HEAD_WORDS) & ~(uintptr_t)4095) + 4096;
+    uintptr_t lo = (uintptr_t)(old + from) & ~(CHAIN_GIVE - 1);
+    uintptr_t hi = (uintptr_t)(old + to) & ~(CHAIN_GIVE - 1);
+    if (lo < keep)
+        lo = keep;
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 /* Moves up to `slots` slots of the previous array into the current one
@@ -2862,11 +2897,13 @@ static void chain_move(struct tg_actor *a, size_t slots)
         if (*o)
             added += (uint32_t)chain_add(cache, bits, *o ^ salt, *o);
     a->chain_used += added;
-    h->moved = (uint32_t)end; /* keys beyond the room are dropped: a cache */
-    if (h->moved == size) {
+    if (end == size) {
         chain_free(h->old);
         h->old = NULL;
+    } else {
+        chain_give_back(h->old, h->old_bits, h->moved, end);
     }
+    h->moved = (uint32_t)end; /* keys beyond the room are dropped: a cache */
 }
 
 /* Instances that left the graph so far as a's chain cache counts them:

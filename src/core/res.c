@@ -312,13 +312,18 @@ void tg__res_fill_word(struct tg_res *r, uintptr_t addr, uintptr_t pc, uint32_t 
     __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
 }
 
-static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
+/* Puts r for addr in the first empty slot of its probe path from slot i
+ * on (a slot on that path, or slot_of for the whole path). */
+static void put_from(struct index *ix, size_t i, uintptr_t addr, struct tg_res *r)
 {
-    uint64_t h = hash_of(addr);
-    size_t i = slot_of(h, ix->mask);
     while (__atomic_load_n(&ix->s[i], __ATOMIC_RELAXED))
         i = (i + 1) & ix->mask;
-    __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
+    __atomic_store_n(&ix->s[i], tag_of(hash_of(addr), addr) | (uintptr_t)r, __ATOMIC_RELEASE);
+}
+
+static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
+{
+    put_from(ix, slot_of(hash_of(addr), ix->mask), addr, r);
 }
 
 /* Under insert_lock: a twice larger index once this one is full (LOAD). The
@@ -344,7 +349,9 @@ static int index_room(void)
 
 /* Claims an entry for addr (not in the table): a destroyed one met on
  * its probe path, else a new one. *fresh is 1 for a reused entry (its
- * address changes), 2 for a new one (the caller publishes it).
+ * address changes), 2 for a new one (the caller publishes it, from slot
+ * *at of the current index on: where the path was found to end, unless
+ * the index grew meanwhile).
  * A destroyed entry is passed over while an init at its own address is
  * looking at it (TG_RF_REINIT), and while lock order still marks its
  * instance: a mark set after the destroy read the flags (a queued nesting
@@ -352,11 +359,12 @@ static int index_room(void)
  * init at that address or by free() of its memory, which both find the
  * entry there; taken for another address, its pin or node would stay in
  * the graph for good. */
-static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was)
+static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *at)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
     uint64_t h = hash_of(addr);
-    for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
+    size_t i = slot_of(h, ix->mask);
+    for (;; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
         if (k == 0)
             break;
@@ -377,6 +385,8 @@ static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was)
     }
     if (used >= (size_t)tg__opt.max_locks || index_room() != 0)
         return NULL;
+    struct index *now = __atomic_load_n(&cur, __ATOMIC_RELAXED);
+    *at = now == ix ? i : slot_of(h, now->mask);
     if (!slab_left) {
         void *p = mmap(NULL, SLAB * sizeof *slab, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -407,6 +417,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     uint32_t old_flags = 0;
     ins_lock();
     int fresh = 0;
+    size_t at = 0;
     struct tg_res *r = tg__res_lookup(addr);
     /* An init without insert_lock holds r for a moment (reinit): it gives
      * it back at once if r left its address, else it is an init of the
@@ -421,12 +432,12 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
         r = tg__res_lookup(addr);
     }
     if (!r)
-        r = claim(addr, &fresh, &old_flags);
+        r = claim(addr, &fresh, &old_flags, &at);
     if (r && fresh) {
         fill(r, kind, flags, pc, old_flags);
         __atomic_store_n(&r->addr, addr, __ATOMIC_RELEASE);
         if (fresh == 2)
-            put(__atomic_load_n(&cur, __ATOMIC_RELAXED), addr, r);
+            put_from(__atomic_load_n(&cur, __ATOMIC_RELAXED), at, addr, r);
     } else if (r && reinit) {
         old_flags = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         if (old_flags & TG_RF_IN_GRAPH)

@@ -655,23 +655,31 @@ struct occ {
     struct occ *next_same;     /* in its bucket of the set of occurrences */
 };
 
-/* An edge: 32 bytes, two to a cache line. Its two locks are its nodes' (a
- * node's key, and for an instance its entry); with lock_classes, where the
- * nodes are classes, the instances it was first seen with are kept beside
- * it (struct edge_inst). Most edges are shown once, or in one way (one
- * place nesting into many locks): such an edge names its occurrence
- * itself; one with several names a list of them (struct occ_list, 16
- * bytes more). */
+/* An edge: 24 bytes. Its two locks are its nodes' (a node's key, and for
+ * an instance its entry); with lock_classes, where the nodes are classes,
+ * the instances it was first seen with are kept beside it (struct
+ * edge_inst). Most edges are shown once, or in one way (one place nesting
+ * into many locks): such an edge names its occurrence itself; one with
+ * several names a list of them (struct occ_list, 16 bytes more).
+ *
+ * A node's edges are two singly linked lists, newest first: a new edge
+ * writes itself and its two nodes' heads, never an older edge (a doubly
+ * linked list wrote the old head's back link, a cold line in a large
+ * graph, at each new edge, and two more at its removal). An edge whose
+ * node is retired is dead: out of the index and without occurrences at
+ * once, but left in the list of its other node, which drops it when it
+ * retires too, or sweeps its lists when they hold many (edge_left): so a
+ * dead edge costs O(1) amortized. */
 struct edge {
     int from_node, to_node;
     int next_out, next_in;       /* next edge leaving `from` / entering `to`, -1 at the end */
-    int prev_out, prev_in;       /* the same backwards, so that an edge unlinks in O(1) */
     uint32_t occ;                /* n_occ 1: its occurrence (OCC); more: their list (LIST) */
-    uint32_t acyclic_at : 28;    /* graph_version + 1 when no cycle ran through it */
+    uint32_t acyclic_at : 27;    /* graph_version + 1 when no cycle ran through it */
     uint32_t back : 1;           /* it closed a cycle: outside the topological order */
+    uint32_t dead : 1;           /* a node of it was retired; only a list still holds it */
     uint32_t n_occ : 3;
 };
-_Static_assert(sizeof(struct edge) == 32, "an edge is two to a cache line");
+_Static_assert(sizeof(struct edge) == 24, "an edge is 24 bytes");
 
 /* The occurrences of an edge that has several. */
 struct occ_list {
@@ -692,6 +700,7 @@ struct node {
     uint64_t key;
     int first_out, first_in;
     int64_t ord;
+    int live, dead;              /* edges in its two lists: live ones, dead ones (struct edge) */
     uintptr_t addr;              /* an instance's address, else 0 */
     struct tg_res *res;          /* an instance's entry, else NULL */
     /* Instances: the others whose grain falls in one bucket (node + 1, 0
@@ -732,7 +741,7 @@ static int full_warned;
  * back is valid until the graph changes. It stays below GRAPH_VERSIONS - 1
  * (edge.acyclic_at holds it plus one): when it would reach that, every
  * edge's mark is cleared and it starts again at 0. */
-#define GRAPH_VERSIONS (1u << 28)
+#define GRAPH_VERSIONS (1u << 27)
 static uint32_t graph_version;
 
 static void graph_changed(void)
@@ -761,15 +770,19 @@ static size_t segs_room(size_t n)
 
 /* More segments of `size`-byte places in *segs (which holds *cap / SEG of
  * them); 0, or -1 if out of memory. Once the graph has SEG_GROUP of them,
- * the next SEG_GROUP come in one block (2 MiB or more for edges), which
+ * the next SEG_GROUP or more come in one block of 2 MiB or more, which
  * the allocator maps on huge pages: a graph that grows by millions of
  * edges then takes one page fault per 2 MiB instead of one per 4 KiB
  * (512 of them, each a trap to the kernel, dearer in a virtual machine),
  * and one TLB entry. A small graph keeps small segments. */
 #define SEG_GROUP 16
+#define SEG_GROUP_BYTES ((size_t)2 << 20)
 static int add_segment(void ***segs, int *cap, size_t size)
 {
-    size_t n = (size_t)*cap / SEG, k = n >= SEG_GROUP ? SEG_GROUP : 1;
+    size_t n = (size_t)*cap / SEG, k = 1;
+    if (n >= SEG_GROUP)
+        for (k = SEG_GROUP; k * SEG * size < SEG_GROUP_BYTES; k++)
+            ;
     if (n + k > (n ? segs_room(n) : 0)) {
         void **t = tg__realloc(*segs, segs_room(n + k) * sizeof *t);
         if (!t)
@@ -1035,6 +1048,7 @@ static int node_add(uint64_t key, uint64_t born, struct tg_res *r)
     struct node *nd = &NODE(i);
     nd->key = key;
     nd->first_out = nd->first_in = -1;
+    nd->live = nd->dead = 0;
     nd->ord = born ? (int64_t)(born * 2) : (next_ord++) * 2 + 1;
     nd->addr = r ? r->addr : 0;
     nd->res = r;
@@ -1262,7 +1276,8 @@ static int eix_slot(const struct edge_table *t, uint64_t v, size_t *at)
 /* Removes edge i, which is in the index. */
 static void eix_remove(int i)
 {
-    uint64_t v = (uint64_t)eix_hash(EDGE(i).from_node, EDGE(i).to_node) << 32 | (uint32_t)(i + 1);
+    const struct edge *e = &EDGE(i);
+    uint64_t v = (uint64_t)eix_hash(e->from_node, e->to_node) << 32 | (uint32_t)(i + 1);
     size_t j = 0; /* set by eix_slot when it finds v; -O3 cannot see it */
     eix_n--;
     if (!eix.s || !eix_slot(&eix, v, &j)) {
@@ -1325,7 +1340,7 @@ static int reach(int start, int dir, int64_t lo, int64_t hi, int stop, int **lis
         int x = (*list)[k];
         for (int e = dir ? NODE(x).first_in : NODE(x).first_out; e >= 0;
              e = dir ? EDGE(e).next_in : EDGE(e).next_out) {
-            if (EDGE(e).back)
+            if (EDGE(e).back || EDGE(e).dead)
                 continue;
             int y = dir ? EDGE(e).from_node : EDGE(e).to_node;
             if (y == stop)
@@ -1441,15 +1456,12 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     }
     /* The nodes' places once (stores through e could alias the tables). */
     struct node *fnode = &NODE(from_node), *tnode = &NODE(to_node);
-    e->prev_out = e->prev_in = -1;
     e->next_out = fnode->first_out;
-    if (e->next_out >= 0)
-        EDGE(e->next_out).prev_out = i;
     fnode->first_out = i;
+    fnode->live++;
     e->next_in = tnode->first_in;
-    if (e->next_in >= 0)
-        EDGE(e->next_in).prev_in = i;
     tnode->first_in = i;
+    tnode->live++;
     graph_changed();
     if (fnode->ord >= tnode->ord) /* else the order holds: the common case */
         order_edge(i);
@@ -1502,33 +1514,18 @@ static int edge_occ_put(struct edge *e, int k, struct occ *o)
     return 0;
 }
 
-/* Edge e leaves the out-list of its from-node (and below, the in-list of
- * its to-node). */
-static void unlink_out(const struct edge *e)
+/* Edge i's place is free (it is in no node's list). */
+static void edge_place_free(struct edge *e, int i)
 {
-    if (e->prev_out >= 0)
-        EDGE(e->prev_out).next_out = e->next_out;
-    else
-        NODE(e->from_node).first_out = e->next_out;
-    if (e->next_out >= 0)
-        EDGE(e->next_out).prev_out = e->prev_out;
+    e->next_out = free_edge;
+    free_edge = i;
 }
 
-static void unlink_in(const struct edge *e)
+/* Edge i (at e) dies with one of its nodes: it leaves the index and lets
+ * go of its occurrences; its place stays taken while its other node's
+ * list holds it. */
+static void edge_kill(struct edge *e, int i)
 {
-    if (e->prev_in >= 0)
-        EDGE(e->prev_in).next_in = e->next_in;
-    else
-        NODE(e->to_node).first_in = e->next_in;
-    if (e->next_in >= 0)
-        EDGE(e->next_in).prev_in = e->prev_in;
-}
-
-/* Edge i, in no node's list any more, leaves the index and lets go of its
- * occurrences; its place is free. */
-static void edge_free(int i)
-{
-    struct edge *e = &EDGE(i);
     eix_remove(i);
     if (e->n_occ == 1) {
         occ_free(&OCC(e->occ));
@@ -1540,33 +1537,85 @@ static void edge_free(int i)
         free_list = (int)e->occ;
     }
     n_back -= e->back;
-    e->next_out = free_edge;
-    free_edge = i;
+    e->n_occ = 0;
+    e->back = 0;
+    e->dead = 1;
+}
+
+/* Node nd's lists leave out their dead edges, whose places are free. */
+static void node_sweep(struct node *n)
+{
+    for (int *p = &n->first_out; *p >= 0;) {
+        struct edge *e = &EDGE(*p);
+        if (e->dead) {
+            int i = *p;
+            *p = e->next_out;
+            edge_place_free(e, i);
+        } else {
+            p = &e->next_out;
+        }
+    }
+    for (int *p = &n->first_in; *p >= 0;) {
+        struct edge *e = &EDGE(*p);
+        if (e->dead) {
+            int i = *p;
+            *p = e->next_in;
+            edge_place_free(e, i);
+        } else {
+            p = &e->next_in;
+        }
+    }
+    n->dead = 0;
+}
+
+/* Node nd (not retired) lost an edge of its lists to its other node's
+ * end. Its lists are swept when they hold at least SWEEP_MIN dead edges
+ * and as many as live ones: a sweep then reads at most two edges a dead
+ * one, and a node's lists hold at most about twice its live edges. */
+#define SWEEP_MIN 16
+static void edge_left(int nd)
+{
+    struct node *n = &NODE(nd);
+    n->live--;
+    if (++n->dead >= SWEEP_MIN && n->dead >= n->live)
+        node_sweep(n);
 }
 
 /* Node nd leaves the graph with every edge to or from it. Its own two
- * lists go whole: each edge is unlinked from its other node's list only. */
+ * lists go whole: a live edge dies (left in its other node's list), a dead
+ * one (whose other node went before) was in this list only and is free. */
 static void node_retire(int nd)
 {
-    for (int i = NODE(nd).first_out, next; i >= 0; i = next) {
-        next = EDGE(i).next_out;
-        unlink_in(&EDGE(i));
-        edge_free(i);
+    struct node *n = &NODE(nd);
+    for (int i = n->first_out, next; i >= 0; i = next) {
+        struct edge *e = &EDGE(i);
+        next = e->next_out; /* edge_left may sweep e */
+        if (e->dead) {
+            edge_place_free(e, i);
+        } else {
+            edge_kill(e, i);
+            edge_left(e->to_node);
+        }
     }
-    NODE(nd).first_out = -1;
-    for (int i = NODE(nd).first_in, next; i >= 0; i = next) {
-        next = EDGE(i).next_in;
-        unlink_out(&EDGE(i));
-        edge_free(i);
+    for (int i = n->first_in, next; i >= 0; i = next) {
+        struct edge *e = &EDGE(i);
+        next = e->next_in;
+        if (e->dead) {
+            edge_place_free(e, i);
+        } else {
+            edge_kill(e, i);
+            edge_left(e->from_node);
+        }
     }
-    NODE(nd).first_in = -1;
-    if (NODE(nd).addr) {
+    n->live = n->dead = 0;
+    if (n->addr) {
         page_unlink(nd);
     } else {
         lh_remove(&node_index, nd, node_hash, node_link);
     }
-    NODE(nd).key = 0;
-    NODE(nd).first_out = free_node;
+    n->key = 0;
+    n->first_in = -1;
+    n->first_out = free_node;
     free_node = nd;
     graph_changed();
 }
@@ -2066,6 +2115,8 @@ static struct cycle *search(int first_edge)
             continue;
         }
         cursor[depth] = EDGE(e).next_out;
+        if (EDGE(e).dead)
+            continue;
         if (EDGE(e).to_node == goal) {
             any_path = 1;
             stack[depth + 1] = e;

@@ -1542,29 +1542,27 @@ static void edge_kill(struct edge *e, int i)
     e->dead = 1;
 }
 
-/* Node nd's lists leave out their dead edges, whose places are free. */
+/* The list at head (in: linked by next_in, else next_out) leaves out its
+ * dead edges, whose places are free. */
+static void list_sweep(int *head, int in)
+{
+    for (int *p = head; *p >= 0;) {
+        struct edge *e = &EDGE(*p);
+        int *next = in ? &e->next_in : &e->next_out;
+        if (e->dead) {
+            int i = *p;
+            *p = *next;
+            edge_place_free(e, i);
+        } else {
+            p = next;
+        }
+    }
+}
+
 static void node_sweep(struct node *n)
 {
-    for (int *p = &n->first_out; *p >= 0;) {
-        struct edge *e = &EDGE(*p);
-        if (e->dead) {
-            int i = *p;
-            *p = e->next_out;
-            edge_place_free(e, i);
-        } else {
-            p = &e->next_out;
-        }
-    }
-    for (int *p = &n->first_in; *p >= 0;) {
-        struct edge *e = &EDGE(*p);
-        if (e->dead) {
-            int i = *p;
-            *p = e->next_in;
-            edge_place_free(e, i);
-        } else {
-            p = &e->next_in;
-        }
-    }
+    list_sweep(&n->first_out, 0);
+    list_sweep(&n->first_in, 1);
     n->dead = 0;
 }
 

@@ -2970,6 +2970,21 @@ static void chain_clear(struct tg_actor *a)
     a->chain_retired_at = retired_now(a);
 }
 
+/* The common case of chain_cache_put: v (a key salted) goes to the empty
+ * slot the caller's probe found, in a table with room and no previous
+ * array, not stale. 1 if it went there. */
+static inline __attribute__((always_inline)) int chain_put_found(struct tg_actor *a, uint64_t v,
+                                                                 long empty)
+{
+    if (empty < 0 || !v || a->chain_stale || chain_head(a->chain_cache)->old ||
+        a->chain_used >= chain_room(a->chain_bits))
+        return 0;
+    a->chain_cache[empty] = v;
+    a->chain_used++;
+    a->chain_fresh = 1;
+    return 1;
+}
+
 /* Remembers that a's chain `key` is validated (the table is a's own).
  * empty, if not -1: the empty slot where the probe for key (which did not
  * find it) ended, in the table as it is now; used if the table needs no
@@ -2978,13 +2993,8 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
                                                                   long empty)
 {
     uint64_t v = key ^ a->chain_salt;
-    if (empty >= 0 && v && !a->chain_stale && !chain_head(a->chain_cache)->old &&
-        a->chain_used < chain_room(a->chain_bits)) {
-        a->chain_cache[empty] = v;
-        a->chain_used++;
-        a->chain_fresh = 1;
+    if (chain_put_found(a, v, empty))
         return;
-    }
     if (a->chain_stale) { /* a previous user's entries */
         if (a->chain_cache && a->chain_bits > CHAIN_MIN_BITS) {
             chain_free(a->chain_cache);
@@ -4599,19 +4609,13 @@ static __attribute__((noinline)) void chain_renewed_slow(struct tg_actor *a, lon
  * chain that is handled anew after every post do not pile up there; else
  * at the empty slot chain_older found (older < -1), if a's table has not
  * changed since (only chain_cache_put changes it). Inline for the common
- * case of a first nesting (lock churn: one per lock made), chain_cache_put's
- * first test, without a call. */
+ * case of a first nesting (lock churn: one per lock made), chain_put_found,
+ * without a call. */
 static inline __attribute__((always_inline)) void chain_renewed(struct tg_actor *a, long older,
                                                                uint64_t key)
 {
-    uint64_t v = key ^ a->chain_salt;
-    if (older < -1 && v && !a->chain_stale && !chain_head(a->chain_cache)->old &&
-        a->chain_used < chain_room(a->chain_bits)) {
-        a->chain_cache[-2 - older] = v;
-        a->chain_used++;
-        a->chain_fresh = 1;
+    if (older < -1 && chain_put_found(a, key ^ a->chain_salt, -2 - older))
         return;
-    }
     chain_renewed_slow(a, older, key);
 }
 

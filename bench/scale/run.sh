@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Scaling probes (issue 10): lock shapes whose cost under a checker may grow
 # with the program's history, each at a small and a large size, run plain,
-# under `tangle run`, under `tangle run -O lock_order=0` and built with
-# ThreadSanitizer; then memcached under memcslap load.
+# under `tangle run`, under `tangle run -O lock_order=0`, under floor.c (the
+# least an online lock-order checker does on each call: a hold stack and a
+# probe of the chains seen; no stacks, graph or instance identity) and
+# built with ThreadSanitizer; then memcached under memcslap load.
 #
 #   run.sh TANGLE_BIN SOURCE_DIR [quick|full]
 #
@@ -40,6 +42,8 @@ $cc -O2 -g -Wall -Wextra -Wshadow -Werror -pthread "$src/scale.c" -o "$work/plai
 $cc -O2 -Wall -Wextra -Wshadow -Werror "$src/measure.c" -o "$work/measure" || exit 1
 tsan=yes
 $cc -O2 -g -pthread -fsanitize=thread "$src/scale.c" -o "$work/tsan" 2>/dev/null || tsan=no
+floor=yes
+$cc -O2 -Wall -Wextra -Wshadow -Werror -shared -fPIC "$src/floor.c" -o "$work/floor.so" -ldl 2>/dev/null || floor=no
 export TANGLE_BIN="$tangle" MEASURE="$work/measure" LIMIT="$limit"
 
 echo "scale probes ($mode): $(nproc) cores, $(uname -m); every run bounded by $limit s"
@@ -56,6 +60,7 @@ run_one() {
     plain) set -- "$work/plain" "$@" ;;
     tangle) set -- "$tangle" run --json "$work/t.json" -- "$work/plain" "$@" ;;
     no-order) set -- "$tangle" run -O lock_order=0 --json "$work/t.json" -- "$work/plain" "$@" ;;
+    floor) set -- env LD_PRELOAD="$work/floor.so" "$work/plain" "$@" ;;
     tsan) set -- "$work/tsan" "$@" ;;
     esac
     rm -f "$work/t.json"
@@ -77,7 +82,7 @@ show() {
     awk -v probe="$1" -v size="$2" -v limit="$limit" '
     $1 == probe && $2 == size { w[$3] = $4; wall[$3] = $5; rss[$3] = $6; st[$3] = $7 }
     END {
-        n = split("plain tangle no-order tsan", m, " ")
+        n = split("plain tangle no-order floor tsan", m, " ")
         for (i = 1; i <= n; i++) {
             k = m[i]
             if (!(k in st)) continue
@@ -105,8 +110,9 @@ show() {
 probe() {
     name=$1 size=$2 ops=$3; shift 3
     echo "$name $size $ops" >> "$work/ops"
-    for how in plain tangle no-order tsan; do
+    for how in plain tangle no-order floor tsan; do
         [ $how = tsan ] && [ $tsan = no ] && continue
+        [ $how = floor ] && [ $floor = no ] && continue
         run_one "$name" "$size" $how "$@"
     done
     OPS="$work/ops" show "$name" "$size"
@@ -120,7 +126,7 @@ growth() {
     $1 == probe && ($2 == a || $2 == b) { w[$2 " " $3] = ($7 == "0" || $7 == "66") && $4 != "nan" ? $4 * 1e9 / ops[$1 " " $2] : -1; mb[$2 " " $3] = $6 / 1024 }
     END {
         line = sprintf("  growth %s (ns/op at %s -> %s):", probe, a, b)
-        n = split("plain tangle no-order tsan", m, " ")
+        n = split("plain tangle no-order floor tsan", m, " ")
         for (i = 1; i <= n; i++) {
             k = m[i]
             if (!((a " " k) in w)) continue
@@ -174,6 +180,7 @@ if wanted alive; then
 fi
 [ -s "$work/notes" ] && { echo "runs that failed:"; cat "$work/notes"; }
 echo "(time: the probe's own timing of its operations; x_plain, x_tsan: time ratios;"
+echo " floor: floor.c, a lower bound of the repeated path that checks nothing, not a checker;"
 echo " targets (issue 10): tangle <= 1.5x plain, never slower than TSan, growth within 1.3x)"
 if wanted memcached; then
     echo

@@ -912,7 +912,8 @@ LH_INLINE void lh_remove(struct lhash *t, int i, lh_hash_fn *hash, lh_link_fn *l
  * share, at the price of a load per grain for a large block freed in a
  * region where such a lock once was. */
 #define GRAIN_SHIFT 7
-#define PAGE_BUCKETS 16384
+#define PAGE_BITS 14
+#define PAGE_BUCKETS (1 << PAGE_BITS)
 #define REGION_SHIFT 21
 #define REGION_BUCKETS 4096
 _Atomic uint32_t tg__graph_instances;
@@ -933,32 +934,46 @@ static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
  * none carries into its neighbour: nodes are fewer than 2^31 (an int
  * numbers them), pins fewer than 2^29 (at most two an entry, an ended
  * instance's not yet given back and the next one's, and at most
- * max_locks <= 2^28 entries). */
+ * max_locks <= 2^28 entries). Buckets b and b + 2^COUNT_BITS share a
+ * row (COUNT_BITS is PAGE_BITS - 1): grains some 850 KiB apart, never
+ * neighbours. The rows take 256 KiB where a row a bucket took 512 (5
+ * bytes a lock at 10^5 locks, where every row is resident); a bucket's
+ * list (page_first) stays as short as before, and a free() that meets
+ * the other bucket's counts walks a list that holds nothing in its
+ * block. */
 #define FINE_SHIFT 4
 #define FINE_SPAN 1024 /* blocks up to this size get the second look */
 #define GRANULES (1 << (GRAIN_SHIFT - FINE_SHIFT)) /* a grain's, 8 */
-static _Atomic uint64_t place_count[PAGE_BUCKETS][GRANULES / 2] __attribute__((aligned(64)));
+#define COUNT_BITS (PAGE_BITS - 1)
+static _Atomic uint64_t place_count[1 << COUNT_BITS][GRANULES / 2] __attribute__((aligned(64)));
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
-/* A grain's bucket: the top 14 bits of grain times 1.236 (2^51 over the
- * golden ratio, scaled by 2^-50). Grains next to each other get buckets
- * next to each other (one or two apart), so the locks of a program's few
- * arrays and heap runs touch as many pages of place_count and page_first
- * as they span, not all 128 and 16 of them (objects 1,000: 512 KiB less
- * resident); the bits of the grain above the table's width still mix in
- * through the constant's lower bits, so far apart places and
+/* A grain's bucket: the top PAGE_BITS bits of grain times 1.236 (2^51
+ * over the golden ratio, scaled by 2^-50). Grains next to each other get
+ * buckets next to each other (one or two apart), so the locks of a
+ * program's few arrays and heap runs touch as many pages of place_count
+ * and page_first as they span, not all of them (objects 1,000: 512 KiB
+ * less resident); the bits of the grain above the table's width still
+ * mix in through the constant's lower bits, so far apart places and
  * power-of-two strides spread over the buckets as before. Same cost: one
- * multiply and one shift. */
+ * multiply and one shift. Its row of counts (count_row) is the top
+ * COUNT_BITS bits of twice the product: the bucket's low COUNT_BITS bits. */
+#define PLACE_MUL (0x9E3779B97F4A7C15ull >> (PAGE_BITS - 1))
 static size_t page_bucket(uintptr_t grain)
 {
-    return (size_t)((grain * 0x4F1BBCDCBFA53ull) >> 50); /* 14 bits */
+    return (size_t)((grain * PLACE_MUL) >> (64 - PAGE_BITS));
+}
+
+static size_t count_row(uintptr_t grain)
+{
+    return (size_t)((grain * (PLACE_MUL << 1)) >> (64 - COUNT_BITS));
 }
 
 /* The word that holds granule's count, at bit *shift. */
 static _Atomic uint64_t *granule_word(uintptr_t granule, unsigned *shift)
 {
     *shift = (unsigned)(granule & 1) * 32;
-    return &place_count[page_bucket(granule >> (GRAIN_SHIFT - FINE_SHIFT))][(granule >> 1) &
+    return &place_count[count_row(granule >> (GRAIN_SHIFT - FINE_SHIFT))][(granule >> 1) &
                                                                          (GRANULES / 2 - 1)];
 }
 
@@ -971,10 +986,10 @@ static void count_at(uintptr_t addr, int delta)
     __atomic_fetch_add(w, (uint64_t)(int64_t)delta << shift, __ATOMIC_RELAXED);
 }
 
-/* 1 if bucket b (page_bucket) counts an instance. */
+/* 1 if bucket b's row (count_row) counts an instance. */
 static int bucket_counts(size_t b)
 {
-    const _Atomic uint64_t *w = place_count[b];
+    const _Atomic uint64_t *w = place_count[b & (((size_t)1 << COUNT_BITS) - 1)];
     return (__atomic_load_n(&w[0], __ATOMIC_RELAXED) | __atomic_load_n(&w[1], __ATOMIC_RELAXED) |
             __atomic_load_n(&w[2], __ATOMIC_RELAXED) | __atomic_load_n(&w[3], __ATOMIC_RELAXED)) != 0;
 }
@@ -4433,7 +4448,7 @@ static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire)
         uintptr_t grain = p >> GRAIN_SHIFT, end = (grain + 1) << GRAIN_SHIFT;
         if (end > hi)
             end = hi;
-        const _Atomic uint64_t *row = place_count[page_bucket(grain)];
+        const _Atomic uint64_t *row = place_count[count_row(grain)];
         for (uintptr_t granule = p >> FINE_SHIFT, last = (end - 1) >> FINE_SHIFT; granule <= last;
              granule++) {
             uint64_t w = __atomic_load_n(&row[(granule >> 1) & (GRANULES / 2 - 1)], __ATOMIC_RELAXED);

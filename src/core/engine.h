@@ -776,6 +776,9 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
 /* Instance nodes in the graph now, plus one for good once a queued first
  * nesting named a lock: free() looks no further while 0. */
 extern _Atomic uint32_t tg__graph_instances;
+/* Live edges of the lock-order graph (for tests: read it while no other
+ * thread is in the engine). */
+size_t tg__lockorder_edges(void);
 /* Happens-before through creation, joins and semaphores, for the
  * lock-order filter. Each costs O(threads alive) (clock slots of joined
  * threads are reused, and those of detached ones once their creator may:

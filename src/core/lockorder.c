@@ -1170,6 +1170,11 @@ struct edge_table {
 };
 static struct edge_table eix, eix_old;
 static size_t eix_n;             /* live edges in both tables */
+size_t tg__lockorder_edges(void)
+{
+    return eix_n;
+}
+
 /* Bumped by every write to the current table's slots, and when another
  * table takes its place. */
 static uint64_t eix_changes;
@@ -2665,46 +2670,55 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
     return occ_intern(&want);
 }
 
-/* The edge h -> top of the taker's hold h, if an occurrence of it is to be
- * added: its index, or NEW_EDGE if the edge itself is new; -1 if nothing
- * is new. *place is where the occurrence goes; for a new edge, nodes[0]
- * and nodes[1] are the nodes of its two locks found (-1 if not, or not
- * looked for), which stay theirs until the engine lock is released. */
+/* What one of the taker's holds adds: the edge from it to the newest hold
+ * (its index, NEW_EDGE if the edge itself is new, -1 for nothing), the
+ * place of the occurrence, and for a new edge the keys of its two locks,
+ * their nodes found (-1 if not, or not looked for) and where the look-up
+ * of the edge ended. The nodes stay theirs while the engine lock is held. */
 #define NEW_EDGE (-2)
-static int edge_plan(const struct taker *t, struct tg_held *h, int *place, int *nodes,
-                     struct eix_hint *hint)
+struct step {
+    int edge, place;
+    int nodes[2];
+    uint64_t keys[2];
+    struct eix_hint hint;
+};
+
+/* Plans the edge h -> top of the taker's hold h into *s; returns s->edge. */
+static inline __attribute__((always_inline)) int edge_plan(const struct taker *t, struct tg_held *h,
+                                                          struct step *s)
 {
     struct tg_res *hr = own_res(h), *tr = t->top_res;
     int classes = tg__opt.lock_classes;
     uint64_t from = node_key(hr, h), to = node_key(tr, t->top);
     if (from == to)
-        return -1; /* a class taken twice, or a recursive relock */
+        return s->edge = -1; /* a class taken twice, or a recursive relock */
     int fn = node_of(from, classes ? NULL : hr), tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr);
-    hint->slot = SIZE_MAX;
-    int i = tn < 0 ? -1 : edge_find(fn, tn, hint);
+    s->hint.slot = SIZE_MAX;
+    int i = tn < 0 ? -1 : edge_find(fn, tn, &s->hint);
     if (i < 0 && t->own_clock)
-        return -1; /* a renewal of an edge that left the graph with a lock */
+        return s->edge = -1; /* a renewal of an edge that left the graph with a lock */
     if (i < 0) {
-        *place = 0;
-        nodes[0] = fn;
-        nodes[1] = tn;
-        return NEW_EDGE;
+        s->place = 0;
+        s->nodes[0] = fn;
+        s->nodes[1] = tn;
+        s->keys[0] = from;
+        s->keys[1] = to;
+        return s->edge = NEW_EDGE;
     }
     struct want w;
     want_init(&w, t, h);
-    *place = occ_place(&EDGE(i), &w);
-    return *place < 0 ? -1 : i;
+    s->place = occ_place(&EDGE(i), &w);
+    return s->edge = s->place < 0 ? -1 : i;
 }
 
-/* Creates the edge h -> top (nodes: as edge_plan found them); -1 (and
- * lock order stops) if out of memory. */
-static int edge_make(const struct taker *t, struct tg_held *h, const int *nodes,
-                     const struct eix_hint *hint)
+/* Creates the edge h -> top that s planned; -1 (and lock order stops) if
+ * out of memory. */
+static int edge_make(const struct taker *t, struct tg_held *h, const struct step *s)
 {
-    struct tg_res *hr = own_res(h), *tr = t->top_res;
+    struct tg_res *hr = h->res, *tr = t->top_res; /* (looked up by the plan) */
     int classes = tg__opt.lock_classes;
-    int i = edge_new(node_key(hr, h), node_key(tr, t->top), hr && !classes ? hr : NULL,
-                     tr && !classes ? tr : NULL, nodes[0], nodes[1], hint);
+    int i = edge_new(s->keys[0], s->keys[1], hr && !classes ? hr : NULL, tr && !classes ? tr : NULL,
+                     s->nodes[0], s->nodes[1], &s->hint);
     if (i < 0) {
         tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
                       "prediction stops here.");
@@ -2726,52 +2740,53 @@ static int edge_make(const struct taker *t, struct tg_held *h, const int *nodes,
     return i;
 }
 
-/* What one slow path is to add: for each of the taker's newest holds (from
- * `first` on), the edge to add an occurrence to (or NEW_EDGE, or -1 for
- * nothing) and the occurrence's place. */
-struct plan {
-    int first, n_new;
-    int edge[HOLD_WINDOW + 1];
-    int place[HOLD_WINDOW + 1];
-    int nodes[HOLD_WINDOW + 1][2]; /* a new edge's, as edge_plan found them */
-    struct eix_hint hint[HOLD_WINDOW + 1]; /* and where its look-up ended */
-};
-
-/* One look at the graph for every hold; returns how many occurrences are new. */
-static int plan_all(const struct taker *t, struct plan *p)
+/* The taker's holds that make an edge to its newest: the newest
+ * HOLD_WINDOW + 1 below it at most, from the one first_hold names, and of
+ * those each that is not released by another, another hold of the newest
+ * lock, or marked in no_edge. */
+static int first_hold(const struct taker *t)
 {
-    int n = t->n;
-    p->first = n - 1 > HOLD_WINDOW ? n - 1 - HOLD_WINDOW : 0;
-    p->n_new = 0;
-    for (int i = p->first; i < n - 1; i++) {
-        struct tg_held *h = &t->held[i];
-        int *e = &p->edge[i - p->first];
-        *e = -1;
-        if (h->released_by_other || h->addr == t->top->addr || (i < 32 && (t->no_edge >> i & 1)))
-            continue;
-        int j = i - p->first;
-        *e = edge_plan(t, h, &p->place[j], p->nodes[j], &p->hint[j]);
-        p->n_new += *e != -1;
-    }
-    return p->n_new;
+    return t->n - 1 > HOLD_WINDOW ? t->n - 1 - HOLD_WINDOW : 0;
 }
 
-/* Adds the planned occurrences and searches for a cycle through each. */
-static void apply(const struct taker *t, const struct plan *p, struct cycle **found)
+static int makes_edge(const struct taker *t, int i)
 {
-    for (int i = p->first; i < t->n - 1 && !*found; i++) {
+    const struct tg_held *h = &t->held[i];
+    return !h->released_by_other && h->addr != t->top->addr && !(i < 32 && (t->no_edge >> i & 1));
+}
+
+/* 1 if some hold has an occurrence to add (the slow path asks before it
+ * captures the stack of the nesting). */
+static int plan_any(const struct taker *t)
+{
+    struct step s;
+    for (int i = first_hold(t); i < t->n - 1; i++)
+        if (makes_edge(t, i) && edge_plan(t, &t->held[i], &s) != -1)
+            return 1;
+    return 0;
+}
+
+/* Adds the taker's new occurrences and searches for a cycle through each.
+ * Each hold's is planned just before it is added, with the engine lock
+ * held throughout: an earlier hold's may have made its edge (two holds of
+ * one class with lock_classes, or of one recursive lock), its nodes or
+ * the occurrence it would add, which it then finds instead of making
+ * them again. */
+static void apply(const struct taker *t, struct cycle **found)
+{
+    for (int i = first_hold(t); i < t->n - 1 && !*found; i++) {
         struct tg_held *h = &t->held[i];
-        int e = p->edge[i - p->first], place = p->place[i - p->first];
-        if (e == -1)
+        struct step s;
+        if (!makes_edge(t, i) || edge_plan(t, h, &s) == -1)
             continue;
-        if (e == NEW_EDGE &&
-            (e = edge_make(t, h, p->nodes[i - p->first], &p->hint[i - p->first])) < 0)
+        int e = s.edge;
+        if (e == NEW_EDGE && (e = edge_make(t, h, &s)) < 0)
             return;
         struct occ *o = occ_new(t, h);
         if (!o)
             continue;
         struct edge *ed = &EDGE(e);
-        if (edge_occ_put(ed, place, o) != 0) {
+        if (edge_occ_put(ed, s.place, o) != 0) {
             occ_free(o);
             continue;
         }
@@ -3430,7 +3445,6 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
     struct tg_held held[RENEW_DEEP];
     struct cycle *c = NULL;
     struct taker t;
-    struct plan p;
     for (int k = 0; k < n; k++) {
         tail = kept_settle(h[k].res, h[k].id, tail);
         /* Only what the graph reads, and the word mode shares (a hold's
@@ -3449,8 +3463,7 @@ static struct cycle **entry_run(struct tg_actor *a, struct tg_vc *vc, uint32_t o
     taker_init(&t, a, vc, held, n, to_stack);
     t.no_edge = no_edge;
     t.own_clock = own_clock;
-    if (plan_all(&t, &p))
-        apply(&t, &p, &c);
+    apply(&t, &c);
     return found_add(tail, c);
 }
 
@@ -4654,7 +4667,6 @@ void tg__lockorder_slow(struct tg_actor *a)
     uint32_t to_stack = top->stack;
     struct cycle *found = NULL, **tail = &found, *c = NULL;
     struct taker t;
-    struct plan p;
     tg__guard++;
     long older = chain_older(a, key);
     if (older >= 0 && renew(a, key)) { /* validated before a create or a post */
@@ -4678,7 +4690,7 @@ void tg__lockorder_slow(struct tg_actor *a)
             tail = kept_settle(r, h->res_id ? h->res_id : r->id, tail);
     }
     taker_init(&t, a, hb_self(a), a->held, a->n_held, to_stack);
-    int todo = plan_all(&t, &p);
+    int todo = plan_any(&t);
     if (todo && !to_stack) {
         /* The unwinder runs with the engine lock released if the stack is
          * not one seen before: the holds stay a's own, but the graph may
@@ -4686,10 +4698,10 @@ void tg__lockorder_slow(struct tg_actor *a)
         int unlocked = 0;
         t.to_stack = tg__stack_capture_locked(2, &unlocked);
         if (unlocked)
-            todo = plan_all(&t, &p);
+            todo = plan_any(&t);
     }
     if (todo)
-        apply(&t, &p, &c);
+        apply(&t, &c);
     found_add(tail, c);
     tg__unlock();
     chain_renewed(a, older, key);

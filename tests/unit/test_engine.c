@@ -362,6 +362,37 @@ static void test_edges_of_one_nesting(void)
         tg__res_destroy(r[i]);
 }
 
+/* Two holds of one recursive lock under a new top make one edge between
+ * them, not one each: the second hold's edge is looked for once the first
+ * one's is made (a plan of every hold made before any edge took it for
+ * new twice, and the index kept both). */
+static void test_one_edge_per_pair(void)
+{
+    static char mem[3][64];
+    struct tg_res *r = tg__res_init((uintptr_t)mem[0], TG_RES_MUTEX, TG_RF_RECURSIVE, 0);
+    struct tg_res *b = tg__res_init((uintptr_t)mem[1], TG_RES_MUTEX, 0, 0);
+    struct tg_res *c = tg__res_init((uintptr_t)mem[2], TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t1 = thread("t1"), *t2 = thread("t2");
+    nest(t2, b, c); /* b is no leaf: a nesting into it is queued, not kept */
+    size_t before = tg__lockorder_edges();
+    tg__acquired(t1, r, TG_MODE_EXCL, 0);
+    tg__acquired(t1, r, TG_MODE_EXCL, 0);
+    tg__acquired(t1, b, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t1);
+    tg__released(t1, b);
+    tg__released(t1, r);
+    tg__released(t1, r);
+    tg__lockorder_drain(t1);
+    CHECK_EQ(tg__lockorder_edges(), before + 1); /* r -> b */
+    unsigned long was = tg__reports_made();
+    nest(t2, b, r);
+    CHECK_EQ(tg__reports_made(), was + 1); /* the edge made is found */
+    end((struct tg_actor *[]){t1, t2}, 2);
+    tg__res_destroy(r);
+    tg__res_destroy(b);
+    tg__res_destroy(c);
+}
+
 /* The table grows past its first index many times over (each larger index
  * replaces the last, whose memory goes back): every entry is still found,
  * a destroyed entry is given to a new address met on its probe path (the
@@ -751,6 +782,7 @@ int main(void)
     test_destroy_leaves_graph();
     test_edge_index();
     test_edges_of_one_nesting();
+    test_one_edge_per_pair();
     test_table_growth();
     test_lookup_while_growing();
     test_granule_walk();

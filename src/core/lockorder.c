@@ -1119,13 +1119,19 @@ static int instance_node(const struct tg_res *r, uint64_t id)
  * a node may have been retired and given to another key since), so the
  * current instance's is found at once; an earlier instance's is looked
  * for among the nodes of its page. */
-static inline int node_of(uint64_t key, const struct tg_res *r)
+static inline int node_of(uint64_t key, const struct tg_res *r, struct node **at)
 {
-    if (!r)
-        return node_find(key, 0, 0);
-    if (r->graph_node >= 0 && r->graph_node < n_nodes && NODE(r->graph_node).key == key)
+    int i;
+    if (!r) {
+        i = node_find(key, 0, 0);
+    } else if (r->graph_node >= 0 && r->graph_node < n_nodes &&
+               (*at = &NODE(r->graph_node))->key == key) {
         return r->graph_node;
-    return key == r->id ? -1 : instance_node(r, key);
+    } else {
+        i = key == r->id ? -1 : instance_node(r, key);
+    }
+    *at = i >= 0 ? &NODE(i) : NULL;
+    return i;
 }
 
 /* The node of key, created if new (see node_of). */
@@ -1133,7 +1139,8 @@ static int res_node(uint64_t key, struct tg_res *r)
 {
     if (!r)
         return node_find(key, 1, 0);
-    int i = node_of(key, r);
+    struct node *at;
+    int i = node_of(key, r, &at);
     if (i < 0 && (i = node_add(key, key, r)) >= 0 && key == r->id) {
         r->graph_node = i;
         /* Its end takes the engine lock now (leaf_end). */
@@ -1453,38 +1460,55 @@ static void order_edge(int e)
         NODE(list[i]).ord = ords[k++];
 }
 
-/* A new edge from -> to; from_r, to_r: the instances, when nodes are
- * instances; from_node, to_node: their nodes if the caller found them
- * already (-1: looked up here, and made if new); hint: where the look-up
- * that found no edge between them ended, or NULL. */
-static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg_res *to_r,
-                    int from_node, int to_node, const struct eix_hint *hint)
+/* What one of the taker's holds adds (edge_plan, below): the edge from it
+ * to the newest hold (its index, NEW_EDGE if the edge itself is new, -1
+ * for nothing; at: its place, once it has one) and the place of the
+ * occurrence; for a new edge, the keys of its two locks, their nodes found
+ * (-1 if not, or not looked for; node_at: their places) and where the
+ * look-up of the edge ended. The nodes stay theirs while the engine lock
+ * is held. The places are kept, not looked up again: with
+ * -fno-strict-aliasing each look-up reads the table of segments anew. */
+#define NEW_EDGE (-2)
+struct step {
+    int edge, place;
+    struct edge *at;
+    int nodes[2];
+    struct node *node_at[2];
+    uint64_t keys[2];
+    struct eix_hint hint;
+};
+
+/* A new edge, as step s planned it: between the nodes s found, or else
+ * those of its keys, looked up and made if new (from_r, to_r: the
+ * instances, when nodes are instances). Sets s->edge and s->at; -1 if out
+ * of memory. */
+static int edge_new(struct step *s, struct tg_res *from_r, struct tg_res *to_r)
 {
     if (free_edge < 0 && n_edges == cap_edges &&
         add_segment(&edge_segs, &cap_edges,
                     sizeof(struct edge) + (tg__opt.lock_classes ? sizeof(struct edge_inst) : 0)) != 0)
         return -1;
-    int looked = from_node >= 0 && to_node >= 0; /* hint is of these nodes */
-    if (from_node < 0)
-        from_node = res_node(from, from_r);
-    if (to_node < 0)
-        to_node = res_node(to, to_r);
+    int from_node = s->nodes[0], to_node = s->nodes[1];
+    struct node *fnode = s->node_at[0], *tnode = s->node_at[1];
+    int looked = from_node >= 0 && to_node >= 0; /* the hint is of these nodes */
+    if (from_node < 0 && (from_node = res_node(s->keys[0], from_r)) >= 0)
+        fnode = &NODE(from_node);
+    if (to_node < 0 && (to_node = res_node(s->keys[1], to_r)) >= 0)
+        tnode = &NODE(to_node);
     if (from_node < 0 || to_node < 0)
         return -1;
     int i = free_edge >= 0 ? free_edge : n_edges++;
-    if (i == free_edge)
-        free_edge = EDGE(i).next_out;
     struct edge *e = &EDGE(i);
+    if (i == free_edge)
+        free_edge = e->next_out;
     memset(e, 0, sizeof *e);
     e->from_node = from_node;
     e->to_node = to_node;
-    if (eix_insert(i, looked ? hint : NULL) != 0) {
+    if (eix_insert(i, looked ? &s->hint : NULL) != 0) {
         e->next_out = free_edge;
         free_edge = i;
         return -1;
     }
-    /* The nodes' places once (stores through e could alias the tables). */
-    struct node *fnode = &NODE(from_node), *tnode = &NODE(to_node);
     e->next_out = fnode->first_out;
     fnode->first_out = i;
     fnode->live++;
@@ -1492,9 +1516,10 @@ static int edge_new(uint64_t from, uint64_t to, struct tg_res *from_r, struct tg
     tnode->first_in = i;
     tnode->live++;
     graph_changed();
+    s->at = e;
     if (fnode->ord >= tnode->ord) /* else the order holds: the common case */
         order_edge(i);
-    return i;
+    return s->edge = i;
 }
 
 static void occ_free(struct occ *o);
@@ -2670,19 +2695,6 @@ static struct occ *occ_new(const struct taker *t, const struct tg_held *h)
     return occ_intern(&want);
 }
 
-/* What one of the taker's holds adds: the edge from it to the newest hold
- * (its index, NEW_EDGE if the edge itself is new, -1 for nothing), the
- * place of the occurrence, and for a new edge the keys of its two locks,
- * their nodes found (-1 if not, or not looked for) and where the look-up
- * of the edge ended. The nodes stay theirs while the engine lock is held. */
-#define NEW_EDGE (-2)
-struct step {
-    int edge, place;
-    int nodes[2];
-    uint64_t keys[2];
-    struct eix_hint hint;
-};
-
 /* Plans the edge h -> top of the taker's hold h into *s; returns s->edge. */
 static inline __attribute__((always_inline)) int edge_plan(const struct taker *t, struct tg_held *h,
                                                           struct step *s)
@@ -2692,7 +2704,8 @@ static inline __attribute__((always_inline)) int edge_plan(const struct taker *t
     uint64_t from = node_key(hr, h), to = node_key(tr, t->top);
     if (from == to)
         return s->edge = -1; /* a class taken twice, or a recursive relock */
-    int fn = node_of(from, classes ? NULL : hr), tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr);
+    int fn = node_of(from, classes ? NULL : hr, &s->node_at[0]);
+    int tn = fn < 0 ? -1 : node_of(to, classes ? NULL : tr, &s->node_at[1]);
     s->hint.slot = SIZE_MAX;
     int i = tn < 0 ? -1 : edge_find(fn, tn, &s->hint);
     if (i < 0 && t->own_clock)
@@ -2707,18 +2720,18 @@ static inline __attribute__((always_inline)) int edge_plan(const struct taker *t
     }
     struct want w;
     want_init(&w, t, h);
-    s->place = occ_place(&EDGE(i), &w);
+    s->at = &EDGE(i);
+    s->place = occ_place(s->at, &w);
     return s->edge = s->place < 0 ? -1 : i;
 }
 
-/* Creates the edge h -> top that s planned; -1 (and lock order stops) if
- * out of memory. */
-static int edge_make(const struct taker *t, struct tg_held *h, const struct step *s)
+/* Creates the edge h -> top that s planned (edge_new); -1 (and lock
+ * order stops) if out of memory. */
+static int edge_make(const struct taker *t, struct tg_held *h, struct step *s)
 {
     struct tg_res *hr = h->res, *tr = t->top_res; /* (looked up by the plan) */
     int classes = tg__opt.lock_classes;
-    int i = edge_new(s->keys[0], s->keys[1], hr && !classes ? hr : NULL, tr && !classes ? tr : NULL,
-                     s->nodes[0], s->nodes[1], &s->hint);
+    int i = edge_new(s, hr && !classes ? hr : NULL, tr && !classes ? tr : NULL);
     if (i < 0) {
         tg__warn_once(&full_warned, "out of memory for the lock-order graph; lock-order "
                       "prediction stops here.");
@@ -2779,13 +2792,12 @@ static void apply(const struct taker *t, struct cycle **found)
         struct step s;
         if (!makes_edge(t, i) || edge_plan(t, h, &s) == -1)
             continue;
-        int e = s.edge;
-        if (e == NEW_EDGE && (e = edge_make(t, h, &s)) < 0)
+        if (s.edge == NEW_EDGE && edge_make(t, h, &s) < 0)
             return;
         struct occ *o = occ_new(t, h);
         if (!o)
             continue;
-        struct edge *ed = &EDGE(e);
+        struct edge *ed = s.at;
         if (edge_occ_put(ed, s.place, o) != 0) {
             occ_free(o);
             continue;
@@ -2794,7 +2806,7 @@ static void apply(const struct taker *t, struct cycle **found)
          * be on a cycle; one that a search found on none stays so until
          * the graph grows. */
         if ((n_back > 0 || ed->back) && ed->acyclic_at != graph_version + 1)
-            *found = search(e);
+            *found = search(s.edge);
     }
 }
 

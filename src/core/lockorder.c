@@ -1309,10 +1309,9 @@ static int eix_slot(const struct edge_table *t, uint64_t v, size_t *at)
     return 0;
 }
 
-/* Removes edge i, which is in the index. */
-static void eix_remove(int i)
+/* Removes edge i (at e), which is in the index. */
+static void eix_remove(const struct edge *e, int i)
 {
-    const struct edge *e = &EDGE(i);
     uint64_t v = (uint64_t)eix_hash(e->from_node, e->to_node) << 32 | (uint32_t)(i + 1);
     size_t j = 0; /* set by eix_slot when it finds v; -O3 cannot see it */
     eix_n--;
@@ -1580,7 +1579,7 @@ static void edge_place_free(struct edge *e, int i)
  * list holds it. */
 static void edge_kill(struct edge *e, int i)
 {
-    eix_remove(i);
+    eix_remove(e, i);
     if (e->n_occ == 1) {
         occ_free(&OCC(e->occ));
     } else if (e->n_occ > 1) {
@@ -1635,30 +1634,23 @@ static void edge_left(int nd)
 
 /* Node nd leaves the graph with every edge to or from it. Its own two
  * lists go whole: a live edge dies (left in its other node's list), a dead
- * one (whose other node went before) was in this list only and is free. */
+ * one (whose other node went before) was in this list only and is free.
+ * One loop for both lists (in: the list of edges entering nd): its body,
+ * once, is inlined. */
 static void node_retire(int nd)
 {
     struct node *n = &NODE(nd);
-    for (int i = n->first_out, next; i >= 0; i = next) {
-        struct edge *e = &EDGE(i);
-        next = e->next_out; /* edge_left may sweep e */
-        if (e->dead) {
-            edge_place_free(e, i);
-        } else {
-            edge_kill(e, i);
-            edge_left(e->to_node);
+    for (int in = 0; in < 2; in++)
+        for (int i = in ? n->first_in : n->first_out, next; i >= 0; i = next) {
+            struct edge *e = &EDGE(i);
+            next = in ? e->next_in : e->next_out; /* edge_left may sweep e */
+            if (e->dead) {
+                edge_place_free(e, i);
+            } else {
+                edge_kill(e, i);
+                edge_left(in ? e->from_node : e->to_node);
+            }
         }
-    }
-    for (int i = n->first_in, next; i >= 0; i = next) {
-        struct edge *e = &EDGE(i);
-        next = e->next_in;
-        if (e->dead) {
-            edge_place_free(e, i);
-        } else {
-            edge_kill(e, i);
-            edge_left(e->from_node);
-        }
-    }
     n->live = n->dead = 0;
     if (n->addr) {
         page_unlink(nd);

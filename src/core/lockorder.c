@@ -1202,8 +1202,10 @@ static uint32_t eix_hash(int from, int to)
 }
 
 /* The edge from -> to in t, and its slot in *at; -1 if none, and *at the
- * empty slot the probe ended at. */
-static int eix_probe(const struct edge_table *t, uint32_t h, int from, int to, size_t *at)
+ * empty slot the probe ended at. Inline in edge_find: a call cost a
+ * tenth of a new edge's look-up. */
+static inline __attribute__((always_inline)) int eix_probe(const struct edge_table *t, uint32_t h,
+                                                           int from, int to, size_t *at)
 {
     size_t mask = ((size_t)1 << t->bits) - 1;
     for (size_t j = h & mask;; j = (j + 1) & mask) {

@@ -4495,13 +4495,13 @@ static int kept_freed(uintptr_t lo, uintptr_t hi)
  * more than max or one without an entry. */
 static int holds_copy(struct tg_actor *a, struct qhold *h, int max)
 {
-    const struct tg_held *top = &a->held[a->n_held - 1];
+    struct tg_held *top = &a->held[a->n_held - 1]; /* (read once: stores to h may alias a) */
+    uintptr_t top_addr = top->addr;
     int k = 0;
-    for (int i = 0; i < a->n_held; i++) {
-        struct tg_held *x = &a->held[i];
+    for (struct tg_held *x = a->held; x <= top; x++) {
         /* Holds of the lock just taken again (a recursive relock) make no
          * edge: an entry keeps only holds that each get one, and so a node. */
-        if (x->released_by_other || (x != top && x->addr == top->addr))
+        if (x->released_by_other || (x != top && x->addr == top_addr))
             continue;
         struct tg_res *r = own_res(x);
         if (!r || k == max)

@@ -744,13 +744,18 @@ static int full_warned;
 #define GRAPH_VERSIONS (1u << 27)
 static uint32_t graph_version;
 
-static void graph_changed(void)
+static __attribute__((noinline)) void graph_versions_reset(void)
 {
-    if (++graph_version < GRAPH_VERSIONS - 1)
-        return;
     for (int i = 0; i < n_edges; i++)
         EDGE(i).acyclic_at = 0;
     graph_version = 0;
+}
+
+/* Inline: every new edge bumps it. */
+static inline void graph_changed(void)
+{
+    if (++graph_version >= GRAPH_VERSIONS - 1)
+        graph_versions_reset();
 }
 
 static uint64_t mix(uint64_t a, uint64_t b)
@@ -2295,7 +2300,9 @@ struct want {
     uint64_t gates[MAX_GATES];
 };
 
-static void want_init(struct want *w, const struct taker *t, const struct tg_held *h)
+/* Inline: each new occurrence fills one (occ_new). */
+static inline __attribute__((always_inline)) void want_init(struct want *w, const struct taker *t,
+                                                            const struct tg_held *h)
 {
     w->t = t;
     w->from_mode = h->mode;
@@ -2596,7 +2603,7 @@ static void occ_free(struct occ *o)
  * the renewal's (the actor may be moving it on meanwhile: see renewals),
  * shared by the renewals recorded with that clock (every edge of a deep
  * chain renewed, and every chain renewed after one post). */
-static struct who *who_current(const struct taker *t)
+static inline __attribute__((always_inline)) struct who *who_current(const struct taker *t)
 {
     const struct tg_actor *a = t->a;
     const struct tg_vc *vc = t->vc;

@@ -4431,7 +4431,7 @@ static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
  * granule of the entry table's: its entries are found in one walk
  * (tg__res_granule), not by a lookup at each address. */
 _Static_assert(TG_RES_GRANULE == 1 << FINE_SHIFT, "a granule of free()'s counts is one of the table's");
-static void sweep_in(uintptr_t p, uintptr_t end, int retire)
+static __attribute__((noinline)) void sweep_in(uintptr_t p, uintptr_t end, int retire)
 {
     struct tg_res *found[TG_RES_GRANULE];
     int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);

@@ -2231,11 +2231,16 @@ static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
 }
 
 /* The resource entry of one of the calling actor's own holds, looked up
- * once and kept in the hold (only its actor writes its held list). */
+ * once and kept in the hold (only its actor writes its held list). A
+ * pthread lock's entry is found by the table's look-up itself (the first
+ * nesting into a fresh lock looks up its top: lock churn, short-lived
+ * objects); tg__held_res makes a missing one, or a described lock's. */
 static struct tg_res *own_res(struct tg_held *h)
 {
-    if (!h->res)
-        h->res = tg__held_res(h);
+    if (!h->res) {
+        struct tg_res *r = h->as ? NULL : tg__res_lookup(h->addr);
+        h->res = r ? r : tg__held_res(h);
+    }
     return h->res;
 }
 
@@ -3310,7 +3315,7 @@ static long chain_older(const struct tg_actor *a, uint64_t key)
 
 /* The address of an instance named by a queued entry counts in the buckets
  * free() looks at (tg__lockorder_freed), as a lock of the graph does. */
-static void pin(uintptr_t addr)
+static inline __attribute__((always_inline)) void pin(uintptr_t addr)
 {
     count_at(addr, 1);
     _Atomic uint8_t *region = &region_pinned[region_bucket(addr >> REGION_SHIFT)];
@@ -3918,10 +3923,10 @@ static struct tg_defer *kept_mine(void)
  * Those other threads gave back are taken over all at once: the exchange
  * (acquire) pairs with their push (release), so they are done with a
  * record before it is reused. */
-static struct tg_kept *kept_alloc(struct tg_defer *d)
+static __attribute__((noinline)) struct tg_kept *kept_alloc_more(struct tg_defer *d)
 {
-    struct tg_kept *k = d->kept_free;
-    if (!k && __atomic_load_n(&d->kept_back, __ATOMIC_RELAXED))
+    struct tg_kept *k = NULL;
+    if (__atomic_load_n(&d->kept_back, __ATOMIC_RELAXED))
         k = __atomic_exchange_n(&d->kept_back, NULL, __ATOMIC_ACQUIRE);
     if (k) {
         d->kept_free = kept_next(k);
@@ -3939,6 +3944,16 @@ static struct tg_kept *kept_alloc(struct tg_defer *d)
     k = (struct tg_kept *)d->kept_bump;
     d->kept_bump += sizeof *k;
     d->kept_left -= sizeof *k;
+    return k;
+}
+
+/* Inline for the common case: a record its actor's thread gave back. */
+static inline __attribute__((always_inline)) struct tg_kept *kept_alloc(struct tg_defer *d)
+{
+    struct tg_kept *k = d->kept_free;
+    if (TG_UNLIKELY(!k))
+        return kept_alloc_more(d);
+    d->kept_free = kept_next(k);
     return k;
 }
 
@@ -4321,13 +4336,39 @@ static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, 
     return p;
 }
 
+/* kept_add for a leaf that others may name or push to (not `alone`,
+ * below): its marks by mark_flags, the push by a compare-and-swap, then
+ * the look at the flags (L) of the handshake. k: a record of d's, its ctx
+ * and link's id written. */
+static __attribute__((noinline)) int kept_add_shared(struct tg_res *r, uint32_t f, uintptr_t addr,
+                                                     struct tg_kept *k, uintptr_t id_lo)
+{
+    if (!(f & TG_RF_IN_GRAPH))
+        mark_flags(r, addr, 0, f);
+    /* P, a release too: whoever detaches the record sees what was written. */
+    struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
+    do
+        __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(&r->lo_kept, &head, kept_pushed(k, head), 1,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
+    if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
+        return 1;
+    /* Settled meanwhile: the nesting is queued, unless a settle has
+     * handled the record already. The record stays in the list either
+     * way, and whoever detaches it gives it back. */
+    return kept_take(k) ? -1 : 1;
+}
+
 /* Keeps a nesting of d's actor into leaf r (instance id, at addr) with
  * context p (d's, current): 1 if done (or if its leaf ended under it);
  * if it is to be queued instead, 0 if no record was pushed, -1 if one
  * was (it stays in the leaf's list, taken back: whoever detaches it gives
- * it back). */
-static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, uint64_t id,
-                    uintptr_t addr)
+ * it back). Inline in defer for the common case of a fresh instance (lock
+ * churn, short-lived objects); kept_add_shared has the rest. */
+static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, struct kept_ctx *p,
+                                                          struct tg_res *r, uint64_t id,
+                                                          uintptr_t addr)
 {
     /* No fence: every access of the handshake with a lock's OUT is
      * sequentially consistent, so all of them lie in one total order S.
@@ -4357,40 +4398,30 @@ static int kept_add(struct tg_defer *d, struct kept_ctx *p, struct tg_res *r, ui
     if (alone) {
         __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
         pin(addr);
-    } else if (!(f & TG_RF_IN_GRAPH)) {
-        mark_flags(r, addr, 0, f);
     }
     struct tg_kept *k = kept_alloc(d);
-    if (!k)
+    if (!k) {
+        if (!alone && !(f & TG_RF_IN_GRAPH))
+            mark_flags(r, addr, 0, f);
         return 0;
+    }
     const unsigned top = 64 - KEPT_ID_BITS;
     k->ctx = (uintptr_t)p | (uintptr_t)(uint32_t)id >> KEPT_ID_BITS << top;
     p->own++;
     const uintptr_t id_lo = (uintptr_t)(uint16_t)id << top; /* in the link, its taken mark clear */
-    /* P, a release too: whoever detaches the record sees what was written. */
+    if (!alone)
+        return kept_add_shared(r, f, addr, k, id_lo);
+    /* Nor does anyone else push to or empty its list meanwhile: a push
+     * comes from a holder, a settle from an entry that names the instance
+     * (none does: it was fresh), an end from a program that ends the lock
+     * as it holds it. So the push is a plain store, and the other side of
+     * the handshake holds the lock after us (it nests under it), which
+     * orders our push before its look. A release: whoever detaches the
+     * record sees what was written. */
     struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED);
-    if (alone) {
-        /* Nor does anyone else push to or empty its list meanwhile: a
-         * push comes from a holder, a settle from an entry that names the
-         * instance (none does: it was fresh), an end from a program that
-         * ends the lock as it holds it. So the push is a plain store, and
-         * the other side of the handshake holds the lock after us (it
-         * nests under it), which orders our push before its look. */
-        __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
-        __atomic_store_n(&r->lo_kept, kept_pushed(k, head), __ATOMIC_RELEASE);
-        return 1;
-    }
-    do
-        __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
-    while (!__atomic_compare_exchange_n(&r->lo_kept, &head, kept_pushed(k, head), 1,
-                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    f = __atomic_load_n(&r->flags, __ATOMIC_SEQ_CST); /* L */
-    if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)))
-        return 1;
-    /* Settled meanwhile: the nesting is queued, unless a settle has
-     * handled the record already. The record stays in the list either
-     * way, and whoever detaches it gives it back. */
-    return kept_take(k) ? -1 : 1;
+    __atomic_store_n(&k->link, (uintptr_t)kept_first(head) | id_lo, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->lo_kept, kept_pushed(k, head), __ATOMIC_RELEASE);
+    return 1;
 }
 
 /* A leaf at addr (entry r) that no queue names ends without the engine

@@ -24,6 +24,7 @@
  * a chain not validated yet is queued by its actor and handled once the
  * actor holds no lock (the queue of first nestings, at the end). */
 #include "core/internal.h"
+#include "core/stack_memo.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -4569,7 +4570,7 @@ static int defer(struct tg_actor *a)
     int keep = top_keepable(top);
     uint32_t to_stack = top->stack;
     if (keep) {
-        if (!to_stack)
+        if (!to_stack && !(to_stack = tg__stack_known(d->memo)))
             to_stack = tg__stack_capture_own(&d->memo, 2);
         struct kept_ctx *p = kept_ctx_find(d, a, to_stack);
         if (p && kept_add(d, p, top->res, top->res_id ? top->res_id : top->res->id, top->addr) > 0)

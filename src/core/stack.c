@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include "core/internal.h"
 #include "core/anchor.h"
+#include "core/stack_memo.h"
 
 #include <link.h>
 #include <stdlib.h>
@@ -44,12 +45,12 @@ static uintptr_t *_Atomic segs[N_SEGS]; /* [len, pc...] records, none across two
 static uint32_t arena_used = 1; /* id 0 means "no stack" */
 static uint32_t *index_tab;    /* hash -> id, index_mask + 1 slots */
 static uint32_t index_mask, n_stacks;
-static uintptr_t self_lo, self_hi; /* tangle's own code */
+uintptr_t tg__self_lo, tg__self_hi; /* tangle's own code (stack_memo.h) */
 static int full_warned;
 
 static int in_self(uintptr_t pc)
 {
-    return pc >= self_lo && pc < self_hi;
+    return pc >= tg__self_lo && pc < tg__self_hi;
 }
 
 int tg__in_self(uintptr_t pc)
@@ -61,52 +62,14 @@ int tg__in_self(uintptr_t pc)
 #if defined(__x86_64__) && defined(TG_FRAME_POINTERS)
 #define MEMO_SETS 1024
 #define MEMO_WAYS 4
-#define MEMO_FRAMES 64
-struct memo {
-    uintptr_t pc0;                   /* the innermost kept return address; 0: empty */
-    const uintptr_t *pcs;            /* the interned stack's pcs, in the arena */
-    uint32_t id, n;                  /* the interned stack, its length */
-    uint32_t off[MEMO_FRAMES];       /* where frame i's return address is, from frame 0's */
-};
-static struct memo *memo;            /* MEMO_SETS x MEMO_WAYS, under the engine lock */
+#define MEMO_FRAMES TG_MEMO_FRAMES
+#define OWN_WAYS TG_OWN_WAYS
+static struct tg_memo *memo;         /* MEMO_SETS x MEMO_WAYS, under the engine lock */
 static uint32_t memo_clock;
 
-/* The stack slot holding the return address into the program's code from
- * tangle's outermost frame on this call, found through tangle's own frame
- * pointers from the frame of the function it is inlined into; NULL if the
- * chain looks wrong (a frame pointer that does not lead up the stack, by
- * at most 64 KiB, to an aligned place). */
-static inline __attribute__((always_inline)) const uintptr_t *program_slot(void)
-{
-    const uintptr_t *fp = __builtin_frame_address(0);
-    uintptr_t lo = self_lo, size = self_hi - self_lo;
-    for (int steps = 0; steps < 32; steps++) {
-        if (fp[1] - lo >= size)
-            return &fp[1];
-        uintptr_t next = fp[0];
-        if (next - (uintptr_t)fp - 1 >= 65536 || (next & 7))
-            return NULL;
-        fp = (const uintptr_t *)next;
-    }
-    return NULL;
-}
-
-static struct memo *memo_set(uintptr_t pc0)
+static struct tg_memo *memo_set(uintptr_t pc0)
 {
     return &memo[((pc0 * 0x9E3779B97F4A7C15ull) >> 40) % MEMO_SETS * MEMO_WAYS];
-}
-
-/* 1 if the stack above slot holds m's return addresses at m's places.
- * Reads only the caller's own stack and the arena (append-only): no lock. */
-static inline int memo_holds(const struct memo *m, const uintptr_t *slot)
-{
-    if (m->pc0 != *slot)
-        return 0;
-    const uintptr_t *pcs = m->pcs;
-    uint32_t i = 1;
-    while (i < m->n && *(const uintptr_t *)((uintptr_t)slot + m->off[i]) == pcs[i])
-        i++;
-    return i == m->n;
 }
 
 /* Under the engine lock: the id of the stack the caller stands in, if it
@@ -115,34 +78,10 @@ static uint32_t memo_find(const uintptr_t *slot)
 {
     if (!memo || !slot)
         return 0;
-    struct memo *set = memo_set(*slot);
+    struct tg_memo *set = memo_set(*slot);
     for (int w = 0; w < MEMO_WAYS; w++)
-        if (memo_holds(&set[w], slot))
+        if (tg__memo_holds(&set[w], slot))
             return set[w].id;
-    return 0;
-}
-
-/* An actor's own memo (tg__stack_capture_own): a few stacks it captured
- * lately, copied from the shared memo, read and written by the actor
- * alone, so recognising one takes no lock. The way that matched last is
- * tried first (a loop nests at one place). */
-#define OWN_WAYS 8
-struct tg_stack_memo {
-    struct memo m[OWN_WAYS];
-    uint32_t clock, last;
-};
-
-static inline uint32_t own_find(struct tg_stack_memo *own, const uintptr_t *slot)
-{
-    if (!own || !slot)
-        return 0;
-    if (memo_holds(&own->m[own->last], slot))
-        return own->m[own->last].id;
-    for (uint32_t w = 0; w < OWN_WAYS; w++)
-        if (w != own->last && memo_holds(&own->m[w], slot)) {
-            own->last = w;
-            return own->m[w].id;
-        }
     return 0;
 }
 
@@ -152,7 +91,7 @@ static void own_put(struct tg_stack_memo **own, uint32_t id, const uintptr_t *sl
 {
     if (!memo || !slot || !id)
         return;
-    struct memo *set = memo_set(*slot);
+    struct tg_memo *set = memo_set(*slot);
     for (int w = 0; w < MEMO_WAYS; w++) {
         if (set[w].id != id || set[w].pc0 != *slot)
             continue;
@@ -182,7 +121,7 @@ static void memo_put(uint32_t id, const uintptr_t *pcs, const uintptr_t *slots, 
             return;
         memo = p;
     }
-    struct memo *m = &memo_set(pcs[0])[memo_clock++ % MEMO_WAYS];
+    struct tg_memo *m = &memo_set(pcs[0])[memo_clock++ % MEMO_WAYS];
     m->pc0 = pcs[0];
     tg__stack_get(id, &m->pcs);
     m->id = id;
@@ -195,12 +134,12 @@ struct tg_stack_memo {
     int unused;
 };
 
-static const uintptr_t *program_slot(void)
+static const uintptr_t *tg__program_slot(void)
 {
     return NULL;
 }
 
-static uint32_t own_find(struct tg_stack_memo *own, const uintptr_t *slot)
+static uint32_t tg__own_find(struct tg_stack_memo *own, const uintptr_t *slot)
 {
     (void)own, (void)slot;
     return 0;
@@ -232,8 +171,8 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
         if (ph->p_type == PT_LOAD && me >= lo && me < lo + ph->p_memsz) {
-            self_lo = lo;
-            self_hi = lo + ph->p_memsz;
+            tg__self_lo = lo;
+            tg__self_hi = lo + ph->p_memsz;
             return 1;
         }
     }
@@ -358,7 +297,7 @@ static uint32_t intern(const uintptr_t *pcs, int n)
  * released around the unwinder (then *unlocked is set, if not NULL). */
 static uint32_t capture_locked(int skip, int *unlocked)
 {
-    const uintptr_t *slot = program_slot();
+    const uintptr_t *slot = tg__program_slot();
     uint32_t id = memo_find(slot);
     if (id)
         return id;
@@ -407,8 +346,8 @@ uint32_t tg__stack_capture_locked(int skip, int *unlocked)
 
 uint32_t tg__stack_capture_own(struct tg_stack_memo **own, int skip)
 {
-    const uintptr_t *slot = program_slot();
-    uint32_t id = own_find(*own, slot);
+    const uintptr_t *slot = tg__program_slot();
+    uint32_t id = tg__own_find(*own, slot);
     if (id)
         return id;
     tg__lock();

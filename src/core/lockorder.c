@@ -1690,14 +1690,23 @@ static void unpin(uintptr_t addr);
 /* The lock instance `id` of entry r ends (destroyed, or initialised again): its node and
  * every edge to or from it leave the graph, so that short-lived locks
  * leave nothing behind. Cycles already reported stay reported. */
+static __attribute__((noinline)) void forget_locked(struct tg_res *r, uint64_t id, uint32_t was,
+                                                    uintptr_t addr);
+
 void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
 {
     uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
     tg__guard++;
-    if (leaf_end(r, id, was, addr)) {
-        tg__guard--;
-        return;
-    }
+    if (!leaf_end(r, id, was, addr))
+        forget_locked(r, id, was, addr);
+    tg__guard--;
+}
+
+/* tg__lockorder_forget of an instance that is not a leaf only records
+ * name: under the engine lock (out of line, so that the leaf's end, the
+ * common case, saves no registers for it). */
+static void forget_locked(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
+{
     tg__lock();
     struct cycle *c = drain_all_locked(); /* before any edge of the instance goes */
     int nd = tg__opt.lock_classes ? -1 : instance_node(r, id);
@@ -1717,7 +1726,6 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
     }
     tg__unlock();
     report_all(c);
-    tg__guard--;
 }
 
 /* Under the engine lock: retires the graph's locks that lie in [lo, hi),

@@ -4072,13 +4072,11 @@ static struct tg_kept *kept_detach(struct tg_res *r)
     return kept_first(__atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST));
 }
 
-/* Drops what was kept into r's instance, which ends; 1 if every record
- * was still kept (0: its actor took one back and queued its entry). */
-static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
+/* kept_drop_all's walk of the records k leads (mine: kept_mine()). */
+static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const struct tg_defer *mine)
 {
     int all = 1;
-    struct tg_kept *k = kept_detach(r);
-    for (const struct tg_defer *mine = k ? kept_mine() : NULL; k;) {
+    while (k) {
         uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
         struct tg_kept *next = (struct tg_kept *)(link & KEPT_PTR);
         struct kept_ctx *p = kept_ctx_of(k);
@@ -4087,6 +4085,29 @@ static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
         k = next;
     }
     return all;
+}
+
+/* Drops what was kept into r's instance, which ends; 1 if every record
+ * was still kept (0: its actor took one back and queued its entry). A
+ * lone record of the calling thread's own with its context still
+ * current (a lock one thread makes, nests into and ends: lock churn,
+ * short-lived objects) goes back here: what kept_claim and kept_put do
+ * for it, without the walk. */
+static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
+{
+    struct tg_kept *k = kept_detach(r);
+    if (!k)
+        return 1;
+    const struct tg_defer *mine = kept_mine();
+    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+    struct kept_ctx *p = kept_ctx_of(k);
+    struct tg_defer *d = p->d;
+    if ((link & KEPT_PTR) || d != mine || !p->current)
+        return kept_drop_list(k, mine);
+    __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
+    d->kept_free = k;
+    p->own--;
+    return !(link & KEPT_TAKEN);
 }
 
 static void kept_drop(struct tg_res *r)

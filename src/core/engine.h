@@ -544,6 +544,9 @@ static inline void tg__actor_switch(struct tg_actor *host, struct tg_actor *task
 /* ---- resources --------------------------------------------------------- */
 /* Lock-free lookup; NULL if the address was never seen. */
 struct tg_res *tg__res_lookup(uintptr_t addr);
+/* tg__res_lookup, the entry of the lock the calling thread made last
+ * first (a lock made, nested into and ended: lock churn). */
+struct tg_res *tg__res_find(uintptr_t addr);
 /* The entries at the addresses of the TG_RES_GRANULE-byte granule that
  * starts at `granule` (aligned), put in out (room for TG_RES_GRANULE, one
  * per address), in no particular order, in one lock-free walk: how many.

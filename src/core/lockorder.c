@@ -2247,7 +2247,7 @@ static uint64_t node_key(struct tg_res *r, const struct tg_held *h)
 static struct tg_res *own_res(struct tg_held *h)
 {
     if (!h->res) {
-        struct tg_res *r = h->as ? NULL : tg__res_lookup(h->addr);
+        struct tg_res *r = h->as ? NULL : tg__res_find(h->addr);
         h->res = r ? r : tg__held_res(h);
     }
     return h->res;

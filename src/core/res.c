@@ -584,6 +584,14 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     return made_last = init_slow(addr, kind, flags, pc, r);
 }
 
+struct tg_res *tg__res_find(uintptr_t addr)
+{
+    struct tg_res *r = made_last;
+    if (r && __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr)
+        return r;
+    return lookup(addr);
+}
+
 void tg__res_after_fork(void)
 {
     __atomic_store_n(&insert_lock, 0, __ATOMIC_RELAXED);

@@ -4595,10 +4595,6 @@ static int defer(struct tg_actor *a)
     struct tg_defer *d = queue_of(a);
     if (!d)
         return 0;
-    uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
-    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_SIZE)
-        tg__lockorder_drain(a);
-    struct qentry *e = QE(d, tail);
     struct tg_held *top = &a->held[a->n_held - 1];
     int keep = top_keepable(top);
     uint32_t to_stack = top->stack;
@@ -4610,6 +4606,12 @@ static int defer(struct tg_actor *a)
             return 1;
         keep = !p;
     }
+    /* The queue's room is needed from here on (a kept nesting takes none:
+     * the flags its queued entries set are set already). */
+    uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
+    if (tail - __atomic_load_n(&d->head, __ATOMIC_ACQUIRE) >= DEFER_SIZE)
+        tg__lockorder_drain(a);
+    struct qentry *e = QE(d, tail);
     int k = holds_copy(a, e->h, DEFER_HOLDS);
     if (k < 2)
         return k >= 0; /* (0 or 1 hold: nothing below it, no edge) */

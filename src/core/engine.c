@@ -605,6 +605,7 @@ static struct tg_actor *actor_new(struct tg_actor *old, enum tg_actor_kind kind,
                                       : __atomic_add_fetch(&next_actor_id, 1, __ATOMIC_RELAXED);
         a->chain_salt = a->id * 0x9E3779B97F4A7C15ull; /* ids start at 1: never 0 */
         a->chain_stale = a->chain_cache != NULL;
+        a->chain_shift = 0; /* the record may serve a task now */
         a->kind = kind;
         a->parent = parent;
         a->created = created;

@@ -384,6 +384,12 @@ struct tg_actor {
      * generations the whole salt changes (and the cache is emptied). */
     uint32_t chain_gen;
     uint8_t chain_fresh;      /* a chain validated or renewed since the generation changed */
+    /* 64 - chain_bits, the shift that gives a key's slot, while a
+     * thread's nestings may probe its cache straight away
+     * (tg__lockorder_nest); 0 for a task, while a thread has no cache, and
+     * for a new user of the record until its first chain is cached
+     * (lockorder.c, chain_shift_set). In what was padding. */
+    uint8_t chain_shift;
     uint64_t *chain_cache;
     uint32_t chain_bits, chain_used;
     int chain_stale;
@@ -665,6 +671,18 @@ int tg__released_for(struct tg_actor *holder, struct tg_res *r);
  * could really deadlock is reported as a potential deadlock. */
 extern TG_HIDDEN int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
+/* 1 if key k, stored as want (k ^ salt), is in the cache of
+ * 1 << (64 - shift) keys: one probe, usually one slot. */
+static inline int tg__chain_probe(const uint64_t *cache, uint64_t k, uint64_t want, unsigned shift)
+{
+    size_t mask = SIZE_MAX >> shift;
+    for (size_t i = (size_t)(k >> shift);; i = (i + 1) & mask) {
+        if (TG_LIKELY(cache[i] == want))
+            return 1;
+        if (cache[i] == 0)
+            return 0;
+    }
+}
 /* 1 if the actor has had chain key k validated: one probe of its own
  * set, usually one. */
 static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
@@ -672,19 +690,13 @@ static inline int tg__chain_cached(const struct tg_actor *a, uint64_t k)
     const uint64_t *cache = a->chain_cache;
     if (TG_UNLIKELY(cache == NULL))
         return 0;
-    uint64_t want = k ^ a->chain_salt;
-    size_t mask = ((size_t)1 << a->chain_bits) - 1;
-    for (size_t i = tg__chain_slot(k, a->chain_bits);; i = (i + 1) & mask) {
-        if (TG_LIKELY(cache[i] == want))
-            return 1;
-        if (cache[i] == 0)
-            return 0;
-    }
+    return tg__chain_probe(cache, k, k ^ a->chain_salt, 64 - a->chain_bits);
 }
 /* tg__lockorder_nested's rare cases: a task, whose hold record goes into
- * its held list first (tg__held_sync_hook), or a hold below the newest of
- * n > 2 without a chain key yet (out of line: the inline part then calls
- * nothing but in tail position, and needs few registers). */
+ * its held list first (tg__held_sync_hook), a thread without chain_shift
+ * yet, or a hold below the newest of n > 2 without a chain key yet (out
+ * of line: the inline part then calls nothing but in tail position, and
+ * needs few registers). */
 void tg__lockorder_deep(struct tg_actor *a, int n);
 /* After a blocking acquisition (not a trylock) pushed top, the newest of
  * n >= 2 holds, a hold of addr in mode: what is left to do. A chain this
@@ -693,40 +705,54 @@ void tg__lockorder_deep(struct tg_actor *a, int n);
  * a chain not validated yet, whose key top now has, leaves
  * tg__lockorder_slow(a) (TG_NEST_SLOW); the rare cases leave
  * tg__lockorder_deep(a, n) (TG_NEST_DEEP). The caller makes the call, so
- * that a hook can make it in tail position (TG_FRAMELESS, preload.h). */
+ * that a hook can make it in tail position (TG_FRAMELESS, preload.h).
+ * relock 0: the caller made sure that the hold below is not of addr, so
+ * the key of a relock (tg__chain_key) is not made. */
 enum { TG_NEST_DONE, TG_NEST_SLOW, TG_NEST_DEEP };
-static inline __attribute__((always_inline)) int tg__lockorder_nest(struct tg_actor *a,
-                                                                    struct tg_held *top, int n,
-                                                                    uintptr_t addr, unsigned mode)
+/* tg__lockorder_nest's end, from c, the key of the hold below top. */
+static inline __attribute__((always_inline)) int tg__nest_above(struct tg_actor *a,
+                                                                struct tg_held *top, uint64_t c,
+                                                                uintptr_t addr, unsigned mode,
+                                                                int relock, unsigned shift)
 {
-    if (TG_UNLIKELY(!tg__lockorder_on))
-        return TG_NEST_DONE;
-    if (TG_UNLIKELY(a->kind == TG_ACTOR_TASK))
-        return TG_NEST_DEEP;
-    struct tg_held *below = top - 1;
-    uint64_t c;
-    if (TG_LIKELY(n == 2)) {
-        /* The key of a lock taken alone: a step, cheaper to make again
-         * than to keep (a hold's key stays 0 until a nesting needs it,
-         * and this one is never read: the key is top's). */
-        c = tg__chain_step(TG_CHAIN_SEED, below);
-    } else {
-        c = below->chain;
-        if (TG_UNLIKELY(!c))
-            return TG_NEST_DEEP;
-    }
     /* Both keys made, one chosen (see tg__chain_key): no branch. */
     uint64_t above = tg__chain_mix(c, addr, mode);
-    c = below->addr != addr ? above : c;
+    c = !relock || top[-1].addr != addr ? above : c;
     top->chain = c;
-    return TG_LIKELY(tg__chain_cached(a, c)) ? TG_NEST_DONE : TG_NEST_SLOW;
+    if (TG_LIKELY(tg__chain_probe(a->chain_cache, c, c ^ a->chain_salt, shift)))
+        return TG_NEST_DONE;
+    /* Lock order may have stopped since the shift was set (out of memory). */
+    return tg__lockorder_on ? TG_NEST_SLOW : TG_NEST_DONE;
+}
+static inline __attribute__((always_inline)) int tg__lockorder_nest(struct tg_actor *a,
+                                                                    struct tg_held *top, int n,
+                                                                    uintptr_t addr, unsigned mode,
+                                                                    int relock)
+{
+    /* A thread with a cache (chain_shift) in one test; a task, a thread
+     * without a cache, or a new user of the record's takes the general
+     * path (tg__lockorder_deep). */
+    unsigned shift = a->chain_shift;
+    if (TG_UNLIKELY(!shift))
+        return tg__lockorder_on ? TG_NEST_DEEP : TG_NEST_DONE;
+    /* The key of a lock taken alone: a step, cheaper to make again than
+     * to keep (a hold's key stays 0 until a nesting needs it, and this
+     * one is never read: the key is top's). Each case ends on its own,
+     * so that the key's multiplier stays in its register. */
+    if (TG_LIKELY(n == 2))
+        return tg__nest_above(a, top, tg__chain_step(TG_CHAIN_SEED, top - 1), addr, mode, relock,
+                              shift);
+    uint64_t c = top[-1].chain;
+    if (TG_UNLIKELY(!c))
+        return TG_NEST_DEEP;
+    return tg__nest_above(a, top, c, addr, mode, relock, shift);
 }
 /* The same, with what is left done. */
 static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg_actor *a,
                                                                        struct tg_held *top, int n,
                                                                        uintptr_t addr, unsigned mode)
 {
-    int left = tg__lockorder_nest(a, top, n, addr, mode);
+    int left = tg__lockorder_nest(a, top, n, addr, mode, 1);
     if (TG_UNLIKELY(left == TG_NEST_SLOW))
         tg__lockorder_slow(a);
     else if (TG_UNLIKELY(left == TG_NEST_DEEP))

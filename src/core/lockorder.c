@@ -3038,6 +3038,13 @@ static void chain_clear(struct tg_actor *a)
     a->chain_retired_at = retired_now(a);
 }
 
+/* Sets a's chain_shift (engine.h) from its cache as it is now. */
+static void chain_shift_set(struct tg_actor *a)
+{
+    a->chain_shift = a->kind == TG_ACTOR_THREAD && a->chain_cache ? (uint8_t)(64 - a->chain_bits)
+                                                                   : 0;
+}
+
 /* The common case of chain_cache_put: v (a key salted) goes to the empty
  * slot the caller's probe found, in a table with room and no previous
  * array, not stale. 1 if it went there. */
@@ -3073,6 +3080,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
         a->chain_used = 0;
         a->chain_stale = 0;
         a->chain_retired_at = retired_now(a);
+        chain_shift_set(a);
     }
     if (!v)
         return; /* never cached: 0 marks an empty entry */
@@ -3110,6 +3118,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
             a->chain_cache = nc;
             a->chain_bits = bits;
             a->chain_used = 0;
+            chain_shift_set(a);
         }
     }
     a->chain_used += (uint32_t)chain_add(a->chain_cache, a->chain_bits, key, v);

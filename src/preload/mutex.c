@@ -254,7 +254,10 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     tg__hold_fill(h, (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
     __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
     if (n > 0) {
-        int left = tg__lockorder_nest(a, h, n + 1, (uintptr_t)m, TG_MODE_EXCL);
+        /* m is not the hold below: checked above. (A signal handler
+         * that kept a hold of a recursive m would at worst make this a
+         * nesting of m in itself, which adds no edge.) */
+        int left = tg__lockorder_nest(a, h, n + 1, (uintptr_t)m, TG_MODE_EXCL, 0);
         if (TG_UNLIKELY(left != TG_NEST_DONE))
             return nest_left(a, n + 1, left); /* a tail call: see TG_FRAMELESS */
     }

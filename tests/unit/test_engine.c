@@ -286,6 +286,52 @@ static void nest(struct tg_actor *t, struct tg_res *outer, struct tg_res *inner)
     tg__lockorder_drain(t);
 }
 
+/* A thread whose nestings have a chain cache probes it straight away
+ * (chain_shift, engine.h); a new actor in the same record, a task or a
+ * thread, does not until its own first chain is cached: a task's nesting
+ * takes the general path (its task mutexes go into its held list first),
+ * and a thread's is not taken for one of the record's previous user. */
+static int nest_left(struct tg_actor *t)
+{
+    struct tg_held *top = &t->held[t->n_held - 1];
+    return tg__lockorder_nest(t, top, t->n_held, top->addr, top->mode, 1);
+}
+
+static void test_chain_shift(void)
+{
+    struct tg_res *a = tg__res_init(L(40), TG_RES_MUTEX, 0, 0);
+    struct tg_res *b = tg__res_init(L(41), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t = thread("shift");
+    CHECK_EQ(t->chain_shift, 0);
+    tg__acquired(t, a, TG_MODE_EXCL, 0);
+    tg__acquired(t, b, TG_MODE_EXCL, 0);
+    CHECK_EQ(nest_left(t), TG_NEST_DEEP); /* no cache yet */
+    tg__lockorder_note(t);
+    CHECK(t->chain_cache != NULL);
+    CHECK_EQ(t->chain_shift, 64 - t->chain_bits);
+    CHECK_EQ(nest_left(t), TG_NEST_DONE); /* validated: one probe */
+    tg__released(t, b);
+    tg__released(t, a);
+    tg__lockorder_drain(t);
+    struct tg_actor *record = t;
+    end(&t, 1);
+    for (int kind = TG_ACTOR_TASK; kind >= TG_ACTOR_THREAD; kind--) {
+        struct tg_actor *u = tg__actor_new((enum tg_actor_kind)kind, "again", 0);
+        CHECK(u != NULL);
+        if (!u)
+            return;
+        u->tid = 1;
+        CHECK(u == record); /* the record is reused, its cache kept */
+        CHECK_EQ(u->chain_shift, 0);
+        tg__acquired(u, a, TG_MODE_EXCL, 0);
+        tg__acquired(u, b, TG_MODE_EXCL, 0);
+        CHECK_EQ(nest_left(u), TG_NEST_DEEP);
+        tg__released(u, b);
+        tg__released(u, a);
+        end(&u, 1);
+    }
+}
+
 static void test_edge_index(void)
 {
     enum { N = 20000 };
@@ -780,6 +826,7 @@ int main(void)
     test_any_of();
     test_resource_identity();
     test_destroy_leaves_graph();
+    test_chain_shift();
     test_edge_index();
     test_edges_of_one_nesting();
     test_one_edge_per_pair();

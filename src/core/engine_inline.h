@@ -4,23 +4,30 @@
 #ifndef TG_CORE_ENGINE_INLINE_H
 #define TG_CORE_ENGINE_INLINE_H
 
-/* Fills in the hold of addr at h, not yet counted. The fields a lock
- * taken alone never needs are left for the slow paths to derive: its
- * chain key is computed only if a nesting needs it (tg__chain_key), and
- * its time (tg_held.since) is the caller's to write, while hold_ms is set. */
-static inline void tg__hold_fill(struct tg_held *h, uintptr_t addr, struct tg_res *r, uint64_t id,
-                                 enum tg_mode m, uintptr_t pc, unsigned as)
+/* Fills in the hold of addr at h, not yet counted, for a lock known by
+ * its address only (res NULL, res_id 0). The fields a lock taken alone
+ * never needs are left for the slow paths to derive: its chain key is
+ * computed only if a nesting needs it (tg__chain_key), and its time
+ * (tg_held.since) is the caller's to write, while hold_ms is set. */
+static inline void tg__hold_fill_addr(struct tg_held *h, uintptr_t addr, enum tg_mode m,
+                                      uintptr_t pc, unsigned as)
 {
     h->addr = addr;
     h->pc = pc;
+    /* res to since: two 16-byte stores of zeros, then mode and as unless
+     * they are 0 (an untimed mutex lock writes nothing more). */
+    memset(&h->res, 0, offsetof(struct tg_held, since) - offsetof(struct tg_held, res));
+    h->mode = (uint8_t)m;
+    h->as = (uint8_t)as;
+}
+
+/* The same for a hold whose entry r (instance id) is known. */
+static inline void tg__hold_fill(struct tg_held *h, uintptr_t addr, struct tg_res *r, uint64_t id,
+                                 enum tg_mode m, uintptr_t pc, unsigned as)
+{
+    tg__hold_fill_addr(h, addr, m, pc, as);
     h->res = r;
     h->res_id = id;
-    h->chain = 0;
-    h->stack = 0;
-    h->mode = (uint8_t)m;
-    h->released_by_other = 0;
-    h->as = (uint8_t)as;
-    h->zero = 0;
 }
 
 /* as: tg_held.as (0 unless a lock its user describes is held by address). */

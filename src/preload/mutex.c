@@ -118,6 +118,15 @@ static __attribute__((noinline)) int lock_taken(struct tg_actor *a, pthread_mute
     return rc;
 }
 
+/* The untimed lock succeeded with the held list full: it grows. (Not
+ * lock_taken itself: the fast path keeps glibc's answer out of its
+ * argument register that way.) */
+static __attribute__((noinline)) int lock_list_full(struct tg_actor *a, pthread_mutex_t *m,
+                                                    uintptr_t pc)
+{
+    return lock_taken(a, m, pc, 0);
+}
+
 static int timed_lock(void *m, clockid_t clk, const struct timespec *abs)
 {
     return REAL(mutex_clocklock)(m, clk, abs);
@@ -248,19 +257,24 @@ static inline __attribute__((always_inline)) int mutex_lock(pthread_mutex_t *m, 
     __atomic_store_n(&a->pending, 0, __ATOMIC_RELAXED);
     /* A signal handler may have changed the holds meanwhile: n again. */
     n = a->n_held;
-    if (TG_UNLIKELY(rc != 0 || n == a->cap_held))
+    if (TG_UNLIKELY(rc != 0))
         return lock_taken(a, m, pc, rc);
-    struct tg_held *h = &a->held[(unsigned)n];
-    tg__hold_fill(h, (uintptr_t)m, NULL, 0, TG_MODE_EXCL, pc, 0);
-    __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
-    if (n > 0) {
-        /* m is not the hold below: checked above. (A signal handler
-         * that kept a hold of a recursive m would at worst make this a
-         * nesting of m in itself, which adds no edge.) */
-        int left = tg__lockorder_nest(a, h, n + 1, (uintptr_t)m, TG_MODE_EXCL, 0);
-        if (TG_UNLIKELY(left != TG_NEST_DONE))
-            return nest_left(a, n + 1, left); /* a tail call: see TG_FRAMELESS */
+    if (n == 0) { /* a lock taken alone: the list has room for one (held_inline) */
+        tg__hold_fill_addr(a->held, (uintptr_t)m, TG_MODE_EXCL, pc, 0);
+        __atomic_store_n(&a->n_held, 1, __ATOMIC_RELEASE);
+        return 0;
     }
+    if (TG_UNLIKELY(n == a->cap_held))
+        return lock_list_full(a, m, pc);
+    struct tg_held *h = &a->held[(unsigned)n];
+    tg__hold_fill_addr(h, (uintptr_t)m, TG_MODE_EXCL, pc, 0);
+    __atomic_store_n(&a->n_held, n + 1, __ATOMIC_RELEASE);
+    /* m is not the hold below: checked above. (A signal handler that kept
+     * a hold of a recursive m would at worst make this a nesting of m in
+     * itself, which adds no edge.) */
+    int left = tg__lockorder_nest(a, h, n + 1, (uintptr_t)m, TG_MODE_EXCL, 0);
+    if (TG_UNLIKELY(left != TG_NEST_DONE))
+        return nest_left(a, n + 1, left); /* a tail call: see TG_FRAMELESS */
     return 0;
 }
 

@@ -20,7 +20,7 @@
  * calls: a capture follows tangle's frame pointers out to the program's
  * frame (core/stack.c), and from a frame called by a frameless hook it
  * would take the hook's caller's frame for the program's. */
-#define TG_FRAMELESS __attribute__((optimize("omit-frame-pointer")))
+#define TG_FRAMELESS __attribute__((optimize("omit-frame-pointer", "no-tree-slp-vectorize")))
 
 /* The real functions, from dlsym(RTLD_NEXT) (dlvsym where glibc keeps two
  * versions), resolved on first use so hooks work before our constructor. */

@@ -371,8 +371,14 @@ static inline __attribute__((always_inline)) int mutex_unlock(pthread_mutex_t *m
             return REAL_MUTEX(mutex_unlock)(m);
         }
         if (n > 1 && top[-1].addr == (uintptr_t)m) { /* a table lock released first */
-            top[-1] = *top;
-            top[-1].chain = 0; /* as tg__held_remove does */
+            /* The top moves down but for its chain key, which counted the
+             * hold removed (as tg__held_remove does), and its time (since,
+             * written only while hold_ms is set: then this path is not
+             * taken). */
+            memcpy(&top[-1], top, offsetof(struct tg_held, chain));
+            top[-1].chain = 0;
+            memcpy(&top[-1].stack, &top->stack, offsetof(struct tg_held, since) -
+                                                    offsetof(struct tg_held, stack));
             __atomic_store_n(&a->n_held, n - 1, __ATOMIC_RELEASE);
             return REAL_MUTEX(mutex_unlock)(m);
         }

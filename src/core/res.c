@@ -584,12 +584,19 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     return made_last = init_slow(addr, kind, flags, pc, r);
 }
 
-struct tg_res *tg__res_find(uintptr_t addr)
+/* lookup, the lock this thread made last first (a lock made, used and
+ * ended: lock churn). */
+static inline struct tg_res *find(uintptr_t addr)
 {
     struct tg_res *r = made_last;
     if (r && __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr)
         return r;
     return lookup(addr);
+}
+
+struct tg_res *tg__res_find(uintptr_t addr)
+{
+    return find(addr);
 }
 
 void tg__res_after_fork(void)
@@ -629,9 +636,7 @@ void tg__res_destroy(struct tg_res *r)
 
 void tg__res_destroy_at(uintptr_t addr)
 {
-    struct tg_res *r = made_last;
-    if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
-        r = lookup(addr);
+    struct tg_res *r = find(addr);
     if (r)
         tg__res_destroy(r);
 }

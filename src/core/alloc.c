@@ -9,8 +9,14 @@
  * allocates from mmap: power-of-two size classes with free lists, guarded
  * by a futex lock of their own that calls nothing, carved from chunks that
  * start small and double (to 4 MiB), so that tangle's address space
- * follows its use. Blocks above 1 MiB are mapped one by one. Memory is never returned to the system except for
- * those large blocks. */
+ * follows its use. Blocks above 256 KiB are mapped one by one, and go back
+ * to the system when freed; smaller ones stay on their free list for
+ * tangle's own reuse. A table that doubles (the graph's edge index) frees
+ * its old array at each step: kept on a free list, the arrays up to 1 MiB
+ * stayed resident for good beside the new one, and a power-of-two array
+ * plus the header takes the next class, twice its size (pairs 4096:
+ * 2.6 MB on the free lists, peak 30.7 MB; now 0.9 MB and 29.9 MB). Such
+ * blocks are rare: a syscall more for each costs nothing measurable. */
 #define _GNU_SOURCE
 #include "core/internal.h"
 #include "core/lock.h"
@@ -19,7 +25,7 @@
 #include <sys/mman.h>
 
 #define MIN_SHIFT 5           /* 32 bytes */
-#define MAX_SHIFT 20          /* 1 MiB */
+#define MAX_SHIFT 18          /* 256 KiB */
 #define CHUNK0 (128u << 10)  /* the first chunk; each next one twice as large */
 #define CHUNK_MAX (4u << 20)
 #define HEADER TG_ALLOC_HEADER /* keeps 16-byte alignment */

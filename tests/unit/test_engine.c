@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/engine.h"
@@ -659,6 +660,26 @@ static void test_lookup_while_growing(void)
     CHECK_EQ((long)misses, 0);
 }
 
+/* A table of 256 KiB (a power of two, the header on top: the next size
+ * class) that a doubling index frees goes back to the system: kept on a
+ * free list, every such array a table grew out of stayed resident. */
+static void test_large_block_given_back(void)
+{
+    size_t n = (size_t)256 << 10;
+    char *p = tg__alloc(n);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    memset(p, 1, n);
+    void *page = (void *)(((uintptr_t)p + 8191) & ~(uintptr_t)4095);
+    CHECK_EQ(msync(page, 4096, MS_ASYNC), 0); /* mapped while in use */
+    tg__free(p);
+    CHECK_EQ(msync(page, 4096, MS_ASYNC), -1); /* unmapped once freed */
+    char *small = tg__alloc(1000);
+    CHECK(small != NULL);
+    tg__free(small);
+}
+
 static void test_options(void)
 {
     struct tg_options o;
@@ -837,6 +858,7 @@ int main(void)
     test_claim_passes_held();
     test_destroy_made_last();
     test_sem_clock_word();
+    test_large_block_given_back();
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();

@@ -2854,7 +2854,19 @@ uint64_t tg__chain_fill(struct tg_held *h, int n)
 
 #define CHAIN_MIN_BITS 8
 #define CHAIN_MAX_BITS 22
-#define CHAIN_MOVE 64 /* slots of the previous table moved over per slow path */
+/* Slots of the previous array moved over per slow path: CHAIN_MOVE, or
+ * for a large array enough that it moves over within CHAIN_MOVE_RUNS slow
+ * paths. The move writes the new array in order and gives the old one's
+ * pages back as it goes, but every chain cached meanwhile lands on a
+ * random page of the new array: a move over 2^bits / 64 slow paths made
+ * the whole new array resident while the old one still was (three times
+ * the old array's size at the peak, where a move over 1,024 slow paths
+ * leaves most of the new array untouched until the move reaches it). The
+ * work is the same, each slot moved once, in fewer and larger steps (2,048
+ * slots at most, a few microseconds), and fewer chains miss the fast path
+ * for being in the old array still. */
+#define CHAIN_MOVE 64
+#define CHAIN_MOVE_RUNS 1024
 
 /* The most keys an array of 1 << bits holds: three quarters of its
  * slots. A probe with linear probing then reads some 2.5 slots for a key
@@ -2980,7 +2992,7 @@ static int chain_in_old(struct tg_actor *a, uint64_t key)
 }
 
 /* The slots of a previous array that moved over go back to the system
- * CHAIN_GIVE bytes at a time (one call per 128 slow paths), so that the
+ * CHAIN_GIVE bytes at a time (a call per 64 KiB moved), so that the
  * array does not stay resident whole until its last slot moved: a thread
  * whose chains stop growing soon after its cache grew kept half as much
  * again for good. Only arrays mapped by themselves (CHAIN_MAP_MIN and up:
@@ -3085,8 +3097,11 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
     if (!v)
         return; /* never cached: 0 marks an empty entry */
     if (a->chain_cache) {
-        if (chain_head(a->chain_cache)->old)
-            chain_move(a, CHAIN_MOVE);
+        const struct chain_head *h = chain_head(a->chain_cache);
+        if (h->old)
+            chain_move(a, ((size_t)1 << h->old_bits) / CHAIN_MOVE_RUNS > CHAIN_MOVE
+                              ? ((size_t)1 << h->old_bits) / CHAIN_MOVE_RUNS
+                              : CHAIN_MOVE);
         if (a->chain_used >= chain_room(a->chain_bits)) {
             /* Full. If half as many instances left the graph since it was
              * last emptied as it holds chains, many may be chains of ended

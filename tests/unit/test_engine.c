@@ -660,6 +660,46 @@ static void test_lookup_while_growing(void)
     CHECK_EQ((long)misses, 0);
 }
 
+/* A chain cache that doubles moves its old array over within 1,024 slow
+ * paths: a chain cached before the growth hits the fast path again soon
+ * after, wherever it lay in the old array (a move of 64 slots per slow
+ * path left half the old array unmoved here). The cache of 2^17 slots
+ * doubles at its 98,305th chain. */
+static void test_chain_move_pace(void)
+{
+    enum { GROWS = 98305, N = GROWS + 1100 };
+    char(*obj)[16] = calloc(N, sizeof *obj);
+    CHECK(obj != NULL);
+    if (!obj)
+        return;
+    struct tg_res *table = tg__res_init(L(50), TG_RES_MUTEX, 0, 0);
+    struct tg_actor *t = thread("pace");
+    int made = 0;
+    for (int i = 0; i < N; i++) {
+        struct tg_res *o = tg__res_init((uintptr_t)obj[i], TG_RES_MUTEX, 0, 0);
+        if (!o)
+            continue;
+        made++;
+        nest(t, table, o);
+    }
+    CHECK_EQ(made, N);
+    CHECK_EQ(t->chain_bits, 18);
+    int missed = 0;
+    for (int i = 0; i < GROWS - 1; i++) {
+        struct tg_res *o = tg__res_lookup((uintptr_t)obj[i]);
+        tg__acquired(t, table, TG_MODE_EXCL, 0);
+        tg__acquired(t, o, TG_MODE_EXCL, 0);
+        missed += nest_left(t) != TG_NEST_DONE;
+        tg__released(t, o);
+        tg__released(t, table);
+    }
+    CHECK_EQ(missed, 0);
+    end(&t, 1);
+    for (int i = 0; i < N; i++)
+        tg__res_destroy(tg__res_lookup((uintptr_t)obj[i]));
+    free(obj);
+}
+
 /* A table of 256 KiB (a power of two, the header on top: the next size
  * class) that a doubling index frees goes back to the system: kept on a
  * free list, every such array a table grew out of stayed resident. */
@@ -859,6 +899,7 @@ int main(void)
     test_destroy_made_last();
     test_sem_clock_word();
     test_large_block_given_back();
+    test_chain_move_pace();
     test_options();
     test_key_skips_library_frames();
     test_stuck_call_waits_for_stack();

@@ -1777,14 +1777,30 @@ static __attribute__((noinline)) void freed_locked(uintptr_t lo, uintptr_t hi)
     report_all(c);
 }
 
-void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
+/* free()'s look at a block near a lock of the graph (or one that spans
+ * regions), out of line: a block in a region without one costs
+ * tg__lockorder_freed no frame. */
+static __attribute__((noinline)) void freed_look(uintptr_t lo, uintptr_t hi)
 {
-    if (hi <= lo)
-        return;
     tg__guard++;
     if (kept_freed(lo, hi))
         freed_locked(lo, hi);
     tg__guard--;
+}
+
+void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
+{
+    if (hi <= lo)
+        return;
+    /* Most blocks lie in one 2 MiB region, and most regions of a program
+     * hold no lock of the graph: two loads. */
+    if (!((lo ^ (hi - 1)) >> REGION_SHIFT)) {
+        size_t rb = region_bucket(lo >> REGION_SHIFT);
+        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED))
+            return;
+    }
+    freed_look(lo, hi);
 }
 
 /* ---- feasibility of a cycle ------------------------------------------------ */

@@ -23,16 +23,29 @@ void tg__free_resolve(void)
     __atomic_store_n(&next_free, f, __ATOMIC_RELEASE);
 }
 
-/* The checks of a block freed while the thread holds a lock or the graph
- * has lock instances, then the free itself. */
-static __attribute__((noinline)) void free_checked(void *p, void (*f)(void *), struct tg_actor *a,
-                                                   int held, uintptr_t pc)
+/* The block [p, hi) leaves the lock-order graph, then is freed. */
+static inline __attribute__((always_inline)) void free_sized(void *p, uintptr_t hi,
+                                                            void (*f)(void *))
 {
-    uintptr_t lo = (uintptr_t)p, hi = lo + malloc_usable_size(p);
-    if (held)
-        tg__misuse_freed(a, lo, hi, "freed", pc);
-    tg__lockorder_freed(lo, hi);
+    tg__lockorder_freed((uintptr_t)p, hi);
     f(p);
+}
+
+/* The check of a block freed while the graph has lock instances, then
+ * the free itself: only p and f live across the size's call. */
+static __attribute__((noinline)) void free_checked(void *p, void (*f)(void *))
+{
+    free_sized(p, (uintptr_t)p + malloc_usable_size(p), f);
+}
+
+/* The same for a block freed while the thread holds a lock (a has one),
+ * which may be in it. */
+static __attribute__((noinline)) void free_held(void *p, void (*f)(void *), struct tg_actor *a,
+                                                uintptr_t pc)
+{
+    uintptr_t hi = (uintptr_t)p + malloc_usable_size(p);
+    tg__misuse_freed(a, (uintptr_t)p, hi, "freed", pc);
+    free_sized(p, hi, f);
 }
 
 /* Frameless (preload.h): both ways out are tail calls. */
@@ -46,10 +59,12 @@ TG_EXPORT TG_FRAMELESS void free(void *p)
             return; /* only while dlsym itself frees: a small leak, never a wrong free */
     }
     struct tg_actor *a = tg__current;
-    int held = a && a->n_held > 0;
-    if (TG_UNLIKELY(p && (held || __atomic_load_n(&tg__graph_instances, __ATOMIC_RELAXED)) &&
-                    !tg__guard)) {
-        free_checked(p, f, a, held, CALLER_PC);
+    if (TG_UNLIKELY(a && a->n_held > 0) && p && !tg__guard) {
+        free_held(p, f, a, CALLER_PC);
+        return;
+    }
+    if (TG_UNLIKELY(__atomic_load_n(&tg__graph_instances, __ATOMIC_RELAXED)) && p && !tg__guard) {
+        free_checked(p, f);
         return;
     }
     f(p);

@@ -1000,13 +1000,6 @@ static int bucket_counts(size_t b)
             __atomic_load_n(&w[2], __ATOMIC_RELAXED) | __atomic_load_n(&w[3], __ATOMIC_RELAXED)) != 0;
 }
 
-/* 1 if granule's count in row (its grain's bucket's) counts an instance. */
-static int row_counts(const _Atomic uint64_t *row, uintptr_t granule)
-{
-    uint64_t w = __atomic_load_n(&row[(granule >> 1) & (GRANULES / 2 - 1)], __ATOMIC_RELAXED);
-    return (uint32_t)(w >> ((granule & 1) * 32)) != 0;
-}
-
 static size_t region_bucket(uintptr_t region)
 {
     return (size_t)((region * 0x9E3779B97F4A7C15ull) >> 52); /* 12 bits */
@@ -1681,8 +1674,8 @@ static struct kept_clock *_Atomic clocks_done; /* leaves kept: clocks to give ba
 static void kept_clocks_free(void);
 static void report_all(struct cycle *c);
 static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
-static inline int kept_freed(uintptr_t lo, uintptr_t hi);
-static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire);
+static inline int kept_freed(uintptr_t lo, uintptr_t hi, uintptr_t region_end);
+static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire, uintptr_t region_end);
 static inline void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
 static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
@@ -1772,18 +1765,18 @@ static __attribute__((noinline)) void freed_locked(uintptr_t lo, uintptr_t hi)
     tg__lock();
     struct cycle *c = drain_all_locked(); /* before any edge of the instances goes */
     grains_visit(lo, hi);
-    kept_sweep(lo, hi, 1); /* instances only records named */
+    kept_sweep(lo, hi, 1, 0); /* instances only records named */
     tg__unlock();
     report_all(c);
 }
 
 /* free()'s look at a block near a lock of the graph (or one that spans
  * regions), out of line: a block in a region without one costs
- * tg__lockorder_freed no frame. */
-static __attribute__((noinline)) void freed_look(uintptr_t lo, uintptr_t hi)
+ * tg__lockorder_freed no frame. The region below region_end counts. */
+static __attribute__((noinline)) void freed_look(uintptr_t lo, uintptr_t hi, uintptr_t region_end)
 {
     tg__guard++;
-    if (kept_freed(lo, hi))
+    if (kept_freed(lo, hi, region_end))
         freed_locked(lo, hi);
     tg__guard--;
 }
@@ -1794,13 +1787,16 @@ void tg__lockorder_freed(uintptr_t lo, uintptr_t hi)
         return;
     /* Most blocks lie in one 2 MiB region, and most regions of a program
      * hold no lock of the graph: two loads. */
-    if (!((lo ^ (hi - 1)) >> REGION_SHIFT)) {
-        size_t rb = region_bucket(lo >> REGION_SHIFT);
-        if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
-            !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED))
-            return;
+    uintptr_t region = lo >> REGION_SHIFT;
+    if (region != (hi - 1) >> REGION_SHIFT) {
+        freed_look(lo, hi, 0);
+        return;
     }
-    freed_look(lo, hi);
+    size_t rb = region_bucket(region);
+    if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+        !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED))
+        return;
+    freed_look(lo, hi, (region + 1) << REGION_SHIFT);
 }
 
 /* ---- feasibility of a cycle ------------------------------------------------ */
@@ -4532,9 +4528,11 @@ static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
 
 /* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
  * granule of the entry table's: its entries are found in one walk
- * (tg__res_granule), not by a lookup at each address. */
+ * (tg__res_granule), not by a lookup at each address. 1 if the granule
+ * still counts an instance afterwards (*w >> shift: its count). */
 _Static_assert(TG_RES_GRANULE == 1 << FINE_SHIFT, "a granule of free()'s counts is one of the table's");
-static __attribute__((noinline)) void sweep_in(uintptr_t p, uintptr_t end, int retire)
+static __attribute__((noinline)) int sweep_in(uintptr_t p, uintptr_t end, int retire,
+                                              const _Atomic uint64_t *w, unsigned shift)
 {
     struct tg_res *found[TG_RES_GRANULE];
     int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);
@@ -4543,6 +4541,7 @@ static __attribute__((noinline)) void sweep_in(uintptr_t p, uintptr_t end, int r
         if (at >= p && at < end && !(at & 3))
             sweep_at(found[i], at, retire);
     }
+    return (uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift) != 0;
 }
 
 /* free() of [lo, hi): the instances named there that are no nodes, found
@@ -4555,52 +4554,57 @@ static __attribute__((noinline)) void sweep_in(uintptr_t p, uintptr_t end, int r
  * block still counted an instance (or one it cannot end here: lock
  * classes) when looked at again just after its sweep, so that free()
  * needs no second pass over the block to know whether the engine has
- * work left. */
+ * work left. The region below region_end is known to count (0: none). */
 static inline __attribute__((always_inline)) int kept_sweep(uintptr_t lo, uintptr_t hi,
-                                                           int retire)
+                                                           int retire, uintptr_t region_end)
 {
     if (tg__opt.lock_classes)
         return 1;
+    /* One pass over the block's granules; a grain's row of counts is
+     * found when the pass enters the grain, and a region without a lock
+     * of the graph is passed over at once. */
     int left = 0;
-    uintptr_t p = (lo + 3) & ~(uintptr_t)3, region_end = 0;
-    while (p < hi) {
-        if (p >= region_end) { /* a region is looked at once, not per grain */
-            size_t rb = region_bucket(p >> REGION_SHIFT);
-            region_end = ((p >> REGION_SHIFT) + 1) << REGION_SHIFT;
-            if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
-                !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
-                p = region_end;
-                continue;
+    uintptr_t p = (lo + 3) & ~(uintptr_t)3;
+    if (p >= hi)
+        return 0;
+    const _Atomic uint64_t *row = NULL;
+    for (uintptr_t granule = p >> FINE_SHIFT, last = (hi - 1) >> FINE_SHIFT; granule <= last;
+         granule++) {
+        uintptr_t at = granule << FINE_SHIFT;
+        if (!row || !(granule & (GRANULES - 1))) {
+            if (at >= region_end) {
+                size_t rb = region_bucket(at >> REGION_SHIFT);
+                region_end = ((at >> REGION_SHIFT) + 1) << REGION_SHIFT;
+                if (!__atomic_load_n(&region_count[rb], __ATOMIC_RELAXED) &&
+                    !__atomic_load_n(&region_pinned[rb], __ATOMIC_RELAXED)) {
+                    granule = (region_end >> FINE_SHIFT) - 1;
+                    row = NULL;
+                    continue;
+                }
             }
+            row = place_count[count_row(granule >> (GRAIN_SHIFT - FINE_SHIFT))];
         }
-        /* p's grain: only the words of its bucket's row that count the
-         * granules [p, end) lies in are read, two granules a word. */
-        uintptr_t grain = p >> GRAIN_SHIFT, end = (grain + 1) << GRAIN_SHIFT;
-        if (end > hi)
-            end = hi;
-        const _Atomic uint64_t *row = place_count[count_row(grain)];
-        for (uintptr_t granule = p >> FINE_SHIFT, last = (end - 1) >> FINE_SHIFT; granule <= last;
-             granule++) {
-            uint64_t w = __atomic_load_n(&row[(granule >> 1) & (GRANULES / 2 - 1)], __ATOMIC_RELAXED);
-            if (!w) {
-                granule |= 1; /* its neighbour in the word counts nothing either */
-                continue;
-            }
-            if (!(uint32_t)(w >> ((granule & 1) * 32)))
-                continue;
-            uintptr_t at = granule << FINE_SHIFT, next = at + ((uintptr_t)1 << FINE_SHIFT);
-            sweep_in(at > p ? at : p, next < end ? next : end, retire);
-            left |= row_counts(row, granule);
+        /* Two granules a word: a word that counts nothing passes both. */
+        const _Atomic uint64_t *w = &row[(granule >> 1) & (GRANULES / 2 - 1)];
+        uint64_t v = __atomic_load_n(w, __ATOMIC_RELAXED);
+        if (!v) {
+            granule |= 1;
+            continue;
         }
-        p = end;
+        unsigned shift = (unsigned)(granule & 1) * 32;
+        if ((uint32_t)(v >> shift)) {
+            uintptr_t next = at + ((uintptr_t)1 << FINE_SHIFT);
+            left |= sweep_in(at > p ? at : p, next < hi ? next : hi, retire, w, shift);
+        }
     }
     return left;
 }
 
 /* free()'s look, inline in tg__lockorder_freed (one frame, not two). */
-static inline __attribute__((always_inline)) int kept_freed(uintptr_t lo, uintptr_t hi)
+static inline __attribute__((always_inline)) int kept_freed(uintptr_t lo, uintptr_t hi,
+                                                           uintptr_t region_end)
 {
-    return kept_sweep(lo, hi, 0);
+    return kept_sweep(lo, hi, 0, region_end);
 }
 
 /* Copies a's holds into h, the lock just taken last: how many, or -1 if

@@ -799,8 +799,9 @@ static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_a
  * calling actor alone still has queued. */
 void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was);
 /* The memory [lo, hi) is freed: instances of the graph that lay in it are
- * retired as if destroyed. Costs a few loads unless a lock of the graph
- * lies in one of its pages (or in a page sharing a bucket with one). */
+ * retired as if destroyed. Costs two loads and no frame for a block in a
+ * 2 MiB region that holds no lock of the graph (nor one sharing its
+ * bucket), a few loads a grain unless a lock of the graph lies in it. */
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
 /* Instance nodes in the graph now, plus one for good once a queued first
  * nesting named a lock: free() looks no further while 0. */

@@ -3,9 +3,10 @@
  * lock the freeing thread still holds; and locks of the lock-order graph
  * whose memory is freed without a destroy leave the graph. It costs a
  * thread-local load and a test when the thread holds no lock and the graph
- * holds no lock instance; else the block's size and a load per page it
- * spans. Locks held by other threads in the freed block are not looked for
- * (that would need a global search on every free). */
+ * holds no lock instance; else the block's size and two loads when the
+ * block lies in a 2 MiB region without a lock of the graph, a load per
+ * 128-byte grain near one. Locks held by other threads in the freed block
+ * are not looked for (that would need a global search on every free). */
 #include "preload/preload.h"
 
 #include <dlfcn.h>

@@ -9,7 +9,11 @@
  * under it); the second takes the new mutex and then the table. Two
  * different locks: nothing can deadlock. The free must find the kept
  * leaf there and drop its nesting, or the nesting would go to the graph
- * when the new lock stops being a leaf and close a false cycle. */
+ * when the new lock stops being a leaf and close a false cycle.
+ * With the argument "region" (kept_freed_region.case), the block spans
+ * two 2 MiB regions and the mutex lies in the sixth granule of the
+ * second: free()'s look passes over the first region (no lock of the
+ * graph there) and must still find the kept leaf past it. */
 // EXIT: 0
 // CHECK: reports# == 0
 #include <malloc.h>
@@ -17,12 +21,13 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-#define BLOCK (256 * 1024) /* above the mmap threshold set below */
 
 static pthread_mutex_t table = PTHREAD_MUTEX_INITIALIZER;
 static char *block;
-static size_t at; /* the mutex's offset in the block */
+static size_t size = 256 * 1024; /* above the mmap threshold set in main */
+static size_t at;                /* the mutex's offset in the block */
 static int stage; /* spun on, not a lock: tangle sees no ordering in it */
 
 static pthread_mutex_t *lock_of(char *b)
@@ -53,7 +58,7 @@ static void *second(void *arg)
     (void)arg;
     wait_stage(1);
     free(block);
-    block = calloc(1, BLOCK);
+    block = calloc(1, size);
     pthread_mutex_lock(lock_of(block));
     pthread_mutex_lock(&table);
     pthread_mutex_unlock(&table);
@@ -61,12 +66,15 @@ static void *second(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int region = argc > 1 && !strcmp(argv[1], "region");
+    if (region)
+        size = 3 << 20;
     mallopt(M_MMAP_THRESHOLD, 128 * 1024); /* fixed: freed blocks are unmapped */
-    block = calloc(1, BLOCK);
-    uintptr_t next_grain = ((uintptr_t)block | 127) + 1;
-    at = next_grain + 5 * 16 - (uintptr_t)block;
+    block = calloc(1, size);
+    uintptr_t next = ((uintptr_t)block | (region ? (2u << 20) - 1 : 127)) + 1;
+    at = next + 5 * 16 - (uintptr_t)block;
     pthread_t t[2];
     pthread_create(&t[0], NULL, first, NULL);
     pthread_create(&t[1], NULL, second, NULL);

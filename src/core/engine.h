@@ -796,8 +796,9 @@ static inline __attribute__((always_inline)) void tg__lockorder_idle(struct tg_a
  * while r is still at the instance's address, and before r's flags are
  * filled for another instance where it can be. Takes the engine lock
  * unless the instance was only the lock taken in first nestings the
- * calling actor alone still has queued. */
-void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was);
+ * calling actor alone still has queued. add: flags set on r last (a
+ * destroy's TG_RF_DESTROYED, after which r may be claimed), or 0. */
+void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t add);
 /* The memory [lo, hi) is freed: instances of the graph that lay in it are
  * retired as if destroyed. Costs two loads and no frame for a block in a
  * 2 MiB region that holds no lock of the graph (nor one sharing its

@@ -1673,10 +1673,11 @@ static struct cycle *drain_all_locked(void);
 static struct kept_clock *_Atomic clocks_done; /* leaves kept: clocks to give back */
 static void kept_clocks_free(void);
 static void report_all(struct cycle *c);
-static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr);
+static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr, uint32_t add);
 static inline int kept_freed(uintptr_t lo, uintptr_t hi, uintptr_t region_end);
 static int kept_sweep(uintptr_t lo, uintptr_t hi, int retire, uintptr_t region_end);
 static inline void instance_ended(struct tg_res *r, uintptr_t addr, int freed, int kept_gone);
+static inline int kept_leaf_ends_as(struct tg_res *r, uintptr_t addr, int freed, uint32_t add);
 static void kept_drop(struct tg_res *r);
 static void unpin(uintptr_t addr);
 
@@ -1686,14 +1687,6 @@ static void unpin(uintptr_t addr);
 static __attribute__((noinline)) void forget_locked(struct tg_res *r, uint64_t id, uint32_t was,
                                                     uintptr_t addr);
 
-void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was)
-{
-    uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
-    tg__guard++;
-    if (!leaf_end(r, id, was, addr))
-        forget_locked(r, id, was, addr);
-    tg__guard--;
-}
 
 /* tg__lockorder_forget of an instance that is not a leaf only records
  * name: under the engine lock (out of line, so that the leaf's end, the
@@ -3400,19 +3393,30 @@ static int leaf_kind(const struct tg_res *r)
  * instance's flags but to set marks that this clears (a settle's OUT, a
  * node made for a renewal of a nesting into it: as if they came first),
  * unless the program uses the lock as it ends it, as res.c's init
- * assumes when it stores a new instance's flags whole. */
-static inline __attribute__((always_inline)) void instance_ended(struct tg_res *r, uintptr_t addr,
-                                                                int freed, int kept_gone)
+ * assumes when it stores a new instance's flags whole.
+ * add: flags set by the same store. A destroy's TG_RF_DESTROYED (which
+ * lets another address claim the entry: res.c) comes so only with
+ * kept_gone and not freed, where r is neither read nor written after it. */
+static inline __attribute__((always_inline)) void instance_end_as(struct tg_res *r, uintptr_t addr,
+                                                                 int freed, int kept_gone,
+                                                                 uint32_t add)
 {
     uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->flags, was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT),
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(&r->flags,
+                     (was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT)) | add,
+                     __ATOMIC_RELEASE);
     if (was & TG_RF_LO_PINNED)
         unpin(addr);
     if (!kept_gone)
         kept_drop(r);
     if (freed)
         r->id = tg__res_next_id();
+}
+
+static inline __attribute__((always_inline)) void instance_ended(struct tg_res *r, uintptr_t addr,
+                                                                int freed, int kept_gone)
+{
+    instance_end_as(r, addr, freed, kept_gone, 0);
 }
 
 /* 1 if queued hold h's instance is still its entry's current one, and
@@ -4110,6 +4114,46 @@ static struct tg_kept *kept_detach(struct tg_res *r)
     return kept_first(__atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST));
 }
 
+/* 1 if detached record k (mine: kept_mine()) is alone in its list and
+ * the calling thread's own, with its context still current. */
+static inline __attribute__((always_inline)) int kept_lone_own(const struct tg_kept *k,
+                                                              const struct tg_defer *mine)
+{
+    const struct kept_ctx *p = kept_ctx_of(k);
+    return !(__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_PTR) && p->d == mine && p->current;
+}
+
+/* Gives back such a record (kept_lone_own): 1 if it was still kept (0:
+ * its actor took it back and queued its entry). */
+static inline __attribute__((always_inline)) int kept_back_own(struct tg_kept *k)
+{
+    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+    struct kept_ctx *p = kept_ctx_of(k);
+    struct tg_defer *d = p->d;
+    __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
+    d->kept_free = k;
+    p->own--;
+    return !(link & KEPT_TAKEN);
+}
+
+/* kept_detach at the end of a leaf that no queue names (leaf_end, and
+ * free()'s sweep without the engine lock): nobody else pushes to or
+ * empties its list meanwhile, since a push comes from a holder of the
+ * lock and an emptying from the handling of an entry that names the
+ * instance, which flagged it OUT (the end then is not a leaf's) while its
+ * thread held it, unless the program ends the lock as it uses it (the
+ * argument of instance_ended and of kept_add's push). So a load and a
+ * plain store, not an exchange (a locked instruction on every lock
+ * churned). */
+static struct tg_kept *kept_detach_ended(struct tg_res *r)
+{
+    struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE);
+    if (tg__opt.lock_classes || !head)
+        return NULL;
+    __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
+    return kept_first(head);
+}
+
 /* kept_drop_all's walk of the records k leads (mine: kept_mine()). */
 static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const struct tg_defer *mine)
 {
@@ -4130,27 +4174,22 @@ static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const str
  * lone record of the calling thread's own with its context still
  * current (a lock one thread makes, nests into and ends: lock churn,
  * short-lived objects) goes back here: what kept_claim and kept_put do
- * for it, without the walk. */
-static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
+ * for it, without the walk (kept_back_own). leaf: the end of a leaf no
+ * queue names (kept_detach_ended). */
+static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r, int leaf)
 {
-    struct tg_kept *k = kept_detach(r);
+    struct tg_kept *k = leaf ? kept_detach_ended(r) : kept_detach(r);
     if (!k)
         return 1;
     const struct tg_defer *mine = kept_mine();
-    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
-    struct kept_ctx *p = kept_ctx_of(k);
-    struct tg_defer *d = p->d;
-    if ((link & KEPT_PTR) || d != mine || !p->current)
+    if (!kept_lone_own(k, mine))
         return kept_drop_list(k, mine);
-    __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
-    d->kept_free = k;
-    p->own--;
-    return !(link & KEPT_TAKEN);
+    return kept_back_own(k);
 }
 
 static void kept_drop(struct tg_res *r)
 {
-    kept_drop_all(r);
+    kept_drop_all(r, 0);
 }
 
 /* Under the engine lock: kept record k (taken) of leaf r into the graph,
@@ -4492,21 +4531,37 @@ static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, st
     return 1;
 }
 
-/* A leaf at addr (entry r) that no queue names ends without the engine
- * lock unless its actor took one of its records back: 1 if it did. */
-static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r, uintptr_t addr,
-                                                               int freed)
+/* The rest of such an end, once the leaf's records were dropped: its
+ * marks go (add set with them), and chains through its address are
+ * validated again. */
+static inline __attribute__((always_inline)) void leaf_retire(struct tg_res *r, uintptr_t addr,
+                                                             int freed, uint32_t add)
 {
-    if (!kept_drop_all(r))
-        return 0;
-    instance_ended(r, addr, freed, 1);
+    instance_end_as(r, addr, freed, 1, add);
     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
     struct tg_actor *a = tg__current;
     if (a && a->defer)
         a->defer->dropped++;
     else
         __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
+}
+
+/* A leaf at addr (entry r) that no queue names ends without the engine
+ * lock unless its actor took one of its records back: 1 if it did, and
+ * then with the flags `add` set as its marks go (instance_end_as). */
+static inline __attribute__((always_inline)) int kept_leaf_ends_as(struct tg_res *r, uintptr_t addr,
+                                                                  int freed, uint32_t add)
+{
+    if (!kept_drop_all(r, 1))
+        return 0;
+    leaf_retire(r, addr, freed, add);
     return 1;
+}
+
+static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r, uintptr_t addr,
+                                                               int freed)
+{
+    return kept_leaf_ends_as(r, addr, freed, 0);
 }
 
 /* kept_sweep of entry r, found at 4-aligned address p. */
@@ -4678,14 +4733,57 @@ static int defer(struct tg_actor *a)
     return 1;
 }
 
+/* 1 if instance id of r (flags was) is a leaf that only records name. */
+static inline __attribute__((always_inline)) int leaf_only(const struct tg_res *r, uint64_t id,
+                                                          uint32_t was)
+{
+    return !tg__opt.lock_classes && !(was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(r) &&
+           r->id == id;
+}
+
 /* An instance of the graph ends as a leaf that only records named (leaves
  * kept): its part in lock order ends without the engine lock. 1 if it
  * did. */
-static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr)
+static int leaf_end(struct tg_res *r, uint64_t id, uint32_t was, uintptr_t addr, uint32_t add)
 {
-    if (tg__opt.lock_classes || (was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) || !leaf_kind(r) || r->id != id)
-        return 0;
-    return kept_leaf_ends(r, addr, 0);
+    return leaf_only(r, id, was) && kept_leaf_ends_as(r, addr, 0, add);
+}
+
+/* Every end tg__lockorder_forget does not make inline. */
+static __attribute__((noinline)) void forget_any(struct tg_res *r, uint64_t id, uint32_t was,
+                                                 uint32_t add)
+{
+    uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
+    tg__guard++;
+    if (!leaf_end(r, id, was, addr, add)) {
+        forget_locked(r, id, was, addr);
+        if (add) /* last: the entry may be claimed from then on */
+            __atomic_fetch_or(&r->flags, add, __ATOMIC_RELEASE);
+    }
+    tg__guard--;
+}
+
+/* The common end, a leaf into which nothing was kept but the calling
+ * thread's own lone record, with its context current (a lock one thread
+ * makes, nests into and ends: lock churn), is leaf_end's work with no
+ * call, so that it saves no registers; every other goes to forget_any. */
+void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t add)
+{
+    struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
+    if (!leaf_only(r, id, was) ||
+        (k && (!kept_lone_own(k, kept_mine()) ||
+               (__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_TAKEN)))) {
+        forget_any(r, id, was, add);
+        return;
+    }
+    uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
+    tg__guard++;
+    if (k) {
+        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED); /* (kept_detach_ended) */
+        kept_back_own(k);
+    }
+    leaf_retire(r, addr, 0, add);
+    tg__guard--;
 }
 
 /* 1 if queued holds a and b are the same hold. */

@@ -446,7 +446,7 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
     }
     ins_unlock();
     if (old_graph) /* the instance it replaces had lock-order edges */
-        tg__lockorder_forget(r, old_graph, old_flags);
+        tg__lockorder_forget(r, old_graph, old_flags, 0);
     if (!r && used >= (size_t)tg__opt.max_locks)
         tg__warn_once(&full_warned,
                       "the lock table is full (%d locks); further locks are not watched. "
@@ -510,7 +510,7 @@ static inline __attribute__((always_inline)) struct tg_res *reinit(struct tg_res
     /* The instance it replaces was named by lock order: it ends there
      * first, while the entry still describes it. */
     if (TG_UNLIKELY(f & TG_RF_IN_GRAPH))
-        tg__lockorder_forget(r, r->id, f);
+        tg__lockorder_forget(r, r->id, f, 0);
     fill_as(r, kind, flags, pc, f, classes); /* (its flags, without TG_RF_REINIT) */
     return r;
 }
@@ -604,34 +604,30 @@ void tg__res_after_fork(void)
     __atomic_store_n(&insert_lock, 0, __ATOMIC_RELAXED);
 }
 
-/* The instance leaves the lock-order graph here, and its entry stops
- * saying it is in it: an init at the address then starts the next
- * instance without looking for the old one's node (lock order hears of a
- * lock's end once, not twice). That comes first: once the entry is marked
- * destroyed, another address may claim it.
- * Without lock order (the option off from the start), nobody else writes
- * the flags of a live instance, unless the program uses or makes the lock
- * as it destroys it: the mark is a plain store, not a locked or (some
- * 5 ns on every lock churned). With it, a mark that lock order sets
- * meanwhile (a queued nesting into the lock, handled as it ends) must
- * stay for the next init to see. */
-static __attribute__((noinline)) void destroy_named(struct tg_res *r, uint32_t f)
-{
-    tg__lockorder_forget(r, r->id, f);
-    __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
-}
-
+/* The instance in r ends. If lock order names it, it leaves the graph
+ * first, and its entry stops saying it is in it: an init at the address
+ * then starts the next instance without looking for the old one's node
+ * (lock order hears of a lock's end once, not twice). The destroyed mark
+ * comes last, since from then on another address may claim the entry;
+ * lock order sets it with the store that clears its marks where it can
+ * (tg__lockorder_forget's add).
+ * The mark is a plain store, not a locked or (some 5 ns on every lock
+ * churned): nobody else writes the flags of an instance as it ends,
+ * unless the program uses or makes the lock as it destroys it. Lock
+ * order marks an instance from a thread that holds it (a nesting into it
+ * or under it), or under the engine lock from what such a nesting left
+ * (an entry, whose thread flagged the instance as it made it: an
+ * instance not flagged has none; a kept record, or a renewal, checked
+ * against the flags first); a claim needs the mark set already; an init
+ * at the address, a free() of its memory or an annotation describing it
+ * would be the program's use of the lock as it ends. */
 void tg__res_destroy(struct tg_res *r)
 {
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    if (TG_UNLIKELY(f & (TG_RF_IN_GRAPH | TG_RF_DESTROYED))) {
-        if (!(f & TG_RF_DESTROYED))
-            destroy_named(r, f);
-    } else if (!tg__opt.lock_order) {
+    if (!(f & (TG_RF_IN_GRAPH | TG_RF_DESTROYED)))
         __atomic_store_n(&r->flags, f | TG_RF_DESTROYED, __ATOMIC_RELEASE);
-    } else {
-        __atomic_fetch_or(&r->flags, TG_RF_DESTROYED, __ATOMIC_RELEASE);
-    }
+    else if (!(f & TG_RF_DESTROYED))
+        tg__lockorder_forget(r, r->id, f, TG_RF_DESTROYED);
 }
 
 void tg__res_destroy_at(uintptr_t addr)

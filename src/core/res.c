@@ -282,14 +282,13 @@ static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, 
         r->class_key = 0;
 }
 
-/* A new instance in r, whose flags were `was`. classes:
- * tg__opt.lock_classes, as the caller read it. */
-static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum tg_res_kind kind,
-                                                         uint32_t flags, uintptr_t pc, uint32_t was,
-                                                         int classes)
+/* A new instance in r, serial id, of kind and flags, once the word
+ * shared_word keeps is right; the flags come last (release). */
+static inline __attribute__((always_inline)) void fill_id(struct tg_res *r, uint64_t id,
+                                                         enum tg_res_kind kind, uint32_t flags,
+                                                         uintptr_t pc)
 {
-    r->id = next_serial();
-    shared_word(r, kind, flags, was, classes);
+    r->id = id;
     r->kind = kind;
     r->created_pc = pc;
     r->cond_mutex = 0; /* (and last_by[0]) */
@@ -298,6 +297,17 @@ static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum
     else
         __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
+}
+
+/* A new instance in r, whose flags were `was`. classes:
+ * tg__opt.lock_classes, as the caller read it. */
+static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum tg_res_kind kind,
+                                                         uint32_t flags, uintptr_t pc, uint32_t was,
+                                                         int classes)
+{
+    uint64_t id = next_serial();
+    shared_word(r, kind, flags, was, classes);
+    fill_id(r, id, kind, flags, pc);
 }
 
 static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc, uint32_t was)
@@ -573,20 +583,60 @@ static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum t
  * first, under insert_lock), so it is the one a lookup would find. */
 static __thread struct tg_res *made_last __attribute__((tls_model("initial-exec")));
 
-struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+/* Every init tg__res_init does not make inline; r: the entry at addr,
+ * or NULL. */
+static __attribute__((noinline)) struct tg_res *init_any(uintptr_t addr, enum tg_res_kind kind,
+                                                         uint32_t flags, uintptr_t pc,
+                                                         struct tg_res *r)
 {
-    struct tg_res *r = lookup(addr), *again;
-    if (TG_LIKELY(r != NULL) && TG_LIKELY(!tg__opt.lock_classes)) {
-        if (TG_LIKELY((again = reinit(r, addr, kind, flags, pc, 0)) != NULL))
+    struct tg_res *again;
+    if (r && !tg__opt.lock_classes) {
+        if ((again = reinit(r, addr, kind, flags, pc, 0)) != NULL)
             return made_last = again;
         r = NULL; /* claimed meanwhile: insert */
     }
     return made_last = init_slow(addr, kind, flags, pc, r);
 }
 
+/* reinit's entry r left addr as it was held: given back, and an insert. */
+static __attribute__((noinline, cold)) struct tg_res *init_moved(uintptr_t addr,
+                                                                 enum tg_res_kind kind,
+                                                                 uint32_t flags, uintptr_t pc,
+                                                                 struct tg_res *r)
+{
+    reinit_moved(r);
+    return init_any(addr, kind, flags, pc, NULL);
+}
+
+/* The common init (a lock made again at an address: lock churn) is
+ * reinit with no call, so that it saves no registers: an entry that lock
+ * order no longer names, with no semaphore clock to keep or free, while
+ * the thread's block of serials lasts, without lock classes. Every other
+ * goes to init_any, which looks again. */
+struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
+{
+    struct tg_res *r = lookup(addr);
+    if (TG_UNLIKELY(r == NULL) || TG_UNLIKELY(tg__opt.lock_classes))
+        return init_any(addr, kind, flags, pc, r);
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    uint64_t id = ids.next;
+    if (TG_UNLIKELY(f & (TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_IN_GRAPH)) ||
+        TG_UNLIKELY(id == ids.end) || TG_UNLIKELY(tg__res_sem_clock(kind, flags)) ||
+        TG_UNLIKELY(tg__res_sem_clock(r->kind, f)) ||
+        TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_REINIT, 0, __ATOMIC_ACQ_REL,
+                                                 __ATOMIC_RELAXED)))
+        return init_any(addr, kind, flags, pc, r);
+    /* Held: what reinit does from here on. */
+    if (TG_UNLIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr))
+        return init_moved(addr, kind, flags, pc, r);
+    ids.next = id + 1;
+    fill_id(r, id, kind, flags, pc); /* (shared_word has nothing to do) */
+    return made_last = r;
+}
+
 /* lookup, the lock this thread made last first (a lock made, used and
  * ended: lock churn). */
-static inline struct tg_res *find(uintptr_t addr)
+static inline __attribute__((always_inline)) struct tg_res *find(uintptr_t addr)
 {
     struct tg_res *r = made_last;
     if (r && __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr)
@@ -621,7 +671,7 @@ void tg__res_after_fork(void)
  * against the flags first); a claim needs the mark set already; an init
  * at the address, a free() of its memory or an annotation describing it
  * would be the program's use of the lock as it ends. */
-void tg__res_destroy(struct tg_res *r)
+static inline __attribute__((always_inline)) void destroy(struct tg_res *r)
 {
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
     if (!(f & (TG_RF_IN_GRAPH | TG_RF_DESTROYED)))
@@ -630,11 +680,16 @@ void tg__res_destroy(struct tg_res *r)
         tg__lockorder_forget(r, r->id, f, TG_RF_DESTROYED);
 }
 
+void tg__res_destroy(struct tg_res *r)
+{
+    destroy(r);
+}
+
 void tg__res_destroy_at(uintptr_t addr)
 {
     struct tg_res *r = find(addr);
     if (r)
-        tg__res_destroy(r);
+        destroy(r);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

@@ -52,12 +52,24 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
  * for it, by a registered thread outside tangle, goes straight to the
  * entry's end (what tg__destroying would do, with fewer calls); an init
  * goes straight to the new instance (tg__initialized). */
-static inline __attribute__((always_inline)) int mutex_init(pthread_mutex_t *m,
-                                                           const pthread_mutexattr_t *attr,
-                                                           uintptr_t pc)
+/* After glibc's init of m answered rc (the call site read after it, so
+ * that it is not kept in a register across glibc's call). */
+static inline __attribute__((always_inline)) int mutex_inited(pthread_mutex_t *m, int rc,
+                                                             uintptr_t pc)
 {
-    int rc = REAL(mutex_init)(m, attr);
-    tg__initialized(rc, (uintptr_t)m, TG_RES_MUTEX, rc == 0 ? mutex_flags(m) : 0, pc);
+    if (TG_UNLIKELY(rc != 0))
+        return rc;
+    tg__initialized(0, (uintptr_t)m, TG_RES_MUTEX, mutex_flags(m), pc);
+    return 0;
+}
+
+/* Every destroy that mutex_destroy does not end inline: out of line, so
+ * that the common one keeps no call site in registers. */
+static __attribute__((noinline)) int destroy_checked(pthread_mutex_t *m, uintptr_t pc)
+{
+    struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, pc);
+    int rc = REAL(mutex_destroy)(m);
+    tg__destroyed(r, rc);
     return rc;
 }
 
@@ -66,19 +78,17 @@ static inline __attribute__((always_inline)) int mutex_destroy(pthread_mutex_t *
     if (TG_LIKELY(tg__current != NULL && !tg__guard) &&
         TG_LIKELY(__atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) == 0)) {
         int rc = REAL(mutex_destroy)(m);
-        if (TG_LIKELY(rc == 0))
-            tg__res_destroy_at((uintptr_t)m);
-        return rc;
+        if (TG_UNLIKELY(rc != 0))
+            return rc;
+        tg__res_destroy_at((uintptr_t)m);
+        return 0;
     }
-    struct tg_res *r = tg__destroying((uintptr_t)m, TG_RES_MUTEX, pc);
-    int rc = REAL(mutex_destroy)(m);
-    tg__destroyed(r, rc);
-    return rc;
+    return destroy_checked(m, pc);
 }
 
 int tg__mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr, uintptr_t pc)
 {
-    return mutex_init(m, attr, pc);
+    return mutex_inited(m, REAL(mutex_init)(m, attr), pc);
 }
 
 int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
@@ -88,7 +98,8 @@ int tg__mutex_destroy(pthread_mutex_t *m, uintptr_t pc)
 
 TG_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
-    return mutex_init(m, attr, CALLER_PC);
+    int rc = REAL(mutex_init)(m, attr);
+    return mutex_inited(m, rc, CALLER_PC);
 }
 
 TG_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)

@@ -4136,24 +4136,6 @@ static inline __attribute__((always_inline)) int kept_back_own(struct tg_kept *k
     return !(link & KEPT_TAKEN);
 }
 
-/* kept_detach at the end of a leaf that no queue names (leaf_end, and
- * free()'s sweep without the engine lock): nobody else pushes to or
- * empties its list meanwhile, since a push comes from a holder of the
- * lock and an emptying from the handling of an entry that names the
- * instance, which flagged it OUT (the end then is not a leaf's) while its
- * thread held it, unless the program ends the lock as it uses it (the
- * argument of instance_ended and of kept_add's push). So a load and a
- * plain store, not an exchange (a locked instruction on every lock
- * churned). */
-static struct tg_kept *kept_detach_ended(struct tg_res *r)
-{
-    struct tg_kept *head = __atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE);
-    if (tg__opt.lock_classes || !head)
-        return NULL;
-    __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
-    return kept_first(head);
-}
-
 /* kept_drop_all's walk of the records k leads (mine: kept_mine()). */
 static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const struct tg_defer *mine)
 {
@@ -4174,11 +4156,10 @@ static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const str
  * lone record of the calling thread's own with its context still
  * current (a lock one thread makes, nests into and ends: lock churn,
  * short-lived objects) goes back here: what kept_claim and kept_put do
- * for it, without the walk (kept_back_own). leaf: the end of a leaf no
- * queue names (kept_detach_ended). */
-static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r, int leaf)
+ * for it, without the walk (kept_back_own). */
+static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
 {
-    struct tg_kept *k = leaf ? kept_detach_ended(r) : kept_detach(r);
+    struct tg_kept *k = kept_detach(r);
     if (!k)
         return 1;
     const struct tg_defer *mine = kept_mine();
@@ -4189,7 +4170,7 @@ static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r,
 
 static void kept_drop(struct tg_res *r)
 {
-    kept_drop_all(r, 0);
+    kept_drop_all(r);
 }
 
 /* Under the engine lock: kept record k (taken) of leaf r into the graph,
@@ -4552,7 +4533,7 @@ static inline __attribute__((always_inline)) void leaf_retire(struct tg_res *r, 
 static inline __attribute__((always_inline)) int kept_leaf_ends_as(struct tg_res *r, uintptr_t addr,
                                                                   int freed, uint32_t add)
 {
-    if (!kept_drop_all(r, 1))
+    if (!kept_drop_all(r))
         return 0;
     leaf_retire(r, addr, freed, add);
     return 1;
@@ -4766,7 +4747,19 @@ static __attribute__((noinline)) void forget_any(struct tg_res *r, uint64_t id, 
 /* The common end, a leaf into which nothing was kept but the calling
  * thread's own lone record, with its context current (a lock one thread
  * makes, nests into and ends: lock churn), is leaf_end's work with no
- * call, so that it saves no registers; every other goes to forget_any. */
+ * call, so that it saves no registers; every other goes to forget_any.
+ * Its list is emptied with a plain store, not kept_detach's exchange (a
+ * locked instruction on every lock churned): nobody else pushes to or
+ * empties it meanwhile. A push comes from a thread that holds the lock,
+ * unless the program ends the lock as it uses it (the argument of
+ * instance_ended and of kept_add's push). An emptying comes from the
+ * handling of what names the instance: a queued entry, which flagged it
+ * OUT (then the end is not a leaf's), or another thread's repeat of a
+ * nesting into it (a renewal, recorded by that thread after it let the
+ * lock go, as this one ends it), which only a thread with a record in the
+ * list makes: its first nesting into the instance was kept (a record
+ * leaves the list only with its instance, or flagged OUT) or queued
+ * (OUT). Another thread's record in the list takes the exchange. */
 void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t add)
 {
     struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
@@ -4779,7 +4772,7 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t 
     uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
     tg__guard++;
     if (k) {
-        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED); /* (kept_detach_ended) */
+        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
         kept_back_own(k);
     }
     leaf_retire(r, addr, 0, add);

@@ -4114,20 +4114,20 @@ static struct tg_kept *kept_detach(struct tg_res *r)
     return kept_first(__atomic_exchange_n(&r->lo_kept, NULL, __ATOMIC_SEQ_CST));
 }
 
-/* 1 if detached record k (mine: kept_mine()) is alone in its list and
- * the calling thread's own, with its context still current. */
-static inline __attribute__((always_inline)) int kept_lone_own(const struct tg_kept *k,
+/* 1 if detached record k, whose link is `link` (mine: kept_mine()), is
+ * alone in its list and the calling thread's own, with its context still
+ * current. */
+static inline __attribute__((always_inline)) int kept_lone_own(const struct tg_kept *k, uintptr_t link,
                                                               const struct tg_defer *mine)
 {
     const struct kept_ctx *p = kept_ctx_of(k);
-    return !(__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_PTR) && p->d == mine && p->current;
+    return !(link & KEPT_PTR) && p->d == mine && p->current;
 }
 
 /* Gives back such a record (kept_lone_own): 1 if it was still kept (0:
  * its actor took it back and queued its entry). */
-static inline __attribute__((always_inline)) int kept_back_own(struct tg_kept *k)
+static inline __attribute__((always_inline)) int kept_back_own(struct tg_kept *k, uintptr_t link)
 {
-    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
     struct kept_ctx *p = kept_ctx_of(k);
     struct tg_defer *d = p->d;
     __atomic_store_n(&k->link, (uintptr_t)d->kept_free, __ATOMIC_RELAXED);
@@ -4163,9 +4163,10 @@ static inline __attribute__((always_inline)) int kept_drop_all(struct tg_res *r)
     if (!k)
         return 1;
     const struct tg_defer *mine = kept_mine();
-    if (!kept_lone_own(k, mine))
+    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+    if (!kept_lone_own(k, link, mine))
         return kept_drop_list(k, mine);
-    return kept_back_own(k);
+    return kept_back_own(k, link);
 }
 
 static void kept_drop(struct tg_res *r)
@@ -4763,9 +4764,10 @@ static __attribute__((noinline)) void forget_any(struct tg_res *r, uint64_t id, 
 void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t add)
 {
     struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
+    uintptr_t link = 0;
     if (!leaf_only(r, id, was) ||
-        (k && (!kept_lone_own(k, kept_mine()) ||
-               (__atomic_load_n(&k->link, __ATOMIC_RELAXED) & KEPT_TAKEN)))) {
+        (k && ((link = __atomic_load_n(&k->link, __ATOMIC_RELAXED)) & KEPT_TAKEN ||
+               !kept_lone_own(k, link, kept_mine())))) {
         forget_any(r, id, was, add);
         return;
     }
@@ -4773,7 +4775,7 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t 
     tg__guard++;
     if (k) {
         __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
-        kept_back_own(k);
+        kept_back_own(k, link);
     }
     leaf_retire(r, addr, 0, add);
     tg__guard--;

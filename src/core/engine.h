@@ -671,6 +671,10 @@ int tg__released_for(struct tg_actor *holder, struct tg_res *r);
  * could really deadlock is reported as a potential deadlock. */
 extern TG_HIDDEN int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
+/* The same from a caller that found the slot of the return address into
+ * the program's first frame (tg__program_slot, stack_memo.h), NULL if it
+ * found none; the slot stays valid until this returns. */
+void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot);
 /* 1 if key k, stored as want (k ^ salt), is in the cache of
  * 1 << (64 - shift) keys: one probe, usually one slot. */
 static inline int tg__chain_probe(const uint64_t *cache, uint64_t k, uint64_t want, unsigned shift)

@@ -4666,27 +4666,13 @@ static int holds_copy(struct tg_actor *a, struct qhold *h, int max)
     return k;
 }
 
-/* Records a's nesting in its queue (its actor alone writes it), or keeps
- * it (leaves kept); 0 if it is to be handled at once: a deep nesting, a
- * lock the table has no room for, no memory. A nesting into a leaf that
- * fits a context of a's copies no hold; otherwise the holds are copied
- * into the entry, and from there into a new context if it is kept. */
-static int defer(struct tg_actor *a)
+/* defer's queued nesting (d: a's queue): its holds copied into an entry,
+ * and from there into a new context if keep says it may be kept (its top
+ * a leaf that no context of a's fitted). Out of line: the kept nesting
+ * before it is the common case, and needs few registers. */
+static __attribute__((noinline)) int defer_queue(struct tg_actor *a, struct tg_defer *d, int keep,
+                                                 uint32_t to_stack)
 {
-    struct tg_defer *d = queue_of(a);
-    if (!d)
-        return 0;
-    struct tg_held *top = &a->held[a->n_held - 1];
-    int keep = top_keepable(top);
-    uint32_t to_stack = top->stack;
-    if (keep) {
-        if (!to_stack && !(to_stack = tg__stack_known(d->memo)))
-            to_stack = tg__stack_capture_own(&d->memo, 2);
-        struct kept_ctx *p = kept_ctx_find(d, a, to_stack);
-        if (p && kept_add(d, p, top->res, top->res_id ? top->res_id : top->res->id, top->addr) > 0)
-            return 1;
-        keep = !p;
-    }
     /* The queue's room is needed from here on (a kept nesting takes none:
      * the flags its queued entries set are set already). */
     uint32_t tail = __atomic_load_n(&d->tail, __ATOMIC_RELAXED);
@@ -4713,6 +4699,30 @@ static int defer(struct tg_actor *a)
     __atomic_store_n(&d->tail, tail + 1, __ATOMIC_RELEASE);
     a->lo_queued = 1;
     return 1;
+}
+
+/* Records a's nesting in its queue (its actor alone writes it), or keeps
+ * it (leaves kept); 0 if it is to be handled at once: a deep nesting, a
+ * lock the table has no room for, no memory. to_stack: the nesting's
+ * stack if known, else 0 (captured here when needed). A nesting into a
+ * leaf that fits a context of a's copies no hold; otherwise the holds are
+ * copied into the entry, and from there into a new context if it is kept. */
+static inline __attribute__((always_inline)) int defer(struct tg_actor *a, uint32_t to_stack)
+{
+    struct tg_defer *d = queue_of(a);
+    if (!d)
+        return 0;
+    struct tg_held *top = &a->held[a->n_held - 1];
+    int keep = top_keepable(top);
+    if (keep) {
+        if (!to_stack)
+            to_stack = tg__stack_capture_own(&d->memo, 2);
+        struct kept_ctx *p = kept_ctx_find(d, a, to_stack);
+        if (p && kept_add(d, p, top->res, top->res_id ? top->res_id : top->res->id, top->addr) > 0)
+            return 1;
+        keep = !p;
+    }
+    return defer_queue(a, d, keep, to_stack);
 }
 
 /* 1 if instance id of r (flags was) is a leaf that only records name. */
@@ -4789,9 +4799,10 @@ static int qhold_same(const struct qhold *a, const struct qhold *b)
 }
 
 /* Notes that a repeats chain `key` (validated in an older generation) at
- * its own clock now: 1 if noted, 0 if the slow path is to handle it as a
- * new chain (deeper than RENEW_DEEP, no memory). Only a's thread calls it. */
-static int renew(struct tg_actor *a, uint64_t key)
+ * its own clock now (to_stack: the nesting's stack if known, else 0): 1
+ * if noted, 0 if the slow path is to handle it as a new chain (deeper
+ * than RENEW_DEEP, no memory). Only a's thread calls it. */
+static int renew(struct tg_actor *a, uint64_t key, uint32_t to_stack)
 {
     struct tg_vc *vc = a->vc;
     struct tg_defer *d = vc && vc->owner == a->id && vc->slot ? queue_of(a) : NULL;
@@ -4821,8 +4832,8 @@ static int renew(struct tg_actor *a, uint64_t key)
         return 0;
     if (k < 2)
         return 1; /* nothing below it: no edge */
-    const struct tg_held *top = &a->held[a->n_held - 1];
-    uint32_t to_stack = top->stack ? top->stack : tg__stack_capture_own(&d->memo, 2);
+    if (!to_stack)
+        to_stack = tg__stack_capture_own(&d->memo, 2);
     /* Only this thread writes the holds: the last one's are read unlocked. */
     int share = last.n == k - 1 && last.at + last.n == at;
     for (int j = 0; share && j < k - 1; j++)
@@ -4879,23 +4890,18 @@ static inline __attribute__((always_inline)) void chain_renewed(struct tg_actor 
  * of the acquisition captured only when an occurrence is new. */
 void tg__lockorder_slow(struct tg_actor *a)
 {
-    const struct tg_held *top = &a->held[a->n_held - 1];
-    uint64_t key = top->chain;
-    uint32_t to_stack = top->stack;
+    tg__lockorder_slow_at(a, tg__program_slot());
+}
+
+/* tg__lockorder_slow_at's nesting handled at once, under the engine lock
+ * (to_stack its stack if known; older and key for chain_renewed). Out of
+ * line, with the frame the handling needs: the ways before it return
+ * without the engine lock, and need few registers. */
+static __attribute__((noinline)) void slow_locked(struct tg_actor *a, uint32_t to_stack,
+                                                  long older, uint64_t key)
+{
     struct cycle *found = NULL, **tail = &found, *c = NULL;
     struct taker t;
-    tg__guard++;
-    long older = chain_older(a, key);
-    if (older >= 0 && renew(a, key)) { /* validated before a create or a post */
-        chain_renewed(a, older, key);
-        tg__guard--;
-        return;
-    }
-    if (chain_in_old(a, key) || defer(a)) { /* validated before the cache grew, or queued */
-        chain_renewed(a, older, key);
-        tg__guard--;
-        return;
-    }
     tg__lock();
     if (a->defer)
         tail = drain_queue(a->defer, tail);
@@ -4923,5 +4929,24 @@ void tg__lockorder_slow(struct tg_actor *a)
     tg__unlock();
     chain_renewed(a, older, key);
     report_all(found);
+}
+
+void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot)
+{
+    const struct tg_held *top = &a->held[a->n_held - 1];
+    uint64_t key = top->chain;
+    /* Nearly every way on needs the nesting's stack: the actor's memo
+     * knows it usually (the stack a capture would give). */
+    uint32_t to_stack = top->stack;
+    if (!to_stack && a->defer)
+        to_stack = tg__own_find(a->defer->memo, slot);
+    tg__guard++;
+    long older = chain_older(a, key);
+    /* Validated before a create or a post, validated before the cache
+     * grew, or queued (or kept): no engine lock. */
+    if ((older >= 0 && renew(a, key, to_stack)) || chain_in_old(a, key) || defer(a, to_stack))
+        chain_renewed(a, older, key);
+    else
+        slow_locked(a, to_stack, older, key);
     tg__guard--;
 }

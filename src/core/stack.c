@@ -134,17 +134,6 @@ struct tg_stack_memo {
     int unused;
 };
 
-static const uintptr_t *tg__program_slot(void)
-{
-    return NULL;
-}
-
-static uint32_t tg__own_find(struct tg_stack_memo *own, const uintptr_t *slot)
-{
-    (void)own, (void)slot;
-    return 0;
-}
-
 static void own_put(struct tg_stack_memo **own, uint32_t id, const uintptr_t *slot)
 {
     (void)own, (void)id, (void)slot;

@@ -4,7 +4,8 @@
  * fresh lock (lock churn, short-lived objects) knows its stack from the
  * memo in a few dozen instructions, where a call to
  * tg__stack_capture_own added its frame (a step more to walk) and its
- * prologue. Only stack.c writes a memo. */
+ * prologue. Only stack.c writes a memo. Elsewhere than x86-64 with frame
+ * pointers there is no memo: no slot is found, no stack known. */
 #ifndef TANGLE_CORE_STACK_MEMO_H
 #define TANGLE_CORE_STACK_MEMO_H
 
@@ -64,7 +65,12 @@ static inline int tg__memo_holds(const struct tg_memo *m, const uintptr_t *slot)
     return 1;
 }
 
-/* The id of the stack above slot if own remembers it, else 0. */
+/* The id of the stack above slot if own remembers it, else 0: the stack
+ * tg__stack_capture_own(&own, skip) gives from a frame whose walk
+ * (tg__program_slot) finds slot, without a lock or a call. A hook that
+ * walks its own frame before it calls the slow path hands the slot on
+ * (tg__lockorder_slow_at): one step of the walk, not one a frame of
+ * tangle's between it and the program. */
 static inline uint32_t tg__own_find(struct tg_stack_memo *own, const uintptr_t *slot)
 {
     if (!own || !slot)
@@ -78,18 +84,17 @@ static inline uint32_t tg__own_find(struct tg_stack_memo *own, const uintptr_t *
         }
     return 0;
 }
-
-/* The stack the caller stands in (that of the function it is inlined
- * into), as tg__stack_capture_own(&own, skip) gives it, if own knows it
- * already (no lock, no call); else 0, and the caller captures it. */
-static inline __attribute__((always_inline)) uint32_t tg__stack_known(struct tg_stack_memo *own)
-{
-    return own ? tg__own_find(own, tg__program_slot()) : 0;
-}
 #else
-static inline uint32_t tg__stack_known(struct tg_stack_memo *own)
+struct tg_stack_memo;
+
+static inline const uintptr_t *tg__program_slot(void)
 {
-    (void)own;
+    return NULL;
+}
+
+static inline uint32_t tg__own_find(struct tg_stack_memo *own, const uintptr_t *slot)
+{
+    (void)own, (void)slot;
     return 0;
 }
 #endif

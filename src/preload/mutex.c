@@ -17,6 +17,8 @@
  * run. */
 #include "preload/preload.h"
 
+#include "core/stack_memo.h"
+
 #include <errno.h>
 
 /* glibc's mutex kind bits (nptl's pthreadP.h; stable since 2.3). */
@@ -214,11 +216,14 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
 
 /* What lock order has left to do after a nesting (tg__lockorder_nest):
  * a function with a frame of its own, reached by tail calls only, so that
- * a stack captured in it is the program's from its first frame on. */
+ * a stack captured in it is the program's from its first frame on. Its
+ * own return address is the program's, usually: the walk to the program's
+ * frame (tg__program_slot) is one step from here, and the slow path takes
+ * that slot instead of walking from its own frame. */
 static __attribute__((noinline)) int nest_left(struct tg_actor *a, int n, int left)
 {
     if (left == TG_NEST_SLOW)
-        tg__lockorder_slow(a);
+        tg__lockorder_slow_at(a, tg__program_slot());
     else
         tg__lockorder_deep(a, n);
     return 0;

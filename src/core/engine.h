@@ -390,6 +390,10 @@ struct tg_actor {
      * for a new user of the record until its first chain is cached
      * (lockorder.c, chain_shift_set). In what was padding. */
     uint8_t chain_shift;
+    /* The cache may hold keys of an older generation (lockorder.c's
+     * chain_older looks for one): set when the generation changes, clear
+     * while every key was cached in the current one. In what was padding. */
+    uint8_t chain_old_gens;
     uint64_t *chain_cache;
     uint32_t chain_bits, chain_used;
     int chain_stale;
@@ -673,19 +677,27 @@ extern TG_HIDDEN int tg__lockorder_on;
 void tg__lockorder_slow(struct tg_actor *a);
 /* The same from a caller that found the slot of the return address into
  * the program's first frame (tg__program_slot, stack_memo.h), NULL if it
- * found none; the slot stays valid until this returns. */
-void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot);
-/* 1 if key k, stored as want (k ^ salt), is in the cache of
- * 1 << (64 - shift) keys: one probe, usually one slot. */
-static inline int tg__chain_probe(const uint64_t *cache, uint64_t k, uint64_t want, unsigned shift)
+ * found none; the slot stays valid until this returns. empty: the empty
+ * slot of a's chain cache where the probe for top's key ended, right
+ * before (tg__lockorder_nest), or -1 if unknown. */
+void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot, long empty);
+/* -1 if key k, stored as want (k ^ salt), is in the cache of
+ * 1 << (64 - shift) keys: one probe, usually one slot; else the empty
+ * slot where the probe ended. */
+static inline long tg__chain_find(const uint64_t *cache, uint64_t k, uint64_t want, unsigned shift)
 {
     size_t mask = SIZE_MAX >> shift;
     for (size_t i = (size_t)(k >> shift);; i = (i + 1) & mask) {
         if (TG_LIKELY(cache[i] == want))
-            return 1;
+            return -1;
         if (cache[i] == 0)
-            return 0;
+            return (long)i;
     }
+}
+/* 1 if key k, stored as want, is in the cache (tg__chain_find). */
+static inline int tg__chain_probe(const uint64_t *cache, uint64_t k, uint64_t want, unsigned shift)
+{
+    return tg__chain_find(cache, k, want, shift) < 0;
 }
 /* 1 if the actor has had chain key k validated: one probe of its own
  * set, usually one. */
@@ -707,12 +719,14 @@ void tg__lockorder_deep(struct tg_actor *a, int n);
  * actor has had validated costs its key's last step and one probe of its
  * own set, and leaves nothing (TG_NEST_DONE, also when lock order is off);
  * a chain not validated yet, whose key top now has, leaves
- * tg__lockorder_slow(a) (TG_NEST_SLOW); the rare cases leave
- * tg__lockorder_deep(a, n) (TG_NEST_DEEP). The caller makes the call, so
- * that a hook can make it in tail position (TG_FRAMELESS, preload.h).
+ * tg__lockorder_slow_at(a, slot, left - TG_NEST_SLOW) (any left from
+ * TG_NEST_SLOW on: the empty slot of the cache where the probe ended is
+ * left - TG_NEST_SLOW); the rare cases leave tg__lockorder_deep(a, n)
+ * (TG_NEST_DEEP). The caller makes the call, so that a hook can make it
+ * in tail position (TG_FRAMELESS, preload.h).
  * relock 0: the caller made sure that the hold below is not of addr, so
  * the key of a relock (tg__chain_key) is not made. */
-enum { TG_NEST_DONE, TG_NEST_SLOW, TG_NEST_DEEP };
+enum { TG_NEST_DONE, TG_NEST_DEEP, TG_NEST_SLOW };
 /* tg__lockorder_nest's end, from c, the key of the hold below top. */
 static inline __attribute__((always_inline)) int tg__nest_above(struct tg_actor *a,
                                                                 struct tg_held *top, uint64_t c,
@@ -723,10 +737,11 @@ static inline __attribute__((always_inline)) int tg__nest_above(struct tg_actor 
     uint64_t above = tg__chain_mix(c, addr, mode);
     c = !relock || top[-1].addr != addr ? above : c;
     top->chain = c;
-    if (TG_LIKELY(tg__chain_probe(a->chain_cache, c, c ^ a->chain_salt, shift)))
+    long empty = tg__chain_find(a->chain_cache, c, c ^ a->chain_salt, shift);
+    if (TG_LIKELY(empty < 0))
         return TG_NEST_DONE;
     /* Lock order may have stopped since the shift was set (out of memory). */
-    return tg__lockorder_on ? TG_NEST_SLOW : TG_NEST_DONE;
+    return tg__lockorder_on ? TG_NEST_SLOW + (int)empty : TG_NEST_DONE;
 }
 static inline __attribute__((always_inline)) int tg__lockorder_nest(struct tg_actor *a,
                                                                     struct tg_held *top, int n,
@@ -757,7 +772,7 @@ static inline __attribute__((always_inline)) void tg__lockorder_nested(struct tg
                                                                        uintptr_t addr, unsigned mode)
 {
     int left = tg__lockorder_nest(a, top, n, addr, mode, 1);
-    if (TG_UNLIKELY(left == TG_NEST_SLOW))
+    if (TG_UNLIKELY(left >= TG_NEST_SLOW))
         tg__lockorder_slow(a);
     else if (TG_UNLIKELY(left == TG_NEST_DEEP))
         tg__lockorder_deep(a, n);

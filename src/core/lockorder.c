@@ -3052,6 +3052,7 @@ static void chain_clear(struct tg_actor *a)
     h->old = NULL;
     memset(a->chain_cache, 0, sizeof *a->chain_cache << a->chain_bits);
     a->chain_used = 0;
+    a->chain_old_gens = 0;
     a->chain_retired_at = retired_now(a);
 }
 
@@ -3096,6 +3097,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
         }
         a->chain_used = 0;
         a->chain_stale = 0;
+        a->chain_old_gens = 0;
         a->chain_retired_at = retired_now(a);
         chain_shift_set(a);
     }
@@ -3134,6 +3136,7 @@ static inline __attribute__((always_inline)) void chain_cache_put(struct tg_acto
                 chain_head(nc)->old_bits = a->chain_bits;
             } else {
                 a->chain_retired_at = retired_now(a);
+                a->chain_old_gens = 0; /* no key yet */
             }
             a->chain_cache = nc;
             a->chain_bits = bits;
@@ -3329,6 +3332,7 @@ static void chain_next_gen(struct tg_actor *a)
     a->chain_fresh = 0;
     if (++a->chain_gen < (1u << CHAIN_GEN_BITS)) {
         a->chain_salt = (a->chain_salt & ~CHAIN_GEN_MASK) | ((a->chain_salt + 1) & CHAIN_GEN_MASK);
+        a->chain_old_gens = 1;
         return;
     }
     /* A generation could come round again: a new salt, the cache emptied. */
@@ -4890,7 +4894,7 @@ static inline __attribute__((always_inline)) void chain_renewed(struct tg_actor 
  * of the acquisition captured only when an occurrence is new. */
 void tg__lockorder_slow(struct tg_actor *a)
 {
-    tg__lockorder_slow_at(a, tg__program_slot());
+    tg__lockorder_slow_at(a, tg__program_slot(), -1);
 }
 
 /* tg__lockorder_slow_at's nesting handled at once, under the engine lock
@@ -4931,7 +4935,7 @@ static __attribute__((noinline)) void slow_locked(struct tg_actor *a, uint32_t t
     report_all(found);
 }
 
-void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot)
+void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot, long empty)
 {
     const struct tg_held *top = &a->held[a->n_held - 1];
     uint64_t key = top->chain;
@@ -4941,7 +4945,10 @@ void tg__lockorder_slow_at(struct tg_actor *a, const uintptr_t *slot)
     if (!to_stack && a->defer)
         to_stack = tg__own_find(a->defer->memo, slot);
     tg__guard++;
-    long older = chain_older(a, key);
+    /* While every key of the cache is of the current generation, the
+     * probe that missed (empty) tells what chain_older would. */
+    long older = empty >= 0 && !a->chain_old_gens && !a->chain_stale ? -2 - empty
+                                                                      : chain_older(a, key);
     /* Validated before a create or a post, validated before the cache
      * grew, or queued (or kept): no engine lock. */
     if ((older >= 0 && renew(a, key, to_stack)) || chain_in_old(a, key) || defer(a, to_stack))

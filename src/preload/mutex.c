@@ -222,8 +222,8 @@ static inline int recently_held(const struct tg_actor *a, const pthread_mutex_t 
  * that slot instead of walking from its own frame. */
 static __attribute__((noinline)) int nest_left(struct tg_actor *a, int n, int left)
 {
-    if (left == TG_NEST_SLOW)
-        tg__lockorder_slow_at(a, tg__program_slot());
+    if (left >= TG_NEST_SLOW)
+        tg__lockorder_slow_at(a, tg__program_slot(), left - TG_NEST_SLOW);
     else
         tg__lockorder_deep(a, n);
     return 0;

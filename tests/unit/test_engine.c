@@ -333,6 +333,49 @@ static void test_chain_shift(void)
     }
 }
 
+/* A nesting's slow path takes the empty slot where its probe of the
+ * chain cache ended (tg__lockorder_nest) while every key cached is of the
+ * actor's current generation. A post that follows a nesting moves the
+ * generation on: then the slow path looks for the chain's older key, and
+ * the renewal takes its slot (the cache does not fill with generations of
+ * one chain: chain_used stays). */
+static void test_chain_old_gens(void)
+{
+    struct tg_res *a = tg__res_init(L(42), TG_RES_MUTEX, 0, 0);
+    struct tg_res *b = tg__res_init(L(43), TG_RES_MUTEX, 0, 0);
+    struct tg_res *c = tg__res_init(L(44), TG_RES_MUTEX, 0, 0);
+    struct tg_res *s = tg__res_init(L(45), TG_RES_SEM, 0, 0);
+    struct tg_actor *t = thread("gens");
+    nest(t, a, b); /* the cache is made */
+    CHECK_EQ(t->chain_old_gens, 0);
+    uint32_t used = t->chain_used;
+    tg__acquired(t, a, TG_MODE_EXCL, 0);
+    tg__acquired(t, c, TG_MODE_EXCL, 0);
+    int left = nest_left(t);
+    CHECK(left >= TG_NEST_SLOW);
+    long empty = left - TG_NEST_SLOW;
+    tg__lockorder_slow_at(t, NULL, empty);
+    CHECK_EQ(t->chain_used, used + 1);
+    CHECK((t->chain_cache[empty] ^ t->chain_salt) == t->held[1].chain); /* where the probe ended */
+    CHECK_EQ(nest_left(t), TG_NEST_DONE);
+    tg__released(t, c);
+    tg__released(t, a);
+    tg__lockorder_drain(t);
+    tg__hb_post(t, s);
+    CHECK_EQ(t->chain_old_gens, 1);
+    used = t->chain_used;
+    tg__acquired(t, a, TG_MODE_EXCL, 0);
+    tg__acquired(t, c, TG_MODE_EXCL, 0);
+    left = nest_left(t);
+    CHECK(left >= TG_NEST_SLOW); /* a new generation: a miss */
+    tg__lockorder_slow_at(t, NULL, left - TG_NEST_SLOW);
+    CHECK_EQ(t->chain_used, used); /* renewed in its older slot */
+    CHECK_EQ(nest_left(t), TG_NEST_DONE);
+    tg__released(t, c);
+    tg__released(t, a);
+    end(&t, 1);
+}
+
 static void test_edge_index(void)
 {
     enum { N = 20000 };
@@ -888,6 +931,7 @@ int main(void)
     test_resource_identity();
     test_destroy_leaves_graph();
     test_chain_shift();
+    test_chain_old_gens();
     test_edge_index();
     test_edges_of_one_nesting();
     test_one_edge_per_pair();

@@ -575,6 +575,8 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
 void tg__res_destroy(struct tg_res *r);
 /* The same for the entry at addr, if there is one. */
 void tg__res_destroy_at(uintptr_t addr);
+/* free() of addr's memory: a lock-order pin lingering in r there goes. */
+void tg__res_pin_drop(struct tg_res *r, uintptr_t addr);
 /* A new instance serial, for an entry kept outside the table. */
 uint64_t tg__res_next_id(void);
 /* Fills in an entry kept outside the lock table for a bare futex word at
@@ -823,6 +825,8 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t 
  * 2 MiB region that holds no lock of the graph (nor one sharing its
  * bucket), a few loads a grain unless a lock of the graph lies in it. */
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
+/* A pin lingering at addr (an entry claimed away from it) goes. */
+void tg__lockorder_unpin(uintptr_t addr);
 /* Instance nodes in the graph now, plus one for good once a queued first
  * nesting named a lock: free() looks no further while 0. */
 extern _Atomic uint32_t tg__graph_instances;

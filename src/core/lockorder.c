@@ -3358,7 +3358,29 @@ static long chain_older(const struct tg_actor *a, uint64_t key)
 }
 
 /* The address of an instance named by a queued entry counts in the buckets
- * free() looks at (tg__lockorder_freed), as a lock of the graph does. */
+ * free() looks at (tg__lockorder_freed), as a lock of the graph does.
+ *
+ * Sticky pins: a leaf that ends without the engine lock by a destroy or
+ * an init at its address (leaf_retire, not freed) keeps its pin and its
+ * TG_RF_LO_PINNED, without TG_RF_IN_GRAPH (a lingering pin): the next
+ * instance at the address that is named takes it over (kept_add,
+ * mark_flags), and res.c's init keeps the flag for it, so a lock made,
+ * nested into and destroyed at a reused address pays no locked add for
+ * a pin and another for its unpin (2 of 4 a cycle). The pin counts at
+ * the entry's address, which it leaves only by a claim; so a lingering
+ * pin goes (pin_drop) when free() sweeps the entry's address (sweep_at,
+ * whatever the kind of its instance then), when another address claims
+ * the entry (res.c's claim, tg__lockorder_unpin), and with every end
+ * that is not a leaf's. free() drops it under res.c's insert lock
+ * (tg__res_pin_drop), as a claim does, so the entry cannot move to
+ * another address (and pin there again) between the look at its address
+ * and the drop, nor a sweep and a claim both give it back; a nesting
+ * cannot take it over meanwhile, as the program does not use a lock in memory it frees
+ * (free() sweeps before the block goes back), nor one whose entry another
+ * address claims (destroyed). A lingering pin costs free() of the block
+ * that holds the lock one sweep of its granule, as a lock of the graph
+ * does; unrelated blocks near it (other granules) pay nothing more. At
+ * most one pin an entry lingers, so pins stay fewer than 2^29. */
 static inline __attribute__((always_inline)) void pin(uintptr_t addr)
 {
     count_at(addr, 1);
@@ -3373,6 +3395,11 @@ static inline __attribute__((always_inline)) void pin(uintptr_t addr)
 static void unpin(uintptr_t addr)
 {
     count_at(addr, -1);
+}
+
+void tg__lockorder_unpin(uintptr_t addr)
+{
+    unpin(addr);
 }
 
 /* Kinds an entry's top may be a leaf of (mutual exclusion locks); any
@@ -3400,16 +3427,18 @@ static int leaf_kind(const struct tg_res *r)
  * assumes when it stores a new instance's flags whole.
  * add: flags set by the same store. A destroy's TG_RF_DESTROYED (which
  * lets another address claim the entry: res.c) comes so only with
- * kept_gone and not freed, where r is neither read nor written after it. */
+ * kept_gone and not freed, where r is neither read nor written after it.
+ * keep: TG_RF_LO_PINNED if the pin stays (sticky pins, at pin()), else 0. */
 static inline __attribute__((always_inline)) void instance_end_as(struct tg_res *r, uintptr_t addr,
                                                                  int freed, int kept_gone,
-                                                                 uint32_t add)
+                                                                 uint32_t add, uint32_t keep)
 {
     uint32_t was = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
     __atomic_store_n(&r->flags,
-                     (was & ~(TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT)) | add,
+                     (was & ~(TG_RF_IN_GRAPH | (TG_RF_LO_PINNED & ~keep) | TG_RF_LO_NODE |
+                              TG_RF_LO_OUT)) | add,
                      __ATOMIC_RELEASE);
-    if (was & TG_RF_LO_PINNED)
+    if ((was & TG_RF_LO_PINNED) && !keep)
         unpin(addr);
     if (!kept_gone)
         kept_drop(r);
@@ -3420,7 +3449,7 @@ static inline __attribute__((always_inline)) void instance_end_as(struct tg_res 
 static inline __attribute__((always_inline)) void instance_ended(struct tg_res *r, uintptr_t addr,
                                                                 int freed, int kept_gone)
 {
-    instance_end_as(r, addr, freed, kept_gone, 0);
+    instance_end_as(r, addr, freed, kept_gone, 0, 0);
 }
 
 /* 1 if queued hold h's instance is still its entry's current one, and
@@ -3755,7 +3784,8 @@ static __attribute__((noinline)) void mark_flags(struct tg_res *r, uintptr_t add
     while (!(f & TG_RF_IN_GRAPH))
         if (__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, 1,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            pin(addr);
+            if (!(f & TG_RF_LO_PINNED)) /* else a lingering pin, taken over */
+                pin(addr);
             f |= TG_RF_IN_GRAPH | TG_RF_LO_PINNED;
         }
     if (out && !(f & TG_RF_LO_OUT)) /* seen by a record kept into r meanwhile (kept_add) */
@@ -4490,7 +4520,8 @@ static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, st
     int alone = !(f & (TG_RF_IN_GRAPH | TG_RF_DESCRIBED)) && p->to_mode != TG_MODE_READ;
     if (alone) {
         __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
-        pin(addr);
+        if (!(f & TG_RF_LO_PINNED)) /* else a lingering pin, taken over */
+            pin(addr);
     }
     struct tg_kept *k = kept_alloc(d);
     if (!k) {
@@ -4523,7 +4554,7 @@ static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, st
 static inline __attribute__((always_inline)) void leaf_retire(struct tg_res *r, uintptr_t addr,
                                                              int freed, uint32_t add)
 {
-    instance_end_as(r, addr, freed, 1, add);
+    instance_end_as(r, addr, freed, 1, add, freed ? 0 : TG_RF_LO_PINNED);
     __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(addr)], 1, __ATOMIC_RELAXED);
     struct tg_actor *a = tg__current;
     if (a && a->defer)
@@ -4553,10 +4584,15 @@ static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r
 /* kept_sweep of entry r, found at 4-aligned address p. */
 static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
 {
-    if (__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p || !leaf_kind(r))
+    if (__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p)
         return;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    if (!(f & TG_RF_IN_GRAPH))
+    if (!(f & TG_RF_IN_GRAPH)) {
+        if (f & TG_RF_LO_PINNED) /* a lingering pin, whatever the kind now */
+            tg__res_pin_drop(r, p);
+        return;
+    }
+    if (!leaf_kind(r))
         return;
     if (retire) {
         instance_ended(r, p, 1, 0);

@@ -299,6 +299,14 @@ static inline __attribute__((always_inline)) void fill_id(struct tg_res *r, uint
     __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
 }
 
+/* The pin a new instance takes over from flags `was` (lockorder.c's
+ * sticky pins): one that lingers, not one an instance in the graph still
+ * holds (its end, told after the fill, gives that back). */
+static inline uint32_t lingering_pin(uint32_t was)
+{
+    return (was & (TG_RF_LO_PINNED | TG_RF_IN_GRAPH)) == TG_RF_LO_PINNED ? TG_RF_LO_PINNED : 0;
+}
+
 /* A new instance in r, whose flags were `was`. classes:
  * tg__opt.lock_classes, as the caller read it. */
 static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum tg_res_kind kind,
@@ -307,7 +315,7 @@ static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum
 {
     uint64_t id = next_serial();
     shared_word(r, kind, flags, was, classes);
-    fill_id(r, id, kind, flags, pc);
+    fill_id(r, id, kind, flags | lingering_pin(was), pc);
 }
 
 static void fill(struct tg_res *r, enum tg_res_kind kind, uint32_t flags, uintptr_t pc, uint32_t was)
@@ -368,7 +376,8 @@ static int index_room(void)
  * into the lock handled as it ends) is told to lock order by the next
  * init at that address or by free() of its memory, which both find the
  * entry there; taken for another address, its pin or node would stay in
- * the graph for good. */
+ * the graph for good. A pin that only lingers (no mark but
+ * TG_RF_LO_PINNED) goes with the claim. */
 static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *at)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
@@ -382,12 +391,16 @@ static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *a
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         /* Taken from its destroyed state at once: an init at its own
          * address (tg__res_init, without insert_lock) cannot take it too. */
-        if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_LO_MARKS)) ==
-                TG_RF_DESTROYED &&
+        if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_REINIT |
+                  (TG_RF_LO_MARKS & ~TG_RF_LO_PINNED))) == TG_RF_DESTROYED &&
             __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
+            /* A pin lingering at the old address (lockorder.c's sticky
+             * pins) goes with it. */
+            if (f & TG_RF_LO_PINNED)
+                tg__lockorder_unpin(__atomic_load_n(&r->addr, __ATOMIC_RELAXED));
             *fresh = 1;
-            *was = f;
+            *was = f & ~TG_RF_LO_PINNED;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
             __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
             return r;
@@ -519,8 +532,10 @@ static inline __attribute__((always_inline)) struct tg_res *reinit(struct tg_res
         return reinit_moved(r);
     /* The instance it replaces was named by lock order: it ends there
      * first, while the entry still describes it. */
-    if (TG_UNLIKELY(f & TG_RF_IN_GRAPH))
+    if (TG_UNLIKELY(f & TG_RF_IN_GRAPH)) {
         tg__lockorder_forget(r, r->id, f, 0);
+        f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED); /* its pin may linger */
+    }
     fill_as(r, kind, flags, pc, f, classes); /* (its flags, without TG_RF_REINIT) */
     return r;
 }
@@ -630,7 +645,8 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     if (TG_UNLIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr))
         return init_moved(addr, kind, flags, pc, r);
     ids.next = id + 1;
-    fill_id(r, id, kind, flags, pc); /* (shared_word has nothing to do) */
+    /* (shared_word has nothing to do; f is no instance of the graph) */
+    fill_id(r, id, kind, flags | (f & TG_RF_LO_PINNED), pc);
     return made_last = r;
 }
 
@@ -690,6 +706,25 @@ void tg__res_destroy_at(uintptr_t addr)
     struct tg_res *r = find(addr);
     if (r)
         destroy(r);
+}
+
+/* free() of addr's memory: a pin lingering in r there (lockorder.c's
+ * sticky pins) goes. Under insert_lock, so that no claim moves r to
+ * another address, where it could pin again, between the look at its
+ * address and the drop, and a claim does not give the pin back too. */
+void tg__res_pin_drop(struct tg_res *r, uintptr_t addr)
+{
+    int drop = 0;
+    ins_lock();
+    if (__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr) {
+        uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+        while ((f & (TG_RF_LO_PINNED | TG_RF_IN_GRAPH)) == TG_RF_LO_PINNED && !drop)
+            drop = __atomic_compare_exchange_n(&r->flags, &f, f & ~TG_RF_LO_PINNED, 1,
+                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    }
+    ins_unlock();
+    if (drop)
+        tg__lockorder_unpin(addr);
 }
 
 const char *tg__res_kind_name(enum tg_res_kind k)

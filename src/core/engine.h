@@ -68,7 +68,9 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_FUTEX        0x0800u /* event: a bare futex word (tg_thread_side.futex_word) */
 #define TG_RF_DESCRIBED    0x1000u /* a lock its user describes: its memory is no pthread object */
 /* Lock order's own marks on an instance (lockorder.c), cleared at its end: */
-#define TG_RF_LO_PINNED    0x2000u /* its address counts in free()'s buckets on its own */
+#define TG_RF_LO_PINNED    0x2000u /* its address counts in free()'s buckets on its own;
+                                      may outlive its instance, without TG_RF_IN_GRAPH, for
+                                      the next one there (lockorder.c's sticky pins) */
 #define TG_RF_LO_NODE      0x4000u /* a node of the lock-order graph */
 #define TG_RF_LO_OUT       0x8000u /* a queued first nesting took a lock under it or into
                                       it, or its kept nestings went to the graph: none is

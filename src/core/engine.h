@@ -829,6 +829,9 @@ void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t 
 void tg__lockorder_freed(uintptr_t lo, uintptr_t hi);
 /* A pin lingering at addr (an entry claimed away from it) goes. */
 void tg__lockorder_unpin(uintptr_t addr);
+/* What counts at addr's granule for free(): pins and nodes there, and at
+ * the granules far away that share its row (for tests: compare two reads). */
+uint32_t tg__lockorder_pins_at(uintptr_t addr);
 /* Instance nodes in the graph now, plus one for good once a queued first
  * nesting named a lock: free() looks no further while 0. */
 extern _Atomic uint32_t tg__graph_instances;

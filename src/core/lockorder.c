@@ -3402,6 +3402,13 @@ void tg__lockorder_unpin(uintptr_t addr)
     unpin(addr);
 }
 
+uint32_t tg__lockorder_pins_at(uintptr_t addr)
+{
+    unsigned shift;
+    const _Atomic uint64_t *w = granule_word(addr >> FINE_SHIFT, &shift);
+    return (uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift);
+}
+
 /* Kinds an entry's top may be a leaf of (mutual exclusion locks); any
  * other lock is handled like one taken under. */
 static int leaf_kind(const struct tg_res *r)

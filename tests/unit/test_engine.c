@@ -616,6 +616,66 @@ static void test_claim_passes_held(void)
     CHECK(tg__res_init(a + 8, TG_RES_MUTEX, 0, 0) == ra);
 }
 
+/* t nests a new lock at `at` under outer (kept: the leaf's entry pins
+ * its address) and destroys it; the entry, NULL if anything failed. */
+static struct tg_res *churned_leaf(struct tg_actor *t, struct tg_res *outer, uintptr_t at)
+{
+    struct tg_res *leaf = tg__res_init(at, TG_RES_MUTEX, 0, 0);
+    if (!leaf)
+        return NULL;
+    tg__acquired(t, outer, TG_MODE_EXCL, 0);
+    tg__acquired(t, leaf, TG_MODE_EXCL, 0);
+    tg__lockorder_note(t);
+    CHECK(leaf->flags & TG_RF_LO_PINNED);
+    tg__released(t, leaf);
+    tg__released(t, outer);
+    tg__res_destroy_at(at);
+    return leaf;
+}
+
+/* Sticky pins (lockorder.c): a leaf destroyed by the thread that nested
+ * into it keeps its pin at its address, out of the graph; the next lock
+ * made there takes it over (one pin, not two); a claim of the entry by
+ * another address of its granule gives it back, and so does free() of
+ * the memory. Each once: a lost unpin would make every later free()
+ * there take the slow look, a second one would wrap the count. */
+static void test_lingering_pin(void)
+{
+    static _Alignas(TG_RES_GRANULE) unsigned char area[TG_RES_GRANULE], other[TG_RES_GRANULE];
+    uintptr_t at = (uintptr_t)area, at2 = (uintptr_t)other;
+    struct tg_actor *t = thread("churn");
+    struct tg_actor *was = tg__current;
+    tg__current = t; /* the ending thread's own lone record: the common end */
+    struct tg_res *outer = tg__res_init(L(60), TG_RES_MUTEX, 0, 0);
+    uint32_t base = tg__lockorder_pins_at(at), base2 = tg__lockorder_pins_at(at2);
+    struct tg_res *leaf = churned_leaf(t, outer, at);
+    CHECK(leaf != NULL);
+    if (!leaf)
+        goto out;
+    CHECK_EQ(leaf->flags & (TG_RF_LO_PINNED | TG_RF_IN_GRAPH | TG_RF_DESTROYED),
+             TG_RF_LO_PINNED | TG_RF_DESTROYED);
+    CHECK_EQ(tg__lockorder_pins_at(at), base + 1);
+    /* Made again at its address and churned: the pin is taken over. */
+    CHECK(churned_leaf(t, outer, at) == leaf);
+    CHECK_EQ(tg__lockorder_pins_at(at), base + 1);
+    /* Claimed for another address of the granule: the pin goes with it. */
+    CHECK(tg__res_init(at + 4, TG_RES_MUTEX, 0, 0) == leaf);
+    CHECK(tg__res_lookup(at) == NULL);
+    CHECK(!(leaf->flags & TG_RF_LO_PINNED));
+    CHECK_EQ(tg__lockorder_pins_at(at), base);
+    tg__res_destroy(leaf);
+    /* free() of the memory of a lingering pin gives it back. */
+    struct tg_res *leaf2 = churned_leaf(t, outer, at2);
+    CHECK(leaf2 != NULL);
+    CHECK_EQ(tg__lockorder_pins_at(at2), base2 + 1);
+    tg__lockorder_freed(at2, at2 + sizeof other);
+    CHECK_EQ(tg__lockorder_pins_at(at2), base2);
+    CHECK(leaf2 && !(leaf2->flags & TG_RF_LO_PINNED));
+out:
+    tg__current = was;
+    end(&t, 1);
+}
+
 static void *init_at(void *addr)
 {
     return tg__res_init((uintptr_t)addr, TG_RES_MUTEX, 0, 0);
@@ -940,6 +1000,7 @@ int main(void)
     test_granule_walk();
     test_claim_passes_marked();
     test_claim_passes_held();
+    test_lingering_pin();
     test_destroy_made_last();
     test_sem_clock_word();
     test_large_block_given_back();

@@ -53,8 +53,8 @@ static inline struct tg_res *mutex_res(pthread_mutex_t *m, uintptr_t pc)
  * time: the destroy of a mutex whose lock word says nobody holds or waits
  * for it, by a registered thread outside tangle, goes straight to the
  * entry's end (what tg__destroying would do, with fewer calls); an init
- * goes straight to the new instance (tg__initialized). */
-/* After glibc's init of m answered rc (the call site read after it, so
+ * goes straight to the new instance (tg__initialized). mutex_inited runs
+ * after glibc's init of m answered rc (the call site is read after it, so
  * that it is not kept in a register across glibc's call). */
 static inline __attribute__((always_inline)) int mutex_inited(pthread_mutex_t *m, int rc,
                                                              uintptr_t pc)

@@ -954,6 +954,20 @@ static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 static _Atomic uint64_t place_count[1 << COUNT_BITS][GRANULES / 2] __attribute__((aligned(64)));
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
+/* free()'s hint: the entry of the leaf kept_add last made alone in each
+ * slot of granules, the calling thread's, so that free() of an object
+ * holding it finds it without a walk of the entry table (sweep_in). A
+ * slot is the granule's low bits with the next ones xored in, so that
+ * neighbouring objects and power-of-two strides both spread. Only a
+ * hint: what it names is checked before use. */
+#define HINTS 256
+static __thread struct tg_res *freed_hint[HINTS] __attribute__((tls_model("initial-exec")));
+
+static inline size_t hint_slot(uintptr_t granule)
+{
+    return (size_t)(granule ^ (granule >> 8)) & (HINTS - 1);
+}
+
 /* A grain's bucket: the top PAGE_BITS bits of grain times 1.236 (2^51
  * over the golden ratio, scaled by 2^-50). Grains next to each other get
  * buckets next to each other (one or two apart), so the locks of a
@@ -4529,6 +4543,7 @@ static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, st
         __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
         if (!(f & TG_RF_LO_PINNED)) /* else a lingering pin, taken over */
             pin(addr);
+        freed_hint[hint_slot(addr >> FINE_SHIFT)] = r;
     }
     struct tg_kept *k = kept_alloc(d);
     if (!k) {
@@ -4588,8 +4603,16 @@ static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r
     return kept_leaf_ends_as(r, addr, freed, 0);
 }
 
-/* kept_sweep of entry r, found at 4-aligned address p. */
-static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
+/* kept_sweep of entry r, found at 4-aligned address p. A kept leaf
+ * whose list holds only the calling thread's own lone record (an object
+ * one thread makes, nests into and frees) ends as tg__lockorder_forget's
+ * common end does: its list emptied with a plain store, not kept_detach's
+ * exchange, by the same argument (no one else pushes to or empties it
+ * meanwhile: a push comes from a holder, and the program does not use a
+ * lock in memory it frees; an emptying from what names the instance,
+ * which flagged it OUT, or from a thread with a record in the list). */
+static inline __attribute__((always_inline)) void sweep_at(struct tg_res *r, uintptr_t p,
+                                                           int retire)
 {
     if (__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != p)
         return;
@@ -4605,8 +4628,18 @@ static void sweep_at(struct tg_res *r, uintptr_t p, int retire)
         instance_ended(r, p, 1, 0);
         __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
-    } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && __atomic_load_n(&r->lo_kept, __ATOMIC_RELAXED)) {
-        kept_leaf_ends(r, p, 1);
+    } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT))) {
+        struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
+        uintptr_t link = k ? __atomic_load_n(&k->link, __ATOMIC_RELAXED) : 0;
+        if (!k)
+            return;
+        if (link & KEPT_TAKEN || !kept_lone_own(k, link, kept_mine())) {
+            kept_leaf_ends(r, p, 1);
+            return;
+        }
+        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
+        kept_back_own(k, link);
+        leaf_retire(r, p, 1, 0);
     }
 }
 
@@ -4618,6 +4651,21 @@ _Static_assert(TG_RES_GRANULE == 1 << FINE_SHIFT, "a granule of free()'s counts 
 static __attribute__((noinline)) int sweep_in(uintptr_t p, uintptr_t end, int retire,
                                               const _Atomic uint64_t *w, unsigned shift)
 {
+    /* The thread's hint first: most locks freed lie where the thread made
+     * them a leaf alone. If the granule's count is 0 once that entry was
+     * swept, the granule holds no other instance: the table is not walked.
+     * A stale hint is an entry that lies elsewhere now (passed over) or
+     * that the walk would find too (entries never leave their slabs, and
+     * sweep_at checks the address again). */
+    struct tg_res *h = freed_hint[hint_slot(p >> FINE_SHIFT)];
+    if (h) {
+        uintptr_t at = __atomic_load_n(&h->addr, __ATOMIC_RELAXED);
+        if (at >= p && at < end && !(at & 3)) {
+            sweep_at(h, at, retire);
+            if (!(uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift))
+                return 0;
+        }
+    }
     struct tg_res *found[TG_RES_GRANULE];
     int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);
     for (int i = 0; i < n; i++) {

@@ -28,7 +28,7 @@ FREE_INSTRUCTIONS = 400
 N = 20000
 
 def run(preload, prog, work, n, toggles=("tg__res_init", "tg__res_destroy_at"), extra=()):
-    out = os.path.join(work, "churn_cost.%s%d.cg" % ("".join(extra), n))
+    out = os.path.join(work, "%s.%s%d.cg" % (os.path.basename(prog), "".join(extra), n))
     env = dict(os.environ, LD_PRELOAD=preload)
     subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes"] +
                    ["--toggle-collect=" + t for t in toggles] +
@@ -120,4 +120,5 @@ def main():
         fail = 1
     return fail
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

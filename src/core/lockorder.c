@@ -4643,20 +4643,39 @@ static inline __attribute__((always_inline)) void sweep_at(struct tg_res *r, uin
     }
 }
 
-/* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
- * granule of the entry table's: its entries are found in one walk
- * (tg__res_granule), not by a lookup at each address. 1 if the granule
- * still counts an instance afterwards (*w >> shift: its count). */
+/* sweep_in's walk: the entries of the 4-aligned addresses of [p, end),
+ * which lie in one granule of the entry table's, found in one walk of
+ * its index (tg__res_granule), not by a lookup at each address, but for
+ * `done`, swept already. 1 if the granule still counts an instance
+ * afterwards (*w >> shift: its count). (`done` is swept already: a
+ * second look would find it ended, or unchanged if the engine is to end
+ * it.) */
 _Static_assert(TG_RES_GRANULE == 1 << FINE_SHIFT, "a granule of free()'s counts is one of the table's");
-static __attribute__((noinline)) int sweep_in(uintptr_t p, uintptr_t end, int retire,
-                                              const _Atomic uint64_t *w, unsigned shift)
+static __attribute__((noinline)) int sweep_walk(uintptr_t p, uintptr_t end, int retire,
+                                                const _Atomic uint64_t *w, unsigned shift,
+                                                const struct tg_res *done)
 {
-    /* The thread's hint first: most locks freed lie where the thread made
-     * them a leaf alone. If the granule's count is 0 once that entry was
-     * swept, the granule holds no other instance: the table is not walked.
-     * A stale hint is an entry that lies elsewhere now (passed over) or
-     * that the walk would find too (entries never leave their slabs, and
-     * sweep_at checks the address again). */
+    struct tg_res *found[TG_RES_GRANULE];
+    int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);
+    for (int i = 0; i < n; i++) {
+        uintptr_t at = __atomic_load_n(&found[i]->addr, __ATOMIC_RELAXED);
+        if (found[i] != done && at >= p && at < end && !(at & 3))
+            sweep_at(found[i], at, retire);
+    }
+    return (uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift) != 0;
+}
+
+/* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
+ * granule: the thread's hint first, inline in kept_sweep's loop. Most
+ * locks freed lie where the thread made them a leaf alone; if the
+ * granule's count is 0 once that entry was swept, the granule holds no
+ * other instance and its entries are not walked (sweep_walk). A stale
+ * hint is an entry that lies elsewhere now (passed over) or that the walk
+ * would find too (entries never leave their slabs, and sweep_at checks
+ * the address again). */
+static inline __attribute__((always_inline)) int sweep_in(uintptr_t p, uintptr_t end, int retire,
+                                                         const _Atomic uint64_t *w, unsigned shift)
+{
     struct tg_res *h = freed_hint[hint_slot(p >> FINE_SHIFT)];
     if (h) {
         uintptr_t at = __atomic_load_n(&h->addr, __ATOMIC_RELAXED);
@@ -4664,16 +4683,10 @@ static __attribute__((noinline)) int sweep_in(uintptr_t p, uintptr_t end, int re
             sweep_at(h, at, retire);
             if (!(uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift))
                 return 0;
+            return sweep_walk(p, end, retire, w, shift, h);
         }
     }
-    struct tg_res *found[TG_RES_GRANULE];
-    int n = tg__res_granule(p & ~(uintptr_t)(TG_RES_GRANULE - 1), found);
-    for (int i = 0; i < n; i++) {
-        uintptr_t at = __atomic_load_n(&found[i]->addr, __ATOMIC_RELAXED);
-        if (at >= p && at < end && !(at & 3))
-            sweep_at(found[i], at, retire);
-    }
-    return (uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift) != 0;
+    return sweep_walk(p, end, retire, w, shift, NULL);
 }
 
 /* free() of [lo, hi): the instances named there that are no nodes, found

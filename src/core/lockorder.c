@@ -954,15 +954,10 @@ static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
 static _Atomic uint64_t place_count[1 << COUNT_BITS][GRANULES / 2] __attribute__((aligned(64)));
 uint32_t tg__chain_gen[TG_CHAIN_GENS];
 
-/* free()'s hint: the entry of the leaf kept_add last made alone in each
- * slot of granules, the calling thread's, so that free() of an object
- * holding it finds it without a walk of the entry table (sweep_in). A
- * slot is the granule's low bits with the next ones xored in, so that
- * neighbouring objects and power-of-two strides both spread. Only a
- * hint: what it names is checked before use. */
+/* A slot of free()'s hint (tg_defer.hint): the granule's low bits with
+ * the next ones xored in, so that neighbouring objects and power-of-two
+ * strides both spread. */
 #define HINTS 256
-static __thread struct tg_res *freed_hint[HINTS] __attribute__((tls_model("initial-exec")));
-
 static inline size_t hint_slot(uintptr_t granule)
 {
     return (size_t)(granule ^ (granule >> 8)) & (HINTS - 1);
@@ -3272,6 +3267,14 @@ struct tg_defer {
     char *kept_bump;               /* the unused end of its newest block of records */
     size_t kept_left;
     struct renewals *_Atomic renewed; /* its actor's repeats after a create or post, or NULL */
+    /* free()'s hint: the entry of the leaf kept_add last made alone in
+     * each slot of granules (hint_slot), so that free() of an object
+     * holding it finds it without a walk of the entry table (sweep_in).
+     * Its actor's own; only a hint: what it names is checked before use.
+     * Here, not in thread-local storage, so that a thread created pays no
+     * clearing of it (the record, and so the hint, serves the actors that
+     * reuse it). */
+    struct tg_res *hint[HINTS];
 };
 #define QE(d, i) (&(d)->q[(i) & (DEFER_SIZE - 1)])
 
@@ -4543,7 +4546,7 @@ static inline __attribute__((always_inline)) int kept_add(struct tg_defer *d, st
         __atomic_store_n(&r->flags, f | TG_RF_IN_GRAPH | TG_RF_LO_PINNED, __ATOMIC_RELAXED);
         if (!(f & TG_RF_LO_PINNED)) /* else a lingering pin, taken over */
             pin(addr);
-        freed_hint[hint_slot(addr >> FINE_SHIFT)] = r;
+        d->hint[hint_slot(addr >> FINE_SHIFT)] = r;
     }
     struct tg_kept *k = kept_alloc(d);
     if (!k) {
@@ -4666,7 +4669,7 @@ static __attribute__((noinline)) int sweep_walk(uintptr_t p, uintptr_t end, int 
 }
 
 /* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
- * granule: the thread's hint first, inline in kept_sweep's loop. Most
+ * granule: the hint of the actor the thread runs first, inline in kept_sweep's loop. Most
  * locks freed lie where the thread made them a leaf alone; if the
  * granule's count is 0 once that entry was swept, the granule holds no
  * other instance and its entries are not walked (sweep_walk). A stale
@@ -4676,7 +4679,8 @@ static __attribute__((noinline)) int sweep_walk(uintptr_t p, uintptr_t end, int 
 static inline __attribute__((always_inline)) int sweep_in(uintptr_t p, uintptr_t end, int retire,
                                                          const _Atomic uint64_t *w, unsigned shift)
 {
-    struct tg_res *h = freed_hint[hint_slot(p >> FINE_SHIFT)];
+    const struct tg_defer *d = kept_mine();
+    struct tg_res *h = d ? d->hint[hint_slot(p >> FINE_SHIFT)] : NULL;
     if (h) {
         uintptr_t at = __atomic_load_n(&h->addr, __ATOMIC_RELAXED);
         if (at >= p && at < end && !(at & 3)) {

@@ -8,8 +8,8 @@ INSTRUCTIONS a free() or LOCKED locked instructions a free() (found as in
 check_churn_cost.py). free() found the object's lock by a walk of the
 entry table's index and emptied its kept records with an exchange: 410
 instructions and 3 locked ones a free(); now the thread's hint names the
-entry kept_add made a leaf alone (lockorder.c's freed_hint) and its own
-lone record goes with a plain store: 337 and 2.
+entry kept_add made a leaf alone (lockorder.c's tg_defer.hint) and its own
+lone record goes with a plain store: 351 and 2.
 Skipped (77) without valgrind or objdump."""
 import os, shutil, sys
 

@@ -3262,6 +3262,7 @@ struct tg_defer {
     struct kept_clock *kept_now;   /* the clock of those made since its clock changed */
     struct kept_ctx *ctx[KEPT_CTXS]; /* the contexts new records may share (its actor's) */
     uint32_t ctx_next;             /* the one replaced next when none fits */
+    struct kept_ctx *fit;          /* the one of them that fitted a nesting over one hold last */
     struct tg_kept *kept_free;     /* records given back: its actor's */
     struct tg_kept *_Atomic kept_back; /* and those other threads gave back */
     char *kept_bump;               /* the unused end of its newest block of records */
@@ -4109,6 +4110,8 @@ static void kept_ctx_retire(struct tg_defer *d, uint32_t i)
 {
     struct kept_ctx *p = d->ctx[i];
     d->ctx[i] = NULL;
+    if (d->fit == p)
+        d->fit = NULL;
     p->current = 0;
     kept_ctx_put(p, KEPT_CURRENT - p->own, d);
 }
@@ -4412,16 +4415,61 @@ static int kept_ctx_holds(const struct kept_ctx *p, struct tg_actor *a, const st
     return q == q_end;
 }
 
+/* kept_ctx_holds for a context p of one hold (p->n 1) and a nesting over
+ * one hold, x (top just above it), in straight-line code: the same checks
+ * (the hold's stack, mode and its two marks, which must be 0 here, lie
+ * in one word of it: one compare). 0 where the general check may still
+ * find that it fits (a described lock's hold). Lock churn under a table
+ * lock and per-object locks nest this way. */
+_Static_assert(offsetof(struct tg_held, mode) == offsetof(struct tg_held, stack) + 4 &&
+                   offsetof(struct tg_held, released_by_other) == offsetof(struct tg_held, stack) + 5 &&
+                   offsetof(struct tg_held, as) == offsetof(struct tg_held, stack) + 6 &&
+                   offsetof(struct tg_held, zero) == offsetof(struct tg_held, stack) + 7,
+               "a hold's stack, mode and marks are one word");
+static inline __attribute__((always_inline)) int kept_ctx_one(const struct kept_ctx *p,
+                                                             struct tg_held *x,
+                                                             const struct tg_held *top)
+{
+    const struct qhold *q = p->h;
+    struct tg_res *r = q->res;
+    struct {
+        uint32_t stack;
+        uint8_t mode, released_by_other, as, zero;
+    } fits = {q->stack, q->mode, 0, 0, 0};
+    uint64_t word, want;
+    memcpy(&word, &x->stack, sizeof word);
+    memcpy(&want, &fits, sizeof want);
+    if (x->addr != q->addr || x->pc != q->pc || word != want || x->addr == top->addr ||
+        (x->res && x->res != r))
+        return 0;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
+    uint32_t flagged = TG_RF_IN_GRAPH | TG_RF_LO_OUT;
+    if ((f & (flagged | TG_RF_DESTROYED)) != flagged ||
+        __atomic_load_n(&r->addr, __ATOMIC_RELAXED) != x->addr ||
+        (x->res_id ? x->res_id : r->id) != q->id)
+        return 0;
+    x->res = r; /* as kept_ctx_holds */
+    return 1;
+}
+
 /* The context in d's set that a's nesting now (to_stack its stack) fits,
- * NULL if none (a's thread only). */
+ * NULL if none (a's thread only). The one that fitted a nesting over one
+ * hold last (d->fit) is tried first, in straight-line code. */
 static struct kept_ctx *kept_ctx_find(struct tg_defer *d, struct tg_actor *a, uint32_t to_stack)
 {
-    const struct tg_held *top = &a->held[a->n_held - 1];
+    struct tg_held *top = &a->held[a->n_held - 1];
+    struct kept_ctx *fit = d->fit;
+    if (fit && a->n_held == 2 && fit->to_pc == top->pc && fit->to_stack == to_stack &&
+        fit->to_mode == top->mode && kept_ctx_one(fit, a->held, top))
+        return fit;
     for (int i = 0; i < KEPT_CTXS; i++) {
-        const struct kept_ctx *p = d->ctx[i];
+        struct kept_ctx *p = d->ctx[i];
         if (p && p->to_pc == top->pc && p->to_stack == to_stack && p->to_mode == top->mode &&
-            kept_ctx_holds(p, a, top))
-            return d->ctx[i];
+            kept_ctx_holds(p, a, top)) {
+            if (p->n == 1)
+                d->fit = p;
+            return p;
+        }
     }
     return NULL;
 }
@@ -4480,6 +4528,8 @@ static struct kept_ctx *kept_ctx_new(struct tg_defer *d, const struct qhold *h, 
     if (d->ctx[i])
         kept_ctx_retire(d, i);
     d->ctx[i] = p;
+    if (p->n == 1)
+        d->fit = p;
     return p;
 }
 

@@ -598,6 +598,21 @@ static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum t
  * first, under insert_lock), so it is the one a lookup would find. */
 static __thread struct tg_res *made_last __attribute__((tls_model("initial-exec")));
 
+/* The entries of the locks this thread made lately, by the low bits of
+ * their addresses above the alignment of a pointer (made_at): a lock made
+ * again at an address it used lately (lock churn over a few places, an
+ * allocator that hands back the blocks freed last) finds its entry there
+ * without a probe of the index. Trusted as made_last is, only while the
+ * entry is at the address asked for; a slot taken by another address
+ * only sends the init to the index. */
+#define MADE_WAYS 16
+static __thread struct tg_res *made[MADE_WAYS] __attribute__((tls_model("initial-exec")));
+
+static inline struct tg_res **made_at(uintptr_t addr)
+{
+    return &made[(addr >> 3) & (MADE_WAYS - 1)];
+}
+
 /* Every init tg__res_init does not make inline; r: the entry at addr,
  * or NULL. */
 static __attribute__((noinline)) struct tg_res *init_any(uintptr_t addr, enum tg_res_kind kind,
@@ -607,10 +622,10 @@ static __attribute__((noinline)) struct tg_res *init_any(uintptr_t addr, enum tg
     struct tg_res *again;
     if (r && !tg__opt.lock_classes) {
         if ((again = reinit(r, addr, kind, flags, pc, 0)) != NULL)
-            return made_last = again;
+            return made_last = *made_at(addr) = again;
         r = NULL; /* claimed meanwhile: insert */
     }
-    return made_last = init_slow(addr, kind, flags, pc, r);
+    return made_last = *made_at(addr) = init_slow(addr, kind, flags, pc, r);
 }
 
 /* reinit's entry r left addr as it was held: given back, and an insert. */
@@ -630,7 +645,9 @@ static __attribute__((noinline, cold)) struct tg_res *init_moved(uintptr_t addr,
  * goes to init_any, which looks again. */
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
-    struct tg_res *r = lookup(addr);
+    struct tg_res **m = made_at(addr), *r = *m;
+    if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
+        r = lookup(addr);
     if (TG_UNLIKELY(r == NULL) || TG_UNLIKELY(tg__opt.lock_classes))
         return init_any(addr, kind, flags, pc, r);
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
@@ -647,7 +664,7 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     ids.next = id + 1;
     /* (shared_word has nothing to do; f is no instance of the graph) */
     fill_id(r, id, kind, flags | (f & TG_RF_LO_PINNED), pc);
-    return made_last = r;
+    return made_last = *m = r;
 }
 
 /* lookup, the lock this thread made last first (a lock made, used and

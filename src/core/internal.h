@@ -157,6 +157,9 @@ void tg__unwind_init(void);
  * async-signal-safe. */
 int tg__in_self(uintptr_t pc);
 void tg__res_table_init(void);
+/* The most slots of an old resource index that one insert moved into the
+ * index that took over from it (for tests: a bound, MOVE_PACE in res.c). */
+size_t tg__res_moved_most(void);
 void tg__res_after_fork(void);
 /* In a fork child: the happens-before slot pool's lock is free (lockorder.c). */
 void tg__hb_after_fork(void);

@@ -7,12 +7,12 @@
  * entry pointer stays valid for the life of the process; a destroyed entry
  * may be reused for another address. An open-addressing index of 8-byte
  * slots (entry pointer and address tag), at most 13/16 full, finds them;
- * when it fills, a twice larger copy replaces it and the old one's memory
- * goes back to the system (a lookup still probing it reads empty slots and
- * asks the current index). Memory follows the number of locks: a 56-byte
- * entry and 10 to 20 bytes of index each (not a page per scattered lock),
- * and no fixed size stops a program. Past max_locks entries new locks are
- * not watched (one warning). */
+ * when it fills, a twice larger one takes over and the old one's slots
+ * move over a few at each later insert (no insert pauses to rehash all it
+ * holds), after which its memory goes back to the system. Memory follows
+ * the number of locks: a 56-byte entry and 10 to 20 bytes of index each
+ * (not a page per scattered lock), and no fixed size stops a program.
+ * Past max_locks entries new locks are not watched (one warning). */
 #define _GNU_SOURCE /* process_vm_readv */
 #include "core/internal.h"
 
@@ -79,10 +79,15 @@ _Static_assert(sizeof(struct tg_res) == 56, "a lock's entry is 56 bytes");
 _Static_assert(TG_RES_GRANULE == 1 << GRANULE_SHIFT, "the granule of tg__res_granule");
 struct index {
     size_t mask;
+    /* The index this one took over from, while its slots move over (see
+     * index_room); NULL from then on. */
+    struct index *_Atomic prev;
     _Atomic uint64_t s[];
 };
 static struct index *_Atomic cur;
-static size_t used;           /* slots of cur in use, under insert_lock */
+static size_t used;           /* entries in the index, under insert_lock */
+static size_t moved;          /* slots of cur->prev moved so far, the same */
+static size_t moved_most;     /* the most slots one insert moved (for tests) */
 static struct tg_res *slab;
 static size_t slab_left;
 static _Atomic int insert_lock;
@@ -145,25 +150,15 @@ static inline struct tg_res *entry(uint64_t slot)
     return (struct tg_res *)(uintptr_t)(slot & PTR_MASK);
 }
 
-/* The lookup, inlined where res.c needs it on a path that runs per
- * operation (init and destroy). */
-static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t addr)
+/* The entry at addr in ix, or NULL where addr's probe path ends. */
+static inline __attribute__((always_inline)) struct tg_res *probe(struct index *ix, uint64_t h,
+                                                                 uint64_t tag, uintptr_t addr)
 {
-    struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
-    if (TG_UNLIKELY(!ix))
-        return NULL;
-    uint64_t h = hash_of(addr), tag = tag_bits(h, addr);
     for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
-        if (TG_UNLIKELY(k == 0)) {
-            /* An index replaced while it was probed reads empty (its pages
-             * are given back): the current one answers. */
-            struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
-            if (TG_LIKELY(now == ix))
-                return NULL;
-            ix = now;
-            i = slot_of(h, ix->mask) - 1;
-        } else if (((k ^ tag) >> PTR_BITS) == 0) {
+        if (TG_UNLIKELY(k == 0))
+            return NULL;
+        if (((k ^ tag) >> PTR_BITS) == 0) {
             struct tg_res *r = entry(k);
             if (TG_LIKELY(__atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr))
                 return r;
@@ -171,28 +166,118 @@ static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t add
     }
 }
 
+/* The entry at addr in the current index, or NULL: not there, or not
+ * yet (see lookup_rest). A hit is the answer (one entry at most is at an
+ * address). */
+static inline __attribute__((always_inline)) struct tg_res *quick(uintptr_t addr)
+{
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+    if (TG_UNLIKELY(!ix))
+        return NULL;
+    uint64_t h = hash_of(addr);
+    return probe(ix, h, tag_bits(h, addr), addr);
+}
+
+/* Not a whole round yet (see lookup_rest). */
+#define FIRST_ROUND ((struct index *)1)
+
+/* The lookup after a miss in the current index (quick). While an old
+ * index moves into the current one, an entry is in the old one (not moved
+ * yet, or moved after the probe passed its place: the old index keeps
+ * every slot it had until its move ends) or in the current one; and the
+ * index may grow or end a move during a probe. A miss is the answer after
+ * a round that read the current index and its prev (cur->prev), probed
+ * the prev if there is one (else the current index), and then read both
+ * unchanged: the prev was whole meanwhile (the move ends with prev set to
+ * NULL, and only then do the old index's pages go back and read empty),
+ * or NULL, and then every slot of the old index was in the current one
+ * already (the store of NULL comes after the last one moved). An entry
+ * there before the lookup began is found in such a round: in the prev if
+ * it is still there, else in the current index. quick read no prev before
+ * its probe (a load on every lookup), so its miss takes a round here. */
+static __attribute__((noinline)) struct tg_res *lookup_rest(uintptr_t addr)
+{
+    uint64_t h = hash_of(addr), tag = tag_bits(h, addr);
+    struct index *base = NULL, *o = FIRST_ROUND;
+    for (;;) {
+        struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+        if (!now)
+            return NULL;
+        struct index *p = __atomic_load_n(&now->prev, __ATOMIC_ACQUIRE);
+        if (now == base && p == o)
+            return NULL;
+        base = now;
+        o = p;
+        struct tg_res *r = probe(p ? p : now, h, tag, addr);
+        if (r)
+            return r;
+    }
+}
+
+/* The lookup, inlined where res.c needs it. */
+static inline __attribute__((always_inline)) struct tg_res *lookup(uintptr_t addr)
+{
+    struct tg_res *r = quick(addr);
+    if (TG_LIKELY(r != NULL))
+        return r;
+    return lookup_rest(addr);
+}
+
 struct tg_res *tg__res_lookup(uintptr_t addr)
 {
     return lookup(addr);
 }
 
+/* tg__res_granule while an old index moves into the current one: both
+ * are walked, an entry in both (moved already) counted once, in rounds as
+ * in lookup_rest (here the prev is read before the walks). */
+static __attribute__((noinline)) int granule_moving(uintptr_t granule, struct tg_res **out)
+{
+    uint64_t h = hash_of(granule), tag = tag_bits(h, granule);
+    for (;;) {
+        struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+        struct index *o = __atomic_load_n(&ix->prev, __ATOMIC_ACQUIRE);
+        int n = 0, first = 0; /* out[0..first) came from ix */
+        for (struct index *t = ix; t; t = t == ix ? o : NULL, first = n) {
+            for (size_t i = slot_of(h, t->mask);; i = (i + 1) & t->mask) {
+                uint64_t k = __atomic_load_n(&t->s[i], __ATOMIC_ACQUIRE);
+                if (k == 0)
+                    break;
+                if (((k ^ tag) >> (PTR_BITS + GRANULE_SHIFT)) != 0 || n == TG_RES_GRANULE)
+                    continue;
+                struct tg_res *r = entry(k);
+                uintptr_t at = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
+                int seen = 0;
+                for (int j = 0; j < first; j++)
+                    seen |= out[j] == r;
+                if (at >> GRANULE_SHIFT == granule >> GRANULE_SHIFT && !seen)
+                    out[n++] = r;
+            }
+        }
+        if (__atomic_load_n(&cur, __ATOMIC_ACQUIRE) == ix &&
+            __atomic_load_n(&ix->prev, __ATOMIC_ACQUIRE) == o)
+            return n;
+    }
+}
+
+/* The walk when no old index is moving (its prev NULL before and, the
+ * index still current, after it: a prev is only set before an index
+ * takes over); else granule_moving. */
 int tg__res_granule(uintptr_t granule, struct tg_res **out)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
     if (!ix)
         return 0;
+    if (TG_UNLIKELY(__atomic_load_n(&ix->prev, __ATOMIC_ACQUIRE) != NULL))
+        return granule_moving(granule, out);
     uint64_t h = hash_of(granule), tag = tag_bits(h, granule);
     int n = 0;
     for (size_t i = slot_of(h, ix->mask);; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_ACQUIRE);
         if (k == 0) {
-            /* As in lookup: an index replaced meanwhile answers again. */
-            struct index *now = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
-            if (now == ix)
+            if (TG_LIKELY(__atomic_load_n(&cur, __ATOMIC_ACQUIRE) == ix))
                 return n;
-            ix = now;
-            i = slot_of(h, ix->mask) - 1;
-            n = 0;
+            return granule_moving(granule, out);
         } else if (((k ^ tag) >> (PTR_BITS + GRANULE_SHIFT)) == 0 && n < TG_RES_GRANULE) {
             struct tg_res *r = entry(k);
             uintptr_t at = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
@@ -344,9 +429,46 @@ static void put(struct index *ix, uintptr_t addr, struct tg_res *r)
     put_from(ix, slot_of(hash_of(addr), ix->mask), addr, r);
 }
 
-/* Under insert_lock: a twice larger index once this one is full (LOAD). The
- * old one's pages go back to the system (it stays mapped: a lookup still
- * probing it reads empty slots and asks the new one). */
+/* Slots of the old index moved over per insert while it moves. An index
+ * takes over with 13/16 of the old one's slots used, and fills up
+ * 13/16 x 2 - 13/16 = 13/16 of them later, so at 2 slots an insert or
+ * more the move ends before the next growth; at MOVE_PACE it ends within
+ * 1/8 of that time, so that inserts seldom probe two indexes. A move puts
+ * each slot near its place in the new index (slot j goes to j or j +
+ * the old size, or just past), so the new one is written almost in
+ * order. */
+#define MOVE_PACE 8
+static size_t moved_now; /* by this insert so far (for moved_most) */
+
+/* Under insert_lock: moves up to n more slots of cur->prev into cur, in
+ * order. The old index keeps them (lookups may read it whole until the
+ * move ends, see lookup_rest); once all moved, cur->prev is NULL and
+ * then the old index's pages go back to the system (it stays mapped: a
+ * lookup still probing it reads empty slots and looks again). */
+static void move_some(size_t n)
+{
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
+    struct index *o = __atomic_load_n(&ix->prev, __ATOMIC_RELAXED);
+    size_t size = o->mask + 1, end = size - moved < n ? size : moved + n;
+    moved_now += end - moved;
+    if (moved_now > moved_most)
+        moved_most = moved_now;
+    for (; moved < end; moved++) {
+        uint64_t k = __atomic_load_n(&o->s[moved], __ATOMIC_RELAXED);
+        if (k)
+            put(ix, __atomic_load_n(&entry(k)->addr, __ATOMIC_RELAXED), entry(k));
+    }
+    if (moved < size)
+        return;
+    /* Sequentially consistent: a lookup that reads o's pages empty reads
+     * NULL here after it (lookup_rest). */
+    __atomic_store_n(&ix->prev, NULL, __ATOMIC_SEQ_CST);
+    madvise(o, index_bytes(size), MADV_DONTNEED);
+}
+
+/* Under insert_lock: a twice larger index once this one is full (LOAD),
+ * which takes over at once; the old one moves over MOVE_PACE slots at a
+ * time with later inserts (claim). */
 static int index_room(void)
 {
     struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
@@ -355,38 +477,28 @@ static int index_room(void)
     struct index *nx = index_new((ix->mask + 1) * 2);
     if (!nx)
         return -1;
-    for (size_t i = 0; i <= ix->mask; i++) {
-        uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
-        if (k)
-            put(nx, __atomic_load_n(&entry(k)->addr, __ATOMIC_RELAXED), entry(k));
-    }
+    if (__atomic_load_n(&ix->prev, __ATOMIC_RELAXED))
+        move_some(SIZE_MAX); /* cannot happen: it moved over by now (MOVE_PACE) */
+    __atomic_store_n(&nx->prev, ix, __ATOMIC_RELAXED);
+    moved = 0;
     __atomic_store_n(&cur, nx, __ATOMIC_RELEASE);
-    madvise(ix, index_bytes(ix->mask + 1), MADV_DONTNEED);
     return 0;
 }
 
-/* Claims an entry for addr (not in the table): a destroyed one met on
- * its probe path, else a new one. *fresh is 1 for a reused entry (its
- * address changes), 2 for a new one (the caller publishes it, from slot
- * *at of the current index on: where the path was found to end, unless
- * the index grew meanwhile).
- * A destroyed entry is passed over while an init at its own address is
- * looking at it (TG_RF_REINIT), and while lock order still marks its
- * instance: a mark set after the destroy read the flags (a queued nesting
- * into the lock handled as it ends) is told to lock order by the next
- * init at that address or by free() of its memory, which both find the
- * entry there; taken for another address, its pin or node would stay in
- * the graph for good. A pin that only lingers (no mark but
- * TG_RF_LO_PINNED) goes with the claim. */
-static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *at)
+/* Under insert_lock: takes a destroyed entry on addr's probe path in ix
+ * for addr (see claim), passing over the slots below `from` (moved to
+ * the current index already: the entry is there); NULL if none, and *end
+ * the empty slot where the path ends. */
+static struct tg_res *take(struct index *ix, size_t from, uint64_t h, uintptr_t addr,
+                           uint32_t *was, size_t *end)
 {
-    struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
-    uint64_t h = hash_of(addr);
     size_t i = slot_of(h, ix->mask);
     for (;; i = (i + 1) & ix->mask) {
         uint64_t k = __atomic_load_n(&ix->s[i], __ATOMIC_RELAXED);
         if (k == 0)
             break;
+        if (i < from)
+            continue;
         struct tg_res *r = entry(k);
         uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
         /* Taken from its destroyed state at once: an init at its own
@@ -399,12 +511,48 @@ static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *a
              * pins) goes with it. */
             if (f & TG_RF_LO_PINNED)
                 tg__lockorder_unpin(__atomic_load_n(&r->addr, __ATOMIC_RELAXED));
-            *fresh = 1;
             *was = f & ~TG_RF_LO_PINNED;
             __atomic_store_n(&r->addr, 0, __ATOMIC_RELEASE); /* lookups of the old one miss */
             __atomic_store_n(&ix->s[i], tag_of(h, addr) | (uintptr_t)r, __ATOMIC_RELEASE);
             return r;
         }
+    }
+    *end = i;
+    return NULL;
+}
+
+/* Claims an entry for addr (not in the table): a destroyed one met on
+ * its probe path, in the current index or in the old one's slots not
+ * moved yet (which a lookup finds there, see lookup_rest; a moved one
+ * goes where the address it then has leads), else a new one. Each claim
+ * moves MOVE_PACE slots of an old index over, if one is moving. *fresh
+ * is 1 for a reused entry (its address changes), 2 for a new one (the
+ * caller publishes it, from slot *at of the current index on: where the
+ * path was found to end, unless the index grew meanwhile; slots are only
+ * added to an index, so the path up to there stays full).
+ * A destroyed entry is passed over while an init at its own address is
+ * looking at it (TG_RF_REINIT), and while lock order still marks its
+ * instance: a mark set after the destroy read the flags (a queued nesting
+ * into the lock handled as it ends) is told to lock order by the next
+ * init at that address or by free() of its memory, which both find the
+ * entry there; taken for another address, its pin or node would stay in
+ * the graph for good. A pin that only lingers (no mark but
+ * TG_RF_LO_PINNED) goes with the claim. */
+static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *at)
+{
+    struct index *ix = __atomic_load_n(&cur, __ATOMIC_RELAXED);
+    moved_now = 0;
+    if (__atomic_load_n(&ix->prev, __ATOMIC_RELAXED))
+        move_some(MOVE_PACE);
+    uint64_t h = hash_of(addr);
+    size_t i, j;
+    struct index *o = __atomic_load_n(&ix->prev, __ATOMIC_RELAXED);
+    struct tg_res *r = take(ix, 0, h, addr, was, &i);
+    if (!r && o)
+        r = take(o, moved, h, addr, was, &j);
+    if (r) {
+        *fresh = 1;
+        return r;
     }
     if (used >= (size_t)tg__opt.max_locks || index_room() != 0)
         return NULL;
@@ -423,7 +571,7 @@ static struct tg_res *claim(uintptr_t addr, int *fresh, uint32_t *was, size_t *a
         slab = p;
         slab_left = SLAB;
     }
-    struct tg_res *r = slab++;
+    r = slab++;
     slab_left--;
     used++;
     *fresh = 2;
@@ -475,6 +623,11 @@ static struct tg_res *insert(uintptr_t addr, enum tg_res_kind kind, uint32_t fla
                       "the lock table is full (%d locks); further locks are not watched. "
                       "Raise it with TANGLE_OPTIONS=max_locks=N.", tg__opt.max_locks);
     return r;
+}
+
+size_t tg__res_moved_most(void)
+{
+    return moved_most;
 }
 
 struct tg_res *tg__res_get(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
@@ -642,12 +795,13 @@ static __attribute__((noinline, cold)) struct tg_res *init_moved(uintptr_t addr,
  * reinit with no call, so that it saves no registers: an entry that lock
  * order no longer names, with no semaphore clock to keep or free, while
  * the thread's block of serials lasts, without lock classes. Every other
- * goes to init_any, which looks again. */
+ * goes to init_any, which looks again (a miss of quick too: insert looks
+ * the whole way, under insert_lock). */
 struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flags, uintptr_t pc)
 {
     struct tg_res **m = made_at(addr), *r = *m;
     if (!r || __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) != addr)
-        r = lookup(addr);
+        r = quick(addr);
     if (TG_UNLIKELY(r == NULL) || TG_UNLIKELY(tg__opt.lock_classes))
         return init_any(addr, kind, flags, pc, r);
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
@@ -667,19 +821,22 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     return made_last = *m = r;
 }
 
-/* lookup, the lock this thread made last first (a lock made, used and
- * ended: lock churn). */
-static inline __attribute__((always_inline)) struct tg_res *find(uintptr_t addr)
+/* quick, the lock this thread made last first (a lock made, used and
+ * ended: lock churn); NULL asks lookup_rest. */
+static inline __attribute__((always_inline)) struct tg_res *find_quick(uintptr_t addr)
 {
     struct tg_res *r = made_last;
     if (r && __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE) == addr)
         return r;
-    return lookup(addr);
+    return quick(addr);
 }
 
 struct tg_res *tg__res_find(uintptr_t addr)
 {
-    return find(addr);
+    struct tg_res *r = find_quick(addr);
+    if (TG_LIKELY(r != NULL))
+        return r;
+    return lookup_rest(addr);
 }
 
 void tg__res_after_fork(void)
@@ -718,11 +875,22 @@ void tg__res_destroy(struct tg_res *r)
     destroy(r);
 }
 
-void tg__res_destroy_at(uintptr_t addr)
+static __attribute__((noinline)) void destroy_rest(uintptr_t addr)
 {
-    struct tg_res *r = find(addr);
+    struct tg_res *r = lookup_rest(addr);
     if (r)
         destroy(r);
+}
+
+/* (A call to lookup_rest here, not at the end, made every call save
+ * registers.) */
+void tg__res_destroy_at(uintptr_t addr)
+{
+    struct tg_res *r = find_quick(addr);
+    if (TG_LIKELY(r != NULL))
+        destroy(r);
+    else
+        destroy_rest(addr);
 }
 
 /* free() of addr's memory: a pin lingering in r there (lockorder.c's

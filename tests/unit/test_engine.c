@@ -483,6 +483,64 @@ static void test_one_edge_per_pair(void)
     tg__res_destroy(c);
 }
 
+/* 1 if the lock of object j (at off[j] in it) is found by a lookup and
+ * by its granule's walk, once, and nothing is at the start of a granule
+ * whose lock moved to + 4. */
+static int found_as_made(unsigned char (*obj)[16], struct tg_res **r, const unsigned char *off, int j)
+{
+    struct tg_res *g[TG_RES_GRANULE];
+    uintptr_t a = (uintptr_t)obj[j];
+    return tg__res_lookup(a + off[j]) == r[j] && (off[j] == 0 || tg__res_lookup(a) == NULL) &&
+           tg__res_granule(a, g) == 1 && g[0] == r[j];
+}
+
+/* The index grows six times here (it takes 3,328 locks at first and
+ * doubles when 13/16 full), each time moving the old index's slots over a
+ * few at each later insert: no insert moves more than 8 of them
+ * (MOVE_PACE in res.c), so no init pauses for all the locks made before
+ * it. Meanwhile and after, every lock is found by a lookup and by its
+ * granule's walk (once, though an entry moved is in both indexes until
+ * the move ends), checked after each insert for the new lock and one made
+ * before, and for all of them when the count reaches a power of two.
+ * Every fourth lock is destroyed two inserts after it is made and its
+ * entry goes to the lock at + 4 in its granule (the claim meets it on
+ * that path, whichever index it is in): the old address then misses. */
+static void test_index_moves_a_few_slots(void)
+{
+    enum { N = 200000 };
+    static _Alignas(TG_RES_GRANULE) unsigned char obj[N][16];
+    static struct tg_res *r[N];
+    static unsigned char off[N];
+    int made = 0, reused = 0, reuses = 0, lost = 0, sweeps = 0;
+    uint64_t rnd = 88172645463325252ull;
+    for (int i = 0; i < N; i++) {
+        made += (r[i] = tg__res_init((uintptr_t)obj[i], TG_RES_MUTEX, 0, 0)) != NULL;
+        if (i % 4 == 2) {
+            int k = i - 2;
+            tg__res_destroy(r[k]);
+            struct tg_res *x = tg__res_init((uintptr_t)obj[k] + 4, TG_RES_MUTEX, 0, 0);
+            reuses++;
+            reused += x == r[k];
+            off[k] = 4;
+        }
+        rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+        lost += !found_as_made(obj, r, off, i) + !found_as_made(obj, r, off, (int)(rnd % (i + 1)));
+        if ((i & (i + 1)) == 0 || i == N - 1) {
+            sweeps++;
+            for (int j = 0; j <= i; j++)
+                lost += !found_as_made(obj, r, off, j);
+        }
+    }
+    CHECK_EQ(made, N);
+    CHECK_EQ(reused, reuses);
+    CHECK_EQ(lost, 0);
+    CHECK(sweeps > 6);
+    CHECK(tg__res_moved_most() > 0);
+    CHECK(tg__res_moved_most() <= 8);
+    for (int i = 0; i < N; i++)
+        tg__res_destroy(r[i]);
+}
+
 /* The table grows past its first index many times over (each larger index
  * replaces the last, whose memory goes back): every entry is still found,
  * a destroyed entry is given to a new address met on its probe path (the
@@ -995,6 +1053,7 @@ int main(void)
     test_edge_index();
     test_edges_of_one_nesting();
     test_one_edge_per_pair();
+    test_index_moves_a_few_slots();
     test_table_growth();
     test_lookup_while_growing();
     test_granule_walk();

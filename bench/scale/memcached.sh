@@ -12,6 +12,11 @@
 #                       memory levels off with traffic; MC_MB is memcached's
 #                       cache size, -m, default 1024)
 #
+# Time is also given as memcached's own CPU time (user + system, from
+# /proc/PID/stat) over the same runs: on a shared machine the wall time
+# swings by 1.5x from run to run while the CPU time of the server moves
+# far less, and it is the CPU time that tangle adds to.
+#
 # Why memcached: it is the lock-heavy threaded server the issue measured
 # (per-item locks under a hash table, a global LRU and slab locks, 4
 # worker threads), its memory grows with traffic only if the checker's
@@ -38,6 +43,9 @@ user=
 [ "$(id -u)" = 0 ] && user="-u root"
 
 now() { date +%s.%N; }
+tick=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# memcached's CPU time so far, user + system, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
 
 # one MODE: starts memcached, loads it, stops it; prints one table line.
@@ -69,6 +77,7 @@ one() {
     done
     pid=$(cat "$work/pid")
     t0=$(now)
+    c0=$(cpu "$pid")
     note=
     after_round=
     r=0
@@ -82,6 +91,7 @@ one() {
         after_round="$after_round $(($(hwm "$pid") / 1024))"
     done
     t1=$(now)
+    c1=$(cpu "$pid")
     after_get=$(hwm "$pid")
     kill -TERM "$pid"
     for _ in $(seq 100); do kill -0 $server 2>/dev/null || break; sleep 0.1; done
@@ -90,16 +100,18 @@ one() {
     status=$?
     server=
     [ $status = 66 ] && note="${note:+$note; }REPORT: $(grep -m1 'tangle:' "$work/server.err")"
-    awk -v h="$how" -v a="$t0" -v b="$t1" -v s="${after_set:-0}" -v g="${after_get:-0}" -v n="$note" \
+    awk -v h="$how" -v a="$t0" -v b="$t1" -v c=$(( ${c1:-0} - ${c0:-0} )) -v hz="$tick" -v s="${after_set:-0}" -v g="${after_get:-0}" -v n="$note" \
         -v ops=$((per_thread * 8 * rounds)) -v st=$status -v rr="$after_round" -v R=$rounds 'BEGIN {
         if (R > 1) n = "MB after each round:" rr (n == "" ? "" : "; " n)
-        printf "%-10s %8.2f %10.1f %12.1f %12.1f %8d  %s\n", h, b - a, ops / (b - a), s / 1024, g / 1024, st, n }' \
+        printf "%-10s %8.2f %10.1f %8.2f %12.1f %12.1f %8d  %s\n", h, b - a, ops / (b - a), c / hz,
+            s / 1024, g / 1024, st, n }' \
         | tee -a "$work/lines"
 }
 
 echo "memcached $(memcached -V 2>/dev/null | awk '{print $2}'), 4 threads, -m $mc_mb, memcslap 4 threads x $per_thread set + get on 127.0.0.1, $rounds round(s)"
-printf '%-10s %8s %10s %12s %12s %8s\n' mode time_s ops/s "MB after set" "MB after get" status
+printf '%-10s %8s %10s %8s %12s %12s %8s\n' mode time_s ops/s cpu_s "MB after set" "MB after get" status
 for how in plain tangle no-order; do one $how; done
-awk '$1 == "plain" { p = $2; m = $5 } $1 != "plain" && p > 0 && $2 + 0 > 0 {
-    printf "  %s: %.2fx plain time, %.2fx plain peak memory\n", $1, $2 / p, $5 / m }' "$work/lines"
+awk '$1 == "plain" { p = $2; u = $4; m = $6 } $1 != "plain" && p > 0 && $2 + 0 > 0 {
+    printf "  %s: %.2fx plain time, %.2fx plain CPU time of memcached, %.2fx plain peak memory\n",
+        $1, $2 / p, (u > 0 ? $4 / u : 0), $6 / m }' "$work/lines"
 echo "(ThreadSanitizer: not applicable, memcached is Debian's binary, not rebuilt)"

@@ -120,7 +120,7 @@ static int read_holds(struct tg__target *t, const struct arena *arena, const str
         o->kind = "mutex"; /* a hold taken on the cheapest path is a mutex's */
         struct tg_res res;
         if (h->res && tg__target_read(t, (uintptr_t)h->res, &res, sizeof res) == 0 && res.addr == h->addr)
-            o->kind = kind_name(res.kind);
+            o->kind = kind_name(tg__res_kind_of(&res));
         o->n_pcs = read_stack(t, arena, h->stack, h->pc, o->pcs);
     }
     free(held);
@@ -189,7 +189,7 @@ static int read_task(struct tg__target *t, const struct arena *arena, const stru
             if (w->target)
                 tg__target_read(t, (uintptr_t)w->target + offsetof(struct tg_actor, id), &r->target, sizeof r->target);
         } else if (w->res && tg__target_read(t, (uintptr_t)w->res, &res, sizeof res) == 0) {
-            r->wait_kind = kind_name(res.kind);
+            r->wait_kind = kind_name(tg__res_kind_of(&res));
             r->wait_obj = res.addr;
         } else {
             r->wait_kind = kind_name(w->kind);

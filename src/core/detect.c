@@ -111,7 +111,7 @@ long (*tg__mutex_owner_hook)(uintptr_t addr);
  * its user describes names no owner: its holds stand. */
 static int reset_since_fork(const struct snap *h, const struct tg_res *r)
 {
-    if (!(h->a->aflags & TG_AF_FORKED_AWAY) || r->kind != TG_RES_MUTEX || !tg__mutex_owner_hook ||
+    if (!(h->a->aflags & TG_AF_FORKED_AWAY) || tg__res_kind_of(r) != TG_RES_MUTEX || !tg__mutex_owner_hook ||
         (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_DESCRIBED))
         return 0;
     long owner = tg__mutex_owner_hook(r->addr);
@@ -141,11 +141,11 @@ static void stuck_in_pending_call(struct snap *s, struct tg_actor *a)
      * here, the thread was only descheduled between publishing the call
      * and glibc's return (GLib's rec-mutex test under a loaded make check
      * was reported as waiting for itself). */
-    if (r->kind == TG_RES_MUTEX && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_RECURSIVE) &&
-        tg__holds(a, r, NULL))
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    if (tg__res_kind_in(f) == TG_RES_MUTEX && (f & TG_RF_RECURSIVE) && tg__holds(a, r, NULL))
         return;
     s->st = ST_BLOCKED;
-    s->w = (struct tg_wait_desc){.res = r, .kind = r->kind, .mode = a->pending_mode, .pc = a->pending_pc};
+    s->w = (struct tg_wait_desc){.res = r, .kind = tg__res_kind_of(r), .mode = a->pending_mode, .pc = a->pending_pc};
     s->wait_stack = 0;
     if (__atomic_load_n(&a->pending_stack_seq, __ATOMIC_ACQUIRE) == a->watch_seq && a->pending_n > 0)
         s->wait_stack = tg__stack_intern_locked(a->pending_pcs, a->pending_n);

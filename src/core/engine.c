@@ -833,7 +833,7 @@ static void actor_exit_held(struct tg_actor *a, int report_holds)
         }
         /* Semaphores have no owner; a robust mutex's next locker gets
          * EOWNERDEAD (nobody waits forever). */
-        if (hold_valid(h) && (!r || (r->kind != TG_RES_SEM && !(r->flags & TG_RF_ROBUST))) &&
+        if (hold_valid(h) && (!r || (tg__res_kind_of(r) != TG_RES_SEM && !(r->flags & TG_RF_ROBUST))) &&
             !lock_holds++)
             site = h->pc;
     }

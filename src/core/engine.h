@@ -79,64 +79,125 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_REINIT       0x10000u /* an init at its address is checking that it is still
                                        there (res.c): the entry is not claimed meanwhile */
 
+/* The kind of an entry's instance lives in the top byte of its flags
+ * word, so that fill_id publishes kind and flags in one release store and
+ * a reader gets a consistent pair from one load (tg__res_kind_of). The
+ * TG_RF_ flags stay below bit 24. */
+#define TG_RF_KIND_SHIFT 24
+#define TG_RF_KIND_MASK (0xffu << TG_RF_KIND_SHIFT)
+_Static_assert(TG_RF_REINIT < (1u << TG_RF_KIND_SHIFT), "the flags leave the top byte to the kind");
+
+/* A lock's entry: 48 bytes (res.c asserts it). Which kinds use which of
+ * the shared words:
+ *   word at 20 (4 bytes): graph_node for kinds that can be held (lock-order
+ *     nodes); waiters for conditions; futex_value for bare futex words;
+ *   word at 32 (8 bytes): class_key or lo_kept for locks; hb for
+ *     semaphores not used as locks; last_by[0] for the task runtime's
+ *     channels and events;
+ *   word at 40 (8 bytes): cond_mutex for conditions; sem_taken for
+ *     lock-like semaphores; futex_moved_ns for bare futex words;
+ *     last_by[1] for the task runtime's channels, events and semaphores.
+ * A kind never writes a word another kind reads in the same instance; an
+ * entry that serves another kind gets the words the new kind reads reset
+ * (res.c's fill_id and shared_word). */
 struct tg_res {
     _Atomic uintptr_t addr;   /* key; 0 = empty slot */
     uint64_t id;              /* serial of the current instance */
-    uint32_t kind;            /* enum tg_res_kind */
-    _Atomic uint32_t flags;
-    uintptr_t created_pc;     /* caller of init, or of the first use */
+    _Atomic uint32_t flags;   /* TG_RF_*, and the kind above TG_RF_KIND_SHIFT */
     union {
-        uintptr_t class_key;  /* lock_classes: init's call site and its caller, 0 if unknown */
-        /* Otherwise, for mutexes, rwlocks and spinlocks: the first
-         * nestings into this instance kept while it is a leaf
-         * (lockorder.c), NULL if none. Lock order empties it at every end
-         * of an instance that named it, so a new instance finds it NULL. */
-        struct tg_kept *_Atomic lo_kept;
-        /* Semaphores not used as locks (TG_RES_SEM without TG_RF_LOCKLIKE,
-         * tg__res_sem_clock), which are never lock-order nodes: the clock
-         * their posts carry to their waiters while lock order is on
-         * (lockorder.c), NULL if none yet. Kept across such instances
-         * (reset by owner); freed when the entry serves another kind. */
-        struct tg_vc *_Atomic hb;
+        /* Lock order (lockorder.c, under the engine lock): where this
+         * instance's node was last put, a hint checked against the
+         * node's key (so a stale value is harmless). Written only for the
+         * current instance of a lock held or marked in the graph, which
+         * stays a lock meanwhile; zeroed at each new instance. */
+        int32_t graph_node;
+        _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
+        uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
     };
+    uintptr_t created_pc;     /* caller of init, or of the first use */
     union {
         struct {
             union {
+                uintptr_t class_key;  /* lock_classes: init's call site and its caller, 0 if unknown */
+                /* Otherwise, for mutexes, rwlocks and spinlocks: the first
+                 * nestings into this instance kept while it is a leaf
+                 * (lockorder.c), NULL if none. Lock order empties it at every end
+                 * of an instance that named it, so a new instance finds it NULL. */
+                struct tg_kept *_Atomic lo_kept;
+                /* Semaphores not used as locks (TG_RES_SEM without TG_RF_LOCKLIKE,
+                 * tg__res_sem_clock), which are never lock-order nodes: the clock
+                 * their posts carry to their waiters while lock order is on
+                 * (lockorder.c), NULL if none yet. Kept across such instances
+                 * (reset by owner); freed when the entry serves another kind. */
+                struct tg_vc *_Atomic hb;
+            };
+            union {
                 uintptr_t cond_mutex; /* cond: address of the mutex its waiters use, 0 if none */
-                /* Lock-like semaphores (TG_RF_LOCKLIKE): the last actor that took
-                 * it and has not given it back, or NULL (preload/sem.c). */
-                struct tg_actor *_Atomic sem_taker;
+                /* Lock-like semaphores (TG_RF_LOCKLIKE), in one word so that
+                 * a reader sees both at one time: the last actor that took it
+                 * and has not given it back, or NULL (below 2^48:
+                 * TG_SEM_TAKER), and above it how many holds are not given
+                 * back (preload/sem.c). */
+                _Atomic uint64_t sem_taken;
                 /* Bare futex words (TG_RF_FUTEX): when the stall check first saw
                  * the word no longer hold futex_value, 0 if it has not. */
                 uint64_t futex_moved_ns;
             };
-            union {
-                _Atomic uint32_t waiters;   /* conditions: actors now waiting on it */
-                _Atomic uint32_t sem_holds; /* lock-like semaphores: holds not given back */
-                uint32_t futex_value;       /* bare futex words: the value the waiter sleeps on */
-            };
-            /* Lock order (lockorder.c, under the engine lock): where this
-             * instance's node was last put, a hint checked against the
-             * node's key (so a stale value is harmless). */
-            int32_t graph_node;
         };
         /* The task runtime's channels, events, wait groups and semaphores
          * (kinds TG_RES_CHANNEL, TG_RES_EVENT, TG_RES_SEM; none of the
-         * above is theirs): the tags (tg__actor_tag) of the tasks that
-         * last used it each way, 0 for nobody yet; reports name them as
-         * those who could end a wait on it. A channel's are its last
-         * sender and receiver; an event's, its last setter and resetter;
-         * a wait group's, the last to add and to finish; a semaphore's,
-         * its last releaser. Zero from each new instance on (fill). */
+         * above is theirs but a semaphore's hb): the tags (tg__actor_tag)
+         * of the tasks that last used it each way, 0 for nobody yet;
+         * reports name them as those who could end a wait on it. A
+         * channel's are its last sender and receiver; an event's, its last
+         * setter and resetter; a wait group's, the last to add and to
+         * finish; a semaphore's, its last releaser (last_by[1] only: its
+         * hb is in last_by[0]'s place). Zero from each new instance on
+         * (fill_id, shared_word). */
         _Atomic uint64_t last_by[2];
     };
 };
+
+/* Lock-like semaphores' sem_taken: the taker in the low bits, the holds
+ * above; the holds stay at TG_SEM_HOLDS_MAX once there (then a post by
+ * another always looks for the holder, as it does while any is held). */
+#define TG_SEM_TAKER ((1ull << 48) - 1)
+#define TG_SEM_HOLDS_SHIFT 48
+#define TG_SEM_HOLDS_MAX 0xffffu
+
+/* The kind of r's current instance. */
+static inline enum tg_res_kind tg__res_kind_of(const struct tg_res *r)
+{
+    return (enum tg_res_kind)(__atomic_load_n(&r->flags, __ATOMIC_RELAXED) >> TG_RF_KIND_SHIFT);
+}
+
+/* The kind in a flags word read from an entry. */
+static inline enum tg_res_kind tg__res_kind_in(uint32_t flags)
+{
+    return (enum tg_res_kind)(flags >> TG_RF_KIND_SHIFT);
+}
 
 /* 1 if an instance of kind and flags keeps a semaphore's clock in
  * tg_res.hb (and no class key or kept nestings there). */
 static inline int tg__res_sem_clock(uint32_t kind, uint32_t flags)
 {
     return kind == TG_RES_SEM && !(flags & TG_RF_LOCKLIKE);
+}
+
+/* tg__res_sem_clock of r's current instance, from one read of its flags. */
+static inline int tg__res_sem_clock_of(const struct tg_res *r)
+{
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    return tg__res_sem_clock(tg__res_kind_in(f), f);
+}
+
+/* 1 if an instance of kind and flags has the word at 32 to itself (a
+ * semaphore's clock, or the task runtime's last_by[0]), not as a lock's
+ * class key or kept nestings: an entry going to or from such a kind has
+ * that word reset (res.c's shared_word). */
+static inline int tg__res_own_word(uint32_t kind, uint32_t flags)
+{
+    return kind == TG_RES_CHANNEL || kind == TG_RES_EVENT || tg__res_sem_clock(kind, flags);
 }
 
 /* What a lock known only by its address is, for the slow path that makes

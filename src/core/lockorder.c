@@ -582,7 +582,7 @@ static void sem_take(struct tg_vc *vc)
 void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 {
     hb_settle(a, 0);
-    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock(r->kind, r->flags))
+    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock_of(r))
         return; /* a binary semaphore is a lock: no ordering, as for mutexes */
     tg__guard++;
     struct tg_vc *av = hb_self(a), *sv = sem_clock(r);
@@ -601,7 +601,7 @@ void tg__hb_post(struct tg_actor *a, struct tg_res *r)
 void tg__hb_wait(struct tg_actor *a, struct tg_res *r)
 {
     hb_settle(a, 1);
-    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock(r->kind, r->flags))
+    if (!tg__lockorder_on || !a || !r || !tg__res_sem_clock_of(r))
         return;
     struct tg_vc *sv = __atomic_load_n(&r->hb, __ATOMIC_ACQUIRE);
     if (!sv)
@@ -2082,7 +2082,7 @@ static struct cycle *copy_cycle(const int *path, int n, const struct occ **chose
 
 static const char *mode_name(const struct tg_res *r, uint8_t mode)
 {
-    if (!r || r->kind != TG_RES_RWLOCK)
+    if (!r || tg__res_kind_of(r) != TG_RES_RWLOCK)
         return NULL;
     return mode == TG_MODE_READ ? "read" : "write";
 }
@@ -2096,7 +2096,7 @@ static void describe_lock(struct tg_res_info *info, const struct tg_res *r, uint
     } else {
         memset(info, 0, sizeof *info);
         info->id = id;
-        info->kind = tg__res_kind_name((enum tg_res_kind)r->kind);
+        info->kind = tg__res_kind_name(tg__res_kind_of(r));
     }
 }
 
@@ -3431,7 +3431,7 @@ uint32_t tg__lockorder_pins_at(uintptr_t addr)
  * other lock is handled like one taken under. */
 static int leaf_kind(const struct tg_res *r)
 {
-    uint32_t k = __atomic_load_n(&r->kind, __ATOMIC_RELAXED);
+    uint32_t k = tg__res_kind_of(r);
     return k == TG_RES_MUTEX || k == TG_RES_RWLOCK || k == TG_RES_SPIN;
 }
 

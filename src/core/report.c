@@ -65,7 +65,7 @@ unsigned long tg__reports_made(void)
 static const char *res_detail(const struct tg_res *r)
 {
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
-    switch (r->kind) {
+    switch (tg__res_kind_in(f)) {
     case TG_RES_MUTEX:
         if (f & TG_RF_RECURSIVE) return "recursive";
         if (f & TG_RF_ERRORCHECK) return "errorcheck";
@@ -86,8 +86,9 @@ void tg__res_describe(const struct tg_res *r, struct tg_res_info *info)
         return;
     info->id = r->id;
     info->addr = r->addr;
-    info->kind = tg__res_kind_name((enum tg_res_kind)r->kind);
-    if (r->kind == TG_RES_EVENT && (__atomic_load_n(&r->flags, __ATOMIC_RELAXED) & TG_RF_FUTEX))
+    info->kind = tg__res_kind_name(tg__res_kind_of(r));
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    if (tg__res_kind_in(f) == TG_RES_EVENT && (f & TG_RF_FUTEX))
         info->kind = "futex";
     info->detail = tg__strdup(res_detail(r));
     info->name = tg__data_symbol(r->addr);
@@ -117,7 +118,7 @@ static void actor_name(const struct tg_actor *a, const char *name, char *out, si
 
 static const char *hold_mode(const struct tg_held *h, const struct tg_res *r)
 {
-    if (!r || r->kind != TG_RES_RWLOCK)
+    if (!r || tg__res_kind_of(r) != TG_RES_RWLOCK)
         return NULL;
     return h->mode == TG_MODE_READ ? "read" : "write";
 }

@@ -10,7 +10,7 @@
  * when it fills, a twice larger one takes over and the old one's slots
  * move over a few at each later insert (no insert pauses to rehash all it
  * holds), after which its memory goes back to the system. Memory follows
- * the number of locks: a 56-byte entry and 10 to 20 bytes of index each
+ * the number of locks: a 48-byte entry and 10 to 20 bytes of index each
  * (not a page per scattered lock), and no fixed size stops a program.
  * Past max_locks entries new locks are not watched (one warning). */
 #define _GNU_SOURCE /* process_vm_readv */
@@ -47,8 +47,10 @@ int tg__peek(uintptr_t addr, void *out, size_t n)
 }
 
 /* An entry's size is most of tangle's memory per lock (engine.h says
- * which kinds share which words). */
-_Static_assert(sizeof(struct tg_res) == 56, "a lock's entry is 56 bytes");
+ * which kinds share which words). Entries lie back to back in a slab, so
+ * one in four has its first 20 bytes (address, serial, flags: what a lock
+ * operation reads) across two cache lines, as with 56 bytes. */
+_Static_assert(sizeof(struct tg_res) == 48, "a lock's entry is 48 bytes");
 
 #define INDEX0 4096
 /* The index holds at most LOAD_NUM / LOAD_DEN of its slots: 10 to 20
@@ -342,17 +344,19 @@ uint64_t tg__res_next_id(void)
     return next_serial();
 }
 
-/* The word r's class key, kept nestings and semaphore clock share, for a
- * new instance of kind and flags after one whose flags were `was` (its
- * kind still in r): a semaphore's clock stays with the next semaphore
- * (its owner is the instance: the next one resets it), and is freed when
- * the entry serves another kind. Other kinds find it 0 (lock order empties
- * lo_kept itself at every end). */
+/* The word r's class key, kept nestings, semaphore clock and the task
+ * runtime's last_by[0] share, for a new instance of kind and flags after
+ * one whose flags (and kind) were `was`: a semaphore's clock stays with
+ * the next semaphore (its owner is the instance: the next one resets it),
+ * and is freed when the entry serves another kind. Other kinds find it 0
+ * (lock order empties lo_kept itself at every end; a last_by[0] or class
+ * key is zeroed here). */
 static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, uint32_t kind,
                                                              uint32_t flags, uint32_t was,
                                                              int classes)
 {
-    int had_clock = tg__res_sem_clock(r->kind, was);
+    enum tg_res_kind old = tg__res_kind_in(was);
+    int had_clock = tg__res_sem_clock(old, was);
     if (tg__res_sem_clock(kind, flags)) {
         if (!had_clock)
             __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
@@ -362,26 +366,26 @@ static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, 
         struct tg_vc *vc = __atomic_exchange_n(&r->hb, NULL, __ATOMIC_ACQ_REL);
         if (vc)
             tg__hb_clock_free(vc);
+    } else if (classes || tg__res_own_word(kind, flags) || tg__res_own_word(old, was)) {
+        __atomic_store_n(&r->last_by[0], 0, __ATOMIC_RELAXED);
     }
-    if (classes)
-        r->class_key = 0;
 }
 
 /* A new instance in r, serial id, of kind and flags, once the word
- * shared_word keeps is right; the flags come last (release). */
+ * shared_word keeps is right. The other two shared words start at 0: the
+ * one at 40 (cond_mutex, sem_taken, futex_moved_ns, last_by[1]) and the
+ * one at 20 (waiters, futex_value; graph_node, a hint, whose node is the
+ * last instance's). The kind and flags come last, in one release store:
+ * whoever reads them with acquire sees the new instance's words. */
 static inline __attribute__((always_inline)) void fill_id(struct tg_res *r, uint64_t id,
                                                          enum tg_res_kind kind, uint32_t flags,
                                                          uintptr_t pc)
 {
     r->id = id;
-    r->kind = kind;
     r->created_pc = pc;
-    r->cond_mutex = 0; /* (and last_by[0]) */
-    if (kind == TG_RES_CHANNEL || kind == TG_RES_EVENT) /* never lock-order nodes */
-        __atomic_store_n(&r->last_by[1], 0, __ATOMIC_RELAXED);
-    else
-        __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->flags, flags, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->last_by[1], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->waiters, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->flags, flags | (uint32_t)kind << TG_RF_KIND_SHIFT, __ATOMIC_RELEASE);
 }
 
 /* The pin a new instance takes over from flags `was` (lockorder.c's
@@ -505,7 +509,8 @@ static struct tg_res *take(struct index *ix, size_t from, uint64_t h, uintptr_t 
          * address (tg__res_init, without insert_lock) cannot take it too. */
         if ((f & (TG_RF_DESTROYED | TG_RF_CLAIMED | TG_RF_REINIT |
                   (TG_RF_LO_MARKS & ~TG_RF_LO_PINNED))) == TG_RF_DESTROYED &&
-            __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED, 0, __ATOMIC_ACQ_REL,
+            __atomic_compare_exchange_n(&r->flags, &f, TG_RF_CLAIMED | (f & TG_RF_KIND_MASK), 0,
+                                        __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             /* A pin lingering at the old address (lockorder.c's sticky
              * pins) goes with it. */
@@ -643,9 +648,17 @@ struct tg_res *tg__res_described(uintptr_t addr, enum tg_res_kind kind, uint32_t
 {
     if (TG_UNLIKELY(!r))
         return tg__res_get(addr, kind, flags | TG_RF_DESCRIBED, pc);
-    if (TG_UNLIKELY(kind == TG_RES_RWLOCK && r->kind == TG_RES_MUTEX))
-        __atomic_store_n(&r->kind, TG_RES_RWLOCK, __ATOMIC_RELAXED);
     uint32_t add = (flags & (TG_RF_RECURSIVE | TG_RF_WRITER_PREF)) | TG_RF_DESCRIBED;
+    uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
+    /* A mutex described as an rwlock becomes one: the kind changes in the
+     * flags word, with a compare and swap so that a flag set meanwhile
+     * stays. */
+    while (TG_UNLIKELY(kind == TG_RES_RWLOCK && tg__res_kind_in(f) == TG_RES_MUTEX) &&
+           !__atomic_compare_exchange_n(&r->flags, &f,
+                                        (f & ~TG_RF_KIND_MASK) |
+                                            (uint32_t)TG_RES_RWLOCK << TG_RF_KIND_SHIFT,
+                                        1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
     if (TG_UNLIKELY(add & ~__atomic_load_n(&r->flags, __ATOMIC_RELAXED)))
         __atomic_fetch_or(&r->flags, add, __ATOMIC_RELAXED);
     return r;
@@ -737,7 +750,7 @@ static __attribute__((noinline)) struct tg_res *init_slow(uintptr_t addr, enum t
         r = reinit(r, addr, kind, flags, pc, tg__opt.lock_classes);
     if (!r)
         r = insert(addr, kind, flags, 1, pc);
-    if (r && tg__opt.lock_classes && !tg__res_sem_clock(kind, flags))
+    if (r && tg__opt.lock_classes && !tg__res_own_word(kind, flags))
         r->class_key = class_of(pc);
     return r;
 }
@@ -793,7 +806,8 @@ static __attribute__((noinline, cold)) struct tg_res *init_moved(uintptr_t addr,
 
 /* The common init (a lock made again at an address: lock churn) is
  * reinit with no call, so that it saves no registers: an entry that lock
- * order no longer names, with no semaphore clock to keep or free, while
+ * order no longer names, with no word of its own (tg__res_own_word: a
+ * semaphore clock to keep or free, a task's last_by[0] to zero), while
  * the thread's block of serials lasts, without lock classes. Every other
  * goes to init_any, which looks again (a miss of quick too: insert looks
  * the whole way, under insert_lock). */
@@ -807,8 +821,8 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
     uint64_t id = ids.next;
     if (TG_UNLIKELY(f & (TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_IN_GRAPH)) ||
-        TG_UNLIKELY(id == ids.end) || TG_UNLIKELY(tg__res_sem_clock(kind, flags)) ||
-        TG_UNLIKELY(tg__res_sem_clock(r->kind, f)) ||
+        TG_UNLIKELY(id == ids.end) || TG_UNLIKELY(tg__res_own_word(kind, flags)) ||
+        TG_UNLIKELY(tg__res_own_word(tg__res_kind_in(f), f)) ||
         TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_REINIT, 0, __ATOMIC_ACQ_REL,
                                                  __ATOMIC_RELAXED)))
         return init_any(addr, kind, flags, pc, r);

@@ -102,7 +102,7 @@ enum tg_res_kind tg__ann_rec_kind(uintptr_t addr, unsigned as, uintptr_t pc)
 {
     struct tg_res *r = tg__res_described(addr, tg__as_kind(as), tg__as_flags(as), pc,
                                          tg__res_lookup(addr));
-    return r ? (enum tg_res_kind)r->kind : tg__as_kind(as);
+    return r ? tg__res_kind_of(r) : tg__as_kind(as);
 }
 
 /* Opens a watched bracket: nothing the lock's code does inside is seen. */
@@ -176,7 +176,7 @@ void tg__ann_destroy(uintptr_t addr, unsigned flags, uintptr_t pc)
      * object of its kind: an rwlock's is not read as glibc's rwlock. */
     uint32_t word;
     memcpy(&word, (const void *)addr, sizeof word);
-    r = tg__destroying_word(addr, (enum tg_res_kind)r->kind, word == 0, misuse_site(pc, flags));
+    r = tg__destroying_word(addr, tg__res_kind_of(r), word == 0, misuse_site(pc, flags));
     tg__destroyed(r, 0);
 }
 
@@ -228,7 +228,7 @@ static void post_lock_slow(struct tg_actor *a, uintptr_t addr, unsigned flags, i
     }
     if (!(flags & TG_LOCK_TRY))
         tg__lockorder_note(a);
-    REC(tg__rec_acquire(a, addr, r ? (enum tg_res_kind)r->kind : tg__ann_rec_kind(addr, as, pc), m,
+    REC(tg__rec_acquire(a, addr, r ? tg__res_kind_of(r) : tg__ann_rec_kind(addr, as, pc), m,
                         (flags & TG_LOCK_TRY) != 0, pc, 0));
 }
 
@@ -270,7 +270,7 @@ static int pre_unlock_slow(struct tg_actor *a, uintptr_t addr, unsigned flags, u
         REC(tg__rec_release(a, addr, TG_RES_MUTEX, pc));
     } else {
         struct tg_res *r = tg__ann_lock_res(addr, flags & (TG_LOCK_READ | TG__LOCK_RWLOCK), pc);
-        enum tg_res_kind kind = r ? (enum tg_res_kind)r->kind : TG_RES_MUTEX;
+        enum tg_res_kind kind = r ? tg__res_kind_of(r) : TG_RES_MUTEX;
         tg__misuse_unlock(a, addr, kind, 0, misuse_site(pc, flags));
         if (r)
             tg__released_by_other(a, r, 0);
@@ -367,7 +367,7 @@ void tg__ann_pre_wait(uintptr_t addr, unsigned flags, uintptr_t mutex, uintptr_t
     T.op_waiting = 0;
     if (r) {
         uint32_t site = tg__wait_site(pc);
-        struct tg_wait_desc w = {.res = r, .kind = r->kind, .mode = TG_MODE_EXCL,
+        struct tg_wait_desc w = {.res = r, .kind = tg__res_kind_of(r), .mode = TG_MODE_EXCL,
                                  .flags = (flags & TG_WAIT_TIMED) ? TG_WF_TIMED : 0,
                                  .mutex = mr, .pc = pc};
         if (mutex)

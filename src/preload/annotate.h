@@ -44,7 +44,7 @@ static inline struct tg_res *tg__ann_lock_res(uintptr_t addr, unsigned flags, ui
         if (TG_LIKELY(!(have & TG_RF_DESTROYED) &&
                       !(flags & ~(TG_LOCK_TRY | TG_LOCK_TRY_FAILED | TG_LOCK_READ |
                                   TG_LOCK_WRITE_REENTRANT | TG__LOCK_RWLOCK)) &&
-                      (!(flags & (TG_LOCK_READ | TG__LOCK_RWLOCK)) || r->kind == TG_RES_RWLOCK) &&
+                      (!(flags & (TG_LOCK_READ | TG__LOCK_RWLOCK)) || tg__res_kind_of(r) == TG_RES_RWLOCK) &&
                       (!(flags & TG_LOCK_WRITE_REENTRANT) || (have & TG_RF_RECURSIVE))))
             return r;
     }

@@ -98,12 +98,12 @@ static void not_held(struct tg_actor *a, const struct tg_res *cr, const struct t
     const char *advice = "lock the mutex before pthread_cond_wait; without it a signal can be "
                          "lost between the check and the wait.";
     unsigned long long c = (unsigned long long)cr->id;
-    if (mr->kind != TG_RES_MUTEX || !tg__object_valid(m, TG_RES_MUTEX)) {
+    if (tg__res_kind_of(mr) != TG_RES_MUTEX || !tg__object_valid(m, TG_RES_MUTEX)) {
         tg__misuse(TG_HAZARD_COND_MUTEX_NOT_HELD, a, pc,
                    "pass pthread_cond_wait the pthread_mutex_t that protects the condition.",
                    "waits on condition #%llu with %p as its mutex, which is %s%s", c, (void *)m,
-                   mr->kind != TG_RES_MUTEX ? "a " : "not a mutex (misaligned)",
-                   mr->kind != TG_RES_MUTEX ? tg__res_kind_name((enum tg_res_kind)mr->kind) : "");
+                   tg__res_kind_of(mr) != TG_RES_MUTEX ? "a " : "not a mutex (misaligned)",
+                   tg__res_kind_of(mr) != TG_RES_MUTEX ? tg__res_kind_name(tg__res_kind_of(mr)) : "");
         return;
     }
     long owner = m->__data.__owner;

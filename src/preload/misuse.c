@@ -162,7 +162,7 @@ void tg__misuse_after_destroy(struct tg_actor *a, struct tg_res *r, uintptr_t pc
         return;
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_USE_AFTER_DESTROY, a, "%s uses %s #%llu after it was destroyed",
-        TG_LABEL(a), kind_name((enum tg_res_kind)r->kind),
+        TG_LABEL(a), kind_name(tg__res_kind_of(r)),
         (unsigned long long)r->id);
     report(f, TG_HAZARD_USE_AFTER_DESTROY, pc,
            "initialise it again before use, or stop using it once it is destroyed.");
@@ -195,7 +195,7 @@ void tg__misuse_freed(struct tg_actor *a, uintptr_t lo, uintptr_t hi, const char
             return;
         struct tg_finding *f = tg__hazard_new(
             TG_HAZARD_FREED_WHILE_HELD, a, "the memory of %s #%llu is %s while %s "
-            "holds it", r ? kind_name((enum tg_res_kind)r->kind) : "lock",
+            "holds it", r ? kind_name(tg__res_kind_of(r)) : "lock",
             r ? (unsigned long long)r->id : 0ull, how, TG_LABEL(a));
         report(f, TG_HAZARD_FREED_WHILE_HELD, pc ? pc : h->pc,
                "unlock and destroy a lock before the memory it lives in goes away.");
@@ -211,7 +211,7 @@ void tg__misuse_hold_time(struct tg_actor *a, const struct tg_held *h, uintptr_t
     struct tg_res *r = tg__held_res(h);
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LOCK_HELD_TOO_LONG, a, "%s held %s #%llu for %llu ms (hold_ms=%d)",
-        TG_LABEL(a), r ? kind_name((enum tg_res_kind)r->kind) : "lock",
+        TG_LABEL(a), r ? kind_name(tg__res_kind_of(r)) : "lock",
         r ? (unsigned long long)r->id : 0ull, (unsigned long long)held_ms, tg__opt.hold_ms);
     if (f) {
         /* The hold is gone from the list by now: show where it was taken. */

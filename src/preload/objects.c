@@ -167,7 +167,7 @@ void tg__objects_setup(void)
  * only an init call (seen) makes them new. */
 static int reborn(const struct tg_res *r, const void *obj)
 {
-    switch (r->kind) {
+    switch (tg__res_kind_of(r)) {
     case TG_RES_MUTEX:
         return ((const pthread_mutex_t *)obj)->__data.__kind != MUTEX_DESTROYED;
     case TG_RES_COND:
@@ -188,7 +188,7 @@ struct tg_res *tg__live_res(struct tg_actor *a, struct tg_res *r, const void *ob
 {
     if (TG_LIKELY(!r || !(__atomic_load_n(&r->flags, __ATOMIC_ACQUIRE) & TG_RF_DESTROYED)))
         return r;
-    enum tg_res_kind kind = (enum tg_res_kind)r->kind;
+    enum tg_res_kind kind = tg__res_kind_of(r);
     if (!reborn(r, obj)) {
         tg__misuse_after_destroy(a, r, pc);
         return r;

@@ -117,10 +117,11 @@ static uint32_t object_id(struct tg_res *r, const char *name)
     if (!r || !id_ok(r->id))
         return TG_NO_OBJ;
     if (!test_and_set(declared_obj, (uint32_t)r->id)) {
-        int kind = r->kind == TG_RES_RWLOCK ? TG_OBJ_RWLOCK
-                   : r->kind == TG_RES_COND ? TG_OBJ_COND
-                   : r->kind == TG_RES_MUTEX || r->kind == TG_RES_SPIN ? TG_OBJ_MUTEX
-                                                                       : TG_OBJ_OTHER;
+        enum tg_res_kind k = tg__res_kind_of(r);
+        int kind = k == TG_RES_RWLOCK ? TG_OBJ_RWLOCK
+                   : k == TG_RES_COND ? TG_OBJ_COND
+                   : k == TG_RES_MUTEX || k == TG_RES_SPIN ? TG_OBJ_MUTEX
+                                                           : TG_OBJ_OTHER;
         tg__trace_writer_object(&writer, (uint32_t)r->id, kind, name);
     }
     return (uint32_t)r->id;

@@ -80,27 +80,61 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
  * another thread (a hand-off) ends the right hold without a search of
  * every actor (with many threads or tasks, each such post searched them
  * all). Only a semaphore posted above 1 and held by several at once, whose
- * last taker gave it back already, is searched for. */
+ * last taker gave it back already, is searched for.
+ * Both live in one word, tg_res.sem_taken (engine.h), changed by compare
+ * and swap, so that a post reads a taker and a count of one moment. A taker above 2^48, which does not fit, is kept as NULL (a
+ * post by another then looks for the holder); the holds stay at
+ * TG_SEM_HOLDS_MAX once there (then a post by another always looks, as
+ * it does while any is held), so that the count never reads 0 while one
+ * is held. */
+static uint32_t holds_in(uint64_t w)
+{
+    return (uint32_t)(w >> TG_SEM_HOLDS_SHIFT);
+}
+
+static struct tg_actor *taker_in(uint64_t w)
+{
+    return (struct tg_actor *)(uintptr_t)(w & TG_SEM_TAKER);
+}
+
 static void holds_less(struct tg_res *r)
 {
-    uint32_t n = __atomic_load_n(&r->sem_holds, __ATOMIC_RELAXED);
-    while (n > 0 && !__atomic_compare_exchange_n(&r->sem_holds, &n, n - 1, 1, __ATOMIC_RELAXED,
-                                                 __ATOMIC_RELAXED))
+    uint64_t w = __atomic_load_n(&r->sem_taken, __ATOMIC_RELAXED);
+    while (holds_in(w) > 0 && holds_in(w) < TG_SEM_HOLDS_MAX &&
+           !__atomic_compare_exchange_n(&r->sem_taken, &w, w - (1ull << TG_SEM_HOLDS_SHIFT), 1,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
 }
 
 static void taker_gone(struct tg_res *r, struct tg_actor *a)
 {
-    struct tg_actor *was = a;
-    __atomic_compare_exchange_n(&r->sem_taker, &was, NULL, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    uint64_t w = __atomic_load_n(&r->sem_taken, __ATOMIC_RELAXED);
+    while (taker_in(w) == a &&
+           !__atomic_compare_exchange_n(&r->sem_taken, &w, w & ~TG_SEM_TAKER, 1, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+        ;
+}
+
+/* a took r: it is the taker, with one hold more (release: a reader of the
+ * taker reads the hold a pushed before). */
+static void taker_is(struct tg_res *r, struct tg_actor *a)
+{
+    uint64_t me = (uintptr_t)a & ~TG_SEM_TAKER ? 0 : (uintptr_t)a;
+    uint64_t w = __atomic_load_n(&r->sem_taken, __ATOMIC_RELAXED), to;
+    do {
+        uint32_t n = holds_in(w);
+        to = (uint64_t)(n < TG_SEM_HOLDS_MAX ? n + 1 : n) << TG_SEM_HOLDS_SHIFT | me;
+    } while (!__atomic_compare_exchange_n(&r->sem_taken, &w, to, 1, __ATOMIC_RELEASE,
+                                          __ATOMIC_RELAXED));
 }
 
 /* A post of r by a, which holds none of it: ends another holder's hold. */
 static void post_for_other(struct tg_actor *a, struct tg_res *r)
 {
-    if (!__atomic_load_n(&r->sem_holds, __ATOMIC_RELAXED))
+    uint64_t w = __atomic_load_n(&r->sem_taken, __ATOMIC_ACQUIRE);
+    if (!holds_in(w))
         return; /* nobody holds it: a signal, or a count raised above 1 */
-    struct tg_actor *h = __atomic_load_n(&r->sem_taker, __ATOMIC_ACQUIRE);
+    struct tg_actor *h = taker_in(w);
     if (h && h != a && tg__released_for(h, r)) {
         taker_gone(r, h);
         holds_less(r);
@@ -174,8 +208,7 @@ static void took(struct tg_actor *a, struct tg_res *r, uintptr_t pc, int slow)
         tg__acquired_slow(a, r, TG_MODE_EXCL, pc);
     else
         tg__acquired(a, r, TG_MODE_EXCL, pc);
-    __atomic_fetch_add(&r->sem_holds, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&r->sem_taker, a, __ATOMIC_RELEASE);
+    taker_is(r, a);
 }
 
 static int sem_timed(void *s, clockid_t clk, const struct timespec *abs)

@@ -566,7 +566,7 @@ int tg__det_wait(struct tg_task *t, int wkind, void *obj, struct tg_task *target
             w.res = tg__det_res_lazy(obj, pc);
         if (!w.res)
             return 0;
-        w.kind = w.res->kind;
+        w.kind = tg__res_kind_of(w.res);
         w.mode = tg__det_mode(wkind);
     }
     return tg__det_begin(t, &w, check);
@@ -582,7 +582,7 @@ static int tg__det_wait_arms(struct tg_task *t, const struct tg__lz_arm *arms, i
         if (arms[i].kind == TG__W_JOIN) {
             alts[i].target = ((struct tg_task *)arms[i].obj)->actor;
         } else if ((alts[i].res = tg__det_res_lazy(arms[i].obj, pc))) {
-            alts[i].kind = alts[i].res->kind;
+            alts[i].kind = tg__res_kind_of(alts[i].res);
             alts[i].mode = tg__det_mode(arms[i].kind);
         } else { /* a primitive the engine does not know: anyone may end it */
             alts[i].kind = TG_RES_EVENT;
@@ -987,7 +987,7 @@ void tg__det_hazard_long_hold(struct tg_task *t, struct tg__prim *p, int64_t ns)
     struct tg_finding *f = tg__hazard_new(
         TG_HAZARD_LOCK_HELD_TOO_LONG, t->actor,
         "task \"%s\" held a task %s for %.1f s", t->name,
-        p->res ? tg__res_kind_name(((struct tg_res *)p->res)->kind) : "lock", (double)ns / 1e9);
+        p->res ? tg__res_kind_name(tg__res_kind_of((struct tg_res *)p->res)) : "lock", (double)ns / 1e9);
     if (f) {
         f->advice = tg__strdup("every other task that needs this lock waited that long; keep "
                                "critical sections short and do not wait for other tasks "

@@ -37,9 +37,10 @@ extern int64_t tg__long_hold_before;
 
 /* Roles a primitive's engine record remembers the last task in
  * (tg__det_used): a channel's sender and receiver, an event's setter and
- * resetter, a wait group's adder and finisher, a semaphore's releaser. */
+ * resetter, a wait group's adder and finisher, a semaphore's releaser
+ * (in last_by[1]: a semaphore's last_by[0] is its clock, tg_res.hb). */
 enum { TG__BY_SEND = 0, TG__BY_RECV = 1, TG__BY_SET = 0, TG__BY_RESET = 1, TG__BY_ADD = 0,
-       TG__BY_DONE = 1, TG__BY_RELEASE = 0 };
+       TG__BY_DONE = 1, TG__BY_RELEASE = 1 };
 
 /* Wait kinds for tg__det_wait (mapped to the engine's resource kinds). */
 enum { TG__W_LOCK, TG__W_READ, TG__W_WRITE, TG__W_PERMIT, TG__W_SIGNAL, TG__W_JOIN,

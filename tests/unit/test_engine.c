@@ -41,7 +41,7 @@ static struct tg_actor *thread(const char *name)
 
 static void wait_on(struct tg_actor *a, struct tg_res *r, enum tg_mode m, unsigned flags)
 {
-    struct tg_wait_desc w = {.res = r, .kind = r->kind, .mode = (uint8_t)m, .flags = flags};
+    struct tg_wait_desc w = {.res = r, .kind = tg__res_kind_of(r), .mode = (uint8_t)m, .flags = flags};
     tg__wait_begin(a, &w);
 }
 

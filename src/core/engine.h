@@ -78,6 +78,8 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
 #define TG_RF_LO_MARKS (TG_RF_IN_GRAPH | TG_RF_LO_PINNED | TG_RF_LO_NODE | TG_RF_LO_OUT)
 #define TG_RF_REINIT       0x10000u /* an init at its address is checking that it is still
                                        there (res.c): the entry is not claimed meanwhile */
+#define TG_RF_OWN_WORD     0x20000u /* tg__res_own_word of its kind and flags: set by
+                                       res.c's fill, so that the next init tests one bit */
 
 /* The kind of an entry's instance lives in the top byte of its flags
  * word, so that fill_id publishes kind and flags in one release store and
@@ -85,7 +87,7 @@ enum tg_mode { TG_MODE_EXCL = 0, TG_MODE_READ = 1, TG_MODE_WRITE = 2 };
  * TG_RF_ flags stay below bit 24. */
 #define TG_RF_KIND_SHIFT 24
 #define TG_RF_KIND_MASK (0xffu << TG_RF_KIND_SHIFT)
-_Static_assert(TG_RF_REINIT < (1u << TG_RF_KIND_SHIFT), "the flags leave the top byte to the kind");
+_Static_assert(TG_RF_OWN_WORD < (1u << TG_RF_KIND_SHIFT), "the flags leave the top byte to the kind");
 
 /* A lock's entry: 48 bytes (res.c asserts it). Which kinds use which of
  * the shared words:

@@ -3427,11 +3427,12 @@ uint32_t tg__lockorder_pins_at(uintptr_t addr)
     return (uint32_t)(__atomic_load_n(w, __ATOMIC_RELAXED) >> shift);
 }
 
-/* Kinds an entry's top may be a leaf of (mutual exclusion locks); any
- * other lock is handled like one taken under. */
-static int leaf_kind(const struct tg_res *r)
+/* Kinds an entry's top may be a leaf of (mutual exclusion locks), from
+ * a read of its flags word f, which holds the kind; any other lock is
+ * handled like one taken under. */
+static inline int leaf_kind(uint32_t f)
 {
-    uint32_t k = tg__res_kind_of(r);
+    enum tg_res_kind k = tg__res_kind_in(f);
     return k == TG_RES_MUTEX || k == TG_RES_RWLOCK || k == TG_RES_SPIN;
 }
 
@@ -3516,7 +3517,7 @@ static int renewal_into_leaf(const struct renewals *r, const struct renewal *e)
 {
     const struct qhold *top = &r->h[e->at + e->n - 1];
     uint32_t f = __atomic_load_n(&top->res->flags, __ATOMIC_ACQUIRE);
-    return !tg__opt.lock_classes && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(top->res) &&
+    return !tg__opt.lock_classes && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(f) &&
            top->res->id == top->id;
 }
 
@@ -4375,10 +4376,10 @@ static int kept_full(struct tg_res *r)
 static int top_keepable(struct tg_held *top)
 {
     struct tg_res *r = tg__opt.lock_classes ? NULL : own_res(top);
-    if (!r || !leaf_kind(r))
+    if (!r)
         return 0;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    return r->id == (top->res_id ? top->res_id : r->id) && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
+    return leaf_kind(f) && r->id == (top->res_id ? top->res_id : r->id) && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
            !kept_full(r);
 }
 
@@ -4675,7 +4676,7 @@ static inline __attribute__((always_inline)) void sweep_at(struct tg_res *r, uin
             tg__res_pin_drop(r, p);
         return;
     }
-    if (!leaf_kind(r))
+    if (!leaf_kind(f))
         return;
     if (retire) {
         instance_ended(r, p, 1, 0);
@@ -4887,11 +4888,12 @@ static inline __attribute__((always_inline)) int defer(struct tg_actor *a, uint3
     return defer_queue(a, d, keep, to_stack);
 }
 
-/* 1 if instance id of r (flags was) is a leaf that only records name. */
+/* 1 if instance id of r (flags was, read from r while it was that
+ * instance: the kind there is its kind) is a leaf that only records name. */
 static inline __attribute__((always_inline)) int leaf_only(const struct tg_res *r, uint64_t id,
                                                           uint32_t was)
 {
-    return !tg__opt.lock_classes && !(was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(r) &&
+    return !tg__opt.lock_classes && !(was & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && leaf_kind(was) &&
            r->id == id;
 }
 

@@ -355,8 +355,7 @@ static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, 
                                                              uint32_t flags, uint32_t was,
                                                              int classes)
 {
-    enum tg_res_kind old = tg__res_kind_in(was);
-    int had_clock = tg__res_sem_clock(old, was);
+    int had_clock = tg__res_sem_clock(tg__res_kind_in(was), was);
     if (tg__res_sem_clock(kind, flags)) {
         if (!had_clock)
             __atomic_store_n(&r->hb, NULL, __ATOMIC_RELAXED);
@@ -366,7 +365,7 @@ static inline __attribute__((always_inline)) void shared_word(struct tg_res *r, 
         struct tg_vc *vc = __atomic_exchange_n(&r->hb, NULL, __ATOMIC_ACQ_REL);
         if (vc)
             tg__hb_clock_free(vc);
-    } else if (classes || tg__res_own_word(kind, flags) || tg__res_own_word(old, was)) {
+    } else if (classes || (flags & TG_RF_OWN_WORD) || (was & TG_RF_OWN_WORD)) {
         __atomic_store_n(&r->last_by[0], 0, __ATOMIC_RELAXED);
     }
 }
@@ -403,6 +402,8 @@ static inline __attribute__((always_inline)) void fill_as(struct tg_res *r, enum
                                                          int classes)
 {
     uint64_t id = next_serial();
+    if (tg__res_own_word(kind, flags))
+        flags |= TG_RF_OWN_WORD;
     shared_word(r, kind, flags, was, classes);
     fill_id(r, id, kind, flags | lingering_pin(was), pc);
 }
@@ -820,9 +821,8 @@ struct tg_res *tg__res_init(uintptr_t addr, enum tg_res_kind kind, uint32_t flag
         return init_any(addr, kind, flags, pc, r);
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_RELAXED);
     uint64_t id = ids.next;
-    if (TG_UNLIKELY(f & (TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_IN_GRAPH)) ||
+    if (TG_UNLIKELY(f & (TG_RF_CLAIMED | TG_RF_REINIT | TG_RF_IN_GRAPH | TG_RF_OWN_WORD)) ||
         TG_UNLIKELY(id == ids.end) || TG_UNLIKELY(tg__res_own_word(kind, flags)) ||
-        TG_UNLIKELY(tg__res_own_word(tg__res_kind_in(f), f)) ||
         TG_UNLIKELY(!__atomic_compare_exchange_n(&r->flags, &f, f | TG_RF_REINIT, 0, __ATOMIC_ACQ_REL,
                                                  __ATOMIC_RELAXED)))
         return init_any(addr, kind, flags, pc, r);

@@ -229,6 +229,47 @@ static void test_resource_identity(void)
     end(&t, 1);
 }
 
+/* The 48-byte entry shares words between kinds (engine.h): an entry that
+ * goes from a task channel, which uses the class-key word as last_by[0],
+ * to a mutex finds its kept nestings empty (not the channel's last
+ * sender taken for a list), whether the init takes the inline path or
+ * not, and a channel made where a mutex was finds nobody as its last
+ * users; the kind lives in the flags word and a mutex described as an
+ * rwlock keeps its flags. */
+static void test_shared_words(void)
+{
+    for (int classes = 0; classes < 2; classes++) {
+        tg__opt.lock_classes = classes;
+        uintptr_t at = L(30 + classes);
+        struct tg_res *c = tg__res_init(at, TG_RES_CHANNEL, 0, 0);
+        CHECK(c && tg__res_kind_of(c) == TG_RES_CHANNEL);
+        __atomic_store_n(&c->last_by[0], 0x1234u, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->last_by[1], 0x5678u, __ATOMIC_RELAXED);
+        tg__res_destroy(c);
+        struct tg_res *m = tg__res_init(at, TG_RES_MUTEX, TG_RF_RECURSIVE, 0);
+        CHECK(m == c);
+        CHECK(tg__res_kind_of(m) == TG_RES_MUTEX && (m->flags & TG_RF_RECURSIVE));
+        CHECK(!(m->flags & TG_RF_OWN_WORD));
+        if (!classes)
+            CHECK(__atomic_load_n(&m->lo_kept, __ATOMIC_RELAXED) == NULL);
+        CHECK(__atomic_load_n(&m->last_by[1], __ATOMIC_RELAXED) == 0); /* cond_mutex and the rest */
+        CHECK(m->graph_node == 0);
+        /* Described as an rwlock: the kind changes, the flags stay. */
+        CHECK(tg__res_described(at, TG_RES_RWLOCK, 0, 0, m) == m);
+        CHECK(tg__res_kind_of(m) == TG_RES_RWLOCK);
+        CHECK((m->flags & (TG_RF_RECURSIVE | TG_RF_DESCRIBED)) == (TG_RF_RECURSIVE | TG_RF_DESCRIBED));
+        if (classes)
+            m->class_key = 0x9999u;
+        tg__res_destroy(m);
+        struct tg_res *c2 = tg__res_init(at, TG_RES_CHANNEL, 0, 0);
+        CHECK(c2 == m && tg__res_kind_of(c2) == TG_RES_CHANNEL);
+        CHECK(__atomic_load_n(&c2->last_by[0], __ATOMIC_RELAXED) == 0);
+        CHECK(__atomic_load_n(&c2->last_by[1], __ATOMIC_RELAXED) == 0);
+        tg__res_destroy(c2);
+    }
+    tg__opt.lock_classes = 0;
+}
+
 /* A destroyed lock leaves the lock-order graph at once (its entry no
  * longer says it is in it, so an init at its address has nothing to look
  * for): the next instance there carries no edge of the old one (no false
@@ -1047,6 +1088,7 @@ int main(void)
     test_owned_permits();
     test_any_of();
     test_resource_identity();
+    test_shared_words();
     test_destroy_leaves_graph();
     test_chain_shift();
     test_chain_old_gens();

@@ -14,7 +14,7 @@ Skipped (77) without valgrind or objdump."""
 import os, shutil, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_churn_cost import counts, locked_addrs, run  # noqa: E402
+from check_churn_cost import locked_addrs, over, per_op  # noqa: E402
 
 LOCKED = 2.2
 INSTRUCTIONS = 365
@@ -27,21 +27,12 @@ def main():
         return 77
     os.makedirs(work, exist_ok=True)
     lib = os.path.realpath(preload)
-    locked = locked_addrs(lib)
-    obj = os.path.basename(lib)
-    (p1, t1), (p2, t2) = (counts(run(preload, prog, work, k, ("free",)), obj) for k in (N, 2 * N))
-    instr = (t2 - t1) / N
-    lk = sum(p2[a] - p1.get(a, 0) for a in locked if a in p2) / N
+    instr, lk = per_op(preload, prog, work, os.path.basename(lib), ("free",),
+                       locked=locked_addrs(lib), n=N)
     print("free() of an object whose lock was nested into: %.1f instructions, "
           "%.2f locked ones" % (instr, lk))
-    fail = 0
-    if lk > LOCKED:
-        print("FAIL: more than %.1f locked instructions a free()" % LOCKED, file=sys.stderr)
-        fail = 1
-    if instr > INSTRUCTIONS:
-        print("FAIL: more than %d instructions a free()" % INSTRUCTIONS, file=sys.stderr)
-        fail = 1
-    return fail
+    return over(lk, LOCKED, "locked instructions a free()") | \
+        over(instr, INSTRUCTIONS, "instructions a free()")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -948,7 +948,6 @@ static int page_first[PAGE_BUCKETS];     /* node + 1, 0 if none */
  * the other bucket's counts walks a list that holds nothing in its
  * block. */
 #define FINE_SHIFT 4
-#define FINE_SPAN 1024 /* blocks up to this size get the second look */
 #define GRANULES (1 << (GRAIN_SHIFT - FINE_SHIFT)) /* a grain's, 8 */
 #define COUNT_BITS (PAGE_BITS - 1)
 static _Atomic uint64_t place_count[1 << COUNT_BITS][GRANULES / 2] __attribute__((aligned(64)));

@@ -4197,6 +4197,34 @@ static inline __attribute__((always_inline)) int kept_back_own(struct tg_kept *k
     return !(link & KEPT_TAKEN);
 }
 
+/* 1 if r's kept list is empty (*kp NULL) or holds only the calling
+ * thread's own lone record, not taken (*kp, its link *linkp): the common
+ * end of a leaf, which kept_end_own empties with a plain store, not
+ * kept_detach's exchange (why no other thread pushes to or empties the
+ * list meanwhile: tg__lockorder_forget). */
+static inline __attribute__((always_inline)) int kept_only_own(struct tg_res *r, struct tg_kept **kp,
+                                                              uintptr_t *linkp)
+{
+    struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
+    *kp = k;
+    if (!k)
+        return 1;
+    uintptr_t link = __atomic_load_n(&k->link, __ATOMIC_RELAXED);
+    *linkp = link;
+    return !(link & KEPT_TAKEN) && kept_lone_own(k, link, kept_mine());
+}
+
+/* The end kept_only_own found (k, link): r's list emptied, its record
+ * given back. */
+static inline __attribute__((always_inline)) void kept_end_own(struct tg_res *r, struct tg_kept *k,
+                                                              uintptr_t link)
+{
+    if (!k)
+        return;
+    __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
+    kept_back_own(k, link);
+}
+
 /* kept_drop_all's walk of the records k leads (mine: kept_mine()). */
 static __attribute__((noinline)) int kept_drop_list(struct tg_kept *k, const struct tg_defer *mine)
 {
@@ -4659,11 +4687,8 @@ static inline __attribute__((always_inline)) int kept_leaf_ends(struct tg_res *r
 /* kept_sweep of entry r, found at 4-aligned address p. A kept leaf
  * whose list holds only the calling thread's own lone record (an object
  * one thread makes, nests into and frees) ends as tg__lockorder_forget's
- * common end does: its list emptied with a plain store, not kept_detach's
- * exchange, by the same argument (no one else pushes to or empties it
- * meanwhile: a push comes from a holder, and the program does not use a
- * lock in memory it frees; an emptying from what names the instance,
- * which flagged it OUT, or from a thread with a record in the list). */
+ * common end does (kept_only_own): no one pushes to the list of a lock
+ * whose memory the program frees. */
 static inline __attribute__((always_inline)) void sweep_at(struct tg_res *r, uintptr_t p,
                                                            int retire)
 {
@@ -4682,17 +4707,14 @@ static inline __attribute__((always_inline)) void sweep_at(struct tg_res *r, uin
         __atomic_fetch_add(&tg__chain_gen[TG_CHAIN_GEN_OF(p)], 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&retired_total, 1, __ATOMIC_RELAXED);
     } else if (!(f & (TG_RF_LO_NODE | TG_RF_LO_OUT))) {
-        struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
-        uintptr_t link = k ? __atomic_load_n(&k->link, __ATOMIC_RELAXED) : 0;
-        if (!k)
-            return;
-        if (link & KEPT_TAKEN || !kept_lone_own(k, link, kept_mine())) {
+        struct tg_kept *k;
+        uintptr_t link = 0;
+        if (!kept_only_own(r, &k, &link)) {
             kept_leaf_ends(r, p, 1);
-            return;
+        } else if (k) {
+            kept_end_own(r, k, link);
+            leaf_retire(r, p, 1, 0);
         }
-        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
-        kept_back_own(k, link);
-        leaf_retire(r, p, 1, 0);
     }
 }
 
@@ -4719,7 +4741,8 @@ static __attribute__((noinline)) int sweep_walk(uintptr_t p, uintptr_t end, int 
 }
 
 /* kept_sweep of the 4-aligned addresses of [p, end), which lie in one
- * granule: the hint of the actor the thread runs first, inline in kept_sweep's loop. Most
+ * granule, inline in kept_sweep's loop: the entry the running actor's
+ * hint names for the granule is swept first. Most
  * locks freed lie where the thread made them a leaf alone; if the
  * granule's count is 0 once that entry was swept, the granule holds no
  * other instance and its entries are not walked (sweep_walk). A stale
@@ -4936,20 +4959,15 @@ static __attribute__((noinline)) void forget_any(struct tg_res *r, uint64_t id, 
  * (OUT). Another thread's record in the list takes the exchange. */
 void tg__lockorder_forget(struct tg_res *r, uint64_t id, uint32_t was, uint32_t add)
 {
-    struct tg_kept *k = kept_first(__atomic_load_n(&r->lo_kept, __ATOMIC_ACQUIRE));
+    struct tg_kept *k;
     uintptr_t link = 0;
-    if (!leaf_only(r, id, was) ||
-        (k && ((link = __atomic_load_n(&k->link, __ATOMIC_RELAXED)) & KEPT_TAKEN ||
-               !kept_lone_own(k, link, kept_mine())))) {
+    if (!leaf_only(r, id, was) || !kept_only_own(r, &k, &link)) {
         forget_any(r, id, was, add);
         return;
     }
     uintptr_t addr = __atomic_load_n(&r->addr, __ATOMIC_ACQUIRE);
     tg__guard++;
-    if (k) {
-        __atomic_store_n(&r->lo_kept, NULL, __ATOMIC_RELAXED);
-        kept_back_own(k, link);
-    }
+    kept_end_own(r, k, link);
     leaf_retire(r, addr, 0, add);
     tg__guard--;
 }

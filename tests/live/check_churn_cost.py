@@ -114,13 +114,21 @@ def over(value, bound, what):
     print("FAIL: more than %s %s" % (bound, what), file=sys.stderr)
     return 1
 
-def main():
-    preload, prog, work = sys.argv[1:4]
+def prepare(argv):
+    """(preload, program, work dir, real path of the library) from the
+    command line, or None where valgrind or objdump is missing."""
+    preload, prog, work = argv[1:4]
     if not shutil.which("valgrind") or not shutil.which("objdump"):
         print("valgrind or objdump is not installed: skipped")
-        return 77
+        return None
     os.makedirs(work, exist_ok=True)
-    lib = os.path.realpath(preload)
+    return preload, prog, work, os.path.realpath(preload)
+
+def main():
+    args = prepare(sys.argv)
+    if not args:
+        return 77
+    preload, prog, work, lib = args
     obj = os.path.basename(lib)
     instr, lk = per_op(preload, prog, work, obj, ("tg__res_init", "tg__res_destroy_at"),
                        locked=locked_addrs(lib))

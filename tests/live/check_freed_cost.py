@@ -11,22 +11,20 @@ instructions and 3 locked ones a free(); now the thread's hint names the
 entry kept_add made a leaf alone (lockorder.c's tg_defer.hint) and its own
 lone record goes with a plain store: 351 and 2.
 Skipped (77) without valgrind or objdump."""
-import os, shutil, sys
+import os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_churn_cost import locked_addrs, over, per_op  # noqa: E402
+from check_churn_cost import locked_addrs, over, per_op, prepare  # noqa: E402
 
 LOCKED = 2.2
 INSTRUCTIONS = 365
 N = 20000
 
 def main():
-    preload, prog, work = sys.argv[1:4]
-    if not shutil.which("valgrind") or not shutil.which("objdump"):
-        print("valgrind or objdump is not installed: skipped")
+    args = prepare(sys.argv)
+    if not args:
         return 77
-    os.makedirs(work, exist_ok=True)
-    lib = os.path.realpath(preload)
+    preload, prog, work, lib = args
     instr, lk = per_op(preload, prog, work, os.path.basename(lib), ("free",),
                        locked=locked_addrs(lib), n=N)
     print("free() of an object whose lock was nested into: %.1f instructions, "

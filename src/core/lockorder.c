@@ -4406,8 +4406,8 @@ static int top_keepable(struct tg_held *top)
     if (!r)
         return 0;
     uint32_t f = __atomic_load_n(&r->flags, __ATOMIC_ACQUIRE);
-    return leaf_kind(f) && r->id == (top->res_id ? top->res_id : r->id) && !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) &&
-           !kept_full(r);
+    return leaf_kind(f) && r->id == (top->res_id ? top->res_id : r->id) &&
+           !(f & (TG_RF_LO_NODE | TG_RF_LO_OUT)) && !kept_full(r);
 }
 
 /* 1 if context p fits the holds of a below `top`, the lock just taken:

@@ -82,11 +82,11 @@ static int give_back(struct tg_actor *a, const struct tg_res *r)
  * all). Only a semaphore posted above 1 and held by several at once, whose
  * last taker gave it back already, is searched for.
  * Both live in one word, tg_res.sem_taken (engine.h), changed by compare
- * and swap, so that a post reads a taker and a count of one moment. A taker above 2^48, which does not fit, is kept as NULL (a
- * post by another then looks for the holder); the holds stay at
- * TG_SEM_HOLDS_MAX once there (then a post by another always looks, as
- * it does while any is held), so that the count never reads 0 while one
- * is held. */
+ * and swap, so that a post reads a taker and a count of one moment. A
+ * taker above 2^48, which does not fit, is kept as NULL (a post by
+ * another then looks for the holder); the holds stay at TG_SEM_HOLDS_MAX
+ * once there (then a post by another always looks, as it does while any
+ * is held), so that the count never reads 0 while one is held. */
 static uint32_t holds_in(uint64_t w)
 {
     return (uint32_t)(w >> TG_SEM_HOLDS_SHIFT);
